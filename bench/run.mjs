@@ -1,0 +1,137 @@
+#!/usr/bin/env node
+// Benchmarks of the user-visible operations, against a floor measured in the same run.
+// Prints one JSON document (medians in milliseconds) and writes it to .bench/results.json.
+// Usage: node bench/run.mjs [--runs N] [--scale 1,4,8,16] [--quick]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const CLI = path.join(ROOT, 'bin', 'cloudtik.js');
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const quick = args.includes('--quick');
+const RUNS = Number(opt('--runs', quick ? '2' : '5'));
+const SCALE = opt('--scale', quick ? '1,4' : '1,4,8,16').split(',').map(Number);
+const WS = `bench-${process.pid}`;
+const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+function cli(argv, env = {}) {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(process.execPath, [CLI, ...argv], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b) => (out += b));
+    child.stderr.on('data', (b) => (err += b));
+    child.on('close', (code) => {
+      const ms = performance.now() - t0;
+      if (code !== 0) reject(new Error(`cloudtik ${argv.join(' ')} exited ${code}\n${err}`));
+      else resolve({ ms, out, err });
+    });
+  });
+}
+
+async function clusterFile(dir, name, workers) {
+  const file = path.join(dir, `${name}.yaml`);
+  await fs.writeFile(
+    file,
+    `cluster_name: ${name}\nworkspace_name: ${WS}\nprovider:\n    type: virtual\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 4, memory: 4G}\n    worker.default:\n        node_config:\n            instance_type: {CPU: ${workers > 4 ? 1 : 4}, memory: ${workers > 4 ? '1G' : '4G'}}\n        min_workers: ${workers}\n`,
+  );
+  return file;
+}
+
+/** The floor: N containers from the same image created and started together, each answering one exec. */
+async function floor(image, n) {
+  const t0 = performance.now();
+  const containers = await Promise.all(
+    Array.from({ length: n }, async () => {
+      const c = await docker.createContainer({ Image: image, Cmd: ['sleep', 'infinity'], HostConfig: { Init: true, NetworkMode: `cloudtik-${WS}` }, Labels: { 'cloudtik-workspace-name': WS } });
+      await c.start();
+      const e = await c.exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true });
+      const s = await e.start({ hijack: true, stdin: false });
+      await new Promise((r) => { s.on('end', r); s.on('close', r); s.resume(); });
+      return c;
+    }),
+  );
+  const ms = performance.now() - t0;
+  await Promise.all(containers.map((c) => c.remove({ force: true })));
+  return ms;
+}
+
+async function main() {
+  const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-'));
+  const home = path.join(dir, 'home');
+  process.env.CLOUDTIK_HOME = home;
+  const version = JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')).version;
+  const image = `cloudtik/cloudtik:${version}`;
+  const result = { when: new Date().toISOString(), host: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) }, runs: RUNS };
+  const wsFile = path.join(dir, 'ws.yaml');
+  await fs.writeFile(wsFile, `workspace_name: ${WS}\nprovider:\n    type: virtual\n`);
+  try {
+    await cli(['image', 'build']);
+    await cli(['workspace', 'create', wsFile]);
+
+    const help = [];
+    for (let i = 0; i < Math.max(RUNS, 10); i++) help.push((await cli(['--help'])).ms);
+    const nodeBare = [];
+    for (let i = 0; i < Math.max(RUNS, 10); i++) {
+      const t0 = performance.now();
+      await new Promise((r) => spawn(process.execPath, ['-e', '0']).on('close', r));
+      nodeBare.push(performance.now() - t0);
+    }
+    result.help = { medianMs: median(help), nodeStartupMs: median(nodeBare), ratio: median(help) / median(nodeBare) };
+
+    const f4 = [];
+    for (let i = 0; i < RUNS; i++) f4.push(await floor(image, 4));
+    const file = await clusterFile(dir, 'b4', 3);
+    const starts = [];
+    const restarts = [];
+    const stops = [];
+    for (let i = 0; i < RUNS; i++) {
+      starts.push((await cli(['start', file, '-y'])).ms);
+      restarts.push((await cli(['start', file, '-y'])).ms);
+      stops.push((await cli(['stop', file, '-y'])).ms);
+    }
+    result.start_1h3w = { medianMs: median(starts), floorMs: median(f4), ratio: median(starts) / median(f4), samples: starts.map(Math.round) };
+    result.restart_no_change = { medianMs: median(restarts), samples: restarts.map(Math.round) };
+    result.stop_1h3w = { medianMs: median(stops), samples: stops.map(Math.round) };
+
+    result.scale = {};
+    for (const n of SCALE) {
+      const f = await floor(image, n + 1);
+      const sf = await clusterFile(dir, `s${n}`, n);
+      const s = (await cli(['start', sf, '-y'])).ms;
+      const st = (await cli(['stop', sf, '-y'])).ms;
+      result.scale[`${n}_workers`] = { startMs: Math.round(s), stopMs: Math.round(st), floorMs: Math.round(f), ratio: +(s / f).toFixed(2) };
+    }
+  } finally {
+    const left = await docker.listContainers({ all: true, filters: { label: [`cloudtik-workspace-name=${WS}`] } });
+    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await cli(['workspace', 'delete', wsFile, '-y', '--force']).catch(() => undefined);
+    await fs.rm(dir, { recursive: true, force: true });
+  }
+  for (const v of Object.values(result)) {
+    if (v && typeof v === 'object') for (const k of Object.keys(v)) if (typeof v[k] === 'number' && !Number.isInteger(v[k])) v[k] = +v[k].toFixed(2);
+  }
+  await fs.mkdir(path.join(ROOT, '.bench'), { recursive: true });
+  await fs.writeFile(path.join(ROOT, '.bench', 'results.json'), JSON.stringify(result, null, 2));
+  process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+});

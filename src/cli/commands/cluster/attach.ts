@@ -1,0 +1,25 @@
+import type { CommandSpec } from '../../command-spec.js';
+import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, nodeIpOption, workspaceNameOption } from '../../common.js';
+
+export const command: CommandSpec = {
+  name: 'attach',
+  description: 'open an interactive shell on the head (or on a node)',
+  arguments: [CLUSTER_FILE_ARG],
+  options: [clusterNameOption, workspaceNameOption, nodeIpOption],
+  async run(args, opts, ctx) {
+    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const { openCluster } = await import('../../../core/cluster/context.js');
+    const { selectNodes } = await import('../../../core/cluster/nodes.js');
+    const { spawn } = await import('node:child_process');
+    const cluster = await openCluster(config, { requireWorkspace: false });
+    const [node] = selectNodes(config, await cluster.provider.listNodes(), { nodeIp: opts.nodeIp as string | undefined });
+    if (!node) return 1;
+    const argv = cluster.provider.commandRunner(node).interactiveShellArgv();
+    const [bin, ...rest] = argv;
+    return new Promise<number>((resolve, reject) => {
+      const child = spawn(bin as string, rest, { stdio: 'inherit' });
+      child.on('error', reject);
+      child.on('close', (code) => resolve(code ?? 1));
+    });
+  },
+};

@@ -1,0 +1,54 @@
+import type { CommandSpec } from '../../command-spec.js';
+import { allNodesOption, clusterNameOption, loadCluster, nodeIpOption, workspaceNameOption } from '../../common.js';
+
+export const command: CommandSpec = {
+  name: 'exec',
+  description: 'run a shell command on the head (or on a node, or on all nodes)',
+  arguments: [
+    { name: '<cluster_config_file>', description: 'the cluster YAML file' },
+    { name: '<cmd...>', description: 'the shell command' },
+  ],
+  options: [
+    clusterNameOption,
+    workspaceNameOption,
+    nodeIpOption,
+    allNodesOption,
+    { flags: '--parallel', description: 'with --all-nodes, run on the nodes at the same time (default)', default: true },
+    { flags: '--no-parallel', description: 'with --all-nodes, run on one node after another' },
+  ],
+  async run(args, opts, ctx) {
+    const [file, ...words] = args;
+    const config = await loadCluster(file as string, opts, ctx.reporter);
+    const { openCluster } = await import('../../../core/cluster/context.js');
+    const { execOnNodes } = await import('../../../core/cluster/nodes.js');
+    const cluster = await openCluster(config, { requireWorkspace: false });
+    const many = opts.allNodes === true;
+    const pending = new Map<string, string>();
+    const results = await execOnNodes(cluster, {
+      command: words.join(' '),
+      nodeIp: opts.nodeIp as string | undefined,
+      allNodes: many,
+      parallel: opts.parallel !== false,
+      signal: ctx.signal,
+      onOutput: (node, stream, text) => {
+        const out = stream === 'stdout' && !ctx.json ? process.stdout : process.stderr;
+        if (!many) {
+          out.write(text);
+          return;
+        }
+        // Prefix whole lines with the node so parallel output stays readable.
+        const key = `${node.id}:${stream}`;
+        const buffered = (pending.get(key) ?? '') + text;
+        const lines = buffered.split('\n');
+        pending.set(key, lines.pop() ?? '');
+        for (const l of lines) out.write(`${node.ip ?? node.id}: ${l}\n`);
+      },
+    });
+    for (const [key, rest] of pending) if (rest !== '') process.stdout.write(`${key.split(':')[0]}: ${rest}\n`);
+    const failed = results.filter((r) => r.exitCode !== 0);
+    if (ctx.json) ctx.reporter.result({ results });
+    else if (many && failed.length > 0) ctx.reporter.warn(`command failed on ${failed.length} of ${results.length} node(s): ${failed.map((f) => `${f.ip ?? f.node} (exit ${f.exitCode})`).join(', ')}`);
+    return failed[0]?.exitCode ?? 0;
+  },
+  passThrough: true,
+};

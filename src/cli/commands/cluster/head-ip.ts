@@ -1,0 +1,16 @@
+import type { CommandSpec } from '../../command-spec.js';
+import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
+
+export const command: CommandSpec = {
+  name: 'head-ip',
+  aliases: ['head_ip'],
+  description: 'print the IP of the head node',
+  arguments: [CLUSTER_FILE_ARG],
+  options: [clusterNameOption, workspaceNameOption, { flags: '--public', description: 'the public IP (the same as the internal one on virtual)' }],
+  async run(args, opts, ctx) {
+    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const { listClusterNodes, requireHead } = await import('../../../core/cluster/nodes.js');
+    const head = requireHead(config, await listClusterNodes(config));
+    ctx.reporter.result({ head_ip: head.ip ?? null, node: head.id }, head.ip ?? '');
+  },
+};

@@ -1,0 +1,33 @@
+import type { CommandSpec } from '../../command-spec.js';
+import { CLUSTER_FILE_ARG, clusterNameOption, formatBytes, loadCluster, workspaceNameOption } from '../../common.js';
+
+export const command: CommandSpec = {
+  name: 'info',
+  description: 'show cluster resources, node counts and useful commands',
+  arguments: [CLUSTER_FILE_ARG],
+  options: [clusterNameOption, workspaceNameOption],
+  async run(args, opts, ctx) {
+    const file = args[0] as string;
+    const config = await loadCluster(file, opts, ctx.reporter);
+    const { listClusterNodes, clusterInfo } = await import('../../../core/cluster/nodes.js');
+    const { usefulCommands } = await import('../../summaries.js');
+    const info = clusterInfo(config, await listClusterNodes(config));
+    const res = Object.entries(info.resources)
+      .map(([k, v]) => `${k}: ${k === 'memory' ? formatBytes(v) : v}`)
+      .join(', ');
+    const lines = [
+      `Cluster ${info.cluster} (workspace ${info.workspace})`,
+      `  head: ${info.headIp ?? 'not running'}`,
+      `  nodes: ${info.nodes.total} running (${info.nodes.head} head, ${info.nodes.workers} workers), ${info.nodes.upToDate} up-to-date`,
+      `  resources: ${res || 'none'}`,
+      `  node types:`,
+      ...Object.entries(info.nodeTypes).map(
+        ([name, t]) => `    ${name}: ${info.nodes.byType[name] ?? 0} running, min ${t.min_workers}, max ${t.max_workers}, CPU ${t.resources.CPU ?? '-'}, memory ${t.resources.memory ? formatBytes(t.resources.memory) : '-'}`,
+      ),
+      `  max_workers: ${info.maxWorkers}`,
+      '',
+      usefulCommands(file, config.cluster_name),
+    ];
+    ctx.reporter.result(info, lines.join('\n'));
+  },
+};

@@ -1,0 +1,36 @@
+import type { CommandSpec } from '../../command-spec.js';
+import { CLUSTER_FILE_ARG, clusterNameOption, confirm, loadCluster, workspaceNameOption, yesOption } from '../../common.js';
+
+export const command: CommandSpec = {
+  name: 'stop',
+  aliases: ['down'],
+  description: 'stop a cluster: run stop commands, remove its nodes and local state',
+  arguments: [CLUSTER_FILE_ARG],
+  options: [
+    clusterNameOption,
+    workspaceNameOption,
+    yesOption,
+    { flags: '--workers-only', description: 'stop the workers only, keep the head' },
+    { flags: '--keep-min-workers', description: 'keep min_workers workers of each type' },
+    { flags: '--hard', description: 'skip stop commands' },
+  ],
+  async run(args, opts, ctx) {
+    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const what = opts.workersOnly === true ? 'the workers of' : '';
+    if (!(await confirm(`Stop ${what} cluster ${config.cluster_name}?`, opts.yes === true))) return 1;
+    const { stopCluster } = await import('../../../core/cluster/stop.js');
+    const result = await stopCluster({
+      config,
+      workersOnly: opts.workersOnly === true,
+      keepMinWorkers: opts.keepMinWorkers === true,
+      hard: opts.hard === true,
+      sink: (e) => ctx.reporter.event(e),
+    });
+    const text =
+      result.terminated.length === 0
+        ? `Cluster ${config.cluster_name} has no nodes.`
+        : `Stopped ${result.terminated.length} node(s) of cluster ${config.cluster_name} in ${(result.ms / 1000).toFixed(1)}s.` +
+          (result.remaining.length > 0 ? ` ${result.remaining.length} node(s) kept.` : '');
+    ctx.reporter.result(result, text);
+  },
+};

@@ -1,0 +1,24 @@
+import type { CommandSpec } from '../../command-spec.js';
+import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
+
+export const command: CommandSpec = {
+  name: 'worker-ips',
+  aliases: ['worker_ips'],
+  description: 'print the IPs of the running workers',
+  arguments: [CLUSTER_FILE_ARG],
+  options: [
+    clusterNameOption,
+    workspaceNameOption,
+    { flags: '--node-status <status>', description: 'only workers with this status (setting-up, up-to-date, update-failed)' },
+    { flags: '--separator <sep>', description: 'separator between IPs', default: '\n' },
+  ],
+  async run(args, opts, ctx) {
+    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const { listClusterNodes, toRow } = await import('../../../core/cluster/nodes.js');
+    const workers = (await listClusterNodes(config))
+      .map(toRow)
+      .filter((r) => r.kind === 'worker' && r.state === 'running' && (opts.nodeStatus === undefined || r.status === opts.nodeStatus));
+    const ips = workers.map((w) => w.ip).filter((ip): ip is string => ip !== undefined);
+    ctx.reporter.result({ worker_ips: ips }, ips.join(opts.separator as string));
+  },
+};

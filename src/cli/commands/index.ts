@@ -1,0 +1,26 @@
+import type { CommandGroupSpec, CommandSpec } from '../command-spec.js';
+import { command as attach } from './cluster/attach.js';
+import { command as download } from './cluster/download.js';
+import { command as exec } from './cluster/exec.js';
+import { command as headIp } from './cluster/head-ip.js';
+import { command as info } from './cluster/info.js';
+import { command as start } from './cluster/start.js';
+import { command as status } from './cluster/status.js';
+import { command as stop } from './cluster/stop.js';
+import { command as upload } from './cluster/upload.js';
+import { command as waitForReady } from './cluster/wait-for-ready.js';
+import { command as workerIps } from './cluster/worker-ips.js';
+import { command as imageBuild } from './image/build.js';
+import { command as imageList } from './image/list.js';
+import { command as workspaceCreate } from './workspace/create.js';
+import { command as workspaceDelete } from './workspace/delete.js';
+import { command as workspaceInfo } from './workspace/info.js';
+import { command as workspaceList } from './workspace/list.js';
+
+/** Command modules are light (they import the core lazily), so loading them all keeps --help fast. */
+export const topLevelCommands: CommandSpec[] = [start, stop, status, info, headIp, workerIps, exec, attach, upload, download, waitForReady];
+
+export const commandGroups: CommandGroupSpec[] = [
+  { name: 'workspace', description: 'create, delete and inspect workspaces', commands: [workspaceCreate, workspaceDelete, workspaceInfo, workspaceList] },
+  { name: 'image', description: 'build and list node images', commands: [imageBuild, imageList] },
+];

@@ -1,0 +1,20 @@
+import type { CommandSpec } from '../../command-spec.js';
+import { loadWorkspace, workspaceNameOption, yesOption } from '../../common.js';
+
+export const WORKSPACE_FILE_ARG = { name: '<workspace_config_file>', description: 'the workspace YAML file' };
+
+export const command: CommandSpec = {
+  name: 'create',
+  description: 'create a workspace (for virtual: a Docker bridge network)',
+  arguments: [WORKSPACE_FILE_ARG],
+  options: [workspaceNameOption, yesOption],
+  async run(args, opts, ctx) {
+    const config = await loadWorkspace(args[0] as string, opts, ctx.reporter);
+    const { createWorkspace } = await import('../../../core/workspace.js');
+    const { created, info } = await createWorkspace(config);
+    ctx.reporter.result(
+      { created, ...info },
+      created ? `Created workspace ${info.name} (network ${info.network}, subnet ${info.subnet ?? '-'}).` : `Workspace ${info.name} already exists (network ${info.network}).`,
+    );
+  },
+};

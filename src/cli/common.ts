@@ -1,0 +1,72 @@
+import readline from 'node:readline/promises';
+import type { ClusterConfig, WorkspaceConfig } from '../config/types.js';
+import type { OptionSpec } from './command-spec.js';
+import type { Reporter } from './reporter.js';
+
+export const CLUSTER_FILE_ARG = { name: '<cluster_config_file>', description: 'the cluster YAML file' };
+
+export const clusterNameOption: OptionSpec = { flags: '-n, --cluster-name <name>', description: 'override the configured cluster name' };
+export const workspaceNameOption: OptionSpec = { flags: '--workspace-name <name>', description: 'override the configured workspace name' };
+export const yesOption: OptionSpec = { flags: '-y, --yes', description: 'do not ask for confirmation' };
+export const nodeIpOption: OptionSpec = { flags: '--node-ip <ip>', description: 'the node to use (default: the head)' };
+export const allNodesOption: OptionSpec = { flags: '--all-nodes', description: 'run on every node of the cluster' };
+
+export function parseInteger(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got ${JSON.stringify(value)}`);
+  return n;
+}
+
+/** Load a cluster config, apply name overrides and report its warnings. */
+export async function loadCluster(
+  file: string,
+  opts: Record<string, unknown>,
+  reporter: Reporter,
+  extra: { minWorkers?: number; maxWorkers?: number } = {},
+): Promise<ClusterConfig> {
+  const { loadClusterConfig } = await import('../config/load.js');
+  const loaded = await loadClusterConfig(file, {
+    clusterName: opts.clusterName as string | undefined,
+    workspaceName: opts.workspaceName as string | undefined,
+    ...extra,
+  });
+  for (const w of loaded.warnings) reporter.warn(formatIssuePosition(w) + w.message);
+  return loaded.config;
+}
+
+export async function loadWorkspace(file: string, opts: Record<string, unknown>, reporter: Reporter): Promise<WorkspaceConfig> {
+  const { loadWorkspaceConfig } = await import('../config/load.js');
+  const loaded = await loadWorkspaceConfig(file, { workspaceName: opts.workspaceName as string | undefined });
+  for (const w of loaded.warnings) reporter.warn(formatIssuePosition(w) + w.message);
+  return loaded.config;
+}
+
+function formatIssuePosition(w: { file: string; line?: number; col?: number; path: string }): string {
+  const pos = w.line !== undefined ? `${w.file}:${w.line}:${w.col ?? 1}` : w.file;
+  return `${pos} ${w.path ? `${w.path}: ` : ''}`;
+}
+
+/** Ask a yes/no question on a terminal; without a terminal the answer is yes (scripts pass -y anyway). */
+export async function confirm(question: string, yes: boolean): Promise<boolean> {
+  if (yes || !process.stdin.isTTY) return true;
+  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    const answer = await rl.question(`${question} [y/N] `);
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    rl.close();
+  }
+}
+
+export function formatAge(createdAt: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - createdAt) / 1000));
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
+}
+
+export function formatBytes(bytes: number): string {
+  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(bytes % 2 ** 30 === 0 ? 0 : 1)}G`;
+  return `${Math.round(bytes / 2 ** 20)}M`;
+}

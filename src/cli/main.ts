@@ -1,0 +1,87 @@
+import { Command, CommanderError, Option } from 'commander';
+import type { CommandContext, CommandGroupSpec, CommandSpec } from './command-spec.js';
+import { renderError } from './errors.js';
+import { TerminalReporter } from './render.js';
+import { commandGroups, topLevelCommands } from './commands/index.js';
+import { packageVersion } from '../version.js';
+
+function addCommand(parent: Command, spec: CommandSpec): void {
+  const cmd = parent.command(spec.name, { hidden: spec.hidden === true }).description(spec.description);
+  for (const alias of spec.aliases ?? []) cmd.alias(alias);
+  for (const a of spec.arguments ?? []) cmd.argument(a.name, a.description);
+  for (const o of spec.options ?? []) {
+    const opt = new Option(o.flags, o.description);
+    if (o.parse) opt.argParser(o.parse);
+    if (o.default !== undefined) opt.default(o.default);
+    cmd.addOption(opt);
+  }
+  cmd.option('--json', 'print the result as JSON').option('-v, --verbose', 'show debug logs, command output and stack traces');
+  if (spec.passThrough) cmd.allowUnknownOption(true).allowExcessArguments(true);
+  cmd.action(async (...received: unknown[]) => {
+    const command = received[received.length - 1] as Command;
+    const opts = command.opts();
+    const args = command.args;
+    const verbose = opts.verbose === true || process.env.CLOUDTIK_VERBOSE === '1';
+    const json = opts.json === true;
+    const reporter = new TerminalReporter({
+      json,
+      verbose,
+      live: process.stderr.isTTY && process.env.CI !== 'true',
+      color: process.stderr.isTTY && !process.env.NO_COLOR,
+    });
+    const controller = new AbortController();
+    let interrupts = 0;
+    const onSignal = (sig: NodeJS.Signals): void => {
+      interrupts++;
+      if (interrupts > 1) process.exit(130);
+      reporter.warn(`${sig}: stopping (press Ctrl-C again to quit at once); run the command again to continue where it stopped`);
+      controller.abort(new Error(sig));
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+    const ctx: CommandContext = { reporter, verbose, json, signal: controller.signal };
+    try {
+      const code = await spec.run(args, opts, ctx);
+      reporter.close();
+      process.exitCode = typeof code === 'number' ? code : 0;
+    } catch (err) {
+      reporter.close();
+      process.exitCode = renderError(err, { verbose, json });
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}
+
+function addGroup(program: Command, group: CommandGroupSpec): void {
+  const g = program.command(group.name).description(group.description);
+  for (const spec of group.commands) addCommand(g, spec);
+}
+
+/** Build the `cloudtik` program (exported for tests). */
+export function buildProgram(): Command {
+  const program = new Command('cloudtik')
+    .description('Create and run clusters for distributed analytics and AI from one YAML file')
+    .version(packageVersion(), '-V, --version', 'print the version')
+    .showHelpAfterError('(run with --help for usage)')
+    .showSuggestionAfterError(true)
+    .configureHelp({ sortSubcommands: false });
+  for (const spec of topLevelCommands) addCommand(program, spec);
+  for (const group of commandGroups) addGroup(program, group);
+  return program;
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const program = buildProgram();
+  program.exitOverride();
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      process.exitCode = err.exitCode === 0 ? 0 : 2;
+      return;
+    }
+    throw err;
+  }
+}

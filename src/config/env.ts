@@ -1,0 +1,65 @@
+import os from 'node:os';
+import path from 'node:path';
+
+/**
+ * The only module that reads `process.env`. Every value is read lazily, when asked for,
+ * so tests and the node side can change the environment before calling in.
+ */
+export const env = {
+  /** Directories searched for user `from:` templates (comma separated), before the built-in ones. */
+  userTemplateDirs(): string[] {
+    const raw = process.env.CLOUDTIK_USER_TEMPLATES ?? '';
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
+  },
+  /** Default global `max_workers` when the config gives none. */
+  defaultMaxWorkers(): number {
+    const raw = process.env.CLOUDTIK_DEFAULT_MAX_WORKERS;
+    const n = raw === undefined ? NaN : Number(raw);
+    return Number.isInteger(n) && n >= 0 ? n : 32;
+  },
+  /** Root of local state: `~/.cloudtik` unless `CLOUDTIK_HOME` says otherwise. */
+  home(): string {
+    return process.env.CLOUDTIK_HOME ?? path.join(os.homedir(), '.cloudtik');
+  },
+  /** `DOCKER_HOST` as given, or undefined for the default socket. */
+  dockerHost(): string | undefined {
+    const v = process.env.DOCKER_HOST;
+    return v === undefined || v === '' ? undefined : v;
+  },
+  /** Seconds a node may take to answer its first command. */
+  nodeStartWaitSeconds(): number {
+    const n = Number(process.env.CLOUDTIK_NODE_START_WAIT_S);
+    return Number.isFinite(n) && n > 0 ? n : 120;
+  },
+  /** Whether the terminal asked for no colour. */
+  noColor(): boolean {
+    return process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
+  },
+  /** Whether we run under CI (plain progress output). */
+  isCI(): boolean {
+    return process.env.CI === 'true' || process.env.CI === '1';
+  },
+  /** Host cache of node-image inputs (npm tarballs, bootstrap scratch): `CLOUDTIK_IMAGE_CACHE` or `<home>/cache/images`. */
+  imageCacheDir(): string {
+    const v = process.env.CLOUDTIK_IMAGE_CACHE;
+    return v === undefined || v === '' ? path.join(env.home(), 'cache', 'images') : v;
+  },
+  /** Debian mirror for bootstrapping `cloudtik/debian`; undefined means debootstrap's default (deb.debian.org). */
+  debianMirror(): string | undefined {
+    const v = process.env.CLOUDTIK_DEBIAN_MIRROR;
+    return v === undefined || v === '' ? undefined : v;
+  },
+  /** Directories searched for host tools (`PATH`), plus the sbin directories tools like debootstrap live in. */
+  toolSearchPath(): string[] {
+    const dirs = (process.env.PATH ?? '').split(path.delimiter).filter((d) => d !== '');
+    for (const extra of ['/usr/local/sbin', '/usr/sbin', '/sbin']) if (!dirs.includes(extra)) dirs.push(extra);
+    return dirs;
+  },
+  /** Environment for host tools the CLI spawns (npm, tar, debootstrap): ours, with {@link env.toolSearchPath} as `PATH`. */
+  toolEnv(): NodeJS.ProcessEnv {
+    return { ...process.env, PATH: env.toolSearchPath().join(path.delimiter) };
+  },
+};

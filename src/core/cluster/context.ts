@@ -1,0 +1,67 @@
+import path from 'node:path';
+import type Docker from 'dockerode';
+import { env } from '../../config/env.js';
+import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
+import type { NodeKind } from '../../providers/provider.js';
+import { connectDocker } from '../../providers/virtual/docker-client.js';
+import { VirtualNodeProvider } from '../../providers/virtual/node-provider.js';
+import { getWorkspace } from '../../providers/virtual/workspace.js';
+import { CloudtikError } from '../errors.js';
+
+/** A cluster config bound to the engine and provider that run it. */
+export interface ClusterContext {
+  config: ClusterConfig;
+  docker: Docker;
+  provider: VirtualNodeProvider;
+  stateDir: string;
+}
+
+/** Local folder of a virtual cluster's state (`~/.cloudtik/virtual/<workspace>/<cluster>`). */
+export function clusterStateDir(config: ClusterConfig): string {
+  return path.join(env.home(), 'virtual', config.workspace_name, config.cluster_name);
+}
+
+/** The image a node of this kind and type runs, with the package version as the default tag. */
+export function nodeImage(config: ClusterConfig, node: { kind: NodeKind; nodeType: string }, version: string): string {
+  const d = config.docker;
+  const typed = (config.available_node_types[node.nodeType] as NodeTypeConfig | undefined)?.docker as
+    | { worker_image?: string }
+    | undefined;
+  const name = (node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image)) ?? d.image ?? 'cloudtik/cloudtik';
+  return withDefaultTag(name, version);
+}
+
+export function withDefaultTag(image: string, version: string): string {
+  const lastSlash = image.lastIndexOf('/');
+  return image.slice(lastSlash + 1).includes(':') ? image : `${image}:${version}`;
+}
+
+/**
+ * Connect to the engine and build the cluster's provider. The workspace must exist unless
+ * `requireWorkspace` is false (read-only commands still work on a workspace that is gone).
+ */
+export async function openCluster(config: ClusterConfig, options: { requireWorkspace?: boolean } = {}): Promise<ClusterContext> {
+  if (config.provider.type !== 'virtual') {
+    throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `provider type ${config.provider.type} is not supported yet`, {
+      hint: 'use provider.type: virtual',
+    });
+  }
+  const docker = await connectDocker();
+  if (options.requireWorkspace !== false) {
+    const ws = await getWorkspace(docker, config.workspace_name);
+    if (!ws) {
+      throw new CloudtikError('ERR_CLOUDTIK_WORKSPACE', `workspace ${config.workspace_name} does not exist`, {
+        hint: `create it first: cloudtik workspace create <workspace.yaml> (a file with workspace_name: ${config.workspace_name} and provider.type: virtual)`,
+      });
+    }
+  }
+  const stateDir = clusterStateDir(config);
+  const provider = new VirtualNodeProvider({
+    docker,
+    workspaceName: config.workspace_name,
+    clusterName: config.cluster_name,
+    stateDir,
+    sshUser: config.auth.ssh_user,
+  });
+  return { config, docker, provider, stateDir };
+}

@@ -1,0 +1,198 @@
+import pLimit from 'p-limit';
+import type { ClusterConfig } from '../../config/types.js';
+import { TAG, type NodeInfo } from '../../providers/provider.js';
+import { CloudtikError } from '../errors.js';
+import { nodeEnvironment } from '../updater/node-updater.js';
+import { openCluster, type ClusterContext } from './context.js';
+
+export interface NodeSelection {
+  /** A node's IP (or its id). */
+  nodeIp?: string;
+  allNodes?: boolean;
+}
+
+export interface NodeRow {
+  id: string;
+  kind: 'head' | 'worker';
+  nodeType: string;
+  ip: string | undefined;
+  state: string;
+  status: string;
+  seqId: number;
+  createdAt: number;
+  cpus: number;
+  memoryBytes: number;
+}
+
+export function toRow(n: NodeInfo): NodeRow {
+  return {
+    id: n.id,
+    kind: n.kind,
+    nodeType: n.nodeType,
+    ip: n.ip,
+    state: n.state,
+    status: n.running ? (n.tags[TAG.nodeStatus] ?? 'unknown') : n.state,
+    seqId: n.seqId,
+    createdAt: n.createdAt,
+    cpus: n.limits.cpus,
+    memoryBytes: n.limits.memoryBytes,
+  };
+}
+
+/** Nodes of the cluster, head first. Works without the workspace config. */
+export async function listClusterNodes(config: ClusterConfig): Promise<NodeInfo[]> {
+  const ctx = await openCluster(config, { requireWorkspace: false });
+  return ctx.provider.listNodes();
+}
+
+/** The running head, or an error that says how to start the cluster. */
+export function requireHead(config: ClusterConfig, nodes: NodeInfo[]): NodeInfo {
+  const head = nodes.find((n) => n.kind === 'head' && n.running);
+  if (!head) {
+    throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `cluster ${config.cluster_name} has no running head node`, {
+      hint: 'start it with: cloudtik start <cluster.yaml>',
+    });
+  }
+  return head;
+}
+
+/** Pick target nodes: the head by default, one node by IP or id, or all running nodes. */
+export function selectNodes(config: ClusterConfig, nodes: NodeInfo[], selection: NodeSelection): NodeInfo[] {
+  const running = nodes.filter((n) => n.running);
+  if (selection.allNodes) {
+    if (running.length === 0) requireHead(config, nodes);
+    return running;
+  }
+  if (selection.nodeIp !== undefined) {
+    const node = running.find((n) => n.ip === selection.nodeIp || n.id === selection.nodeIp);
+    if (!node) {
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `no running node of cluster ${config.cluster_name} has IP ${selection.nodeIp}`, {
+        hint: `list the nodes with: cloudtik status <cluster.yaml>; addresses: ${running.map((n) => n.ip).join(', ') || 'none'}`,
+      });
+    }
+    return [node];
+  }
+  return [requireHead(config, nodes)];
+}
+
+export interface ExecOptions extends NodeSelection {
+  command: string;
+  parallel?: boolean;
+  onOutput?: (node: NodeInfo, stream: 'stdout' | 'stderr', text: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface ExecResult {
+  node: string;
+  ip: string | undefined;
+  exitCode: number;
+}
+
+/** Run a shell command on the selected nodes with the cluster's environment. */
+export async function execOnNodes(ctx: ClusterContext, options: ExecOptions): Promise<ExecResult[]> {
+  const nodes = await ctx.provider.listNodes();
+  const targets = selectNodes(ctx.config, nodes, options);
+  const headIp = requireHead(ctx.config, nodes).ip ?? '';
+  const limit = pLimit(options.parallel === false ? 1 : 16);
+  return Promise.all(
+    targets.map((node) =>
+      limit(async () => {
+        const r = await ctx.provider.commandRunner(node).run({
+          command: options.command,
+          env: nodeEnvironment(ctx.config, node, headIp),
+          signal: options.signal,
+          onStdout: (t) => options.onOutput?.(node, 'stdout', t),
+          onStderr: (t) => options.onOutput?.(node, 'stderr', t),
+        });
+        return { node: node.id, ip: node.ip, exitCode: r.exitCode };
+      }),
+    ),
+  );
+}
+
+/** Copy a local path to the selected nodes (head by default). */
+export async function uploadToNodes(ctx: ClusterContext, options: NodeSelection & { source: string; target: string }): Promise<string[]> {
+  const targets = selectNodes(ctx.config, await ctx.provider.listNodes(), options);
+  await Promise.all(targets.map((n) => ctx.provider.commandRunner(n).upload(options.source, options.target)));
+  return targets.map((n) => n.id);
+}
+
+/** Copy a path from one node (head by default) to a local path. */
+export async function downloadFromNode(ctx: ClusterContext, options: NodeSelection & { source: string; target: string }): Promise<string> {
+  const [node] = selectNodes(ctx.config, await ctx.provider.listNodes(), { nodeIp: options.nodeIp });
+  if (!node) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'no node selected');
+  await ctx.provider.commandRunner(node).download(options.source, options.target);
+  return node.id;
+}
+
+export interface ClusterInfo {
+  cluster: string;
+  workspace: string;
+  headIp: string | undefined;
+  nodes: { total: number; head: number; workers: number; upToDate: number; byType: Record<string, number> };
+  /** Advertised resources (as configured), summed over running nodes. */
+  resources: Record<string, number>;
+  nodeTypes: Record<string, { min_workers: number; max_workers: number; resources: Record<string, number> }>;
+  maxWorkers: number;
+}
+
+export function clusterInfo(config: ClusterConfig, nodes: NodeInfo[]): ClusterInfo {
+  const running = nodes.filter((n) => n.running);
+  const byType: Record<string, number> = {};
+  const resources: Record<string, number> = {};
+  for (const n of running) {
+    byType[n.nodeType] = (byType[n.nodeType] ?? 0) + 1;
+    for (const [k, v] of Object.entries(config.available_node_types[n.nodeType]?.resources ?? {})) {
+      if (k === n.nodeType) continue;
+      resources[k] = (resources[k] ?? 0) + v;
+    }
+  }
+  const nodeTypes: ClusterInfo['nodeTypes'] = {};
+  for (const [name, t] of Object.entries(config.available_node_types)) {
+    nodeTypes[name] = { min_workers: t.min_workers, max_workers: t.max_workers, resources: t.resources };
+  }
+  return {
+    cluster: config.cluster_name,
+    workspace: config.workspace_name,
+    headIp: running.find((n) => n.kind === 'head')?.ip,
+    nodes: {
+      total: running.length,
+      head: running.filter((n) => n.kind === 'head').length,
+      workers: running.filter((n) => n.kind === 'worker').length,
+      upToDate: running.filter((n) => n.tags[TAG.nodeStatus] === 'up-to-date').length,
+      byType,
+    },
+    resources,
+    nodeTypes,
+    maxWorkers: config.max_workers,
+  };
+}
+
+export interface WaitForReadyOptions {
+  minWorkers?: number;
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+/** Wait until the head and at least `minWorkers` workers are up-to-date. */
+export async function waitForReady(ctx: ClusterContext, options: WaitForReadyOptions): Promise<NodeInfo[]> {
+  const want =
+    options.minWorkers ??
+    Object.entries(ctx.config.available_node_types)
+      .filter(([n]) => n !== ctx.config.head_node_type)
+      .reduce((s, [, t]) => s + t.min_workers, 0);
+  const deadline = Date.now() + options.timeoutMs;
+  for (;;) {
+    const nodes = await ctx.provider.listNodes();
+    const ready = nodes.filter((n) => n.running && n.tags[TAG.nodeStatus] === 'up-to-date');
+    const head = ready.some((n) => n.kind === 'head');
+    const workers = ready.filter((n) => n.kind === 'worker').length;
+    if (head && workers >= want) return nodes;
+    if (Date.now() > deadline) {
+      throw new CloudtikError('ERR_CLOUDTIK_TIMEOUT', `cluster ${ctx.config.cluster_name} not ready after ${Math.round(options.timeoutMs / 1000)} s: head ${head ? 'up-to-date' : 'not ready'}, ${workers}/${want} workers up-to-date`, {
+        hint: 'see the node statuses with: cloudtik status <cluster.yaml>',
+      });
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

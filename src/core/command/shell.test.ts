@@ -1,0 +1,65 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { buildNodeScript, exportLines, quote, quoteArgs } from './shell.js';
+
+const HOSTILE = [
+  '',
+  'plain',
+  "it's",
+  '"double"',
+  '$(touch /tmp/cloudtik-pwned)',
+  '`touch /tmp/cloudtik-pwned`',
+  '; rm -rf / #',
+  'a\nb\nc',
+  "'; echo injected; '",
+  '$HOME ${PATH} $((1+1))',
+  '\\ backslash \\n',
+  '* ? [a-z] ~ !',
+  'tab\there',
+  '\u00e9\u4e2d\u{1F600}',
+];
+
+/** What bash sees as argv after parsing our quoted words. */
+function bashArgv(line: string): string[] {
+  const out = execFileSync('bash', ['-c', `for a in ${line}; do printf '%s\\0' "$a"; done`], { encoding: 'utf8' });
+  return out.split('\0').slice(0, -1);
+}
+
+describe('quote', () => {
+  it.each(HOSTILE)('passes %j through bash literally', (value) => {
+    expect(bashArgv(quote(value))).toEqual([value]);
+  });
+
+  it('keeps safe words unquoted and quotes the rest', () => {
+    expect(quote('/tmp/a-b_c.tgz')).toBe('/tmp/a-b_c.tgz');
+    expect(quote('a b')).toBe("'a b'");
+  });
+
+  it('joins many hostile words into one line that parses back to the same argv', () => {
+    expect(bashArgv(quoteArgs(HOSTILE))).toEqual(HOSTILE);
+  });
+});
+
+describe('exportLines and buildNodeScript', () => {
+  it('exports hostile values exactly and runs nothing from them', () => {
+    const env = Object.fromEntries(HOSTILE.map((v, i) => [`V${i}`, v]));
+    const script = buildNodeScript({ env, command: `for i in $(seq 0 ${HOSTILE.length - 1}); do n=V$i; printf '%s\\0' "\${!n}"; done` });
+    const out = execFileSync('bash', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
+    expect(out.split('\0').slice(0, -1)).toEqual(HOSTILE);
+  });
+
+  it('refuses environment names that are not identifiers', () => {
+    expect(() => exportLines({ 'A;touch x': '1' })).toThrow(/invalid environment variable name/);
+    expect(() => exportLines({ '1A': '1' })).toThrow();
+  });
+
+  it('returns the exit code of the command', () => {
+    let status: number | null = null;
+    try {
+      execFileSync('bash', ['-c', buildNodeScript({ command: 'exit 3' })], { stdio: 'ignore' });
+    } catch (err) {
+      status = (err as { status: number | null }).status;
+    }
+    expect(status).toBe(3);
+  });
+});

@@ -1,0 +1,225 @@
+import { spawn } from 'node:child_process';
+import type { ClusterConfig, CommandGroup } from '../../config/types.js';
+import { TAG, type NodeInfo, type NodeProvider, type NodeStatus } from '../../providers/provider.js';
+import { systemClock, type Clock } from '../clock.js';
+import { buildNodeScript, quote } from '../command/shell.js';
+import { OutputTail, tailLines, type CommandRunner } from '../command/runner.js';
+import { CloudtikError, isCloudtikError } from '../errors.js';
+import type { EventSink, NodePhase } from '../events.js';
+import { commandsFor } from './hashes.js';
+
+/** What `start` asked for: setup and start (full), start only, or setup only. */
+export type UpdateMode = 'full' | 'restart-only' | 'no-restart';
+
+export interface NodeUpdateOptions {
+  provider: NodeProvider;
+  node: NodeInfo;
+  config: ClusterConfig;
+  headIp: string;
+  mode: UpdateMode;
+  /** Desired `cloudtik-runtime-config` hash; setup is skipped when the node already has it. */
+  runtimeHash: string;
+  fileMountsHash: string;
+  /** Setup even when the hashes match. */
+  force?: boolean;
+  sink: EventSink;
+  signal?: AbortSignal;
+  clock?: Clock;
+  /** Deadline for the node's first answer. */
+  readyTimeoutMs: number;
+}
+
+export interface NodeUpdateResult {
+  node: string;
+  setupSkipped: boolean;
+  phases: Partial<Record<NodePhase, number>>;
+}
+
+/** The environment every command on a node gets (CloudTik's names). */
+export function nodeEnvironment(config: ClusterConfig, node: NodeInfo, headIp: string): Record<string, string> {
+  const envs: Record<string, string> = {};
+  for (const [k, v] of Object.entries(config.runtime.envs ?? {})) envs[k] = String(v);
+  const types = config.available_node_types[node.nodeType]?.runtime?.types ?? config.runtime.types;
+  return {
+    ...envs,
+    CLOUDTIK_NODE_IP: node.ip ?? '',
+    CLOUDTIK_NODE_HOST: node.id,
+    CLOUDTIK_HEAD_IP: headIp,
+    CLOUDTIK_HEAD_HOST: headIp,
+    CLOUDTIK_NODE_ID: node.id,
+    CLOUDTIK_NODE_SEQ_ID: String(node.seqId),
+    CLOUDTIK_NODE_TYPE: node.nodeType,
+    CLOUDTIK_NODE_KIND: node.kind,
+    CLOUDTIK_PROVIDER_TYPE: config.provider.type,
+    CLOUDTIK_PYTHON_VERSION: config.python_version ?? '',
+    CLOUDTIK_WORKSPACE: config.workspace_name,
+    CLOUDTIK_CLUSTER: config.cluster_name,
+    CLOUDTIK_RUNTIMES: types.join(','),
+  };
+}
+
+/**
+ * Bring one node to `up-to-date`: wait until it answers, sync files, run setup (unless its
+ * runtime hash says nothing changed) and start commands. Status is kept in the node's tags;
+ * a failure leaves `update-failed` and throws an error naming the node, phase and command.
+ */
+export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdateResult> {
+  const { provider, node, config, sink } = options;
+  const clock = options.clock ?? systemClock;
+  const runner = provider.commandRunner(node);
+  const phases: Partial<Record<NodePhase, number>> = {};
+  const env = nodeEnvironment(config, node, options.headIp);
+  const commands = commandsFor(config, node.nodeType);
+  const isHead = node.kind === 'head';
+  let phase: NodePhase = 'waiting-for-ssh';
+
+  const setStatus = (status: NodeStatus, extra: Record<string, string> = {}): Promise<void> =>
+    provider.setTags(node.id, { [TAG.nodeStatus]: status, ...extra });
+
+  const runPhase = async <T>(p: NodePhase, fn: () => Promise<T>): Promise<T> => {
+    phase = p;
+    const t0 = clock.now();
+    sink({ type: 'node-phase', node: node.id, kind: node.kind, phase: p, state: 'start' });
+    const result = await fn();
+    phases[p] = clock.now() - t0;
+    sink({ type: 'node-phase', node: node.id, kind: node.kind, phase: p, state: 'done', ms: phases[p] });
+    return result;
+  };
+
+  try {
+    await setStatus('waiting-for-ssh');
+    await runPhase('waiting-for-ssh', () => waitForNode(runner, config.auth.ssh_user, { ...options, clock }));
+
+    const upToDate =
+      !options.force &&
+      node.tags[TAG.runtimeConfig] === options.runtimeHash &&
+      node.tags[TAG.fileMountsContents] === options.fileMountsHash;
+    const doSetup = options.mode !== 'restart-only' && !upToDate;
+    if (doSetup) {
+      if (Object.keys(config.file_mounts).length > 0) {
+        await setStatus('syncing-files');
+        await runPhase('syncing-files', async () => {
+          for (const [remote, local] of Object.entries(config.file_mounts)) await runner.upload(local, remote);
+        });
+      }
+      await setStatus('setting-up');
+      await runPhase('setting-up', async () => {
+        const init = isHead ? commands.head_initialization_commands : commands.worker_initialization_commands;
+        for (const group of init) await runLocalGroup(group, { env, node: node.id, sink, signal: options.signal });
+        const setup = isHead ? commands.head_setup_commands : commands.worker_setup_commands;
+        const retries = config.options.retry_setup_command ? (config.options.number_of_retries ?? 3) : 0;
+        for (const group of setup) await runGroup(runner, group, { env, node: node.id, sink, signal: options.signal, retries, clock, intervalMs: (config.options.retry_interval ?? 1) * 1000 });
+      });
+    } else {
+      sink({ type: 'node-phase', node: node.id, kind: node.kind, phase: 'setting-up', state: 'skip', detail: upToDate ? 'no change' : 'restart only' });
+    }
+    if (options.mode !== 'no-restart') {
+      await runPhase('starting', async () => {
+        const start = isHead ? commands.head_start_commands : commands.worker_start_commands;
+        const retries = config.options.retry_start_command ? (config.options.number_of_retries ?? 3) : 0;
+        for (const group of start) await runGroup(runner, group, { env, node: node.id, sink, signal: options.signal, retries, clock, intervalMs: (config.options.retry_interval ?? 1) * 1000 });
+      });
+    }
+    const hashes: Record<string, string> =
+      doSetup || upToDate ? { [TAG.runtimeConfig]: options.runtimeHash, [TAG.fileMountsContents]: options.fileMountsHash } : {};
+    await setStatus('up-to-date', hashes);
+    return { node: node.id, setupSkipped: !doSetup, phases };
+  } catch (err) {
+    await setStatus('update-failed').catch(() => undefined);
+    sink({ type: 'node-phase', node: node.id, kind: node.kind, phase, state: 'fail', detail: err instanceof Error ? err.message : String(err) });
+    if (isCloudtikError(err)) throw err;
+    throw new CloudtikError('ERR_CLOUDTIK_NODE_UPDATE', `${node.kind} node ${node.id} failed while ${phase}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+  }
+}
+
+/**
+ * Wait until the node runs commands, and prepare it in the same call: the ssh user exists with
+ * passwordless sudo, and owns its data disks.
+ */
+async function waitForNode(
+  runner: CommandRunner,
+  user: string,
+  options: { readyTimeoutMs: number; clock: Clock; signal?: AbortSignal; node: NodeInfo },
+): Promise<void> {
+  const u = quote(user);
+  const sudoers = quote(`/etc/sudoers.d/${user}`);
+  const prepare = [
+    `id -u ${u} >/dev/null 2>&1 || useradd -m -s /bin/bash ${u}`,
+    `[ -f ${sudoers} ] || { echo ${quote(`${user} ALL=(ALL) NOPASSWD:ALL`)} > ${sudoers}; chmod 0440 ${sudoers}; }`,
+    `for d in /mnt/cloudtik/data_disk_*; do [ -d "$d" ] && chown ${u}: "$d"; done; true`,
+  ].join('\n');
+  const deadline = options.clock.now() + options.readyTimeoutMs;
+  let last = '';
+  for (let attempt = 0; ; attempt++) {
+    if (options.signal?.aborted) throw new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', 'interrupted');
+    try {
+      const r = await runner.run({ command: prepare, asRoot: true, signal: options.signal });
+      if (r.exitCode === 0) return;
+      last = `exit ${r.exitCode}: ${tailLines(r.stderr + r.stdout, 5).join(' | ')}`;
+    } catch (err) {
+      if (isCloudtikError(err) && err.code === 'ERR_CLOUDTIK_INTERRUPTED') throw err;
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (options.clock.now() > deadline) {
+      throw new CloudtikError('ERR_CLOUDTIK_TIMEOUT', `node ${options.node.id} did not answer commands within ${Math.round(options.readyTimeoutMs / 1000)} s`, {
+        details: [`last attempt: ${last}`],
+        hint: `check the container: docker inspect ${options.node.id}; docker logs ${options.node.id}`,
+      });
+    }
+    await options.clock.sleep(Math.min(50 * 2 ** attempt, 1000), options.signal);
+  }
+}
+
+interface GroupOptions {
+  env: Record<string, string>;
+  node: string;
+  sink: EventSink;
+  signal?: AbortSignal;
+  retries: number;
+  intervalMs: number;
+  clock: Clock;
+}
+
+async function runGroup(runner: CommandRunner, group: CommandGroup, options: GroupOptions): Promise<void> {
+  for (const command of group.commands) {
+    for (let attempt = 0; ; attempt++) {
+      options.sink({ type: 'log', level: 'debug', message: `[${options.node}] (${group.group_name}) ${command}` });
+      const r = await runner.run({
+        command,
+        env: options.env,
+        signal: options.signal,
+        onStdout: (text) => options.sink({ type: 'command-output', node: options.node, stream: 'stdout', text }),
+        onStderr: (text) => options.sink({ type: 'command-output', node: options.node, stream: 'stderr', text }),
+      });
+      if (r.exitCode === 0) break;
+      if (attempt < options.retries) {
+        options.sink({ type: 'log', level: 'warn', message: `[${options.node}] command failed (exit ${r.exitCode}), retrying (${attempt + 1}/${options.retries}): ${command}` });
+        await options.clock.sleep(options.intervalMs, options.signal);
+        continue;
+      }
+      throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `command failed on node ${options.node} (exit ${r.exitCode}, group ${group.group_name}): ${command}`, {
+        details: tailLines(r.stdout + (r.stderr ? `\n${r.stderr}` : ''), 20),
+        hint: `reproduce by hand: cloudtik exec <cluster.yaml> --node-ip <ip> '<command>' (or docker exec -it ${options.node} bash)`,
+      });
+    }
+  }
+}
+
+/** Initialization commands run on the host that runs the containers, like CloudTik does. */
+async function runLocalGroup(group: CommandGroup, options: Omit<GroupOptions, 'retries' | 'intervalMs' | 'clock'>): Promise<void> {
+  for (const command of group.commands) {
+    const out = new OutputTail();
+    const code = await new Promise<number>((resolve, reject) => {
+      const child = spawn('bash', ['-c', buildNodeScript({ command, env: options.env })], { stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal });
+      child.stdout.on('data', (b: Buffer) => out.push(b.toString()));
+      child.stderr.on('data', (b: Buffer) => out.push(b.toString()));
+      child.on('error', reject);
+      child.on('close', (c) => resolve(c ?? -1));
+    });
+    if (code !== 0) {
+      throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `initialization command for node ${options.node} failed on this host (exit ${code}): ${command}`, {
+        details: tailLines(out.toString(), 20),
+      });
+    }
+  }
+}

@@ -1,0 +1,74 @@
+import type { CommandRunner } from '../core/command/runner.js';
+import type { EventSink } from '../core/events.js';
+
+export type NodeKind = 'head' | 'worker';
+
+/** Tag (label) names; CloudTik's own, so tools that read them keep working. */
+export const TAG = {
+  workspace: 'cloudtik-workspace-name',
+  cluster: 'cloudtik-cluster-name',
+  nodeKind: 'cloudtik-node-kind',
+  nodeType: 'cloudtik-user-node-type',
+  nodeName: 'cloudtik-node-name',
+  nodeStatus: 'cloudtik-node-status',
+  launchConfig: 'cloudtik-launch-config',
+  runtimeConfig: 'cloudtik-runtime-config',
+  fileMountsContents: 'cloudtik-file-mounts-contents',
+  seqId: 'cloudtik-node-seq-id',
+} as const;
+
+/** Node statuses kept in the {@link TAG.nodeStatus} tag, in updater order. */
+export type NodeStatus =
+  | 'uninitialized'
+  | 'waiting-for-ssh'
+  | 'syncing-files'
+  | 'setting-up'
+  | 'up-to-date'
+  | 'update-failed';
+
+/** A node as listed from the provider: creation labels merged with mutable tags. */
+export interface NodeInfo {
+  id: string;
+  kind: NodeKind;
+  nodeType: string;
+  seqId: number;
+  /** Address on the workspace network; undefined while the node is not running. */
+  ip: string | undefined;
+  /** Provider state, e.g. `running`, `created`, `exited`. */
+  state: string;
+  running: boolean;
+  /** Creation time, ms since the epoch. */
+  createdAt: number;
+  tags: Record<string, string>;
+  /** Resource limits actually applied (after clamping to the host). */
+  limits: { cpus: number; memoryBytes: number };
+}
+
+export interface NodeLaunchRequest {
+  kind: NodeKind;
+  nodeType: string;
+  /** The node type's `node_config`. */
+  nodeConfig: Record<string, unknown>;
+  /** Image reference the node runs. */
+  image: string;
+  /** Hash of the launch config, stored as {@link TAG.launchConfig}. */
+  launchHash: string;
+  count: number;
+}
+
+/** Where nodes of one cluster come from. Every call is scoped to that cluster. */
+export interface NodeProvider {
+  readonly clusterName: string;
+  readonly workspaceName: string;
+  /** Nodes that are not terminated (running or stopped but present). */
+  listNodes(filter?: { kind?: NodeKind; nodeType?: string }): Promise<NodeInfo[]>;
+  createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]>;
+  terminateNodes(ids: string[], sink: EventSink): Promise<void>;
+  /** Merge mutable tags into a node's tags (kept outside the immutable labels). */
+  setTags(id: string, tags: Record<string, string>): Promise<void>;
+  commandRunner(node: NodeInfo): CommandRunner;
+  /** Remove what the cluster left behind (state, data-disk folders) once no node is left. */
+  cleanupCluster(): Promise<void>;
+  /** Run `fn` while holding the cluster's operation lock (one start or stop at a time). */
+  withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T>;
+}

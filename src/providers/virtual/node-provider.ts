@@ -1,0 +1,254 @@
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type Docker from 'dockerode';
+import pLimit from 'p-limit';
+import { parseMemory } from '../../config/resources.js';
+import { CloudtikError } from '../../core/errors.js';
+import { logEvent, type EventSink } from '../../core/events.js';
+import type { CommandRunner } from '../../core/command/runner.js';
+import { TAG, type NodeInfo, type NodeKind, type NodeLaunchRequest, type NodeProvider } from '../provider.js';
+import { isDockerStatus } from './docker-client.js';
+import { DockerExecRunner } from './docker-runner.js';
+import { ClusterStateFile, withLock } from './state-file.js';
+import { networkName } from './workspace.js';
+
+/** Where a node's data disks and shared folders appear inside it. */
+export const DATA_DISK_MOUNT = '/mnt/cloudtik/data_disk_';
+export const DATA_DIR_MOUNT = '/cloudtik/data';
+export const STATE_MOUNT = '/cloudtik/state';
+
+export interface VirtualProviderOptions {
+  docker: Docker;
+  workspaceName: string;
+  clusterName: string;
+  /** Local folder for this cluster's state file and locks. */
+  stateDir: string;
+  sshUser: string;
+}
+
+interface HostCapacity {
+  cpus: number;
+  memoryBytes: number;
+}
+
+/** Nodes are Docker containers on the workspace's bridge network, found by their labels. */
+export class VirtualNodeProvider implements NodeProvider {
+  readonly clusterName: string;
+  readonly workspaceName: string;
+  private readonly docker: Docker;
+  private readonly state: ClusterStateFile;
+  private host: HostCapacity | undefined;
+
+  constructor(private readonly options: VirtualProviderOptions) {
+    this.docker = options.docker;
+    this.clusterName = options.clusterName;
+    this.workspaceName = options.workspaceName;
+    this.state = new ClusterStateFile(options.stateDir);
+  }
+
+  private clusterLabels(): string[] {
+    return [`${TAG.workspace}=${this.workspaceName}`, `${TAG.cluster}=${this.clusterName}`];
+  }
+
+  async listNodes(filter: { kind?: NodeKind; nodeType?: string } = {}): Promise<NodeInfo[]> {
+    const labels = this.clusterLabels();
+    if (filter.kind) labels.push(`${TAG.nodeKind}=${filter.kind}`);
+    if (filter.nodeType) labels.push(`${TAG.nodeType}=${filter.nodeType}`);
+    const [containers, state] = await Promise.all([
+      this.docker.listContainers({ all: true, filters: { label: labels } }),
+      this.state.read(),
+    ]);
+    const net = networkName(this.workspaceName);
+    return containers
+      .filter((c) => !['removing', 'dead'].includes(c.State))
+      .map((c): NodeInfo => {
+        const id = (c.Names[0] ?? c.Id).replace(/^\//, '');
+        const tags = { ...c.Labels, ...(state.nodes[id]?.tags ?? {}) };
+        return {
+          id,
+          kind: c.Labels[TAG.nodeKind] === 'head' ? 'head' : 'worker',
+          nodeType: c.Labels[TAG.nodeType] ?? '',
+          seqId: Number(c.Labels[TAG.seqId] ?? 0),
+          ip: c.NetworkSettings.Networks[net]?.IPAddress || undefined,
+          state: c.State,
+          running: c.State === 'running',
+          createdAt: c.Created * 1000,
+          tags,
+          limits: {
+            cpus: Number(c.Labels['cloudtik-cpus'] ?? 0),
+            memoryBytes: Number(c.Labels['cloudtik-memory'] ?? 0),
+          },
+        };
+      })
+      .sort((a, b) => a.seqId - b.seqId || a.id.localeCompare(b.id));
+  }
+
+  private async hostCapacity(): Promise<HostCapacity> {
+    if (!this.host) {
+      const info = (await this.docker.info()) as { NCPU: number; MemTotal: number };
+      this.host = { cpus: info.NCPU, memoryBytes: info.MemTotal };
+    }
+    return this.host;
+  }
+
+  /** CPU and memory limits from `instance_type`, clamped to what the host has (with a warning). */
+  async nodeLimits(request: NodeLaunchRequest, sink: EventSink): Promise<{ cpus: number; memoryBytes: number }> {
+    const host = await this.hostCapacity();
+    const instance = (request.nodeConfig.instance_type ?? {}) as { CPU?: number; memory?: string | number };
+    let cpus = instance.CPU ?? host.cpus;
+    let memoryBytes = instance.memory === undefined ? host.memoryBytes : parseMemory(instance.memory);
+    if (cpus > host.cpus) {
+      logEvent(sink, 'warn', `${request.nodeType}: CPU ${cpus} is more than this host has; limiting containers to ${host.cpus} (the node still advertises ${cpus})`);
+      cpus = host.cpus;
+    }
+    if (memoryBytes > host.memoryBytes) {
+      const gib = (host.memoryBytes / 2 ** 30).toFixed(1);
+      logEvent(sink, 'warn', `${request.nodeType}: memory ${String(instance.memory)} is more than this host has; limiting containers to ${gib}G`);
+      memoryBytes = host.memoryBytes;
+    }
+    return { cpus, memoryBytes };
+  }
+
+  async createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
+    if (request.count <= 0) return [];
+    const limits = await this.nodeLimits(request, sink);
+    const existing = await this.listNodes();
+    const firstSeq = request.kind === 'head' ? 1 : Math.max(1, ...existing.map((n) => n.seqId)) + 1;
+    const limit = pLimit(8);
+    const names = Array.from({ length: request.count }, () => this.newNodeName());
+    const created = await Promise.allSettled(
+      names.map((name, i) => limit(() => this.createOne(request, { name, seqId: firstSeq + i, limits }))),
+    );
+    const failed = created.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed.length > 0) {
+      // Nothing half created: remove every container of this batch before reporting.
+      await this.terminateNodes(names, sink).catch(() => undefined);
+      const first = failed[0]?.reason as unknown;
+      if (first instanceof CloudtikError) throw first;
+      throw new CloudtikError('ERR_CLOUDTIK_DOCKER', `could not create ${request.kind} node(s) of type ${request.nodeType}`, {
+        cause: first,
+        details: [first instanceof Error ? first.message : String(first)],
+      });
+    }
+    const byId = new Set(names);
+    return (await this.listNodes()).filter((n) => byId.has(n.id));
+  }
+
+  private newNodeName(): string {
+    return `${this.workspaceName}-${this.clusterName}-${crypto.randomBytes(4).toString('hex')}`;
+  }
+
+  private async createOne(
+    request: NodeLaunchRequest,
+    node: { name: string; seqId: number; limits: { cpus: number; memoryBytes: number } },
+  ): Promise<void> {
+    const cfg = request.nodeConfig as { data_disks?: string[]; data_dirs?: string[] };
+    const binds: string[] = [];
+    const disks: string[] = [];
+    for (const [i, root] of (cfg.data_disks ?? []).entries()) {
+      const dir = path.join(root, node.name);
+      await fsp.mkdir(dir, { recursive: true });
+      disks.push(dir);
+      binds.push(`${dir}:${DATA_DISK_MOUNT}${i + 1}`);
+    }
+    for (const dir of cfg.data_dirs ?? []) {
+      await fsp.mkdir(dir, { recursive: true });
+      await fsp.chmod(dir, 0o777).catch(() => undefined);
+      binds.push(`${dir}:${DATA_DIR_MOUNT}/${path.basename(dir)}`);
+    }
+    if (request.kind === 'head') {
+      await fsp.mkdir(this.options.stateDir, { recursive: true });
+      binds.push(`${this.options.stateDir}:${STATE_MOUNT}`);
+    }
+    // Record the data-disk folders first, so a crash between here and the container's removal cannot leak them.
+    await this.state.update((s) => {
+      s.nodes[node.name] = { tags: {}, ...s.nodes[node.name], disks } as (typeof s.nodes)[string];
+    });
+    const labels: Record<string, string> = {
+      [TAG.workspace]: this.workspaceName,
+      [TAG.cluster]: this.clusterName,
+      [TAG.nodeKind]: request.kind,
+      [TAG.nodeType]: request.nodeType,
+      [TAG.nodeName]: `cloudtik-${this.clusterName}-${request.kind}`,
+      [TAG.nodeStatus]: 'uninitialized',
+      [TAG.launchConfig]: request.launchHash,
+      [TAG.seqId]: String(node.seqId),
+      'cloudtik-cpus': String(node.limits.cpus),
+      'cloudtik-memory': String(node.limits.memoryBytes),
+    };
+    const container = await this.docker.createContainer({
+      name: node.name,
+      Hostname: node.name.length <= 63 ? node.name : node.name.slice(-63),
+      Image: request.image,
+      Cmd: ['sleep', 'infinity'],
+      Labels: labels,
+      Env: ['LC_ALL=C.UTF-8', 'LANG=C.UTF-8'],
+      HostConfig: {
+        Init: true,
+        NetworkMode: networkName(this.workspaceName),
+        NanoCpus: Math.round(node.limits.cpus * 1e9),
+        Memory: node.limits.memoryBytes,
+        MemorySwap: node.limits.memoryBytes,
+        Binds: binds,
+        CapAdd: ['NET_ADMIN', 'SYS_NICE'],
+        IpcMode: 'private',
+      },
+    });
+    await container.start();
+  }
+
+  async terminateNodes(ids: string[], sink: EventSink): Promise<void> {
+    if (ids.length === 0) return;
+    const limit = pLimit(8);
+    await Promise.all(
+      ids.map((id) =>
+        limit(async () => {
+          try {
+            await this.docker.getContainer(id).remove({ force: true, v: true });
+            logEvent(sink, 'debug', `removed container ${id}`);
+          } catch (err) {
+            if (!isDockerStatus(err, 404) && !isDockerStatus(err, 409)) throw err;
+          }
+        }),
+      ),
+    );
+    const state = await this.state.read();
+    await Promise.all(ids.flatMap((id) => (state.nodes[id] as { disks?: string[] } | undefined)?.disks ?? []).map((d) => fsp.rm(d, { recursive: true, force: true })));
+    await this.state.update((s) => {
+      for (const id of ids) delete s.nodes[id];
+    });
+  }
+
+  async setTags(id: string, tags: Record<string, string>): Promise<void> {
+    await this.state.update((s) => {
+      const entry = s.nodes[id] ?? { tags: {} };
+      entry.tags = { ...entry.tags, ...tags };
+      s.nodes[id] = entry;
+    });
+  }
+
+  commandRunner(node: NodeInfo): CommandRunner {
+    return new DockerExecRunner(this.docker, node.id, this.options.sshUser);
+  }
+
+  async cleanupCluster(): Promise<void> {
+    const state = await this.state.read();
+    const live = new Set((await this.listNodes()).map((n) => n.id));
+    for (const [id, entry] of Object.entries(state.nodes)) {
+      if (live.has(id)) continue;
+      for (const d of (entry as { disks?: string[] }).disks ?? []) await fsp.rm(d, { recursive: true, force: true });
+    }
+    if (live.size === 0) await fsp.rm(this.options.stateDir, { recursive: true, force: true });
+  }
+
+  async withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
+    // The lock sits beside the state folder, not in it: `stop` removes that folder while holding the lock.
+    const parent = path.dirname(this.options.stateDir);
+    await fsp.mkdir(parent, { recursive: true });
+    return withLock(path.join(parent, `${path.basename(this.options.stateDir)}.cluster`), 'cluster', fn, {
+      waitMs: 30 * 60_000,
+      onWait: () => logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${this.clusterName}`),
+    });
+  }
+}

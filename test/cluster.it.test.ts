@@ -1,0 +1,267 @@
+import { spawn } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, ROOT, cli, cliOk, clusterContainers, exists, sweepWorkspace, tempDir, testWorkspace, writeFile } from './helpers.js';
+
+const ws = testWorkspace('life');
+let dir: string;
+let wsFile: string;
+let diskRoot: string;
+let shareRoot: string;
+
+interface StatusJson {
+  nodes: { id: string; kind: string; nodeType: string; ip: string; status: string; cpus: number; memoryBytes: number }[];
+}
+
+function seedConfig(cluster: string, extra = ''): string {
+  // The developer guide's example, with this test's workspace and folders.
+  return `cluster_name: ${cluster}
+workspace_name: ${ws}
+cloudtik_wheel_url: file:///cloudtik/data/share/cloudtik-1.4.0-cp38-cp38-manylinux2014_x86_64.nightly.whl
+provider:
+    type: virtual
+auth:
+    ssh_user: ubuntu
+available_node_types:
+    head.default:
+        node_config:
+            data_disks:
+                - ${diskRoot}
+            data_dirs:
+                - ${shareRoot}
+    worker.default:
+        node_config:
+            data_disks:
+                - ${diskRoot}
+            data_dirs:
+                - ${shareRoot}
+        min_workers: 3
+${extra}`;
+}
+
+async function status(file: string): Promise<StatusJson> {
+  return JSON.parse((await cliOk(['status', file, '--json'])).stdout) as StatusJson;
+}
+
+describe('virtual clusters end to end', () => {
+  beforeAll(async () => {
+    dir = await tempDir('life');
+    diskRoot = path.join(dir, 'disks');
+    shareRoot = path.join(dir, 'share');
+    wsFile = await writeFile(dir, 'workspace.yaml', `workspace_name: ${ws}\nprovider:\n    type: virtual\n`);
+  });
+
+  afterAll(async () => {
+    await sweepWorkspace(ws);
+    await fsp.rm(dir, { recursive: true, force: true });
+  });
+
+  it('creates a workspace and shows it', async () => {
+    const created = JSON.parse((await cliOk(['workspace', 'create', wsFile, '--json'])).stdout) as { created: boolean; network: string };
+    expect(created.created).toBe(true);
+    expect(created.network).toBe(`cloudtik-${ws}`);
+    const again = JSON.parse((await cliOk(['workspace', 'create', wsFile, '--json'])).stdout) as { created: boolean };
+    expect(again.created).toBe(false);
+    const list = JSON.parse((await cliOk(['workspace', 'list', '--json'])).stdout) as { name: string }[];
+    expect(list.map((w) => w.name)).toContain(ws);
+  });
+
+  it('starts the developer guide example: 1 head + 3 workers with limits, data disks and shared folders', async () => {
+    const file = await writeFile(dir, 'seed.yaml', seedConfig('seed'));
+    const r = await cliOk(['start', file, '-y']);
+    expect(r.stderr).toMatch(/Python wheel|\.whl/);
+    expect(r.stderr).toMatch(/CPU 4 is more than this host has/);
+    const s = await status(file);
+    expect(s.nodes.filter((n) => n.kind === 'head')).toHaveLength(1);
+    expect(s.nodes.filter((n) => n.kind === 'worker')).toHaveLength(3);
+    expect(s.nodes.every((n) => n.status === 'up-to-date')).toBe(true);
+
+    // CPU and memory limits seen from inside each node (cgroup v1 or v2).
+    const limits = await cliOk([
+      'exec', file, '--all-nodes',
+      'if [ -f /sys/fs/cgroup/cpu.max ]; then q=$(cut -d" " -f1 /sys/fs/cgroup/cpu.max); p=$(cut -d" " -f2 /sys/fs/cgroup/cpu.max); m=$(cat /sys/fs/cgroup/memory.max); ' +
+        'else q=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us); p=$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us); m=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes); fi; echo "limits $((q / p)) $m"',
+    ]);
+    const lines = limits.stdout.trim().split('\n').filter((l) => l.includes('limits'));
+    expect(lines).toHaveLength(4);
+    const hostCpus = (await import('node:os')).cpus().length;
+    for (const l of lines) expect(l).toMatch(new RegExp(`limits ${Math.min(4, hostCpus)} ${4 * 2 ** 30}$`));
+
+    // Each node writes to its own data disk and to the shared folder.
+    await cliOk(['exec', file, '--all-nodes', 'echo "$CLOUDTIK_NODE_ID" > /mnt/cloudtik/data_disk_1/who && echo "$CLOUDTIK_NODE_ID" > /cloudtik/data/share/"$CLOUDTIK_NODE_ID"']);
+    for (const n of s.nodes) {
+      expect((await fsp.readFile(path.join(diskRoot, n.id, 'who'), 'utf8')).trim()).toBe(n.id);
+      expect(exists(path.join(shareRoot, n.id))).toBe(true);
+    }
+    // Every node sees every other node's file in the shared folder.
+    const seen = await cliOk(['exec', file, '--all-nodes', 'ls /cloudtik/data/share | wc -l']);
+    for (const l of seen.stdout.trim().split('\n')) expect(l).toMatch(/: 4$/);
+  });
+
+  it('runs a command on every node and reports a failing exit code', async () => {
+    const file = path.join(dir, 'seed.yaml');
+    const r = await cliOk(['exec', file, '--all-nodes', 'echo "kind=$CLOUDTIK_NODE_TYPE user=$(whoami) head=$CLOUDTIK_HEAD_IP"']);
+    const out = r.stdout.trim().split('\n');
+    expect(out).toHaveLength(4);
+    expect(out.filter((l) => l.includes('kind=head.default'))).toHaveLength(1);
+    expect(out.every((l) => l.includes('user=ubuntu'))).toBe(true);
+    const headIp = (await cliOk(['head-ip', file])).stdout.trim();
+    expect(out.every((l) => l.endsWith(`head=${headIp}`))).toBe(true);
+    const workerIps = (await cliOk(['worker-ips', file])).stdout.trim().split('\n');
+    expect(workerIps).toHaveLength(3);
+    const failed = await cli(['exec', file, 'exit 7']);
+    expect(failed.code).toBe(7);
+  });
+
+  it('uploads and downloads files and folders', async () => {
+    const file = path.join(dir, 'seed.yaml');
+    const src = path.join(dir, 'up');
+    await writeFile(src, 'a.txt', 'alpha\n');
+    await writeFile(src, 'sub/b.txt', "it's \"quoted\" $(nothing)\n");
+    await cliOk(['upload', file, `${src}/`, '~/data', '--all-nodes']);
+    const listed = await cliOk(['exec', file, '--all-nodes', 'cat ~/data/a.txt ~/data/sub/b.txt | md5sum; stat -c %U ~/data/sub/b.txt']);
+    expect(new Set(listed.stdout.trim().split('\n').map((l) => l.replace(/^[^:]+: /, ''))).size).toBe(2);
+    expect(listed.stdout).toContain('ubuntu');
+    const back = path.join(dir, 'down');
+    await cliOk(['download', file, '~/data', back]);
+    expect(await fsp.readFile(path.join(back, 'sub', 'b.txt'), 'utf8')).toBe("it's \"quoted\" $(nothing)\n");
+    await cliOk(['rsync-up', file, path.join(src, 'a.txt'), '/tmp/single.txt']);
+    await cliOk(['rsync-down', file, '/tmp/single.txt', path.join(dir, 'single.txt')]);
+    expect(await fsp.readFile(path.join(dir, 'single.txt'), 'utf8')).toBe('alpha\n');
+  });
+
+  it('skips setup when start runs again with no change', async () => {
+    const file = path.join(dir, 'seed.yaml');
+    const before = await status(file);
+    const r = JSON.parse((await cliOk(['start', file, '-y', '--json'])).stdout) as { updates: { node: string; setupSkipped: boolean }[]; created: { head: boolean; workers: number } };
+    expect(r.created).toEqual({ head: false, workers: 0 });
+    expect(r.updates.length).toBeGreaterThan(0);
+    expect(r.updates.every((u) => u.setupSkipped)).toBe(true);
+    const after = await status(file);
+    expect(after.nodes.map((n) => n.id).sort()).toEqual(before.nodes.map((n) => n.id).sort());
+  });
+
+  it('stops the cluster and leaves nothing behind', async () => {
+    const file = path.join(dir, 'seed.yaml');
+    const s = await status(file);
+    await cliOk(['stop', file, '-y']);
+    expect(await clusterContainers(ws, 'seed')).toHaveLength(0);
+    for (const n of s.nodes) expect(exists(path.join(diskRoot, n.id))).toBe(false);
+    expect(exists(path.join(process.env.CLOUDTIK_HOME as string, 'virtual', ws, 'seed'))).toBe(false);
+    // The shared folder is the user's: it stays.
+    expect(exists(shareRoot)).toBe(true);
+    const again = await cliOk(['stop', file, '-y']);
+    expect(again.stdout).toMatch(/no nodes/);
+  });
+
+  it('refuses a bad config with positions and creates nothing', async () => {
+    const file = await writeFile(
+      dir,
+      'bad.yaml',
+      `cluster_name: bad\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nauth:\n    ssh_usr: ubuntu\navailable_node_types:\n    worker.default:\n        node_config:\n            data_disks: [${path.join(dir, 'bad-disks')}]\n        min_workers: -1\n`,
+    );
+    const r = await cli(['start', file, '-y']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${file}:6:5`);
+    expect(r.stderr).toMatch(/ssh_usr/);
+    expect(r.stderr).toMatch(/ssh_user/);
+    expect(r.stderr).toMatch(/min_workers/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(await clusterContainers(ws, 'bad')).toHaveLength(0);
+    expect(exists(path.join(dir, 'bad-disks'))).toBe(false);
+    expect(exists(path.join(process.env.CLOUDTIK_HOME as string, 'virtual', ws, 'bad'))).toBe(false);
+  });
+
+  it('passes hostile config values through literally', async () => {
+    const evil = `it's "x" $(touch /tmp/pwned1) \`touch /tmp/pwned2\` ; touch /tmp/pwned3\nnext line`;
+    const file = await writeFile(
+      dir,
+      'evil.yaml',
+      `cluster_name: evil\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    envs:\n        EVIL: ${JSON.stringify(evil)}\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\nhead_setup_commands:\n    - printf '%s' "$EVIL" > ~/evil.txt\n`,
+    );
+    await cliOk(['start', file, '-y']);
+    const out = await cliOk(['exec', file, 'cat ~/evil.txt; echo; ls /tmp/pwned1 /tmp/pwned2 /tmp/pwned3 2>&1 | grep -c "No such file"']);
+    expect(out.stdout).toBe(`${evil}\n3\n`);
+    await cliOk(['stop', file, '-y']);
+  });
+
+  it('installs the package given by cloudtik_package_url on every node (dev loop)', async () => {
+    const marker = `0.0.0-dev.${Date.now()}`;
+    const work = path.join(dir, 'pkg');
+    await fsp.mkdir(work, { recursive: true });
+    const packed = await run('npm', ['pack', '--silent', '--pack-destination', work, ROOT]);
+    const tarball = path.join(work, packed.trim().split('\n').pop() as string);
+    await run('tar', ['-xzf', tarball, '-C', work]);
+    const pkgJson = path.join(work, 'package', 'package.json');
+    const pkg = JSON.parse(await fsp.readFile(pkgJson, 'utf8')) as { version: string };
+    pkg.version = marker;
+    await fsp.writeFile(pkgJson, JSON.stringify(pkg, null, 2));
+    await fsp.mkdir(shareRoot, { recursive: true });
+    await run('tar', ['-czf', path.join(shareRoot, 'cloudtik-nightly.tgz'), '-C', work, 'package']);
+    const file = await writeFile(
+      dir,
+      'devloop.yaml',
+      seedConfig('devloop').replace(/cloudtik_wheel_url: .*/, 'cloudtik_package_url: file:///cloudtik/data/share/cloudtik-nightly.tgz').replace('min_workers: 3', 'min_workers: 1'),
+    );
+    await cliOk(['start', file, '-y']);
+    const versions = await cliOk(['exec', file, '--all-nodes', 'cloudtik --version']);
+    const lines = versions.stdout.trim().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const l of lines) expect(l).toMatch(new RegExp(`: ${marker.replace(/\./g, '\\.')}$`));
+    await cliOk(['stop', file, '-y']);
+  });
+
+  it('converges after a start killed midway', async () => {
+    const file = await writeFile(dir, 'killed.yaml', seedConfig('killed'));
+    const child = spawn(process.execPath, [CLI, 'start', file, '-y'], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+    // Kill it as soon as its first container exists: the cluster is half built.
+    for (let i = 0; i < 600 && (await clusterContainers(ws, 'killed')).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    await cliOk(['start', file, '-y']);
+    const s = await status(file);
+    expect(s.nodes.filter((n) => n.kind === 'head')).toHaveLength(1);
+    expect(s.nodes.filter((n) => n.kind === 'worker')).toHaveLength(3);
+    expect(s.nodes.every((n) => n.status === 'up-to-date')).toBe(true);
+    expect(await clusterContainers(ws, 'killed')).toHaveLength(4);
+    await cliOk(['stop', file, '-y']);
+    expect(await clusterContainers(ws, 'killed')).toHaveLength(0);
+  });
+
+  it('gives exactly one head when two starts run at once', async () => {
+    const file = await writeFile(dir, 'twice.yaml', seedConfig('twice').replace('min_workers: 3', 'min_workers: 1'));
+    const [a, b] = await Promise.all([cli(['start', file, '-y']), cli(['start', file, '-y'])]);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.code, b.stderr).toBe(0);
+    const containers = await clusterContainers(ws, 'twice');
+    expect(containers.filter((c) => c.Labels['cloudtik-node-kind'] === 'head')).toHaveLength(1);
+    expect(containers.filter((c) => c.Labels['cloudtik-node-kind'] === 'worker')).toHaveLength(1);
+    await cliOk(['stop', file, '-y']);
+  });
+
+  it('refuses to delete a workspace with clusters unless --force', async () => {
+    const file = await writeFile(dir, 'tiny.yaml', `cluster_name: tiny\nworkspace_name: ${ws}\nprovider:\n    type: virtual\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n`);
+    await cliOk(['start', file, '-y']);
+    const info = JSON.parse((await cliOk(['workspace', 'info', wsFile, '--json'])).stdout) as { clusters: { name: string }[] };
+    expect(info.clusters.map((c) => c.name)).toEqual(['tiny']);
+    const refused = await cli(['workspace', 'delete', wsFile, '-y']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/tiny/);
+    await cliOk(['workspace', 'delete', wsFile, '-y', '--force']);
+    expect(await clusterContainers(ws, 'tiny')).toHaveLength(0);
+    const nets = await (await import('./helpers.js')).docker.listNetworks({ filters: { name: [`cloudtik-${ws}`] } });
+    expect(nets).toHaveLength(0);
+  });
+});
+
+function run(cmd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: ${err}`))));
+  });
+}

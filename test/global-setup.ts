@@ -1,0 +1,44 @@
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Docker from 'dockerode';
+
+const PREFIX = 'ctest-';
+const STALE_MS = 30 * 60_000;
+
+/** Remove containers and networks of test workspaces: this session's, or any older than 30 minutes. */
+async function sweep(docker: Docker, session: string | undefined): Promise<number> {
+  const now = Date.now();
+  const mine = (ws: string | undefined): boolean => ws !== undefined && ws.startsWith(PREFIX) && (session === undefined || ws.startsWith(`${PREFIX}${session}-`));
+  const containers = await docker.listContainers({ all: true, filters: { label: ['cloudtik-workspace-name'] } });
+  const doomed = containers.filter((c) => mine(c.Labels['cloudtik-workspace-name']) && (session !== undefined || now - c.Created * 1000 > STALE_MS));
+  await Promise.all(doomed.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const nets = await docker.listNetworks({ filters: { label: ['cloudtik-workspace-name'] } });
+  const doomedNets = nets.filter((n) => mine(n.Labels?.['cloudtik-workspace-name']) && (session !== undefined || now - Date.parse(n.Created) > STALE_MS));
+  await Promise.all(doomedNets.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  return doomed.length + doomedNets.length;
+}
+
+/**
+ * Integration tests need a Docker engine; without one they fail loudly, never skip. Every test
+ * workspace is named `ctest-<session>-...`; teardown removes this session's, setup removes
+ * leftovers of runs that were killed more than 30 minutes ago.
+ */
+export default async function setup(): Promise<() => Promise<void>> {
+  const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+  try {
+    await docker.ping();
+  } catch (err) {
+    throw new Error(`integration tests need a Docker engine at /var/run/docker.sock (run: bash dev/setup-all.sh): ${String(err)}`);
+  }
+  const session = crypto.randomBytes(3).toString('hex');
+  process.env.CLOUDTIK_TEST_SESSION = session;
+  const home = await fsp.mkdtemp(path.join(os.tmpdir(), `cloudtik-test-home-${session}-`));
+  process.env.CLOUDTIK_HOME = home;
+  await sweep(docker, undefined);
+  return async () => {
+    await sweep(docker, session);
+    await fsp.rm(home, { recursive: true, force: true });
+  };
+}

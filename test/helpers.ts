@@ -1,0 +1,90 @@
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Docker from 'dockerode';
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+export const CLI = path.join(ROOT, 'bin', 'cloudtik.js');
+
+/** Prefix of every workspace a test makes; the global teardown sweeps by it. */
+export const TEST_PREFIX = 'ctest-';
+
+export function sessionId(): string {
+  const id = process.env.CLOUDTIK_TEST_SESSION;
+  if (!id) throw new Error('CLOUDTIK_TEST_SESSION is not set: run the integration tests through vitest (test/global-setup.ts)');
+  return id;
+}
+
+/** A unique workspace name for one test file. */
+export function testWorkspace(label: string): string {
+  return `${TEST_PREFIX}${sessionId()}-${label}`;
+}
+
+export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Run the built CLI as a user would, with the test session's CLOUDTIK_HOME. */
+export function cli(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      cwd: ROOT,
+      env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout, stderr });
+    });
+    child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Like {@link cli} but fails with the full output when the exit code is not 0. */
+export async function cliOk(args: string[], options: { env?: Record<string, string> } = {}): Promise<CliResult> {
+  const r = await cli(args, options);
+  if (r.code !== 0) throw new Error(`cloudtik ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  return r;
+}
+
+/** A fresh temp folder, removed by the caller. */
+export async function tempDir(label: string): Promise<string> {
+  return fsp.mkdtemp(path.join(os.tmpdir(), `cloudtik-${label}-`));
+}
+
+export async function writeFile(dir: string, name: string, text: string): Promise<string> {
+  const file = path.join(dir, name);
+  await fsp.mkdir(path.dirname(file), { recursive: true });
+  await fsp.writeFile(file, text);
+  return file;
+}
+
+/** Containers of one cluster, from labels. */
+export async function clusterContainers(workspace: string, cluster: string): Promise<Docker.ContainerInfo[]> {
+  return docker.listContainers({ all: true, filters: { label: [`cloudtik-workspace-name=${workspace}`, `cloudtik-cluster-name=${cluster}`] } });
+}
+
+export function exists(p: string): boolean {
+  return fs.existsSync(p);
+}
+
+/** Remove every container and network a workspace holds (tests' own cleanup). */
+export async function sweepWorkspace(workspace: string): Promise<void> {
+  const containers = await docker.listContainers({ all: true, filters: { label: [`cloudtik-workspace-name=${workspace}`] } });
+  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const nets = await docker.listNetworks({ filters: { label: [`cloudtik-workspace-name=${workspace}`] } });
+  await Promise.all(nets.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+}

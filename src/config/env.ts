@@ -17,7 +17,7 @@ export const env = {
   /** Default global `max_workers` when the config gives none. */
   defaultMaxWorkers(): number {
     const raw = process.env.CLOUDTIK_DEFAULT_MAX_WORKERS;
-    const n = raw === undefined ? NaN : Number(raw);
+    const n = raw === undefined || raw.trim() === '' ? NaN : Number(raw);
     return Number.isInteger(n) && n >= 0 ? n : 32;
   },
   /** Root of local state: `~/.cloudtik` unless `CLOUDTIK_HOME` says otherwise. */

@@ -1,0 +1,109 @@
+import path from 'node:path';
+import { mergeCommands, needsOwnCommands, NODE_TYPE_COMMAND_KEYS } from './commands.js';
+import { readLayer, resolveChain } from './inherit.js';
+import { ConfigError, IssueCollector } from './issues.js';
+import { deepCopy, isPlainObject, mergeAll, mergeConfig, type PlainObject } from './merge.js';
+import { applyMinWorkers, applyOverrides, fillNodeTypeDefaults, stringifyEnvs } from './prepare.js';
+import { checkClusterRules } from './rules.js';
+import { checkSchema, type SchemaName } from './schema-check.js';
+import type { ClusterConfig, ClusterOverrides, LoadedConfig, WorkspaceConfig } from './types.js';
+
+export { ConfigError, formatIssue, isConfigError } from './issues.js';
+
+interface MergedResult {
+  data: PlainObject;
+  issues: IssueCollector;
+  file: string;
+}
+
+/** Read, check as written, resolve `from:` and defaults, merge. Throws `ConfigError` on any error so far. */
+async function loadMerged(file: string, kind: SchemaName): Promise<MergedResult> {
+  const absolute = path.resolve(file);
+  const bootstrap = new IssueCollector(file);
+  const user = await readLayer(absolute, bootstrap, file);
+  if (!user) throw new ConfigError(bootstrap.errors, bootstrap.warnings);
+
+  const issues = new IssueCollector(file, user.source);
+  issues.addAll(bootstrap.issues);
+  issues.addAll(checkSchema(user.data, { schema: kind, stage: 'file', file, source: user.source }));
+  const chain = await resolveChain({ kind, user, issues });
+  issues.throwIfErrors();
+  const data = mergeAll(chain!.layers);
+  delete data.from;
+  return { data, issues, file: absolute };
+}
+
+function checkMerged(data: PlainObject, kind: SchemaName, issues: IssueCollector): void {
+  issues.addAll(checkSchema(data, { schema: kind, stage: 'merged', file: issues.file, source: issues.source }));
+  issues.throwIfErrors();
+}
+
+/** Gives each worker type that sets its own commands or runtime its own `merged_commands`. */
+function mergeNodeTypeCommands(config: PlainObject): void {
+  const types = config.available_node_types;
+  if (!isPlainObject(types)) return;
+  for (const [name, nodeType] of Object.entries(types)) {
+    if (!isPlainObject(nodeType) || name === config.head_node_type || !needsOwnCommands(nodeType)) continue;
+    const view: PlainObject = { ...config };
+    for (const key of NODE_TYPE_COMMAND_KEYS) if (key in nodeType) view[key] = nodeType[key];
+    if (isPlainObject(nodeType.runtime)) {
+      view.runtime = mergeConfig(isPlainObject(config.runtime) ? config.runtime : {}, nodeType.runtime);
+    }
+    nodeType.merged_commands = mergeCommands(view);
+  }
+}
+
+/**
+ * Loads a cluster config file the way `cloudtik start` needs it.
+ *
+ * Pipeline: read (a missing file is an error) → parse YAML keeping positions → check the file
+ * as written against `schema/cluster.json` → follow `from:` templates down to the provider's
+ * built-in defaults and merge them (CloudTik's rules, see `mergeConfig`) → apply `overrides` →
+ * check the merged result (required keys, values from templates) → fill defaults (`max_workers`,
+ * per type `min_workers`/`max_workers`/`resources`; a top-level `min_workers` or
+ * `overrides.minWorkers` goes to the only worker type) → semantic rules → `merged_commands`
+ * (global, and for worker types with commands or a runtime of their own).
+ *
+ * Resolves with a plain JSON-serialisable config and the warnings found. Rejects with a
+ * `ConfigError` listing every error found (`file:line:col key: message`), or a `CloudtikError`
+ * for problems outside the file. The `from` key is removed from the result (it is resolved).
+ */
+export async function loadClusterConfig(
+  file: string,
+  overrides: ClusterOverrides = {},
+): Promise<LoadedConfig<ClusterConfig>> {
+  const { data, issues, file: absolute } = await loadMerged(file, 'cluster');
+  const minWorkers = applyOverrides(data, overrides, issues);
+  checkMerged(data, 'cluster', issues);
+
+  applyMinWorkers(data, minWorkers, issues);
+  fillNodeTypeDefaults(data);
+  checkClusterRules(data, { issues, baseDir: path.dirname(absolute) });
+  issues.throwIfErrors();
+
+  stringifyEnvs(data.runtime);
+  for (const nodeType of Object.values(isPlainObject(data.available_node_types) ? data.available_node_types : {})) {
+    if (isPlainObject(nodeType)) stringifyEnvs(nodeType.runtime);
+  }
+  data.merged_commands = mergeCommands(data);
+  mergeNodeTypeCommands(data);
+  return { config: deepCopy(data) as unknown as ClusterConfig, file: absolute, warnings: issues.warnings };
+}
+
+/**
+ * Loads a workspace config file: read → check as written against `schema/workspace.json` →
+ * `from:` templates and the provider's workspace defaults → merge → `opts.workspaceName`
+ * override → check the merged result. Rejects with a `ConfigError` listing every error.
+ */
+export async function loadWorkspaceConfig(
+  file: string,
+  opts: { workspaceName?: string } = {},
+): Promise<LoadedConfig<WorkspaceConfig>> {
+  const { data, issues, file: absolute } = await loadMerged(file, 'workspace');
+  if (opts.workspaceName !== undefined) {
+    data.workspace_name = opts.workspaceName;
+    issues.markOverridden(['workspace_name'], '--workspace-name');
+  }
+  checkMerged(data, 'workspace', issues);
+  return { config: data as unknown as WorkspaceConfig, file: absolute, warnings: issues.warnings };
+}

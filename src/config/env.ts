@@ -34,6 +34,10 @@ export const env = {
     const n = Number(process.env.CLOUDTIK_NODE_START_WAIT_S);
     return Number.isFinite(n) && n > 0 ? n : 120;
   },
+  /** Local certificate authorities to trust inside node images (Debian's folder for added CAs). */
+  hostCaDir(): string {
+    return process.env.CLOUDTIK_HOST_CA_DIR ?? '/usr/local/share/ca-certificates';
+  },
   /** Whether the terminal asked for no colour. */
   noColor(): boolean {
     return process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
@@ -42,10 +46,16 @@ export const env = {
   isCI(): boolean {
     return process.env.CI === 'true' || process.env.CI === '1';
   },
-  /** Host cache of node-image inputs (npm tarballs, bootstrap scratch): `CLOUDTIK_IMAGE_CACHE` or `<home>/cache/images`. */
+  /**
+   * Host cache of node-image inputs (npm tarballs, packed cloudtik, bootstrap scratch, the build lock):
+   * `CLOUDTIK_IMAGE_CACHE`, else `$XDG_CACHE_HOME/cloudtik/images` (`~/.cache/cloudtik/images`). Not under
+   * {@link env.home}: images live in the engine for the whole machine, so their inputs and lock do too.
+   */
   imageCacheDir(): string {
     const v = process.env.CLOUDTIK_IMAGE_CACHE;
-    return v === undefined || v === '' ? path.join(env.home(), 'cache', 'images') : v;
+    if (v !== undefined && v !== '') return v;
+    const xdg = process.env.XDG_CACHE_HOME;
+    return path.join(xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'cloudtik', 'images');
   },
   /** Debian mirror for bootstrapping `cloudtik/debian`; undefined means debootstrap's default (deb.debian.org). */
   debianMirror(): string | undefined {

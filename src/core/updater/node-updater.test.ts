@@ -70,7 +70,8 @@ function setup(runner: FakeRunner, tags: Record<string, string> = {}) {
   const provider = {
     setTags: (_id: string, t: Record<string, string>) => {
       setTags.push(t);
-      if (t[TAG.nodeStatus]) statuses.push(t[TAG.nodeStatus]);
+      const s = t[TAG.nodeStatus];
+      if (s !== undefined) statuses.push(s);
       return Promise.resolve();
     },
     commandRunner: () => runner,

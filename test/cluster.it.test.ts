@@ -181,7 +181,7 @@ describe('virtual clusters end to end', () => {
       `cluster_name: evil\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    envs:\n        EVIL: ${JSON.stringify(evil)}\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\nhead_setup_commands:\n    - printf '%s' "$EVIL" > ~/evil.txt\n`,
     );
     await cliOk(['start', file, '-y']);
-    const out = await cliOk(['exec', file, 'cat ~/evil.txt; echo; ls /tmp/pwned1 /tmp/pwned2 /tmp/pwned3 2>&1 | grep -c "No such file"']);
+    const out = await cliOk(['exec', file, 'cat ~/evil.txt; echo; ls /tmp/pwned1 /tmp/pwned2 /tmp/pwned3 2>&1 | grep -c "No such file"; true']);
     expect(out.stdout).toBe(`${evil}\n3\n`);
     await cliOk(['stop', file, '-y']);
   });

@@ -10,7 +10,8 @@ import type { CommandRunner } from '../../core/command/runner.js';
 import { TAG, type NodeInfo, type NodeKind, type NodeLaunchRequest, type NodeProvider } from '../provider.js';
 import { isDockerStatus } from './docker-client.js';
 import { DockerExecRunner } from './docker-runner.js';
-import { ClusterStateFile, withLock } from './state-file.js';
+import { withLock } from './lock.js';
+import { ClusterStateFile } from './state-file.js';
 import { networkName } from './workspace.js';
 
 /** Where a node's data disks and shared folders appear inside it. */

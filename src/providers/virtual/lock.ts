@@ -1,0 +1,119 @@
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { CloudtikError } from '../../core/errors.js';
+
+/** A lock older than this without a refresh is taken over (its holder hung or its host is gone). */
+const STALE_MS = 15_000;
+const REFRESH_MS = 3_000;
+const POLL_MS = 50;
+
+interface Owner {
+  pid: number;
+  host: string;
+  since: number;
+}
+
+function pidAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+async function readOwner(dir: string): Promise<{ owner: Owner | undefined; mtimeMs: number } | undefined> {
+  try {
+    const stat = await fsp.stat(dir);
+    const text = await fsp.readFile(path.join(dir, 'owner.json'), 'utf8').catch(() => '');
+    let owner: Owner | undefined;
+    try {
+      owner = JSON.parse(text) as Owner;
+    } catch {
+      owner = undefined;
+    }
+    return { owner, mtimeMs: stat.mtimeMs };
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+/** Whether the holder is gone: a dead process on this host, or no refresh for {@link STALE_MS}. */
+function isAbandoned(info: { owner: Owner | undefined; mtimeMs: number }): boolean {
+  if (info.owner && info.owner.host === os.hostname() && !pidAlive(info.owner.pid)) return true;
+  return Date.now() - info.mtimeMs > STALE_MS;
+}
+
+/**
+ * Take over an abandoned lock: move it aside (only one contender's rename succeeds), check that
+ * what was moved is the lock judged abandoned, and remove it.
+ */
+async function breakLock(dir: string, seen: Owner | undefined): Promise<void> {
+  const aside = `${dir}.stale-${process.pid}-${Date.now()}`;
+  try {
+    await fsp.rename(dir, aside);
+  } catch {
+    return;
+  }
+  const moved = await readOwner(aside);
+  if (moved?.owner && seen && (moved.owner.pid !== seen.pid || moved.owner.since !== seen.since)) {
+    // A live holder re-took the lock between our look and our move: give it back.
+    await fsp.rename(aside, dir).catch(() => undefined);
+    return;
+  }
+  await fsp.rm(aside, { recursive: true, force: true });
+}
+
+/**
+ * Hold the lock `<target>.lock` (a directory, created atomically; it works across processes and
+ * across a bind mount into the head node) while `fn` runs. A holder that died is noticed at once
+ * on this host (its PID is gone), elsewhere after {@link STALE_MS} without a refresh.
+ */
+export async function withLock<T>(
+  target: string,
+  what: string,
+  fn: () => Promise<T>,
+  options: { waitMs?: number; onWait?: () => void } = {},
+): Promise<T> {
+  const dir = `${target}.lock`;
+  const deadline = Date.now() + (options.waitMs ?? 120_000);
+  const me: Owner = { pid: process.pid, host: os.hostname(), since: Date.now() };
+  let told = false;
+  for (;;) {
+    try {
+      await fsp.mkdir(dir);
+      await fsp.writeFile(path.join(dir, 'owner.json'), JSON.stringify(me));
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const info = await readOwner(dir);
+    if (info && isAbandoned(info)) {
+      await breakLock(dir, info.owner);
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new CloudtikError('ERR_CLOUDTIK_LOCK', `timed out waiting for the ${what} lock ${dir}`, {
+        hint: `another cloudtik command (pid ${info?.owner?.pid ?? '?'} on ${info?.owner?.host ?? '?'}) is working on it; wait for it to finish`,
+      });
+    }
+    if (!told) {
+      options.onWait?.();
+      told = true;
+    }
+    await new Promise((r) => setTimeout(r, POLL_MS));
+  }
+  const refresh = setInterval(() => {
+    const now = new Date();
+    fsp.utimes(dir, now, now).catch(() => undefined);
+  }, REFRESH_MS);
+  refresh.unref();
+  try {
+    return await fn();
+  } finally {
+    clearInterval(refresh);
+    await fsp.rm(dir, { recursive: true, force: true });
+  }
+}

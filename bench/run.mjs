@@ -18,7 +18,9 @@ const opt = (name, dflt) => {
 };
 const quick = args.includes('--quick');
 const RUNS = Number(opt('--runs', quick ? '2' : '5'));
-const SCALE = opt('--scale', quick ? '1,4' : '1,4,8,16').split(',').map(Number);
+const SCALE = opt('--scale', quick ? '1,4' : '1,4,8,16')
+  .split(',')
+  .map(Number);
 const WS = `bench-${process.pid}`;
 const docker = new Docker({ socketPath: '/var/run/docker.sock' });
 
@@ -31,7 +33,10 @@ const median = (xs) => {
 function cli(argv, env = {}) {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...argv], { env: { ...process.env, CI: 'true', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [CLI, ...argv], {
+      env: { ...process.env, CI: 'true', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let out = '';
     let err = '';
     child.stdout.on('data', (b) => (out += b));
@@ -58,11 +63,20 @@ async function floor(image, n) {
   const t0 = performance.now();
   const containers = await Promise.all(
     Array.from({ length: n }, async () => {
-      const c = await docker.createContainer({ Image: image, Cmd: ['sleep', 'infinity'], HostConfig: { Init: true, NetworkMode: `cloudtik-${WS}` }, Labels: { 'cloudtik-workspace-name': WS } });
+      const c = await docker.createContainer({
+        Image: image,
+        Cmd: ['sleep', 'infinity'],
+        HostConfig: { Init: true, NetworkMode: `cloudtik-${WS}` },
+        Labels: { 'cloudtik-workspace-name': WS },
+      });
       await c.start();
       const e = await c.exec({ Cmd: ['true'], AttachStdout: true, AttachStderr: true });
       const s = await e.start({ hijack: true, stdin: false });
-      await new Promise((r) => { s.on('end', r); s.on('close', r); s.resume(); });
+      await new Promise((r) => {
+        s.on('end', r);
+        s.on('close', r);
+        s.resume();
+      });
       return c;
     }),
   );
@@ -77,7 +91,11 @@ async function main() {
   process.env.CLOUDTIK_HOME = home;
   const version = JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')).version;
   const image = `cloudtik/cloudtik:${version}`;
-  const result = { when: new Date().toISOString(), host: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) }, runs: RUNS };
+  const result = {
+    when: new Date().toISOString(),
+    host: { cpus: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30) },
+    runs: RUNS,
+  };
   const wsFile = path.join(dir, 'ws.yaml');
   await fs.writeFile(wsFile, `workspace_name: ${WS}\nprovider:\n    type: virtual\n`);
   try {
@@ -105,7 +123,12 @@ async function main() {
       restarts.push((await cli(['start', file, '-y'])).ms);
       stops.push((await cli(['stop', file, '-y'])).ms);
     }
-    result.start_1h3w = { medianMs: median(starts), floorMs: median(f4), ratio: median(starts) / median(f4), samples: starts.map(Math.round) };
+    result.start_1h3w = {
+      medianMs: median(starts),
+      floorMs: median(f4),
+      ratio: median(starts) / median(f4),
+      samples: starts.map(Math.round),
+    };
     result.restart_no_change = { medianMs: median(restarts), samples: restarts.map(Math.round) };
     result.stop_1h3w = { medianMs: median(stops), samples: stops.map(Math.round) };
 
@@ -115,16 +138,29 @@ async function main() {
       const sf = await clusterFile(dir, `s${n}`, n);
       const s = (await cli(['start', sf, '-y'])).ms;
       const st = (await cli(['stop', sf, '-y'])).ms;
-      result.scale[`${n}_workers`] = { startMs: Math.round(s), stopMs: Math.round(st), floorMs: Math.round(f), ratio: +(s / f).toFixed(2) };
+      result.scale[`${n}_workers`] = {
+        startMs: Math.round(s),
+        stopMs: Math.round(st),
+        floorMs: Math.round(f),
+        ratio: +(s / f).toFixed(2),
+      };
     }
   } finally {
     const left = await docker.listContainers({ all: true, filters: { label: [`cloudtik-workspace-name=${WS}`] } });
-    await Promise.all(left.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+    await Promise.all(
+      left.map((c) =>
+        docker
+          .getContainer(c.Id)
+          .remove({ force: true })
+          .catch(() => undefined),
+      ),
+    );
     await cli(['workspace', 'delete', wsFile, '-y', '--force']).catch(() => undefined);
     await fs.rm(dir, { recursive: true, force: true });
   }
   for (const v of Object.values(result)) {
-    if (v && typeof v === 'object') for (const k of Object.keys(v)) if (typeof v[k] === 'number' && !Number.isInteger(v[k])) v[k] = +v[k].toFixed(2);
+    if (v && typeof v === 'object')
+      for (const k of Object.keys(v)) if (typeof v[k] === 'number' && !Number.isInteger(v[k])) v[k] = +v[k].toFixed(2);
   }
   await fs.mkdir(path.join(ROOT, '.bench'), { recursive: true });
   await fs.writeFile(path.join(ROOT, '.bench', 'results.json'), JSON.stringify(result, null, 2));

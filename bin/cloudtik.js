@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-import('../dist/cli/main.js').then((m) => m.main(process.argv)).catch((err) => {
-  process.stderr.write(`cloudtik: ${err instanceof Error ? err.stack : String(err)}\n`);
-  process.exit(70);
-});
+import('../dist/cli/main.js')
+  .then((m) => m.main(process.argv))
+  .catch((err) => {
+    process.stderr.write(`cloudtik: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(70);
+  });

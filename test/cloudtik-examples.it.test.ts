@@ -32,7 +32,9 @@ describe("CloudTik's virtual examples", () => {
       'worker/worker.default/up-to-date',
     ]);
     for (const n of s.nodes) expect(n.memoryBytes).toBe(4 * 2 ** 30);
-    const info = JSON.parse((await cliOk(['info', file, '--json', ...names])).stdout) as { resources: Record<string, number> };
+    const info = JSON.parse((await cliOk(['info', file, '--json', ...names])).stdout) as {
+      resources: Record<string, number>;
+    };
     // Advertised resources stay as configured even when the host has fewer cores.
     expect(info.resources.CPU).toBe(16);
     expect(info.resources.memory).toBe(16 * 2 ** 30);
@@ -42,7 +44,9 @@ describe("CloudTik's virtual examples", () => {
 
   it('the workspace file is CloudTik-compatible for info and delete', async () => {
     const file = path.join(fixtures, 'example-workspace.yaml');
-    const info = JSON.parse((await cliOk(['workspace', 'info', file, '--json', '--workspace-name', ws])).stdout) as { clusters: unknown[] };
+    const info = JSON.parse((await cliOk(['workspace', 'info', file, '--json', '--workspace-name', ws])).stdout) as {
+      clusters: unknown[];
+    };
     expect(info.clusters).toEqual([]);
     expect(await fsp.readFile(file, 'utf8')).toMatch(/workspace_name: example-workspace/);
   });

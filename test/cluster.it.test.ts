@@ -2,7 +2,18 @@ import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, ROOT, cli, cliOk, clusterContainers, exists, sweepWorkspace, tempDir, testWorkspace, writeFile } from './helpers.js';
+import {
+  CLI,
+  ROOT,
+  cli,
+  cliOk,
+  clusterContainers,
+  exists,
+  sweepWorkspace,
+  tempDir,
+  testWorkspace,
+  writeFile,
+} from './helpers.js';
 
 const ws = testWorkspace('life');
 let dir: string;
@@ -11,7 +22,15 @@ let diskRoot: string;
 let shareRoot: string;
 
 interface StatusJson {
-  nodes: { id: string; kind: string; nodeType: string; ip: string; status: string; cpus: number; memoryBytes: number }[];
+  nodes: {
+    id: string;
+    kind: string;
+    nodeType: string;
+    ip: string;
+    status: string;
+    cpus: number;
+    memoryBytes: number;
+  }[];
 }
 
 function seedConfig(cluster: string, extra = ''): string {
@@ -58,7 +77,10 @@ describe('virtual clusters end to end', () => {
   });
 
   it('creates a workspace and shows it', async () => {
-    const created = JSON.parse((await cliOk(['workspace', 'create', wsFile, '--json'])).stdout) as { created: boolean; network: string };
+    const created = JSON.parse((await cliOk(['workspace', 'create', wsFile, '--json'])).stdout) as {
+      created: boolean;
+      network: string;
+    };
     expect(created.created).toBe(true);
     expect(created.network).toBe(`cloudtik-${ws}`);
     const again = JSON.parse((await cliOk(['workspace', 'create', wsFile, '--json'])).stdout) as { created: boolean };
@@ -79,17 +101,27 @@ describe('virtual clusters end to end', () => {
 
     // CPU and memory limits seen from inside each node (cgroup v1 or v2).
     const limits = await cliOk([
-      'exec', file, '--all-nodes',
+      'exec',
+      file,
+      '--all-nodes',
       'if [ -f /sys/fs/cgroup/cpu.max ]; then q=$(cut -d" " -f1 /sys/fs/cgroup/cpu.max); p=$(cut -d" " -f2 /sys/fs/cgroup/cpu.max); m=$(cat /sys/fs/cgroup/memory.max); ' +
         'else q=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us); p=$(cat /sys/fs/cgroup/cpu/cpu.cfs_period_us); m=$(cat /sys/fs/cgroup/memory/memory.limit_in_bytes); fi; echo "limits $((q / p)) $m"',
     ]);
-    const lines = limits.stdout.trim().split('\n').filter((l) => l.includes('limits'));
+    const lines = limits.stdout
+      .trim()
+      .split('\n')
+      .filter((l) => l.includes('limits'));
     expect(lines).toHaveLength(4);
     const hostCpus = (await import('node:os')).cpus().length;
     for (const l of lines) expect(l).toMatch(new RegExp(`limits ${Math.min(4, hostCpus)} ${4 * 2 ** 30}$`));
 
     // Each node writes to its own data disk and to the shared folder.
-    await cliOk(['exec', file, '--all-nodes', 'echo "$CLOUDTIK_NODE_ID" > /mnt/cloudtik/data_disk_1/who && echo "$CLOUDTIK_NODE_ID" > /cloudtik/data/share/"$CLOUDTIK_NODE_ID"']);
+    await cliOk([
+      'exec',
+      file,
+      '--all-nodes',
+      'echo "$CLOUDTIK_NODE_ID" > /mnt/cloudtik/data_disk_1/who && echo "$CLOUDTIK_NODE_ID" > /cloudtik/data/share/"$CLOUDTIK_NODE_ID"',
+    ]);
     for (const n of s.nodes) {
       expect((await fsp.readFile(path.join(diskRoot, n.id, 'who'), 'utf8')).trim()).toBe(n.id);
       expect(exists(path.join(shareRoot, n.id))).toBe(true);
@@ -101,7 +133,12 @@ describe('virtual clusters end to end', () => {
 
   it('runs a command on every node and reports a failing exit code', async () => {
     const file = path.join(dir, 'seed.yaml');
-    const r = await cliOk(['exec', file, '--all-nodes', 'echo "kind=$CLOUDTIK_NODE_TYPE user=$(whoami) head=$CLOUDTIK_HEAD_IP"']);
+    const r = await cliOk([
+      'exec',
+      file,
+      '--all-nodes',
+      'echo "kind=$CLOUDTIK_NODE_TYPE user=$(whoami) head=$CLOUDTIK_HEAD_IP"',
+    ]);
     const out = r.stdout.trim().split('\n');
     expect(out).toHaveLength(4);
     expect(out.filter((l) => l.includes('kind=head.default'))).toHaveLength(1);
@@ -118,14 +155,26 @@ describe('virtual clusters end to end', () => {
     const file = path.join(dir, 'seed.yaml');
     const src = path.join(dir, 'up');
     await writeFile(src, 'a.txt', 'alpha\n');
-    await writeFile(src, 'sub/b.txt', "it's \"quoted\" $(nothing)\n");
+    await writeFile(src, 'sub/b.txt', 'it\'s "quoted" $(nothing)\n');
     await cliOk(['upload', file, `${src}/`, '~/data', '--all-nodes']);
-    const listed = await cliOk(['exec', file, '--all-nodes', 'cat ~/data/a.txt ~/data/sub/b.txt | md5sum; stat -c %U ~/data/sub/b.txt']);
-    expect(new Set(listed.stdout.trim().split('\n').map((l) => l.replace(/^[^:]+: /, ''))).size).toBe(2);
+    const listed = await cliOk([
+      'exec',
+      file,
+      '--all-nodes',
+      'cat ~/data/a.txt ~/data/sub/b.txt | md5sum; stat -c %U ~/data/sub/b.txt',
+    ]);
+    expect(
+      new Set(
+        listed.stdout
+          .trim()
+          .split('\n')
+          .map((l) => l.replace(/^[^:]+: /, '')),
+      ).size,
+    ).toBe(2);
     expect(listed.stdout).toContain('ubuntu');
     const back = path.join(dir, 'down');
     await cliOk(['download', file, '~/data', back]);
-    expect(await fsp.readFile(path.join(back, 'sub', 'b.txt'), 'utf8')).toBe("it's \"quoted\" $(nothing)\n");
+    expect(await fsp.readFile(path.join(back, 'sub', 'b.txt'), 'utf8')).toBe('it\'s "quoted" $(nothing)\n');
     await cliOk(['rsync-up', file, path.join(src, 'a.txt'), '/tmp/single.txt']);
     await cliOk(['rsync-down', file, '/tmp/single.txt', path.join(dir, 'single.txt')]);
     expect(await fsp.readFile(path.join(dir, 'single.txt'), 'utf8')).toBe('alpha\n');
@@ -134,7 +183,10 @@ describe('virtual clusters end to end', () => {
   it('skips setup when start runs again with no change', async () => {
     const file = path.join(dir, 'seed.yaml');
     const before = await status(file);
-    const r = JSON.parse((await cliOk(['start', file, '-y', '--json'])).stdout) as { updates: { node: string; setupSkipped: boolean }[]; created: { head: boolean; workers: number } };
+    const r = JSON.parse((await cliOk(['start', file, '-y', '--json'])).stdout) as {
+      updates: { node: string; setupSkipped: boolean }[];
+      created: { head: boolean; workers: number };
+    };
     expect(r.created).toEqual({ head: false, workers: 0 });
     expect(r.updates.length).toBeGreaterThan(0);
     expect(r.updates.every((u) => u.setupSkipped)).toBe(true);
@@ -181,7 +233,11 @@ describe('virtual clusters end to end', () => {
       `cluster_name: evil\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    envs:\n        EVIL: ${JSON.stringify(evil)}\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\nhead_setup_commands:\n    - printf '%s' "$EVIL" > ~/evil.txt\n`,
     );
     await cliOk(['start', file, '-y']);
-    const out = await cliOk(['exec', file, 'cat ~/evil.txt; echo; ls /tmp/pwned1 /tmp/pwned2 /tmp/pwned3 2>&1 | grep -c "No such file"; true']);
+    const out = await cliOk([
+      'exec',
+      file,
+      'cat ~/evil.txt; echo; ls /tmp/pwned1 /tmp/pwned2 /tmp/pwned3 2>&1 | grep -c "No such file"; true',
+    ]);
     expect(out.stdout).toBe(`${evil}\n3\n`);
     await cliOk(['stop', file, '-y']);
   });
@@ -202,7 +258,9 @@ describe('virtual clusters end to end', () => {
     const file = await writeFile(
       dir,
       'devloop.yaml',
-      seedConfig('devloop').replace(/cloudtik_wheel_url: .*/, 'cloudtik_package_url: file:///cloudtik/data/share/cloudtik-nightly.tgz').replace('min_workers: 3', 'min_workers: 1'),
+      seedConfig('devloop')
+        .replace(/cloudtik_wheel_url: .*/, 'cloudtik_package_url: file:///cloudtik/data/share/cloudtik-nightly.tgz')
+        .replace('min_workers: 3', 'min_workers: 1'),
     );
     await cliOk(['start', file, '-y']);
     const versions = await cliOk(['exec', file, '--all-nodes', 'cloudtik --version']);
@@ -214,9 +272,13 @@ describe('virtual clusters end to end', () => {
 
   it('converges after a start killed midway', async () => {
     const file = await writeFile(dir, 'killed.yaml', seedConfig('killed'));
-    const child = spawn(process.execPath, [CLI, 'start', file, '-y'], { env: { ...process.env, CI: 'true' }, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'start', file, '-y'], {
+      env: { ...process.env, CI: 'true' },
+      stdio: 'ignore',
+    });
     // Kill it as soon as its first container exists: the cluster is half built.
-    for (let i = 0; i < 600 && (await clusterContainers(ws, 'killed')).length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 600 && (await clusterContainers(ws, 'killed')).length === 0; i++)
+      await new Promise((r) => setTimeout(r, 50));
     child.kill('SIGKILL');
     await new Promise((r) => child.on('close', r));
     await cliOk(['start', file, '-y']);
@@ -241,9 +303,15 @@ describe('virtual clusters end to end', () => {
   });
 
   it('refuses to delete a workspace with clusters unless --force', async () => {
-    const file = await writeFile(dir, 'tiny.yaml', `cluster_name: tiny\nworkspace_name: ${ws}\nprovider:\n    type: virtual\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n`);
+    const file = await writeFile(
+      dir,
+      'tiny.yaml',
+      `cluster_name: tiny\nworkspace_name: ${ws}\nprovider:\n    type: virtual\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n`,
+    );
     await cliOk(['start', file, '-y']);
-    const info = JSON.parse((await cliOk(['workspace', 'info', wsFile, '--json'])).stdout) as { clusters: { name: string }[] };
+    const info = JSON.parse((await cliOk(['workspace', 'info', wsFile, '--json'])).stdout) as {
+      clusters: { name: string }[];
+    };
     expect(info.clusters.map((c) => c.name)).toEqual(['tiny']);
     const refused = await cli(['workspace', 'delete', wsFile, '-y']);
     expect(refused.code).not.toBe(0);

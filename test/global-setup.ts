@@ -10,13 +10,33 @@ const STALE_MS = 30 * 60_000;
 /** Remove containers and networks of test workspaces: this session's, or any older than 30 minutes. */
 async function sweep(docker: Docker, session: string | undefined): Promise<number> {
   const now = Date.now();
-  const mine = (ws: string | undefined): boolean => ws !== undefined && ws.startsWith(PREFIX) && (session === undefined || ws.startsWith(`${PREFIX}${session}-`));
+  const mine = (ws: string | undefined): boolean =>
+    ws !== undefined && ws.startsWith(PREFIX) && (session === undefined || ws.startsWith(`${PREFIX}${session}-`));
   const containers = await docker.listContainers({ all: true, filters: { label: ['cloudtik-workspace-name'] } });
-  const doomed = containers.filter((c) => mine(c.Labels['cloudtik-workspace-name']) && (session !== undefined || now - c.Created * 1000 > STALE_MS));
-  await Promise.all(doomed.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const doomed = containers.filter(
+    (c) => mine(c.Labels['cloudtik-workspace-name']) && (session !== undefined || now - c.Created * 1000 > STALE_MS),
+  );
+  await Promise.all(
+    doomed.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   const nets = await docker.listNetworks({ filters: { label: ['cloudtik-workspace-name'] } });
-  const doomedNets = nets.filter((n) => mine(n.Labels?.['cloudtik-workspace-name']) && (session !== undefined || now - Date.parse(n.Created) > STALE_MS));
-  await Promise.all(doomedNets.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  const doomedNets = nets.filter(
+    (n) =>
+      mine(n.Labels?.['cloudtik-workspace-name']) && (session !== undefined || now - Date.parse(n.Created) > STALE_MS),
+  );
+  await Promise.all(
+    doomedNets.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
   return doomed.length + doomedNets.length;
 }
 
@@ -30,7 +50,10 @@ export default async function setup(): Promise<() => Promise<void>> {
   try {
     await docker.ping();
   } catch (err) {
-    throw new Error(`integration tests need a Docker engine at /var/run/docker.sock (run: bash dev/setup-all.sh): ${String(err)}`);
+    throw new Error(
+      `integration tests need a Docker engine at /var/run/docker.sock (run: bash dev/setup-all.sh): ${String(err)}`,
+      { cause: err },
+    );
   }
   const session = crypto.randomBytes(3).toString('hex');
   process.env.CLOUDTIK_TEST_SESSION = session;

@@ -14,7 +14,10 @@ export const TEST_PREFIX = 'ctest-';
 
 export function sessionId(): string {
   const id = process.env.CLOUDTIK_TEST_SESSION;
-  if (!id) throw new Error('CLOUDTIK_TEST_SESSION is not set: run the integration tests through vitest (test/global-setup.ts)');
+  if (!id)
+    throw new Error(
+      'CLOUDTIK_TEST_SESSION is not set: run the integration tests through vitest (test/global-setup.ts)',
+    );
   return id;
 }
 
@@ -32,7 +35,10 @@ export interface CliResult {
 }
 
 /** Run the built CLI as a user would, with the test session's CLOUDTIK_HOME. */
-export function cli(args: string[], options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+export function cli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CLI, ...args], {
       cwd: ROOT,
@@ -56,7 +62,8 @@ export function cli(args: string[], options: { env?: Record<string, string>; inp
 /** Like {@link cli} but fails with the full output when the exit code is not 0. */
 export async function cliOk(args: string[], options: { env?: Record<string, string> } = {}): Promise<CliResult> {
   const r = await cli(args, options);
-  if (r.code !== 0) throw new Error(`cloudtik ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
+  if (r.code !== 0)
+    throw new Error(`cloudtik ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);
   return r;
 }
 
@@ -74,7 +81,10 @@ export async function writeFile(dir: string, name: string, text: string): Promis
 
 /** Containers of one cluster, from labels. */
 export async function clusterContainers(workspace: string, cluster: string): Promise<Docker.ContainerInfo[]> {
-  return docker.listContainers({ all: true, filters: { label: [`cloudtik-workspace-name=${workspace}`, `cloudtik-cluster-name=${cluster}`] } });
+  return docker.listContainers({
+    all: true,
+    filters: { label: [`cloudtik-workspace-name=${workspace}`, `cloudtik-cluster-name=${cluster}`] },
+  });
 }
 
 export function exists(p: string): boolean {
@@ -83,8 +93,25 @@ export function exists(p: string): boolean {
 
 /** Remove every container and network a workspace holds (tests' own cleanup). */
 export async function sweepWorkspace(workspace: string): Promise<void> {
-  const containers = await docker.listContainers({ all: true, filters: { label: [`cloudtik-workspace-name=${workspace}`] } });
-  await Promise.all(containers.map((c) => docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined)));
+  const containers = await docker.listContainers({
+    all: true,
+    filters: { label: [`cloudtik-workspace-name=${workspace}`] },
+  });
+  await Promise.all(
+    containers.map((c) =>
+      docker
+        .getContainer(c.Id)
+        .remove({ force: true })
+        .catch(() => undefined),
+    ),
+  );
   const nets = await docker.listNetworks({ filters: { label: [`cloudtik-workspace-name=${workspace}`] } });
-  await Promise.all(nets.map((n) => docker.getNetwork(n.Id).remove().catch(() => undefined)));
+  await Promise.all(
+    nets.map((n) =>
+      docker
+        .getNetwork(n.Id)
+        .remove()
+        .catch(() => undefined),
+    ),
+  );
 }

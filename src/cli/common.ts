@@ -5,8 +5,14 @@ import type { Reporter } from './reporter.js';
 
 export const CLUSTER_FILE_ARG = { name: '<cluster_config_file>', description: 'the cluster YAML file' };
 
-export const clusterNameOption: OptionSpec = { flags: '-n, --cluster-name <name>', description: 'override the configured cluster name' };
-export const workspaceNameOption: OptionSpec = { flags: '--workspace-name <name>', description: 'override the configured workspace name' };
+export const clusterNameOption: OptionSpec = {
+  flags: '-n, --cluster-name <name>',
+  description: 'override the configured cluster name',
+};
+export const workspaceNameOption: OptionSpec = {
+  flags: '--workspace-name <name>',
+  description: 'override the configured workspace name',
+};
 export const yesOption: OptionSpec = { flags: '-y, --yes', description: 'do not ask for confirmation' };
 export const nodeIpOption: OptionSpec = { flags: '--node-ip <ip>', description: 'the node to use (default: the head)' };
 export const allNodesOption: OptionSpec = { flags: '--all-nodes', description: 'run on every node of the cluster' };
@@ -34,7 +40,11 @@ export async function loadCluster(
   return loaded.config;
 }
 
-export async function loadWorkspace(file: string, opts: Record<string, unknown>, reporter: Reporter): Promise<WorkspaceConfig> {
+export async function loadWorkspace(
+  file: string,
+  opts: Record<string, unknown>,
+  reporter: Reporter,
+): Promise<WorkspaceConfig> {
   const { loadWorkspaceConfig } = await import('../config/load.js');
   const loaded = await loadWorkspaceConfig(file, { workspaceName: opts.workspaceName as string | undefined });
   for (const w of loaded.warnings) reporter.warn(formatIssuePosition(w) + w.message);

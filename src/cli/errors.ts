@@ -6,13 +6,16 @@ export function renderError(err: unknown, options: { verbose: boolean; json: boo
   const c = pc.createColors(process.stderr.isTTY && !process.env.NO_COLOR);
   if (isCloudtikError(err)) {
     if (options.json) {
-      process.stdout.write(`${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint, details: err.details } }, null, 2)}\n`);
+      process.stdout.write(
+        `${JSON.stringify({ error: { code: err.code, message: err.message, hint: err.hint, details: err.details } }, null, 2)}\n`,
+      );
     }
     const lines = [`${c.red('Error:')} ${err.message}`];
     for (const d of err.details) lines.push(`  ${d}`);
     if (err.hint) lines.push(`${c.cyan('hint:')} ${err.hint}`);
     if (options.verbose && err.stack) lines.push(c.dim(err.stack));
-    if (options.verbose && err.cause instanceof Error) lines.push(c.dim(`caused by: ${err.cause.stack ?? err.cause.message}`));
+    if (options.verbose && err.cause instanceof Error)
+      lines.push(c.dim(`caused by: ${err.cause.stack ?? err.cause.message}`));
     process.stderr.write(`${lines.join('\n')}\n`);
     return err.exitCode;
   }

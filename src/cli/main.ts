@@ -15,7 +15,9 @@ function addCommand(parent: Command, spec: CommandSpec): void {
     if (o.default !== undefined) opt.default(o.default);
     cmd.addOption(opt);
   }
-  cmd.option('--json', 'print the result as JSON').option('-v, --verbose', 'show debug logs, command output and stack traces');
+  cmd
+    .option('--json', 'print the result as JSON')
+    .option('-v, --verbose', 'show debug logs, command output and stack traces');
   if (spec.passThrough) cmd.allowUnknownOption(true).allowExcessArguments(true);
   cmd.action(async (...received: unknown[]) => {
     const command = received[received.length - 1] as Command;
@@ -34,7 +36,9 @@ function addCommand(parent: Command, spec: CommandSpec): void {
     const onSignal = (sig: NodeJS.Signals): void => {
       interrupts++;
       if (interrupts > 1) process.exit(130);
-      reporter.warn(`${sig}: stopping (press Ctrl-C again to quit at once); run the command again to continue where it stopped`);
+      reporter.warn(
+        `${sig}: stopping (press Ctrl-C again to quit at once); run the command again to continue where it stopped`,
+      );
       controller.abort(new Error(sig));
     };
     process.on('SIGINT', onSignal);

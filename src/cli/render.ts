@@ -52,7 +52,13 @@ export class TerminalReporter implements Reporter {
     switch (event.type) {
       case 'log':
         if (event.level === 'debug' && !this.options.verbose) return;
-        this.line(event.level === 'warn' ? this.c.yellow(`warning: ${event.message}`) : event.level === 'debug' ? this.c.dim(event.message) : event.message);
+        this.line(
+          event.level === 'warn'
+            ? this.c.yellow(`warning: ${event.message}`)
+            : event.level === 'debug'
+              ? this.c.dim(event.message)
+              : event.message,
+        );
         return;
       case 'command-output':
         if (!this.options.verbose) return;
@@ -60,10 +66,18 @@ export class TerminalReporter implements Reporter {
         return;
       case 'step': {
         const prev = this.steps.get(event.id);
-        this.steps.set(event.id, { title: event.title, state: event.state, ms: event.ms, started: prev?.started ?? Date.now() });
+        this.steps.set(event.id, {
+          title: event.title,
+          state: event.state,
+          ms: event.ms,
+          started: prev?.started ?? Date.now(),
+        });
         if (!this.options.live) {
           if (event.state === 'start') this.line(`${event.title} ...`);
-          else this.line(`${event.title}: ${event.state}${event.ms !== undefined ? ` (${secs(event.ms)})` : ''}${event.detail ? ` ${event.detail}` : ''}`);
+          else
+            this.line(
+              `${event.title}: ${event.state}${event.ms !== undefined ? ` (${secs(event.ms)})` : ''}${event.detail ? ` ${event.detail}` : ''}`,
+            );
         } else this.schedule();
         return;
       }
@@ -82,8 +96,13 @@ export class TerminalReporter implements Reporter {
         this.nodes.set(event.node, line);
         if (!this.options.live) {
           if (event.state !== 'start' || this.options.verbose) {
-            const what = event.state === 'skip' ? `${event.phase} skipped (${event.detail ?? ''})` : `${event.phase} ${event.state}`;
-            this.line(`  ${event.kind.padEnd(6)} ${event.node}  ${what}${event.ms !== undefined ? ` ${secs(event.ms)}` : ''}${event.state === 'fail' && event.detail ? `: ${event.detail}` : ''}`);
+            const what =
+              event.state === 'skip'
+                ? `${event.phase} skipped (${event.detail ?? ''})`
+                : `${event.phase} ${event.state}`;
+            this.line(
+              `  ${event.kind.padEnd(6)} ${event.node}  ${what}${event.ms !== undefined ? ` ${secs(event.ms)}` : ''}${event.state === 'fail' && event.detail ? `: ${event.detail}` : ''}`,
+            );
           }
         } else this.schedule();
         return;
@@ -142,7 +161,14 @@ export class TerminalReporter implements Reporter {
     const spin = SPINNER[this.frame % SPINNER.length] ?? '*';
     const rows: string[] = [];
     for (const s of this.steps.values()) {
-      const mark = s.state === 'done' ? this.c.green('✔') : s.state === 'fail' ? this.c.red('✖') : s.state === 'skip' ? this.c.dim('↓') : this.c.cyan(spin);
+      const mark =
+        s.state === 'done'
+          ? this.c.green('✔')
+          : s.state === 'fail'
+            ? this.c.red('✖')
+            : s.state === 'skip'
+              ? this.c.dim('↓')
+              : this.c.cyan(spin);
       const time = s.ms !== undefined ? secs(s.ms) : secs(Date.now() - s.started);
       rows.push(`${mark} ${s.title} ${this.c.dim(time)}`);
     }

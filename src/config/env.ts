@@ -55,7 +55,11 @@ export const env = {
     const v = process.env.CLOUDTIK_IMAGE_CACHE;
     if (v !== undefined && v !== '') return v;
     const xdg = process.env.XDG_CACHE_HOME;
-    return path.join(xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'), 'cloudtik', 'images');
+    return path.join(
+      xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'),
+      'cloudtik',
+      'images',
+    );
   },
   /** Debian mirror for bootstrapping `cloudtik/debian`; undefined means debootstrap's default (deb.debian.org). */
   debianMirror(): string | undefined {

@@ -4,18 +4,20 @@
  */
 
 export type NodePhase =
-  | 'creating'
-  | 'waiting-for-ssh'
-  | 'syncing-files'
-  | 'setting-up'
-  | 'starting'
-  | 'stopping'
-  | 'terminating';
+  'creating' | 'waiting-for-ssh' | 'syncing-files' | 'setting-up' | 'starting' | 'stopping' | 'terminating';
 
 export type CoreEvent =
   | { type: 'log'; level: 'debug' | 'info' | 'warn'; message: string }
   | { type: 'step'; id: string; title: string; state: 'start' | 'done' | 'skip' | 'fail'; detail?: string; ms?: number }
-  | { type: 'node-phase'; node: string; kind: 'head' | 'worker'; phase: NodePhase; state: 'start' | 'done' | 'skip' | 'fail'; detail?: string; ms?: number }
+  | {
+      type: 'node-phase';
+      node: string;
+      kind: 'head' | 'worker';
+      phase: NodePhase;
+      state: 'start' | 'done' | 'skip' | 'fail';
+      detail?: string;
+      ms?: number;
+    }
   | { type: 'command-output'; node: string; stream: 'stdout' | 'stderr'; text: string };
 
 export type EventSink = (event: CoreEvent) => void;

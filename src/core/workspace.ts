@@ -17,7 +17,9 @@ import { logEvent, type EventSink } from './events.js';
 
 function requireVirtual(config: WorkspaceConfig): void {
   if (config.provider.type !== 'virtual') {
-    throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `provider type ${config.provider.type} is not supported yet`, { hint: 'use provider.type: virtual' });
+    throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `provider type ${config.provider.type} is not supported yet`, {
+      hint: 'use provider.type: virtual',
+    });
   }
 }
 
@@ -53,15 +55,22 @@ export async function listAllWorkspaces(): Promise<WorkspaceDetails[]> {
  * Delete a workspace. Refuses while clusters live in it, unless `force`, which removes their
  * nodes (without stop commands: their configs are not known here) and their local state.
  */
-export async function deleteWorkspace(config: WorkspaceConfig, options: { force?: boolean; sink: EventSink }): Promise<{ deleted: boolean; stoppedClusters: string[] }> {
+export async function deleteWorkspace(
+  config: WorkspaceConfig,
+  options: { force?: boolean; sink: EventSink },
+): Promise<{ deleted: boolean; stoppedClusters: string[] }> {
   requireVirtual(config);
   const docker = await connectDocker();
   const ws = config.workspace_name;
   const clusters = await listWorkspaceClusters(docker, ws);
   if (clusters.length > 0 && !options.force) {
-    throw new CloudtikError('ERR_CLOUDTIK_WORKSPACE', `workspace ${ws} still has ${clusters.length} cluster(s): ${clusters.map((c) => c.name).join(', ')}`, {
-      hint: 'stop them first (cloudtik stop <cluster.yaml>), or pass --force to remove them',
-    });
+    throw new CloudtikError(
+      'ERR_CLOUDTIK_WORKSPACE',
+      `workspace ${ws} still has ${clusters.length} cluster(s): ${clusters.map((c) => c.name).join(', ')}`,
+      {
+        hint: 'stop them first (cloudtik stop <cluster.yaml>), or pass --force to remove them',
+      },
+    );
   }
   for (const c of clusters) {
     const provider = new VirtualNodeProvider({
@@ -73,7 +82,10 @@ export async function deleteWorkspace(config: WorkspaceConfig, options: { force?
     });
     await provider.withClusterLock(options.sink, async () => {
       const nodes = await provider.listNodes();
-      await provider.terminateNodes(nodes.map((n) => n.id), options.sink);
+      await provider.terminateNodes(
+        nodes.map((n) => n.id),
+        options.sink,
+      );
       await provider.cleanupCluster();
     });
     logEvent(options.sink, 'info', `removed cluster ${c.name} (${c.head + c.workers} node(s))`);

@@ -19,12 +19,7 @@ export const TAG = {
 
 /** Node statuses kept in the {@link TAG.nodeStatus} tag, in updater order. */
 export type NodeStatus =
-  | 'uninitialized'
-  | 'waiting-for-ssh'
-  | 'syncing-files'
-  | 'setting-up'
-  | 'up-to-date'
-  | 'update-failed';
+  'uninitialized' | 'waiting-for-ssh' | 'syncing-files' | 'setting-up' | 'up-to-date' | 'update-failed';
 
 /** A node as listed from the provider: creation labels merged with mutable tags. */
 export interface NodeInfo {

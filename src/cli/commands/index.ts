@@ -18,9 +18,25 @@ import { command as workspaceInfo } from './workspace/info.js';
 import { command as workspaceList } from './workspace/list.js';
 
 /** Command modules are light (they import the core lazily), so loading them all keeps --help fast. */
-export const topLevelCommands: CommandSpec[] = [start, stop, status, info, headIp, workerIps, exec, attach, upload, download, waitForReady];
+export const topLevelCommands: CommandSpec[] = [
+  start,
+  stop,
+  status,
+  info,
+  headIp,
+  workerIps,
+  exec,
+  attach,
+  upload,
+  download,
+  waitForReady,
+];
 
 export const commandGroups: CommandGroupSpec[] = [
-  { name: 'workspace', description: 'create, delete and inspect workspaces', commands: [workspaceCreate, workspaceDelete, workspaceInfo, workspaceList] },
+  {
+    name: 'workspace',
+    description: 'create, delete and inspect workspaces',
+    commands: [workspaceCreate, workspaceDelete, workspaceInfo, workspaceList],
+  },
   { name: 'image', description: 'build and list node images', commands: [imageBuild, imageList] },
 ];

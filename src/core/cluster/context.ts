@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type Docker from 'dockerode';
 import { env } from '../../config/env.js';
-import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
+import type { ClusterConfig } from '../../config/types.js';
 import type { NodeKind } from '../../providers/provider.js';
 import { connectDocker } from '../../providers/virtual/docker-client.js';
 import { VirtualNodeProvider } from '../../providers/virtual/node-provider.js';
@@ -24,10 +24,9 @@ export function clusterStateDir(config: ClusterConfig): string {
 /** The image a node of this kind and type runs, with the package version as the default tag. */
 export function nodeImage(config: ClusterConfig, node: { kind: NodeKind; nodeType: string }, version: string): string {
   const d = config.docker;
-  const typed = (config.available_node_types[node.nodeType] as NodeTypeConfig | undefined)?.docker as
-    | { worker_image?: string }
-    | undefined;
-  const name = (node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image)) ?? d.image ?? 'cloudtik/cloudtik';
+  const typed = config.available_node_types[node.nodeType]?.docker as { worker_image?: string } | undefined;
+  const name =
+    (node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image)) ?? d.image ?? 'cloudtik/cloudtik';
   return withDefaultTag(name, version);
 }
 
@@ -40,7 +39,10 @@ export function withDefaultTag(image: string, version: string): string {
  * Connect to the engine and build the cluster's provider. The workspace must exist unless
  * `requireWorkspace` is false (read-only commands still work on a workspace that is gone).
  */
-export async function openCluster(config: ClusterConfig, options: { requireWorkspace?: boolean } = {}): Promise<ClusterContext> {
+export async function openCluster(
+  config: ClusterConfig,
+  options: { requireWorkspace?: boolean } = {},
+): Promise<ClusterContext> {
   if (config.provider.type !== 'virtual') {
     throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `provider type ${config.provider.type} is not supported yet`, {
       hint: 'use provider.type: virtual',

@@ -66,9 +66,13 @@ export function selectNodes(config: ClusterConfig, nodes: NodeInfo[], selection:
   if (selection.nodeIp !== undefined) {
     const node = running.find((n) => n.ip === selection.nodeIp || n.id === selection.nodeIp);
     if (!node) {
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `no running node of cluster ${config.cluster_name} has IP ${selection.nodeIp}`, {
-        hint: `list the nodes with: cloudtik status <cluster.yaml>; addresses: ${running.map((n) => n.ip).join(', ') || 'none'}`,
-      });
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_USAGE',
+        `no running node of cluster ${config.cluster_name} has IP ${selection.nodeIp}`,
+        {
+          hint: `list the nodes with: cloudtik status <cluster.yaml>; addresses: ${running.map((n) => n.ip).join(', ') || 'none'}`,
+        },
+      );
     }
     return [node];
   }
@@ -111,14 +115,20 @@ export async function execOnNodes(ctx: ClusterContext, options: ExecOptions): Pr
 }
 
 /** Copy a local path to the selected nodes (head by default). */
-export async function uploadToNodes(ctx: ClusterContext, options: NodeSelection & { source: string; target: string }): Promise<string[]> {
+export async function uploadToNodes(
+  ctx: ClusterContext,
+  options: NodeSelection & { source: string; target: string },
+): Promise<string[]> {
   const targets = selectNodes(ctx.config, await ctx.provider.listNodes(), options);
   await Promise.all(targets.map((n) => ctx.provider.commandRunner(n).upload(options.source, options.target)));
   return targets.map((n) => n.id);
 }
 
 /** Copy a path from one node (head by default) to a local path. */
-export async function downloadFromNode(ctx: ClusterContext, options: NodeSelection & { source: string; target: string }): Promise<string> {
+export async function downloadFromNode(
+  ctx: ClusterContext,
+  options: NodeSelection & { source: string; target: string },
+): Promise<string> {
   const [node] = selectNodes(ctx.config, await ctx.provider.listNodes(), { nodeIp: options.nodeIp });
   if (!node) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'no node selected');
   await ctx.provider.commandRunner(node).download(options.source, options.target);
@@ -189,9 +199,13 @@ export async function waitForReady(ctx: ClusterContext, options: WaitForReadyOpt
     const workers = ready.filter((n) => n.kind === 'worker').length;
     if (head && workers >= want) return nodes;
     if (Date.now() > deadline) {
-      throw new CloudtikError('ERR_CLOUDTIK_TIMEOUT', `cluster ${ctx.config.cluster_name} not ready after ${Math.round(options.timeoutMs / 1000)} s: head ${head ? 'up-to-date' : 'not ready'}, ${workers}/${want} workers up-to-date`, {
-        hint: 'see the node statuses with: cloudtik status <cluster.yaml>',
-      });
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_TIMEOUT',
+        `cluster ${ctx.config.cluster_name} not ready after ${Math.round(options.timeoutMs / 1000)} s: head ${head ? 'up-to-date' : 'not ready'}, ${workers}/${want} workers up-to-date`,
+        {
+          hint: 'see the node statuses with: cloudtik status <cluster.yaml>',
+        },
+      );
     }
     await new Promise((r) => setTimeout(r, 500));
   }

@@ -34,11 +34,30 @@ function node(id: string, kind: 'head' | 'worker', nodeType: string, extra: Part
 }
 
 describe('planNodes', () => {
-  const cases: { name: string; nodes: NodeInfo[]; head?: string; keep: string[]; terminate: string[]; launch: Record<string, number> }[] = [
-    { name: 'empty cluster launches head and min_workers', nodes: [], keep: [], terminate: [], launch: { 'worker.default': 3, 'worker.big': 1 } },
+  const cases: {
+    name: string;
+    nodes: NodeInfo[];
+    head?: string;
+    keep: string[];
+    terminate: string[];
+    launch: Record<string, number>;
+  }[] = [
+    {
+      name: 'empty cluster launches head and min_workers',
+      nodes: [],
+      keep: [],
+      terminate: [],
+      launch: { 'worker.default': 3, 'worker.big': 1 },
+    },
     {
       name: 'complete cluster launches nothing',
-      nodes: [node('h', 'head', 'head.default'), node('a', 'worker', 'worker.default'), node('b', 'worker', 'worker.default'), node('c', 'worker', 'worker.default'), node('d', 'worker', 'worker.big')],
+      nodes: [
+        node('h', 'head', 'head.default'),
+        node('a', 'worker', 'worker.default'),
+        node('b', 'worker', 'worker.default'),
+        node('c', 'worker', 'worker.default'),
+        node('d', 'worker', 'worker.big'),
+      ],
       head: 'h',
       keep: ['a', 'b', 'c', 'd'],
       terminate: [],
@@ -66,7 +85,12 @@ describe('planNodes', () => {
     },
     {
       name: 'workers above a type max go, workers of unknown types go',
-      nodes: [node('h', 'head', 'head.default'), node('x', 'worker', 'worker.big'), node('y', 'worker', 'worker.big'), node('z', 'worker', 'worker.gone')],
+      nodes: [
+        node('h', 'head', 'head.default'),
+        node('x', 'worker', 'worker.big'),
+        node('y', 'worker', 'worker.big'),
+        node('z', 'worker', 'worker.gone'),
+      ],
       head: 'h',
       keep: ['x'],
       terminate: ['y', 'z'],

@@ -36,7 +36,11 @@ interface Plan {
 }
 
 /** Decide which nodes stay, which go and what to launch, from the listed nodes and the config. */
-export function planNodes(config: ClusterConfig, nodes: NodeInfo[], hashes: (kind: NodeKind, nodeType: string) => string): Plan {
+export function planNodes(
+  config: ClusterConfig,
+  nodes: NodeInfo[],
+  hashes: (kind: NodeKind, nodeType: string) => string,
+): Plan {
   const terminate: NodeInfo[] = [];
   const alive = nodes.filter((n) => {
     if (n.running) return true;
@@ -46,7 +50,8 @@ export function planNodes(config: ClusterConfig, nodes: NodeInfo[], hashes: (kin
   const heads = alive.filter((n) => n.kind === 'head');
   let head: NodeInfo | undefined;
   for (const h of heads) {
-    const current = h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === hashes('head', config.head_node_type);
+    const current =
+      h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === hashes('head', config.head_node_type);
     if (current && head === undefined) head = h;
     else terminate.push(h);
   }
@@ -83,7 +88,9 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   const version = packageVersion();
   const imageOf = (kind: NodeKind, nodeType: string): string => nodeImage(config, { kind, nodeType }, version);
   const workerTypes = Object.keys(config.available_node_types).filter((t) => t !== config.head_node_type);
-  const images = [...new Set([imageOf('head', config.head_node_type), ...workerTypes.map((t) => imageOf('worker', t))])];
+  const images = [
+    ...new Set([imageOf('head', config.head_node_type), ...workerTypes.map((t) => imageOf('worker', t))]),
+  ];
   let t = performance.now();
   await timedStep(sink, 'images', 'Node images', () => ensureClusterImages(ctx, images, sink));
   timings.images = Math.round(performance.now() - t);
@@ -97,7 +104,10 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     const plan = planNodes(config, nodes, hashes);
     if (plan.terminate.length > 0) {
       await timedStep(sink, 'terminate', `Remove ${plan.terminate.length} outdated or dead node(s)`, () =>
-        ctx.provider.terminateNodes(plan.terminate.map((n) => n.id), sink),
+        ctx.provider.terminateNodes(
+          plan.terminate.map((n) => n.id),
+          sink,
+        ),
       );
     }
     const headType = config.head_node_type;
@@ -122,7 +132,14 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     const launchHead = async (): Promise<NodeInfo> => {
       if (plan.head) return plan.head;
       const [head] = await ctx.provider.createNodes(
-        { kind: 'head', nodeType: headType, nodeConfig: headTypeConfig.node_config, image: imageOf('head', headType), launchHash: hashes('head', headType), count: 1 },
+        {
+          kind: 'head',
+          nodeType: headType,
+          nodeConfig: headTypeConfig.node_config,
+          image: imageOf('head', headType),
+          launchHash: hashes('head', headType),
+          count: 1,
+        },
         sink,
       );
       if (!head) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
@@ -132,18 +149,29 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     const [head, newWorkerGroups] = await timedStep(
       sink,
       'nodes',
-      launchCount > 0 ? `Launch ${plan.head ? '' : 'head + '}${launchCount - (plan.head ? 0 : 1)} worker(s)` : 'Nodes exist',
+      launchCount > 0
+        ? `Launch ${plan.head ? '' : 'head + '}${launchCount - (plan.head ? 0 : 1)} worker(s)`
+        : 'Nodes exist',
       () => Promise.all([launchHead(), launchWorkers()]),
     );
     timings.nodes = Math.round(performance.now() - t);
     const newWorkers = newWorkerGroups.flat();
     const workers = [...plan.keepWorkers, ...newWorkers];
-    if (!head.ip) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
+    if (!head.ip)
+      throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
     const headIp = head.ip;
 
     t = performance.now();
     const readyTimeoutMs = env.nodeStartWaitSeconds() * 1000;
-    const toUpdate = [head, ...workers.filter((w) => w.tags[TAG.nodeStatus] !== 'up-to-date' || w.tags[TAG.runtimeConfig] !== runtimeHash(config, 'worker', w.nodeType) || newWorkers.includes(w))];
+    const toUpdate = [
+      head,
+      ...workers.filter(
+        (w) =>
+          w.tags[TAG.nodeStatus] !== 'up-to-date' ||
+          w.tags[TAG.runtimeConfig] !== runtimeHash(config, 'worker', w.nodeType) ||
+          newWorkers.includes(w),
+      ),
+    ];
     const settled = await Promise.allSettled(
       toUpdate.map((node) =>
         updateNode({
@@ -161,7 +189,9 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
       ),
     );
     timings.update = Math.round(performance.now() - t);
-    const failures = settled.filter((s): s is PromiseRejectedResult => s.status === 'rejected').map((s) => s.reason as unknown);
+    const failures = settled
+      .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
+      .map((s) => s.reason as unknown);
     if (failures.length > 0) {
       const first = failures[0];
       if (failures.length > 1) logEvent(sink, 'warn', `${failures.length} nodes failed to update`);

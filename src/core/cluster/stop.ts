@@ -33,8 +33,11 @@ async function runStopCommands(ctx: ClusterContext, node: NodeInfo, headIp: stri
   const env = nodeEnvironment(ctx.config, node, headIp);
   for (const group of groups) {
     for (const command of group.commands) {
-      const r = await runner.run({ command, env }).catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
-      if (r.exitCode !== 0) logEvent(sink, 'warn', `stop command failed on ${node.id} (exit ${r.exitCode}): ${command}`);
+      const r = await runner
+        .run({ command, env })
+        .catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
+      if (r.exitCode !== 0)
+        logEvent(sink, 'warn', `stop command failed on ${node.id} (exit ${r.exitCode}): ${command}`);
     }
   }
 }
@@ -67,7 +70,10 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
     if (workers.length > 0) {
       await timedStep(sink, 'stop-workers', `Stop ${workers.length} worker(s)`, async () => {
         if (!options.hard) await Promise.all(workers.map((w) => runStopCommands(ctx, w, headIp, sink)));
-        await ctx.provider.terminateNodes(workers.map((w) => w.id), sink);
+        await ctx.provider.terminateNodes(
+          workers.map((w) => w.id),
+          sink,
+        );
       });
       terminated.push(...workers.map((w) => w.id));
     }
@@ -77,7 +83,10 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
       if (heads.length > 0) {
         await timedStep(sink, 'stop-head', 'Stop head', async () => {
           if (!options.hard) for (const h of heads) await runStopCommands(ctx, h, headIp, sink);
-          await ctx.provider.terminateNodes(heads.map((h) => h.id), sink);
+          await ctx.provider.terminateNodes(
+            heads.map((h) => h.id),
+            sink,
+          );
         });
         terminated.push(...heads.map((h) => h.id));
       }
@@ -86,12 +95,19 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
         const left = await ctx.provider.listNodes();
         if (left.length === 0) break;
         if (round >= 10) {
-          throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `${left.length} node(s) of cluster ${config.cluster_name} are still present after stop`, {
-            details: left.map((n) => n.id),
-            hint: 'run cloudtik stop again',
-          });
+          throw new CloudtikError(
+            'ERR_CLOUDTIK_CLUSTER',
+            `${left.length} node(s) of cluster ${config.cluster_name} are still present after stop`,
+            {
+              details: left.map((n) => n.id),
+              hint: 'run cloudtik stop again',
+            },
+          );
         }
-        await ctx.provider.terminateNodes(left.map((n) => n.id), sink);
+        await ctx.provider.terminateNodes(
+          left.map((n) => n.id),
+          sink,
+        );
         terminated.push(...left.map((n) => n.id));
       }
       await ctx.provider.cleanupCluster();

@@ -43,8 +43,14 @@ describe('quote', () => {
 describe('exportLines and buildNodeScript', () => {
   it('exports hostile values exactly and runs nothing from them', () => {
     const env = Object.fromEntries(HOSTILE.map((v, i) => [`V${i}`, v]));
-    const script = buildNodeScript({ env, command: `for i in $(seq 0 ${HOSTILE.length - 1}); do n=V$i; printf '%s\\0' "\${!n}"; done` });
-    const out = execFileSync('bash', ['-c', script], { encoding: 'utf8', env: { PATH: process.env.PATH, HOME: '/nonexistent' } });
+    const script = buildNodeScript({
+      env,
+      command: `for i in $(seq 0 ${HOSTILE.length - 1}); do n=V$i; printf '%s\\0' "\${!n}"; done`,
+    });
+    const out = execFileSync('bash', ['-c', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH, HOME: '/nonexistent' },
+    });
     expect(out.split('\0').slice(0, -1)).toEqual(HOSTILE);
   });
 

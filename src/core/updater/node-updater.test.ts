@@ -66,7 +66,18 @@ const clock: Clock = { now: () => 0, sleep: () => Promise.resolve() };
 function setup(runner: FakeRunner, tags: Record<string, string> = {}) {
   const statuses: string[] = [];
   const setTags: Record<string, string>[] = [];
-  const node: NodeInfo = { id: 'n1', kind: 'head', nodeType: 'head.default', seqId: 1, ip: '10.0.0.2', state: 'running', running: true, createdAt: 0, tags, limits: { cpus: 1, memoryBytes: 1 } };
+  const node: NodeInfo = {
+    id: 'n1',
+    kind: 'head',
+    nodeType: 'head.default',
+    seqId: 1,
+    ip: '10.0.0.2',
+    state: 'running',
+    running: true,
+    createdAt: 0,
+    tags,
+    limits: { cpus: 1, memoryBytes: 1 },
+  };
   const provider = {
     setTags: (_id: string, t: Record<string, string>) => {
       setTags.push(t);
@@ -132,7 +143,9 @@ describe('updateNode', () => {
     expect(e.message).toMatch(/echo setup/);
     expect(e.details.join('\n')).toMatch(/last line/);
     expect(t.statuses.at(-1)).toBe('update-failed');
-    expect(t.events.some((ev) => ev.type === 'node-phase' && ev.state === 'fail' && ev.phase === 'setting-up')).toBe(true);
+    expect(t.events.some((ev) => ev.type === 'node-phase' && ev.state === 'fail' && ev.phase === 'setting-up')).toBe(
+      true,
+    );
   });
 
   it('retries setup commands a bounded number of times when asked', async () => {
@@ -140,7 +153,9 @@ describe('updateNode', () => {
     await updateNode(setup(ok).base(config(commands(), { retry_setup_command: true, number_of_retries: 2 })));
     expect(ok.ran.filter((c) => c === 'echo setup')).toHaveLength(3);
     const ko = new FakeRunner({ match: 'echo setup', times: 5 });
-    await expect(updateNode(setup(ko).base(config(commands(), { retry_setup_command: true, number_of_retries: 2 })))).rejects.toThrow(/echo setup/);
+    await expect(
+      updateNode(setup(ko).base(config(commands(), { retry_setup_command: true, number_of_retries: 2 }))),
+    ).rejects.toThrow(/echo setup/);
     expect(ko.ran.filter((c) => c === 'echo setup')).toHaveLength(3);
   });
 
@@ -149,7 +164,9 @@ describe('updateNode', () => {
     const slowClock: Clock = { now: () => now, sleep: (ms) => ((now += ms), Promise.resolve()) };
     const runner = new FakeRunner({ match: 'useradd', times: 1000 });
     const t = setup(runner);
-    const err = (await updateNode(t.base(config(commands()), { clock: slowClock })).catch((e: unknown) => e)) as CloudtikError;
+    const err = (await updateNode(t.base(config(commands()), { clock: slowClock })).catch(
+      (e: unknown) => e,
+    )) as CloudtikError;
     expect(err.code).toBe('ERR_CLOUDTIK_TIMEOUT');
     expect(err.message).toMatch(/n1 did not answer/);
     expect(err.hint).toMatch(/docker inspect n1/);

@@ -108,27 +108,65 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
         for (const group of init) await runLocalGroup(group, { env, node: node.id, sink, signal: options.signal });
         const setup = isHead ? commands.head_setup_commands : commands.worker_setup_commands;
         const retries = config.options.retry_setup_command ? (config.options.number_of_retries ?? 3) : 0;
-        for (const group of setup) await runGroup(runner, group, { env, node: node.id, sink, signal: options.signal, retries, clock, intervalMs: (config.options.retry_interval ?? 1) * 1000 });
+        for (const group of setup)
+          await runGroup(runner, group, {
+            env,
+            node: node.id,
+            sink,
+            signal: options.signal,
+            retries,
+            clock,
+            intervalMs: (config.options.retry_interval ?? 1) * 1000,
+          });
       });
     } else {
-      sink({ type: 'node-phase', node: node.id, kind: node.kind, phase: 'setting-up', state: 'skip', detail: upToDate ? 'no change' : 'restart only' });
+      sink({
+        type: 'node-phase',
+        node: node.id,
+        kind: node.kind,
+        phase: 'setting-up',
+        state: 'skip',
+        detail: upToDate ? 'no change' : 'restart only',
+      });
     }
     if (options.mode !== 'no-restart') {
       await runPhase('starting', async () => {
         const start = isHead ? commands.head_start_commands : commands.worker_start_commands;
         const retries = config.options.retry_start_command ? (config.options.number_of_retries ?? 3) : 0;
-        for (const group of start) await runGroup(runner, group, { env, node: node.id, sink, signal: options.signal, retries, clock, intervalMs: (config.options.retry_interval ?? 1) * 1000 });
+        for (const group of start)
+          await runGroup(runner, group, {
+            env,
+            node: node.id,
+            sink,
+            signal: options.signal,
+            retries,
+            clock,
+            intervalMs: (config.options.retry_interval ?? 1) * 1000,
+          });
       });
     }
     const hashes: Record<string, string> =
-      doSetup || upToDate ? { [TAG.runtimeConfig]: options.runtimeHash, [TAG.fileMountsContents]: options.fileMountsHash } : {};
+      doSetup || upToDate
+        ? { [TAG.runtimeConfig]: options.runtimeHash, [TAG.fileMountsContents]: options.fileMountsHash }
+        : {};
     await setStatus('up-to-date', hashes);
     return { node: node.id, setupSkipped: !doSetup, phases };
   } catch (err) {
     await setStatus('update-failed').catch(() => undefined);
-    sink({ type: 'node-phase', node: node.id, kind: node.kind, phase, state: 'fail', detail: err instanceof Error ? err.message : String(err) });
+    sink({
+      type: 'node-phase',
+      node: node.id,
+      kind: node.kind,
+      phase,
+      state: 'fail',
+      detail: err instanceof Error ? err.message : String(err),
+    });
     if (isCloudtikError(err)) throw err;
-    throw new CloudtikError('ERR_CLOUDTIK_NODE_UPDATE', `${node.kind} node ${node.id} failed while ${phase}: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
+    throw new CloudtikError(
+      'ERR_CLOUDTIK_NODE_UPDATE',
+      `${node.kind} node ${node.id} failed while ${phase}: ${err instanceof Error ? err.message : String(err)}`,
+      { cause: err },
+    );
   }
 }
 
@@ -149,7 +187,7 @@ async function waitForNode(
     `for d in /mnt/cloudtik/data_disk_*; do [ -d "$d" ] && chown ${u}: "$d"; done; true`,
   ].join('\n');
   const deadline = options.clock.now() + options.readyTimeoutMs;
-  let last = '';
+  let last: string;
   for (let attempt = 0; ; attempt++) {
     if (options.signal?.aborted) throw new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', 'interrupted');
     try {
@@ -161,10 +199,14 @@ async function waitForNode(
       last = err instanceof Error ? err.message : String(err);
     }
     if (options.clock.now() > deadline) {
-      throw new CloudtikError('ERR_CLOUDTIK_TIMEOUT', `node ${options.node.id} did not answer commands within ${Math.round(options.readyTimeoutMs / 1000)} s`, {
-        details: [`last attempt: ${last}`],
-        hint: `check the container: docker inspect ${options.node.id}; docker logs ${options.node.id}`,
-      });
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_TIMEOUT',
+        `node ${options.node.id} did not answer commands within ${Math.round(options.readyTimeoutMs / 1000)} s`,
+        {
+          details: [`last attempt: ${last}`],
+          hint: `check the container: docker inspect ${options.node.id}; docker logs ${options.node.id}`,
+        },
+      );
     }
     await options.clock.sleep(Math.min(50 * 2 ** attempt, 1000), options.signal);
   }
@@ -193,33 +235,51 @@ async function runGroup(runner: CommandRunner, group: CommandGroup, options: Gro
       });
       if (r.exitCode === 0) break;
       if (attempt < options.retries) {
-        options.sink({ type: 'log', level: 'warn', message: `[${options.node}] command failed (exit ${r.exitCode}), retrying (${attempt + 1}/${options.retries}): ${command}` });
+        options.sink({
+          type: 'log',
+          level: 'warn',
+          message: `[${options.node}] command failed (exit ${r.exitCode}), retrying (${attempt + 1}/${options.retries}): ${command}`,
+        });
         await options.clock.sleep(options.intervalMs, options.signal);
         continue;
       }
-      throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `command failed on node ${options.node} (exit ${r.exitCode}, group ${group.group_name}): ${command}`, {
-        details: tailLines(r.stdout + (r.stderr ? `\n${r.stderr}` : ''), 20),
-        hint: `reproduce by hand: cloudtik exec <cluster.yaml> --node-ip <ip> '<command>' (or docker exec -it ${options.node} bash)`,
-      });
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_NODE_COMMAND',
+        `command failed on node ${options.node} (exit ${r.exitCode}, group ${group.group_name}): ${command}`,
+        {
+          details: tailLines(r.stdout + (r.stderr ? `\n${r.stderr}` : ''), 20),
+          hint: `reproduce by hand: cloudtik exec <cluster.yaml> --node-ip <ip> '<command>' (or docker exec -it ${options.node} bash)`,
+        },
+      );
     }
   }
 }
 
 /** Initialization commands run on the host that runs the containers, like CloudTik does. */
-async function runLocalGroup(group: CommandGroup, options: Omit<GroupOptions, 'retries' | 'intervalMs' | 'clock'>): Promise<void> {
+async function runLocalGroup(
+  group: CommandGroup,
+  options: Omit<GroupOptions, 'retries' | 'intervalMs' | 'clock'>,
+): Promise<void> {
   for (const command of group.commands) {
     const out = new OutputTail();
     const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn('bash', ['-c', buildNodeScript({ command, env: options.env })], { stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal });
+      const child = spawn('bash', ['-c', buildNodeScript({ command, env: options.env })], {
+        stdio: ['ignore', 'pipe', 'pipe'],
+        signal: options.signal,
+      });
       child.stdout.on('data', (b: Buffer) => out.push(b.toString()));
       child.stderr.on('data', (b: Buffer) => out.push(b.toString()));
       child.on('error', reject);
       child.on('close', (c) => resolve(c ?? -1));
     });
     if (code !== 0) {
-      throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `initialization command for node ${options.node} failed on this host (exit ${code}): ${command}`, {
-        details: tailLines(out.toString(), 20),
-      });
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_NODE_COMMAND',
+        `initialization command for node ${options.node} failed on this host (exit ${code}): ${command}`,
+        {
+          details: tailLines(out.toString(), 20),
+        },
+      );
     }
   }
 }

@@ -17,7 +17,12 @@ function dockerOptions(): Docker.DockerOptions {
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   const url = new URL(host);
   if (url.protocol === 'ssh:') {
-    return { protocol: 'ssh', host: url.hostname, port: url.port === '' ? 22 : Number(url.port), username: url.username };
+    return {
+      protocol: 'ssh',
+      host: url.hostname,
+      port: url.port === '' ? 22 : Number(url.port),
+      username: url.username,
+    };
   }
   return { host: url.hostname, port: Number(url.port === '' ? 2375 : url.port), protocol: 'http' };
 }
@@ -33,15 +38,23 @@ export async function connectDocker(): Promise<Docker> {
     const version = await docker.version();
     apiVersion = version.ApiVersion;
   } catch (err) {
-    throw new CloudtikError('ERR_CLOUDTIK_DOCKER_UNAVAILABLE', `no Docker engine answers at ${env.dockerHost() ?? 'unix:///var/run/docker.sock'}`, {
-      cause: err,
-      hint: 'start the engine (dockerd), or run `bash dev/setup-all.sh` to install and start it',
-    });
+    throw new CloudtikError(
+      'ERR_CLOUDTIK_DOCKER_UNAVAILABLE',
+      `no Docker engine answers at ${env.dockerHost() ?? 'unix:///var/run/docker.sock'}`,
+      {
+        cause: err,
+        hint: 'start the engine (dockerd), or run `bash dev/setup-all.sh` to install and start it',
+      },
+    );
   }
   if (compareApi(apiVersion, MIN_DOCKER_API) < 0) {
-    throw new CloudtikError('ERR_CLOUDTIK_DOCKER_UNAVAILABLE', `the Docker engine speaks API ${apiVersion}, older than ${MIN_DOCKER_API}`, {
-      hint: 'upgrade Docker to 20.10 or newer',
-    });
+    throw new CloudtikError(
+      'ERR_CLOUDTIK_DOCKER_UNAVAILABLE',
+      `the Docker engine speaks API ${apiVersion}, older than ${MIN_DOCKER_API}`,
+      {
+        hint: 'upgrade Docker to 20.10 or newer',
+      },
+    );
   }
   return docker;
 }

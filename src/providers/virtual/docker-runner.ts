@@ -6,7 +6,13 @@ import { pipeline } from 'node:stream/promises';
 import type Docker from 'dockerode';
 import tar from 'tar-fs';
 import { buildNodeScript, quote } from '../../core/command/shell.js';
-import { OutputTail, tailLines, type CommandResult, type CommandRunner, type RunOptions } from '../../core/command/runner.js';
+import {
+  OutputTail,
+  tailLines,
+  type CommandResult,
+  type CommandRunner,
+  type RunOptions,
+} from '../../core/command/runner.js';
 import { CloudtikError } from '../../core/errors.js';
 
 /** Runs commands in a node container through `docker exec`, as the cluster's ssh user. */

@@ -32,7 +32,10 @@ describe('withLock', () => {
     const target = path.join(dir, 'dead');
     await fsp.mkdir(`${target}.lock`);
     // PIDs are below 2^22 on Linux, so this one cannot be alive.
-    await fsp.writeFile(path.join(`${target}.lock`, 'owner.json'), JSON.stringify({ pid: 2 ** 30, host: os.hostname(), since: 1 }));
+    await fsp.writeFile(
+      path.join(`${target}.lock`, 'owner.json'),
+      JSON.stringify({ pid: 2 ** 30, host: os.hostname(), since: 1 }),
+    );
     const t0 = Date.now();
     await withLock(target, 'test', () => Promise.resolve());
     expect(Date.now() - t0).toBeLessThan(1000);
@@ -41,7 +44,10 @@ describe('withLock', () => {
   it('takes over a lock not refreshed for a while (holder on another host)', async () => {
     const target = path.join(dir, 'stale');
     await fsp.mkdir(`${target}.lock`);
-    await fsp.writeFile(path.join(`${target}.lock`, 'owner.json'), JSON.stringify({ pid: 1, host: 'elsewhere', since: 1 }));
+    await fsp.writeFile(
+      path.join(`${target}.lock`, 'owner.json'),
+      JSON.stringify({ pid: 1, host: 'elsewhere', since: 1 }),
+    );
     const old = new Date(Date.now() - 60_000);
     await fsp.utimes(`${target}.lock`, old, old);
     await withLock(target, 'test', () => Promise.resolve());
@@ -50,9 +56,14 @@ describe('withLock', () => {
   it('waits for a live holder and gives up at the deadline with a clear error', async () => {
     const target = path.join(dir, 'live');
     await fsp.mkdir(`${target}.lock`);
-    await fsp.writeFile(path.join(`${target}.lock`, 'owner.json'), JSON.stringify({ pid: process.pid, host: os.hostname(), since: 1 }));
+    await fsp.writeFile(
+      path.join(`${target}.lock`, 'owner.json'),
+      JSON.stringify({ pid: process.pid, host: os.hostname(), since: 1 }),
+    );
     let waited = false;
-    await expect(withLock(target, 'cluster', () => Promise.resolve(), { waitMs: 200, onWait: () => (waited = true) })).rejects.toThrow(/timed out waiting for the cluster lock/);
+    await expect(
+      withLock(target, 'cluster', () => Promise.resolve(), { waitMs: 200, onWait: () => (waited = true) }),
+    ).rejects.toThrow(/timed out waiting for the cluster lock/);
     expect(waited).toBe(true);
   });
 });

@@ -100,12 +100,20 @@ export class VirtualNodeProvider implements NodeProvider {
     let cpus = instance.CPU ?? host.cpus;
     let memoryBytes = instance.memory === undefined ? host.memoryBytes : parseMemory(instance.memory);
     if (cpus > host.cpus) {
-      logEvent(sink, 'warn', `${request.nodeType}: CPU ${cpus} is more than this host has; limiting containers to ${host.cpus} (the node still advertises ${cpus})`);
+      logEvent(
+        sink,
+        'warn',
+        `${request.nodeType}: CPU ${cpus} is more than this host has; limiting containers to ${host.cpus} (the node still advertises ${cpus})`,
+      );
       cpus = host.cpus;
     }
     if (memoryBytes > host.memoryBytes) {
       const gib = (host.memoryBytes / 2 ** 30).toFixed(1);
-      logEvent(sink, 'warn', `${request.nodeType}: memory ${String(instance.memory)} is more than this host has; limiting containers to ${gib}G`);
+      logEvent(
+        sink,
+        'warn',
+        `${request.nodeType}: memory ${String(instance.memory)} is more than this host has; limiting containers to ${gib}G`,
+      );
       memoryBytes = host.memoryBytes;
     }
     return { cpus, memoryBytes };
@@ -127,10 +135,14 @@ export class VirtualNodeProvider implements NodeProvider {
       await this.terminateNodes(names, sink).catch(() => undefined);
       const first = failed[0]?.reason as unknown;
       if (first instanceof CloudtikError) throw first;
-      throw new CloudtikError('ERR_CLOUDTIK_DOCKER', `could not create ${request.kind} node(s) of type ${request.nodeType}`, {
-        cause: first,
-        details: [first instanceof Error ? first.message : String(first)],
-      });
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_DOCKER',
+        `could not create ${request.kind} node(s) of type ${request.nodeType}`,
+        {
+          cause: first,
+          details: [first instanceof Error ? first.message : String(first)],
+        },
+      );
     }
     const byId = new Set(names);
     return (await this.listNodes()).filter((n) => byId.has(n.id));
@@ -215,7 +227,11 @@ export class VirtualNodeProvider implements NodeProvider {
       ),
     );
     const state = await this.state.read();
-    await Promise.all(ids.flatMap((id) => (state.nodes[id] as { disks?: string[] } | undefined)?.disks ?? []).map((d) => fsp.rm(d, { recursive: true, force: true })));
+    await Promise.all(
+      ids
+        .flatMap((id) => (state.nodes[id] as { disks?: string[] } | undefined)?.disks ?? [])
+        .map((d) => fsp.rm(d, { recursive: true, force: true })),
+    );
     await this.state.update((s) => {
       for (const id of ids) delete s.nodes[id];
     });
@@ -249,7 +265,8 @@ export class VirtualNodeProvider implements NodeProvider {
     await fsp.mkdir(parent, { recursive: true });
     return withLock(path.join(parent, `${path.basename(this.options.stateDir)}.cluster`), 'cluster', fn, {
       waitMs: 30 * 60_000,
-      onWait: () => logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${this.clusterName}`),
+      onWait: () =>
+        logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${this.clusterName}`),
     });
   }
 }

@@ -38,7 +38,7 @@ function toInfo(name: string, net: Docker.NetworkInspectInfo): WorkspaceInfo {
 /** The workspace's network, or undefined when the workspace does not exist. */
 export async function getWorkspace(docker: Docker, workspace: string): Promise<WorkspaceInfo | undefined> {
   try {
-    const net = (await docker.getNetwork(networkName(workspace)).inspect()) as Docker.NetworkInspectInfo;
+    const net = await docker.getNetwork(networkName(workspace)).inspect();
     if (net.Labels?.[TAG.workspace] !== workspace) {
       throw new CloudtikError('ERR_CLOUDTIK_WORKSPACE', `network ${net.Name} exists but was not created by cloudtik`, {
         hint: `remove it (docker network rm ${net.Name}) or choose another workspace name`,
@@ -52,7 +52,10 @@ export async function getWorkspace(docker: Docker, workspace: string): Promise<W
 }
 
 /** Create the workspace network if it is missing; returns whether it was created now. */
-export async function createWorkspace(docker: Docker, workspace: string): Promise<{ created: boolean; info: WorkspaceInfo }> {
+export async function createWorkspace(
+  docker: Docker,
+  workspace: string,
+): Promise<{ created: boolean; info: WorkspaceInfo }> {
   const existing = await getWorkspace(docker, workspace);
   if (existing) return { created: false, info: existing };
   try {
@@ -86,9 +89,7 @@ export async function removeWorkspace(docker: Docker, workspace: string): Promis
 /** All workspaces made by cloudtik on this engine. */
 export async function listWorkspaces(docker: Docker): Promise<WorkspaceInfo[]> {
   const nets = await docker.listNetworks({ filters: { label: [TAG.workspace] } });
-  return nets
-    .map((n) => toInfo(n.Labels?.[TAG.workspace] ?? n.Name, n))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  return nets.map((n) => toInfo(n.Labels?.[TAG.workspace] ?? n.Name, n)).sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export interface ClusterSummary {

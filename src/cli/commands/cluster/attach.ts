@@ -12,7 +12,9 @@ export const command: CommandSpec = {
     const { selectNodes } = await import('../../../core/cluster/nodes.js');
     const { spawn } = await import('node:child_process');
     const cluster = await openCluster(config, { requireWorkspace: false });
-    const [node] = selectNodes(config, await cluster.provider.listNodes(), { nodeIp: opts.nodeIp as string | undefined });
+    const [node] = selectNodes(config, await cluster.provider.listNodes(), {
+      nodeIp: opts.nodeIp as string | undefined,
+    });
     if (!node) return 1;
     const argv = cluster.provider.commandRunner(node).interactiveShellArgv();
     const [bin, ...rest] = argv;

@@ -13,7 +13,11 @@ export const command: CommandSpec = {
     workspaceNameOption,
     nodeIpOption,
     allNodesOption,
-    { flags: '--parallel', description: 'with --all-nodes, run on the nodes at the same time (default)', default: true },
+    {
+      flags: '--parallel',
+      description: 'with --all-nodes, run on the nodes at the same time (default)',
+      default: true,
+    },
     { flags: '--no-parallel', description: 'with --all-nodes, run on one node after another' },
   ],
   async run(args, opts, ctx) {
@@ -47,7 +51,10 @@ export const command: CommandSpec = {
     for (const [key, rest] of pending) if (rest !== '') process.stdout.write(`${key.split(':')[0]}: ${rest}\n`);
     const failed = results.filter((r) => r.exitCode !== 0);
     if (ctx.json) ctx.reporter.result({ results });
-    else if (many && failed.length > 0) ctx.reporter.warn(`command failed on ${failed.length} of ${results.length} node(s): ${failed.map((f) => `${f.ip ?? f.node} (exit ${f.exitCode})`).join(', ')}`);
+    else if (many && failed.length > 0)
+      ctx.reporter.warn(
+        `command failed on ${failed.length} of ${results.length} node(s): ${failed.map((f) => `${f.ip ?? f.node} (exit ${f.exitCode})`).join(', ')}`,
+      );
     return failed[0]?.exitCode ?? 0;
   },
   passThrough: true,

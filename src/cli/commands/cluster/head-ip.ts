@@ -6,7 +6,11 @@ export const command: CommandSpec = {
   aliases: ['head_ip'],
   description: 'print the IP of the head node',
   arguments: [CLUSTER_FILE_ARG],
-  options: [clusterNameOption, workspaceNameOption, { flags: '--public', description: 'the public IP (the same as the internal one on virtual)' }],
+  options: [
+    clusterNameOption,
+    workspaceNameOption,
+    { flags: '--public', description: 'the public IP (the same as the internal one on virtual)' },
+  ],
   async run(args, opts, ctx) {
     const config = await loadCluster(args[0] as string, opts, ctx.reporter);
     const { listClusterNodes, requireHead } = await import('../../../core/cluster/nodes.js');

@@ -22,7 +22,8 @@ export const command: CommandSpec = {
       `  resources: ${res || 'none'}`,
       `  node types:`,
       ...Object.entries(info.nodeTypes).map(
-        ([name, t]) => `    ${name}: ${info.nodes.byType[name] ?? 0} running, min ${t.min_workers}, max ${t.max_workers}, CPU ${t.resources.CPU ?? '-'}, memory ${t.resources.memory ? formatBytes(t.resources.memory) : '-'}`,
+        ([name, t]) =>
+          `    ${name}: ${info.nodes.byType[name] ?? 0} running, min ${t.min_workers}, max ${t.max_workers}, CPU ${t.resources.CPU ?? '-'}, memory ${t.resources.memory ? formatBytes(t.resources.memory) : '-'}`,
       ),
       `  max_workers: ${info.maxWorkers}`,
       '',

@@ -1,5 +1,12 @@
 import type { CommandSpec } from '../../command-spec.js';
-import { CLUSTER_FILE_ARG, clusterNameOption, confirm, loadCluster, workspaceNameOption, yesOption } from '../../common.js';
+import {
+  CLUSTER_FILE_ARG,
+  clusterNameOption,
+  confirm,
+  loadCluster,
+  workspaceNameOption,
+  yesOption,
+} from '../../common.js';
 
 export const command: CommandSpec = {
   name: 'stop',

@@ -17,7 +17,12 @@ export const command: CommandSpec = {
     const { openCluster } = await import('../../../core/cluster/context.js');
     const { uploadToNodes } = await import('../../../core/cluster/nodes.js');
     const cluster = await openCluster(config, { requireWorkspace: false });
-    const nodes = await uploadToNodes(cluster, { source, target, nodeIp: opts.nodeIp as string | undefined, allNodes: opts.allNodes === true });
+    const nodes = await uploadToNodes(cluster, {
+      source,
+      target,
+      nodeIp: opts.nodeIp as string | undefined,
+      allNodes: opts.allNodes === true,
+    });
     ctx.reporter.result({ source, target, nodes }, `Uploaded ${source} to ${target} on ${nodes.length} node(s).`);
   },
 };

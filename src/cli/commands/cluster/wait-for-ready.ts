@@ -8,7 +8,11 @@ export const command: CommandSpec = {
   options: [
     clusterNameOption,
     workspaceNameOption,
-    { flags: '--min-workers <n>', description: 'workers to wait for (default: the configured min_workers)', parse: parseInteger },
+    {
+      flags: '--min-workers <n>',
+      description: 'workers to wait for (default: the configured min_workers)',
+      parse: parseInteger,
+    },
     { flags: '--timeout <seconds>', description: 'give up after this many seconds', parse: parseInteger, default: 600 },
   ],
   async run(args, opts, ctx) {
@@ -16,7 +20,11 @@ export const command: CommandSpec = {
     const { openCluster } = await import('../../../core/cluster/context.js');
     const { waitForReady, toRow } = await import('../../../core/cluster/nodes.js');
     const cluster = await openCluster(config, { requireWorkspace: false });
-    const nodes = await waitForReady(cluster, { minWorkers: opts.minWorkers as number | undefined, timeoutMs: (opts.timeout as number) * 1000, signal: ctx.signal });
+    const nodes = await waitForReady(cluster, {
+      minWorkers: opts.minWorkers as number | undefined,
+      timeoutMs: (opts.timeout as number) * 1000,
+      signal: ctx.signal,
+    });
     ctx.reporter.result({ ready: true, nodes: nodes.map(toRow) }, `Cluster ${config.cluster_name} is ready.`);
   },
 };

@@ -9,7 +9,10 @@ export const command: CommandSpec = {
   options: [
     clusterNameOption,
     workspaceNameOption,
-    { flags: '--node-status <status>', description: 'only workers with this status (setting-up, up-to-date, update-failed)' },
+    {
+      flags: '--node-status <status>',
+      description: 'only workers with this status (setting-up, up-to-date, update-failed)',
+    },
     { flags: '--separator <sep>', description: 'separator between IPs', default: '\n' },
   ],
   async run(args, opts, ctx) {
@@ -17,7 +20,12 @@ export const command: CommandSpec = {
     const { listClusterNodes, toRow } = await import('../../../core/cluster/nodes.js');
     const workers = (await listClusterNodes(config))
       .map(toRow)
-      .filter((r) => r.kind === 'worker' && r.state === 'running' && (opts.nodeStatus === undefined || r.status === opts.nodeStatus));
+      .filter(
+        (r) =>
+          r.kind === 'worker' &&
+          r.state === 'running' &&
+          (opts.nodeStatus === undefined || r.status === opts.nodeStatus),
+      );
     const ips = workers.map((w) => w.ip).filter((ip): ip is string => ip !== undefined);
     ctx.reporter.result({ worker_ips: ips }, ips.join(opts.separator as string));
   },

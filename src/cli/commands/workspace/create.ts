@@ -14,7 +14,9 @@ export const command: CommandSpec = {
     const { created, info } = await createWorkspace(config);
     ctx.reporter.result(
       { created, ...info },
-      created ? `Created workspace ${info.name} (network ${info.network}, subnet ${info.subnet ?? '-'}).` : `Workspace ${info.name} already exists (network ${info.network}).`,
+      created
+        ? `Created workspace ${info.name} (network ${info.network}, subnet ${info.subnet ?? '-'}).`
+        : `Workspace ${info.name} already exists (network ${info.network}).`,
     );
   },
 };

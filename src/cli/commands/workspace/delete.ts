@@ -6,13 +6,22 @@ export const command: CommandSpec = {
   name: 'delete',
   description: 'delete a workspace; refuses while clusters live in it unless --force',
   arguments: [WORKSPACE_FILE_ARG],
-  options: [workspaceNameOption, yesOption, { flags: '--force', description: 'also remove the clusters living in the workspace' }],
+  options: [
+    workspaceNameOption,
+    yesOption,
+    { flags: '--force', description: 'also remove the clusters living in the workspace' },
+  ],
   async run(args, opts, ctx) {
     const config = await loadWorkspace(args[0] as string, opts, ctx.reporter);
     if (!(await confirm(`Delete workspace ${config.workspace_name}?`, opts.yes === true))) return 1;
     const { deleteWorkspace } = await import('../../../core/workspace.js');
     const r = await deleteWorkspace(config, { force: opts.force === true, sink: (e) => ctx.reporter.event(e) });
-    const text = r.deleted ? `Deleted workspace ${config.workspace_name}.` : `Workspace ${config.workspace_name} does not exist.`;
-    ctx.reporter.result({ workspace: config.workspace_name, ...r }, r.stoppedClusters.length > 0 ? `${text} Removed clusters: ${r.stoppedClusters.join(', ')}.` : text);
+    const text = r.deleted
+      ? `Deleted workspace ${config.workspace_name}.`
+      : `Workspace ${config.workspace_name} does not exist.`;
+    ctx.reporter.result(
+      { workspace: config.workspace_name, ...r },
+      r.stoppedClusters.length > 0 ? `${text} Removed clusters: ${r.stoppedClusters.join(', ')}.` : text,
+    );
   },
 };

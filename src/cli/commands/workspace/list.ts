@@ -8,7 +8,8 @@ export const command: CommandSpec = {
     const all = await listAllWorkspaces();
     const { default: Table } = await import('cli-table3');
     const table = new Table({ head: ['WORKSPACE', 'NETWORK', 'SUBNET', 'CLUSTERS'], style: { head: [], border: [] } });
-    for (const w of all) table.push([w.name, w.network, w.subnet ?? '-', w.clusters.map((c) => c.name).join(', ') || '-']);
+    for (const w of all)
+      table.push([w.name, w.network, w.subnet ?? '-', w.clusters.map((c) => c.name).join(', ') || '-']);
     ctx.reporter.result(all, all.length === 0 ? 'No workspaces.' : table.toString());
   },
 };

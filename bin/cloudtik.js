@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import('../dist/cli/main.js')
+import('../dist/bin/main.js')
   .then((m) => m.main(process.argv))
   .catch((err) => {
     process.stderr.write(`cloudtik: ${err instanceof Error ? err.stack : String(err)}\n`);

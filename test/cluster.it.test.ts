@@ -302,6 +302,35 @@ describe('virtual clusters end to end', () => {
     await cliOk(['stop', file, '-y']);
   });
 
+  it('syncs file_mounts, re-runs setup when their contents change, and stops workers only', async () => {
+    const conf = path.join(dir, 'conf');
+    await writeFile(conf, 'app.properties', 'level=1\n');
+    const file = await writeFile(
+      dir,
+      'mounts.yaml',
+      `cluster_name: mounts\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nfile_mounts:\n    ~/conf: ${conf}\n` +
+        `available_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\n` +
+        `    worker.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\n        min_workers: 1\n` +
+        `setup_commands:\n    - echo setup >> ~/setup-runs\n`,
+    );
+    await cliOk(['start', file, '-y']);
+    await cliOk(['wait-for-ready', file, '--timeout', '30']);
+    const first = await cliOk(['exec', file, '--all-nodes', 'cat ~/conf/app.properties; wc -l < ~/setup-runs']);
+    expect(first.stdout.trim().split('\n').sort()).toEqual(expect.arrayContaining([expect.stringMatching(/: level=1$/), expect.stringMatching(/: 1$/)]));
+    // Same config: setup skipped. Changed contents: files synced again and setup re-run.
+    await cliOk(['start', file, '-y']);
+    await writeFile(conf, 'app.properties', 'level=2\n');
+    const r = JSON.parse((await cliOk(['start', file, '-y', '--json'])).stdout) as { updates: { setupSkipped: boolean }[] };
+    expect(r.updates.some((u) => !u.setupSkipped)).toBe(true);
+    const head = await cliOk(['exec', file, 'cat ~/conf/app.properties; wc -l < ~/setup-runs']);
+    expect(head.stdout).toBe('level=2\n2\n');
+    await cliOk(['stop', file, '-y', '--workers-only']);
+    const left = await clusterContainers(ws, 'mounts');
+    expect(left.map((c) => c.Labels['cloudtik-node-kind'])).toEqual(['head']);
+    await cliOk(['stop', file, '-y']);
+    expect(await clusterContainers(ws, 'mounts')).toHaveLength(0);
+  });
+
   it('refuses to delete a workspace with clusters unless --force', async () => {
     const file = await writeFile(
       dir,

@@ -169,6 +169,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         (w) =>
           w.tags[TAG.nodeStatus] !== 'up-to-date' ||
           w.tags[TAG.runtimeConfig] !== runtimeHash(config, 'worker', w.nodeType) ||
+          w.tags[TAG.fileMountsContents] !== fileMountsHash ||
           newWorkers.includes(w),
       ),
     ];

@@ -1,0 +1,61 @@
+import type { CommandSpec } from '../../command-spec.js';
+
+export const command: CommandSpec = {
+  name: 'build',
+  description:
+    'build the node images (cloudtik/debian -> cloudtik/base -> cloudtik/cloudtik) that are missing or out of date; nothing is pulled',
+  options: [
+    {
+      flags: '--image <name>',
+      description: 'build only this image and the ones under it (cloudtik/debian, cloudtik/base, cloudtik/cloudtik)',
+    },
+    { flags: '--no-cache', description: "rebuild without Docker's layer cache (implies --force)" },
+    {
+      flags: '--force',
+      description:
+        'rebuild even when up to date (the named image, else cloudtik/base and cloudtik/cloudtik; cloudtik/debian is re-bootstrapped only when named)',
+    },
+  ],
+  async run(_args, opts, ctx) {
+    const { CloudtikError } = await import('../../../core/errors.js');
+    const images = await import('../../../providers/virtual/images.js');
+    let image: import('../../../providers/virtual/images.js').NodeImageName | undefined;
+    if (typeof opts.image === 'string') {
+      const resolved = images.resolveNodeImage(opts.image);
+      if (!resolved.buildable || resolved.buildName === undefined) {
+        throw new CloudtikError(
+          'ERR_CLOUDTIK_USAGE',
+          `cannot build ${opts.image}: ${resolved.reason ?? 'unknown image'}`,
+          {
+            hint: `known images: ${images.NODE_IMAGE_NAMES.join(', ')}`,
+          },
+        );
+      }
+      image = resolved.buildName;
+    }
+    const { connectDocker } = await import('../../../providers/virtual/docker-client.js');
+    const docker = await connectDocker();
+    const t0 = performance.now();
+    const results = await images.buildAllImages(docker, {
+      image,
+      rebuild: opts.force === true,
+      noCache: opts.cache === false,
+      sink: (event) => ctx.reporter.event(event),
+      signal: ctx.signal,
+    });
+    const totalMs = Math.round(performance.now() - t0);
+    const { formatBytes } = await import('../../common.js');
+    const { default: Table } = await import('cli-table3');
+    const table = new Table({ head: ['IMAGE', 'RESULT', 'IMAGE ID', 'SIZE', 'TIME'], style: { head: [], border: [] } });
+    for (const r of results) {
+      table.push([
+        r.ref,
+        r.action === 'cached' ? 'up to date' : r.action,
+        r.id.replace(/^sha256:/, '').slice(0, 12),
+        formatBytes(r.sizeBytes),
+        `${(r.ms / 1000).toFixed(1)}s`,
+      ]);
+    }
+    ctx.reporter.result({ images: results, totalMs }, `${table.toString()}\nDone in ${(totalMs / 1000).toFixed(1)}s.`);
+  },
+};

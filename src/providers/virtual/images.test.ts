@@ -1,0 +1,46 @@
+import { describe, expect, it } from 'vitest';
+import { packageInfo } from './image-package.js';
+import { imageRef, resolveNodeImage } from './images.js';
+
+const version = packageInfo().version;
+
+describe('resolveNodeImage', () => {
+  it('defaults to cloudtik/cloudtik at the package version', () => {
+    expect(resolveNodeImage(undefined)).toEqual({
+      ref: `cloudtik/cloudtik:${version}`,
+      name: 'cloudtik/cloudtik',
+      tag: version,
+      buildable: true,
+      buildName: 'cloudtik/cloudtik',
+    });
+    expect(resolveNodeImage({ image: '' }).ref).toBe(`cloudtik/cloudtik:${version}`);
+  });
+
+  it('adds the package version to an untagged name and knows our images', () => {
+    expect(resolveNodeImage({ image: 'cloudtik/base' })).toMatchObject({
+      ref: `cloudtik/base:${version}`,
+      buildable: true,
+      buildName: 'cloudtik/base',
+    });
+    expect(resolveNodeImage('cloudtik/debian')).toMatchObject({ ref: 'cloudtik/debian:bookworm', buildable: true });
+    expect(resolveNodeImage(`docker.io/cloudtik/cloudtik:${version}`)).toMatchObject({
+      buildable: true,
+      buildName: 'cloudtik/cloudtik',
+    });
+  });
+
+  it('says why other references cannot be built', () => {
+    expect(resolveNodeImage('cloudtik/spark-runtime:nightly')).toMatchObject({ buildable: false, tag: 'nightly' });
+    expect(resolveNodeImage('cloudtik/cloudtik:0.0.1').reason).toMatch(/only as cloudtik\/cloudtik:/);
+    expect(resolveNodeImage('localhost:5000/team/img')).toMatchObject({
+      ref: `localhost:5000/team/img:${version}`,
+      buildable: false,
+    });
+    expect(resolveNodeImage('busybox@sha256:abc')).toMatchObject({ buildable: false, name: 'busybox' });
+  });
+
+  it('tags images with the package version, the OS image with the Debian suite', () => {
+    expect(imageRef('cloudtik/cloudtik')).toBe(`cloudtik/cloudtik:${version}`);
+    expect(imageRef('cloudtik/debian')).toBe('cloudtik/debian:bookworm');
+  });
+});

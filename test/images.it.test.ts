@@ -1,0 +1,204 @@
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough } from 'node:stream';
+import type Docker from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectDocker } from '../src/providers/virtual/docker-client.js';
+import { packageInfo } from '../src/providers/virtual/image-package.js';
+import { NODE_VERSION, NPM_VERSION } from '../src/providers/virtual/image-versions.js';
+import { bootstrapDebianImage } from '../src/providers/virtual/image-debian.js';
+import { CloudtikError } from '../src/core/errors.js';
+import {
+  buildAllImages,
+  ensureImage,
+  imageExists,
+  imageRef,
+  listNodeImages,
+  type ImageBuildResult,
+} from '../src/providers/virtual/images.js';
+import type { CoreEvent } from '../src/core/events.js';
+import { cliOk, sessionId } from './helpers.js';
+
+const version = packageInfo().version;
+
+interface ExecResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+async function execIn(docker: Docker, container: Docker.Container, user: string, script: string): Promise<ExecResult> {
+  const exec = await container.exec({
+    Cmd: ['bash', '-c', script],
+    User: user,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({ hijack: true, stdin: false });
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (b: Buffer) => (stdout += b.toString()));
+  err.on('data', (b: Buffer) => (stderr += b.toString()));
+  docker.modem.demuxStream(stream, out, err);
+  await new Promise<void>((resolve, reject) => {
+    stream.on('end', resolve);
+    stream.on('error', reject);
+  });
+  const info = await exec.inspect();
+  return { code: info.ExitCode ?? -1, stdout: stdout.trim(), stderr: stderr.trim() };
+}
+
+describe('node images', () => {
+  let docker: Docker;
+  let built: ImageBuildResult[];
+  const events: CoreEvent[] = [];
+
+  beforeAll(async () => {
+    docker = await connectDocker();
+    // Cold when the engine has none of the images (debootstrap + two builds), else whatever changed.
+    built = await buildAllImages(docker, { sink: (e) => events.push(e) });
+  }, 1_200_000);
+
+  it('builds the chain debian -> base -> cloudtik, tagged and labelled', async () => {
+    expect(built.map((r) => r.ref)).toEqual([
+      'cloudtik/debian:bookworm',
+      `cloudtik/base:${version}`,
+      `cloudtik/cloudtik:${version}`,
+    ]);
+    for (const r of built) {
+      expect(r.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+      expect(r.hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(await imageExists(docker, r.ref)).toBe(true);
+    }
+    const listed = await listNodeImages(docker);
+    for (const r of built)
+      expect(listed).toContainEqual(expect.objectContaining({ ref: r.ref, id: r.id, hash: r.hash }));
+    // One step per image in the event stream.
+    for (const r of built) expect(events.some((e) => e.type === 'step' && e.id === `image:${r.name}`)).toBe(true);
+  });
+
+  describe('inside a cloudtik/cloudtik container', () => {
+    let container: Docker.Container;
+
+    beforeAll(async () => {
+      container = await docker.createContainer({
+        Image: imageRef('cloudtik/cloudtik'),
+        Labels: { 'cloudtik-test-session': sessionId() },
+        HostConfig: { AutoRemove: false },
+      });
+      await container.start();
+    });
+
+    afterAll(async () => {
+      await container?.remove({ force: true });
+    });
+
+    it('runs Node LTS and npm from /usr/local', async () => {
+      const r = await execIn(docker, container, 'ubuntu', 'node --version; npm --version; command -v node npm npx');
+      expect(r.code, r.stderr).toBe(0);
+      const [nodeVersion, npmVersion, ...paths] = r.stdout.split('\n');
+      expect(nodeVersion).toBe(`v${NODE_VERSION}`);
+      expect(Number(/^v(\d+)\./.exec(nodeVersion ?? '')?.[1])).toBeGreaterThanOrEqual(22);
+      expect(npmVersion).toBe(NPM_VERSION);
+      expect(paths).toEqual(['/usr/local/bin/node', '/usr/local/bin/npm', '/usr/local/bin/npx']);
+    });
+
+    it('has cloudtik at the package version for root and for ubuntu', async () => {
+      for (const user of ['root', 'ubuntu']) {
+        const r = await execIn(docker, container, user, 'cloudtik --version');
+        expect(r.code, r.stderr).toBe(0);
+        expect(r.stdout).toBe(version);
+      }
+    });
+
+    it('has the user ubuntu (uid 1000) with passwordless sudo', async () => {
+      const r = await execIn(
+        docker,
+        container,
+        'ubuntu',
+        'id -u; echo $HOME; getent passwd ubuntu | cut -d: -f7; sudo -n true && echo sudo-ok',
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n')).toEqual(['1000', '/home/ubuntu', '/bin/bash', 'sudo-ok']);
+    });
+
+    it('has bash, rsync, ps and the other base tools', async () => {
+      const r = await execIn(
+        docker,
+        container,
+        'ubuntu',
+        'for t in bash rsync ps ip less sudo tini; do command -v $t >/dev/null || echo missing $t; done; ps -p 1 -o comm=',
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('tini');
+    });
+
+    it('sees exports appended to ~/.bashrc in non-interactive shells', async () => {
+      const append = await execIn(docker, container, 'ubuntu', 'echo "export X=1" >> ~/.bashrc');
+      expect(append.code, append.stderr).toBe(0);
+      const r = await execIn(docker, container, 'ubuntu', '. ~/.bashrc; echo "$X"');
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toBe('1');
+    });
+
+    it('shares a populated npm cache that sudo npm uses', async () => {
+      const r = await execIn(
+        docker,
+        container,
+        'ubuntu',
+        'npm config get cache; sudo npm config get cache; test -d /var/cache/cloudtik-npm/_cacache && echo populated',
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n')).toEqual(['/var/cache/cloudtik-npm', '/var/cache/cloudtik-npm', 'populated']);
+    });
+  });
+
+  it('skips an unchanged image without touching it', async () => {
+    const before = built[built.length - 1];
+    const t0 = performance.now();
+    const again = await ensureImage(docker, { image: 'cloudtik/cloudtik' });
+    const ms = performance.now() - t0;
+    console.log(`warm ensureImage(cloudtik/cloudtik): ${Math.round(ms)} ms`);
+    expect(again.action).toBe('cached');
+    expect(again.id).toBe(before?.id);
+  });
+
+  it('the CLI reports the images as up to date and lists them', async () => {
+    const build = JSON.parse((await cliOk(['image', 'build', '--json'])).stdout) as { images: ImageBuildResult[] };
+    expect(build.images.map((r) => [r.ref, r.action])).toEqual(built.map((r) => [r.ref, 'cached']));
+    const list = JSON.parse((await cliOk(['image', 'list', '--json'])).stdout) as { ref: string; id: string }[];
+    for (const r of built) expect(list).toContainEqual(expect.objectContaining({ ref: r.ref, id: r.id }));
+  });
+
+  it('a failed debootstrap reports its output and leaves no scratch folder', async () => {
+    const cache = await fsp.mkdtemp(path.join(os.tmpdir(), 'cloudtik-image-cache-'));
+    const saved = { cache: process.env.CLOUDTIK_IMAGE_CACHE, mirror: process.env.CLOUDTIK_DEBIAN_MIRROR };
+    process.env.CLOUDTIK_IMAGE_CACHE = cache;
+    process.env.CLOUDTIK_DEBIAN_MIRROR = 'http://127.0.0.1:9/debian';
+    try {
+      const err = await bootstrapDebianImage(docker, {
+        ref: 'cloudtik/debian:never',
+        hash: 'x',
+        labels: {},
+        sink: () => undefined,
+      }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CloudtikError);
+      expect((err as CloudtikError).message).toMatch(/debootstrap bookworm failed/);
+      expect((err as CloudtikError).details.length).toBeGreaterThan(0);
+      expect(await fsp.readdir(path.join(cache, 'bootstrap'))).toEqual([]);
+      expect(await imageExists(docker, 'cloudtik/debian:never')).toBe(false);
+    } finally {
+      for (const [key, value] of [
+        ['CLOUDTIK_IMAGE_CACHE', saved.cache],
+        ['CLOUDTIK_DEBIAN_MIRROR', saved.mirror],
+      ] as const) {
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
+      }
+      await fsp.rm(cache, { recursive: true, force: true });
+    }
+  });
+});

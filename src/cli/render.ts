@@ -1,5 +1,5 @@
 import pc from 'picocolors';
-import type { CoreEvent, NodePhase } from '../core/events.js';
+import type { CoreEvent } from '../core/events.js';
 import type { Reporter } from './reporter.js';
 
 export interface ReporterOptions {
@@ -15,7 +15,8 @@ export interface ReporterOptions {
 interface NodeLine {
   node: string;
   kind: string;
-  phase: NodePhase | 'up-to-date' | 'failed';
+  /** The current phase, or a final status such as `up-to-date` or `failed`. */
+  phase: string;
   state: string;
   detail?: string;
   started: number;
@@ -79,6 +80,21 @@ export class TerminalReporter implements Reporter {
               `${event.title}: ${event.state}${event.ms !== undefined ? ` (${secs(event.ms)})` : ''}${event.detail ? ` ${event.detail}` : ''}`,
             );
         } else this.schedule();
+        return;
+      }
+      case 'node-status': {
+        const prev = this.nodes.get(event.node);
+        this.nodes.set(event.node, {
+          node: event.node,
+          kind: event.kind,
+          phase: event.status,
+          state: 'done',
+          started: prev?.started ?? Date.now(),
+          ms: event.ms,
+        });
+        if (!this.options.live)
+          this.line(`  ${event.kind.padEnd(6)} ${event.node}  ${event.status} in ${secs(event.ms)}`);
+        else this.schedule();
         return;
       }
       case 'node-phase': {

@@ -18,7 +18,9 @@ export type CoreEvent =
       detail?: string;
       ms?: number;
     }
-  | { type: 'command-output'; node: string; stream: 'stdout' | 'stderr'; text: string };
+  | { type: 'command-output'; node: string; stream: 'stdout' | 'stderr'; text: string }
+  /** A node reached a final status (`up-to-date`) after `ms` of updating. */
+  | { type: 'node-status'; node: string; kind: 'head' | 'worker'; status: string; ms: number };
 
 export type EventSink = (event: CoreEvent) => void;
 

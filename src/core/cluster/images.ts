@@ -13,9 +13,13 @@ export async function ensureClusterImages(ctx: ClusterContext, refs: string[], s
     if (await imageExists(ctx.docker, ref)) continue;
     const resolved = resolveNodeImage(ref);
     if (!resolved.buildable || resolved.buildName === undefined) {
-      throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `node image ${ref} is not in the local Docker engine, and images are never pulled`, {
-        hint: `${resolved.reason ?? ''}; build or load it first (docker build/load), or leave docker.image unset to use cloudtik/cloudtik`,
-      });
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_IMAGE',
+        `node image ${ref} is not in the local Docker engine, and images are never pulled`,
+        {
+          hint: `${resolved.reason ?? ''}; build or load it first (docker build/load), or leave docker.image unset to use cloudtik/cloudtik`,
+        },
+      );
     }
     logEvent(sink, 'info', `node image ${ref} is missing: building it (once; later starts reuse it)`);
     await ensureImage(ctx.docker, { image: resolved.buildName, sink });

@@ -95,6 +95,16 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   await timedStep(sink, 'images', 'Node images', () => ensureClusterImages(ctx, images, sink));
   timings.images = Math.round(performance.now() - t);
 
+  const ignored = (['run_options', 'head_run_options', 'worker_run_options'] as const).filter(
+    (k) => (config.docker[k]?.length ?? 0) > 0,
+  );
+  if (ignored.length > 0) {
+    logEvent(
+      sink,
+      'warn',
+      `docker.${ignored.join(', docker.')} ${ignored.length > 1 ? 'are' : 'is'} not applied by the virtual provider (its nodes are the containers)`,
+    );
+  }
   const hashes = (kind: NodeKind, nodeType: string): string => launchHash(config, nodeType, imageOf(kind, nodeType));
   const fileMountsHash = await fileMountsContentsHash(config.file_mounts);
 

@@ -72,6 +72,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
   const commands = commandsFor(config, node.nodeType);
   const isHead = node.kind === 'head';
   let phase: NodePhase = 'waiting-for-ssh';
+  const started = clock.now();
 
   const setStatus = (status: NodeStatus, extra: Record<string, string> = {}): Promise<void> =>
     provider.setTags(node.id, { [TAG.nodeStatus]: status, ...extra });
@@ -150,6 +151,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
         ? { [TAG.runtimeConfig]: options.runtimeHash, [TAG.fileMountsContents]: options.fileMountsHash }
         : {};
     await setStatus('up-to-date', hashes);
+    sink({ type: 'node-status', node: node.id, kind: node.kind, status: 'up-to-date', ms: clock.now() - started });
     return { node: node.id, setupSkipped: !doSetup, phases };
   } catch (err) {
     await setStatus('update-failed').catch(() => undefined);

@@ -316,11 +316,15 @@ describe('virtual clusters end to end', () => {
     await cliOk(['start', file, '-y']);
     await cliOk(['wait-for-ready', file, '--timeout', '30']);
     const first = await cliOk(['exec', file, '--all-nodes', 'cat ~/conf/app.properties; wc -l < ~/setup-runs']);
-    expect(first.stdout.trim().split('\n').sort()).toEqual(expect.arrayContaining([expect.stringMatching(/: level=1$/), expect.stringMatching(/: 1$/)]));
+    expect(first.stdout.trim().split('\n').sort()).toEqual(
+      expect.arrayContaining([expect.stringMatching(/: level=1$/), expect.stringMatching(/: 1$/)]),
+    );
     // Same config: setup skipped. Changed contents: files synced again and setup re-run.
     await cliOk(['start', file, '-y']);
     await writeFile(conf, 'app.properties', 'level=2\n');
-    const r = JSON.parse((await cliOk(['start', file, '-y', '--json'])).stdout) as { updates: { setupSkipped: boolean }[] };
+    const r = JSON.parse((await cliOk(['start', file, '-y', '--json'])).stdout) as {
+      updates: { setupSkipped: boolean }[];
+    };
     expect(r.updates.some((u) => !u.setupSkipped)).toBe(true);
     const head = await cliOk(['exec', file, 'cat ~/conf/app.properties; wc -l < ~/setup-runs']);
     expect(head.stdout).toBe('level=2\n2\n');
@@ -329,6 +333,56 @@ describe('virtual clusters end to end', () => {
     expect(left.map((c) => c.Labels['cloudtik-node-kind'])).toEqual(['head']);
     await cliOk(['stop', file, '-y']);
     expect(await clusterContainers(ws, 'mounts')).toHaveLength(0);
+  });
+
+  it('stops on Ctrl-C with exit code 130, and a second start finishes the job', async () => {
+    const file = await writeFile(
+      dir,
+      'sigint.yaml',
+      `cluster_name: sigint\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nauth:\n    ssh_user: alice\n` +
+        `available_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\n` +
+        `head_setup_commands:\n    - sleep 4 && touch ~/setup-done\n`,
+    );
+    const child = spawn(process.execPath, [CLI, 'start', file, '-y', '--verbose'], {
+      env: { ...process.env, CI: 'true' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    const closed = new Promise<number | null>((r) => child.on('close', r));
+    let stderr = '';
+    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+    // Interrupt while the setup command runs (the debug log names it when it starts).
+    for (let i = 0; i < 400 && !stderr.includes('sleep 4'); i++) await new Promise((r) => setTimeout(r, 25));
+    child.kill('SIGINT');
+    const code = await closed;
+    expect(code).toBe(130);
+    expect(stderr).toMatch(/run the command again to continue/);
+    await cliOk(['start', file, '-y']);
+    // A user the image does not have is created, with passwordless sudo.
+    const who = await cliOk(['exec', file, 'whoami; sudo -n true && echo sudo-ok; ls ~/setup-done']);
+    expect(who.stdout).toBe('alice\nsudo-ok\n/home/alice/setup-done\n');
+    await cliOk(['stop', file, '-y']);
+  });
+
+  it('refuses to start in a missing workspace or with an image it cannot build, creating nothing', async () => {
+    const noWs = await writeFile(
+      dir,
+      'nows.yaml',
+      `cluster_name: nows\nworkspace_name: ${ws}-missing\nprovider:\n    type: virtual\n`,
+    );
+    const r1 = await cli(['start', noWs, '-y']);
+    expect(r1.code).toBe(4);
+    expect(r1.stderr).toMatch(/workspace .*-missing does not exist/);
+    expect(r1.stderr).toMatch(/hint: .*cloudtik workspace create/);
+    const badImage = await writeFile(
+      dir,
+      'badimage.yaml',
+      `cluster_name: badimage\nworkspace_name: ${ws}\nprovider:\n    type: virtual\ndocker:\n    image: example/not-here\n`,
+    );
+    const r2 = await cli(['start', badImage, '-y']);
+    expect(r2.code).toBe(3);
+    expect(r2.stderr).toMatch(/example\/not-here:.* is not in the local Docker engine/);
+    expect(await clusterContainers(ws, 'badimage')).toHaveLength(0);
+    expect(exists(path.join(process.env.CLOUDTIK_HOME as string, 'virtual', ws, 'badimage'))).toBe(false);
   });
 
   it('refuses to delete a workspace with clusters unless --force', async () => {

@@ -3,41 +3,18 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import Docker from 'dockerode';
+import { TEST_PREFIX, sweepWorkspaces } from './helpers.js';
 
-const PREFIX = 'ctest-';
 const STALE_MS = 30 * 60_000;
 
 /** Remove containers and networks of test workspaces: this session's, or any older than 30 minutes. */
-async function sweep(docker: Docker, session: string | undefined): Promise<number> {
+function sweep(docker: Docker, session: string | undefined): Promise<number> {
   const now = Date.now();
-  const mine = (ws: string | undefined): boolean =>
-    ws !== undefined && ws.startsWith(PREFIX) && (session === undefined || ws.startsWith(`${PREFIX}${session}-`));
-  const containers = await docker.listContainers({ all: true, filters: { label: ['cloudtik-workspace-name'] } });
-  const doomed = containers.filter(
-    (c) => mine(c.Labels['cloudtik-workspace-name']) && (session !== undefined || now - c.Created * 1000 > STALE_MS),
+  return sweepWorkspaces(docker, (ws, created) =>
+    session === undefined
+      ? ws.startsWith(TEST_PREFIX) && now - created > STALE_MS
+      : ws.startsWith(`${TEST_PREFIX}${session}-`),
   );
-  await Promise.all(
-    doomed.map((c) =>
-      docker
-        .getContainer(c.Id)
-        .remove({ force: true })
-        .catch(() => undefined),
-    ),
-  );
-  const nets = await docker.listNetworks({ filters: { label: ['cloudtik-workspace-name'] } });
-  const doomedNets = nets.filter(
-    (n) =>
-      mine(n.Labels?.['cloudtik-workspace-name']) && (session !== undefined || now - Date.parse(n.Created) > STALE_MS),
-  );
-  await Promise.all(
-    doomedNets.map((n) =>
-      docker
-        .getNetwork(n.Id)
-        .remove()
-        .catch(() => undefined),
-    ),
-  );
-  return doomed.length + doomedNets.length;
 }
 
 /**

@@ -91,27 +91,41 @@ export function exists(p: string): boolean {
   return fs.existsSync(p);
 }
 
-/** Remove every container and network a workspace holds (tests' own cleanup). */
-export async function sweepWorkspace(workspace: string): Promise<void> {
-  const containers = await docker.listContainers({
-    all: true,
-    filters: { label: [`cloudtik-workspace-name=${workspace}`] },
-  });
+/**
+ * Remove the containers and networks of test workspaces that `keep` rejects: `doomed(workspace,
+ * createdMs)` decides for each labelled object. Used by tests and by the global teardown.
+ */
+export async function sweepWorkspaces(
+  engine: Docker,
+  doomed: (workspace: string, createdMs: number) => boolean,
+): Promise<number> {
+  const label = 'cloudtik-workspace-name';
+  const containers = (await engine.listContainers({ all: true, filters: { label: [label] } })).filter((c) =>
+    doomed(c.Labels[label] ?? '', c.Created * 1000),
+  );
   await Promise.all(
     containers.map((c) =>
-      docker
+      engine
         .getContainer(c.Id)
         .remove({ force: true })
         .catch(() => undefined),
     ),
   );
-  const nets = await docker.listNetworks({ filters: { label: [`cloudtik-workspace-name=${workspace}`] } });
+  const nets = (await engine.listNetworks({ filters: { label: [label] } })).filter((n) =>
+    doomed(n.Labels?.[label] ?? '', Date.parse(n.Created)),
+  );
   await Promise.all(
     nets.map((n) =>
-      docker
+      engine
         .getNetwork(n.Id)
         .remove()
         .catch(() => undefined),
     ),
   );
+  return containers.length + nets.length;
+}
+
+/** Remove every container and network a workspace holds (tests' own cleanup). */
+export async function sweepWorkspace(workspace: string): Promise<void> {
+  await sweepWorkspaces(docker, (ws) => ws === workspace);
 }

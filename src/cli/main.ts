@@ -28,8 +28,8 @@ function addCommand(parent: Command, spec: CommandSpec): void {
     const reporter = new TerminalReporter({
       json,
       verbose,
-      live: process.stderr.isTTY && process.env.CI !== 'true',
-      color: process.stderr.isTTY && !process.env.NO_COLOR,
+      live: process.stderr.isTTY === true && process.env.CI !== 'true',
+      color: process.stderr.isTTY === true && !process.env.NO_COLOR,
     });
     const controller = new AbortController();
     let interrupts = 0;

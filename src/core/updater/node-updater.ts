@@ -77,6 +77,15 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
   const setStatus = (status: NodeStatus, extra: Record<string, string> = {}): Promise<void> =>
     provider.setTags(node.id, { [TAG.nodeStatus]: status, ...extra });
 
+  /** Run command groups in order; `retry` turns on CloudTik's bounded retries for each command. */
+  const runGroups = async (groups: CommandGroup[], retry: boolean | undefined): Promise<void> => {
+    const retries = retry ? (config.options.number_of_retries ?? 3) : 0;
+    const intervalMs = (config.options.retry_interval ?? 1) * 1000;
+    for (const group of groups) {
+      await runGroup(runner, group, { env, node: node.id, sink, signal: options.signal, retries, clock, intervalMs });
+    }
+  };
+
   const runPhase = async <T>(p: NodePhase, fn: () => Promise<T>): Promise<T> => {
     phase = p;
     const t0 = clock.now();
@@ -107,18 +116,10 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
       await runPhase('setting-up', async () => {
         const init = isHead ? commands.head_initialization_commands : commands.worker_initialization_commands;
         for (const group of init) await runLocalGroup(group, { env, node: node.id, sink, signal: options.signal });
-        const setup = isHead ? commands.head_setup_commands : commands.worker_setup_commands;
-        const retries = config.options.retry_setup_command ? (config.options.number_of_retries ?? 3) : 0;
-        for (const group of setup)
-          await runGroup(runner, group, {
-            env,
-            node: node.id,
-            sink,
-            signal: options.signal,
-            retries,
-            clock,
-            intervalMs: (config.options.retry_interval ?? 1) * 1000,
-          });
+        await runGroups(
+          isHead ? commands.head_setup_commands : commands.worker_setup_commands,
+          config.options.retry_setup_command,
+        );
       });
     } else {
       sink({
@@ -132,18 +133,10 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
     }
     if (options.mode !== 'no-restart') {
       await runPhase('starting', async () => {
-        const start = isHead ? commands.head_start_commands : commands.worker_start_commands;
-        const retries = config.options.retry_start_command ? (config.options.number_of_retries ?? 3) : 0;
-        for (const group of start)
-          await runGroup(runner, group, {
-            env,
-            node: node.id,
-            sink,
-            signal: options.signal,
-            retries,
-            clock,
-            intervalMs: (config.options.retry_interval ?? 1) * 1000,
-          });
+        await runGroups(
+          isHead ? commands.head_start_commands : commands.worker_start_commands,
+          config.options.retry_start_command,
+        );
       });
     }
     const hashes: Record<string, string> =

@@ -385,6 +385,26 @@ describe('virtual clusters end to end', () => {
     expect(exists(path.join(process.env.CLOUDTIK_HOME as string, 'virtual', ws, 'badimage'))).toBe(false);
   });
 
+  it('takes --min-workers and --json on the address commands, and rejects conflicting flags', async () => {
+    const file = await writeFile(
+      dir,
+      'flags.yaml',
+      `cluster_name: flags\nworkspace_name: ${ws}\nprovider:\n    type: virtual\n` +
+        `available_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n` +
+        `    worker.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n`,
+    );
+    const conflict = await cli(['start', file, '-y', '--no-restart', '--restart-only']);
+    expect(conflict.code).toBe(2);
+    expect(conflict.stderr).toMatch(/cannot be used together/);
+    await cliOk(['start', file, '-y', '--min-workers', '2']);
+    const head = JSON.parse((await cliOk(['head-ip', file, '--json'])).stdout) as { head_ip: string };
+    const workers = JSON.parse((await cliOk(['worker-ips', file, '--json'])).stdout) as { worker_ips: string[] };
+    expect(head.head_ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(workers.worker_ips).toHaveLength(2);
+    expect(workers.worker_ips).not.toContain(head.head_ip);
+    await cliOk(['stop', file, '-y']);
+  });
+
   it('refuses to delete a workspace with clusters unless --force', async () => {
     const file = await writeFile(
       dir,

@@ -28,6 +28,7 @@ interface StatusJson {
     nodeType: string;
     ip: string;
     status: string;
+    seqId: number;
     cpus: number;
     memoryBytes: number;
   }[];
@@ -98,6 +99,7 @@ describe('virtual clusters end to end', () => {
     expect(s.nodes.filter((n) => n.kind === 'head')).toHaveLength(1);
     expect(s.nodes.filter((n) => n.kind === 'worker')).toHaveLength(3);
     expect(s.nodes.every((n) => n.status === 'up-to-date')).toBe(true);
+    expect(s.nodes.map((n) => n.seqId).sort()).toEqual([1, 2, 3, 4]);
 
     // CPU and memory limits seen from inside each node (cgroup v1 or v2).
     const limits = await cliOk([
@@ -311,6 +313,7 @@ describe('virtual clusters end to end', () => {
       `cluster_name: mounts\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nfile_mounts:\n    ~/conf: ${conf}\n` +
         `available_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\n` +
         `    worker.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\n        min_workers: 1\n` +
+        `    worker.extra:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n        min_workers: 1\n` +
         `setup_commands:\n    - echo setup >> ~/setup-runs\n`,
     );
     await cliOk(['start', file, '-y']);
@@ -328,6 +331,9 @@ describe('virtual clusters end to end', () => {
     expect(r.updates.some((u) => !u.setupSkipped)).toBe(true);
     const head = await cliOk(['exec', file, 'cat ~/conf/app.properties; wc -l < ~/setup-runs']);
     expect(head.stdout).toBe('level=2\n2\n');
+    // Two worker types launched at the same time still get distinct seq ids.
+    const seqIds = (await status(file)).nodes.map((n) => n.seqId).sort();
+    expect(seqIds).toEqual([1, 2, 3]);
     await cliOk(['stop', file, '-y', '--workers-only']);
     const left = await clusterContainers(ws, 'mounts');
     expect(left.map((c) => c.Labels['cloudtik-node-kind'])).toEqual(['head']);

@@ -180,7 +180,9 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
           w.tags[TAG.nodeStatus] !== 'up-to-date' ||
           w.tags[TAG.runtimeConfig] !== runtimeHash(config, 'worker', w.nodeType) ||
           w.tags[TAG.fileMountsContents] !== fileMountsHash ||
-          newWorkers.includes(w),
+          newWorkers.includes(w) ||
+          // A new head has a new address: workers run their start commands again to find it.
+          plan.head === undefined,
       ),
     ];
     const settled = await Promise.allSettled(

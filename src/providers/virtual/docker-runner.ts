@@ -140,14 +140,18 @@ export class DockerExecRunner implements CommandRunner {
   }
 
   interactiveShellArgv(command?: string): string[] {
-    const argv = ['docker', 'exec', '-it', '-u', this.user, '-w', `/home/${this.user}`, this.nodeId, 'bash'];
+    const argv = ['docker', 'exec', '-it', '-u', this.user, '-w', this.home, this.nodeId, 'bash'];
     if (command !== undefined) argv.push('-c', buildNodeScript({ command }));
     return argv;
   }
 
+  private get home(): string {
+    return this.user === 'root' ? '/root' : `/home/${this.user}`;
+  }
+
   private expandHome(p: string): string {
-    if (p === '~') return `/home/${this.user}`;
-    if (p.startsWith('~/')) return `/home/${this.user}/${p.slice(2)}`;
+    if (p === '~') return this.home;
+    if (p.startsWith('~/')) return `${this.home}/${p.slice(2)}`;
     return p;
   }
 

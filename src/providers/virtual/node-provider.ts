@@ -122,8 +122,7 @@ export class VirtualNodeProvider implements NodeProvider {
   async createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
     if (request.count <= 0) return [];
     const limits = await this.nodeLimits(request, sink);
-    const existing = await this.listNodes();
-    const firstSeq = request.kind === 'head' ? 1 : Math.max(1, ...existing.map((n) => n.seqId)) + 1;
+    const firstSeq = request.kind === 'head' ? 1 : await this.reserveSeqIds(request.count);
     const limit = pLimit(8);
     const names = Array.from({ length: request.count }, () => this.newNodeName());
     const created = await Promise.allSettled(
@@ -146,6 +145,20 @@ export class VirtualNodeProvider implements NodeProvider {
     }
     const byId = new Set(names);
     return (await this.listNodes()).filter((n) => byId.has(n.id));
+  }
+
+  /**
+   * Reserve `count` consecutive worker seq ids under the state lock, so launches running at the
+   * same time never share one. Ids continue after the highest in use or reserved before.
+   */
+  private async reserveSeqIds(count: number): Promise<number> {
+    const inUse = Math.max(1, ...(await this.listNodes()).map((n) => n.seqId));
+    let first = 0;
+    await this.state.update((s) => {
+      first = Math.max(inUse, s.lastSeqId ?? 0) + 1;
+      s.lastSeqId = first + count - 1;
+    });
+    return first;
   }
 
   private newNodeName(): string {

@@ -4,6 +4,8 @@ import { withLock } from './lock.js';
 
 interface StateData {
   nodes: Record<string, { tags: Record<string, string> }>;
+  /** Highest worker seq id handed out so far. */
+  lastSeqId?: number;
 }
 
 /**
@@ -21,7 +23,7 @@ export class ClusterStateFile {
   async read(): Promise<StateData> {
     try {
       const parsed = JSON.parse(await fsp.readFile(this.file, 'utf8')) as Partial<StateData>;
-      return { nodes: parsed.nodes ?? {} };
+      return { ...parsed, nodes: parsed.nodes ?? {} };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') return { nodes: {} };
       throw err;

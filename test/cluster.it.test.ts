@@ -366,6 +366,15 @@ describe('virtual clusters end to end', () => {
     // A user the image does not have is created, with passwordless sudo.
     const who = await cliOk(['exec', file, 'whoami; sudo -n true && echo sudo-ok; ls ~/setup-done']);
     expect(who.stdout).toBe('alice\nsudo-ok\n/home/alice/setup-done\n');
+    // attach: an interactive shell on the head (script(1) gives it a terminal), exit code passed through.
+    const attached = await run(
+      'script',
+      ['-qec', `${process.execPath} ${CLI} attach ${file}`, '/dev/null'],
+      'echo "marker-$((6*7))"; whoami\nexit 3\n',
+    );
+    expect(attached.code).toBe(3);
+    const ansi = new RegExp(`\r|${String.fromCharCode(27)}\\[[0-9;?]*[a-zA-Z]`, 'g');
+    expect(attached.out.replace(ansi, '')).toMatch(/^marker-42\nalice$/m);
     await cliOk(['stop', file, '-y']);
   });
 
@@ -432,13 +441,21 @@ describe('virtual clusters end to end', () => {
   });
 });
 
-function run(cmd: string, args: string[]): Promise<string> {
+function run(cmd: string, args: string[]): Promise<string>;
+function run(cmd: string, args: string[], input: string): Promise<{ code: number | null; out: string }>;
+/** Run a program; without `input` it must succeed and its stdout is returned. */
+function run(cmd: string, args: string[], input?: string): Promise<string | { code: number | null; out: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
     let out = '';
     let err = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`${cmd} ${args.join(' ')}: ${err}`))));
+    child.stdin.end(input ?? '');
+    child.on('close', (code) => {
+      if (input !== undefined) resolve({ code, out });
+      else if (code === 0) resolve(out);
+      else reject(new Error(`${cmd} ${args.join(' ')}: ${err}`));
+    });
   });
 }

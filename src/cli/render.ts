@@ -148,7 +148,7 @@ export class TerminalReporter implements Reporter {
     }
   }
 
-  /** Mark every node still in progress as done (used at the end of a successful run). */
+  /** Start redrawing the task list (spinners and running times) until {@link close}. */
   private schedule(): void {
     if (this.timer) return;
     this.timer = setInterval(() => this.draw(false), 100);
@@ -157,9 +157,6 @@ export class TerminalReporter implements Reporter {
   }
 
   private line(text: string): void {
-    if (this.options.json && !this.options.verbose) {
-      // Keep stdout clean for JSON; progress still goes to stderr.
-    }
     this.clear();
     this.err.write(`${text}\n`);
     this.drawn = 0;

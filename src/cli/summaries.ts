@@ -5,7 +5,7 @@ function secs(ms: number | undefined): string {
 }
 
 /** The next commands a user typically runs on a cluster. */
-export function usefulCommands(file: string, _cluster: string): string {
+export function usefulCommands(file: string): string {
   return [
     'Useful commands:',
     `  cloudtik status ${file}              # the nodes and their status`,
@@ -34,7 +34,7 @@ export function renderStartSummary(result: StartResult, file: string): string {
         : '') +
       (skipped > 0 ? `; setup skipped on ${skipped} unchanged node(s)` : ''),
     '',
-    usefulCommands(file, result.cluster),
+    usefulCommands(file),
   ];
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 import pLimit from 'p-limit';
 import type { ClusterConfig } from '../../config/types.js';
 import { TAG, type NodeInfo } from '../../providers/provider.js';
+import { systemClock } from '../clock.js';
 import { CloudtikError } from '../errors.js';
 import { nodeEnvironment } from '../updater/node-updater.js';
 import { openCluster, type ClusterContext } from './context.js';
@@ -207,6 +208,6 @@ export async function waitForReady(ctx: ClusterContext, options: WaitForReadyOpt
         },
       );
     }
-    await new Promise((r) => setTimeout(r, 500));
+    await systemClock.sleep(500, options.signal);
   }
 }

@@ -6,7 +6,7 @@ import { CloudtikError } from '../errors.js';
 import { logEvent, timedStep, type EventSink } from '../events.js';
 import { fileMountsContentsHash, launchHash, runtimeHash } from '../updater/hashes.js';
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
-import { nodeImage, openCluster, type ClusterContext } from './context.js';
+import { nodeImage, openCluster } from './context.js';
 import { ensureClusterImages } from './images.js';
 
 export interface StartOptions {
@@ -224,5 +224,3 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     };
   });
 }
-
-export type { ClusterContext };

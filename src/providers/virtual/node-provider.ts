@@ -189,7 +189,7 @@ export class VirtualNodeProvider implements NodeProvider {
     }
     // Record the data-disk folders first, so a crash between here and the container's removal cannot leak them.
     await this.state.update((s) => {
-      s.nodes[node.name] = { tags: {}, ...s.nodes[node.name], disks } as (typeof s.nodes)[string];
+      s.nodes[node.name] = { tags: {}, ...s.nodes[node.name], disks };
     });
     const labels: Record<string, string> = {
       [TAG.workspace]: this.workspaceName,
@@ -241,9 +241,7 @@ export class VirtualNodeProvider implements NodeProvider {
     );
     const state = await this.state.read();
     await Promise.all(
-      ids
-        .flatMap((id) => (state.nodes[id] as { disks?: string[] } | undefined)?.disks ?? [])
-        .map((d) => fsp.rm(d, { recursive: true, force: true })),
+      ids.flatMap((id) => state.nodes[id]?.disks ?? []).map((d) => fsp.rm(d, { recursive: true, force: true })),
     );
     await this.state.update((s) => {
       for (const id of ids) delete s.nodes[id];
@@ -267,7 +265,7 @@ export class VirtualNodeProvider implements NodeProvider {
     const live = new Set((await this.listNodes()).map((n) => n.id));
     for (const [id, entry] of Object.entries(state.nodes)) {
       if (live.has(id)) continue;
-      for (const d of (entry as { disks?: string[] }).disks ?? []) await fsp.rm(d, { recursive: true, force: true });
+      for (const d of entry.disks ?? []) await fsp.rm(d, { recursive: true, force: true });
     }
     if (live.size === 0) await fsp.rm(this.options.stateDir, { recursive: true, force: true });
   }

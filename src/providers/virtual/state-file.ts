@@ -2,8 +2,14 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { withLock } from './lock.js';
 
-interface StateData {
-  nodes: Record<string, { tags: Record<string, string> }>;
+export interface NodeState {
+  tags: Record<string, string>;
+  /** Per-node data-disk folders on the host, removed with the node. */
+  disks?: string[];
+}
+
+export interface StateData {
+  nodes: Record<string, NodeState>;
   /** Highest worker seq id handed out so far. */
   lastSeqId?: number;
 }

@@ -27,7 +27,8 @@ export const command: CommandSpec = {
     const { execOnNodes } = await import('../../../core/cluster/nodes.js');
     const cluster = await openCluster(config, { requireWorkspace: false });
     const many = opts.allNodes === true;
-    const pending = new Map<string, string>();
+    // With several nodes, whole lines are prefixed with the node's address so parallel output stays readable.
+    const partial = new Map<string, { out: NodeJS.WriteStream; prefix: string; text: string }>();
     const results = await execOnNodes(cluster, {
       command: words.join(' '),
       nodeIp: opts.nodeIp as string | undefined,
@@ -40,15 +41,14 @@ export const command: CommandSpec = {
           out.write(text);
           return;
         }
-        // Prefix whole lines with the node so parallel output stays readable.
         const key = `${node.id}:${stream}`;
-        const buffered = (pending.get(key) ?? '') + text;
-        const lines = buffered.split('\n');
-        pending.set(key, lines.pop() ?? '');
-        for (const l of lines) out.write(`${node.ip ?? node.id}: ${l}\n`);
+        const prefix = `${node.ip ?? node.id}: `;
+        const lines = ((partial.get(key)?.text ?? '') + text).split('\n');
+        partial.set(key, { out, prefix, text: lines.pop() ?? '' });
+        for (const l of lines) out.write(`${prefix}${l}\n`);
       },
     });
-    for (const [key, rest] of pending) if (rest !== '') process.stdout.write(`${key.split(':')[0]}: ${rest}\n`);
+    for (const p of partial.values()) if (p.text !== '') p.out.write(`${p.prefix}${p.text}\n`);
     const failed = results.filter((r) => r.exitCode !== 0);
     if (ctx.json) ctx.reporter.result({ results });
     else if (many && failed.length > 0)

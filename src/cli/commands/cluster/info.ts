@@ -27,7 +27,7 @@ export const command: CommandSpec = {
       ),
       `  max_workers: ${info.maxWorkers}`,
       '',
-      usefulCommands(file, config.cluster_name),
+      usefulCommands(file),
     ];
     ctx.reporter.result(info, lines.join('\n'));
   },

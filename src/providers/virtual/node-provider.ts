@@ -19,6 +19,9 @@ export const DATA_DISK_MOUNT = '/mnt/cloudtik/data_disk_';
 export const DATA_DIR_MOUNT = '/cloudtik/data';
 export const STATE_MOUNT = '/cloudtik/state';
 
+/** Labels with the limits a container really got (after clamping to the host). */
+const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } as const;
+
 export interface VirtualProviderOptions {
   docker: Docker;
   workspaceName: string;
@@ -77,8 +80,8 @@ export class VirtualNodeProvider implements NodeProvider {
           createdAt: c.Created * 1000,
           tags,
           limits: {
-            cpus: Number(c.Labels['cloudtik-cpus'] ?? 0),
-            memoryBytes: Number(c.Labels['cloudtik-memory'] ?? 0),
+            cpus: Number(c.Labels[LIMIT_LABEL.cpus] ?? 0),
+            memoryBytes: Number(c.Labels[LIMIT_LABEL.memory] ?? 0),
           },
         };
       })
@@ -200,8 +203,8 @@ export class VirtualNodeProvider implements NodeProvider {
       [TAG.nodeStatus]: 'uninitialized',
       [TAG.launchConfig]: request.launchHash,
       [TAG.seqId]: String(node.seqId),
-      'cloudtik-cpus': String(node.limits.cpus),
-      'cloudtik-memory': String(node.limits.memoryBytes),
+      [LIMIT_LABEL.cpus]: String(node.limits.cpus),
+      [LIMIT_LABEL.memory]: String(node.limits.memoryBytes),
     };
     const container = await this.docker.createContainer({
       name: node.name,

@@ -438,6 +438,7 @@ describe('virtual clusters end to end', () => {
     expect(await clusterContainers(ws, 'tiny')).toHaveLength(0);
     const nets = await (await import('./helpers.js')).docker.listNetworks({ filters: { name: [`cloudtik-${ws}`] } });
     expect(nets).toHaveLength(0);
+    expect(exists(path.join(process.env.CLOUDTIK_HOME as string, 'virtual', ws))).toBe(false);
   });
 });
 

@@ -1,3 +1,4 @@
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../config/env.js';
 import type { WorkspaceConfig } from '../config/types.js';
@@ -91,5 +92,7 @@ export async function deleteWorkspace(
     logEvent(options.sink, 'info', `removed cluster ${c.name} (${c.head + c.workers} node(s))`);
   }
   const deleted = await removeWorkspace(docker, ws);
+  // The workspace's local state folder goes too once its clusters left nothing in it.
+  await fsp.rmdir(path.join(env.home(), 'virtual', ws)).catch(() => undefined);
   return { deleted, stoppedClusters: clusters.map((c) => c.name) };
 }

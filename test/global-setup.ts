@@ -7,19 +7,17 @@ import { TEST_PREFIX, sweepWorkspaces } from './helpers.js';
 
 const STALE_MS = 30 * 60_000;
 
-/** Remove containers and networks of test workspaces: this session's, or any older than 30 minutes. */
-function sweep(docker: Docker, session: string | undefined): Promise<number> {
+/** Remove containers and networks of test workspaces: this run's, or any older than 30 minutes. */
+function sweep(docker: Docker, run: string | undefined): Promise<number> {
   const now = Date.now();
   return sweepWorkspaces(docker, (ws, created) =>
-    session === undefined
-      ? ws.startsWith(TEST_PREFIX) && now - created > STALE_MS
-      : ws.startsWith(`${TEST_PREFIX}${session}-`),
+    run === undefined ? ws.startsWith(TEST_PREFIX) && now - created > STALE_MS : ws.startsWith(`${TEST_PREFIX}${run}-`),
   );
 }
 
 /**
  * Integration tests need a Docker engine; without one they fail loudly, never skip. Every test
- * workspace is named `ctest-<session>-...`; teardown removes this session's, setup removes
+ * workspace is named `ctest-<run>-...`; teardown removes this run's, setup removes
  * leftovers of runs that were killed more than 30 minutes ago.
  */
 export default async function setup(): Promise<() => Promise<void>> {
@@ -32,13 +30,13 @@ export default async function setup(): Promise<() => Promise<void>> {
       { cause: err },
     );
   }
-  const session = crypto.randomBytes(3).toString('hex');
-  process.env.CLOUDTIK_TEST_SESSION = session;
-  const home = await fsp.mkdtemp(path.join(os.tmpdir(), `cloudtik-test-home-${session}-`));
+  const run = crypto.randomBytes(3).toString('hex');
+  process.env.CLOUDTIK_TEST_RUN = run;
+  const home = await fsp.mkdtemp(path.join(os.tmpdir(), `cloudtik-test-home-${run}-`));
   process.env.CLOUDTIK_HOME = home;
   await sweep(docker, undefined);
   return async () => {
-    await sweep(docker, session);
+    await sweep(docker, run);
     await fsp.rm(home, { recursive: true, force: true });
   };
 }

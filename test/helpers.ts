@@ -12,18 +12,16 @@ export const CLI = path.join(ROOT, 'bin', 'cloudtik.js');
 /** Prefix of every workspace a test makes; the global teardown sweeps by it. */
 export const TEST_PREFIX = 'ctest-';
 
-export function sessionId(): string {
-  const id = process.env.CLOUDTIK_TEST_SESSION;
+export function testRunId(): string {
+  const id = process.env.CLOUDTIK_TEST_RUN;
   if (!id)
-    throw new Error(
-      'CLOUDTIK_TEST_SESSION is not set: run the integration tests through vitest (test/global-setup.ts)',
-    );
+    throw new Error('CLOUDTIK_TEST_RUN is not set: run the integration tests through vitest (test/global-setup.ts)');
   return id;
 }
 
 /** A unique workspace name for one test file. */
 export function testWorkspace(label: string): string {
-  return `${TEST_PREFIX}${sessionId()}-${label}`;
+  return `${TEST_PREFIX}${testRunId()}-${label}`;
 }
 
 export const docker = new Docker({ socketPath: '/var/run/docker.sock' });
@@ -34,7 +32,7 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the built CLI as a user would, with the test session's CLOUDTIK_HOME. */
+/** Run the built CLI as a user would, with the test run's CLOUDTIK_HOME. */
 export function cli(
   args: string[],
   options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},

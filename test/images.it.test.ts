@@ -18,7 +18,7 @@ import {
   type ImageBuildResult,
 } from '../src/providers/virtual/images.js';
 import type { CoreEvent } from '../src/core/events.js';
-import { cliOk, sessionId } from './helpers.js';
+import { cliOk, testRunId } from './helpers.js';
 
 const version = packageInfo().version;
 
@@ -86,7 +86,7 @@ describe('node images', () => {
     beforeAll(async () => {
       container = await docker.createContainer({
         Image: imageRef('cloudtik/cloudtik'),
-        Labels: { 'cloudtik-test-session': sessionId() },
+        Labels: { 'cloudtik-test-run': testRunId() },
         HostConfig: { AutoRemove: false },
       });
       await container.start();

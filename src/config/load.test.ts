@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -853,5 +854,22 @@ available_node_types:
     const file = write('c.yaml', `${MINIMAL}cloudtik_package_url: "https://h/a.tgz\\ntouch /tmp/x"\n`);
     const err = await configError(loadClusterConfig(file));
     expect(err.issues[0]).toMatchObject({ line: 4, col: 23, path: 'cloudtik_package_url' });
+  });
+});
+
+describe('errors all at once', () => {
+  it('reports a schema error and a semantic error of the same file together', async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cloudtik-all-at-once-'));
+    const file = path.join(dir, 'c.yaml');
+    await fsp.writeFile(
+      file,
+      'cluster_name: c\nworkspace_name: w\nprovider:\n  type: virtual\nauth:\n  ssh_usr: ubuntu\nhead_node_type: head.defualt\n',
+    );
+    const err = (await loadClusterConfig(file).catch((e: unknown) => e)) as ConfigError;
+    expect(err).toBeInstanceOf(ConfigError);
+    const text = err.issues.map((i) => `${i.line ?? '?'}:${i.col ?? '?'} ${i.path}`);
+    expect(text).toContain('6:3 auth.ssh_usr');
+    expect(text.some((t) => t.startsWith('7:') && t.endsWith('head_node_type'))).toBe(true);
+    await fsp.rm(dir, { recursive: true, force: true });
   });
 });

@@ -27,7 +27,9 @@ async function loadMerged(file: string, kind: SchemaName): Promise<MergedResult>
   issues.addAll(bootstrap.issues);
   issues.addAll(checkSchema(user.data, { schema: kind, stage: 'file', file, source: user.source }));
   const chain = await resolveChain({ kind, user, issues });
-  issues.throwIfErrors();
+  // Errors in the file itself do not stop here when the chain resolved: the semantic rules still
+  // run on the merged result, so a user sees every problem at once.
+  if (!chain) issues.throwIfErrors();
   const data = mergeAll(chain!.layers);
   delete data.from;
   return { data, issues, file: absolute };
@@ -74,11 +76,32 @@ export async function loadClusterConfig(
 ): Promise<LoadedConfig<ClusterConfig>> {
   const { data, issues, file: absolute } = await loadMerged(file, 'cluster');
   const minWorkers = applyOverrides(data, overrides, issues);
-  checkMerged(data, 'cluster', issues);
-
-  applyMinWorkers(data, minWorkers, issues);
-  fillNodeTypeDefaults(data);
-  checkClusterRules(data, { issues, baseDir: path.dirname(absolute) });
+  const steps = [
+    () => applyMinWorkers(data, minWorkers, issues),
+    () => fillNodeTypeDefaults(data),
+    () => checkClusterRules(data, { issues, baseDir: path.dirname(absolute) }),
+  ];
+  const clean = issues.errors.length === 0;
+  const before = issues.issues.length;
+  if (clean) checkMerged(data, 'cluster', issues);
+  for (const step of steps) {
+    if (clean) {
+      step();
+      continue;
+    }
+    // The file already has errors, so values may have the wrong types: each step runs best
+    // effort, adding what it finds, and never hides the errors already found.
+    try {
+      step();
+    } catch {
+      // Nothing to add from this step: the errors found so far say what is wrong.
+    }
+  }
+  if (!clean) {
+    // Rule findings on values the file does not write (defaults derived from a bad value) only add noise.
+    const found = issues.issues.splice(before);
+    issues.issues.push(...found.filter((i) => i.line !== undefined));
+  }
   issues.throwIfErrors();
 
   stringifyEnvs(data.runtime);
@@ -100,6 +123,7 @@ export async function loadWorkspaceConfig(
   opts: { workspaceName?: string } = {},
 ): Promise<LoadedConfig<WorkspaceConfig>> {
   const { data, issues, file: absolute } = await loadMerged(file, 'workspace');
+  issues.throwIfErrors();
   if (opts.workspaceName !== undefined) {
     data.workspace_name = opts.workspaceName;
     issues.markOverridden(['workspace_name'], '--workspace-name');

@@ -2,11 +2,11 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type Docker from 'dockerode';
-import lockfile from 'proper-lockfile';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
 import { errorMessage, logEvent, nullSink, timedStep, type EventSink } from '../../core/events.js';
 import { isDockerStatus } from './docker-client.js';
+import { acquireLock } from './lock.js';
 import { collectDirectory, hashImageInputs, packContext, type ContextFile } from './image-context.js';
 import { bootstrapDebianImage, debootstrapArgs, jsonLines } from './image-debian.js';
 import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from './image-package.js';
@@ -264,37 +264,14 @@ async function ensureChain(docker: Docker, target: NodeImageName, options: Chain
   return results;
 }
 
-const BUILD_LOCK_RETRY = { retries: 900, factor: 1, minTimeout: 2000, maxTimeout: 2000 }; // up to 30 minutes
-
 /** One image build at a time per host cache, across processes (two `cloudtik start` at once). */
 async function acquireBuildLock(sink: EventSink): Promise<() => Promise<void>> {
   const dir = env.imageCacheDir();
   await fsp.mkdir(dir, { recursive: true });
-  const options = {
-    lockfilePath: path.join(dir, 'images.lock'),
-    realpath: false,
-    stale: 30_000,
-    update: 10_000,
-    onCompromised: (err: Error) => logEvent(sink, 'warn', `image build lock lost: ${err.message}`),
-  };
-  try {
-    return await lockfile.lock(dir, options);
-  } catch (err) {
-    if ((err as { code?: string }).code !== 'ELOCKED') throw err;
-  }
-  logEvent(sink, 'info', `waiting for another cloudtik image build to finish (lock ${options.lockfilePath})`);
-  try {
-    return await lockfile.lock(dir, { ...options, retries: BUILD_LOCK_RETRY });
-  } catch (err) {
-    throw new CloudtikError(
-      'ERR_CLOUDTIK_LOCK',
-      `timed out after 30 minutes waiting for the image build lock ${options.lockfilePath}`,
-      {
-        cause: err,
-        hint: 'another cloudtik command is building images; wait for it, or remove the lock folder if none runs',
-      },
-    );
-  }
+  return acquireLock(path.join(dir, 'images'), 'image build', {
+    waitMs: 30 * 60_000,
+    onWait: () => logEvent(sink, 'info', 'waiting for another cloudtik image build to finish'),
+  });
 }
 
 async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
@@ -471,7 +448,7 @@ interface BuildRequest {
 
 const BUILD_TAIL_LINES = 40;
 
-async function dockerBuild(ctx: ChainContext, req: BuildRequest): Promise<string> {
+async function dockerBuild(ctx: ChainContext, req: BuildRequest): Promise<void> {
   // The classic builder pulls a missing FROM image; no registry is reachable, so refuse up front.
   if (!(await imageExists(ctx.docker, req.parentRef))) {
     throw new CloudtikError(
@@ -501,7 +478,6 @@ async function dockerBuild(ctx: ChainContext, req: BuildRequest): Promise<string
   }
   const tail: string[] = [];
   let failure: string | undefined;
-  let id: string | undefined;
   try {
     for await (const message of jsonLines(stream)) {
       if (typeof message.stream === 'string') {
@@ -516,8 +492,6 @@ async function dockerBuild(ctx: ChainContext, req: BuildRequest): Promise<string
       const detail = message.errorDetail as { message?: string } | undefined;
       if (typeof message.error === 'string' || detail?.message !== undefined)
         failure = detail?.message ?? String(message.error);
-      const aux = message.aux as { ID?: string } | undefined;
-      if (typeof aux?.ID === 'string') id = aux.ID;
     }
   } catch (err) {
     failure ??= errorMessage(err);
@@ -528,13 +502,6 @@ async function dockerBuild(ctx: ChainContext, req: BuildRequest): Promise<string
       hint: `the lines above are the end of the build log; rerun with --verbose for all of it (docker/${req.name.split('/')[1]}/Dockerfile)`,
     });
   }
-  if (id === undefined) {
-    const info = await inspectImage(ctx.docker, req.ref);
-    if (info === undefined)
-      throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `building ${req.ref} reported no image`, { details: tail });
-    id = info.Id;
-  }
-  return id;
 }
 
 /** Best effort: drop images this run replaced (children first); images still used by containers stay. */

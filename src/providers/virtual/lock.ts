@@ -66,17 +66,23 @@ async function breakLock(dir: string, seen: Owner | undefined): Promise<void> {
   await fsp.rm(aside, { recursive: true, force: true });
 }
 
+export interface LockOptions {
+  /** Give up waiting after this long (default 2 minutes). */
+  waitMs?: number;
+  /** Called once when the lock is busy and we start waiting. */
+  onWait?: () => void;
+}
+
 /**
- * Hold the lock `<target>.lock` (a directory, created atomically; it works across processes and
- * across a bind mount into the head node) while `fn` runs. A holder that died is noticed at once
- * on this host (its PID is gone), elsewhere after {@link STALE_MS} without a refresh.
+ * Take the lock `<target>.lock` (a directory, created atomically; it works across processes and
+ * across a bind mount into the head node) and return its release. A holder that died is noticed at
+ * once on this host (its PID is gone), elsewhere after {@link STALE_MS} without a refresh.
  */
-export async function withLock<T>(
+export async function acquireLock(
   target: string,
   what: string,
-  fn: () => Promise<T>,
-  options: { waitMs?: number; onWait?: () => void } = {},
-): Promise<T> {
+  options: LockOptions = {},
+): Promise<() => Promise<void>> {
   const dir = `${target}.lock`;
   const deadline = Date.now() + (options.waitMs ?? 120_000);
   const me: Owner = { pid: process.pid, host: os.hostname(), since: Date.now() };
@@ -110,10 +116,23 @@ export async function withLock<T>(
     fsp.utimes(dir, now, now).catch(() => undefined);
   }, REFRESH_MS);
   refresh.unref();
+  return async () => {
+    clearInterval(refresh);
+    await fsp.rm(dir, { recursive: true, force: true });
+  };
+}
+
+/** Hold the lock `<target>.lock` (see {@link acquireLock}) while `fn` runs. */
+export async function withLock<T>(
+  target: string,
+  what: string,
+  fn: () => Promise<T>,
+  options: LockOptions = {},
+): Promise<T> {
+  const release = await acquireLock(target, what, options);
   try {
     return await fn();
   } finally {
-    clearInterval(refresh);
-    await fsp.rm(dir, { recursive: true, force: true });
+    await release();
   }
 }

@@ -174,6 +174,10 @@ describe('virtual clusters end to end', () => {
       ).size,
     ).toBe(2);
     expect(listed.stdout).toContain('ubuntu');
+    // Copying a folder's contents into a system folder changes the owner of the copies only.
+    await cliOk(['upload', file, `${src}/`, '/tmp']);
+    const owners = await cliOk(['exec', file, 'stat -c %U /tmp /tmp/a.txt /tmp/sub/b.txt']);
+    expect(owners.stdout).toBe('root\nubuntu\nubuntu\n');
     const back = path.join(dir, 'down');
     await cliOk(['download', file, '~/data', back]);
     expect(await fsp.readFile(path.join(back, 'sub', 'b.txt'), 'utf8')).toBe('it\'s "quoted" $(nothing)\n');

@@ -91,7 +91,9 @@ export class DockerExecRunner implements CommandRunner {
     // The archive is extracted into a folder; file and folder names are mapped so the result sits at `target`.
     const destDir = contentsOnly ? targetPath : path.posix.dirname(targetPath);
     const baseName = path.posix.basename(targetPath);
-    await this.mustRun(['mkdir', '-p', destDir], `create ${destDir}`);
+    // Folders are made as the user where it may (so they are the user's), as root elsewhere.
+    const asUser = await this.execArgv(['mkdir', '-p', destDir], { asRoot: false });
+    if (asUser.exitCode !== 0) await this.mustRun(['mkdir', '-p', destDir], `create ${destDir}`);
     const packed = stat.isDirectory()
       ? tar.pack(source, {
           map: (h) => {
@@ -107,8 +109,12 @@ export class DockerExecRunner implements CommandRunner {
           },
         });
     await this.docker.getContainer(this.nodeId).putArchive(packed, { path: destDir });
-    const owned = contentsOnly ? destDir : path.posix.join(destDir, baseName);
-    await this.mustRun(['chown', '-R', `${this.user}:`, owned], `chown ${owned}`);
+    // Only what was copied changes owner: `upload dir/ /tmp` must not hand /tmp to the user.
+    const owned = contentsOnly
+      ? (await fsp.readdir(source)).map((name) => path.posix.join(destDir, name))
+      : [path.posix.join(destDir, baseName)];
+    if (owned.length > 0)
+      await this.mustRun(['chown', '-R', `${this.user}:`, '--', ...owned], `chown ${owned.join(' ')}`);
   }
 
   async download(source: string, target: string): Promise<void> {

@@ -1,7 +1,6 @@
-import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, cliOk, clusterContainers, sweepWorkspace, testWorkspace } from './helpers.js';
+import { ROOT, cliOk, clusterContainers, docker, sweepWorkspace, testWorkspace } from './helpers.js';
 
 const ws = testWorkspace('examples');
 const fixtures = path.join(ROOT, 'test', 'fixtures', 'cloudtik');
@@ -48,6 +47,7 @@ describe("CloudTik's virtual examples", () => {
       clusters: unknown[];
     };
     expect(info.clusters).toEqual([]);
-    expect(await fsp.readFile(file, 'utf8')).toMatch(/workspace_name: example-workspace/);
+    await cliOk(['workspace', 'delete', file, '-y', '--workspace-name', ws]);
+    expect(await docker.listNetworks({ filters: { name: [`cloudtik-${ws}`] } })).toHaveLength(0);
   });
 });

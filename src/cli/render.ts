@@ -83,47 +83,39 @@ export class TerminalReporter implements Reporter {
         return;
       }
       case 'node-status': {
-        const prev = this.nodes.get(event.node);
-        this.nodes.set(event.node, {
-          node: event.node,
-          kind: event.kind,
-          phase: event.status,
-          state: 'done',
-          started: prev?.started ?? Date.now(),
-          ms: event.ms,
-        });
-        if (!this.options.live)
-          this.line(`  ${event.kind.padEnd(6)} ${event.node}  ${event.status} in ${secs(event.ms)}`);
-        else this.schedule();
+        const started = this.nodes.get(event.node)?.started ?? Date.now();
+        const line = { node: event.node, kind: event.kind, phase: event.status, state: 'done', started, ms: event.ms };
+        this.setNode(line, `${event.status} in ${secs(event.ms)}`);
         return;
       }
       case 'node-phase': {
-        const phase = event.state === 'fail' ? 'failed' : event.phase;
         const prev = this.nodes.get(event.node);
         const line: NodeLine = {
           node: event.node,
           kind: event.kind,
-          phase,
+          phase: event.state === 'fail' ? 'failed' : event.phase,
           state: event.state,
           detail: event.detail,
           started: event.state === 'start' || !prev ? Date.now() : prev.started,
           ms: event.ms,
         };
-        this.nodes.set(event.node, line);
-        if (!this.options.live) {
-          if (event.state !== 'start' || this.options.verbose) {
-            const what =
-              event.state === 'skip'
-                ? `${event.phase} skipped (${event.detail ?? ''})`
-                : `${event.phase} ${event.state}`;
-            this.line(
-              `  ${event.kind.padEnd(6)} ${event.node}  ${what}${event.ms !== undefined ? ` ${secs(event.ms)}` : ''}${event.state === 'fail' && event.detail ? `: ${event.detail}` : ''}`,
-            );
-          }
-        } else this.schedule();
+        const what =
+          event.state === 'skip' ? `${event.phase} skipped (${event.detail ?? ''})` : `${event.phase} ${event.state}`;
+        const plain =
+          event.state !== 'start' || this.options.verbose
+            ? `${what}${event.ms !== undefined ? ` ${secs(event.ms)}` : ''}${event.state === 'fail' && event.detail ? `: ${event.detail}` : ''}`
+            : undefined;
+        this.setNode(line, plain);
         return;
       }
     }
+  }
+
+  /** Record a node's line: redrawn in the live list, or printed as `plain` (when given) otherwise. */
+  private setNode(line: NodeLine, plain: string | undefined): void {
+    this.nodes.set(line.node, line);
+    if (this.options.live) this.schedule();
+    else if (plain !== undefined) this.line(`  ${line.kind.padEnd(6)} ${line.node}  ${plain}`);
   }
 
   info(message: string): void {

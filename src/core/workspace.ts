@@ -1,6 +1,4 @@
 import fsp from 'node:fs/promises';
-import path from 'node:path';
-import { env } from '../config/env.js';
 import type { WorkspaceConfig } from '../config/types.js';
 import { connectDocker } from '../providers/virtual/docker-client.js';
 import { VirtualNodeProvider } from '../providers/virtual/node-provider.js';
@@ -13,6 +11,7 @@ import {
   type ClusterSummary,
   type WorkspaceInfo,
 } from '../providers/virtual/workspace.js';
+import { clusterStateDir, workspaceStateDir } from './cluster/context.js';
 import { CloudtikError } from './errors.js';
 import { logEvent, type EventSink } from './events.js';
 
@@ -78,7 +77,7 @@ export async function deleteWorkspace(
       docker,
       workspaceName: ws,
       clusterName: c.name,
-      stateDir: path.join(env.home(), 'virtual', ws, c.name),
+      stateDir: clusterStateDir(ws, c.name),
       sshUser: 'root',
     });
     await provider.withClusterLock(options.sink, async () => {
@@ -93,6 +92,6 @@ export async function deleteWorkspace(
   }
   const deleted = await removeWorkspace(docker, ws);
   // The workspace's local state folder goes too once its clusters left nothing in it.
-  await fsp.rmdir(path.join(env.home(), 'virtual', ws)).catch(() => undefined);
+  await fsp.rmdir(workspaceStateDir(ws)).catch(() => undefined);
   return { deleted, stoppedClusters: clusters.map((c) => c.name) };
 }

@@ -16,9 +16,14 @@ export interface ClusterContext {
   stateDir: string;
 }
 
+/** Local folder of a virtual workspace's state (`~/.cloudtik/virtual/<workspace>`), one sub-folder per cluster. */
+export function workspaceStateDir(workspace: string): string {
+  return path.join(env.home(), 'virtual', workspace);
+}
+
 /** Local folder of a virtual cluster's state (`~/.cloudtik/virtual/<workspace>/<cluster>`). */
-export function clusterStateDir(config: ClusterConfig): string {
-  return path.join(env.home(), 'virtual', config.workspace_name, config.cluster_name);
+export function clusterStateDir(workspace: string, cluster: string): string {
+  return path.join(workspaceStateDir(workspace), cluster);
 }
 
 /** The image a node of this kind and type runs, with the package version as the default tag. */
@@ -57,7 +62,7 @@ export async function openCluster(
       });
     }
   }
-  const stateDir = clusterStateDir(config);
+  const stateDir = clusterStateDir(config.workspace_name, config.cluster_name);
   const provider = new VirtualNodeProvider({
     docker,
     workspaceName: config.workspace_name,

@@ -155,13 +155,11 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
       if (!head) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
       return head;
     };
-    const launchCount = plan.launches.reduce((s, l) => s + l.count, 0) + (plan.head ? 0 : 1);
+    const workerCount = plan.launches.reduce((sum, l) => sum + l.count, 0);
     const [head, newWorkerGroups] = await timedStep(
       sink,
       'nodes',
-      launchCount > 0
-        ? `Launch ${plan.head ? '' : 'head + '}${launchCount - (plan.head ? 0 : 1)} worker(s)`
-        : 'Nodes exist',
+      plan.head && workerCount === 0 ? 'Nodes exist' : `Launch ${plan.head ? '' : 'head + '}${workerCount} worker(s)`,
       () => Promise.all([launchHead(), launchWorkers()]),
     );
     timings.nodes = Math.round(performance.now() - t);

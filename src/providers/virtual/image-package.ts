@@ -157,11 +157,12 @@ export async function packCloudtik(opts: PackOptions): Promise<CachedTarball> {
       },
     );
   }
-  if (!(await exists(path.join(info.root, 'dist', 'cli', 'main.js')))) {
+  // bin/cloudtik.js runs the bundled CLI; without it the `cloudtik` command in the node image cannot start.
+  if (!(await exists(path.join(info.root, 'dist', 'bin', 'main.js')))) {
     logEvent(
       opts.sink,
       'warn',
-      `dist/cli/main.js is missing in ${info.root}: the cloudtik CLI in the node image will not start`,
+      `dist/bin/main.js is missing in ${info.root}: the cloudtik CLI in the node image will not start`,
     );
   }
   const fingerprint = await fingerprintPackage(info.root, info.files);

@@ -1,0 +1,23 @@
+/** The cluster controller's pure scaling logic: resource packing, scale requests, and one pass's plan. */
+export type * from './types.js';
+export { formatBundle, formatBundles, formatDuration } from './format.js';
+export {
+  binPackResidual,
+  compareScores,
+  nodesForDemands,
+  upscalingCap,
+  utilizationScore,
+  type NodeLimits,
+  type NodesForDemands,
+  type UtilizationScore,
+} from './resource-demand.js';
+export {
+  gcdOf,
+  mergeRequests,
+  requestedBundles,
+  requestsSatisfied,
+  scaleToBundles,
+  type ScaleArgs,
+} from './requests.js';
+export { STARTUP_GRACE_MS, updateLastUsed, workersToTerminate, type TerminateResult } from './terminate.js';
+export { planPass, REASON_DEMAND, REASON_REQUEST } from './plan.js';

@@ -1,0 +1,245 @@
+import { describe, expect, it } from 'vitest';
+import { STARTUP_GRACE_MS, workersToTerminate } from './terminate.js';
+import type { PassInput, ResourceBundle, ScalerConfig, ScalerNode, ScalerNodeType } from './types.js';
+
+const S = 1000;
+const MIN = 60 * S;
+const NOW = 1_000_000_000;
+const W = 'worker.default';
+
+function type(name: string, over: Partial<ScalerNodeType> = {}): ScalerNodeType {
+  return {
+    name,
+    resources: { CPU: 4, [name]: 1 },
+    minWorkers: 0,
+    maxWorkers: 10,
+    launchPriority: 0,
+    launchHash: 'h1',
+    ...over,
+  };
+}
+
+function config(types: ScalerNodeType[] = [type(W)], over: Partial<ScalerConfig> = {}): ScalerConfig {
+  return {
+    headNodeType: 'head.default',
+    workerTypes: Object.fromEntries(types.map((t) => [t.name, t])),
+    maxWorkers: 100,
+    upscalingSpeed: 1,
+    idleTimeoutMs: 5 * MIN,
+    heartbeatTimeoutMs: 30 * S,
+    headResources: { CPU: 4, 'head.default': 1 },
+    ...over,
+  };
+}
+
+/** A worker; `idle` is how long ago it was last used (undefined: never seen before). */
+function node(id: string, over: Partial<ScalerNode> & { idle?: number } = {}): ScalerNode & { idle?: number } {
+  return {
+    id,
+    nodeType: W,
+    ip: `10.0.0.${id.length}`,
+    running: true,
+    status: 'up-to-date',
+    launchHash: 'h1',
+    createdAt: NOW - 60 * MIN,
+    heartbeatAt: NOW - S,
+    inUse: false,
+    ...over,
+  };
+}
+
+function input(
+  cfg: ScalerConfig,
+  workers: (ScalerNode & { idle?: number })[],
+  over: Partial<PassInput> = {},
+  startedAt = NOW - 60 * MIN,
+): PassInput {
+  const lastUsedAt = new Map<string, number>();
+  for (const w of workers) if (w.idle !== undefined) lastUsedAt.set(w.id, NOW - w.idle);
+  return {
+    config: cfg,
+    workers: workers.map(({ idle: _idle, ...w }) => w),
+    pending: {},
+    requests: [],
+    demands: [],
+    updating: new Set(),
+    blockedTypes: {},
+    now: NOW,
+    memory: { lastUsedAt, startedAt },
+    ...over,
+  };
+}
+
+const reasons = (i: PassInput): Record<string, string> =>
+  Object.fromEntries(workersToTerminate(i).terminate.map((d): [string, string] => [d.nodeId ?? '', d.reason]));
+
+const times = (n: number, b: ResourceBundle): ResourceBundle[] => Array.from({ length: n }, () => ({ ...b }));
+
+describe('workersToTerminate', () => {
+  it.each<{ name: string; input: PassInput; terminate: Record<string, string> }>([
+    {
+      name: 'a worker that does not run',
+      input: input(config(), [node('a', { running: false, status: 'exited' })]),
+      terminate: { a: 'not running (exited)' },
+    },
+    {
+      name: 'a node type no longer in the config',
+      input: input(config(), [node('a', { nodeType: 'worker.old' })]),
+      terminate: { a: 'node type worker.old is no longer in the config' },
+    },
+    {
+      name: 'setup failed',
+      input: input(config(), [node('a', { status: 'update-failed' })]),
+      terminate: { a: 'setup failed' },
+    },
+    {
+      name: 'setup failed, but its updater runs again',
+      input: input(config(), [node('a', { status: 'update-failed' })], { updating: new Set(['a']) }),
+      terminate: {},
+    },
+    {
+      name: 'an outdated launch config',
+      input: input(config(), [node('a', { launchHash: 'h0' }), node('b')]),
+      terminate: { a: 'outdated launch config' },
+    },
+    {
+      name: 'outdated even within min_workers',
+      input: input(config([type(W, { minWorkers: 2 })]), [
+        node('a', { launchHash: 'h0' }),
+        node('b', { launchHash: 'h0' }),
+      ]),
+      terminate: { a: 'outdated launch config', b: 'outdated launch config' },
+    },
+    {
+      name: 'idle past the timeout',
+      input: input(config(), [
+        node('a', { idle: 5 * MIN + 12 * S }),
+        node('b', { idle: 6 * MIN }),
+        node('c', { idle: MIN }),
+      ]),
+      terminate: { a: 'idle 5m12s', b: 'idle 6m' },
+    },
+    {
+      name: 'idle exactly the timeout stays',
+      input: input(config(), [node('a', { idle: 5 * MIN })]),
+      terminate: {},
+    },
+    {
+      name: 'a busy worker is never idle',
+      input: input(config(), [node('a', { idle: 60 * MIN, inUse: true })]),
+      terminate: {},
+    },
+    {
+      name: 'a worker seen for the first time is not idle',
+      input: input(config(), [node('a')]),
+      terminate: {},
+    },
+    {
+      name: 'within min_workers the most recently used stay',
+      input: input(config([type(W, { minWorkers: 2 })]), [
+        node('a', { idle: 30 * MIN }),
+        node('b', { idle: 10 * MIN }),
+        node('c', { idle: 20 * MIN }),
+      ]),
+      terminate: { a: 'idle 30m' },
+    },
+    {
+      name: 'nothing is idle in the startup grace',
+      input: input(config(), [node('a', { idle: 60 * MIN })], {}, NOW - STARTUP_GRACE_MS),
+      terminate: {},
+    },
+    {
+      name: 'idle retirement starts after the startup grace',
+      input: input(config(), [node('a', { idle: 60 * MIN })], {}, NOW - STARTUP_GRACE_MS - 1),
+      terminate: { a: 'idle 1h' },
+    },
+    {
+      name: 'no idle retirement while its updater runs',
+      input: input(config(), [node('a', { idle: 60 * MIN })], { updating: new Set(['a']) }),
+      terminate: {},
+    },
+    {
+      name: 'idle workers the CPU requests need stay (head and busy workers count first)',
+      input: input(
+        config(),
+        [node('a', { inUse: true }), node('b', { idle: 10 * MIN }), node('c', { idle: 20 * MIN })],
+        { requests: times(3, { CPU: 4 }) },
+      ),
+      terminate: { c: 'idle 20m' },
+    },
+    {
+      name: 'idle workers a workers request needs stay, most recently used first',
+      input: input(
+        config(),
+        [node('a', { idle: 30 * MIN }), node('b', { idle: 10 * MIN }), node('c', { idle: 20 * MIN })],
+        { requests: times(2, { [W]: 1 }) },
+      ),
+      terminate: { a: 'idle 30m' },
+    },
+    {
+      name: 'requests for another type keep nothing',
+      input: input(config([type(W), type('worker.gpu')]), [node('a', { idle: 10 * MIN })], {
+        requests: [{ 'worker.gpu': 1 }],
+      }),
+      terminate: { a: 'idle 10m' },
+    },
+    {
+      name: "above a type's max_workers the least recently used go",
+      input: input(config([type(W, { maxWorkers: 1 })]), [
+        node('a', { idle: 2 * MIN }),
+        node('b', { idle: MIN, inUse: true }),
+      ]),
+      terminate: { a: `above max_workers of ${W} (1)` },
+    },
+    {
+      name: 'above the global max the least recently used that may go go, min_workers kept',
+      input: input(config([type('A', { minWorkers: 1 }), type('B')], { maxWorkers: 2 }), [
+        node('a1', { nodeType: 'A', idle: 4 * MIN }),
+        node('b1', { nodeType: 'B', idle: MIN }),
+        node('b2', { nodeType: 'B', idle: 3 * MIN }),
+      ]),
+      terminate: { b2: 'above global max_workers (2)' },
+    },
+    {
+      name: 'the global max trims busy workers too',
+      input: input(config(undefined, { maxWorkers: 1 }), [
+        node('a', { inUse: true }),
+        node('b', { idle: 2 * MIN, inUse: true }),
+      ]),
+      terminate: { b: 'above global max_workers (1)' },
+    },
+    {
+      name: 'idle ones that went count against the global max',
+      input: input(config(undefined, { maxWorkers: 2 }), [
+        node('a', { idle: MIN }),
+        node('b', { idle: 2 * MIN }),
+        node('c', { idle: 10 * MIN }),
+      ]),
+      terminate: { c: 'idle 10m' },
+    },
+  ])('$name', ({ input, terminate }) => {
+    expect(reasons(input)).toEqual(terminate);
+  });
+
+  it('updates when workers were last used: in use or first seen now, vanished ones dropped', () => {
+    const i = input(config(), [node('a', { idle: 3 * MIN }), node('b'), node('c', { idle: 9 * MIN, inUse: true })]);
+    i.memory.lastUsedAt.set('gone', NOW - MIN);
+    const before = new Map(i.memory.lastUsedAt);
+    const { lastUsedAt } = workersToTerminate(i);
+    expect(Object.fromEntries(lastUsedAt)).toEqual({ a: NOW - 3 * MIN, b: NOW, c: NOW });
+    expect(i.memory.lastUsedAt).toEqual(before);
+  });
+
+  it('decides on thousands of workers quickly', () => {
+    const workers = Array.from({ length: 20_000 }, (_, i) =>
+      node(`n${i}`, { idle: (i % 100) * MIN, inUse: i % 3 === 0 }),
+    );
+    const i = input(config([type(W, { minWorkers: 100, maxWorkers: 30_000 })], { maxWorkers: 15_000 }), workers, {
+      requests: times(2000, { CPU: 2 }),
+    });
+    const t0 = performance.now();
+    const { terminate } = workersToTerminate(i);
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(terminate.length).toBeGreaterThan(5000);
+  });
+});

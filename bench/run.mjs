@@ -49,11 +49,11 @@ function cli(argv, env = {}) {
   });
 }
 
-async function clusterFile(dir, name, workers) {
+async function clusterFile(dir, name, workers, extra = '') {
   const file = path.join(dir, `${name}.yaml`);
   await fs.writeFile(
     file,
-    `cluster_name: ${name}\nworkspace_name: ${WS}\nprovider:\n    type: virtual\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 4, memory: 4G}\n    worker.default:\n        node_config:\n            instance_type: {CPU: ${workers > 4 ? 1 : 4}, memory: ${workers > 4 ? '1G' : '4G'}}\n        min_workers: ${workers}\n`,
+    `cluster_name: ${name}\nworkspace_name: ${WS}\n${extra}provider:\n    type: virtual\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 4, memory: 4G}\n    worker.default:\n        node_config:\n            instance_type: {CPU: ${workers > 4 ? 1 : 4}, memory: ${workers > 4 ? '1G' : '4G'}}\n        min_workers: ${workers}\n`,
   );
   return file;
 }
@@ -131,6 +131,36 @@ async function main() {
     };
     result.restart_no_change = { medianMs: median(restarts), samples: restarts.map(Math.round) };
     result.stop_1h3w = { medianMs: median(stops), samples: stops.map(Math.round) };
+
+    // The head's controller at work: `scale` +4 workers to all joined (up-to-date and heartbeating),
+    // and a killed worker replaced and joined again.
+    const sc = await clusterFile(dir, 'sc', 0, 'idle_timeout_minutes: 0\n');
+    await cli(['start', sc, '-y']);
+    const scaleUp = [];
+    const f5 = [];
+    for (let i = 0; i < RUNS; i++) {
+      f5.push(await floor(image, 4));
+      scaleUp.push((await cli(['scale', sc, '--workers', '4'])).ms);
+      await cli(['scale', sc, '--workers', '0', '--no-wait']);
+      await cli(['stop', sc, '-y', '--workers-only']);
+      await cli(['start', sc, '-y']);
+    }
+    result.scale_up_4 = {
+      medianMs: median(scaleUp),
+      floorMs: median(f5),
+      ratio: median(scaleUp) / median(f5),
+      samples: scaleUp.map(Math.round),
+    };
+    await cli(['scale', sc, '--workers', '1']);
+    const heal = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = performance.now();
+      await cli(['kill-node', sc, '-y']);
+      await cli(['wait-for-ready', sc, '--min-workers', '1', '--timeout', '120']);
+      heal.push(performance.now() - t0);
+    }
+    result.heal_killed_worker = { medianMs: median(heal), samples: heal.map(Math.round) };
+    await cli(['stop', sc, '-y']);
 
     result.scale = {};
     for (const n of SCALE) {

@@ -16,7 +16,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['dockerode', 'tar-fs', 'proper-lockfile', 'ssh2', 'cpu-features'],
+  external: ['dockerode', 'tar-fs', 'ssh2', 'cpu-features', 'pino', '@redis/client'],
   // Bundled CommonJS packages (and ajv's generated code) call require(): give them Node's.
   banner: {
     js: "import { createRequire as __cloudtikRequire } from 'node:module'; const require = __cloudtikRequire(import.meta.url);",

@@ -126,6 +126,10 @@ export class TerminalReporter implements Reporter {
     this.line(this.c.yellow(`warning: ${message}`));
   }
 
+  print(line: string): void {
+    this.out.write(line.endsWith('\n') ? line : `${line}\n`);
+  }
+
   result(data: unknown, text?: string): void {
     this.close();
     if (this.options.json) this.out.write(`${JSON.stringify(data, null, 2)}\n`);

@@ -8,6 +8,8 @@ export interface Reporter {
   warn(message: string): void;
   /** The command's result: printed as JSON with `--json`, else as the given text. */
   result(data: unknown, text?: string): void;
+  /** One line of streamed output (followed events, logs) on stdout. */
+  print(line: string): void;
   /** Stop live rendering (before printing a summary or on exit). */
   close(): void;
 }

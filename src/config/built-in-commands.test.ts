@@ -25,8 +25,18 @@ describe('builtInCommands', () => {
   it('installs cloudtik_package_url in setup', () => {
     const cmds = builtInCommands({ cloudtik_package_url: 'https://example.com/cloudtik-0.1.0.tgz' });
     expect(cmds.pre.setup_commands).toEqual([`${PREFIX}https://example.com/cloudtik-0.1.0.tgz`]);
-    expect(cmds.node).toEqual({});
-    expect(cmds.post).toEqual({});
+  });
+
+  it('starts the state store, the agents and then the controller; stops them the other way', () => {
+    const cmds = builtInCommands({});
+    expect(cmds.pre.setup_commands).toBeUndefined();
+    expect(cmds.pre.head_start_commands).toEqual(['cloudtik node start --head --state']);
+    expect(cmds.node.head_start_commands).toEqual(['cloudtik node start --head --restart']);
+    expect(cmds.node.worker_start_commands).toEqual(['cloudtik node start --restart']);
+    expect(cmds.post.head_start_commands).toEqual(['cloudtik node start --head --controller --restart']);
+    expect(cmds.pre.head_stop_commands).toEqual(['cloudtik node stop --controller']);
+    expect(cmds.node.stop_commands).toEqual(['cloudtik node stop']);
+    expect(cmds.post.head_stop_commands).toEqual(['cloudtik node stop --state']);
   });
 
   it('uses the path of a file:// URL', () => {

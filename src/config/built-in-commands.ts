@@ -10,11 +10,11 @@ export type CommandLists = Partial<Record<CommandKey, string[]>>;
  * and normal runtimes, `post` after all runtimes.
  */
 export interface BuiltInCommands {
-  /** Install the cloudtik package; later: head preparation and the state store. */
+  /** Install the cloudtik package; start the head's state store; stop the controller first. */
   pre: CommandLists;
-  /** Later: stop/start the node agent on every node. */
+  /** Restart the node agent on every node. */
   node: CommandLists;
-  /** Later: stop/start the cluster controller on the head. */
+  /** Restart the cluster controller on the head (after the runtimes); stop the state store last. */
   post: CommandLists;
 }
 
@@ -58,13 +58,27 @@ export function packageInstallCommand(url: string): string {
 }
 
 /**
- * The built-in `cloudtik` commands for a config. Today only `pre.setup_commands`: when a
- * package URL is set (see `packageUrlOf`), one command installing it on every node. Pure:
- * the same config always gives the same commands.
+ * The built-in `cloudtik` commands for a config. Pure: the same config always gives the same commands.
+ * - setup: when a package URL is set (see `packageUrlOf`), one command installing it on every node;
+ * - start: the head's state store (kept running when it already runs, so scale requests and events
+ *   survive a re-run of `start`), the node agent on every node, and last the head's controller;
+ * - stop: the controller first (so nothing relaunches), the agents, the state store last.
  */
 export function builtInCommands(config: BuiltInCommandsInput): BuiltInCommands {
-  const pre: CommandLists = {};
+  const pre: CommandLists = {
+    head_start_commands: ['cloudtik node start --head --state'],
+    head_stop_commands: ['cloudtik node stop --controller'],
+  };
   const url = packageUrlOf(config);
   if (url !== undefined) pre.setup_commands = [packageInstallCommand(url)];
-  return { pre, node: {}, post: {} };
+  const node: CommandLists = {
+    head_start_commands: ['cloudtik node start --head --restart'],
+    worker_start_commands: ['cloudtik node start --restart'],
+    stop_commands: ['cloudtik node stop'],
+  };
+  const post: CommandLists = {
+    head_start_commands: ['cloudtik node start --head --controller --restart'],
+    head_stop_commands: ['cloudtik node stop --state'],
+  };
+  return { pre, node, post };
 }

@@ -4,21 +4,24 @@ import { MERGED_COMMAND_KEYS, mergeCommands, needsOwnCommands } from './commands
 
 describe('mergeCommands', () => {
   it('combines each phase for head and worker', () => {
-    const merged = mergeCommands({
-      initialization_commands: ['i'],
-      head_initialization_commands: ['hi'],
-      worker_initialization_commands: ['wi'],
-      setup_commands: ['s'],
-      head_setup_commands: ['hs'],
-      worker_setup_commands: ['ws'],
-      bootstrap_commands: ['b'],
-      start_commands: ['st'],
-      head_start_commands: ['hst'],
-      worker_start_commands: ['wst'],
-      stop_commands: ['sp'],
-      head_stop_commands: ['hsp'],
-      worker_stop_commands: ['wsp'],
-    });
+    const merged = mergeCommands(
+      {
+        initialization_commands: ['i'],
+        head_initialization_commands: ['hi'],
+        worker_initialization_commands: ['wi'],
+        setup_commands: ['s'],
+        head_setup_commands: ['hs'],
+        worker_setup_commands: ['ws'],
+        bootstrap_commands: ['b'],
+        start_commands: ['st'],
+        head_start_commands: ['hst'],
+        worker_start_commands: ['wst'],
+        stop_commands: ['sp'],
+        head_stop_commands: ['hsp'],
+        worker_stop_commands: ['wsp'],
+      },
+      { builtIns: { pre: {}, node: {}, post: {} } },
+    );
     const user = (commands: string[]) => [{ group_name: 'user', commands }];
     expect(merged).toEqual({
       head_initialization_commands: user(['i', 'hi']),

@@ -76,4 +76,51 @@ export const env = {
   toolEnv(): NodeJS.ProcessEnv {
     return { ...process.env, PATH: env.toolSearchPath().join(path.delimiter) };
   },
+  /** Seconds between two passes of the cluster controller. */
+  updateIntervalMs(): number {
+    const n = Number(process.env.CLOUDTIK_UPDATE_INTERVAL_S);
+    return (Number.isFinite(n) && n > 0 ? n : 1) * 1000;
+  },
+  /** A node whose agent sent no heartbeat for this long is unhealthy. */
+  heartbeatTimeoutMs(): number {
+    const n = Number(process.env.CLOUDTIK_HEARTBEAT_TIMEOUT_S);
+    return (Number.isFinite(n) && n > 0 ? n : 30) * 1000;
+  },
+  /** Node side: where services keep logs and pid files (`~/runtime/cloudtik`). */
+  runtimeDir(): string {
+    const v = process.env.CLOUDTIK_RUNTIME_DIR;
+    return v !== undefined && v !== '' ? v : path.join(os.homedir(), 'runtime', 'cloudtik');
+  },
+  /** Node side: the identity the node updater exported (`CLOUDTIK_NODE_ID` and friends). */
+  nodeIdentity(): {
+    nodeId: string;
+    nodeIp: string;
+    headIp: string;
+    kind: string;
+    nodeType: string;
+    seqId: number;
+    cluster: string;
+    workspace: string;
+  } {
+    const e = process.env;
+    return {
+      nodeId: e.CLOUDTIK_NODE_ID ?? os.hostname(),
+      nodeIp: e.CLOUDTIK_NODE_IP ?? '',
+      headIp: e.CLOUDTIK_HEAD_IP ?? '',
+      kind: e.CLOUDTIK_NODE_KIND ?? '',
+      nodeType: e.CLOUDTIK_NODE_TYPE ?? '',
+      seqId: Number(e.CLOUDTIK_NODE_SEQ_ID ?? 0),
+      cluster: e.CLOUDTIK_CLUSTER ?? '',
+      workspace: e.CLOUDTIK_WORKSPACE ?? '',
+    };
+  },
+  /** Node side: the state store's password, handed to nodes by the updater. */
+  redisPassword(): string | undefined {
+    const v = process.env.CLOUDTIK_REDIS_PASSWORD;
+    return v === undefined || v === '' ? undefined : v;
+  },
+  /** Node side: the environment a service started by `cloudtik node start` inherits. */
+  processEnv(): NodeJS.ProcessEnv {
+    return { ...process.env };
+  },
 };

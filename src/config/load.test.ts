@@ -10,15 +10,23 @@ import type { ConfigIssue } from './types.js';
 
 const FIXTURES = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../test/fixtures/cloudtik');
 const GiB = 1024 ** 3;
+/** The built-in node service commands every config gets (no user or runtime commands). */
+const HEAD_START = [
+  'cloudtik node start --head --state',
+  'cloudtik node start --head --restart',
+  'cloudtik node start --head --controller --restart',
+];
+const HEAD_STOP = ['cloudtik node stop --controller', 'cloudtik node stop', 'cloudtik node stop --state'];
+const cloudtik = (commands: string[]) => ({ group_name: 'cloudtik', commands });
 const NO_COMMANDS = {
   head_initialization_commands: [],
   worker_initialization_commands: [],
   head_setup_commands: [],
   worker_setup_commands: [],
-  head_start_commands: [],
-  worker_start_commands: [],
-  head_stop_commands: [],
-  worker_stop_commands: [],
+  head_start_commands: [cloudtik(HEAD_START)],
+  worker_start_commands: [cloudtik(['cloudtik node start --restart'])],
+  head_stop_commands: [cloudtik(HEAD_STOP)],
+  worker_stop_commands: [cloudtik(['cloudtik node stop'])],
 };
 
 let dir: string;
@@ -169,10 +177,13 @@ docker:
         { group_name: 'cloudtik', commands: [install] },
         { group_name: 'user', commands: ['setup', 'worker-setup', 'boot'] },
       ],
-      head_start_commands: [{ group_name: 'user', commands: ['start'] }],
-      worker_start_commands: [{ group_name: 'user', commands: ['start', 'worker-start'] }],
-      head_stop_commands: [{ group_name: 'user', commands: ['head-stop'] }],
-      worker_stop_commands: [],
+      head_start_commands: [cloudtik(HEAD_START), { group_name: 'user', commands: ['start'] }],
+      worker_start_commands: [
+        cloudtik(['cloudtik node start --restart']),
+        { group_name: 'user', commands: ['start', 'worker-start'] },
+      ],
+      head_stop_commands: [cloudtik(HEAD_STOP), { group_name: 'user', commands: ['head-stop'] }],
+      worker_stop_commands: [cloudtik(['cloudtik node stop'])],
     });
   });
 

@@ -49,6 +49,8 @@ export interface NodeLaunchRequest {
   /** Hash of the launch config, stored as {@link TAG.launchConfig}. */
   launchHash: string;
   count: number;
+  /** Host folders or sockets bind-mounted into the node at the same path (the head's view of the host). */
+  hostMounts?: string[];
 }
 
 /** Where nodes of one cluster come from. Every call is scoped to that cluster. */
@@ -59,6 +61,8 @@ export interface NodeProvider {
   listNodes(filter?: { kind?: NodeKind; nodeType?: string }): Promise<NodeInfo[]>;
   createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]>;
   terminateNodes(ids: string[], sink: EventSink): Promise<void>;
+  /** Stop a node abruptly, as a crash would (it stays listed, not running). */
+  killNode(id: string): Promise<void>;
   /** Merge mutable tags into a node's tags (kept outside the immutable labels). */
   setTags(id: string, tags: Record<string, string>): Promise<void>;
   commandRunner(node: NodeInfo): CommandRunner;

@@ -3,7 +3,11 @@ import { command as attach } from './cluster/attach.js';
 import { command as download } from './cluster/download.js';
 import { command as exec } from './cluster/exec.js';
 import { command as headIp } from './cluster/head-ip.js';
+import { command as events } from './cluster/events.js';
 import { command as info } from './cluster/info.js';
+import { command as killNode } from './cluster/kill-node.js';
+import { command as monitor } from './cluster/monitor.js';
+import { command as scale } from './cluster/scale.js';
 import { command as start } from './cluster/start.js';
 import { command as status } from './cluster/status.js';
 import { command as stop } from './cluster/stop.js';
@@ -12,6 +16,9 @@ import { command as waitForReady } from './cluster/wait-for-ready.js';
 import { command as workerIps } from './cluster/worker-ips.js';
 import { command as imageBuild } from './image/build.js';
 import { command as imageList } from './image/list.js';
+import { command as nodeRun } from './node/run.js';
+import { command as nodeStart } from './node/start.js';
+import { command as nodeStop } from './node/stop.js';
 import { command as workspaceCreate } from './workspace/create.js';
 import { command as workspaceDelete } from './workspace/delete.js';
 import { command as workspaceInfo } from './workspace/info.js';
@@ -30,6 +37,10 @@ export const topLevelCommands: CommandSpec[] = [
   upload,
   download,
   waitForReady,
+  scale,
+  killNode,
+  events,
+  monitor,
 ];
 
 export const commandGroups: CommandGroupSpec[] = [
@@ -39,4 +50,9 @@ export const commandGroups: CommandGroupSpec[] = [
     commands: [workspaceCreate, workspaceDelete, workspaceInfo, workspaceList],
   },
   { name: 'image', description: 'build and list node images', commands: [imageBuild, imageList] },
+  {
+    name: 'node',
+    description: 'node-side commands, run inside cluster nodes (services: state store, agent, controller)',
+    commands: [nodeStart, nodeStop, nodeRun],
+  },
 ];

@@ -3,8 +3,10 @@ import type { ClusterConfig } from '../../config/types.js';
 import { TAG, type NodeInfo } from '../../providers/provider.js';
 import { systemClock } from '../clock.js';
 import { CloudtikError } from '../errors.js';
+import { nullSink, type EventSink } from '../events.js';
 import { nodeEnvironment } from '../updater/node-updater.js';
 import { openCluster, type ClusterContext } from './context.js';
+import { waitForWorkers } from './wait.js';
 
 export interface NodeSelection {
   /** A node's IP (or its id). */
@@ -183,31 +185,53 @@ export interface WaitForReadyOptions {
   minWorkers?: number;
   timeoutMs: number;
   signal?: AbortSignal;
+  sink?: EventSink;
 }
 
-/** Wait until the head and at least `minWorkers` workers are up-to-date. */
+/**
+ * Wait until the head is up-to-date and, on the head's view, at least `minWorkers` workers have
+ * joined (or each worker type its min_workers when `minWorkers` is not given).
+ */
 export async function waitForReady(ctx: ClusterContext, options: WaitForReadyOptions): Promise<NodeInfo[]> {
-  const want =
-    options.minWorkers ??
-    Object.entries(ctx.config.available_node_types)
-      .filter(([n]) => n !== ctx.config.head_node_type)
-      .reduce((s, [, t]) => s + t.min_workers, 0);
   const deadline = Date.now() + options.timeoutMs;
   for (;;) {
-    const nodes = await ctx.provider.listNodes();
-    const ready = nodes.filter((n) => n.running && n.tags[TAG.nodeStatus] === 'up-to-date');
-    const head = ready.some((n) => n.kind === 'head');
-    const workers = ready.filter((n) => n.kind === 'worker').length;
-    if (head && workers >= want) return nodes;
+    const nodes = await ctx.provider.listNodes({ kind: 'head' });
+    if (nodes.some((n) => n.running && n.tags[TAG.nodeStatus] === 'up-to-date')) break;
     if (Date.now() > deadline) {
       throw new CloudtikError(
         'ERR_CLOUDTIK_TIMEOUT',
-        `cluster ${ctx.config.cluster_name} not ready after ${Math.round(options.timeoutMs / 1000)} s: head ${head ? 'up-to-date' : 'not ready'}, ${workers}/${want} workers up-to-date`,
-        {
-          hint: 'see the node statuses with: cloudtik status <cluster.yaml>',
-        },
+        `cluster ${ctx.config.cluster_name} not ready after ${Math.round(options.timeoutMs / 1000)} s: the head is not up-to-date`,
+        { hint: 'see the node statuses with: cloudtik status <cluster.yaml>' },
       );
     }
     await systemClock.sleep(500, options.signal);
   }
+  await waitForWorkers(ctx, {
+    ...(options.minWorkers !== undefined ? { total: options.minWorkers } : {}),
+    timeoutMs: Math.max(0, deadline - Date.now()),
+    sink: options.sink ?? nullSink,
+    signal: options.signal,
+  });
+  return ctx.provider.listNodes();
+}
+
+/** Kill a worker (the one with `ip`, else a random running one) as a crash would. */
+export async function killNode(config: ClusterConfig, ip?: string): Promise<NodeInfo> {
+  const ctx = await openCluster(config, { requireWorkspace: false });
+  const workers = (await ctx.provider.listNodes({ kind: 'worker' })).filter((n) => n.running);
+  const node =
+    ip !== undefined
+      ? workers.find((n) => n.ip === ip || n.id === ip)
+      : workers[Math.floor(Math.random() * workers.length)];
+  if (!node) {
+    throw new CloudtikError(
+      'ERR_CLOUDTIK_CLUSTER',
+      ip !== undefined
+        ? `no running worker of cluster ${config.cluster_name} has IP ${ip}`
+        : `cluster ${config.cluster_name} has no running worker`,
+      { hint: 'see the workers with: cloudtik worker-ips <cluster.yaml>' },
+    );
+  }
+  await ctx.provider.killNode(node.id);
+  return node;
 }

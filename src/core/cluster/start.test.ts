@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
 import { TAG, type NodeInfo } from '../../providers/provider.js';
-import { planNodes } from './start.js';
+import { headHostMounts, planHead } from './start.js';
 
-function type(min: number, max = 32): NodeTypeConfig {
-  return { node_config: {}, min_workers: min, max_workers: max, resources: {} };
+function type(min: number, max = 32, nodeConfig: NodeTypeConfig['node_config'] = {}): NodeTypeConfig {
+  return { node_config: nodeConfig, min_workers: min, max_workers: max, resources: {} };
 }
 
 const config = {
@@ -12,96 +12,72 @@ const config = {
   workspace_name: 'w',
   max_workers: 10,
   head_node_type: 'head.default',
-  available_node_types: { 'head.default': type(0, 0), 'worker.default': type(3), 'worker.big': type(1, 1) },
+  available_node_types: {
+    'head.default': type(0, 0, { data_dirs: ['/srv/share'] }),
+    'worker.default': type(3, 32, { data_disks: ['/mnt/d1', '/mnt/d2'], data_dirs: ['/srv/share'] }),
+  },
 } as unknown as ClusterConfig;
 
-const hash = (kind: string, t: string): string => `${kind}:${t}:v1`;
+const HASH = 'head-hash-v1';
 
-function node(id: string, kind: 'head' | 'worker', nodeType: string, extra: Partial<NodeInfo> = {}): NodeInfo {
+function node(id: string, kind: 'head' | 'worker', extra: Partial<NodeInfo> = {}): NodeInfo {
   return {
     id,
     kind,
-    nodeType,
+    nodeType: kind === 'head' ? 'head.default' : 'worker.default',
     seqId: 1,
     ip: '10.0.0.1',
     state: 'running',
     running: true,
     createdAt: 0,
-    tags: { [TAG.launchConfig]: hash(kind, nodeType) },
+    tags: { [TAG.launchConfig]: HASH },
     limits: { cpus: 1, memoryBytes: 1 },
     ...extra,
   };
 }
 
-describe('planNodes', () => {
-  const cases: {
-    name: string;
-    nodes: NodeInfo[];
-    head?: string;
-    keep: string[];
-    terminate: string[];
-    launch: Record<string, number>;
-  }[] = [
+describe('planHead', () => {
+  it.each([
+    { name: 'no head', nodes: [node('w1', 'worker')], head: undefined, terminate: [] },
+    { name: 'a current head stays', nodes: [node('h1', 'head'), node('w1', 'worker')], head: 'h1', terminate: [] },
     {
-      name: 'empty cluster launches head and min_workers',
-      nodes: [],
-      keep: [],
-      terminate: [],
-      launch: { 'worker.default': 3, 'worker.big': 1 },
+      name: 'an outdated head goes',
+      nodes: [node('h1', 'head', { tags: { [TAG.launchConfig]: 'old' } })],
+      head: undefined,
+      terminate: ['h1'],
     },
     {
-      name: 'complete cluster launches nothing',
-      nodes: [
-        node('h', 'head', 'head.default'),
-        node('a', 'worker', 'worker.default'),
-        node('b', 'worker', 'worker.default'),
-        node('c', 'worker', 'worker.default'),
-        node('d', 'worker', 'worker.big'),
-      ],
-      head: 'h',
-      keep: ['a', 'b', 'c', 'd'],
-      terminate: [],
-      launch: {},
+      name: 'a dead head goes',
+      nodes: [node('h1', 'head', { running: false, state: 'exited' })],
+      head: undefined,
+      terminate: ['h1'],
     },
     {
-      name: 'dead and outdated nodes are replaced',
-      nodes: [
-        node('h', 'head', 'head.default', { tags: { [TAG.launchConfig]: 'old' } }),
-        node('a', 'worker', 'worker.default', { running: false, state: 'exited' }),
-        node('b', 'worker', 'worker.default', { tags: { [TAG.launchConfig]: 'old' } }),
-        node('c', 'worker', 'worker.default'),
-      ],
-      keep: ['c'],
-      terminate: ['a', 'h', 'b'],
-      launch: { 'worker.default': 2, 'worker.big': 1 },
+      name: 'a head of another type goes',
+      nodes: [node('h1', 'head', { nodeType: 'head.big' })],
+      head: undefined,
+      terminate: ['h1'],
     },
     {
-      name: 'a second head (from a race) is removed',
-      nodes: [node('h1', 'head', 'head.default'), node('h2', 'head', 'head.default')],
+      name: 'two heads: the first stays',
+      nodes: [node('h1', 'head'), node('h2', 'head')],
       head: 'h1',
-      keep: [],
       terminate: ['h2'],
-      launch: { 'worker.default': 3, 'worker.big': 1 },
     },
-    {
-      name: 'workers above a type max go, workers of unknown types go',
-      nodes: [
-        node('h', 'head', 'head.default'),
-        node('x', 'worker', 'worker.big'),
-        node('y', 'worker', 'worker.big'),
-        node('z', 'worker', 'worker.gone'),
-      ],
-      head: 'h',
-      keep: ['x'],
-      terminate: ['y', 'z'],
-      launch: { 'worker.default': 3 },
-    },
-  ];
-  it.each(cases)('$name', (c) => {
-    const plan = planNodes(config, c.nodes, hash);
-    expect(plan.head?.id).toBe(c.head);
-    expect(plan.keepWorkers.map((n) => n.id).sort()).toEqual([...c.keep].sort());
-    expect(plan.terminate.map((n) => n.id).sort()).toEqual([...c.terminate].sort());
-    expect(Object.fromEntries(plan.launches.map((l) => [l.nodeType, l.count]))).toEqual(c.launch);
+  ])('$name', ({ nodes, head, terminate }) => {
+    const plan = planHead(config, nodes, HASH);
+    expect(plan.head?.id).toBe(head);
+    expect(plan.terminate.map((n) => n.id)).toEqual(terminate);
+  });
+
+  it('never touches workers (the controller owns them)', () => {
+    const plan = planHead(config, [node('w1', 'worker', { running: false })], HASH);
+    expect(plan.terminate).toEqual([]);
+  });
+});
+
+describe('headHostMounts', () => {
+  it('gives the head the Docker socket and every folder a worker type mounts, once each', () => {
+    expect(headHostMounts(config)).toEqual(['/var/run/docker.sock', '/srv/share', '/mnt/d1', '/mnt/d2']);
   });
 });

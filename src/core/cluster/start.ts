@@ -6,14 +6,18 @@ import { CloudtikError } from '../errors.js';
 import { logEvent, timedStep, type EventSink } from '../events.js';
 import { fileMountsContentsHash, launchHash, runtimeHash } from '../updater/hashes.js';
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
+import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
 import { nodeImage, openCluster } from './context.js';
 import { ensureClusterImages } from './images.js';
+import { waitForWorkers } from './wait.js';
 
 export interface StartOptions {
   config: ClusterConfig;
   mode: UpdateMode;
   sink: EventSink;
   signal?: AbortSignal;
+  /** Wait until every worker type has its min_workers joined (default true). */
+  wait?: boolean;
 }
 
 export interface StartResult {
@@ -24,61 +28,51 @@ export interface StartResult {
   created: { head: boolean; workers: number };
   terminated: string[];
   updates: NodeUpdateResult[];
-  /** Milliseconds per step (`images`, `nodes`, `update`, `total`). */
+  /** Milliseconds per step (`images`, `nodes`, `update`, `workers`, `total`). */
   timings: Record<string, number>;
 }
 
-interface Plan {
+export interface HeadPlan {
+  /** The head to keep, if a current one runs. */
   head: NodeInfo | undefined;
-  keepWorkers: NodeInfo[];
+  /** Heads that are dead or outdated. */
   terminate: NodeInfo[];
-  launches: { nodeType: string; count: number }[];
-}
-
-/** Decide which nodes stay, which go and what to launch, from the listed nodes and the config. */
-export function planNodes(
-  config: ClusterConfig,
-  nodes: NodeInfo[],
-  hashes: (kind: NodeKind, nodeType: string) => string,
-): Plan {
-  const terminate: NodeInfo[] = [];
-  const alive = nodes.filter((n) => {
-    if (n.running) return true;
-    terminate.push(n);
-    return false;
-  });
-  const heads = alive.filter((n) => n.kind === 'head');
-  let head: NodeInfo | undefined;
-  for (const h of heads) {
-    const current =
-      h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === hashes('head', config.head_node_type);
-    if (current && head === undefined) head = h;
-    else terminate.push(h);
-  }
-  const keepWorkers: NodeInfo[] = [];
-  const launches: { nodeType: string; count: number }[] = [];
-  const workers = alive.filter((n) => n.kind === 'worker');
-  for (const [name, type] of Object.entries(config.available_node_types)) {
-    if (name === config.head_node_type) continue;
-    const ofType = workers.filter((w) => w.nodeType === name);
-    const current = ofType.filter((w) => w.tags[TAG.launchConfig] === hashes('worker', name));
-    terminate.push(...ofType.filter((w) => !current.includes(w)));
-    const max = Math.min(type.max_workers, config.max_workers);
-    keepWorkers.push(...current.slice(0, Math.max(max, type.min_workers)));
-    terminate.push(...current.slice(Math.max(max, type.min_workers)));
-    const missing = type.min_workers - Math.min(current.length, Math.max(max, type.min_workers));
-    if (missing > 0) launches.push({ nodeType: name, count: missing });
-  }
-  // Workers of a type the config no longer has are outdated too.
-  const known = new Set(Object.keys(config.available_node_types));
-  terminate.push(...workers.filter((w) => !known.has(w.nodeType)));
-  return { head, keepWorkers, terminate, launches };
 }
 
 /**
- * Create or update a cluster: one head and `min_workers` workers per type, all brought to
- * `up-to-date` in parallel. Safe to re-run at any point: it converges, and two runs at once
- * serialise on the cluster lock, so there is exactly one head.
+ * Which head stays: the first running one whose type and launch hash match the config. Workers
+ * are the controller's business: it adopts them, replaces outdated ones and launches the rest.
+ */
+export function planHead(config: ClusterConfig, nodes: NodeInfo[], headHash: string): HeadPlan {
+  let head: NodeInfo | undefined;
+  const terminate: NodeInfo[] = [];
+  for (const h of nodes.filter((n) => n.kind === 'head')) {
+    const current = h.running && h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === headHash;
+    if (current && head === undefined) head = h;
+    else terminate.push(h);
+  }
+  return { head, terminate };
+}
+
+/** Host paths the head mounts at the same path: the Docker socket and every folder workers mount. */
+export function headHostMounts(config: ClusterConfig): string[] {
+  const mounts = new Set<string>([dockerSocketPath()]);
+  for (const t of Object.values(config.available_node_types)) {
+    for (const d of [...(t.node_config.data_disks ?? []), ...(t.node_config.data_dirs ?? [])]) mounts.add(d);
+  }
+  return [...mounts];
+}
+
+function dockerSocketPath(): string {
+  const host = env.dockerHost();
+  return host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock';
+}
+
+/**
+ * Create or update a cluster: bring up the head (a new one when its launch config changed), hand
+ * the prepared config to it, and update it; its controller then launches and sets up the workers.
+ * Unless `wait` is false, return once every worker type has its `min_workers` joined. Safe to
+ * re-run at any point: it converges, and two runs at once serialise on the cluster lock.
  */
 export async function startCluster(options: StartOptions): Promise<StartResult> {
   const { config, sink } = options;
@@ -107,118 +101,93 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   }
   const hashes = (kind: NodeKind, nodeType: string): string => launchHash(config, nodeType, imageOf(kind, nodeType));
   const fileMountsHash = await fileMountsContentsHash(config.file_mounts);
+  const headType = config.head_node_type;
+  const headTypeConfig = config.available_node_types[headType];
+  if (!headTypeConfig) throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `head node type ${headType} is not defined`);
 
-  return ctx.provider.withClusterLock(sink, async () => {
+  const before = await ctx.provider.listNodes({ kind: 'worker' });
+  const started = await ctx.provider.withClusterLock(sink, async () => {
     t = performance.now();
     const nodes = await ctx.provider.listNodes();
-    const plan = planNodes(config, nodes, hashes);
+    const plan = planHead(config, nodes, hashes('head', headType));
     if (plan.terminate.length > 0) {
-      await timedStep(sink, 'terminate', `Remove ${plan.terminate.length} outdated or dead node(s)`, () =>
+      await timedStep(sink, 'terminate', `Remove ${plan.terminate.length} outdated or dead head node(s)`, () =>
         ctx.provider.terminateNodes(
           plan.terminate.map((n) => n.id),
           sink,
         ),
       );
     }
-    const headType = config.head_node_type;
-    const headTypeConfig = config.available_node_types[headType];
-    if (!headTypeConfig) throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `head node type ${headType} is not defined`);
-    const launchWorkers = (): Promise<NodeInfo[][]> =>
-      Promise.all(
-        plan.launches.map((l) =>
-          ctx.provider.createNodes(
-            {
-              kind: 'worker',
-              nodeType: l.nodeType,
-              nodeConfig: config.available_node_types[l.nodeType]?.node_config ?? {},
-              image: imageOf('worker', l.nodeType),
-              launchHash: hashes('worker', l.nodeType),
-              count: l.count,
-            },
-            sink,
-          ),
-        ),
-      );
-    const launchHead = async (): Promise<NodeInfo> => {
-      if (plan.head) return plan.head;
-      const [head] = await ctx.provider.createNodes(
-        {
-          kind: 'head',
-          nodeType: headType,
-          nodeConfig: headTypeConfig.node_config,
-          image: imageOf('head', headType),
-          launchHash: hashes('head', headType),
-          count: 1,
-        },
-        sink,
-      );
-      if (!head) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
-      return head;
-    };
-    const workerCount = plan.launches.reduce((sum, l) => sum + l.count, 0);
-    const [head, newWorkerGroups] = await timedStep(
-      sink,
-      'nodes',
-      plan.head && workerCount === 0 ? 'Nodes exist' : `Launch ${plan.head ? '' : 'head + '}${workerCount} worker(s)`,
-      () => Promise.all([launchHead(), launchWorkers()]),
-    );
+    const head =
+      plan.head ??
+      (await timedStep(sink, 'nodes', 'Launch head', async () => {
+        const [created] = await ctx.provider.createNodes(
+          {
+            kind: 'head',
+            nodeType: headType,
+            nodeConfig: headTypeConfig.node_config,
+            image: imageOf('head', headType),
+            launchHash: hashes('head', headType),
+            count: 1,
+            hostMounts: headHostMounts(config),
+          },
+          sink,
+        );
+        if (!created) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
+        return created;
+      }));
     timings.nodes = Math.round(performance.now() - t);
-    const newWorkers = newWorkerGroups.flat();
-    const workers = [...plan.keepWorkers, ...newWorkers];
     if (!head.ip)
       throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
-    const headIp = head.ip;
 
+    const secrets = await ensureSecrets(ctx.stateDir);
     t = performance.now();
-    const readyTimeoutMs = env.nodeStartWaitSeconds() * 1000;
-    const toUpdate = [
-      head,
-      ...workers.filter(
-        (w) =>
-          w.tags[TAG.nodeStatus] !== 'up-to-date' ||
-          w.tags[TAG.runtimeConfig] !== runtimeHash(config, 'worker', w.nodeType) ||
-          w.tags[TAG.fileMountsContents] !== fileMountsHash ||
-          newWorkers.includes(w) ||
-          // A new head has a new address: workers run their start commands again to find it.
-          plan.head === undefined,
-      ),
-    ];
-    const settled = await Promise.allSettled(
-      toUpdate.map((node) =>
-        updateNode({
-          provider: ctx.provider,
-          node,
-          config,
-          headIp,
-          mode: node.kind === 'head' || !newWorkers.includes(node) ? options.mode : 'full',
-          runtimeHash: runtimeHash(config, node.kind, node.nodeType),
+    const update = await updateNode({
+      provider: ctx.provider,
+      node: head,
+      config,
+      headIp: head.ip,
+      mode: options.mode,
+      runtimeHash: runtimeHash(config, 'head', headType),
+      fileMountsHash,
+      sink,
+      signal: options.signal,
+      readyTimeoutMs: env.nodeStartWaitSeconds() * 1000,
+      extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
+      // Hand over to the head once its files are in place: the config its controller runs with.
+      beforeStart: () =>
+        writeBootstrap(ctx.stateDir, {
+          config: headSideConfig(config),
+          images: Object.fromEntries(workerTypes.map((w) => [w, imageOf('worker', w)])),
+          launchHashes: Object.fromEntries(workerTypes.map((w) => [w, hashes('worker', w)])),
           fileMountsHash,
-          sink,
-          signal: options.signal,
-          readyTimeoutMs,
         }),
-      ),
-    );
+    });
     timings.update = Math.round(performance.now() - t);
-    const failures = settled
-      .filter((s): s is PromiseRejectedResult => s.status === 'rejected')
-      .map((s) => s.reason as unknown);
-    if (failures.length > 0) {
-      const first = failures[0];
-      if (failures.length > 1) logEvent(sink, 'warn', `${failures.length} nodes failed to update`);
-      throw first instanceof Error ? first : new Error(String(first));
-    }
-    timings.total = Math.round(performance.now() - t0);
-    const final = await ctx.provider.listNodes();
-    return {
-      cluster: config.cluster_name,
-      workspace: config.workspace_name,
-      head: final.find((n) => n.id === head.id) ?? head,
-      workers: final.filter((n) => n.kind === 'worker'),
-      created: { head: plan.head === undefined, workers: newWorkers.length },
-      terminated: plan.terminate.map((n) => n.id),
-      updates: settled.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : [])),
-      timings,
-    };
+    return { head, update, createdHead: plan.head === undefined, terminated: plan.terminate.map((n) => n.id) };
   });
+
+  if (options.wait !== false) {
+    t = performance.now();
+    await timedStep(sink, 'workers', 'Workers (launched by the head)', () =>
+      waitForWorkers(ctx, { sink, signal: options.signal, timeoutMs: env.nodeStartWaitSeconds() * 1000 }),
+    );
+    timings.workers = Math.round(performance.now() - t);
+  }
+  timings.total = Math.round(performance.now() - t0);
+  const known = new Set(before.map((n) => n.id));
+  const final = await ctx.provider.listNodes();
+  return {
+    cluster: config.cluster_name,
+    workspace: config.workspace_name,
+    head: final.find((n) => n.id === started.head.id) ?? started.head,
+    workers: final.filter((n) => n.kind === 'worker'),
+    created: {
+      head: started.createdHead,
+      workers: final.filter((n) => n.kind === 'worker' && !known.has(n.id)).length,
+    },
+    terminated: started.terminated,
+    updates: [started.update],
+    timings,
+  };
 }

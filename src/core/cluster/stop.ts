@@ -54,6 +54,18 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
     const nodes = await ctx.provider.listNodes();
     const head = nodes.find((n) => n.kind === 'head');
     const headIp = head?.ip ?? '';
+    // The controller goes first, so nothing relaunches what is being stopped (also with --hard).
+    const liveHead = nodes.find((n) => n.kind === 'head' && n.running);
+    if (liveHead) {
+      await timedStep(sink, 'stop-controller', 'Stop the controller', async () => {
+        const r = await ctx.provider
+          .commandRunner(liveHead)
+          .run({ command: 'cloudtik node stop --controller', env: nodeEnvironment(config, liveHead, headIp) })
+          .catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
+        if (r.exitCode !== 0)
+          logEvent(sink, 'warn', `could not stop the controller on ${liveHead.id}: ${r.stderr.trim()}`);
+      });
+    }
     let workers = nodes.filter((n) => n.kind === 'worker');
     if (options.keepMinWorkers) {
       const keep = new Set<string>();

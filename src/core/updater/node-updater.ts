@@ -27,6 +27,10 @@ export interface NodeUpdateOptions {
   clock?: Clock;
   /** Deadline for the node's first answer. */
   readyTimeoutMs: number;
+  /** More environment for every command (the state store's password, ...). */
+  extraEnv?: Record<string, string>;
+  /** Called after files and setup, before the start commands (the head's hand-over). */
+  beforeStart?: () => Promise<void>;
 }
 
 export interface NodeUpdateResult {
@@ -68,7 +72,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
   const clock = options.clock ?? systemClock;
   const runner = provider.commandRunner(node);
   const phases: Partial<Record<NodePhase, number>> = {};
-  const env = nodeEnvironment(config, node, options.headIp);
+  const env = { ...nodeEnvironment(config, node, options.headIp), ...options.extraEnv };
   const commands = commandsFor(config, node.nodeType);
   const isHead = node.kind === 'head';
   let phase: NodePhase = 'waiting-for-ssh';
@@ -131,6 +135,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
         detail: upToDate ? 'no change' : 'restart only',
       });
     }
+    await options.beforeStart?.();
     if (options.mode !== 'no-restart') {
       await runPhase('starting', async () => {
         await runGroups(

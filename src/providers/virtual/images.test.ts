@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { packageInfo } from './image-package.js';
-import { imageRef, resolveNodeImage } from './images.js';
+import { imageRef, resolveNodeImage, variantProblem } from './images.js';
 
 const version = packageInfo().version;
 
@@ -42,5 +42,26 @@ describe('resolveNodeImage', () => {
   it('tags images with the package version, the OS image with the Debian suite', () => {
     expect(imageRef('cloudtik/cloudtik')).toBe(`cloudtik/cloudtik:${version}`);
     expect(imageRef('cloudtik/debian')).toBe('cloudtik/debian:bookworm');
+  });
+
+  it('tags variant images with a suffix, never the OS image', () => {
+    expect(imageRef('cloudtik/base', 'gpu')).toBe(`cloudtik/base:${version}-gpu`);
+    expect(imageRef('cloudtik/cloudtik', 'gpu')).toBe(`cloudtik/cloudtik:${version}-gpu`);
+    expect(imageRef('cloudtik/debian', 'gpu')).toBe('cloudtik/debian:bookworm');
+  });
+});
+
+describe('variantProblem', () => {
+  it('accepts tag-safe names and a reference', () => {
+    expect(variantProblem({ name: 'gpu', osImage: 'nvidia/cuda:12.4.1-base-ubuntu22.04' })).toBeUndefined();
+    expect(variantProblem({ name: 'cuda12.4_x', osImage: '127.0.0.1:5000/cuda:x' })).toBeUndefined();
+  });
+
+  it('rejects names a tag cannot carry and empty references', () => {
+    expect(variantProblem({ name: 'GPU', osImage: 'a' })).toMatch(/variant name/);
+    expect(variantProblem({ name: '-gpu', osImage: 'a' })).toMatch(/variant name/);
+    expect(variantProblem({ name: 'g p u', osImage: 'a' })).toMatch(/variant name/);
+    expect(variantProblem({ name: 'gpu', osImage: ' ' })).toMatch(/not an image reference/);
+    expect(variantProblem({ name: 'gpu', osImage: 'a b' })).toMatch(/not an image reference/);
   });
 });

@@ -28,8 +28,34 @@ export function imageTag(name: NodeImageName): string {
   return name === 'cloudtik/debian' ? DEBIAN_SUITE : packageInfo().version;
 }
 
-export function imageRef(name: NodeImageName): string {
-  return `${name}:${imageTag(name)}`;
+/**
+ * The reference an image is built under: `name:tag`, or `name:tag-<variant>` for the images of a
+ * variant (the OS image of a variant is the user's, so `cloudtik/debian` never takes a suffix).
+ */
+export function imageRef(name: NodeImageName, variant?: string): string {
+  const suffix = variant === undefined || name === 'cloudtik/debian' ? '' : `-${variant}`;
+  return `${name}:${imageTag(name)}${suffix}`;
+}
+
+/**
+ * Node images built on another OS image than `cloudtik/debian`, for example GPU images on a CUDA
+ * base: `cloudtik/base` is built FROM `osImage` (which must already be in the engine; it is never
+ * pulled) and both Dockerfile images are tagged `<version>-<name>`.
+ */
+export interface ImageVariant {
+  /** Tag suffix, e.g. `gpu` for `cloudtik/cloudtik:<version>-gpu`. */
+  name: string;
+  /** Local image reference `cloudtik/base` builds on. */
+  osImage: string;
+}
+
+/** Why a variant cannot be used (a usage error), or undefined when it is fine. */
+export function variantProblem(variant: ImageVariant): string | undefined {
+  if (!/^[a-z0-9][a-z0-9_.-]{0,63}$/.test(variant.name))
+    return `variant name "${variant.name}" must be lower-case letters, digits, '.', '_' or '-' (at most 64)`;
+  if (variant.osImage.trim() === '' || /\s/.test(variant.osImage))
+    return `OS image "${variant.osImage}" is not an image reference`;
+  return undefined;
 }
 
 /** `cached`: the tag already had the wanted content hash; `built`/`bootstrapped`: made now. */
@@ -57,6 +83,8 @@ export interface EnsureImageOptions {
   rebuild?: boolean;
   /** Build without Docker's layer cache; implies `rebuild`. */
   noCache?: boolean;
+  /** Build the variant images instead (on its OS image, tags with its suffix). */
+  variant?: ImageVariant;
   sink?: EventSink;
   signal?: AbortSignal;
 }
@@ -72,6 +100,7 @@ export async function ensureImage(docker: Docker, options: EnsureImageOptions = 
   const results = await ensureChain(docker, target, {
     rebuild: options.rebuild === true || options.noCache === true ? new Set([target]) : new Set(),
     noCache: options.noCache === true,
+    variant: options.variant,
     sink: options.sink ?? nullSink,
     signal: options.signal,
   });
@@ -88,7 +117,10 @@ export interface BuildAllImagesOptions extends EnsureImageOptions {
   image?: NodeImageName;
 }
 
-/** Ensures every image of the chain up to `image` (default: all) and returns one result per image, parents first. */
+/**
+ * Ensures every image of the chain up to `image` (default: all) and returns one result per image,
+ * parents first. With a variant, the chain starts at its OS image, which is not in the results.
+ */
 export async function buildAllImages(docker: Docker, options: BuildAllImagesOptions = {}): Promise<ImageBuildResult[]> {
   const target = options.image ?? DEFAULT_NODE_IMAGE;
   const forced = options.rebuild === true || options.noCache === true;
@@ -99,6 +131,7 @@ export async function buildAllImages(docker: Docker, options: BuildAllImagesOpti
   return ensureChain(docker, target, {
     rebuild,
     noCache: options.noCache === true,
+    variant: options.variant,
     sink: options.sink ?? nullSink,
     signal: options.signal,
   });
@@ -215,6 +248,7 @@ export async function listNodeImages(docker: Docker): Promise<NodeImageInfo[]> {
 interface ChainOptions {
   rebuild: Set<NodeImageName>;
   noCache: boolean;
+  variant: ImageVariant | undefined;
   sink: EventSink;
   signal: AbortSignal | undefined;
 }
@@ -239,6 +273,15 @@ async function ensureChain(docker: Docker, target: NodeImageName, options: Chain
       hint: `known images: ${NODE_IMAGE_NAMES.join(', ')}`,
     });
   }
+  if (options.variant !== undefined) {
+    const problem = variantProblem(options.variant);
+    if (problem !== undefined) throw new CloudtikError('ERR_CLOUDTIK_USAGE', problem);
+    if (target === 'cloudtik/debian') {
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `the ${options.variant.name} variant has no cloudtik/debian`, {
+        hint: `it builds cloudtik/base on ${options.variant.osImage}`,
+      });
+    }
+  }
   let release: (() => Promise<void>) | undefined;
   let arch: Promise<string> | undefined;
   const ctx: ChainContext = {
@@ -254,6 +297,10 @@ async function ensureChain(docker: Docker, target: NodeImageName, options: Chain
   try {
     let parent: ImageBuildResult | undefined;
     for (const name of chainTo(target)) {
+      if (name === 'cloudtik/debian' && ctx.variant !== undefined) {
+        parent = await variantOsImage(ctx, ctx.variant);
+        continue;
+      }
       parent = name === 'cloudtik/debian' ? await ensureDebian(ctx) : await ensureDockerfileImage(ctx, name, parent);
       results.push(parent);
     }
@@ -287,13 +334,14 @@ async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageIn
 
 function toResult(
   name: NodeImageName,
+  ref: string,
   info: Docker.ImageInspectInfo,
   action: ImageAction,
   t0: number,
 ): ImageBuildResult {
   return {
     name,
-    ref: imageRef(name),
+    ref,
     id: info.Id,
     hash: info.Config?.Labels?.[IMAGE_LABEL.hash] ?? '',
     action,
@@ -307,8 +355,22 @@ function stepId(name: NodeImageName): string {
   return `image:${name}`;
 }
 
-function skipStep(sink: EventSink, name: NodeImageName): void {
-  sink({ type: 'step', id: stepId(name), title: `Image ${imageRef(name)}`, state: 'skip', detail: 'up to date' });
+function skipStep(sink: EventSink, name: NodeImageName, ref: string): void {
+  sink({ type: 'step', id: stepId(name), title: `Image ${ref}`, state: 'skip', detail: 'up to date' });
+}
+
+/** The OS image of a variant, as it is in the engine: never pulled, never built here. */
+async function variantOsImage(ctx: ChainContext, variant: ImageVariant): Promise<ImageBuildResult> {
+  const t0 = performance.now();
+  const info = await inspectImage(ctx.docker, variant.osImage);
+  if (info === undefined) {
+    throw new CloudtikError(
+      'ERR_CLOUDTIK_IMAGE',
+      `the OS image ${variant.osImage} of the ${variant.name} variant is not in the Docker engine`,
+      { hint: 'cloudtik never pulls images: docker pull or docker load it first' },
+    );
+  }
+  return toResult('cloudtik/debian', variant.osImage, info, 'cached', t0);
 }
 
 async function ensureDebian(ctx: ChainContext): Promise<ImageBuildResult> {
@@ -323,13 +385,13 @@ async function ensureDebian(ctx: ChainContext): Promise<ImageBuildResult> {
     .digest('hex');
   let existing = await inspectImage(ctx.docker, ref);
   if (existing !== undefined && !rebuild) {
-    skipStep(ctx.sink, name);
-    return toResult(name, existing, 'cached', t0);
+    skipStep(ctx.sink, name, ref);
+    return toResult(name, ref, existing, 'cached', t0);
   }
   await ctx.lock();
   if (!rebuild) {
     existing = await inspectImage(ctx.docker, ref);
-    if (existing !== undefined) return toResult(name, existing, 'cached', t0);
+    if (existing !== undefined) return toResult(name, ref, existing, 'cached', t0);
   }
   await timedStep(ctx.sink, stepId(name), `Image ${ref} (debootstrap ${DEBIAN_SUITE}, docker import)`, () =>
     bootstrapDebianImage(ctx.docker, {
@@ -343,7 +405,7 @@ async function ensureDebian(ctx: ChainContext): Promise<ImageBuildResult> {
   const info = await inspectImage(ctx.docker, ref);
   if (info === undefined) throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `${ref} is missing right after docker import`);
   if (existing !== undefined && existing.Id !== info.Id) ctx.superseded.push(existing.Id);
-  return toResult(name, info, 'bootstrapped', t0);
+  return toResult(name, ref, info, 'bootstrapped', t0);
 }
 
 /**
@@ -402,7 +464,7 @@ async function ensureDockerfileImage(
   parent: ImageBuildResult | undefined,
 ): Promise<ImageBuildResult> {
   if (parent === undefined) throw new Error(`${name} needs a parent image`);
-  const ref = imageRef(name);
+  const ref = imageRef(name, ctx.variant?.name);
   const t0 = performance.now();
   const rebuild = ctx.rebuild.has(name);
   const plan = await planDockerfileImage(ctx, name, parent);
@@ -418,12 +480,12 @@ async function ensureDockerfileImage(
 
   let existing = await inspectImage(ctx.docker, ref);
   if (current(existing) && !rebuild) {
-    skipStep(ctx.sink, name);
-    return toResult(name, existing, 'cached', t0);
+    skipStep(ctx.sink, name, ref);
+    return toResult(name, ref, existing, 'cached', t0);
   }
   await ctx.lock();
   existing = await inspectImage(ctx.docker, ref);
-  if (current(existing) && !rebuild) return toResult(name, existing, 'cached', t0);
+  if (current(existing) && !rebuild) return toResult(name, ref, existing, 'cached', t0);
 
   await timedStep(ctx.sink, stepId(name), `Image ${ref}`, () =>
     dockerBuild(ctx, { name, ref, parentRef: parent.ref, plan, labels: { ...labels, [IMAGE_LABEL.hash]: hash } }),
@@ -435,7 +497,7 @@ async function ensureDockerfileImage(
     });
   }
   if (existing !== undefined && existing.Id !== info.Id) ctx.superseded.push(existing.Id);
-  return toResult(name, info, 'built', t0);
+  return toResult(name, ref, info, 'built', t0);
 }
 
 interface BuildRequest {

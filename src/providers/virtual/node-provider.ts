@@ -14,10 +14,9 @@ import { withLock } from './lock.js';
 import { ClusterStateFile } from './state-file.js';
 import { networkName } from './workspace.js';
 
-/** Where a node's data disks and shared folders appear inside it. */
-export const DATA_DISK_MOUNT = '/mnt/cloudtik/data_disk_';
-export const DATA_DIR_MOUNT = '/cloudtik/data';
-export const STATE_MOUNT = '/cloudtik/state';
+import { DATA_DIR_MOUNT, DATA_DISK_MOUNT, STATE_MOUNT } from './mounts.js';
+
+export { DATA_DIR_MOUNT, DATA_DISK_MOUNT, STATE_MOUNT };
 
 /** Labels with the limits a container really got (after clamping to the host). */
 const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } as const;
@@ -43,6 +42,7 @@ export class VirtualNodeProvider implements NodeProvider {
   private readonly docker: Docker;
   private readonly state: ClusterStateFile;
   private host: HostCapacity | undefined;
+  private launching: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: VirtualProviderOptions) {
     this.docker = options.docker;
@@ -125,6 +125,45 @@ export class VirtualNodeProvider implements NodeProvider {
   async createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
     if (request.count <= 0) return [];
     const limits = await this.nodeLimits(request, sink);
+    // Launches of one provider go one at a time, so the memory check below sees what the previous one made.
+    const turn = this.launching.then(() => this.createWithin(request, limits, sink));
+    this.launching = turn.catch(() => undefined);
+    return turn;
+  }
+
+  /**
+   * How many of `count` new nodes fit in the host's memory next to the cluster's other nodes. A
+   * virtual node's memory limit is not reserved by Docker, but a cluster whose nodes together
+   * promise more memory than the host has would fail at the first real load; so it is refused here,
+   * with the figures.
+   */
+  private async fitting(request: NodeLaunchRequest, memoryBytes: number): Promise<number> {
+    const host = await this.hostCapacity();
+    const held = (await this.listNodes()).reduce((sum, n) => sum + (n.running ? n.limits.memoryBytes : 0), 0);
+    const fit = memoryBytes > 0 ? Math.floor((host.memoryBytes - held) / memoryBytes) : request.count;
+    return Math.max(0, Math.min(request.count, fit));
+  }
+
+  private async createWithin(
+    request: NodeLaunchRequest,
+    limits: { cpus: number; memoryBytes: number },
+    sink: EventSink,
+  ): Promise<NodeInfo[]> {
+    const fit = await this.fitting(request, limits.memoryBytes);
+    if (fit === 0) {
+      const host = await this.hostCapacity();
+      const gib = (n: number): string => `${(n / 2 ** 30).toFixed(1)}G`;
+      const held = (await this.listNodes()).reduce((sum, n) => sum + (n.running ? n.limits.memoryBytes : 0), 0);
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_CAPACITY',
+        `host out of memory for a ${request.nodeType} node: it needs ${gib(limits.memoryBytes)}, the cluster's nodes hold ${gib(held)} of the host's ${gib(host.memoryBytes)}`,
+        { hint: `lower min_workers or instance_type.memory of ${request.nodeType}` },
+      );
+    }
+    if (fit < request.count) {
+      logEvent(sink, 'warn', `only ${fit} of ${request.count} ${request.nodeType} node(s) fit in the host's memory`);
+      request = { ...request, count: fit };
+    }
     const firstSeq = request.kind === 'head' ? 1 : await this.reserveSeqIds(request.count);
     const limit = pLimit(8);
     const names = Array.from({ length: request.count }, () => this.newNodeName());
@@ -190,6 +229,7 @@ export class VirtualNodeProvider implements NodeProvider {
       await fsp.mkdir(this.options.stateDir, { recursive: true });
       binds.push(`${this.options.stateDir}:${STATE_MOUNT}`);
     }
+    for (const p of request.hostMounts ?? []) binds.push(`${p}:${p}`);
     // Record the data-disk folders first, so a crash between here and the container's removal cannot leak them.
     await this.state.update((s) => {
       s.nodes[node.name] = { tags: {}, ...s.nodes[node.name], disks };
@@ -249,6 +289,14 @@ export class VirtualNodeProvider implements NodeProvider {
     await this.state.update((s) => {
       for (const id of ids) delete s.nodes[id];
     });
+  }
+
+  async killNode(id: string): Promise<void> {
+    try {
+      await this.docker.getContainer(id).kill({ signal: 'SIGKILL' });
+    } catch (err) {
+      if (!isDockerStatus(err, 404) && !isDockerStatus(err, 409)) throw err;
+    }
   }
 
   async setTags(id: string, tags: Record<string, string>): Promise<void> {

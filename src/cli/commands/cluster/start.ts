@@ -21,6 +21,7 @@ export const command: CommandSpec = {
     { flags: '--max-workers <n>', description: 'override the global max_workers', parse: parseInteger },
     { flags: '--no-restart', description: 'run setup but do not restart services on existing nodes' },
     { flags: '--restart-only', description: 'skip setup and only run start commands' },
+    { flags: '--no-wait', description: 'return once the head is up; its controller brings up the workers' },
   ],
   async run(args, opts, ctx) {
     const { CloudtikError } = await import('../../../core/errors.js');
@@ -35,7 +36,13 @@ export const command: CommandSpec = {
     const { renderStartSummary } = await import('../../summaries.js');
     const mode = opts.restartOnly === true ? 'restart-only' : opts.restart === false ? 'no-restart' : 'full';
     ctx.reporter.info(`Starting cluster ${config.cluster_name} in workspace ${config.workspace_name}`);
-    const result = await startCluster({ config, mode, sink: (e) => ctx.reporter.event(e), signal: ctx.signal });
+    const result = await startCluster({
+      config,
+      mode,
+      sink: (e) => ctx.reporter.event(e),
+      signal: ctx.signal,
+      wait: opts.wait !== false,
+    });
     ctx.reporter.result(result, renderStartSummary(result, args[0] as string));
   },
 };

@@ -8,18 +8,30 @@ import {
   workspaceNameOption,
 } from '../../common.js';
 
+function heartbeat(ageMs: number | undefined, kind: string): string {
+  if (kind === 'head') return '-';
+  return ageMs === undefined ? 'none' : `${(ageMs / 1000).toFixed(ageMs < 10_000 ? 1 : 0)}s ago`;
+}
+
 export const command: CommandSpec = {
   name: 'status',
-  description: 'show the nodes of a cluster: kind, type, IP, status and age',
+  description: "show the nodes of a cluster and what the head's controller is doing with them, and why",
   arguments: [CLUSTER_FILE_ARG],
   options: [clusterNameOption, workspaceNameOption],
   async run(args, opts, ctx) {
     const config = await loadCluster(args[0] as string, opts, ctx.reporter);
     const { listClusterNodes, toRow } = await import('../../../core/cluster/nodes.js');
-    const rows = (await listClusterNodes(config)).map(toRow);
+    const { readControllerStatus } = await import('../../../core/cluster/head-state.js');
+    const { renderControllerStatus } = await import('../../summaries.js');
+    const nodes = await listClusterNodes(config);
+    const rows = nodes.map(toRow);
+    const controller = nodes.some((n) => n.kind === 'head' && n.running)
+      ? await readControllerStatus(config)
+      : { status: undefined, error: 'no running head' };
+    const why = new Map((controller.status?.workers ?? []).map((w) => [w.id, w]));
     const { default: Table } = await import('cli-table3');
     const table = new Table({
-      head: ['NODE', 'KIND', 'TYPE', 'IP', 'STATUS', 'CPU', 'MEMORY', 'AGE'],
+      head: ['NODE', 'KIND', 'TYPE', 'IP', 'STATUS', 'HEARTBEAT', 'CPU', 'MEMORY', 'AGE'],
       style: { head: [], border: [] },
     });
     for (const r of rows)
@@ -29,6 +41,7 @@ export const command: CommandSpec = {
         r.nodeType,
         r.ip ?? '-',
         r.status,
+        heartbeat(why.get(r.id)?.heartbeatAgeMs, r.kind),
         String(r.cpus),
         formatBytes(r.memoryBytes),
         formatAge(r.createdAt),
@@ -36,7 +49,16 @@ export const command: CommandSpec = {
     const text =
       rows.length === 0
         ? `Cluster ${config.cluster_name} has no nodes.`
-        : `Cluster ${config.cluster_name} (workspace ${config.workspace_name}): ${rows.length} node(s)\n${table.toString()}`;
-    ctx.reporter.result({ cluster: config.cluster_name, workspace: config.workspace_name, nodes: rows }, text);
+        : `Cluster ${config.cluster_name} (workspace ${config.workspace_name}): ${rows.length} node(s)\n${table.toString()}\n${renderControllerStatus(controller.status, controller.error)}`;
+    ctx.reporter.result(
+      {
+        cluster: config.cluster_name,
+        workspace: config.workspace_name,
+        nodes: rows,
+        controller: controller.status ?? null,
+        ...(controller.error ? { controller_error: controller.error } : {}),
+      },
+      text,
+    );
   },
 };

@@ -15,6 +15,15 @@ export const command: CommandSpec = {
       description:
         'rebuild even when up to date (the named image, else cloudtik/base and cloudtik/cloudtik; cloudtik/debian is re-bootstrapped only when named)',
     },
+    {
+      flags: '--os-image <image>',
+      description:
+        'build cloudtik/base on this image instead of cloudtik/debian, for example a CUDA image (it must be in the engine: it is never pulled); needs --variant',
+    },
+    {
+      flags: '--variant <name>',
+      description: 'with --os-image: tag the images <version>-<name> (for example gpu), next to the default ones',
+    },
   ],
   async run(_args, opts, ctx) {
     const { CloudtikError } = await import('../../../core/errors.js');
@@ -33,6 +42,19 @@ export const command: CommandSpec = {
       }
       image = resolved.buildName;
     }
+    let variant: import('../../../providers/virtual/images.js').ImageVariant | undefined;
+    const osImage = typeof opts.osImage === 'string' ? opts.osImage : undefined;
+    const variantName = typeof opts.variant === 'string' ? opts.variant : undefined;
+    if ((osImage === undefined) !== (variantName === undefined)) {
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', '--os-image and --variant go together', {
+        hint: 'for example: cloudtik image build --os-image my/cuda:12 --variant gpu',
+      });
+    }
+    if (osImage !== undefined && variantName !== undefined) {
+      variant = { name: variantName, osImage };
+      const problem = images.variantProblem(variant);
+      if (problem !== undefined) throw new CloudtikError('ERR_CLOUDTIK_USAGE', problem);
+    }
     const { connectDocker } = await import('../../../providers/virtual/docker-client.js');
     const docker = await connectDocker();
     const t0 = performance.now();
@@ -40,6 +62,7 @@ export const command: CommandSpec = {
       image,
       rebuild: opts.force === true,
       noCache: opts.cache === false,
+      variant,
       sink: (event) => ctx.reporter.event(event),
       signal: ctx.signal,
     });

@@ -1,0 +1,20 @@
+import type { CommandSpec } from '../../command-spec.js';
+
+/** What the supervisor runs: a node service in the foreground, logging JSON to stdout. */
+export const command: CommandSpec = {
+  name: 'run',
+  hidden: true,
+  description: 'run a node service in the foreground (agent | controller)',
+  arguments: [{ name: '<service>', description: 'agent or controller' }],
+  async run(args) {
+    const daemon = await import('../../../node/daemon.js');
+    if (args[0] === 'agent') await daemon.runAgentService();
+    else if (args[0] === 'controller') await daemon.runControllerService();
+    else {
+      const { CloudtikError } = await import('../../../core/errors.js');
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown service ${String(args[0])}`, {
+        hint: 'use agent or controller',
+      });
+    }
+  },
+};

@@ -1,0 +1,46 @@
+import type { ClusterConfig } from '../../config/types.js';
+import type { NodeInfo } from '../../providers/provider.js';
+import type { ControllerStatus } from '../state/store.js';
+import { CloudtikError } from '../errors.js';
+import { RedisStateStore } from '../state/redis-store.js';
+import { readSecrets } from './bootstrap.js';
+import { openCluster, type ClusterContext } from './context.js';
+
+/**
+ * Open the head's state store from the user's machine. On the virtual provider the host reaches
+ * the head's address on the workspace bridge directly; the password is in the cluster's local
+ * state folder.
+ */
+export async function openHeadStore(ctx: ClusterContext, head?: NodeInfo): Promise<RedisStateStore> {
+  const h = head ?? (await ctx.provider.listNodes({ kind: 'head' })).find((n) => n.running);
+  if (!h?.ip) {
+    throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `cluster ${ctx.config.cluster_name} has no running head node`, {
+      hint: `start it: cloudtik start <cluster.yaml>`,
+    });
+  }
+  const secrets = await readSecrets(ctx.stateDir);
+  if (!secrets) {
+    throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `the secrets of cluster ${ctx.config.cluster_name} are missing`, {
+      hint: `run cloudtik start <cluster.yaml> again to restore them (they are kept in ${ctx.stateDir})`,
+    });
+  }
+  return RedisStateStore.connect({ host: h.ip, password: secrets.redisPassword, connectTimeoutMs: 3000 });
+}
+
+/** The controller's last published status, or why it could not be read (never throws). */
+export async function readControllerStatus(
+  config: ClusterConfig,
+): Promise<{ status: ControllerStatus | undefined; error?: string }> {
+  try {
+    const ctx = await openCluster(config, { requireWorkspace: false });
+    const store = await openHeadStore(ctx);
+    try {
+      const status = await store.status();
+      return status ? { status } : { status: undefined, error: 'no status published yet (the controller is starting)' };
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    return { status: undefined, error: `cannot read it: ${err instanceof Error ? err.message : String(err)}` };
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * `cloudtik scale`: turn the user's ask (workers, CPUs or resources) into resource bundles, merge
+ * them into the requests kept on the head (a floor the controller keeps the cluster at, which
+ * survives controller restarts), and optionally wait until the workers joined.
+ */
+import type { ClusterConfig } from '../../config/types.js';
+import { TAG, type NodeInfo } from '../../providers/provider.js';
+import { CloudtikError } from '../errors.js';
+import { logEvent, type EventSink } from '../events.js';
+import { mergeRequests, requestsSatisfied, scaleToBundles } from '../scaler/requests.js';
+import { idleTimeoutMs, type ResourceBundle, type ScalerConfig } from '../scaler/types.js';
+import { openCluster } from './context.js';
+import { openHeadStore } from './head-state.js';
+import { waitForWorkers } from './wait.js';
+
+export interface ScaleOptions {
+  config: ClusterConfig;
+  workers?: number;
+  cpus?: number;
+  resources?: ResourceBundle;
+  workerType?: string;
+  upOnly?: boolean;
+  override?: boolean;
+  /** Wait until the asked workers joined (only for `workers`). */
+  wait: boolean;
+  timeoutMs: number;
+  sink: EventSink;
+  signal?: AbortSignal;
+  origin: string;
+}
+
+export interface ScaleResult {
+  cluster: string;
+  bundles: ResourceBundle[];
+  skipped: boolean;
+  requests: { time: number; bundles: ResourceBundle[] }[];
+  joined?: number;
+}
+
+/** The scaler's view of a config's worker types (launch hashes do not matter here). */
+export function scalerConfigOf(config: ClusterConfig): ScalerConfig {
+  const workerTypes: ScalerConfig['workerTypes'] = {};
+  for (const [name, t] of Object.entries(config.available_node_types)) {
+    if (name === config.head_node_type) continue;
+    workerTypes[name] = {
+      name,
+      resources: t.resources,
+      minWorkers: t.min_workers,
+      maxWorkers: t.max_workers,
+      launchPriority: t.launch_priority ?? 0,
+      launchHash: '',
+    };
+  }
+  return {
+    headNodeType: config.head_node_type,
+    workerTypes,
+    maxWorkers: config.max_workers,
+    upscalingSpeed: config.options.upscaling_speed,
+    idleTimeoutMs: idleTimeoutMs(config.options.idle_timeout_minutes),
+    heartbeatTimeoutMs: 30_000,
+    headResources: config.available_node_types[config.head_node_type]?.resources ?? {},
+  };
+}
+
+export async function scaleCluster(options: ScaleOptions): Promise<ScaleResult> {
+  const { config, sink } = options;
+  if (options.workers === undefined && options.cpus === undefined && options.resources === undefined) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'say how far to scale', {
+      hint: 'use --workers N, --cpus N or --resources CPU:4,GPU:1',
+    });
+  }
+  const scaler = scalerConfigOf(config);
+  const headResources = config.available_node_types[config.head_node_type]?.resources ?? {};
+  let bundles: ResourceBundle[];
+  try {
+    bundles = scaleToBundles(
+      {
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
+        ...(options.resources !== undefined ? { resources: options.resources } : {}),
+        ...(options.workerType !== undefined ? { workerType: options.workerType } : {}),
+      },
+      scaler,
+      headResources,
+    );
+  } catch (err) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', err instanceof Error ? err.message : String(err), {
+      hint: `worker types: ${Object.keys(scaler.workerTypes).join(', ')}`,
+    });
+  }
+  const ctx = await openCluster(config, { requireWorkspace: false });
+  const store = await openHeadStore(ctx);
+  try {
+    const nodes = await ctx.provider.listNodes();
+    const current = nodes.filter((n) => n.running && n.tags[TAG.nodeStatus] === 'up-to-date');
+    const persisted = await store.requests();
+    if (
+      options.upOnly &&
+      requestsSatisfied(
+        bundles,
+        current.map((n) => resourcesOf(config, n)),
+      )
+    ) {
+      logEvent(sink, 'info', 'the cluster already has what was asked for (--up-only): nothing to do');
+      return { cluster: config.cluster_name, bundles, skipped: true, requests: persisted };
+    }
+    const time = Date.now();
+    const merged = mergeRequests(persisted, { bundles, override: options.override === true, time });
+    await store.setRequests(merged.map((r) => ({ ...r, ...(r.time === time ? { origin: options.origin } : {}) })));
+    await store.addEvents([
+      {
+        time,
+        kind: 'request',
+        reason: options.origin,
+        message: `scale request: ${options.origin} (${bundles.length} bundle(s))`,
+      },
+    ]);
+    logEvent(sink, 'info', `asked the head for ${describe(bundles)}`);
+    let joined: number | undefined;
+    if (options.wait && options.workers !== undefined && options.workers > 0) {
+      const type = options.workerType ?? Object.keys(scaler.workerTypes)[0] ?? '';
+      const wantOfType = Math.min(
+        options.workers,
+        scaler.workerTypes[type]?.maxWorkers ?? options.workers,
+        config.max_workers,
+      );
+      const got = await waitForWorkers(ctx, {
+        targets: { [type]: wantOfType },
+        timeoutMs: options.timeoutMs,
+        sink,
+        signal: options.signal,
+      });
+      joined = got.length;
+    }
+    return {
+      cluster: config.cluster_name,
+      bundles,
+      skipped: false,
+      requests: merged,
+      ...(joined !== undefined ? { joined } : {}),
+    };
+  } finally {
+    await store.close();
+  }
+}
+
+function resourcesOf(config: ClusterConfig, n: NodeInfo): ResourceBundle {
+  return config.available_node_types[n.nodeType]?.resources ?? {};
+}
+
+function describe(bundles: ResourceBundle[]): string {
+  const counts = new Map<string, number>();
+  for (const b of bundles) {
+    const key = Object.entries(b)
+      .map(([k, v]) => `${k}:${v}`)
+      .join(',');
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${n} × {${k}}`).join(', ') || 'nothing';
+}

@@ -1,0 +1,461 @@
+/**
+ * The cluster controller: runs on the head and keeps the cluster at the size its config and the
+ * user's scale requests ask for. Each pass lists the workers (by label, through the provider),
+ * joins them with the agents' heartbeats, asks the pure scaler what to do (src/core/scaler) and
+ * does it: terminate, launch, set up, recover. Every action becomes an event with its reason, and
+ * the pass's view is published as the controller status that `cloudtik status` shows.
+ */
+import type { ClusterConfig } from '../config/types.js';
+import { systemClock, type Clock } from '../core/clock.js';
+import { errorMessage, type CoreEvent, type EventSink } from '../core/events.js';
+import { planPass } from '../core/scaler/plan.js';
+import { requestedBundles } from '../core/scaler/requests.js';
+import { idleTimeoutMs, type ScalerConfig, type ScalerMemory, type ScalerNode } from '../core/scaler/types.js';
+import type { ClusterEvent, ControllerStatus, NodeHeartbeat, StateStore, StatusNode } from '../core/state/store.js';
+import { fileMountsContentsHash, runtimeHash } from '../core/updater/hashes.js';
+import type { NodeUpdateOptions } from '../core/updater/node-updater.js';
+import { TAG, type NodeInfo, type NodeProvider } from '../providers/provider.js';
+import type { ControllerBootstrap } from '../core/cluster/bootstrap.js';
+
+/** The subset of a pino logger the controller uses. */
+export interface ControllerLog {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+}
+
+export interface ControllerDeps {
+  provider: NodeProvider;
+  store: StateStore;
+  /** The bootstrap document and a hash that changes when it does. */
+  loadBootstrap(): Promise<{ bootstrap: ControllerBootstrap; hash: string }>;
+  /** Bring a node to up-to-date (the node updater; injected for tests). */
+  updateNode(options: NodeUpdateOptions): Promise<unknown>;
+  headIp: string;
+  /** Environment added to every node command (the state store's password). */
+  nodeEnv: Record<string, string>;
+  clock?: Clock;
+  log: ControllerLog;
+  heartbeatTimeoutMs: number;
+  readyTimeoutMs: number;
+}
+
+/** After this many failures in a row a worker type stops launching until its config changes. */
+export const MAX_CONSECUTIVE_FAILURES = 5;
+const BACKOFF_CAP_MS = 60_000;
+
+interface TypeFailures {
+  count: number;
+  until: number;
+  lastError: string;
+}
+
+interface Applied {
+  hash: string;
+  bootstrap: ControllerBootstrap;
+  config: ClusterConfig;
+  scaler: ScalerConfig;
+  runtimeHashes: Record<string, string>;
+  fileMountsHash: string;
+}
+
+export class ClusterController {
+  private readonly clock: Clock;
+  private applied: Applied | undefined;
+  private readonly memory: ScalerMemory;
+  private readonly pending = new Map<string, number>();
+  private readonly updating = new Map<string, string>();
+  private readonly failures = new Map<string, TypeFailures>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  private passCount = 0;
+  private lastMessages = '';
+
+  constructor(private readonly deps: ControllerDeps) {
+    this.clock = deps.clock ?? systemClock;
+    this.memory = { lastUsedAt: new Map(), startedAt: this.clock.now() };
+  }
+
+  /** Run passes every `intervalMs` until `signal` aborts; a failing pass is logged and retried. */
+  async run(signal: AbortSignal, intervalMs: number): Promise<void> {
+    await this.event({ kind: 'controller', reason: 'started', message: `controller started (pid ${process.pid})` });
+    while (!signal.aborted) {
+      try {
+        await this.pass();
+      } catch (err) {
+        this.deps.log.error({ err }, 'controller pass failed; retrying');
+      }
+      await this.clock.sleep(intervalMs, signal).catch(() => undefined);
+    }
+    await Promise.allSettled([...this.inFlight]);
+  }
+
+  /** Wait for launches and updates started by earlier passes (tests and benchmarks). */
+  async settle(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  private async applyConfig(): Promise<Applied> {
+    const { bootstrap, hash } = await this.deps.loadBootstrap();
+    if (this.applied?.hash === hash) return this.applied;
+    const config = bootstrap.config;
+    const workerTypes: ScalerConfig['workerTypes'] = {};
+    const runtimeHashes: Record<string, string> = {};
+    for (const [name, t] of Object.entries(config.available_node_types)) {
+      if (name === config.head_node_type) continue;
+      workerTypes[name] = {
+        name,
+        resources: t.resources,
+        minWorkers: t.min_workers,
+        maxWorkers: t.max_workers,
+        launchPriority: t.launch_priority ?? 0,
+        launchHash: bootstrap.launchHashes[name] ?? '',
+      };
+      runtimeHashes[name] = runtimeHash(config, 'worker', name);
+    }
+    const applied: Applied = {
+      hash,
+      bootstrap,
+      config,
+      runtimeHashes,
+      fileMountsHash: bootstrap.fileMountsHash ?? (await fileMountsContentsHash(config.file_mounts)),
+      scaler: {
+        headNodeType: config.head_node_type,
+        workerTypes,
+        maxWorkers: config.max_workers,
+        upscalingSpeed: config.options.upscaling_speed,
+        idleTimeoutMs: idleTimeoutMs(config.options.idle_timeout_minutes),
+        heartbeatTimeoutMs: this.deps.heartbeatTimeoutMs,
+        headResources: config.available_node_types[config.head_node_type]?.resources ?? {},
+      },
+    };
+    const first = this.applied === undefined;
+    this.applied = applied;
+    // A new config is a fresh start for types that gave up.
+    this.failures.clear();
+    await this.deps.store.setValue('runtime_config', JSON.stringify(config.runtime));
+    await this.event({
+      kind: 'controller',
+      reason: first ? 'config loaded' : 'config changed',
+      message: `${first ? 'loaded' : 'applied a new'} cluster config (${Object.keys(workerTypes).length} worker type(s), max_workers ${config.max_workers})`,
+    });
+    return applied;
+  }
+
+  /** One pass: observe, decide, act (launches and updates continue in the background). */
+  async pass(): Promise<ControllerStatus> {
+    const t0 = performance.now();
+    const now = this.clock.now();
+    const applied = await this.applyConfig();
+    const [nodes, beats, stored] = await Promise.all([
+      this.deps.provider.listNodes({ kind: 'worker' }),
+      this.deps.store.heartbeats(),
+      this.deps.store.requests(),
+    ]);
+    const beatById = new Map<string, NodeHeartbeat>(beats.map((b) => [b.nodeId, b]));
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const workers = nodes.map((n) => toScalerNode(n, beatById.get(n.id)));
+    const blockedTypes: Record<string, string> = {};
+    for (const [type, f] of this.failures) {
+      if (f.count >= MAX_CONSECUTIVE_FAILURES) {
+        blockedTypes[type] =
+          `gave up after ${f.count} failures in a row: ${f.lastError}; fix it and run cloudtik start again`;
+      } else if (f.until > now) {
+        blockedTypes[type] =
+          `backing off ${Math.ceil((f.until - now) / 1000)}s after ${f.count} failure(s): ${f.lastError}`;
+      }
+    }
+    const failing = [...this.failures]
+      .filter(([type]) => blockedTypes[type] === undefined)
+      .map(([type, f]) => `${type}: retrying after ${f.count} failure(s) in a row: ${f.lastError}`);
+    const result = planPass({
+      config: applied.scaler,
+      workers,
+      pending: Object.fromEntries(this.pending),
+      requests: requestedBundles(stored),
+      demands: [],
+      updating: new Set(this.updating.keys()),
+      blockedTypes,
+      now,
+      memory: this.memory,
+    });
+    this.memory.lastUsedAt = result.lastUsedAt;
+
+    const events: ClusterEvent[] = [];
+    const actions = new Map<string, string>();
+
+    // Terminate first: what goes frees room for what comes.
+    const terminate = result.terminate.filter((d) => d.nodeId !== undefined && !this.updating.has(d.nodeId));
+    if (terminate.length > 0) {
+      const ids = terminate.map((d) => d.nodeId as string);
+      for (const d of terminate) {
+        const node = byId.get(d.nodeId as string);
+        if (node && node.tags[TAG.nodeStatus] === 'update-failed') this.noteFailure(d.nodeType, d.reason, now);
+      }
+      await this.deps.provider.terminateNodes(ids, this.sink());
+      await this.deps.store.removeHeartbeats(ids);
+      for (const d of terminate) {
+        actions.set(d.nodeId as string, `terminated: ${d.reason}`);
+        events.push({
+          time: now,
+          kind: 'terminate',
+          nodeType: d.nodeType,
+          nodeIds: [d.nodeId as string],
+          reason: d.reason,
+          message: `terminated ${d.nodeId} (${d.nodeType}): ${d.reason}`,
+        });
+      }
+    }
+    // Heartbeats of nodes that no longer exist.
+    const gone = beats.filter((b) => b.kind === 'worker' && !byId.has(b.nodeId)).map((b) => b.nodeId);
+    await this.deps.store.removeHeartbeats(gone);
+
+    for (const l of result.launch) {
+      if (l.count <= 0) continue;
+      events.push({
+        time: now,
+        kind: 'launch',
+        nodeType: l.nodeType,
+        count: l.count,
+        reason: l.reason,
+        message: `launching ${l.count} ${l.nodeType} worker(s): ${l.reason}`,
+      });
+      this.track(this.launch(applied, l.nodeType, l.count, l.reason));
+    }
+
+    const terminated = new Set(terminate.map((d) => d.nodeId));
+    for (const r of result.recover) {
+      const node = r.nodeId ? byId.get(r.nodeId) : undefined;
+      if (!node || terminated.has(node.id) || this.updating.has(node.id)) continue;
+      actions.set(node.id, `recovering: ${r.reason}`);
+      events.push({
+        time: now,
+        kind: 'recover',
+        nodeType: node.nodeType,
+        nodeIds: [node.id],
+        reason: r.reason,
+        message: `re-running the start commands of ${node.id}: ${r.reason}`,
+      });
+      this.track(this.update(applied, node, 'restart-only', r.reason));
+    }
+
+    // Workers that need setup: new ones the controller adopted mid-update, or changed setup inputs.
+    for (const node of nodes) {
+      if (terminated.has(node.id) || this.updating.has(node.id) || !node.running) continue;
+      const type = applied.scaler.workerTypes[node.nodeType];
+      if (!type || node.tags[TAG.launchConfig] !== type.launchHash) continue;
+      const status = node.tags[TAG.nodeStatus];
+      if (status === 'update-failed') continue;
+      let reason: string | undefined;
+      if (status !== 'up-to-date') reason = `status ${status ?? 'unknown'} with no updater running`;
+      else if (node.tags[TAG.runtimeConfig] !== applied.runtimeHashes[node.nodeType]) reason = 'setup inputs changed';
+      else if (node.tags[TAG.fileMountsContents] !== applied.fileMountsHash) reason = 'file mounts changed';
+      if (!reason) continue;
+      actions.set(node.id, `updating: ${reason}`);
+      events.push({
+        time: now,
+        kind: 'update',
+        nodeType: node.nodeType,
+        nodeIds: [node.id],
+        reason,
+        message: `setting up ${node.id}: ${reason}`,
+      });
+      this.track(this.update(applied, node, 'full', reason));
+    }
+
+    if (result.messages.join('\n') !== this.lastMessages) {
+      this.lastMessages = result.messages.join('\n');
+      for (const m of result.messages) events.push({ time: now, kind: 'warning', reason: 'scaler', message: m });
+    }
+    await this.deps.store.addEvents(events);
+    for (const e of events) this.deps.log.info({ event: e.kind, reason: e.reason, nodeType: e.nodeType }, e.message);
+
+    for (const [id, why] of this.updating) if (!actions.has(id)) actions.set(id, why);
+    const status = this.status(
+      applied,
+      nodes,
+      beatById,
+      actions,
+      stored,
+      blockedTypes,
+      [...result.messages, ...failing],
+      now,
+    );
+    status.passMs = Math.round(performance.now() - t0);
+    await this.deps.store.setStatus(status);
+    return status;
+  }
+
+  private status(
+    applied: Applied,
+    nodes: NodeInfo[],
+    beats: Map<string, NodeHeartbeat>,
+    actions: Map<string, string>,
+    requests: ControllerStatus['requests'],
+    blocked: Record<string, string>,
+    messages: string[],
+    now: number,
+  ): ControllerStatus {
+    const workers: StatusNode[] = nodes.map((n) => {
+      const hb = beats.get(n.id);
+      return {
+        id: n.id,
+        ip: n.ip,
+        nodeType: n.nodeType,
+        status: n.running ? (n.tags[TAG.nodeStatus] ?? 'unknown') : n.state,
+        heartbeatAgeMs: hb ? Math.max(0, now - hb.time) : undefined,
+        inUse: hb?.inUse ?? false,
+        ...(actions.has(n.id) ? { action: actions.get(n.id) } : {}),
+      };
+    });
+    const targets: ControllerStatus['targets'] = {};
+    for (const [name, t] of Object.entries(applied.scaler.workerTypes)) {
+      const ofType = workers.filter((w) => w.nodeType === name && !actions.get(w.id)?.startsWith('terminated'));
+      targets[name] = {
+        min: t.minWorkers,
+        max: t.maxWorkers,
+        upToDate: ofType.filter((w) => w.status === 'up-to-date').length,
+        total: ofType.length,
+      };
+    }
+    return {
+      time: now,
+      pid: process.pid,
+      pass: ++this.passCount,
+      passMs: 0,
+      headIp: this.deps.headIp,
+      workers,
+      pending: Object.fromEntries(this.pending),
+      blocked,
+      targets,
+      requests,
+      messages,
+    };
+  }
+
+  private track(p: Promise<unknown>): void {
+    const tracked = p.catch((err: unknown) => this.deps.log.error({ err }, 'background task failed'));
+    this.inFlight.add(tracked);
+    void tracked.finally(() => this.inFlight.delete(tracked));
+  }
+
+  private noteFailure(nodeType: string, error: string, now: number): void {
+    const f = this.failures.get(nodeType) ?? { count: 0, until: 0, lastError: '' };
+    f.count++;
+    f.lastError = error;
+    f.until = now + Math.min(1000 * 2 ** (f.count - 1), BACKOFF_CAP_MS);
+    this.failures.set(nodeType, f);
+  }
+
+  private async launch(applied: Applied, nodeType: string, count: number, reason: string): Promise<void> {
+    const typeConfig = applied.config.available_node_types[nodeType];
+    const image = applied.bootstrap.images[nodeType];
+    this.pending.set(nodeType, (this.pending.get(nodeType) ?? 0) + count);
+    let created: NodeInfo[];
+    try {
+      if (!typeConfig || !image) throw new Error(`node type ${nodeType} has no image in the cluster config`);
+      created = await this.deps.provider.createNodes(
+        {
+          kind: 'worker',
+          nodeType,
+          nodeConfig: typeConfig.node_config,
+          image,
+          launchHash: applied.bootstrap.launchHashes[nodeType] ?? '',
+          count,
+        },
+        this.sink(),
+      );
+    } catch (err) {
+      const message = errorMessage(err);
+      this.noteFailure(nodeType, message, this.clock.now());
+      await this.event({
+        kind: 'launch-failed',
+        nodeType,
+        count,
+        reason: message,
+        message: `could not launch ${count} ${nodeType} worker(s) (${reason}): ${message}`,
+      });
+      return;
+    } finally {
+      this.pending.set(nodeType, Math.max(0, (this.pending.get(nodeType) ?? 0) - count));
+    }
+    if (created.length < count) {
+      this.noteFailure(nodeType, `only ${created.length} of ${count} could be launched`, this.clock.now());
+    }
+    const ok = await Promise.all(created.map((node) => this.update(applied, node, 'full', `new node (${reason})`)));
+    // A type is healthy again once a whole launch came up.
+    if (created.length === count && ok.every(Boolean)) this.failures.delete(nodeType);
+  }
+
+  /** Update one node; resolves to whether it became up-to-date (failures are events, not errors). */
+  private async update(applied: Applied, node: NodeInfo, mode: 'full' | 'restart-only', why: string): Promise<boolean> {
+    this.updating.set(node.id, `${mode === 'full' ? 'setting up' : 'restarting'}: ${why}`);
+    const t0 = this.clock.now();
+    try {
+      await this.deps.updateNode({
+        provider: this.deps.provider,
+        node,
+        config: applied.config,
+        headIp: this.deps.headIp,
+        mode,
+        runtimeHash: applied.runtimeHashes[node.nodeType] ?? '',
+        fileMountsHash: applied.fileMountsHash,
+        sink: this.sink(),
+        readyTimeoutMs: this.deps.readyTimeoutMs,
+        extraEnv: this.deps.nodeEnv,
+      });
+      await this.event({
+        kind: 'update',
+        nodeType: node.nodeType,
+        nodeIds: [node.id],
+        reason: why,
+        message: `${node.id} is up-to-date after ${((this.clock.now() - t0) / 1000).toFixed(1)}s`,
+      });
+      return true;
+    } catch (err) {
+      await this.event({
+        kind: 'update-failed',
+        nodeType: node.nodeType,
+        nodeIds: [node.id],
+        reason: errorMessage(err),
+        message: `${mode === 'full' ? 'setup' : 'restart'} of ${node.id} failed: ${errorMessage(err)}`,
+      });
+      return false;
+    } finally {
+      this.updating.delete(node.id);
+    }
+  }
+
+  private async event(e: Omit<ClusterEvent, 'time'>): Promise<void> {
+    const full: ClusterEvent = { time: this.clock.now(), ...e };
+    this.deps.log.info({ event: e.kind, reason: e.reason, nodeType: e.nodeType }, e.message);
+    await this.deps.store.addEvents([full]).catch((err: unknown) => {
+      this.deps.log.warn({ err }, 'could not record an event');
+    });
+  }
+
+  private sink(): EventSink {
+    return (e: CoreEvent) => {
+      if (e.type === 'log') {
+        if (e.level === 'warn') this.deps.log.warn({}, e.message);
+        else this.deps.log.debug({}, e.message);
+      } else if (e.type === 'node-phase' && e.state === 'fail') {
+        this.deps.log.warn({ node: e.node, phase: e.phase }, e.detail ?? 'failed');
+      }
+    };
+  }
+}
+
+function toScalerNode(n: NodeInfo, hb: NodeHeartbeat | undefined): ScalerNode {
+  return {
+    id: n.id,
+    nodeType: n.nodeType,
+    ip: n.ip,
+    running: n.running,
+    status: n.running ? (n.tags[TAG.nodeStatus] ?? 'unknown') : n.state,
+    launchHash: n.tags[TAG.launchConfig] ?? '',
+    createdAt: n.createdAt,
+    heartbeatAt: hb?.time,
+    inUse: hb?.inUse ?? false,
+  };
+}

@@ -1,0 +1,93 @@
+/**
+ * Entry points of the node services, as `cloudtik node run <service>` runs them under the
+ * supervisor (see manage.ts for `cloudtik node start|stop`).
+ */
+import { pino, type Logger } from 'pino';
+import { env } from '../config/env.js';
+import fsp from 'node:fs/promises';
+import { expandHome, readBootstrap } from '../core/cluster/bootstrap.js';
+import { RedisStateStore } from '../core/state/redis-store.js';
+import { updateNode } from '../core/updater/node-updater.js';
+import { connectDocker } from '../providers/virtual/docker-client.js';
+import { VirtualNodeProvider } from '../providers/virtual/node-provider.js';
+import { runAgent } from './agent.js';
+import { ClusterController } from './controller.js';
+import { headStateDir, redisPassword } from './manage.js';
+
+function logger(service: string): Logger {
+  return pino({ base: { service, pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
+}
+
+function stopSignal(log: Logger): AbortSignal {
+  const ac = new AbortController();
+  for (const sig of ['SIGTERM', 'SIGINT'] as const) {
+    process.once(sig, () => {
+      log.info(`${sig}: stopping`);
+      ac.abort();
+    });
+  }
+  return ac.signal;
+}
+
+export async function runAgentService(): Promise<void> {
+  const log = logger('agent');
+  const id = env.nodeIdentity();
+  const signal = stopSignal(log);
+  const host = id.kind === 'head' ? '127.0.0.1' : id.headIp;
+  const store = await RedisStateStore.connect({ host, password: await redisPassword(), reconnect: true });
+  try {
+    await runAgent({ store, identity: id, log, signal });
+  } finally {
+    await store.close();
+  }
+}
+
+export async function runControllerService(): Promise<void> {
+  const log = logger('controller');
+  const signal = stopSignal(log);
+  const stateDir = headStateDir();
+  const { bootstrap } = await readBootstrap(stateDir);
+  const config = bootstrap.config;
+  const password = await redisPassword();
+  const store = await RedisStateStore.connect({ host: '127.0.0.1', password, reconnect: true });
+  const docker = await connectDocker();
+  const provider = new VirtualNodeProvider({
+    docker,
+    workspaceName: config.workspace_name,
+    clusterName: config.cluster_name,
+    stateDir,
+    sshUser: config.auth.ssh_user,
+  });
+  const headIp = env.nodeIdentity().headIp;
+  const home = await userHome(config.auth.ssh_user);
+  const controller = new ClusterController({
+    provider,
+    store,
+    loadBootstrap: async () => {
+      const loaded = await readBootstrap(stateDir);
+      return { ...loaded, bootstrap: { ...loaded.bootstrap, config: expandHome(loaded.bootstrap.config, home) } };
+    },
+    updateNode,
+    headIp,
+    nodeEnv: { CLOUDTIK_REDIS_PASSWORD: password },
+    log,
+    heartbeatTimeoutMs: env.heartbeatTimeoutMs(),
+    readyTimeoutMs: env.nodeStartWaitSeconds() * 1000,
+  });
+  log.info({ cluster: config.cluster_name, headIp }, 'controller starting');
+  try {
+    await controller.run(signal, env.updateIntervalMs());
+  } finally {
+    await store.close();
+  }
+}
+
+/** A user's home folder from /etc/passwd (the controller runs as root, the node user elsewhere). */
+async function userHome(user: string): Promise<string> {
+  const passwd = await fsp.readFile('/etc/passwd', 'utf8').catch(() => '');
+  for (const line of passwd.split('\n')) {
+    const f = line.split(':');
+    if (f[0] === user && f[5]) return f[5];
+  }
+  return user === 'root' ? '/root' : `/home/${user}`;
+}

@@ -1,0 +1,164 @@
+/**
+ * `cloudtik node start|stop`: start and stop the node services under their supervisor. Kept apart
+ * from the services themselves so these short commands load little.
+ */
+import { spawnSync } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { env } from '../config/env.js';
+import { readSecrets } from '../core/cluster/bootstrap.js';
+import { CloudtikError } from '../core/errors.js';
+import { STATE_PORT } from '../core/state/store.js';
+import { STATE_MOUNT } from '../providers/virtual/mounts.js';
+import { servicePaths, startService, stopService, type ServiceName } from './services.js';
+
+/** Folder of the cluster's state as the head sees it. */
+export function headStateDir(): string {
+  return process.env.CLOUDTIK_STATE_DIR ?? STATE_MOUNT;
+}
+
+export async function redisPassword(): Promise<string> {
+  const pw = env.redisPassword() ?? (await readSecrets(headStateDir()))?.redisPassword;
+  if (!pw) {
+    throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', 'the state store password is not known on this node', {
+      hint: 'node services get CLOUDTIK_REDIS_PASSWORD from the node updater; run cloudtik start again',
+    });
+  }
+  return pw;
+}
+
+/** The command the supervisor runs for a service. */
+function serviceCommand(name: ServiceName, redisConf: string): string[] {
+  if (name === 'state') return ['redis-server', redisConf];
+  const cli = process.argv[1];
+  if (!cli) throw new Error('cannot tell where the cloudtik CLI is');
+  return [process.execPath, cli, 'node', 'run', name];
+}
+
+function redisConfig(bind: string[], password: string, dir: string): string {
+  // requirepass is in a file only the node user reads, not on a command line.
+  return [
+    `port ${STATE_PORT}`,
+    `bind ${bind.join(' ')}`,
+    'protected-mode yes',
+    `requirepass ${password}`,
+    `dir ${dir}`,
+    'daemonize no',
+    'save ""',
+    'appendonly no',
+    'loglevel notice',
+    'logfile ""',
+    '',
+  ].join('\n');
+}
+
+export interface NodeServiceOptions {
+  head?: boolean;
+  state?: boolean;
+  controller?: boolean;
+  all?: boolean;
+  /** `start`: stop the services first. */
+  restart?: boolean;
+}
+
+/** Services a `node start|stop` names: `--state`, `--controller`, or the agent when neither is given. */
+function namedServices(o: NodeServiceOptions): ServiceName[] {
+  if (o.all) return ['controller', 'agent', 'state'];
+  const names: ServiceName[] = [];
+  if (o.state) names.push('state');
+  if (o.controller) names.push('controller');
+  if (names.length === 0) names.push('agent');
+  return names;
+}
+
+function flags(o: NodeServiceOptions): string[] {
+  return (['head', 'state', 'controller', 'all', 'restart'] as const).filter((k) => o[k]).map((k) => `--${k}`);
+}
+
+/**
+ * The controller drives the host's Docker engine through the mounted socket and writes the shared
+ * state folder, so it runs as root: a node user starting or stopping it runs the same command
+ * through sudo. Returns the exit code of that, or undefined when already root.
+ */
+function asRoot(argv: string[]): number | undefined {
+  if (process.getuid?.() === 0) return undefined;
+  const cli = process.argv[1];
+  if (!cli) throw new Error('cannot tell where the cloudtik CLI is');
+  const r = spawnSync('sudo', ['-n', '-E', process.execPath, cli, ...argv], {
+    stdio: 'inherit',
+    env: { ...process.env, CLOUDTIK_RUNTIME_DIR: env.runtimeDir() },
+  });
+  return r.status ?? 1;
+}
+
+export interface NodeServicesResult {
+  started: string[];
+  stopped: string[];
+  running: string[];
+  /** Set when the work was done by the same command run through sudo (it printed its own result). */
+  code?: number;
+}
+
+export async function nodeStart(o: NodeServiceOptions): Promise<NodeServicesResult> {
+  if (o.controller && !o.head) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'the controller runs on the head only', { hint: 'add --head' });
+  }
+  if (o.controller) {
+    const code = asRoot(['node', 'start', ...flags(o)]);
+    if (code !== undefined) return { started: [], stopped: [], running: [], code };
+  }
+  const result: NodeServicesResult = { started: [], stopped: [], running: [] };
+  const runtimeDir = env.runtimeDir();
+  for (const name of namedServices(o)) {
+    if (o.restart && (await stopService(name, { runtimeDir }))) result.stopped.push(name);
+    let redisConf = '';
+    if (name === 'state') {
+      const id = env.nodeIdentity();
+      const dir = path.join(runtimeDir, 'redis');
+      await fsp.mkdir(dir, { recursive: true });
+      redisConf = path.join(dir, 'redis.conf');
+      const bind = ['127.0.0.1', ...(id.nodeIp ? [id.nodeIp] : [])];
+      await fsp.writeFile(redisConf, redisConfig(bind, await redisPassword(), dir), { mode: 0o600 });
+    }
+    const r = await startService(name, serviceCommand(name, redisConf), { runtimeDir });
+    (r.started ? result.started : result.running).push(name);
+    if (name === 'state') await waitForStateStore(servicePaths('state', runtimeDir).log);
+  }
+  return result;
+}
+
+async function waitForStateStore(log: string): Promise<void> {
+  const password = await redisPassword();
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      const { RedisStateStore } = await import('../core/state/redis-store.js');
+      const store = await RedisStateStore.connect({ host: '127.0.0.1', password, connectTimeoutMs: 1000 });
+      await store.close();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) {
+        throw new CloudtikError(
+          'ERR_CLOUDTIK_TIMEOUT',
+          `the state store did not answer on port ${STATE_PORT} in 15 s`,
+          {
+            cause: err,
+            hint: `see its log: ${log}`,
+          },
+        );
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export async function nodeStop(o: NodeServiceOptions): Promise<NodeServicesResult> {
+  const names = namedServices(o);
+  if (names.includes('controller')) {
+    const code = asRoot(['node', 'stop', ...flags(o)]);
+    if (code !== undefined) return { started: [], stopped: [], running: [], code };
+  }
+  const result: NodeServicesResult = { started: [], stopped: [], running: [] };
+  for (const n of names) if (await stopService(n)) result.stopped.push(n);
+  return result;
+}

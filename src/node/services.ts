@@ -1,0 +1,161 @@
+/**
+ * Node services (the state store, the node agent, the cluster controller) run under a small
+ * supervisor: a shell loop that restarts the service when it exits, with a growing pause, and
+ * writes each restart to the service's log. `cloudtik node start` spawns it detached and keeps
+ * its pid; `cloudtik node stop` ends it (and so the service) by that pid.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { env } from '../config/env.js';
+import { CloudtikError } from '../core/errors.js';
+
+export type ServiceName = 'state' | 'agent' | 'controller';
+
+/** Service names in start order; stop goes the other way. */
+export const SERVICE_ORDER: readonly ServiceName[] = ['state', 'agent', 'controller'];
+
+export interface ServicePaths {
+  logDir: string;
+  runDir: string;
+  log: string;
+  pidFile: string;
+}
+
+export function servicePaths(name: ServiceName, runtimeDir = env.runtimeDir()): ServicePaths {
+  const logDir = path.join(runtimeDir, 'logs');
+  const runDir = path.join(runtimeDir, 'run');
+  return { logDir, runDir, log: path.join(logDir, `${name}.log`), pidFile: path.join(runDir, `${name}.pid`) };
+}
+
+/**
+ * The supervisor: `bash -c SCRIPT supervise <name> <log> <command...>`. It restarts the command
+ * when it exits (1 s pause, doubling up to 30 s, back to 1 s after a run of 30 s or more) and
+ * stops it on SIGTERM.
+ */
+export const SUPERVISOR_SCRIPT = `
+name=$1; log=$2; shift 2
+child=; stopping=
+on_term() { stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; }
+trap on_term TERM INT
+note() { printf '{"level":%s,"time":%s,"service":"%s","msg":"%s"}\\n' "$1" "$(date +%s%3N)" "$name" "$2" >>"$log"; }
+delay=1
+while :; do
+  started=$(date +%s)
+  "$@" >>"$log" 2>&1 </dev/null &
+  child=$!
+  while :; do
+    wait "$child"; code=$?
+    kill -0 "$child" 2>/dev/null || break
+  done
+  [ -n "$stopping" ] && { note 30 "stopped"; exit 0; }
+  ran=$(( $(date +%s) - started ))
+  [ "$ran" -ge 30 ] && delay=1
+  note 40 "exited with code $code after \${ran}s; restarting in \${delay}s"
+  sleep "$delay" & child=$!; wait "$child"
+  [ -n "$stopping" ] && { note 30 "stopped"; exit 0; }
+  delay=$(( delay * 2 > 30 ? 30 : delay * 2 ))
+done
+`;
+
+/** The pid of a running service's supervisor, or undefined. */
+export async function servicePid(name: ServiceName, runtimeDir?: string): Promise<number | undefined> {
+  const { pidFile } = servicePaths(name, runtimeDir);
+  const raw = await fsp.readFile(pidFile, 'utf8').catch(() => '');
+  const pid = Number(raw.trim());
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  return isAlive(pid) ? pid : undefined;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * Start `command` under the supervisor unless the service already runs. Returns the supervisor's
+ * pid and whether it was started now.
+ */
+export async function startService(
+  name: ServiceName,
+  command: string[],
+  options: { runtimeDir?: string; env?: NodeJS.ProcessEnv } = {},
+): Promise<{ pid: number; started: boolean }> {
+  const paths = servicePaths(name, options.runtimeDir);
+  const running = await servicePid(name, options.runtimeDir);
+  if (running !== undefined) return { pid: running, started: false };
+  await fsp.mkdir(paths.logDir, { recursive: true });
+  await fsp.mkdir(paths.runDir, { recursive: true });
+  const child = spawn('bash', ['-c', SUPERVISOR_SCRIPT, 'supervise', name, paths.log, ...command], {
+    detached: true,
+    stdio: 'ignore',
+    env: options.env ?? env.processEnv(),
+  });
+  const pid = child.pid;
+  child.unref();
+  if (pid === undefined) {
+    throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `could not start the ${name} service`, {
+      hint: 'is bash installed on the node?',
+    });
+  }
+  await fsp.writeFile(paths.pidFile, `${pid}\n`);
+  return { pid, started: true };
+}
+
+/** Stop a service: SIGTERM to its supervisor, then SIGKILL to the whole group after `graceMs`. */
+export async function stopService(
+  name: ServiceName,
+  options: { runtimeDir?: string; graceMs?: number } = {},
+): Promise<boolean> {
+  const paths = servicePaths(name, options.runtimeDir);
+  const pid = await servicePid(name, options.runtimeDir);
+  if (pid === undefined) {
+    await fsp.rm(paths.pidFile, { force: true });
+    return false;
+  }
+  signalGroup(pid, 'SIGTERM');
+  const deadline = Date.now() + (options.graceMs ?? 10_000);
+  while (Date.now() < deadline && groupAlive(pid)) await new Promise((r) => setTimeout(r, 50));
+  if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
+  await fsp.rm(paths.pidFile, { force: true });
+  return true;
+}
+
+function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function groupAlive(pid: number): boolean {
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return isAlive(pid);
+  }
+}
+
+/** The last `lines` lines of a service's log (empty when there is none). */
+export function readLogTail(file: string, lines: number): string {
+  try {
+    const text = fs.readFileSync(file, 'utf8');
+    return text
+      .split('\n')
+      .slice(-lines - 1)
+      .join('\n');
+  } catch {
+    return '';
+  }
+}

@@ -42,6 +42,10 @@ auth:
   ssh_user: ubuntu
 options:
   idle_timeout_minutes: ${opts.idleMinutes ?? 0.05}
+runtime:
+  envs:
+    # Node services get runtime.envs: a short heartbeat timeout for the controller, to see recovery.
+    CLOUDTIK_HEARTBEAT_TIMEOUT_S: "4"
 available_node_types:
   head.default:
     node_config:
@@ -110,7 +114,10 @@ describe('the head runs the cluster', () => {
   it('start brings up the head; its controller launches min_workers, which join', async () => {
     const r = await cliOk(['start', file, '-y']);
     expect(r.stdout).toContain('1 worker(s)');
-    const s = await status();
+    const s = await eventually('the controller counts the worker', 5000, async () => {
+      const st = await status();
+      return st.controller?.targets['worker.default']?.upToDate === 1 ? st : undefined;
+    });
     expect(s.nodes.filter((n) => n.kind === 'head')).toHaveLength(1);
     expect(s.controller?.targets['worker.default']).toMatchObject({ min: 1, upToDate: 1 });
     expect(await joined()).toHaveLength(1);
@@ -120,7 +127,11 @@ describe('the head runs the cluster', () => {
 
   it('scale --workers 3 launches two more, which join', async () => {
     await cliOk(['scale', file, '--workers', '3']);
-    const ids = await joined();
+    // The controller publishes its view once a pass (every second).
+    const ids = await eventually('3 joined on the head', 5000, async () => {
+      const j = await joined();
+      return j.length === 3 ? j : undefined;
+    });
     expect(ids).toHaveLength(3);
     expect((await runningWorkers()).filter((w) => w.state === 'running')).toHaveLength(3);
   });
@@ -140,6 +151,29 @@ describe('the head runs the cluster', () => {
     expect(e.some((x) => x.kind === 'terminate' && x.nodeIds?.includes(victim) && /not running/.test(x.reason))).toBe(
       true,
     );
+  });
+
+  it('a worker whose agent went silent gets its start commands re-run', async () => {
+    const before = await joined();
+    const victim = before[0] as string;
+    // Stop the agent (and its supervisor) on the worker: no more heartbeats, the container lives on.
+    const exec = await docker.getContainer(victim).exec({
+      Cmd: ['runuser', '-u', 'ubuntu', '--', 'bash', '-lc', 'cloudtik node stop'],
+      AttachStdout: true,
+      AttachStderr: true,
+    });
+    const stream = await exec.start({});
+    await new Promise((r) => stream.on('end', r).resume());
+    await eventually('recovery event', 30_000, async () =>
+      (await events()).find(
+        (x) => x.kind === 'recover' && x.nodeIds?.includes(victim) && /no heartbeat/.test(x.reason),
+      ),
+    );
+    // Recovered in place: the same workers, heartbeating again.
+    await eventually('heartbeats back', 30_000, async () => {
+      const ids = await joined();
+      return ids.join() === before.join() ? ids : undefined;
+    });
   });
 
   it('a killed controller process is restarted and adopts the workers it finds', async () => {
@@ -179,8 +213,10 @@ describe('the head runs the cluster', () => {
     const before = await joined();
     await fsp.writeFile(file, config({ memory: '640M' }));
     await cliOk(['start', file, '-y']);
-    const after = await joined();
-    expect(after).toHaveLength(1);
+    const after = await eventually('the new worker joined on the head', 5000, async () => {
+      const j = await joined();
+      return j.length === 1 ? j : undefined;
+    });
     expect(after).not.toEqual(before);
     const inspect = await docker.getContainer(after[0] as string).inspect();
     expect(inspect.HostConfig.Memory).toBe(640 * 1024 * 1024);

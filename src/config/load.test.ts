@@ -216,7 +216,8 @@ available_node_types:
     expect(config.available_node_types['worker.rt']?.merged_commands?.worker_setup_commands).toEqual([
       { group_name: 'user', commands: ['global-setup', 'global-worker'] },
     ]);
-    expect(config.available_node_types['worker.rt']?.runtime).toEqual({ envs: { A: '1' } });
+    // A type's own runtime section is the global one (here: no runtimes) with its overrides.
+    expect(config.available_node_types['worker.rt']?.runtime).toEqual({ types: [], envs: { A: '1' } });
     expect(config.available_node_types['worker.default']?.merged_commands).toBeUndefined();
     expect(config.merged_commands.worker_setup_commands).toEqual([
       { group_name: 'user', commands: ['global-setup', 'global-worker'] },
@@ -573,7 +574,7 @@ available_node_types:
   it('unknown runtimes are errors, globally and per node type', async () => {
     const file = write(
       'c.yaml',
-      `${MINIMAL}runtime:\n  types: [spark]\navailable_node_types:\n  worker.default:\n    runtime: {types: [hdfs]}\n`,
+      `${MINIMAL}runtime:\n  types: [sparkk]\navailable_node_types:\n  worker.default:\n    runtime: {types: [flink]}\n`,
     );
     const err = await configError(loadClusterConfig(file));
     expect(brief(err.issues)).toEqual([
@@ -581,15 +582,15 @@ available_node_types:
         line: 5,
         col: 11,
         path: 'runtime.types[0]',
-        message: "unknown runtime 'spark'",
-        hint: 'no runtimes are available in this version',
+        message: "unknown runtime 'sparkk'",
+        hint: "did you mean 'spark'?",
       },
       {
         line: 8,
         col: 23,
         path: 'available_node_types.worker.default.runtime.types[0]',
-        message: "unknown runtime 'hdfs'",
-        hint: 'no runtimes are available in this version',
+        message: "unknown runtime 'flink'",
+        hint: 'available runtimes: prometheus, hdfs, yarn, spark',
       },
     ]);
   });
@@ -882,5 +883,82 @@ describe('errors all at once', () => {
     expect(text).toContain('6:3 auth.ssh_usr');
     expect(text.some((t) => t.startsWith('7:') && t.endsWith('head_node_type'))).toBe(true);
     await fsp.rm(dir, { recursive: true, force: true });
+  });
+});
+
+describe('runtimes', () => {
+  const SPARK = `${MINIMAL}runtime:\n  types: [prometheus, hdfs, spark]\n`;
+
+  it('orders them, adds required ones, fills defaults and sizes Spark from the worker type', async () => {
+    const { config } = await loadClusterConfig(write('c.yaml', SPARK));
+    expect(config.runtime.types).toEqual(['prometheus', 'hdfs', 'yarn', 'spark']);
+    expect(config.runtime.hdfs).toEqual({ dfs_replication: 1 });
+    expect(config.runtime.spark).toMatchObject({
+      spark_executor_resource: {
+        spark_executor_cores: 4,
+        spark_executor_memory: 640,
+        spark_driver_memory: 1024,
+        yarn_container_resource_memory: 3072,
+        yarn_container_resource_vcores: 4,
+      },
+    });
+    // Each runtime's commands form a group, in runtime order, between the cloudtik groups.
+    expect(config.merged_commands.worker_setup_commands.map((g) => g.group_name)).toEqual([
+      'prometheus',
+      'hdfs',
+      'yarn',
+      'spark',
+    ]);
+    expect(config.merged_commands.head_start_commands.map((g) => g.group_name)).toEqual([
+      'cloudtik',
+      'prometheus',
+      'hdfs',
+      'yarn',
+      'spark',
+      'cloudtik',
+    ]);
+    expect(config.merged_commands.head_setup_commands[1]?.commands).toEqual(['cloudtik runtime configure hdfs --head']);
+  });
+
+  it('reports a runtime option of the wrong type with its position, before anything is created', async () => {
+    const err = await configError(
+      loadClusterConfig(write('c.yaml', `${SPARK}  hdfs:\n    dfs_replication: three\n  spark:\n    config: []\n`)),
+    );
+    expect(brief(err.issues)).toEqual([
+      expect.objectContaining({ line: 7, col: 22, path: 'runtime.hdfs.dfs_replication', message: 'must be integer' }),
+      expect.objectContaining({ line: 9, col: 13, path: 'runtime.spark.config', message: 'must be object' }),
+    ]);
+  });
+
+  it('refuses a worker too small for one Spark executor, naming the memory it needs', async () => {
+    const err = await configError(
+      loadClusterConfig(
+        write(
+          'c.yaml',
+          `${SPARK}available_node_types:\n  worker.default:\n    node_config:\n      instance_type: {CPU: 2, memory: 2G}\n`,
+        ),
+      ),
+    );
+    expect(brief(err.issues)).toEqual([
+      expect.objectContaining({
+        line: 9,
+        path: 'available_node_types.worker.default.node_config.instance_type.memory',
+        message: expect.stringMatching(/worker\.default: 2048M is too small for one Spark executor/),
+        hint: 'give it at least 4G, or leave spark out of runtime.types',
+      }),
+    ]);
+  });
+
+  it('sizes a worker type with its own runtime section by that type', async () => {
+    const { config } = await loadClusterConfig(
+      write(
+        'c.yaml',
+        `${SPARK}available_node_types:\n  worker.big:\n    node_config:\n      instance_type: {CPU: 16, memory: 64G}\n    runtime:\n      hdfs: {dfs_replication: 2}\n`,
+      ),
+    );
+    const big = config.available_node_types['worker.big']!;
+    expect(big.runtime?.hdfs).toEqual({ dfs_replication: 2 });
+    expect(big.runtime?.spark).toMatchObject({ spark_executor_resource: { spark_executor_memory: 11060 } });
+    expect(config.runtime.spark).toMatchObject({ spark_executor_resource: { spark_executor_memory: 640 } });
   });
 });

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { mergeCommands, needsOwnCommands, NODE_TYPE_COMMAND_KEYS } from './commands.js';
+import { prepareRuntimes, runtimeCommandGroups } from './runtimes.js';
 import { readLayer, resolveChain } from './inherit.js';
 import { ConfigError, IssueCollector } from './issues.js';
 import { deepCopy, isPlainObject, mergeAll, mergeConfig, type PlainObject } from './merge.js';
@@ -51,7 +52,7 @@ function mergeNodeTypeCommands(config: PlainObject): void {
     if (isPlainObject(nodeType.runtime)) {
       view.runtime = mergeConfig(isPlainObject(config.runtime) ? config.runtime : {}, nodeType.runtime);
     }
-    nodeType.merged_commands = mergeCommands(view);
+    nodeType.merged_commands = mergeCommands(view, { runtimes: runtimeCommandGroups(view.runtime) });
   }
 }
 
@@ -80,6 +81,7 @@ export async function loadClusterConfig(
     () => applyMinWorkers(data, minWorkers, issues),
     () => fillNodeTypeDefaults(data),
     () => checkClusterRules(data, { issues, baseDir: path.dirname(absolute) }),
+    () => prepareRuntimes(data, issues),
   ];
   const clean = issues.errors.length === 0;
   const before = issues.issues.length;
@@ -108,7 +110,7 @@ export async function loadClusterConfig(
   for (const nodeType of Object.values(isPlainObject(data.available_node_types) ? data.available_node_types : {})) {
     if (isPlainObject(nodeType)) stringifyEnvs(nodeType.runtime);
   }
-  data.merged_commands = mergeCommands(data);
+  data.merged_commands = mergeCommands(data, { runtimes: runtimeCommandGroups(data.runtime) });
   mergeNodeTypeCommands(data);
   return { config: deepCopy(data) as unknown as ClusterConfig, file: absolute, warnings: issues.warnings };
 }

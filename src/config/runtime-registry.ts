@@ -1,7 +1,6 @@
-/**
- * Names of the runtimes this build can install. A `runtime.types` entry outside this list is
- * a config error. Empty until runtimes are added; the runtime registry plugs in here.
- */
+import { RUNTIMES } from '../runtimes/registry.js';
+
+/** Names of the runtimes this build can run. A `runtime.types` entry outside this list is a config error. */
 export function knownRuntimes(): readonly string[] {
-  return [];
+  return Object.keys(RUNTIMES);
 }

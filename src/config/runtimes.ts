@@ -1,0 +1,138 @@
+/**
+ * The runtime part of loading a cluster config: put `runtime.types` in order (required runtimes
+ * added, dependencies first), fill each runtime's defaults, check its option types, let it
+ * compute values from the node types (Spark's executor sizes), and give the command merger the
+ * runtimes' command groups. Everything here happens before anything is created, so a bad runtime
+ * option is a positioned config error.
+ */
+import { Ajv, type ValidateFunction } from 'ajv';
+import { RUNTIMES } from '../runtimes/registry.js';
+import { orderRuntimes, runtimeCommands, RuntimeOrderError, type RuntimeDefinition } from '../runtimes/runtime.js';
+import type { RuntimeCommands } from './commands.js';
+import type { IssueCollector } from './issues.js';
+import { isPlainObject, mergeConfig, type PlainObject } from './merge.js';
+import { objectAt, workerTypeNames } from './prepare.js';
+
+const validators = new Map<string, ValidateFunction>();
+let ajv: Ajv | undefined;
+
+function validatorOf(def: RuntimeDefinition): ValidateFunction {
+  let v = validators.get(def.name);
+  if (!v) {
+    ajv ??= new Ajv({ allErrors: true, strict: false });
+    v = ajv.compile({ type: 'object', properties: def.options });
+    validators.set(def.name, v);
+  }
+  return v;
+}
+
+/** The runtime types in effect for a `runtime` section (ordered, with required ones). */
+export function runtimeTypesOf(runtime: unknown): string[] {
+  const types = isPlainObject(runtime) && Array.isArray(runtime.types) ? runtime.types : [];
+  return types.filter((t): t is string => typeof t === 'string');
+}
+
+/** Command groups of the runtimes of a `runtime` section, in order (for `mergeCommands`). */
+export function runtimeCommandGroups(runtime: unknown): RuntimeCommands[] {
+  return runtimeTypesOf(runtime)
+    .filter((t) => RUNTIMES[t])
+    .map((t) => runtimeCommands(t));
+}
+
+function resourcesOf(config: PlainObject, type: string): { cpus: number; memoryMb: number } {
+  const types = isPlainObject(config.available_node_types) ? config.available_node_types : {};
+  const t = types[type];
+  const r = isPlainObject(t) && isPlainObject(t.resources) ? t.resources : {};
+  return {
+    cpus: typeof r.CPU === 'number' ? r.CPU : 0,
+    memoryMb: typeof r.memory === 'number' ? r.memory / 2 ** 20 : 0,
+  };
+}
+
+/**
+ * Prepare one `runtime` section in place (`at` is its key path, for errors): order the types,
+ * fill defaults, check option types, add computed values. `workerTypes` are the types whose
+ * resources size it.
+ */
+function prepareSection(
+  config: PlainObject,
+  runtime: PlainObject,
+  at: (string | number)[],
+  workerTypes: string[],
+  issues: IssueCollector,
+): void {
+  let ordered: string[];
+  try {
+    ordered = orderRuntimes(runtimeTypesOf(runtime), RUNTIMES);
+  } catch (err) {
+    // Unknown names are reported by the rules with their position; cycles are ours to report.
+    if (err instanceof RuntimeOrderError && /cycle/.test(err.message)) issues.error([...at, 'types'], err.message);
+    return;
+  }
+  runtime.types = ordered;
+  const head = resourcesOf(config, String(config.head_node_type));
+  for (const name of ordered) {
+    const def = RUNTIMES[name] as RuntimeDefinition;
+    const given = runtime[name];
+    if (given !== undefined && !isPlainObject(given)) {
+      issues.error([...at, name], `must be a mapping of ${name} options`);
+      continue;
+    }
+    const options = mergeConfig(structuredClone(def.defaults) as PlainObject, (given ?? {}) as PlainObject);
+    const validate = validatorOf(def);
+    if (!validate(options)) {
+      for (const e of validate.errors ?? []) {
+        const key = e.instancePath.split('/').filter(Boolean);
+        issues.error([...at, name, ...key], `${e.message ?? 'is not valid'}`, {
+          hint: describeOption(def, key[0]),
+        });
+      }
+      continue;
+    }
+    if (def.prepare) {
+      const { values, issues: found } = def.prepare({
+        workerTypes: workerTypes.map((t) => ({ name: t, ...resourcesOf(config, t) })),
+        head,
+        options,
+      });
+      for (const i of found) issues.error(i.path, i.message, i.hint ? { hint: i.hint } : {});
+      Object.assign(options, values);
+    }
+    runtime[name] = options;
+  }
+}
+
+function describeOption(def: RuntimeDefinition, key: string | undefined): string | undefined {
+  const spec = key ? def.options[key] : undefined;
+  if (!isPlainObject(spec)) return `${def.name} options: ${Object.keys(def.options).join(', ') || 'none'}`;
+  return typeof spec.description === 'string' ? `${key}: ${spec.description}` : undefined;
+}
+
+/**
+ * Prepare the cluster's runtimes (global, and per worker type that has its own `runtime`): a
+ * type's own section is the global one merged with its overrides, sized by that type alone.
+ */
+export function prepareRuntimes(config: PlainObject, issues: IssueCollector): void {
+  const runtime = objectAt(config, 'runtime');
+  if (!Array.isArray(runtime.types)) runtime.types = [];
+  const workers = workerTypeNames(config);
+  const typesWithOwn = workers.filter((t) => {
+    const nt = (config.available_node_types as PlainObject)[t];
+    return isPlainObject(nt) && isPlainObject(nt.runtime);
+  });
+  // Types with their own section start from the global one as written, not as sized for others.
+  const written = structuredClone(runtime) as PlainObject;
+  prepareSection(
+    config,
+    runtime,
+    ['runtime'],
+    workers.filter((t) => !typesWithOwn.includes(t)),
+    issues,
+  );
+  for (const t of typesWithOwn) {
+    const nt = (config.available_node_types as PlainObject)[t] as PlainObject;
+    const own = mergeConfig(structuredClone(written) as PlainObject, nt.runtime as PlainObject);
+    prepareSection(config, own, ['available_node_types', t, 'runtime'], [t], issues);
+    nt.runtime = own;
+  }
+}

@@ -1,0 +1,16 @@
+import type { RuntimeDefinition } from '../runtime.js';
+
+export const prometheus: RuntimeDefinition = {
+  name: 'prometheus',
+  description: "Prometheus on the head scraping every node's exporter; targets follow workers as they come and go",
+  image: 'cloudtik/spark-runtime',
+  defaults: { scrape_interval: '10s' },
+  options: {
+    scrape_interval: {
+      type: 'string',
+      pattern: '^[0-9]+(ms|s|m|h)$',
+      description: 'How often targets are scraped (default 10s).',
+    },
+  },
+  endpoints: [{ name: 'Prometheus web UI', port: 9090, path: '/targets', scheme: 'http' }],
+};

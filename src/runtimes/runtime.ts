@@ -1,0 +1,102 @@
+/**
+ * Runtimes: the engines a cluster runs (HDFS, YARN, Spark, Prometheus). A runtime is described
+ * here by pure data and pure functions, which the config loader uses (defaults, option types,
+ * ordering, commands, sizing) and the CLI shows (endpoints). What a runtime does on a node
+ * (configure, start, stop) lives in `node/`, loaded only by `cloudtik runtime ...` on the nodes.
+ */
+import type { RuntimeCommands } from '../config/commands.js';
+
+/** A web UI or service port on the head, shown after `start` and by `info`. */
+export interface RuntimeEndpoint {
+  name: string;
+  port: number;
+  /** URL scheme and path for web UIs; absent for plain service ports. */
+  path?: string;
+  scheme?: 'http' | 'hdfs' | 'thrift';
+}
+
+/** A config error a runtime finds, at a key path of the merged config. */
+export interface RuntimeIssue {
+  path: (string | number)[];
+  message: string;
+  hint?: string;
+}
+
+/** What a runtime's `prepare` sees of the cluster. */
+export interface SizingInput {
+  workerTypes: { name: string; cpus: number; memoryMb: number }[];
+  head: { cpus: number; memoryMb: number };
+  /** This runtime's merged options (defaults + user). */
+  options: Record<string, unknown>;
+}
+
+export interface RuntimeDefinition {
+  name: string;
+  description: string;
+  /** Runtimes added automatically with this one. */
+  required?: readonly string[];
+  /** Runtimes that, when present, are set up and started before this one. */
+  dependencies?: readonly string[];
+  /** Defaults for `runtime.<name>`. */
+  defaults: Record<string, unknown>;
+  /** JSON Schema properties of `runtime.<name>` (types are checked before anything is created). */
+  options: Record<string, unknown>;
+  /** The node image family that carries the product. */
+  image: string;
+  /** Web UIs and ports on the head. */
+  endpoints: readonly RuntimeEndpoint[];
+  /** Values computed from the cluster (for example executor sizes), merged into `runtime.<name>`. */
+  prepare?(input: SizingInput): { values: Record<string, unknown>; issues: RuntimeIssue[] };
+  /** Extra lines for the "useful commands" after `start`. */
+  usage?: readonly string[];
+}
+
+/** The commands a runtime adds to each phase: configure at setup, restart at start, stop at stop. */
+export function runtimeCommands(name: string): RuntimeCommands {
+  return {
+    name,
+    commands: {
+      head_setup_commands: [`cloudtik runtime configure ${name} --head`],
+      worker_setup_commands: [`cloudtik runtime configure ${name}`],
+      head_start_commands: [`cloudtik runtime services ${name} restart --head`],
+      worker_start_commands: [`cloudtik runtime services ${name} restart`],
+      head_stop_commands: [`cloudtik runtime services ${name} stop --head`],
+      worker_stop_commands: [`cloudtik runtime services ${name} stop`],
+    },
+  };
+}
+
+export class RuntimeOrderError extends Error {}
+
+/**
+ * The runtimes to run, in order: each required runtime is added (after the one that requires
+ * it, unless placed otherwise), and every runtime comes after the runtimes it depends on that
+ * are present. Otherwise the user's order is kept. Unknown names and dependency cycles throw.
+ */
+export function orderRuntimes(
+  types: readonly string[],
+  registry: Readonly<Record<string, RuntimeDefinition>>,
+): string[] {
+  const wanted: string[] = [];
+  const add = (name: string, chain: string[]): void => {
+    if (wanted.includes(name)) return;
+    const def = registry[name];
+    if (!def)
+      throw new RuntimeOrderError(`unknown runtime '${name}'${chain.length ? ` (required by ${chain.at(-1)})` : ''}`);
+    wanted.push(name);
+    for (const r of def.required ?? []) add(r, [...chain, name]);
+  };
+  for (const t of types) add(t, []);
+  const ordered: string[] = [];
+  const visiting = new Set<string>();
+  const visit = (name: string): void => {
+    if (ordered.includes(name)) return;
+    if (visiting.has(name)) throw new RuntimeOrderError(`runtime dependencies form a cycle through '${name}'`);
+    visiting.add(name);
+    for (const d of registry[name]?.dependencies ?? []) if (wanted.includes(d)) visit(d);
+    visiting.delete(name);
+    ordered.push(name);
+  };
+  for (const name of wanted) visit(name);
+  return ordered;
+}

@@ -1,0 +1,12 @@
+import type { RuntimeDefinition } from '../runtime.js';
+
+export const yarn: RuntimeDefinition = {
+  name: 'yarn',
+  description: "YARN: the ResourceManager on the head, a NodeManager with Spark's shuffle service on every worker",
+  dependencies: ['hdfs'],
+  image: 'cloudtik/spark-runtime',
+  defaults: {},
+  options: {},
+  endpoints: [{ name: 'YARN ResourceManager web UI', port: 8088, path: '/cluster', scheme: 'http' }],
+  usage: ["cloudtik exec {file} 'yarn node -list'    # the NodeManagers"],
+};

@@ -53,7 +53,7 @@ async function clusterFile(dir, name, workers, extra = '') {
   const file = path.join(dir, `${name}.yaml`);
   await fs.writeFile(
     file,
-    `cluster_name: ${name}\nworkspace_name: ${WS}\n${extra}provider:\n    type: virtual\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 4, memory: 4G}\n    worker.default:\n        node_config:\n            instance_type: {CPU: ${workers > 4 ? 1 : 4}, memory: ${workers > 4 ? '1G' : '4G'}}\n        min_workers: ${workers}\n`,
+    `cluster_name: ${name}\nworkspace_name: ${WS}\n${extra}provider:\n    type: virtual\nruntime:\n    types: []\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 4, memory: 4G}\n    worker.default:\n        node_config:\n            instance_type: {CPU: ${workers > 4 ? 1 : 4}, memory: ${workers > 4 ? '1G' : '4G'}}\n        min_workers: ${workers}\n`,
   );
   return file;
 }
@@ -134,7 +134,7 @@ async function main() {
 
     // The head's controller at work: `scale` +4 workers to all joined (up-to-date and heartbeating),
     // and a killed worker replaced and joined again.
-    const sc = await clusterFile(dir, 'sc', 0, 'idle_timeout_minutes: 0\n');
+    const sc = await clusterFile(dir, 'sc', 0, 'options:\n    idle_timeout_minutes: 0\n');
     await cli(['start', sc, '-y']);
     const scaleUp = [];
     const f5 = [];

@@ -1,4 +1,4 @@
-// Copies the config engine's data files (YAML defaults and templates, JSON schemas) from
+// Copies the data files (config defaults, templates and JSON schemas; runtime config templates) from
 // src/ to dist/ at the same relative paths, since tsc only emits JavaScript.
 // Usage: node scripts/copy-assets.mjs   (run after tsc; no dependencies)
 import { cpSync, existsSync, mkdirSync, readdirSync } from 'node:fs';
@@ -9,8 +9,8 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const srcRoot = path.join(root, 'src');
 const distRoot = path.join(root, 'dist');
 
-const ASSET_DIRS = ['config/defaults', 'config/templates', 'config/schema'];
-const ASSET_FILE = /(\.ya?ml|\.json|^\.gitkeep)$/i;
+const ASSET_DIRS = ['config/defaults', 'config/templates', 'config/schema', 'runtimes'];
+const ASSET_FILE = /(\.ya?ml|\.json|\.conf|\.xml|\.properties|^\.gitkeep)$/i;
 
 let copied = 0;
 

@@ -41,6 +41,9 @@ workspace_name: ${ws}
 cloudtik_wheel_url: file:///cloudtik/data/share/cloudtik-1.4.0-cp38-cp38-manylinux2014_x86_64.nightly.whl
 provider:
     type: virtual
+# A bare cluster: these tests are about nodes, not engines.
+runtime:
+    types: []
 auth:
     ssh_user: ubuntu
 available_node_types:
@@ -217,7 +220,7 @@ describe('virtual clusters end to end', () => {
     const file = await writeFile(
       dir,
       'bad.yaml',
-      `cluster_name: bad\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nauth:\n    ssh_usr: ubuntu\navailable_node_types:\n    worker.default:\n        node_config:\n            data_disks: [${path.join(dir, 'bad-disks')}]\n        min_workers: -1\n`,
+      `cluster_name: bad\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    types: []\nauth:\n    ssh_usr: ubuntu\navailable_node_types:\n    worker.default:\n        node_config:\n            data_disks: [${path.join(dir, 'bad-disks')}]\n        min_workers: -1\n`,
     );
     const r = await cli(['start', file, '-y']);
     expect(r.code).toBe(2);
@@ -236,7 +239,7 @@ describe('virtual clusters end to end', () => {
     const file = await writeFile(
       dir,
       'evil.yaml',
-      `cluster_name: evil\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    envs:\n        EVIL: ${JSON.stringify(evil)}\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\nhead_setup_commands:\n    - printf '%s' "$EVIL" > ~/evil.txt\n`,
+      `cluster_name: evil\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    types: []\n    envs:\n        EVIL: ${JSON.stringify(evil)}\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\nhead_setup_commands:\n    - printf '%s' "$EVIL" > ~/evil.txt\n`,
     );
     await cliOk(['start', file, '-y']);
     const out = await cliOk([
@@ -314,7 +317,7 @@ describe('virtual clusters end to end', () => {
     const file = await writeFile(
       dir,
       'mounts.yaml',
-      `cluster_name: mounts\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nfile_mounts:\n    ~/conf: ${conf}\n` +
+      `cluster_name: mounts\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    types: []\nfile_mounts:\n    ~/conf: ${conf}\n` +
         `available_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\n` +
         `    worker.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\n        min_workers: 1\n` +
         `    worker.extra:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n        min_workers: 1\n` +
@@ -349,7 +352,7 @@ describe('virtual clusters end to end', () => {
     const file = await writeFile(
       dir,
       'sigint.yaml',
-      `cluster_name: sigint\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nauth:\n    ssh_user: alice\n` +
+      `cluster_name: sigint\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    types: []\nauth:\n    ssh_user: alice\n` +
         `available_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 512M}\n` +
         `head_setup_commands:\n    - sleep 4 && touch ~/setup-done\n`,
     );
@@ -386,7 +389,7 @@ describe('virtual clusters end to end', () => {
     const noWs = await writeFile(
       dir,
       'nows.yaml',
-      `cluster_name: nows\nworkspace_name: ${ws}-missing\nprovider:\n    type: virtual\n`,
+      `cluster_name: nows\nworkspace_name: ${ws}-missing\nprovider:\n    type: virtual\nruntime:\n    types: []\n`,
     );
     const r1 = await cli(['start', noWs, '-y']);
     expect(r1.code).toBe(4);
@@ -395,7 +398,7 @@ describe('virtual clusters end to end', () => {
     const badImage = await writeFile(
       dir,
       'badimage.yaml',
-      `cluster_name: badimage\nworkspace_name: ${ws}\nprovider:\n    type: virtual\ndocker:\n    image: example/not-here\n`,
+      `cluster_name: badimage\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    types: []\ndocker:\n    image: example/not-here\n`,
     );
     const r2 = await cli(['start', badImage, '-y']);
     expect(r2.code).toBe(3);
@@ -408,7 +411,7 @@ describe('virtual clusters end to end', () => {
     const file = await writeFile(
       dir,
       'flags.yaml',
-      `cluster_name: flags\nworkspace_name: ${ws}\nprovider:\n    type: virtual\n` +
+      `cluster_name: flags\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    types: []\n` +
         `available_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n` +
         `    worker.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n`,
     );
@@ -428,7 +431,7 @@ describe('virtual clusters end to end', () => {
     const file = await writeFile(
       dir,
       'tiny.yaml',
-      `cluster_name: tiny\nworkspace_name: ${ws}\nprovider:\n    type: virtual\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n`,
+      `cluster_name: tiny\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    types: []\navailable_node_types:\n    head.default:\n        node_config:\n            instance_type: {CPU: 1, memory: 256M}\n`,
     );
     await cliOk(['start', file, '-y']);
     const info = JSON.parse((await cliOk(['workspace', 'info', wsFile, '--json'])).stdout) as {

@@ -43,6 +43,7 @@ auth:
 options:
   idle_timeout_minutes: ${opts.idleMinutes ?? 0.05}
 runtime:
+  types: []
   envs:
     # Node services get runtime.envs: a short heartbeat timeout for the controller, to see recovery.
     CLOUDTIK_HEARTBEAT_TIMEOUT_S: "4"

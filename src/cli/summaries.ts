@@ -1,3 +1,4 @@
+import type { Endpoint } from '../core/cluster/runtimes.js';
 import type { StartResult } from '../core/cluster/start.js';
 import type { ClusterEvent, ControllerStatus } from '../core/state/store.js';
 
@@ -5,8 +6,15 @@ function secs(ms: number | undefined): string {
   return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`;
 }
 
-/** The next commands a user typically runs on a cluster. */
-export function usefulCommands(file: string): string {
+/** The runtimes' web UIs and addresses, one per line. */
+export function renderEndpoints(endpoints: readonly Endpoint[]): string[] {
+  if (endpoints.length === 0) return [];
+  const width = Math.max(...endpoints.map((e) => e.name.length));
+  return ['  endpoints:', ...endpoints.map((e) => `    ${e.name.padEnd(width)}  ${e.url}`)];
+}
+
+/** The next commands a user typically runs on a cluster (and its runtimes' own). */
+export function usefulCommands(file: string, runtimeLines: readonly string[] = []): string {
   return [
     'Useful commands:',
     `  cloudtik status ${file}              # the nodes and their status`,
@@ -16,6 +24,7 @@ export function usefulCommands(file: string): string {
     `  cloudtik scale ${file} --workers N   # keep at least N workers`,
     `  cloudtik events ${file}              # what the head's controller did and why`,
     `  cloudtik monitor ${file}             # follow the controller's log`,
+    ...runtimeLines.map((l) => `  ${l}`),
     `  cloudtik stop ${file}                # remove the cluster`,
   ].join('\n');
 }
@@ -37,8 +46,12 @@ export function renderStartSummary(result: StartResult, file: string): string {
         ? ` (slowest node: ${[...phaseTotals].map(([p, ms]) => `${p} ${secs(ms)}`).join(', ')})`
         : '') +
       (skipped > 0 ? `; setup skipped on ${skipped} unchanged node(s)` : ''),
+    ...renderEndpoints(result.endpoints),
     '',
-    usefulCommands(file),
+    usefulCommands(
+      file,
+      result.usage.map((u) => u.replaceAll('{file}', file)),
+    ),
   ];
   return lines.join('\n');
 }

@@ -85,7 +85,8 @@ export class ClusterController {
       } catch (err) {
         this.deps.log.error({ err }, 'controller pass failed; retrying');
       }
-      await this.clock.sleep(intervalMs, signal).catch(() => undefined);
+      // The next pass comes after the interval, or at once when `scale` asks for one.
+      await this.deps.store.waitForWake(intervalMs, signal).catch(() => undefined);
     }
     await Promise.allSettled([...this.inFlight]);
   }
@@ -192,19 +193,20 @@ export class ClusterController {
         const node = byId.get(d.nodeId as string);
         if (node && node.tags[TAG.nodeStatus] === 'update-failed') this.noteFailure(d.nodeType, d.reason, now);
       }
+      // Recorded before acting: a controller stopped midway still leaves the why behind.
+      const why: ClusterEvent[] = terminate.map((d) => ({
+        time: now,
+        kind: 'terminate',
+        nodeType: d.nodeType,
+        nodeIds: [d.nodeId as string],
+        reason: d.reason,
+        message: `terminating ${d.nodeId} (${d.nodeType}): ${d.reason}`,
+      }));
+      await this.deps.store.addEvents(why);
+      for (const e of why) this.deps.log.info({ event: e.kind, reason: e.reason, nodeType: e.nodeType }, e.message);
       await this.deps.provider.terminateNodes(ids, this.sink());
       await this.deps.store.removeHeartbeats(ids);
-      for (const d of terminate) {
-        actions.set(d.nodeId as string, `terminated: ${d.reason}`);
-        events.push({
-          time: now,
-          kind: 'terminate',
-          nodeType: d.nodeType,
-          nodeIds: [d.nodeId as string],
-          reason: d.reason,
-          message: `terminated ${d.nodeId} (${d.nodeType}): ${d.reason}`,
-        });
-      }
+      for (const d of terminate) actions.set(d.nodeId as string, `terminated: ${d.reason}`);
     }
     // Heartbeats of nodes that no longer exist.
     const gone = beats.filter((b) => b.kind === 'worker' && !byId.has(b.nodeId)).map((b) => b.nodeId);

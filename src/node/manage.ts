@@ -110,7 +110,10 @@ export async function nodeStart(o: NodeServiceOptions): Promise<NodeServicesResu
   const result: NodeServicesResult = { started: [], stopped: [], running: [] };
   const runtimeDir = env.runtimeDir();
   for (const name of namedServices(o)) {
-    if (o.restart && (await stopService(name, { runtimeDir }))) result.stopped.push(name);
+    // The controller follows config changes by itself; it restarts only for new code (the dev
+    // loop installs a new package), so a re-run of `start` keeps its memory of the cluster.
+    const keep = name === 'controller' && (await codeStamp()) === (await readStamp(name, runtimeDir));
+    if (o.restart && !keep && (await stopService(name, { runtimeDir }))) result.stopped.push(name);
     let redisConf = '';
     if (name === 'state') {
       const id = env.nodeIdentity();
@@ -121,10 +124,27 @@ export async function nodeStart(o: NodeServiceOptions): Promise<NodeServicesResu
       await fsp.writeFile(redisConf, redisConfig(bind, await redisPassword(), dir), { mode: 0o600 });
     }
     const r = await startService(name, serviceCommand(name, redisConf), { runtimeDir });
+    if (r.started) await fsp.writeFile(stampFile(name, runtimeDir), await codeStamp());
     (r.started ? result.started : result.running).push(name);
     if (name === 'state') await waitForStateStore(servicePaths('state', runtimeDir).log);
   }
   return result;
+}
+
+function stampFile(name: ServiceName, runtimeDir: string): string {
+  return path.join(servicePaths(name, runtimeDir).runDir, `${name}.code`);
+}
+
+async function readStamp(name: ServiceName, runtimeDir: string): Promise<string> {
+  return fsp.readFile(stampFile(name, runtimeDir), 'utf8').catch(() => '');
+}
+
+/** What identifies the installed code: the CLI's real path and its modification time. */
+async function codeStamp(): Promise<string> {
+  const cli = process.argv[1] ?? '';
+  const real = await fsp.realpath(cli).catch(() => cli);
+  const stat = await fsp.stat(real).catch(() => undefined);
+  return `${real}:${stat?.mtimeMs ?? 0}`;
 }
 
 async function waitForStateStore(log: string): Promise<void> {

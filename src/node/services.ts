@@ -11,7 +11,8 @@ import path from 'node:path';
 import { env } from '../config/env.js';
 import { CloudtikError } from '../core/errors.js';
 
-export type ServiceName = 'state' | 'agent' | 'controller';
+/** Node services: the state store, agent and controller, and runtime daemons (`hdfs-namenode`, ...). */
+export type ServiceName = 'state' | 'agent' | 'controller' | (string & {});
 
 /** Service names in start order; stop goes the other way. */
 export const SERVICE_ORDER: readonly ServiceName[] = ['state', 'agent', 'controller'];

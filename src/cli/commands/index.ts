@@ -11,6 +11,7 @@ import { command as scale } from './cluster/scale.js';
 import { command as start } from './cluster/start.js';
 import { command as status } from './cluster/status.js';
 import { command as stop } from './cluster/stop.js';
+import { command as submit } from './cluster/submit.js';
 import { command as upload } from './cluster/upload.js';
 import { command as waitForReady } from './cluster/wait-for-ready.js';
 import { command as workerIps } from './cluster/worker-ips.js';
@@ -19,6 +20,11 @@ import { command as imageList } from './image/list.js';
 import { command as nodeRun } from './node/run.js';
 import { command as nodeStart } from './node/start.js';
 import { command as nodeStop } from './node/stop.js';
+import { command as runtimeConfigure } from './runtime/configure.js';
+import { command as runtimeRun } from './runtime/run.js';
+import { command as runtimeServices } from './runtime/services.js';
+import { command as runtimeStart } from './runtime/start.js';
+import { command as runtimeStop } from './runtime/stop.js';
 import { command as workspaceCreate } from './workspace/create.js';
 import { command as workspaceDelete } from './workspace/delete.js';
 import { command as workspaceInfo } from './workspace/info.js';
@@ -38,6 +44,7 @@ export const topLevelCommands: CommandSpec[] = [
   download,
   waitForReady,
   scale,
+  submit,
   killNode,
   events,
   monitor,
@@ -50,6 +57,11 @@ export const commandGroups: CommandGroupSpec[] = [
     commands: [workspaceCreate, workspaceDelete, workspaceInfo, workspaceList],
   },
   { name: 'image', description: 'build and list node images', commands: [imageBuild, imageList] },
+  {
+    name: 'runtime',
+    description: "start or stop the runtimes' services (and, on nodes, configure them)",
+    commands: [runtimeStart, runtimeStop, runtimeConfigure, runtimeServices, runtimeRun],
+  },
   {
     name: 'node',
     description: 'node-side commands, run inside cluster nodes (services: state store, agent, controller)',

@@ -6,6 +6,7 @@ import type { NodeKind } from '../../providers/provider.js';
 import { connectDocker } from '../../providers/virtual/docker-client.js';
 import { VirtualNodeProvider } from '../../providers/virtual/node-provider.js';
 import { getWorkspace } from '../../providers/virtual/workspace.js';
+import { RUNTIMES } from '../../runtimes/registry.js';
 import { CloudtikError } from '../errors.js';
 
 /** A cluster config bound to the engine and provider that run it. */
@@ -26,12 +27,22 @@ export function clusterStateDir(workspace: string, cluster: string): string {
   return path.join(workspaceStateDir(workspace), cluster);
 }
 
+/** The image of clusters without runtimes (the built-in default of `docker.image`). */
+export const DEFAULT_IMAGE = 'cloudtik/cloudtik';
+
 /** The image a node of this kind and type runs, with the package version as the default tag. */
 export function nodeImage(config: ClusterConfig, node: { kind: NodeKind; nodeType: string }, version: string): string {
   const d = config.docker;
   const typed = config.available_node_types[node.nodeType]?.docker as { worker_image?: string } | undefined;
-  const name =
-    (node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image)) ?? d.image ?? 'cloudtik/cloudtik';
+  const explicit = node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image);
+  let name = explicit ?? d.image ?? DEFAULT_IMAGE;
+  if (explicit === undefined && name === DEFAULT_IMAGE) {
+    // The default image has no engines: a node with runtimes runs the image that carries them.
+    const section =
+      (node.kind === 'worker' ? config.available_node_types[node.nodeType]?.runtime : undefined) ?? config.runtime;
+    const first = (section.types ?? []).map((t) => RUNTIMES[t]?.image).find((i) => i !== undefined);
+    if (first) name = first;
+  }
   return withDefaultTag(name, version);
 }
 

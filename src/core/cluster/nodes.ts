@@ -6,6 +6,7 @@ import { CloudtikError } from '../errors.js';
 import { nullSink, type EventSink } from '../events.js';
 import { nodeEnvironment } from '../updater/node-updater.js';
 import { openCluster, type ClusterContext } from './context.js';
+import { runtimeEndpoints, type Endpoint } from './runtimes.js';
 import { waitForWorkers } from './wait.js';
 
 export interface NodeSelection {
@@ -147,6 +148,9 @@ export interface ClusterInfo {
   resources: Record<string, number>;
   nodeTypes: Record<string, { min_workers: number; max_workers: number; resources: Record<string, number> }>;
   maxWorkers: number;
+  runtimes: string[];
+  /** Web UIs and service addresses of the runtimes (empty while the head is not running). */
+  endpoints: Endpoint[];
 }
 
 export function clusterInfo(config: ClusterConfig, nodes: NodeInfo[]): ClusterInfo {
@@ -164,10 +168,11 @@ export function clusterInfo(config: ClusterConfig, nodes: NodeInfo[]): ClusterIn
   for (const [name, t] of Object.entries(config.available_node_types)) {
     nodeTypes[name] = { min_workers: t.min_workers, max_workers: t.max_workers, resources: t.resources };
   }
+  const headIp = running.find((n) => n.kind === 'head')?.ip;
   return {
     cluster: config.cluster_name,
     workspace: config.workspace_name,
-    headIp: running.find((n) => n.kind === 'head')?.ip,
+    headIp,
     nodes: {
       total: running.length,
       head: running.filter((n) => n.kind === 'head').length,
@@ -178,6 +183,8 @@ export function clusterInfo(config: ClusterConfig, nodes: NodeInfo[]): ClusterIn
     resources,
     nodeTypes,
     maxWorkers: config.max_workers,
+    runtimes: config.runtime.types,
+    endpoints: headIp ? runtimeEndpoints(config, headIp) : [],
   };
 }
 

@@ -115,6 +115,7 @@ export async function scaleCluster(options: ScaleOptions): Promise<ScaleResult> 
         message: `scale request: ${options.origin} (${bundles.length} bundle(s))`,
       },
     ]);
+    await store.wake();
     logEvent(sink, 'info', `asked the head for ${describe(bundles)}`);
     let joined: number | undefined;
     if (options.wait && options.workers !== undefined && options.workers > 0) {

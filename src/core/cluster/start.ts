@@ -9,6 +9,7 @@ import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/n
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
 import { nodeImage, openCluster } from './context.js';
 import { ensureClusterImages } from './images.js';
+import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
 import { waitForWorkers } from './wait.js';
 
 export interface StartOptions {
@@ -28,6 +29,10 @@ export interface StartResult {
   created: { head: boolean; workers: number };
   terminated: string[];
   updates: NodeUpdateResult[];
+  /** The runtimes' web UIs and addresses on the head. */
+  endpoints: Endpoint[];
+  /** Lines of the runtimes' own useful commands (with `{file}` filled in by the CLI). */
+  usage: string[];
   /** Milliseconds per step (`images`, `nodes`, `update`, `workers`, `total`). */
   timings: Record<string, number>;
 }
@@ -188,6 +193,8 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     },
     terminated: started.terminated,
     updates: [started.update],
+    endpoints: runtimeEndpoints(config, started.head.ip ?? ''),
+    usage: runtimeUsage(config, '{file}'),
     timings,
   };
 }

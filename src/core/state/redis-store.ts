@@ -16,6 +16,7 @@ const KEY = {
   requests: 'cloudtik:cluster_requests',
   events: 'cloudtik:events',
   status: 'cloudtik:cluster_status',
+  wake: 'cloudtik:wake',
   value: (name: string) => `cloudtik:kv:${name}`,
 } as const;
 
@@ -45,6 +46,9 @@ type Client = ReturnType<typeof makeClient>;
 
 /** The state store in the head's Redis. */
 export class RedisStateStore implements StateStore {
+  /** A second connection for blocking waits, made on first use. */
+  private blocking: Client | undefined;
+
   private constructor(private readonly client: Client) {}
 
   static async connect(options: RedisStoreOptions): Promise<RedisStateStore> {
@@ -123,11 +127,39 @@ export class RedisStateStore implements StateStore {
     return (await this.client.get(KEY.value(key))) ?? undefined;
   }
 
-  async close(): Promise<void> {
+  async wake(): Promise<void> {
+    await this.client.multi().rPush(KEY.wake, '1').expire(KEY.wake, 10).exec();
+  }
+
+  async waitForWake(ms: number, signal?: AbortSignal): Promise<void> {
+    if (signal?.aborted) return;
+    if (!this.blocking) {
+      this.blocking = this.client.duplicate();
+      this.blocking.on('error', () => undefined);
+      await this.blocking.connect();
+    }
+    const blocking = this.blocking;
+    const onAbort = (): void => blocking.destroy();
+    signal?.addEventListener('abort', onAbort, { once: true });
     try {
-      await this.client.close();
+      // BLPOP takes seconds (fractions allowed); one wake-up empties the list so a burst counts once.
+      const hit = await blocking.blPop(KEY.wake, Math.max(0.01, ms / 1000));
+      if (hit) await this.client.del(KEY.wake);
     } catch {
-      this.client.destroy();
+      if (!signal?.aborted) await new Promise((r) => setTimeout(r, ms));
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of [this.blocking, this.client]) {
+      if (!c) continue;
+      try {
+        if (c.isOpen) await c.close();
+      } catch {
+        c.destroy();
+      }
     }
   }
 }

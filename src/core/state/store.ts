@@ -103,6 +103,10 @@ export interface StateStore {
   /** Plain values other parts publish (runtime config for workers, ...). */
   setValue(key: string, value: string): Promise<void>;
   getValue(key: string): Promise<string | undefined>;
+  /** Ask the controller for a pass now (after a scale request). */
+  wake(): Promise<void>;
+  /** Resolve after `ms`, or as soon as someone calls {@link wake}. */
+  waitForWake(ms: number, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -156,6 +160,23 @@ export class MemoryStateStore implements StateStore {
   }
   getValue(key: string): Promise<string | undefined> {
     return Promise.resolve(this.values.get(key));
+  }
+  private wakers: (() => void)[] = [];
+  wake(): Promise<void> {
+    for (const w of this.wakers.splice(0)) w();
+    return Promise.resolve();
+  }
+  waitForWake(ms: number, signal?: AbortSignal): Promise<void> {
+    return new Promise((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      signal?.addEventListener('abort', done, { once: true });
+      this.wakers.push(done);
+    });
   }
   close(): Promise<void> {
     return Promise.resolve();

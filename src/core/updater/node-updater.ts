@@ -6,6 +6,7 @@ import { buildNodeScript, quote } from '../command/shell.js';
 import { OutputTail, tailLines, type CommandRunner } from '../command/runner.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
 import type { EventSink, NodePhase } from '../events.js';
+import { encodeRuntimeConfig } from '../../runtimes/node/context.js';
 import { commandsFor } from './hashes.js';
 
 /** What `start` asked for: setup and start (full), start only, or setup only. */
@@ -43,7 +44,8 @@ export interface NodeUpdateResult {
 export function nodeEnvironment(config: ClusterConfig, node: NodeInfo, headIp: string): Record<string, string> {
   const envs: Record<string, string> = {};
   for (const [k, v] of Object.entries(config.runtime.envs ?? {})) envs[k] = String(v);
-  const types = config.available_node_types[node.nodeType]?.runtime?.types ?? config.runtime.types;
+  const section = config.available_node_types[node.nodeType]?.runtime ?? config.runtime;
+  const types = section.types ?? config.runtime.types;
   return {
     ...envs,
     CLOUDTIK_NODE_IP: node.ip ?? '',
@@ -59,6 +61,8 @@ export function nodeEnvironment(config: ClusterConfig, node: NodeInfo, headIp: s
     CLOUDTIK_WORKSPACE: config.workspace_name,
     CLOUDTIK_CLUSTER: config.cluster_name,
     CLOUDTIK_RUNTIMES: types.join(','),
+    // The prepared runtime settings, for `cloudtik runtime configure` on the node.
+    CLOUDTIK_RUNTIME_CONFIG: encodeRuntimeConfig(section),
   };
 }
 

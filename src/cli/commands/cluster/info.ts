@@ -10,7 +10,8 @@ export const command: CommandSpec = {
     const file = args[0] as string;
     const config = await loadCluster(file, opts, ctx.reporter);
     const { listClusterNodes, clusterInfo } = await import('../../../core/cluster/nodes.js');
-    const { usefulCommands } = await import('../../summaries.js');
+    const { usefulCommands, renderEndpoints } = await import('../../summaries.js');
+    const { runtimeUsage } = await import('../../../core/cluster/runtimes.js');
     const info = clusterInfo(config, await listClusterNodes(config));
     const res = Object.entries(info.resources)
       .map(([k, v]) => `${k}: ${k === 'memory' ? formatBytes(v) : v}`)
@@ -26,8 +27,10 @@ export const command: CommandSpec = {
           `    ${name}: ${info.nodes.byType[name] ?? 0} running, min ${t.min_workers}, max ${t.max_workers}, CPU ${t.resources.CPU ?? '-'}, memory ${t.resources.memory ? formatBytes(t.resources.memory) : '-'}`,
       ),
       `  max_workers: ${info.maxWorkers}`,
+      `  runtimes: ${info.runtimes.join(', ') || 'none'}`,
+      ...renderEndpoints(info.endpoints),
       '',
-      usefulCommands(file),
+      usefulCommands(file, runtimeUsage(config, file)),
     ];
     ctx.reporter.result(info, lines.join('\n'));
   },

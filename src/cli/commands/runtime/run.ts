@@ -1,0 +1,20 @@
+import type { CommandSpec } from '../../command-spec.js';
+
+/** Helpers runtimes run under the supervisor (the head's Prometheus target keeper). */
+export const command: CommandSpec = {
+  name: 'run',
+  hidden: true,
+  description: '(on a node) run a runtime helper in the foreground',
+  arguments: [{ name: '<helper>', description: 'prometheus-targets' }],
+  async run(args) {
+    if (args[0] !== 'prometheus-targets') {
+      const { CloudtikError } = await import('../../../core/errors.js');
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown helper ${String(args[0])}`);
+    }
+    const { keepTargets } = await import('../../../runtimes/prometheus/node.js');
+    const { runtimeNodeContext } = await import('../../../runtimes/node/context.js');
+    const ac = new AbortController();
+    process.once('SIGTERM', () => ac.abort());
+    await keepTargets(runtimeNodeContext(true), ac.signal);
+  },
+};

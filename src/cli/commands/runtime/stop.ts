@@ -1,0 +1,3 @@
+import { runtimeAction } from './start.js';
+
+export const command = runtimeAction('stop');

@@ -1,0 +1,50 @@
+/** YARN on a node: the ResourceManager on the head, a NodeManager with Spark's shuffle service on each worker. */
+import path from 'node:path';
+import { startService, stopService } from '../../node/services.js';
+import { hadoopXml } from '../template.js';
+import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
+import { diskDirs, writeConf, writeCoreSite } from '../node/hadoop.js';
+
+export async function configure(ctx: RuntimeNodeContext): Promise<void> {
+  await writeCoreSite(ctx);
+  const sizing = (optionsOf(ctx, 'spark').spark_executor_resource ?? {}) as Record<string, number>;
+  const memory = sizing.yarn_container_resource_memory ?? 3072;
+  const vcores = sizing.yarn_container_resource_vcores ?? 4;
+  const spark = ctx.runtime.types.includes('spark');
+  await writeConf(
+    ctx.layout.hadoopConfDir,
+    'yarn-site.xml',
+    hadoopXml({
+      'yarn.resourcemanager.hostname': ctx.headIp,
+      'yarn.resourcemanager.bind-host': '0.0.0.0',
+      'yarn.nodemanager.bind-host': '0.0.0.0',
+      'yarn.nodemanager.hostname': ctx.nodeIp,
+      'yarn.nodemanager.resource.memory-mb': memory,
+      'yarn.nodemanager.resource.cpu-vcores': vcores,
+      'yarn.scheduler.maximum-allocation-mb': memory,
+      'yarn.scheduler.maximum-allocation-vcores': vcores,
+      'yarn.scheduler.minimum-allocation-mb': 256,
+      'yarn.nodemanager.local-dirs': diskDirs(ctx, 'yarn/local', path.join(ctx.home, 'hadoop', 'yarn', 'local')).join(
+        ',',
+      ),
+      'yarn.nodemanager.log-dirs': path.join(ctx.home, 'hadoop', 'yarn', 'logs'),
+      'yarn.nodemanager.vmem-check-enabled': false,
+      'yarn.nodemanager.pmem-check-enabled': false,
+      'yarn.resourcemanager.nodemanager-connect-retries': 3,
+      'yarn.nodemanager.aux-services': spark ? 'spark_shuffle' : '',
+      ...(spark
+        ? { 'yarn.nodemanager.aux-services.spark_shuffle.class': 'org.apache.spark.network.yarn.YarnShuffleService' }
+        : {}),
+      'yarn.log-aggregation-enable': false,
+    }),
+  );
+}
+
+export async function start(ctx: RuntimeNodeContext): Promise<void> {
+  if (ctx.head) await startService('yarn-resourcemanager', ['yarn', 'resourcemanager']);
+  else await startService('yarn-nodemanager', ['yarn', 'nodemanager']);
+}
+
+export async function stop(ctx: RuntimeNodeContext): Promise<void> {
+  await stopService(ctx.head ? 'yarn-resourcemanager' : 'yarn-nodemanager');
+}

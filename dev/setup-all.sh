@@ -1,40 +1,67 @@
 #!/usr/bin/env bash
-# Prepare a fresh Debian/Ubuntu machine for CloudTik development: system tools, a running Docker
-# engine, the npm dependencies, the built package, the `cloudtik` CLI and the node images.
+# Prepare a fresh Debian/Ubuntu machine for CloudTik development: the dev tools, a running Docker
+# engine, the npm dependencies, the built and packed package, the `cloudtik` CLI and the node images.
 # Safe to run again: every step checks first and does nothing when already done.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source-path=SCRIPTDIR source=lib/common.sh
+. "$(dirname "$0")/lib/common.sh"
+cd "$CLOUDTIK_ROOT"
 
-QUIET=0
+usage() {
+  cat <<'EOF'
+usage: dev/setup-all.sh [--quiet] [--no-images]
+
+Sets up this machine for CloudTik development; each step is skipped when already done:
+  1. dev tools: git, curl, jq, rsync, debootstrap, Python venv support, Node.js >= 20
+  2. a Docker engine that answers (Debian's docker.io when none does; started; the user
+     added to the docker group when not root)
+  3. the npm dependencies (npm ci)
+  4. the package: npm run build (skipped when its inputs did not change), then packed to
+     .release/package/cloudtik-<version>.tgz
+  5. the cloudtik CLI on the PATH (npm link to this checkout)
+  6. the node images (cloudtik image build; cached by content hash)
+
+  --quiet      print only errors
+  --no-images  skip step 6
+EOF
+}
+
 SKIP_IMAGES=0
 for arg in "$@"; do
   case "$arg" in
     --quiet) QUIET=1 ;;
     --no-images) SKIP_IMAGES=1 ;;
-    -h|--help) echo "usage: dev/setup-all.sh [--quiet] [--no-images]"; exit 0 ;;
-    *) echo "unknown option: $arg" >&2; exit 2 ;;
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *) usage_error "unknown option: $arg" ;;
   esac
 done
 
-say() { [ "$QUIET" = 1 ] || echo "==> $*"; }
-SUDO=""
-if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-
-# 1. System packages, only the missing ones.
+# 1. Dev tools, only the missing ones (checked by what they provide, not by package name).
 need=()
-command -v dockerd >/dev/null 2>&1 || need+=(docker.io)
-command -v debootstrap >/dev/null 2>&1 || need+=(debootstrap)
-command -v rsync >/dev/null 2>&1 || need+=(rsync)
-command -v git >/dev/null 2>&1 || need+=(git)
+engine_up() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+if ! engine_up && ! command -v dockerd >/dev/null 2>&1; then need+=(docker.io); fi
+for tool in git curl jq rsync debootstrap; do
+  command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
+done
+[ -f /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
+  need+=(python3 python3-venv)
+fi
 if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
+node_major="$(node -p 'process.versions.node.split(".")[0]')"
+if [ "$node_major" -lt 20 ]; then
+  die "Node.js $(node --version) is too old: CloudTik needs Node.js 20 or newer (install a newer nodejs and run this again)"
+fi
 
 # 2. A Docker engine that answers.
-engine_up() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
 if ! engine_up; then
   say "starting the Docker engine"
   if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
@@ -44,31 +71,49 @@ if ! engine_up; then
     $SUDO mkdir -p /var/log
     $SUDO sh -c 'nohup setsid dockerd >/var/log/cloudtik-dockerd.log 2>&1 </dev/null &'
   fi
-  for _ in $(seq 1 120); do engine_up && break; sleep 0.5; done
-  engine_up || { echo "the Docker engine did not start; see /var/log/cloudtik-dockerd.log" >&2; exit 1; }
+  for _ in $(seq 1 120); do
+    engine_up && break
+    sleep 0.5
+  done
+  engine_up || die "the Docker engine did not start; see /var/log/cloudtik-dockerd.log"
 fi
 if [ "$(id -u)" != 0 ] && ! id -nG | grep -qw docker; then
   say "adding $(id -un) to the docker group (log in again for it to apply)"
   $SUDO usermod -aG docker "$(id -un)"
 fi
 
-# 3. npm dependencies and the built package.
+# 3. npm dependencies.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   say "installing npm dependencies"
   npm ci --no-audit --no-fund --loglevel=error
 fi
-say "building the package"
-npm run -s build
 
-# 4. The `cloudtik` CLI on PATH, pointing at this working tree.
+# 4. The built package, and its tarball (packed again only when what goes into it changed).
+build_package
+version="$(package_version "$CLOUDTIK_ROOT")"
+pack_dir=.release/package
+tarball="$pack_dir/cloudtik-$version.tgz"
+pack_fp="$(fingerprint "${BUILD_INPUTS[@]}" bin docker README.md)"
+if [ ! -f "$tarball" ] || [ "$(cat "$pack_dir/.inputs" 2>/dev/null)" != "$pack_fp" ]; then
+  say "packing $tarball"
+  mkdir -p "$pack_dir"
+  npm pack --silent --ignore-scripts --pack-destination "$pack_dir" >/dev/null
+  printf '%s\n' "$pack_fp" >"$pack_dir/.inputs"
+fi
+
+# 5. The `cloudtik` CLI on PATH, pointing at this working tree.
 if [ "$(readlink -f "$(command -v cloudtik 2>/dev/null || true)")" != "$(readlink -f bin/cloudtik.js)" ]; then
   say "installing the cloudtik CLI"
   $SUDO npm link --no-audit --no-fund --loglevel=error >/dev/null
 fi
 
-# 5. Node images (cached by content hash: seconds when nothing changed).
+# 6. Node images (cached by content hash: well under a second when nothing changed).
 if [ "$SKIP_IMAGES" = 0 ]; then
   say "building node images"
-  node bin/cloudtik.js image build
+  if [ "$QUIET" = 1 ]; then
+    node bin/cloudtik.js image build >/dev/null
+  else
+    node bin/cloudtik.js image build
+  fi
 fi
-say "ready: $(node bin/cloudtik.js --version)"
+[ "$QUIET" = 1 ] || echo "ready: cloudtik $(node bin/cloudtik.js --version), package $tarball"

@@ -2,11 +2,14 @@
 // with lazily imported command handlers as separate chunks. One file instead of ~30 ES modules
 // keeps `cloudtik --help` close to Node's own start-up time. Packages that carry native or
 // optional parts stay external and load from node_modules when a command needs them.
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+// Chunk names carry content hashes: start empty so stale chunks do not pile up in the package.
+rmSync(path.join(root, 'dist/bin'), { recursive: true, force: true });
 
 await build({
   entryPoints: { main: path.join(root, 'src/cli/main.ts') },

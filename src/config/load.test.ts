@@ -18,17 +18,6 @@ const HEAD_START = [
 ];
 const HEAD_STOP = ['cloudtik node stop --controller', 'cloudtik node stop', 'cloudtik node stop --state'];
 const cloudtik = (commands: string[]) => ({ group_name: 'cloudtik', commands });
-const NO_COMMANDS = {
-  head_initialization_commands: [],
-  worker_initialization_commands: [],
-  head_setup_commands: [],
-  worker_setup_commands: [],
-  head_start_commands: [cloudtik(HEAD_START)],
-  worker_start_commands: [cloudtik(['cloudtik node start --restart'])],
-  head_stop_commands: [cloudtik(HEAD_STOP)],
-  worker_stop_commands: [cloudtik(['cloudtik node stop'])],
-};
-
 let dir: string;
 
 beforeEach(() => {
@@ -91,8 +80,15 @@ describe('CloudTik example files load unchanged', () => {
     expect(config.max_workers).toBe(32);
     expect(config.options).toEqual({ upscaling_speed: 1, idle_timeout_minutes: 5 });
     expect(config.docker).toEqual({ enabled: true, image: 'cloudtik/cloudtik' });
-    expect(config.runtime).toEqual({ types: [] });
-    expect(config.merged_commands).toEqual(NO_COMMANDS);
+    // The virtual provider's default runtimes, like CloudTik: Spark on YARN over HDFS, and Prometheus.
+    expect(config.runtime.types).toEqual(['prometheus', 'hdfs', 'yarn', 'spark']);
+    expect(config.merged_commands.worker_start_commands.map((g) => g.group_name)).toEqual([
+      'cloudtik',
+      'prometheus',
+      'hdfs',
+      'yarn',
+      'spark',
+    ]);
     expect(config.from).toBeUndefined();
     expect(config.min_workers).toBeUndefined();
     expect(JSON.parse(JSON.stringify(config))).toEqual(config);
@@ -142,7 +138,8 @@ describe('CloudTik example files load unchanged', () => {
       },
     ]);
     expect(warnings[0]?.file).toBe(file);
-    expect(config.merged_commands).toEqual(NO_COMMANDS);
+    // No package install for the ignored wheel: the first setup group is a runtime's.
+    expect(config.merged_commands.worker_setup_commands[0]?.group_name).toBe('prometheus');
   });
 });
 
@@ -162,6 +159,7 @@ worker_start_commands: [worker-start]
 head_stop_commands: [head-stop]
 docker:
   initialization_commands: [docker-init]
+runtime: {types: []}
 `,
     );
     const { config } = await loadClusterConfig(file);
@@ -205,6 +203,7 @@ available_node_types:
   worker.rt:
     node_config: {}
     runtime: {envs: {A: 1}}
+runtime: {types: []}
 `,
     );
     const { config } = await loadClusterConfig(file);
@@ -644,6 +643,7 @@ available_node_types:
     node_config:
       instance_type: {CPU: 2, memory: 2G}
 setup_commands: [base]
+runtime: {types: []}
 `,
     );
     useTemplates(templates);
@@ -943,7 +943,7 @@ describe('runtimes', () => {
       expect.objectContaining({
         line: 9,
         path: 'available_node_types.worker.default.node_config.instance_type.memory',
-        message: expect.stringMatching(/worker\.default: 2048M is too small for one Spark executor/),
+        message: expect.stringMatching(/worker\.default: 2048M is too small for one Spark executor/) as string,
         hint: 'give it at least 4G, or leave spark out of runtime.types',
       }),
     ]);

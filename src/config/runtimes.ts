@@ -78,7 +78,7 @@ function prepareSection(
       issues.error([...at, name], `must be a mapping of ${name} options`);
       continue;
     }
-    const options = mergeConfig(structuredClone(def.defaults) as PlainObject, (given ?? {}) as PlainObject);
+    const options = mergeConfig(structuredClone(def.defaults), (given ?? {}));
     const validate = validatorOf(def);
     if (!validate(options)) {
       for (const e of validate.errors ?? []) {
@@ -89,7 +89,8 @@ function prepareSection(
       }
       continue;
     }
-    if (def.prepare) {
+    // Sizing reads values other rules check; on a config with errors already it would only repeat them.
+    if (def.prepare && issues.errors.length === 0) {
       const { values, issues: found } = def.prepare({
         workerTypes: workerTypes.map((t) => ({ name: t, ...resourcesOf(config, t) })),
         head,
@@ -121,7 +122,7 @@ export function prepareRuntimes(config: PlainObject, issues: IssueCollector): vo
     return isPlainObject(nt) && isPlainObject(nt.runtime);
   });
   // Types with their own section start from the global one as written, not as sized for others.
-  const written = structuredClone(runtime) as PlainObject;
+  const written = structuredClone<PlainObject>(runtime);
   prepareSection(
     config,
     runtime,
@@ -131,7 +132,7 @@ export function prepareRuntimes(config: PlainObject, issues: IssueCollector): vo
   );
   for (const t of typesWithOwn) {
     const nt = (config.available_node_types as PlainObject)[t] as PlainObject;
-    const own = mergeConfig(structuredClone(written) as PlainObject, nt.runtime as PlainObject);
+    const own = mergeConfig(structuredClone<PlainObject>(written), nt.runtime as PlainObject);
     prepareSection(config, own, ['available_node_types', t, 'runtime'], [t], issues);
     nt.runtime = own;
   }

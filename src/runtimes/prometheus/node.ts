@@ -21,6 +21,10 @@ function dirs(ctx: RuntimeNodeContext): { conf: string; data: string; targets: s
   };
 }
 
+function scrapeInterval(v: unknown): string {
+  return typeof v === 'string' ? v : '10s';
+}
+
 export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   if (!ctx.head) return;
   const d = dirs(ctx);
@@ -28,7 +32,7 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   const text = renderTemplate(
     template,
     {
-      scrape_interval: String(optionsOf(ctx, 'prometheus').scrape_interval ?? '10s'),
+      scrape_interval: scrapeInterval(optionsOf(ctx, 'prometheus').scrape_interval),
       node_ip: ctx.nodeIp,
       targets_file: d.targets,
     },

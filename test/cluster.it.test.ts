@@ -220,7 +220,7 @@ describe('virtual clusters end to end', () => {
     const file = await writeFile(
       dir,
       'bad.yaml',
-      `cluster_name: bad\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nruntime:\n    types: []\nauth:\n    ssh_usr: ubuntu\navailable_node_types:\n    worker.default:\n        node_config:\n            data_disks: [${path.join(dir, 'bad-disks')}]\n        min_workers: -1\n`,
+      `cluster_name: bad\nworkspace_name: ${ws}\nprovider:\n    type: virtual\nauth:\n    ssh_usr: ubuntu\navailable_node_types:\n    worker.default:\n        node_config:\n            data_disks: [${path.join(dir, 'bad-disks')}]\n        min_workers: -1\n`,
     );
     const r = await cli(['start', file, '-y']);
     expect(r.code).toBe(2);

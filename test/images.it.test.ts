@@ -6,7 +6,7 @@ import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../src/providers/virtual/docker-client.js';
 import { packageInfo } from '../src/providers/virtual/image-package.js';
-import { NODE_VERSION, NPM_VERSION } from '../src/providers/virtual/image-versions.js';
+import { HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../src/providers/virtual/image-versions.js';
 import { bootstrapDebianImage } from '../src/providers/virtual/image-debian.js';
 import { CloudtikError } from '../src/core/errors.js';
 import {
@@ -58,15 +58,18 @@ describe('node images', () => {
 
   beforeAll(async () => {
     docker = await connectDocker();
-    // Cold when the engine has none of the images (debootstrap + two builds), else whatever changed.
+    // Cold when the engine has none of the images (debootstrap + five builds), else whatever changed.
     built = await buildAllImages(docker, { sink: (e) => events.push(e) });
   }, 1_200_000);
 
-  it('builds the chain debian -> base -> cloudtik, tagged and labelled', async () => {
+  it('builds every node image, parents first, tagged and labelled', async () => {
     expect(built.map((r) => r.ref)).toEqual([
       'cloudtik/debian:bookworm',
       `cloudtik/base:${version}`,
       `cloudtik/cloudtik:${version}`,
+      `cloudtik/hadoop:${version}`,
+      `cloudtik/spark:${version}`,
+      `cloudtik/spark-runtime:${version}`,
     ]);
     for (const r of built) {
       expect(r.id).toMatch(/^sha256:[0-9a-f]{64}$/);
@@ -156,8 +159,75 @@ describe('node images', () => {
     });
   });
 
+  describe('inside a cloudtik/spark-runtime container', () => {
+    let container: Docker.Container;
+
+    beforeAll(async () => {
+      container = await docker.createContainer({
+        Image: imageRef('cloudtik/spark-runtime'),
+        Labels: { 'cloudtik-test-run': testRunId() },
+        HostConfig: { AutoRemove: false },
+      });
+      await container.start();
+    });
+
+    afterAll(async () => {
+      await container?.remove({ force: true });
+    });
+
+    it('has Java 17, Hadoop and Spark at the pinned versions, and cloudtik', async () => {
+      const r = await execIn(
+        docker,
+        container,
+        'ubuntu',
+        'java -version 2>&1 | head -n 1; hadoop version | head -n 1; python3 -c "import pyspark; print(pyspark.__version__)"; cloudtik --version',
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const [java, hadoop, spark, cloudtik] = r.stdout.split('\n');
+      expect(java).toMatch(/ "17\./);
+      expect(hadoop).toBe(`Hadoop ${HADOOP_VERSION}`);
+      expect(spark).toBe(SPARK_VERSION);
+      expect(cloudtik).toBe(version);
+    });
+
+    it('lays out Hadoop and Spark where the runtimes expect them, writable by ubuntu', async () => {
+      const r = await execIn(
+        docker,
+        container,
+        'ubuntu',
+        [
+          'echo "$JAVA_HOME $HADOOP_HOME $HADOOP_CONF_DIR $SPARK_HOME $SPARK_CONF_DIR $PYSPARK_PYTHON"',
+          'test -w "$HADOOP_CONF_DIR" && test -w "$SPARK_CONF_DIR" && echo writable',
+          'for c in hadoop hdfs yarn mapred spark-submit pyspark spark-shell prometheus prometheus-node-exporter; do command -v $c >/dev/null || echo missing $c; done',
+          'test -f /opt/hadoop/share/hadoop/hdfs/webapps/hdfs/index.html && echo hdfs-webapps',
+          'ls /opt/hadoop/share/hadoop/yarn/aux/spark-shuffle | grep -c "^spark-network-"',
+        ].join('; '),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n')).toEqual([
+        '/usr/lib/jvm/java-17 /opt/hadoop /opt/hadoop/etc/hadoop /opt/spark /opt/spark/conf /opt/spark-venv/bin/python',
+        'writable',
+        'hdfs-webapps',
+        '3',
+      ]);
+    });
+
+    it('formats a NameNode and runs HDFS shell commands on the local file system', async () => {
+      const r = await execIn(
+        docker,
+        container,
+        'ubuntu',
+        'cd /tmp && hdfs namenode -format -nonInteractive -force >/dev/null 2>&1 && echo formatted; hadoop fs -ls -d file:///opt >/dev/null && echo fs-ok; hadoop classpath',
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const [formatted, fsOk, classpath] = r.stdout.split('\n');
+      expect([formatted, fsOk]).toEqual(['formatted', 'fs-ok']);
+      expect(classpath).toContain('/opt/hadoop/share/hadoop/lib/*');
+    });
+  });
+
   it('skips an unchanged image without touching it', async () => {
-    const before = built[built.length - 1];
+    const before = built.find((r) => r.name === 'cloudtik/cloudtik');
     const t0 = performance.now();
     const again = await ensureImage(docker, { image: 'cloudtik/cloudtik' });
     const ms = performance.now() - t0;

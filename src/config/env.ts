@@ -61,10 +61,18 @@ export const env = {
       'images',
     );
   },
-  /** Debian mirror for bootstrapping `cloudtik/debian`; undefined means debootstrap's default (deb.debian.org). */
+  /** Debian mirror for bootstrapping `cloudtik/debian`; undefined means debootstrap's own default. */
   debianMirror(): string | undefined {
     const v = process.env.CLOUDTIK_DEBIAN_MIRROR;
     return v === undefined || v === '' ? undefined : v;
+  },
+  /**
+   * Maven repository the node images' jars are downloaded from (`CLOUDTIK_MAVEN_REPO`, e.g. a
+   * company mirror); undefined: the installed Maven's own default.
+   */
+  mavenRepo(): string | undefined {
+    const v = process.env.CLOUDTIK_MAVEN_REPO;
+    return v === undefined || v.trim() === '' ? undefined : v.trim().replace(/\/+$/, '');
   },
   /** Directories searched for host tools (`PATH`), plus the sbin directories tools like debootstrap live in. */
   toolSearchPath(): string[] {
@@ -90,6 +98,11 @@ export const env = {
   runtimeDir(): string {
     const v = process.env.CLOUDTIK_RUNTIME_DIR;
     return v !== undefined && v !== '' ? v : path.join(os.homedir(), 'runtime', 'cloudtik');
+  },
+  /** Package index for PyPI downloads of the node images (`PIP_INDEX_URL`); undefined: pip's own default. */
+  pipIndexUrl(): string | undefined {
+    const v = process.env.PIP_INDEX_URL;
+    return v === undefined || v === '' ? undefined : v;
   },
   /** Node side: the identity the node updater exported (`CLOUDTIK_NODE_ID` and friends). */
   nodeIdentity(): {

@@ -79,7 +79,7 @@ describe('CloudTik example files load unchanged', () => {
     });
     expect(config.max_workers).toBe(32);
     expect(config.options).toEqual({ upscaling_speed: 1, idle_timeout_minutes: 5 });
-    expect(config.docker).toEqual({ enabled: true, image: 'cloudtik/cloudtik' });
+    expect(config.docker).toEqual({ enabled: true });
     // The virtual provider's default runtimes, like CloudTik: Spark on YARN over HDFS, and Prometheus.
     expect(config.runtime.types).toEqual(['prometheus', 'hdfs', 'yarn', 'spark']);
     expect(config.merged_commands.worker_start_commands.map((g) => g.group_name)).toEqual([

@@ -78,7 +78,7 @@ function prepareSection(
       issues.error([...at, name], `must be a mapping of ${name} options`);
       continue;
     }
-    const options = mergeConfig(structuredClone(def.defaults), (given ?? {}));
+    const options = mergeConfig(structuredClone(def.defaults), given ?? {});
     const validate = validatorOf(def);
     if (!validate(options)) {
       for (const e of validate.errors ?? []) {

@@ -21,6 +21,7 @@ import { command as nodeRun } from './node/run.js';
 import { command as nodeStart } from './node/start.js';
 import { command as nodeStop } from './node/stop.js';
 import { command as runtimeConfigure } from './runtime/configure.js';
+import { command as runtimeInstall } from './runtime/install.js';
 import { command as runtimeRun } from './runtime/run.js';
 import { command as runtimeServices } from './runtime/services.js';
 import { command as runtimeStart } from './runtime/start.js';
@@ -60,7 +61,7 @@ export const commandGroups: CommandGroupSpec[] = [
   {
     name: 'runtime',
     description: "start or stop the runtimes' services (and, on nodes, configure them)",
-    commands: [runtimeStart, runtimeStop, runtimeConfigure, runtimeServices, runtimeRun],
+    commands: [runtimeStart, runtimeStop, runtimeInstall, runtimeConfigure, runtimeServices, runtimeRun],
   },
   {
     name: 'node',

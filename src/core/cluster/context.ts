@@ -34,10 +34,10 @@ export const DEFAULT_IMAGE = 'cloudtik/cloudtik';
 export function nodeImage(config: ClusterConfig, node: { kind: NodeKind; nodeType: string }, version: string): string {
   const d = config.docker;
   const typed = config.available_node_types[node.nodeType]?.docker as { worker_image?: string } | undefined;
-  const explicit = node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image);
-  let name = explicit ?? d.image ?? DEFAULT_IMAGE;
-  if (explicit === undefined && name === DEFAULT_IMAGE) {
-    // The default image has no engines: a node with runtimes runs the image that carries them.
+  const explicit = (node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image)) ?? d.image;
+  let name = explicit ?? DEFAULT_IMAGE;
+  if (explicit === undefined) {
+    // No image named: a node with runtimes runs the image that carries their engines.
     const section =
       (node.kind === 'worker' ? config.available_node_types[node.nodeType]?.runtime : undefined) ?? config.runtime;
     const first = (section.types ?? []).map((t) => RUNTIMES[t]?.image).find((i) => i !== undefined);

@@ -9,6 +9,18 @@ export const NODE_VERSION = '22.23.3';
 /** npm installed next to Node in the nodes (npm 11 supports Node ^20.17 || >=22.9). */
 export const NPM_VERSION = '11.21.2';
 
+/**
+ * Hadoop in `cloudtik/hadoop` (HDFS, YARN, MapReduce client), from Maven Central. The jars are
+ * pinned by docker/hadoop/pom.xml and its downloads.lock (docker/hadoop/lock.sh); keep them equal.
+ */
+export const HADOOP_VERSION = '3.3.6';
+
+/**
+ * Spark in `cloudtik/spark`, from the pyspark package on PyPI (Scala 2.12, Hadoop 3.3 client), and
+ * its YARN shuffle service from Maven Central. Pinned by docker/spark/downloads.lock (docker/spark/lock.sh).
+ */
+export const SPARK_VERSION = '3.5.5';
+
 /** Debian release `cloudtik/debian` is bootstrapped from. */
 export const DEBIAN_SUITE = 'bookworm';
 

@@ -9,12 +9,88 @@ import { isDockerStatus } from './docker-client.js';
 import { acquireLock } from './lock.js';
 import { collectDirectory, hashImageInputs, packContext, type ContextFile } from './image-context.js';
 import { bootstrapDebianImage, debootstrapArgs, jsonLines } from './image-debian.js';
+import { fetchDownloads, readDownloadLock } from './image-downloads.js';
 import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from './image-package.js';
-import { DEBIAN_SUITE, IMAGE_LABEL, IMAGE_RECIPE_VERSION, NODE_VERSION, NPM_VERSION } from './image-versions.js';
+import {
+  DEBIAN_SUITE,
+  HADOOP_VERSION,
+  IMAGE_LABEL,
+  IMAGE_RECIPE_VERSION,
+  NODE_VERSION,
+  NPM_VERSION,
+  SPARK_VERSION,
+} from './image-versions.js';
 
-/** The node images we know how to make, parents first. */
-export const NODE_IMAGE_NAMES = ['cloudtik/debian', 'cloudtik/base', 'cloudtik/cloudtik'] as const;
+/** The node images we know how to make, each after its parent. */
+export const NODE_IMAGE_NAMES = [
+  'cloudtik/debian',
+  'cloudtik/base',
+  'cloudtik/cloudtik',
+  'cloudtik/hadoop',
+  'cloudtik/spark',
+  'cloudtik/spark-runtime',
+] as const;
 export type NodeImageName = (typeof NODE_IMAGE_NAMES)[number];
+
+/** How one node image is made. */
+export interface NodeImageSpec {
+  /** The image its Dockerfile builds FROM (passed as the build arg BASE_IMAGE, or DEBIAN_IMAGE for base). */
+  parent?: NodeImageName;
+  /** Its folder under `docker/` (Dockerfile and context); none for the bootstrapped OS image. */
+  folder?: string;
+  /**
+   * What the build adds to the folder's files besides the locked downloads (`downloads.lock`):
+   * `node-runtime` Node and npm and the host's CA certificates, `cloudtik-package` the packed package.
+   */
+  adds?: 'node-runtime' | 'cloudtik-package';
+  /** Pinned versions passed as build args (the Dockerfile checks what it installed against them). */
+  versionArgs?: Readonly<Record<string, string>>;
+}
+
+export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
+  /** Debian, bootstrapped locally (debootstrap, docker import). */
+  'cloudtik/debian': {},
+  /** Node LTS, npm, sudo, redis-server and the node user ubuntu. */
+  'cloudtik/base': {
+    parent: 'cloudtik/debian',
+    folder: 'base',
+    adds: 'node-runtime',
+    versionArgs: { NODE_VERSION, NPM_VERSION },
+  },
+  /** The cloudtik package. */
+  'cloudtik/cloudtik': {
+    parent: 'cloudtik/base',
+    folder: 'cloudtik',
+    adds: 'cloudtik-package',
+  },
+  /** Java 17 and Hadoop (HDFS, YARN, MapReduce client). */
+  'cloudtik/hadoop': {
+    parent: 'cloudtik/base',
+    folder: 'hadoop',
+    versionArgs: { HADOOP_VERSION },
+  },
+  /** Python 3, Spark with its YARN shuffle service, Prometheus and the node exporter. */
+  'cloudtik/spark': {
+    parent: 'cloudtik/hadoop',
+    folder: 'spark',
+    versionArgs: { SPARK_VERSION },
+  },
+  /** cloudtik/spark plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
+  'cloudtik/spark-runtime': {
+    parent: 'cloudtik/spark',
+    folder: 'cloudtik',
+    adds: 'cloudtik-package',
+  },
+};
+
+/** `target` and the images under it, parents first. */
+export function imageChain(target: NodeImageName): NodeImageName[] {
+  const chain: NodeImageName[] = [];
+  for (let name: NodeImageName | undefined = target; name !== undefined; name = NODE_IMAGES[name].parent) {
+    chain.unshift(name);
+  }
+  return chain;
+}
 
 /** What `docker.image` means when a cluster config gives none. */
 export const DEFAULT_NODE_IMAGE: NodeImageName = 'cloudtik/cloudtik';
@@ -91,13 +167,13 @@ export interface EnsureImageOptions {
 
 /**
  * Makes sure `image` exists, tagged with the package version, and matches the current sources
- * (Dockerfile, context files, pinned versions, parent image). Builds whatever in the chain
- * `cloudtik/debian → cloudtik/base → cloudtik/cloudtik` is missing or out of date, never pulls.
+ * (Dockerfile, context files, pinned versions, parent image). Builds whatever in its chain (for
+ * example `cloudtik/debian → cloudtik/base → cloudtik/cloudtik`) is missing or out of date, never pulls.
  * With nothing changed it only hashes inputs and inspects tags (well under a second).
  */
 export async function ensureImage(docker: Docker, options: EnsureImageOptions = {}): Promise<ImageBuildResult> {
   const target = options.image ?? DEFAULT_NODE_IMAGE;
-  const results = await ensureChain(docker, target, {
+  const results = await ensureChain(docker, [target], {
     rebuild: options.rebuild === true || options.noCache === true ? new Set([target]) : new Set(),
     noCache: options.noCache === true,
     variant: options.variant,
@@ -111,24 +187,25 @@ export async function ensureImage(docker: Docker, options: EnsureImageOptions = 
 
 export interface BuildAllImagesOptions extends EnsureImageOptions {
   /**
-   * With `image` named, `rebuild` applies to it alone. Without, it applies to the Dockerfile images
-   * (`cloudtik/base`, `cloudtik/cloudtik`): the Debian base is re-bootstrapped only when named.
+   * With `image` named, `rebuild` applies to it alone. Without, it applies to every Dockerfile image
+   * (all but `cloudtik/debian`): the Debian base is re-bootstrapped only when named.
    */
   image?: NodeImageName;
 }
 
 /**
- * Ensures every image of the chain up to `image` (default: all) and returns one result per image,
- * parents first. With a variant, the chain starts at its OS image, which is not in the results.
+ * Ensures `image` and the images under it, or without `image` every node image, and returns one
+ * result per image, parents first ({@link NODE_IMAGE_NAMES} order). With a variant, the chains start
+ * at its OS image, which is not in the results.
  */
 export async function buildAllImages(docker: Docker, options: BuildAllImagesOptions = {}): Promise<ImageBuildResult[]> {
-  const target = options.image ?? DEFAULT_NODE_IMAGE;
+  const targets = options.image !== undefined ? [options.image] : [...NODE_IMAGE_NAMES];
   const forced = options.rebuild === true || options.noCache === true;
   const rebuild = new Set<NodeImageName>();
   if (forced && options.image !== undefined) rebuild.add(options.image);
   if (forced && options.image === undefined)
     NODE_IMAGE_NAMES.filter((n) => n !== 'cloudtik/debian').forEach((n) => rebuild.add(n));
-  return ensureChain(docker, target, {
+  return ensureChain(docker, targets, {
     rebuild,
     noCache: options.noCache === true,
     variant: options.variant,
@@ -261,22 +338,32 @@ interface ChainContext extends ChainOptions {
   arch(): Promise<string>;
   /** IDs replaced by this run, removed at the end when nothing uses them. */
   superseded: string[];
+  /** Whether this run built anything (then stale build-stage images are looked for at the end). */
+  built: boolean;
 }
 
-function chainTo(target: NodeImageName): NodeImageName[] {
-  return NODE_IMAGE_NAMES.slice(0, NODE_IMAGE_NAMES.indexOf(target) + 1);
+/** The images `targets` need, each once, parents first. */
+export function imagesFor(targets: readonly NodeImageName[]): NodeImageName[] {
+  const needed = new Set(targets.flatMap((t) => imageChain(t)));
+  return NODE_IMAGE_NAMES.filter((n) => needed.has(n));
 }
 
-async function ensureChain(docker: Docker, target: NodeImageName, options: ChainOptions): Promise<ImageBuildResult[]> {
-  if (!isNodeImageName(target)) {
-    throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown node image ${String(target)}`, {
-      hint: `known images: ${NODE_IMAGE_NAMES.join(', ')}`,
-    });
+async function ensureChain(
+  docker: Docker,
+  targets: readonly NodeImageName[],
+  options: ChainOptions,
+): Promise<ImageBuildResult[]> {
+  for (const target of targets) {
+    if (!isNodeImageName(target)) {
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown node image ${String(target)}`, {
+        hint: `known images: ${NODE_IMAGE_NAMES.join(', ')}`,
+      });
+    }
   }
   if (options.variant !== undefined) {
     const problem = variantProblem(options.variant);
     if (problem !== undefined) throw new CloudtikError('ERR_CLOUDTIK_USAGE', problem);
-    if (target === 'cloudtik/debian') {
+    if (targets.length === 1 && targets[0] === 'cloudtik/debian') {
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', `the ${options.variant.name} variant has no cloudtik/debian`, {
         hint: `it builds cloudtik/base on ${options.variant.osImage}`,
       });
@@ -288,23 +375,29 @@ async function ensureChain(docker: Docker, target: NodeImageName, options: Chain
     ...options,
     docker,
     superseded: [],
+    built: false,
     lock: async () => {
       release ??= await acquireBuildLock(options.sink);
     },
     arch: () => (arch ??= docker.version().then((v) => v.Arch)),
   };
   const results: ImageBuildResult[] = [];
+  const made = new Map<NodeImageName, ImageBuildResult>();
   try {
-    let parent: ImageBuildResult | undefined;
-    for (const name of chainTo(target)) {
+    for (const name of imagesFor(targets)) {
       if (name === 'cloudtik/debian' && ctx.variant !== undefined) {
-        parent = await variantOsImage(ctx, ctx.variant);
+        made.set(name, await variantOsImage(ctx, ctx.variant));
         continue;
       }
-      parent = name === 'cloudtik/debian' ? await ensureDebian(ctx) : await ensureDockerfileImage(ctx, name, parent);
-      results.push(parent);
+      const parentName = NODE_IMAGES[name].parent;
+      const parent = parentName === undefined ? undefined : made.get(parentName);
+      const result =
+        name === 'cloudtik/debian' ? await ensureDebian(ctx) : await ensureDockerfileImage(ctx, name, parent);
+      made.set(name, result);
+      results.push(result);
     }
     await removeSuperseded(ctx);
+    if (ctx.built) await removeStaleStages(ctx);
   } finally {
     if (release !== undefined) await release();
   }
@@ -428,34 +521,50 @@ interface DockerfilePlan {
   buildArgs: Record<string, string>;
 }
 
+/** The Dockerfile folder of an image, `docker/<folder>` in the package. */
+export function imageFolder(name: NodeImageName): string {
+  const folder = NODE_IMAGES[name].folder;
+  if (folder === undefined) throw new Error(`${name} is not built from a Dockerfile`);
+  return path.join(dockerDir(), folder);
+}
+
 async function planDockerfileImage(
   ctx: ChainContext,
   name: NodeImageName,
   parent: ImageBuildResult,
 ): Promise<DockerfilePlan> {
-  const folder = path.join(dockerDir(), name.slice(name.indexOf('/') + 1));
+  const spec = NODE_IMAGES[name];
+  const folder = imageFolder(name);
   let files: ContextFile[];
+  let locked: Awaited<ReturnType<typeof readDownloadLock>>;
   try {
     files = await collectDirectory(folder);
+    locked = await readDownloadLock(folder);
   } catch (err) {
+    if (err instanceof CloudtikError) throw err;
     throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `cannot read the Dockerfile folder ${folder}: ${errorMessage(err)}`, {
       cause: err,
       hint: 'the docker/ folder ships with the cloudtik package; reinstall it',
     });
   }
   const packOptions = { sink: ctx.sink, signal: ctx.signal };
-  if (name === 'cloudtik/base') {
+  files.push(...(await fetchDownloads(locked, { label: name, ...packOptions })));
+  const buildArgs: Record<string, string> = { ...spec.versionArgs };
+  if (spec.adds === 'node-runtime') {
     const runtime = await fetchNodeRuntime(await ctx.arch(), packOptions);
     files.push(
       { name: 'node', path: runtime.nodeBinary, mode: 0o755, digest: runtime.nodeDigest },
       { name: 'npm.tgz', path: runtime.npmTarball.path, mode: 0o644, digest: runtime.npmTarball.sha256 },
       ...(await hostCaFiles()),
     );
-    return { files, buildArgs: { DEBIAN_IMAGE: parent.ref, NODE_VERSION, NPM_VERSION } };
+    return { files, buildArgs: { ...buildArgs, DEBIAN_IMAGE: parent.ref } };
   }
-  const tarball = await packCloudtik(packOptions);
-  files.push({ name: 'cloudtik.tgz', path: tarball.path, mode: 0o644, digest: tarball.sha256 });
-  return { files, buildArgs: { BASE_IMAGE: parent.ref, CLOUDTIK_VERSION: packageInfo().version } };
+  if (spec.adds === 'cloudtik-package') {
+    const tarball = await packCloudtik(packOptions);
+    files.push({ name: 'cloudtik.tgz', path: tarball.path, mode: 0o644, digest: tarball.sha256 });
+    buildArgs.CLOUDTIK_VERSION = packageInfo().version;
+  }
+  return { files, buildArgs: { ...buildArgs, BASE_IMAGE: parent.ref } };
 }
 
 async function ensureDockerfileImage(
@@ -487,6 +596,7 @@ async function ensureDockerfileImage(
   existing = await inspectImage(ctx.docker, ref);
   if (current(existing) && !rebuild) return toResult(name, ref, existing, 'cached', t0);
 
+  ctx.built = true;
   await timedStep(ctx.sink, stepId(name), `Image ${ref}`, () =>
     dockerBuild(ctx, { name, ref, parentRef: parent.ref, plan, labels: { ...labels, [IMAGE_LABEL.hash]: hash } }),
   );
@@ -561,7 +671,7 @@ async function dockerBuild(ctx: ChainContext, req: BuildRequest): Promise<void> 
   if (failure !== undefined) {
     throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `building ${req.ref} failed: ${failure.trim()}`, {
       details: tail,
-      hint: `the lines above are the end of the build log; rerun with --verbose for all of it (docker/${req.name.split('/')[1]}/Dockerfile)`,
+      hint: `the lines above are the end of the build log; rerun with --verbose for all of it (docker/${NODE_IMAGES[req.name].folder ?? ''}/Dockerfile)`,
     });
   }
 }
@@ -574,6 +684,52 @@ async function removeSuperseded(ctx: ChainContext): Promise<void> {
       logEvent(ctx.sink, 'debug', `removed the replaced image ${id.slice(0, 19)}`);
     } catch (err) {
       logEvent(ctx.sink, 'debug', `kept the replaced image ${id.slice(0, 19)}: ${errorMessage(err)}`);
+    }
+  }
+}
+
+/**
+ * The untagged images left by multi-stage builds (a stage that is not the final one, such as the
+ * stage that builds pyspark's wheel) which no longer serve as build cache, and replaced final
+ * images. A stage image inherits the labels of the image its stage was built FROM, so it is stale
+ * once no tagged image carries that name and hash any more. Of the untagged images on a current
+ * image, the newest stays (the next build of a changed Dockerfile reuses it); older ones are from
+ * earlier versions of a Dockerfile. (A Dockerfile with two build stages on one image would lose the
+ * cache of one of them: a slower build, nothing worse.)
+ */
+export function staleStageImages(images: readonly Docker.ImageInfo[]): string[] {
+  const key = (labels: Record<string, string> | undefined): string =>
+    `${labels?.[IMAGE_LABEL.image] ?? ''}\0${labels?.[IMAGE_LABEL.hash] ?? ''}`;
+  const tagged = (image: Docker.ImageInfo): boolean => (image.RepoTags ?? []).some((t) => t !== '<none>:<none>');
+  const current = new Set(images.filter(tagged).map((image) => key(image.Labels)));
+  const kept = new Set<string>();
+  const stale: string[] = [];
+  const untagged = images
+    .filter((image) => !tagged(image) && image.Labels?.[IMAGE_LABEL.image] !== undefined)
+    .sort((a, b) => b.Created - a.Created);
+  for (const image of untagged) {
+    const k = key(image.Labels);
+    if (current.has(k) && !kept.has(k)) kept.add(k);
+    else stale.push(image.Id);
+  }
+  return stale;
+}
+
+/** Best effort, after a build: remove {@link staleStageImages} (images in use stay). */
+async function removeStaleStages(ctx: ChainContext): Promise<void> {
+  let images: Docker.ImageInfo[];
+  try {
+    images = await ctx.docker.listImages({ filters: { label: [IMAGE_LABEL.image] } });
+  } catch (err) {
+    logEvent(ctx.sink, 'debug', `listing images for stale build stages failed: ${errorMessage(err)}`);
+    return;
+  }
+  for (const id of staleStageImages(images)) {
+    try {
+      await ctx.docker.getImage(id).remove();
+      logEvent(ctx.sink, 'debug', `removed the stale build-stage image ${id.slice(0, 19)}`);
+    } catch (err) {
+      logEvent(ctx.sink, 'debug', `kept the build-stage image ${id.slice(0, 19)}: ${errorMessage(err)}`);
     }
   }
 }

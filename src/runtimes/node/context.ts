@@ -25,6 +25,9 @@ export interface RuntimeNodeContext {
   layout: ImageLayout;
 }
 
+/** Spark's YARN shuffle service and the jars it needs, in the spark image (see docker/spark). */
+export const SHUFFLE_DIR = '/opt/hadoop/share/hadoop/yarn/aux/spark-shuffle';
+
 /** Where the node image installed the products (see docker/hadoop and docker/spark). */
 export interface ImageLayout {
   hadoopConfDir: string;

@@ -5,7 +5,6 @@
 import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { CloudtikError } from '../../core/errors.js';
 import { hadoopXml } from '../template.js';
 import type { RuntimeNodeContext } from './context.js';
 
@@ -55,35 +54,4 @@ export function run(
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, out }));
   });
-}
-
-/** Wait until a TCP port answers (a daemon is up). */
-export async function waitForPort(host: string, port: number, what: string, timeoutMs = 60_000): Promise<void> {
-  const net = await import('node:net');
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const ok = await new Promise<boolean>((resolve) => {
-      const s = net.connect({ host, port, timeout: 1000 });
-      s.once('connect', () => {
-        s.destroy();
-        resolve(true);
-      });
-      s.once('error', () => resolve(false));
-      s.once('timeout', () => {
-        s.destroy();
-        resolve(false);
-      });
-    });
-    if (ok) return;
-    if (Date.now() > deadline) {
-      throw new CloudtikError(
-        'ERR_CLOUDTIK_TIMEOUT',
-        `${what} did not answer on ${host}:${port} within ${timeoutMs / 1000} s`,
-        {
-          hint: 'see its log in ~/runtime/cloudtik/logs on that node (cloudtik monitor shows the controller)',
-        },
-      );
-    }
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }

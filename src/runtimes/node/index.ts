@@ -2,9 +2,10 @@
  * The node side of `cloudtik runtime configure|services <name>`: dispatch to the runtime's module.
  * Runtime modules are loaded only here, on the nodes.
  */
+import fs from 'node:fs';
 import { CloudtikError } from '../../core/errors.js';
 import { RUNTIMES } from '../registry.js';
-import { runtimeNodeContext, type RuntimeNodeContext } from './context.js';
+import { runtimeNodeContext, SHUFFLE_DIR, type RuntimeNodeContext } from './context.js';
 
 interface NodeModule {
   configure(ctx: RuntimeNodeContext): Promise<void>;
@@ -31,7 +32,36 @@ async function moduleOf(name: string): Promise<NodeModule> {
 
 export type ServiceAction = 'start' | 'stop' | 'restart';
 
+/** What each runtime needs from the node image (installed at image build time, see docker/). */
+const PRODUCT_FILES: Record<string, string[]> = {
+  hdfs: ['/usr/local/bin/hdfs', '/opt/hadoop/share/hadoop/lib'],
+  yarn: ['/usr/local/bin/yarn', '/opt/hadoop/share/hadoop/lib'],
+  spark: ['/usr/local/bin/spark-submit', '/opt/spark/jars', SHUFFLE_DIR],
+  prometheus: ['/usr/bin/prometheus', '/usr/bin/prometheus-node-exporter'],
+};
+
+/**
+ * `cloudtik runtime install`: the products come with the node image, so this checks they are
+ * there and says which image has them when they are not.
+ */
+export async function installRuntime(name: string): Promise<string[]> {
+  await moduleOf(name);
+  const files = PRODUCT_FILES[name] ?? [];
+  const missing = files.filter((f) => !fs.existsSync(f));
+  if (missing.length > 0) {
+    throw new CloudtikError(
+      'ERR_CLOUDTIK_NODE_COMMAND',
+      `${name} is not installed in this node's image (missing ${missing.join(', ')})`,
+      {
+        hint: `run the image that carries it (${RUNTIMES[name]?.image ?? 'cloudtik/spark-runtime'}: leave docker.image unset), or leave ${name} out of runtime.types`,
+      },
+    );
+  }
+  return files;
+}
+
 export async function configureRuntime(name: string, head: boolean): Promise<void> {
+  await installRuntime(name);
   await (await moduleOf(name)).configure(runtimeNodeContext(head));
 }
 

@@ -1,11 +1,11 @@
 /** Spark on a node: spark-defaults.conf everywhere, the history server on the head (executors run in YARN). */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { CloudtikError } from '../../core/errors.js';
 import { startService, stopService } from '../../node/services.js';
 import { renderTemplate } from '../template.js';
 import { optionsOf, templateFile, type RuntimeNodeContext } from '../node/context.js';
-import { defaultFs, diskDirs, NAMENODE_RPC_PORT, run, waitForPort, writeConf, writeCoreSite } from '../node/hadoop.js';
+import { quote } from '../../core/command/shell.js';
+import { defaultFs, diskDirs, writeConf, writeCoreSite } from '../node/hadoop.js';
 
 function eventLogDir(ctx: RuntimeNodeContext): string {
   return ctx.runtime.types.includes('hdfs') ? `${defaultFs(ctx)}/shared/spark-events` : 'file:///tmp/spark-events';
@@ -41,24 +41,21 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
 export async function start(ctx: RuntimeNodeContext): Promise<void> {
   if (!ctx.head) return;
   const dir = eventLogDir(ctx);
+  let first: string[];
   if (dir.startsWith('hdfs://')) {
-    await waitForPort(ctx.headIp, NAMENODE_RPC_PORT, 'the HDFS NameNode');
-    // The NameNode answers before it leaves safe mode; retry until the folder can be made.
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      const r = await run('hdfs', ['dfs', '-mkdir', '-p', dir.replace(/^hdfs:\/\/[^/]+/, '')]);
-      if (r.code === 0) break;
-      if (Date.now() > deadline) {
-        throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `could not create ${dir} for Spark's event logs`, {
-          details: r.out.trim().split('\n').slice(-10),
-        });
-      }
-      await new Promise((res) => setTimeout(res, 500));
-    }
+    // The history server needs its log folder, which needs the NameNode out of safe mode: the
+    // service makes it first (retrying), so the head's start does not wait for HDFS.
+    first = [
+      'bash',
+      '-c',
+      `until hdfs dfs -mkdir -p ${quote(dir)} 2>/dev/null; do sleep 1; done; exec "$@"`,
+      'spark-history',
+    ];
   } else {
     await fsp.mkdir(dir.replace('file://', ''), { recursive: true });
+    first = [];
   }
-  await startService('spark-history', ['spark-class', 'org.apache.spark.deploy.history.HistoryServer'], {
+  await startService('spark-history', [...first, 'spark-class', 'org.apache.spark.deploy.history.HistoryServer'], {
     env: { ...process.env, SPARK_LOCAL_IP: ctx.nodeIp },
   });
 }

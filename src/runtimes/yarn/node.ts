@@ -2,7 +2,7 @@
 import path from 'node:path';
 import { startService, stopService } from '../../node/services.js';
 import { hadoopXml } from '../template.js';
-import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
+import { optionsOf, SHUFFLE_DIR, type RuntimeNodeContext } from '../node/context.js';
 import { diskDirs, writeConf, writeCoreSite } from '../node/hadoop.js';
 
 export async function configure(ctx: RuntimeNodeContext): Promise<void> {
@@ -33,9 +33,31 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
       'yarn.resourcemanager.nodemanager-connect-retries': 3,
       'yarn.nodemanager.aux-services': spark ? 'spark_shuffle' : '',
       ...(spark
-        ? { 'yarn.nodemanager.aux-services.spark_shuffle.class': 'org.apache.spark.network.yarn.YarnShuffleService' }
+        ? {
+            'yarn.nodemanager.aux-services.spark_shuffle.class': 'org.apache.spark.network.yarn.YarnShuffleService',
+            // Its own class loader: the shuffle service's libraries stay apart from the NodeManager's.
+            'yarn.nodemanager.aux-services.spark_shuffle.classpath': `${SHUFFLE_DIR}/*`,
+          }
         : {}),
       'yarn.log-aggregation-enable': false,
+    }),
+  );
+  await writeCapacityScheduler(ctx);
+}
+
+/** One queue with the whole cluster (the capacity scheduler has no default for it). */
+async function writeCapacityScheduler(ctx: RuntimeNodeContext): Promise<void> {
+  await writeConf(
+    ctx.layout.hadoopConfDir,
+    'capacity-scheduler.xml',
+    hadoopXml({
+      'yarn.scheduler.capacity.root.queues': 'default',
+      'yarn.scheduler.capacity.root.default.capacity': 100,
+      'yarn.scheduler.capacity.root.default.maximum-capacity': 100,
+      'yarn.scheduler.capacity.root.default.state': 'RUNNING',
+      // Small clusters: application masters may take half of it.
+      'yarn.scheduler.capacity.maximum-am-resource-percent': 0.5,
+      'yarn.scheduler.capacity.resource-calculator': 'org.apache.hadoop.yarn.util.resource.DominantResourceCalculator',
     }),
   );
 }

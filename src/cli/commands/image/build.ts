@@ -3,17 +3,18 @@ import type { CommandSpec } from '../../command-spec.js';
 export const command: CommandSpec = {
   name: 'build',
   description:
-    'build the node images (cloudtik/debian -> cloudtik/base -> cloudtik/cloudtik) that are missing or out of date; nothing is pulled',
+    'build the node images that are missing or out of date (cloudtik/debian -> cloudtik/base -> cloudtik/cloudtik, and cloudtik/base -> cloudtik/hadoop -> cloudtik/spark -> cloudtik/spark-runtime); nothing is pulled',
   options: [
     {
       flags: '--image <name>',
-      description: 'build only this image and the ones under it (cloudtik/debian, cloudtik/base, cloudtik/cloudtik)',
+      description:
+        'build only this image and the ones under it (cloudtik/debian, cloudtik/base, cloudtik/cloudtik, cloudtik/hadoop, cloudtik/spark, cloudtik/spark-runtime)',
     },
     { flags: '--no-cache', description: "rebuild without Docker's layer cache (implies --force)" },
     {
       flags: '--force',
       description:
-        'rebuild even when up to date (the named image, else cloudtik/base and cloudtik/cloudtik; cloudtik/debian is re-bootstrapped only when named)',
+        'rebuild even when up to date (the named image, else every image but cloudtik/debian, which is re-bootstrapped only when named)',
     },
     {
       flags: '--os-image <image>',

@@ -1,0 +1,173 @@
+/**
+ * Real engines on a real cluster: CloudTik's example.yaml (1 head + 3 workers) with the virtual
+ * provider's default runtimes, Prometheus + HDFS + YARN + Spark, and jobs through `cloudtik submit`.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cli, cliOk, clusterContainers, ROOT, sweepWorkspace, tempDir, testWorkspace, writeFile } from './helpers.js';
+
+const ws = testWorkspace('rt');
+// CloudTik's example.yaml, unchanged; only the names are given on the command line.
+const file = path.join(ROOT, 'test/fixtures/cloudtik/example.yaml');
+const names = ['--workspace-name', ws, '-n', 'example'];
+let dir: string;
+let headIp: string;
+
+/** Run a command on the head and return its stdout. */
+async function onHead(command: string): Promise<string> {
+  return (await cliOk(['exec', file, command, ...names])).stdout;
+}
+
+async function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline)
+      throw new Error(`${what}: not within ${ms / 1000}s (${last instanceof Error ? last.message : 'no answer'})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+async function liveDataNodes(): Promise<number> {
+  const report = await onHead('hdfs dfsadmin -report 2>/dev/null');
+  return Number(/Live datanodes \((\d+)\)/.exec(report)?.[1] ?? 0);
+}
+
+async function runningNodeManagers(): Promise<number> {
+  const list = await onHead('yarn node -list 2>/dev/null');
+  return Number(/Total Nodes:(\d+)/.exec(list)?.[1] ?? 0);
+}
+
+beforeAll(async () => {
+  dir = await tempDir('rt');
+  const wsFile = await writeFile(dir, 'ws.yaml', `workspace_name: ${ws}\nprovider:\n  type: virtual\n`);
+  await cliOk(['workspace', 'create', wsFile, '-y']);
+});
+
+afterAll(async () => {
+  await cli(['stop', file, '-y', '--hard', ...names]);
+  await sweepWorkspace(ws);
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('runtimes on example.yaml', () => {
+  it('comes up with HDFS, YARN, Spark and Prometheus, and prints their endpoints', async () => {
+    const r = await cliOk(['start', file, '-y', ...names]);
+    headIp = /head (\d+\.\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] as string;
+    expect(headIp).toBeDefined();
+    expect(r.stdout).toContain(`http://${headIp}:9870/`);
+    expect(r.stdout).toContain(`http://${headIp}:8088/cluster`);
+    expect(r.stdout).toContain(`http://${headIp}:18080/`);
+    expect(r.stdout).toContain(`http://${headIp}:9090/targets`);
+    expect(
+      await eventually('3 live DataNodes', 60_000, async () => ((await liveDataNodes()) === 3 ? 3 : undefined)),
+    ).toBe(3);
+    expect(
+      await eventually('3 NodeManagers', 60_000, async () => ((await runningNodeManagers()) === 3 ? 3 : undefined)),
+    ).toBe(3);
+    const info = JSON.parse((await cliOk(['info', file, '--json', ...names])).stdout) as {
+      runtimes: string[];
+      resources: Record<string, number>;
+      nodes: { workers: number; upToDate: number };
+    };
+    expect(info.runtimes).toEqual(['prometheus', 'hdfs', 'yarn', 'spark']);
+    expect(info.nodes).toMatchObject({ workers: 3, upToDate: 4 });
+    // Advertised resources stay as configured even when the host has fewer cores.
+    expect(info.resources.CPU).toBe(16);
+    expect(info.resources.memory).toBe(16 * 2 ** 30);
+  });
+
+  it('serves the web UIs to the host', async () => {
+    for (const [port, p] of [
+      [9870, '/'],
+      [8088, '/cluster'],
+      [18080, '/'],
+      [9090, '/-/ready'],
+    ] as const) {
+      const res = await eventually(`http ${port}`, 60_000, async () => {
+        const r = await fetch(`http://${headIp}:${port}${p}`);
+        return r.ok ? r : undefined;
+      });
+      expect(res.status, `port ${port}`).toBe(200);
+    }
+  });
+
+  it('runs a PySpark word count from HDFS through cloudtik submit', async () => {
+    await onHead(
+      "printf 'the quick brown fox\\nthe lazy dog\\nthe end\\n' > /tmp/words.txt && hdfs dfs -mkdir -p /input && hdfs dfs -put -f /tmp/words.txt /input/words.txt",
+    );
+    const job = await writeFile(
+      dir,
+      'wordcount.py',
+      `import sys
+from pyspark.sql import SparkSession
+spark = SparkSession.builder.appName("wordcount").getOrCreate()
+lines = spark.sparkContext.textFile(sys.argv[1])
+counts = dict(lines.flatMap(lambda l: l.split()).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b).collect())
+print("RESULT " + ",".join(f"{k}={counts[k]}" for k in sorted(counts)))
+spark.stop()
+`,
+    );
+    const r = await cli(['submit', file, job, `hdfs://${headIp}:9000/input/words.txt`, '--job-log', ...names]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('RESULT brown=1,dog=1,end=1,fox=1,lazy=1,quick=1,the=3');
+    expect(r.stderr).toMatch(/job log on the head: ~\/user\/logs\/wordcount-\d+T\d+\.log/);
+    // The application ran on YARN and left its event log in HDFS for the history server.
+    expect(await onHead('yarn application -list -appStates FINISHED 2>/dev/null')).toContain('wordcount');
+    expect(await onHead('hdfs dfs -ls /shared/spark-events 2>/dev/null')).toMatch(/application_/);
+  });
+
+  it("returns a failing job's exit code", async () => {
+    const job = await writeFile(dir, 'fail.py', 'import sys\nprint("about to fail")\nsys.exit(3)\n');
+    const r = await cli(['submit', file, job, ...names]);
+    expect(r.stdout).toContain('about to fail');
+    expect(r.code).toBe(3);
+  });
+
+  it('a worker added by scale joins HDFS, YARN and Prometheus', async () => {
+    await cliOk(['scale', file, '--workers', '4', ...names]);
+    await eventually('4 live DataNodes', 90_000, async () => ((await liveDataNodes()) === 4 ? 4 : undefined));
+    await eventually('4 NodeManagers', 90_000, async () => ((await runningNodeManagers()) === 4 ? 4 : undefined));
+    await eventually('5 exporters scraped', 60_000, async () => {
+      const res = (await (await fetch(`http://${headIp}:9090/api/v1/targets`)).json()) as {
+        data: { activeTargets: { labels: { job: string }; health: string }[] };
+      };
+      const up = res.data.activeTargets.filter((t) => t.labels.job === 'node' && t.health === 'up').length;
+      return up === 5 ? up : undefined;
+    });
+  });
+
+  it('stops its runtimes and starts them again without setup', async () => {
+    await cliOk(['runtime', 'stop', file, '--runtimes', 'spark', ...names]);
+    await expect(fetch(`http://${headIp}:18080/`)).rejects.toThrow();
+    await cliOk(['runtime', 'start', file, '--runtimes', 'spark', ...names]);
+    await eventually('history server back', 60_000, async () =>
+      (await fetch(`http://${headIp}:18080/`)).ok ? true : undefined,
+    );
+  });
+
+  it('says so when a runtime is missing from the node image', async () => {
+    const bare = await writeFile(
+      dir,
+      'bare-image.yaml',
+      `cluster_name: bare\nworkspace_name: ${ws}\nprovider:\n  type: virtual\ndocker:\n  image: cloudtik/cloudtik\nruntime:\n  types: [hdfs]\n`,
+    );
+    const r = await cli(['start', bare, '-y']);
+    expect(r.code).toBe(5);
+    expect(r.stderr).toMatch(/hdfs is not installed in this node's image/);
+    expect(r.stderr).toMatch(/cloudtik\/spark-runtime/);
+    await cliOk(['stop', bare, '-y']);
+  });
+
+  it('stops clean', async () => {
+    await cliOk(['stop', file, '-y', ...names]);
+    expect(await clusterContainers(ws, 'example')).toHaveLength(0);
+  });
+});

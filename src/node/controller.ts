@@ -273,9 +273,10 @@ export class ClusterController {
     for (const e of events) this.deps.log.info({ event: e.kind, reason: e.reason, nodeType: e.nodeType }, e.message);
 
     for (const [id, why] of this.updating) if (!actions.has(id)) actions.set(id, why);
+    // Terminated workers are gone: the published view lists what is left (events keep the why).
     const status = this.status(
       applied,
-      nodes,
+      nodes.filter((n) => !terminated.has(n.id)),
       beatById,
       actions,
       stored,

@@ -6,11 +6,8 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Docker from 'dockerode';
+import { cli, docker, median, removeWorkspace, ROOT } from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'bin', 'cloudtik.js');
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
   const i = args.indexOf(name);
@@ -22,32 +19,6 @@ const SCALE = opt('--scale', quick ? '1,4' : '1,4,8,16')
   .split(',')
   .map(Number);
 const WS = `bench-${process.pid}`;
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-function cli(argv, env = {}) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...argv], {
-      env: { ...process.env, CI: 'true', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err += b));
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      if (code !== 0) reject(new Error(`cloudtik ${argv.join(' ')} exited ${code}\n${err}`));
-      else resolve({ ms, out, err });
-    });
-  });
-}
 
 async function clusterFile(dir, name, workers, extra = '') {
   const file = path.join(dir, `${name}.yaml`);
@@ -176,16 +147,7 @@ async function main() {
       };
     }
   } finally {
-    const left = await docker.listContainers({ all: true, filters: { label: [`cloudtik-workspace-name=${WS}`] } });
-    await Promise.all(
-      left.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined),
-      ),
-    );
-    await cli(['workspace', 'delete', wsFile, '-y', '--force']).catch(() => undefined);
+    await removeWorkspace(WS, wsFile);
     await fs.rm(dir, { recursive: true, force: true });
   }
   for (const v of Object.values(result)) {

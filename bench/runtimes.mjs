@@ -3,41 +3,14 @@
 // + Spark) until every DataNode and NodeManager registered, a tiny `submit` round trip, and the
 // node-image builds (the warm check, and a rebuild of the package layer on top of Spark).
 // Prints JSON (medians in ms) and writes .bench/runtimes.json. Usage: node bench/runtimes.mjs [--runs N]
-import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import Docker from 'dockerode';
+import { cli, docker, median, removeWorkspace, ROOT } from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const CLI = path.join(ROOT, 'bin', 'cloudtik.js');
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 3) || 3;
 const WS = `bench-rt-${process.pid}`;
-const docker = new Docker({ socketPath: '/var/run/docker.sock' });
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
-
-function cli(argv) {
-  return new Promise((resolve, reject) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [CLI, ...argv], { env: { ...process.env, CI: 'true' } });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b) => (out += b));
-    child.stderr.on('data', (b) => (err += b));
-    child.on('close', (code) => {
-      const ms = performance.now() - t0;
-      if (code !== 0) reject(new Error(`cloudtik ${argv.join(' ')} exited ${code}\n${err}`));
-      else resolve({ ms, out, err });
-    });
-  });
-}
 
 /** Run a command in a container as the node user and return its stdout. */
 async function inNode(id, command) {
@@ -113,16 +86,7 @@ async function main() {
     };
     result.submit_tiny_round_trip = { medianMs: Math.round(median(submitMs)), samples: submitMs.map(Math.round) };
   } finally {
-    const left = await docker.listContainers({ all: true, filters: { label: [`cloudtik-workspace-name=${WS}`] } });
-    await Promise.all(
-      left.map((c) =>
-        docker
-          .getContainer(c.Id)
-          .remove({ force: true })
-          .catch(() => undefined),
-      ),
-    );
-    await cli(['workspace', 'delete', wsFile, '-y', '--force']).catch(() => undefined);
+    await removeWorkspace(WS, wsFile);
     await fs.rm(dir, { recursive: true, force: true });
   }
   console.log(JSON.stringify(result, null, 2));

@@ -27,13 +27,16 @@ describe('builtInCommands', () => {
     expect(cmds.pre.setup_commands).toEqual([`${PREFIX}https://example.com/cloudtik-0.1.0.tgz`]);
   });
 
-  it('starts the state store, the agents and then the controller; stops them the other way', () => {
+  it('starts the state store and the controller, then the agents; stops the controller first', () => {
     const cmds = builtInCommands({});
     expect(cmds.pre.setup_commands).toBeUndefined();
-    expect(cmds.pre.head_start_commands).toEqual(['cloudtik node start --head --state']);
+    expect(cmds.pre.head_start_commands).toEqual([
+      'cloudtik node start --head --state',
+      'cloudtik node start --head --controller --restart',
+    ]);
     expect(cmds.node.head_start_commands).toEqual(['cloudtik node start --head --restart']);
     expect(cmds.node.worker_start_commands).toEqual(['cloudtik node start --restart']);
-    expect(cmds.post.head_start_commands).toEqual(['cloudtik node start --head --controller --restart']);
+    expect(cmds.post.head_start_commands).toBeUndefined();
     expect(cmds.pre.head_stop_commands).toEqual(['cloudtik node stop --controller']);
     expect(cmds.node.stop_commands).toEqual(['cloudtik node stop']);
     expect(cmds.post.head_stop_commands).toEqual(['cloudtik node stop --state']);

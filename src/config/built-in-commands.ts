@@ -10,11 +10,11 @@ export type CommandLists = Partial<Record<CommandKey, string[]>>;
  * and normal runtimes, `post` after all runtimes.
  */
 export interface BuiltInCommands {
-  /** Install the cloudtik package; start the head's state store; stop the controller first. */
+  /** Install the cloudtik package; start the head's state store and controller; stop the controller first. */
   pre: CommandLists;
   /** Restart the node agent on every node. */
   node: CommandLists;
-  /** Restart the cluster controller on the head (after the runtimes); stop the state store last. */
+  /** Stop the state store last. */
   post: CommandLists;
 }
 
@@ -61,12 +61,14 @@ export function packageInstallCommand(url: string): string {
  * The built-in `cloudtik` commands for a config. Pure: the same config always gives the same commands.
  * - setup: when a package URL is set (see `packageUrlOf`), one command installing it on every node;
  * - start: the head's state store (kept running when it already runs, so scale requests and events
- *   survive a re-run of `start`), the node agent on every node, and last the head's controller;
+ *   survive a re-run of `start`) and its controller, then the node agent on every node;
  * - stop: the controller first (so nothing relaunches), the agents, the state store last.
  */
 export function builtInCommands(config: BuiltInCommandsInput): BuiltInCommands {
   const pre: CommandLists = {
-    head_start_commands: ['cloudtik node start --head --state'],
+    // The controller starts right after the state store: workers launch and set up while the
+    // head's runtimes start (their daemons keep trying until the head's services answer).
+    head_start_commands: ['cloudtik node start --head --state', 'cloudtik node start --head --controller --restart'],
     head_stop_commands: ['cloudtik node stop --controller'],
   };
   const url = packageUrlOf(config);
@@ -77,7 +79,6 @@ export function builtInCommands(config: BuiltInCommandsInput): BuiltInCommands {
     stop_commands: ['cloudtik node stop'],
   };
   const post: CommandLists = {
-    head_start_commands: ['cloudtik node start --head --controller --restart'],
     head_stop_commands: ['cloudtik node stop --state'],
   };
   return { pre, node, post };

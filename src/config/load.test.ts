@@ -13,8 +13,8 @@ const GiB = 1024 ** 3;
 /** The built-in node service commands every config gets (no user or runtime commands). */
 const HEAD_START = [
   'cloudtik node start --head --state',
-  'cloudtik node start --head --restart',
   'cloudtik node start --head --controller --restart',
+  'cloudtik node start --head --restart',
 ];
 const HEAD_STOP = ['cloudtik node stop --controller', 'cloudtik node stop', 'cloudtik node stop --state'];
 const cloudtik = (commands: string[]) => ({ group_name: 'cloudtik', commands });
@@ -915,7 +915,6 @@ describe('runtimes', () => {
       'hdfs',
       'yarn',
       'spark',
-      'cloudtik',
     ]);
     expect(config.merged_commands.head_setup_commands[1]?.commands).toEqual(['cloudtik runtime configure hdfs --head']);
   });

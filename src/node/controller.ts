@@ -10,7 +10,8 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, type CoreEvent, type EventSink } from '../core/events.js';
 import { planPass } from '../core/scaler/plan.js';
 import { requestedBundles } from '../core/scaler/requests.js';
-import { idleTimeoutMs, type ScalerConfig, type ScalerMemory, type ScalerNode } from '../core/scaler/types.js';
+import { scalerConfigOf } from '../core/scaler/config.js';
+import type { ScalerConfig, ScalerMemory, ScalerNode } from '../core/scaler/types.js';
 import type { ClusterEvent, ControllerStatus, NodeHeartbeat, StateStore, StatusNode } from '../core/state/store.js';
 import { fileMountsContentsHash, runtimeHash } from '../core/updater/hashes.js';
 import type { NodeUpdateOptions } from '../core/updater/node-updater.js';
@@ -100,35 +101,19 @@ export class ClusterController {
     const { bootstrap, hash } = await this.deps.loadBootstrap();
     if (this.applied?.hash === hash) return this.applied;
     const config = bootstrap.config;
-    const workerTypes: ScalerConfig['workerTypes'] = {};
+    const scaler = scalerConfigOf(config, {
+      launchHashes: bootstrap.launchHashes,
+      heartbeatTimeoutMs: this.deps.heartbeatTimeoutMs,
+    });
     const runtimeHashes: Record<string, string> = {};
-    for (const [name, t] of Object.entries(config.available_node_types)) {
-      if (name === config.head_node_type) continue;
-      workerTypes[name] = {
-        name,
-        resources: t.resources,
-        minWorkers: t.min_workers,
-        maxWorkers: t.max_workers,
-        launchPriority: t.launch_priority ?? 0,
-        launchHash: bootstrap.launchHashes[name] ?? '',
-      };
-      runtimeHashes[name] = runtimeHash(config, 'worker', name);
-    }
+    for (const name of Object.keys(scaler.workerTypes)) runtimeHashes[name] = runtimeHash(config, 'worker', name);
     const applied: Applied = {
       hash,
       bootstrap,
       config,
       runtimeHashes,
       fileMountsHash: bootstrap.fileMountsHash ?? (await fileMountsContentsHash(config.file_mounts)),
-      scaler: {
-        headNodeType: config.head_node_type,
-        workerTypes,
-        maxWorkers: config.max_workers,
-        upscalingSpeed: config.options.upscaling_speed,
-        idleTimeoutMs: idleTimeoutMs(config.options.idle_timeout_minutes),
-        heartbeatTimeoutMs: this.deps.heartbeatTimeoutMs,
-        headResources: config.available_node_types[config.head_node_type]?.resources ?? {},
-      },
+      scaler,
     };
     const first = this.applied === undefined;
     this.applied = applied;
@@ -138,7 +123,7 @@ export class ClusterController {
     await this.event({
       kind: 'controller',
       reason: first ? 'config loaded' : 'config changed',
-      message: `${first ? 'loaded' : 'applied a new'} cluster config (${Object.keys(workerTypes).length} worker type(s), max_workers ${config.max_workers})`,
+      message: `${first ? 'loaded' : 'applied a new'} cluster config (${Object.keys(scaler.workerTypes).length} worker type(s), max_workers ${config.max_workers})`,
     });
     return applied;
   }

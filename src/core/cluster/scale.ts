@@ -8,7 +8,8 @@ import { TAG, type NodeInfo } from '../../providers/provider.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, type EventSink } from '../events.js';
 import { mergeRequests, requestsSatisfied, scaleToBundles } from '../scaler/requests.js';
-import { idleTimeoutMs, type ResourceBundle, type ScalerConfig } from '../scaler/types.js';
+import { scalerConfigOf } from '../scaler/config.js';
+import type { ResourceBundle } from '../scaler/types.js';
 import { openCluster } from './context.js';
 import { openHeadStore } from './head-state.js';
 import { waitForWorkers } from './wait.js';
@@ -35,31 +36,6 @@ export interface ScaleResult {
   skipped: boolean;
   requests: { time: number; bundles: ResourceBundle[] }[];
   joined?: number;
-}
-
-/** The scaler's view of a config's worker types (launch hashes do not matter here). */
-export function scalerConfigOf(config: ClusterConfig): ScalerConfig {
-  const workerTypes: ScalerConfig['workerTypes'] = {};
-  for (const [name, t] of Object.entries(config.available_node_types)) {
-    if (name === config.head_node_type) continue;
-    workerTypes[name] = {
-      name,
-      resources: t.resources,
-      minWorkers: t.min_workers,
-      maxWorkers: t.max_workers,
-      launchPriority: t.launch_priority ?? 0,
-      launchHash: '',
-    };
-  }
-  return {
-    headNodeType: config.head_node_type,
-    workerTypes,
-    maxWorkers: config.max_workers,
-    upscalingSpeed: config.options.upscaling_speed,
-    idleTimeoutMs: idleTimeoutMs(config.options.idle_timeout_minutes),
-    heartbeatTimeoutMs: 30_000,
-    headResources: config.available_node_types[config.head_node_type]?.resources ?? {},
-  };
 }
 
 export async function scaleCluster(options: ScaleOptions): Promise<ScaleResult> {

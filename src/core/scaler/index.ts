@@ -21,3 +21,4 @@ export {
 } from './requests.js';
 export { STARTUP_GRACE_MS, updateLastUsed, workersToTerminate, type TerminateResult } from './terminate.js';
 export { planPass, REASON_DEMAND, REASON_REQUEST } from './plan.js';
+export { scalerConfigOf } from './config.js';

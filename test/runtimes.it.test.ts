@@ -84,6 +84,20 @@ describe('runtimes on example.yaml', () => {
     expect(info.resources.memory).toBe(16 * 2 ** 30);
   });
 
+  it('reports every runtime service running and answering, with its log', async () => {
+    const status = await eventually('all services healthy', 60_000, async () => {
+      const r = await cli(['runtime', 'status', file, '--json', ...names]);
+      return r.code === 0
+        ? (JSON.parse(r.stdout) as { services: { service: string; node: string; log: string }[] })
+        : undefined;
+    });
+    const count = (name: string): number => status.services.filter((x) => x.service === name).length;
+    expect([count('hdfs-namenode'), count('hdfs-datanode'), count('yarn-nodemanager'), count('node-exporter')]).toEqual(
+      [1, 3, 3, 4],
+    );
+    expect(status.services[0]?.log).toMatch(/^~\/runtime\/cloudtik\/logs\/.+\.log$/);
+  });
+
   it('serves the web UIs to the host', async () => {
     for (const [port, p] of [
       [9870, '/'],
@@ -147,6 +161,9 @@ spark.stop()
   it('stops its runtimes and starts them again without setup', async () => {
     await cliOk(['runtime', 'stop', file, '--runtimes', 'spark', ...names]);
     await expect(fetch(`http://${headIp}:18080/`)).rejects.toThrow();
+    const down = await cli(['runtime', 'status', file, '--runtimes', 'spark', ...names]);
+    expect(down.code).toBe(1);
+    expect(down.stdout).toMatch(/spark-history\s*│\s*down/);
     await cliOk(['runtime', 'start', file, '--runtimes', 'spark', ...names]);
     await eventually('history server back', 60_000, async () =>
       (await fetch(`http://${headIp}:18080/`)).ok ? true : undefined,

@@ -9,6 +9,7 @@ const def = (name: string, more: Partial<RuntimeDefinition> = {}): RuntimeDefini
   options: {},
   image: 'x',
   endpoints: [],
+  services: [],
   ...more,
 });
 

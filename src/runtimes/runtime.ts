@@ -22,6 +22,14 @@ export interface RuntimeIssue {
   hint?: string;
 }
 
+/** A daemon a runtime runs on nodes, under the node supervisor (its log: ~/runtime/cloudtik/logs/<name>.log). */
+export interface RuntimeService {
+  name: string;
+  on: 'head' | 'worker' | 'all';
+  /** A port that answers when the service is healthy. */
+  port?: number;
+}
+
 /** What a runtime's `prepare` sees of the cluster. */
 export interface SizingInput {
   workerTypes: { name: string; cpus: number; memoryMb: number }[];
@@ -45,6 +53,8 @@ export interface RuntimeDefinition {
   image: string;
   /** Web UIs and ports on the head. */
   endpoints: readonly RuntimeEndpoint[];
+  /** Its daemons, where they run and how to tell they are healthy (`cloudtik runtime status`). */
+  services: readonly RuntimeService[];
   /** Values computed from the cluster (for example executor sizes), merged into `runtime.<name>`. */
   prepare?(input: SizingInput): { values: Record<string, unknown>; issues: RuntimeIssue[] };
   /** Extra lines for the "useful commands" after `start`. */

@@ -25,6 +25,7 @@ import { command as runtimeInstall } from './runtime/install.js';
 import { command as runtimeRun } from './runtime/run.js';
 import { command as runtimeServices } from './runtime/services.js';
 import { command as runtimeStart } from './runtime/start.js';
+import { command as runtimeStatus } from './runtime/status.js';
 import { command as runtimeStop } from './runtime/stop.js';
 import { command as workspaceCreate } from './workspace/create.js';
 import { command as workspaceDelete } from './workspace/delete.js';
@@ -61,7 +62,7 @@ export const commandGroups: CommandGroupSpec[] = [
   {
     name: 'runtime',
     description: "start or stop the runtimes' services (and, on nodes, configure them)",
-    commands: [runtimeStart, runtimeStop, runtimeInstall, runtimeConfigure, runtimeServices, runtimeRun],
+    commands: [runtimeStart, runtimeStop, runtimeStatus, runtimeInstall, runtimeConfigure, runtimeServices, runtimeRun],
   },
   {
     name: 'node',

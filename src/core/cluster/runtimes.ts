@@ -2,9 +2,11 @@
  * User-side runtime operations: re-run the runtimes' start or stop commands on every node
  * (`cloudtik runtime start|stop`), and the endpoints of the runtimes' web UIs on the head.
  */
+import net from 'node:net';
 import type { ClusterConfig, CommandGroup } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
 import { RUNTIMES } from '../../runtimes/registry.js';
+import { quote } from '../command/shell.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, type EventSink } from '../events.js';
 import { commandsFor } from '../updater/hashes.js';
@@ -12,6 +14,10 @@ import { nodeEnvironment } from '../updater/node-updater.js';
 import { readSecrets } from './bootstrap.js';
 import { openCluster } from './context.js';
 import { requireHead } from './nodes.js';
+
+/** Where node services keep pid files and logs, in the node user's home (see src/node/services.ts). */
+const SERVICE_RUN_DIR = '$HOME/runtime/cloudtik/run';
+const SERVICE_LOG_DIR = '~/runtime/cloudtik/logs';
 
 export interface Endpoint {
   runtime: string;
@@ -80,4 +86,78 @@ export async function runRuntimeCommands(
     await runOn(head);
   }
   return { runtimes: selected, nodes: nodes.length };
+}
+
+export interface ServiceHealth {
+  node: string;
+  ip: string | undefined;
+  runtime: string;
+  service: string;
+  /** Its supervisor runs on the node. */
+  running: boolean;
+  /** Its health port answers (undefined: it has none). */
+  port?: number;
+  answering?: boolean;
+  log: string;
+}
+
+function answers(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host, port, timeout: timeoutMs });
+    const done = (ok: boolean): void => {
+      socket.destroy();
+      resolve(ok);
+    };
+    socket.once('connect', () => done(true));
+    socket.once('error', () => done(false));
+    socket.once('timeout', () => done(false));
+  });
+}
+
+/**
+ * The health of every runtime service on every running node: its supervisor alive on the node,
+ * and its port answering from here.
+ */
+export async function runtimeStatus(config: ClusterConfig, only?: string[]): Promise<ServiceHealth[]> {
+  const ctx = await openCluster(config, { requireWorkspace: false });
+  const nodes = (await ctx.provider.listNodes()).filter((n) => n.running);
+  requireHead(config, nodes);
+  const rows = await Promise.all(
+    nodes.map(async (node) => {
+      const section =
+        (node.kind === 'worker' ? config.available_node_types[node.nodeType]?.runtime : undefined) ?? config.runtime;
+      const wanted = (section.types ?? [])
+        .filter((t) => !only || only.includes(t))
+        .flatMap((t) =>
+          (RUNTIMES[t]?.services ?? [])
+            .filter((s) => s.on === 'all' || s.on === node.kind)
+            .map((s) => ({ runtime: t, ...s })),
+        );
+      if (wanted.length === 0) return [];
+      const names = wanted.map((w) => quote(w.name)).join(' ');
+      const probe = await ctx.provider.commandRunner(node).run({
+        command: `for s in ${names}; do p=$(cat "${SERVICE_RUN_DIR}/$s.pid" 2>/dev/null); if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo "$s up"; else echo "$s down"; fi; done`,
+      });
+      const up = new Set(
+        probe.stdout
+          .split('\n')
+          .filter((l) => l.endsWith(' up'))
+          .map((l) => l.slice(0, -3)),
+      );
+      return Promise.all(
+        wanted.map(async (w): Promise<ServiceHealth> => ({
+          node: node.id,
+          ip: node.ip,
+          runtime: w.runtime,
+          service: w.name,
+          running: up.has(w.name),
+          ...(w.port !== undefined
+            ? { port: w.port, answering: node.ip ? await answers(node.ip, w.port) : false }
+            : {}),
+          log: `${SERVICE_LOG_DIR}/${w.name}.log`,
+        })),
+      );
+    }),
+  );
+  return rows.flat();
 }

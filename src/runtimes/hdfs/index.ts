@@ -8,6 +8,10 @@ export const hdfs: RuntimeDefinition = {
   options: {
     dfs_replication: { type: 'integer', minimum: 1, description: 'Block replication (default 1).' },
   },
+  services: [
+    { name: 'hdfs-namenode', on: 'head', port: 9870 },
+    { name: 'hdfs-datanode', on: 'worker', port: 9864 },
+  ],
   endpoints: [
     { name: 'HDFS NameNode web UI', port: 9870, path: '/', scheme: 'http' },
     { name: 'HDFS', port: 9000, scheme: 'hdfs' },

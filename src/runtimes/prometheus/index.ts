@@ -12,5 +12,10 @@ export const prometheus: RuntimeDefinition = {
       description: 'How often targets are scraped (default 10s).',
     },
   },
+  services: [
+    { name: 'prometheus', on: 'head', port: 9090 },
+    { name: 'prometheus-targets', on: 'head' },
+    { name: 'node-exporter', on: 'all', port: 9100 },
+  ],
   endpoints: [{ name: 'Prometheus web UI', port: 9090, path: '/targets', scheme: 'http' }],
 };

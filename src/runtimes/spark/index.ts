@@ -22,6 +22,7 @@ export const spark: RuntimeDefinition = {
     },
     spark_executor_resource: { type: 'object', description: 'Computed from the worker type; set to override.' },
   },
+  services: [{ name: 'spark-history', on: 'head', port: 18080 }],
   endpoints: [{ name: 'Spark history server', port: 18080, path: '/', scheme: 'http' }],
   usage: [
     'cloudtik submit {file} job.py [args]     # run a PySpark job (spark-submit on the head)',

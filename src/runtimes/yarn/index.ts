@@ -7,6 +7,10 @@ export const yarn: RuntimeDefinition = {
   image: 'cloudtik/spark-runtime',
   defaults: {},
   options: {},
+  services: [
+    { name: 'yarn-resourcemanager', on: 'head', port: 8088 },
+    { name: 'yarn-nodemanager', on: 'worker', port: 8042 },
+  ],
   endpoints: [{ name: 'YARN ResourceManager web UI', port: 8088, path: '/cluster', scheme: 'http' }],
   usage: ["cloudtik exec {file} 'yarn node -list'    # the NodeManagers"],
 };

@@ -17,6 +17,16 @@ export const yesOption: OptionSpec = { flags: '-y, --yes', description: 'do not 
 export const nodeIpOption: OptionSpec = { flags: '--node-ip <ip>', description: 'the node to use (default: the head)' };
 export const allNodesOption: OptionSpec = { flags: '--all-nodes', description: 'run on every node of the cluster' };
 
+export const runtimesOption: OptionSpec = {
+  flags: '--runtimes <list>',
+  description: 'only these runtimes (comma separated)',
+};
+
+/** The `--runtimes` list, or undefined for all of them. */
+export function runtimesOf(opts: Record<string, unknown>): string[] | undefined {
+  return typeof opts.runtimes === 'string' ? opts.runtimes.split(',').map((s) => s.trim()) : undefined;
+}
+
 export function parseInteger(value: string): number {
   const n = Number(value);
   if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got ${JSON.stringify(value)}`);

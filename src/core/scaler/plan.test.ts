@@ -1,36 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { planPass } from './plan.js';
+import { config as baseConfig, MIN, NOW, S, times, type as baseType, W } from './scaler.fixtures.js';
 import type { LaunchDecision, PassInput, ResourceBundle, ScalerConfig, ScalerNode, ScalerNodeType } from './types.js';
 
-const S = 1000;
-const MIN = 60 * S;
-const NOW = 1_000_000_000;
-const W = 'worker.default';
-
+/** Plan tests' worker types allow 50 workers unless told otherwise. */
 function type(name: string, over: Partial<ScalerNodeType> & { cpus?: number } = {}): ScalerNodeType {
-  const { cpus = 4, ...rest } = over;
-  return {
-    name,
-    resources: { CPU: cpus, [name]: 1 },
-    minWorkers: 0,
-    maxWorkers: 50,
-    launchPriority: 0,
-    launchHash: 'h1',
-    ...rest,
-  };
+  return baseType(name, { maxWorkers: 50, ...over });
 }
 
 function config(types: ScalerNodeType[] = [type(W)], over: Partial<ScalerConfig> = {}): ScalerConfig {
-  return {
-    headNodeType: 'head.default',
-    workerTypes: Object.fromEntries(types.map((t) => [t.name, t])),
-    maxWorkers: 100,
-    upscalingSpeed: 1,
-    idleTimeoutMs: 5 * MIN,
-    heartbeatTimeoutMs: 30 * S,
-    headResources: { CPU: 4, 'head.default': 1 },
-    ...over,
-  };
+  return baseConfig(types, over);
 }
 
 function node(id: string, over: Partial<ScalerNode> = {}): ScalerNode {
@@ -66,7 +45,6 @@ function input(cfg: ScalerConfig, workers: ScalerNode[], over: Partial<PassInput
   };
 }
 
-const times = (n: number, b: ResourceBundle): ResourceBundle[] => Array.from({ length: n }, () => ({ ...b }));
 const launch = (nodeType: string, count: number, reason: string): LaunchDecision => ({ nodeType, count, reason });
 
 describe('planPass: launches', () => {

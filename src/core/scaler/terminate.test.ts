@@ -1,36 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { STARTUP_GRACE_MS, workersToTerminate } from './terminate.js';
-import type { PassInput, ResourceBundle, ScalerConfig, ScalerNode, ScalerNodeType } from './types.js';
-
-const S = 1000;
-const MIN = 60 * S;
-const NOW = 1_000_000_000;
-const W = 'worker.default';
-
-function type(name: string, over: Partial<ScalerNodeType> = {}): ScalerNodeType {
-  return {
-    name,
-    resources: { CPU: 4, [name]: 1 },
-    minWorkers: 0,
-    maxWorkers: 10,
-    launchPriority: 0,
-    launchHash: 'h1',
-    ...over,
-  };
-}
-
-function config(types: ScalerNodeType[] = [type(W)], over: Partial<ScalerConfig> = {}): ScalerConfig {
-  return {
-    headNodeType: 'head.default',
-    workerTypes: Object.fromEntries(types.map((t) => [t.name, t])),
-    maxWorkers: 100,
-    upscalingSpeed: 1,
-    idleTimeoutMs: 5 * MIN,
-    heartbeatTimeoutMs: 30 * S,
-    headResources: { CPU: 4, 'head.default': 1 },
-    ...over,
-  };
-}
+import { config, MIN, NOW, S, times, type, W } from './scaler.fixtures.js';
+import type { PassInput, ScalerConfig, ScalerNode } from './types.js';
 
 /** A worker; `idle` is how long ago it was last used (undefined: never seen before). */
 function node(id: string, over: Partial<ScalerNode> & { idle?: number } = {}): ScalerNode & { idle?: number } {
@@ -72,8 +43,6 @@ function input(
 
 const reasons = (i: PassInput): Record<string, string> =>
   Object.fromEntries(workersToTerminate(i).terminate.map((d): [string, string] => [d.nodeId ?? '', d.reason]));
-
-const times = (n: number, b: ResourceBundle): ResourceBundle[] => Array.from({ length: n }, () => ({ ...b }));
 
 describe('workersToTerminate', () => {
   it.each<{ name: string; input: PassInput; terminate: Record<string, string> }>([

@@ -1,19 +1,22 @@
 import type { CommandSpec } from '../../command-spec.js';
-import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
+import {
+  CLUSTER_FILE_ARG,
+  clusterNameOption,
+  loadCluster,
+  runtimesOf,
+  runtimesOption,
+  workspaceNameOption,
+} from '../../common.js';
 
 export const command: CommandSpec = {
   name: 'status',
   description: "show the runtimes' services on every node: running, answering on their port, and their logs",
   arguments: [CLUSTER_FILE_ARG],
-  options: [
-    clusterNameOption,
-    workspaceNameOption,
-    { flags: '--runtimes <list>', description: 'only these runtimes (comma separated)' },
-  ],
+  options: [clusterNameOption, workspaceNameOption, runtimesOption],
   async run(args, opts, ctx) {
     const config = await loadCluster(args[0] as string, opts, ctx.reporter);
     const { runtimeStatus } = await import('../../../core/cluster/runtimes.js');
-    const only = typeof opts.runtimes === 'string' ? opts.runtimes.split(',').map((s) => s.trim()) : undefined;
+    const only = runtimesOf(opts);
     const rows = await runtimeStatus(config, only);
     const { default: Table } = await import('cli-table3');
     const table = new Table({

@@ -15,7 +15,7 @@ lines = spark.sparkContext.textFile(sys.argv[1])
 counts = (
     lines.flatMap(lambda line: line.lower().split())
     .map(lambda word: (word.strip(".,;:!?\"'()"), 1))
-    .filter(lambda pair: pair[0])
+    .filter(lambda pair: any(c.isalnum() for c in pair[0]))
     .reduceByKey(lambda a, b: a + b)
 )
 for word, n in counts.takeOrdered(top_n, key=lambda pair: (-pair[1], pair[0])):

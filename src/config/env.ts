@@ -5,6 +5,12 @@ import path from 'node:path';
  * The only module that reads `process.env`. Every value is read lazily, when asked for,
  * so tests and the node side can change the environment before calling in.
  */
+/**
+ * Where node services keep their files on a node, relative to the node user's home:
+ * `logs/<service>.log` and `run/<service>.pid` (see src/node/services.ts).
+ */
+export const NODE_RUNTIME_DIR = 'runtime/cloudtik';
+
 export const env = {
   /** Directories searched for user `from:` templates (comma separated), before the built-in ones. */
   userTemplateDirs(): string[] {
@@ -97,7 +103,7 @@ export const env = {
   /** Node side: where services keep logs and pid files (`~/runtime/cloudtik`). */
   runtimeDir(): string {
     const v = process.env.CLOUDTIK_RUNTIME_DIR;
-    return v !== undefined && v !== '' ? v : path.join(os.homedir(), 'runtime', 'cloudtik');
+    return v !== undefined && v !== '' ? v : path.join(os.homedir(), NODE_RUNTIME_DIR);
   },
   /** Package index for PyPI downloads of the node images (`PIP_INDEX_URL`); undefined: pip's own default. */
   pipIndexUrl(): string | undefined {

@@ -290,7 +290,7 @@ export class ClusterController {
         id: n.id,
         ip: n.ip,
         nodeType: n.nodeType,
-        status: n.running ? (n.tags[TAG.nodeStatus] ?? 'unknown') : n.state,
+        status: statusOf(n),
         heartbeatAgeMs: hb ? Math.max(0, now - hb.time) : undefined,
         inUse: hb?.inUse ?? false,
         ...(actions.has(n.id) ? { action: actions.get(n.id) } : {}),
@@ -434,13 +434,18 @@ export class ClusterController {
   }
 }
 
+/** A worker's status: its status tag while it runs, else the container's state (`exited`, ...). */
+function statusOf(n: NodeInfo): string {
+  return n.running ? (n.tags[TAG.nodeStatus] ?? 'unknown') : n.state;
+}
+
 function toScalerNode(n: NodeInfo, hb: NodeHeartbeat | undefined): ScalerNode {
   return {
     id: n.id,
     nodeType: n.nodeType,
     ip: n.ip,
     running: n.running,
-    status: n.running ? (n.tags[TAG.nodeStatus] ?? 'unknown') : n.state,
+    status: statusOf(n),
     launchHash: n.tags[TAG.launchConfig] ?? '',
     createdAt: n.createdAt,
     heartbeatAt: hb?.time,

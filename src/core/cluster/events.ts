@@ -1,3 +1,4 @@
+import { NODE_RUNTIME_DIR } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
 import { systemClock } from '../clock.js';
 import { CloudtikError } from '../errors.js';
@@ -5,9 +6,6 @@ import type { ClusterEvent } from '../state/store.js';
 import { openCluster } from './context.js';
 import { openHeadStore } from './head-state.js';
 import { requireHead } from './nodes.js';
-
-/** Folder of node service logs for the node user (see src/node/services.ts). */
-export const NODE_LOG_DIR = '~/runtime/cloudtik/logs';
 
 export async function readEvents(config: ClusterConfig, limit: number): Promise<ClusterEvent[]> {
   const ctx = await openCluster(config, { requireWorkspace: false });
@@ -60,7 +58,7 @@ export async function monitorController(
   let buffer = '';
   const r = await runner
     .run({
-      command: `tail -n ${Math.max(0, Math.floor(lines))} -F ${NODE_LOG_DIR}/controller.log 2>/dev/null`,
+      command: `tail -n ${Math.max(0, Math.floor(lines))} -F ~/${NODE_RUNTIME_DIR}/logs/controller.log 2>/dev/null`,
       signal,
       onStdout: (text) => {
         buffer += text;

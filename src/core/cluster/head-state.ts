@@ -27,13 +27,14 @@ export async function openHeadStore(ctx: ClusterContext, head?: NodeInfo): Promi
   return RedisStateStore.connect({ host: h.ip, password: secrets.redisPassword, connectTimeoutMs: 3000 });
 }
 
-/** The controller's last published status, or why it could not be read (never throws). */
+/** The controller's last published status, or why it could not be read (never throws). `head`: already listed. */
 export async function readControllerStatus(
   config: ClusterConfig,
+  head?: NodeInfo,
 ): Promise<{ status: ControllerStatus | undefined; error?: string }> {
   try {
     const ctx = await openCluster(config, { requireWorkspace: false });
-    const store = await openHeadStore(ctx);
+    const store = await openHeadStore(ctx, head);
     try {
       const status = await store.status();
       return status ? { status } : { status: undefined, error: 'no status published yet (the controller is starting)' };

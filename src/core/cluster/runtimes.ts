@@ -3,6 +3,7 @@
  * (`cloudtik runtime start|stop`), and the endpoints of the runtimes' web UIs on the head.
  */
 import net from 'node:net';
+import { NODE_RUNTIME_DIR } from '../../config/env.js';
 import type { ClusterConfig, CommandGroup } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
 import { RUNTIMES } from '../../runtimes/registry.js';
@@ -14,10 +15,6 @@ import { nodeEnvironment } from '../updater/node-updater.js';
 import { readSecrets } from './bootstrap.js';
 import { openCluster } from './context.js';
 import { requireHead } from './nodes.js';
-
-/** Where node services keep pid files and logs, in the node user's home (see src/node/services.ts). */
-const SERVICE_RUN_DIR = '$HOME/runtime/cloudtik/run';
-const SERVICE_LOG_DIR = '~/runtime/cloudtik/logs';
 
 export interface Endpoint {
   runtime: string;
@@ -136,7 +133,7 @@ export async function runtimeStatus(config: ClusterConfig, only?: string[]): Pro
       if (wanted.length === 0) return [];
       const names = wanted.map((w) => quote(w.name)).join(' ');
       const probe = await ctx.provider.commandRunner(node).run({
-        command: `for s in ${names}; do p=$(cat "${SERVICE_RUN_DIR}/$s.pid" 2>/dev/null); if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo "$s up"; else echo "$s down"; fi; done`,
+        command: `for s in ${names}; do p=$(cat "$HOME/${NODE_RUNTIME_DIR}/run/$s.pid" 2>/dev/null); if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo "$s up"; else echo "$s down"; fi; done`,
       });
       const up = new Set(
         probe.stdout
@@ -154,7 +151,7 @@ export async function runtimeStatus(config: ClusterConfig, only?: string[]): Pro
           ...(w.port !== undefined
             ? { port: w.port, answering: node.ip ? await answers(node.ip, w.port) : false }
             : {}),
-          log: `${SERVICE_LOG_DIR}/${w.name}.log`,
+          log: `~/${NODE_RUNTIME_DIR}/logs/${w.name}.log`,
         })),
       );
     }),

@@ -5,7 +5,8 @@ import { CloudtikError } from '../../core/errors.js';
 import { startService, stopService } from '../../node/services.js';
 import { hadoopXml } from '../template.js';
 import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
-import { diskDirs, NAMENODE_RPC_PORT, run, writeConf, writeCoreSite } from '../node/hadoop.js';
+import { runTool } from '../../providers/virtual/image-process.js';
+import { diskDirs, NAMENODE_RPC_PORT, writeConf, writeCoreSite } from '../node/hadoop.js';
 
 function nameDir(ctx: RuntimeNodeContext): string {
   return path.join(ctx.home, 'hadoop', 'data', 'namenode');
@@ -38,10 +39,10 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
     }),
   );
   if (ctx.head && !fs.existsSync(path.join(nameDir(ctx), 'current', 'VERSION'))) {
-    const r = await run('hdfs', ['namenode', '-format', '-nonInteractive', '-force']);
+    const r = await runTool('hdfs', ['namenode', '-format', '-nonInteractive', '-force'], { tailLines: 15 });
     if (r.code !== 0) {
       throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `formatting the HDFS NameNode failed (exit ${r.code})`, {
-        details: r.out.trim().split('\n').slice(-15),
+        details: r.tail,
       });
     }
   }

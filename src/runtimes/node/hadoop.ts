@@ -2,7 +2,6 @@
  * Shared by the Hadoop family (hdfs, yarn, spark): the client side config every node gets, the
  * folders on data disks, and waiting for the NameNode.
  */
-import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { hadoopXml } from '../template.js';
@@ -56,20 +55,4 @@ export async function writeHadoopEnv(ctx: RuntimeNodeContext): Promise<void> {
       '',
     ].join('\n'),
   );
-}
-
-/** Run a command to completion; resolves with its exit code and output. */
-export function run(
-  cmd: string,
-  args: string[],
-  options: { env?: NodeJS.ProcessEnv } = {},
-): Promise<{ code: number; out: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...options.env } });
-    let out = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, out }));
-  });
 }

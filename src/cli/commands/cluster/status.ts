@@ -25,8 +25,9 @@ export const command: CommandSpec = {
     const { renderControllerStatus } = await import('../../summaries.js');
     const nodes = await listClusterNodes(config);
     const rows = nodes.map(toRow);
-    const controller = nodes.some((n) => n.kind === 'head' && n.running)
-      ? await readControllerStatus(config)
+    const head = nodes.find((n) => n.kind === 'head' && n.running);
+    const controller = head
+      ? await readControllerStatus(config, head)
       : { status: undefined, error: 'no running head' };
     const why = new Map((controller.status?.workers ?? []).map((w) => [w.id, w]));
     const { default: Table } = await import('cli-table3');

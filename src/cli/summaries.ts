@@ -1,5 +1,6 @@
 import type { Endpoint } from '../core/cluster/runtimes.js';
 import type { StartResult } from '../core/cluster/start.js';
+import { formatPhases } from '../core/updater/node-updater.js';
 import type { ClusterEvent, ControllerStatus } from '../core/state/store.js';
 
 function secs(ms: number | undefined): string {
@@ -43,7 +44,7 @@ export function renderStartSummary(result: StartResult, file: string): string {
       '.',
     `Timing: total ${secs(result.timings.total)} = images ${secs(result.timings.images)}, head ${secs(result.timings.nodes)}, head update ${secs(result.timings.update)}, workers ${secs(result.timings.workers)}` +
       (phaseTotals.size > 0
-        ? ` (slowest node: ${[...phaseTotals].map(([p, ms]) => `${p} ${secs(ms)}`).join(', ')})`
+        ? ` (slowest node: ${formatPhases(Object.fromEntries(phaseTotals))})`
         : '') +
       (skipped > 0 ? `; setup skipped on ${skipped} unchanged node(s)` : ''),
     ...renderEndpoints(result.endpoints),

@@ -14,7 +14,7 @@ import { scalerConfigOf } from '../core/scaler/config.js';
 import type { ScalerConfig, ScalerMemory, ScalerNode } from '../core/scaler/types.js';
 import type { ClusterEvent, ControllerStatus, NodeHeartbeat, StateStore, StatusNode } from '../core/state/store.js';
 import { fileMountsContentsHash, runtimeHash } from '../core/updater/hashes.js';
-import type { NodeUpdateOptions } from '../core/updater/node-updater.js';
+import { formatPhases, type NodeUpdateOptions, type NodeUpdateResult } from '../core/updater/node-updater.js';
 import { TAG, type NodeInfo, type NodeProvider } from '../providers/provider.js';
 import type { ControllerBootstrap } from '../core/cluster/bootstrap.js';
 
@@ -32,7 +32,7 @@ export interface ControllerDeps {
   /** The bootstrap document and a hash that changes when it does. */
   loadBootstrap(): Promise<{ bootstrap: ControllerBootstrap; hash: string }>;
   /** Bring a node to up-to-date (the node updater; injected for tests). */
-  updateNode(options: NodeUpdateOptions): Promise<unknown>;
+  updateNode(options: NodeUpdateOptions): Promise<Pick<NodeUpdateResult, 'phases'> | undefined>;
   headIp: string;
   /** Environment added to every node command (the state store's password). */
   nodeEnv: Record<string, string>;
@@ -380,7 +380,7 @@ export class ClusterController {
     this.updating.set(node.id, `${mode === 'full' ? 'setting up' : 'restarting'}: ${why}`);
     const t0 = this.clock.now();
     try {
-      await this.deps.updateNode({
+      const result = await this.deps.updateNode({
         provider: this.deps.provider,
         node,
         config: applied.config,
@@ -397,7 +397,9 @@ export class ClusterController {
         nodeType: node.nodeType,
         nodeIds: [node.id],
         reason: why,
-        message: `${node.id} is up-to-date after ${((this.clock.now() - t0) / 1000).toFixed(1)}s`,
+        message:
+          `${node.id} is up-to-date after ${((this.clock.now() - t0) / 1000).toFixed(1)}s` +
+          (result ? ` (${formatPhases(result.phases)})` : ''),
       });
       return true;
     } catch (err) {

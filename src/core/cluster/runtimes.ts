@@ -8,6 +8,7 @@ import type { ClusterConfig, CommandGroup } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
 import { RUNTIMES } from '../../runtimes/registry.js';
 import { quote } from '../command/shell.js';
+import { runBatch, groupCommands } from '../command/batch.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, type EventSink } from '../events.js';
 import { commandsFor } from '../updater/hashes.js';
@@ -61,16 +62,21 @@ export async function runRuntimeCommands(
     const groups: CommandGroup[] = merged[key].filter((g) => selected.includes(g.group_name));
     const runner = ctx.provider.commandRunner(node);
     const env = { ...nodeEnvironment(config, node, head.ip ?? ''), ...extra };
-    for (const g of groups) {
-      for (const command of g.commands) {
-        logEvent(options.sink, 'info', `[${node.id}] (${g.group_name}) ${command}`);
-        const r = await runner.run({ command, env });
-        if (r.exitCode !== 0) {
-          throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `${command} failed on ${node.id} (exit ${r.exitCode})`, {
-            details: (r.stdout + r.stderr).trim().split('\n').slice(-15),
-          });
-        }
-      }
+    const commands = groupCommands(groups);
+    const { failures } = await runBatch(runner, commands, {
+      env,
+      onCommand: (i) => logEvent(options.sink, 'info', `[${node.id}] (${commands[i]?.group}) ${commands[i]?.command}`),
+    });
+    const failure = failures[0];
+    if (failure) {
+      const command = commands[failure.index]?.command ?? '?';
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_NODE_COMMAND',
+        `${command} failed on ${node.id} (exit ${failure.exitCode})`,
+        {
+          details: failure.output.slice(-15),
+        },
+      );
     }
   };
   const workers = nodes.filter((n) => n.kind === 'worker');

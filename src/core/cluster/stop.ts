@@ -1,5 +1,6 @@
 import type { ClusterConfig } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
+import { runBatch, groupCommands } from '../command/batch.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, timedStep, type EventSink } from '../events.js';
 import { commandsFor } from '../updater/hashes.js';
@@ -27,18 +28,22 @@ export interface StopResult {
 /** Run a node's stop commands; failures are reported and ignored, as stopping must go on. */
 async function runStopCommands(ctx: ClusterContext, node: NodeInfo, headIp: string, sink: EventSink): Promise<void> {
   if (!node.running) return;
-  const commands = commandsFor(ctx.config, node.nodeType);
-  const groups = node.kind === 'head' ? commands.head_stop_commands : commands.worker_stop_commands;
+  const merged = commandsFor(ctx.config, node.nodeType);
+  const groups = node.kind === 'head' ? merged.head_stop_commands : merged.worker_stop_commands;
   const runner = ctx.provider.commandRunner(node);
   const env = nodeEnvironment(ctx.config, node, headIp);
-  for (const group of groups) {
-    for (const command of group.commands) {
-      const r = await runner
-        .run({ command, env })
-        .catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
-      if (r.exitCode !== 0)
-        logEvent(sink, 'warn', `stop command failed on ${node.id} (exit ${r.exitCode}): ${command}`);
+  const commands = groupCommands(groups);
+  try {
+    const { failures } = await runBatch(runner, commands, { env, keepGoing: true });
+    for (const f of failures) {
+      logEvent(sink, 'warn', `stop command failed on ${node.id} (exit ${f.exitCode}): ${commands[f.index]?.command}`);
     }
+  } catch (err) {
+    logEvent(
+      sink,
+      'warn',
+      `stop commands could not run on ${node.id}: ${err instanceof Error ? err.message : String(err)}`,
+    );
   }
 }
 

@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterConfig, CommandGroup, MergedCommands } from '../../config/types.js';
 import { TAG, type NodeInfo, type NodeProvider } from '../../providers/provider.js';
 import type { Clock } from '../clock.js';
-import type { CommandResult, CommandRunner, RunOptions } from '../command/runner.js';
+import { LocalRunner } from '../command/local-runner.fixtures.js';
 import { CloudtikError } from '../errors.js';
 import type { CoreEvent } from '../events.js';
 import { updateNode, type NodeUpdateOptions } from './node-updater.js';
@@ -13,9 +13,9 @@ function commands(over: Partial<MergedCommands> = {}): MergedCommands {
   return {
     head_initialization_commands: [],
     worker_initialization_commands: [],
-    head_setup_commands: group('user', 'echo setup'),
-    worker_setup_commands: group('user', 'echo wsetup'),
-    head_start_commands: group('user', 'echo start'),
+    head_setup_commands: group('user', 'step setup'),
+    worker_setup_commands: group('user', 'step wsetup'),
+    head_start_commands: group('user', 'step start'),
     worker_start_commands: [],
     head_stop_commands: [],
     worker_stop_commands: [],
@@ -37,33 +37,9 @@ function config(mc: MergedCommands, options: Record<string, unknown> = {}): Clus
   } as unknown as ClusterConfig;
 }
 
-/** A fake node: records commands, fails the ones matching `failOn` a number of times. */
-class FakeRunner implements CommandRunner {
-  readonly nodeId = 'n1';
-  readonly ran: string[] = [];
-  constructor(private readonly fail: { match: string; times: number } | undefined = undefined) {}
-  run(o: RunOptions): Promise<CommandResult> {
-    this.ran.push(o.asRoot ? '<prepare>' : o.command);
-    if (this.fail && o.command.includes(this.fail.match) && this.fail.times > 0) {
-      this.fail.times--;
-      return Promise.resolve({ exitCode: 4, stdout: 'some output\nlast line', stderr: 'boom' });
-    }
-    return Promise.resolve({ exitCode: 0, stdout: '', stderr: '' });
-  }
-  upload(): Promise<void> {
-    return Promise.resolve();
-  }
-  download(): Promise<void> {
-    return Promise.resolve();
-  }
-  interactiveShellArgv(): string[] {
-    return [];
-  }
-}
-
 const clock: Clock = { now: () => 0, sleep: () => Promise.resolve() };
 
-function setup(runner: FakeRunner, tags: Record<string, string> = {}) {
+function setup(runner: LocalRunner, tags: Record<string, string> = {}) {
   const statuses: string[] = [];
   const setTags: Record<string, string>[] = [];
   const node: NodeInfo = {
@@ -104,65 +80,120 @@ function setup(runner: FakeRunner, tags: Record<string, string> = {}) {
   return { statuses, setTags, events, base };
 }
 
+const runners: LocalRunner[] = [];
+function local(): LocalRunner {
+  const r = new LocalRunner();
+  runners.push(r);
+  return r;
+}
+afterEach(() => {
+  for (const r of runners.splice(0)) r.cleanup();
+});
+
 describe('updateNode', () => {
-  it('walks the statuses and runs setup then start', async () => {
-    const runner = new FakeRunner();
+  it('walks the statuses and runs setup then start, one call per phase', async () => {
+    const runner = local();
     const t = setup(runner);
     const r = await updateNode(t.base(config(commands())));
     expect(t.statuses).toEqual(['waiting-for-ssh', 'setting-up', 'up-to-date']);
-    expect(runner.ran).toEqual(['<prepare>', 'echo setup', 'echo start']);
+    expect(runner.ran()).toEqual(['setup', 'start']);
+    expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
     expect(r.setupSkipped).toBe(false);
     expect(t.setTags.at(-1)).toMatchObject({ [TAG.runtimeConfig]: 'h1', [TAG.fileMountsContents]: 'f1' });
   });
 
+  it('runs every command of every group of a phase in order, in one call, with the environment', async () => {
+    const runner = local();
+    const t = setup(runner);
+    const mc = commands({
+      head_setup_commands: [
+        { group_name: 'hdfs', commands: ['step a', 'step "b-$A"'] },
+        { group_name: 'user', commands: ['step c; cd /', 'step "d-$(basename "$PWD")"'] },
+      ],
+    });
+    await updateNode(t.base(config(mc)));
+    // The environment reaches every command; a `cd` in one does not leak into the next.
+    expect(runner.ran()).toEqual(['a', 'b-x', 'c', `d-${runner.home.split('/').at(-1)}`, 'start']);
+    expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
+  });
+
   it('skips setup when the hashes match, and runs nothing but start', async () => {
-    const runner = new FakeRunner();
+    const runner = local();
     const t = setup(runner, { [TAG.runtimeConfig]: 'h1', [TAG.fileMountsContents]: 'f1' });
     const r = await updateNode(t.base(config(commands())));
     expect(r.setupSkipped).toBe(true);
-    expect(runner.ran).toEqual(['<prepare>', 'echo start']);
+    expect(runner.ran()).toEqual(['start']);
   });
 
   it('restart-only runs start commands only; no-restart runs setup only', async () => {
-    const a = new FakeRunner();
+    const a = local();
     await updateNode(setup(a).base(config(commands()), { mode: 'restart-only' }));
-    expect(a.ran).toEqual(['<prepare>', 'echo start']);
-    const b = new FakeRunner();
+    expect(a.ran()).toEqual(['start']);
+    const b = local();
     await updateNode(setup(b).base(config(commands()), { mode: 'no-restart' }));
-    expect(b.ran).toEqual(['<prepare>', 'echo setup']);
+    expect(b.ran()).toEqual(['setup']);
   });
 
   it('fails with the node, the command and its output tail, and tags update-failed', async () => {
-    const runner = new FakeRunner({ match: 'echo setup', times: 1 });
+    const runner = local();
     const t = setup(runner);
-    const err = await updateNode(t.base(config(commands()))).catch((e: unknown) => e);
+    const mc = commands({ head_setup_commands: group('user', 'step one', 'flaky setup 1', 'step never') });
+    const err = await updateNode(t.base(config(mc))).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CloudtikError);
     const e = err as CloudtikError;
     expect(e.message).toMatch(/n1/);
     expect(e.message).toMatch(/exit 4/);
-    expect(e.message).toMatch(/echo setup/);
+    expect(e.message).toMatch(/group user\): flaky setup 1/);
     expect(e.details.join('\n')).toMatch(/last line/);
+    expect(e.details.join('\n')).toMatch(/boom/);
+    // The output of the commands before is not part of the failed one's.
+    expect(runner.ran()).toEqual(['one', 'setup']);
     expect(t.statuses.at(-1)).toBe('update-failed');
     expect(t.events.some((ev) => ev.type === 'node-phase' && ev.state === 'fail' && ev.phase === 'setting-up')).toBe(
       true,
     );
   });
 
-  it('retries setup commands a bounded number of times when asked', async () => {
-    const ok = new FakeRunner({ match: 'echo setup', times: 2 });
-    await updateNode(setup(ok).base(config(commands(), { retry_setup_command: true, number_of_retries: 2 })));
-    expect(ok.ran.filter((c) => c === 'echo setup')).toHaveLength(3);
-    const ko = new FakeRunner({ match: 'echo setup', times: 5 });
+  it('retries a failed command a bounded number of times when asked, then goes on from it', async () => {
+    const mc = commands({ head_setup_commands: group('user', 'step first', 'flaky setup 2', 'step after') });
+    const ok = local();
+    await updateNode(setup(ok).base(config(mc, { retry_setup_command: true, number_of_retries: 2 })));
+    expect(ok.ran()).toEqual(['first', 'setup', 'setup', 'setup', 'after', 'start']);
+    const ko = local();
+    const mc5 = commands({ head_setup_commands: group('user', 'step first', 'flaky setup 5', 'step after') });
     await expect(
-      updateNode(setup(ko).base(config(commands(), { retry_setup_command: true, number_of_retries: 2 }))),
-    ).rejects.toThrow(/echo setup/);
-    expect(ko.ran.filter((c) => c === 'echo setup')).toHaveLength(3);
+      updateNode(setup(ko).base(config(mc5, { retry_setup_command: true, number_of_retries: 2 }))),
+    ).rejects.toThrow(/flaky setup 5/);
+    expect(ko.ran()).toEqual(['first', 'setup', 'setup', 'setup']);
+  });
+
+  it('streams command output without the batch markers', async () => {
+    const runner = local();
+    const t = setup(runner);
+    const mc = commands({ head_setup_commands: group('user', 'echo hello', 'printf "no newline"', 'echo world >&2') });
+    await updateNode(t.base(config(mc)));
+    const out = t.events
+      .flatMap((e) => (e.type === 'command-output' && e.stream === 'stdout' ? [e.text] : []))
+      .join('');
+    const err = t.events
+      .flatMap((e) => (e.type === 'command-output' && e.stream === 'stderr' ? [e.text] : []))
+      .join('');
+    expect(out).toBe('hello\nno newline');
+    expect(err).toBe('world\n');
+    const logged = t.events.flatMap((e) => (e.type === 'log' && e.level === 'debug' ? [e.message] : []));
+    expect(logged).toEqual([
+      '[n1] (user) echo hello',
+      '[n1] (user) printf "no newline"',
+      '[n1] (user) echo world >&2',
+      '[n1] (user) step start',
+    ]);
   });
 
   it('gives up waiting for a node after the deadline with a hint', async () => {
     let now = 0;
     const slowClock: Clock = { now: () => now, sleep: (ms) => ((now += ms), Promise.resolve()) };
-    const runner = new FakeRunner({ match: 'useradd', times: 1000 });
+    const runner = local();
+    runner.prepareFails = true;
     const t = setup(runner);
     const err = (await updateNode(t.base(config(commands()), { clock: slowClock })).catch(
       (e: unknown) => e,

@@ -1,0 +1,106 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MarkerFilter, runBatch, type MarkerEvent } from './batch.js';
+import { LocalRunner } from './local-runner.fixtures.js';
+
+function filter(chunks: string[]): { text: string; events: MarkerEvent[] } {
+  let text = '';
+  const events: MarkerEvent[] = [];
+  const f = new MarkerFilter(
+    'abc123',
+    (t) => (text += t),
+    (e) => events.push(e),
+  );
+  for (const c of chunks) f.push(c);
+  f.end();
+  return { text, events };
+}
+
+describe('MarkerFilter', () => {
+  it('takes markers out of the output, also when they arrive cut into pieces', () => {
+    const whole = 'a\n\x1eabc123:run:0\nout 0\n\x1eabc123:fail:0:3\n\x1eabc123:run:1\nout 1';
+    const expected = {
+      text: 'a\nout 0\nout 1',
+      events: [
+        { type: 'run', index: 0 },
+        { type: 'fail', index: 0, exitCode: 3 },
+        { type: 'run', index: 1 },
+      ],
+    };
+    expect(filter([whole])).toEqual(expected);
+    // Every cut of the stream into two chunks, and one character at a time.
+    for (let i = 1; i < whole.length; i++) expect(filter([whole.slice(0, i), whole.slice(i)])).toEqual(expected);
+    expect(filter([...whole])).toEqual(expected);
+  });
+
+  it('passes through record separators that are not its markers', () => {
+    expect(filter(['x\x1eother:run:1\ny', '\x1e'])).toEqual({ text: 'x\x1eother:run:1\ny\x1e', events: [] });
+    expect(filter(['\x1eabc123:run:notanumber\n'])).toEqual({ text: '\x1eabc123:run:notanumber\n', events: [] });
+  });
+});
+
+describe('runBatch (real bash)', () => {
+  const runners: LocalRunner[] = [];
+  const local = (): LocalRunner => {
+    const r = new LocalRunner();
+    runners.push(r);
+    return r;
+  };
+  afterEach(() => {
+    for (const r of runners.splice(0)) r.cleanup();
+  });
+  const cmds = (...commands: string[]) => commands.map((command) => ({ group: 'g', command }));
+
+  it('runs the commands in order in one call and says which started', async () => {
+    const r = local();
+    const started: number[] = [];
+    const result = await runBatch(r, cmds('step a', 'step b', 'step c'), { onCommand: (i) => started.push(i) });
+    expect(result).toEqual({ failures: [], started: 3 });
+    expect(started).toEqual([0, 1, 2]);
+    expect(r.ran()).toEqual(['a', 'b', 'c']);
+    expect(r.calls).toEqual(['script']);
+  });
+
+  it('stops at the first failure, with that command and its own output', async () => {
+    const r = local();
+    const result = await runBatch(r, cmds('echo before; step a', 'flaky b 1', 'step c'));
+    expect(result.started).toBe(2);
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatchObject({ index: 1, exitCode: 4 });
+    expect(result.failures[0]?.output.join('\n')).toMatch(/some output\nlast line\n+boom/);
+    expect(result.failures[0]?.output.join('\n')).not.toMatch(/before/);
+    expect(r.ran()).toEqual(['a', 'b']);
+  });
+
+  it('goes on after failures when asked (stop commands), and reports each', async () => {
+    const r = local();
+    const result = await runBatch(r, cmds('exit 3', 'step b', 'false', 'step d'), { keepGoing: true });
+    expect(result.failures.map((f) => [f.index, f.exitCode])).toEqual([
+      [0, 3],
+      [2, 1],
+    ]);
+    expect(r.ran()).toEqual(['b', 'd']);
+  });
+
+  it('gives each command the environment, after ~/.bashrc, and pipefail', async () => {
+    const r = local();
+    const result = await runBatch(r, cmds('step "$X"', 'false | true', 'step never'), {
+      env: { X: "it's $HOME" },
+    });
+    expect(r.ran()).toEqual(["it's $HOME"]);
+    expect(result.failures[0]).toMatchObject({ index: 1, exitCode: 1 });
+  });
+
+  it('puts a command that does not parse on the command itself', async () => {
+    const r = local();
+    const result = await runBatch(r, cmds('step a', 'echo "unclosed', 'step c'));
+    expect(r.ran()).toEqual(['a']);
+    expect(result.failures[0]?.index).toBe(1);
+    expect(result.failures[0]?.exitCode).not.toBe(0);
+  });
+
+  it('runs nothing for no commands', async () => {
+    const r = local();
+    expect(await runBatch(r, [])).toEqual({ failures: [], started: 0 });
+    expect(r.calls).toEqual([]);
+  });
+});

@@ -1,0 +1,86 @@
+/**
+ * For tests: a CommandRunner that runs commands with the real bash on this machine, in a scratch
+ * home whose `.bashrc` defines two helpers the tests' commands use:
+ *   step NAME          records NAME in ~/ran
+ *   flaky NAME TIMES   records NAME, and fails (exit 4, some output) its first TIMES calls
+ * Root commands (the node updater's preparation step) are not run: they are recorded as
+ * `<prepare>` and fail while `prepareFails` is set.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { CommandResult, CommandRunner, RunOptions } from './runner.js';
+import { buildNodeScript } from './shell.js';
+
+const BASHRC = `
+step() { echo "$1" >> "$HOME/ran"; }
+flaky() {
+  local f="$HOME/flaky-$1" n
+  n=$(cat "$f" 2>/dev/null || echo 0)
+  echo $((n + 1)) > "$f"
+  echo "$1" >> "$HOME/ran"
+  if [ "$n" -lt "$2" ]; then echo "some output"; echo "last line"; echo boom >&2; return 4; fi
+}
+`;
+
+export class LocalRunner implements CommandRunner {
+  readonly nodeId = 'n1';
+  readonly home = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-local-runner-'));
+  /** Calls to run(), in order: `<prepare>` or `script`. */
+  readonly calls: string[] = [];
+  prepareFails = false;
+
+  constructor() {
+    fs.writeFileSync(path.join(this.home, '.bashrc'), BASHRC);
+  }
+
+  /** What the commands recorded with `step` and `flaky`. */
+  ran(): string[] {
+    const file = path.join(this.home, 'ran');
+    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : [];
+  }
+
+  cleanup(): void {
+    fs.rmSync(this.home, { recursive: true, force: true });
+  }
+
+  run(o: RunOptions): Promise<CommandResult> {
+    if (o.asRoot) {
+      this.calls.push('<prepare>');
+      return Promise.resolve(
+        this.prepareFails ? { exitCode: 1, stdout: '', stderr: 'not yet' } : { exitCode: 0, stdout: '', stderr: '' },
+      );
+    }
+    this.calls.push('script');
+    return new Promise((resolve, reject) => {
+      const child = spawn('bash', ['-c', buildNodeScript({ command: o.command, env: o.env })], {
+        cwd: this.home,
+        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => {
+        stdout += c;
+        o.onStdout?.(c);
+      });
+      child.stderr.setEncoding('utf8').on('data', (c: string) => {
+        stderr += c;
+        o.onStderr?.(c);
+      });
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }));
+    });
+  }
+
+  upload(): Promise<void> {
+    return Promise.resolve();
+  }
+  download(): Promise<void> {
+    return Promise.resolve();
+  }
+  interactiveShellArgv(): string[] {
+    return [];
+  }
+}

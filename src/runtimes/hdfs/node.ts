@@ -1,12 +1,10 @@
 /** HDFS on a node: the NameNode on the head, a DataNode on each worker with blocks on its data disks. */
-import fs from 'node:fs';
 import path from 'node:path';
-import { CloudtikError } from '../../core/errors.js';
 import { startService, stopService } from '../../node/services.js';
 import { hadoopXml } from '../template.js';
 import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
-import { runTool } from '../../providers/virtual/image-process.js';
-import { diskDirs, NAMENODE_RPC_PORT, writeConf, writeCoreSite } from '../node/hadoop.js';
+import { quote } from '../../core/command/shell.js';
+import { diskDirs, NAMENODE_HTTP_PORT, NAMENODE_RPC_PORT, writeConf, writeCoreSite } from '../node/hadoop.js';
 
 function nameDir(ctx: RuntimeNodeContext): string {
   return path.join(ctx.home, 'hadoop', 'data', 'namenode');
@@ -23,7 +21,7 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
       'dfs.replication': replication,
       'dfs.namenode.rpc-address': `${ctx.headIp}:${NAMENODE_RPC_PORT}`,
       'dfs.namenode.rpc-bind-host': '0.0.0.0',
-      'dfs.namenode.http-address': `${ctx.headIp}:9870`,
+      'dfs.namenode.http-address': `${ctx.headIp}:${NAMENODE_HTTP_PORT}`,
       'dfs.namenode.http-bind-host': '0.0.0.0',
       'dfs.namenode.name.dir': `file://${nameDir(ctx)}`,
       'dfs.datanode.data.dir': dataDirs.map((d) => `file://${d}`).join(','),
@@ -38,18 +36,20 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
       'dfs.namenode.heartbeat.recheck-interval': 30000,
     }),
   );
-  if (ctx.head && !fs.existsSync(path.join(nameDir(ctx), 'current', 'VERSION'))) {
-    const r = await runTool('hdfs', ['namenode', '-format', '-nonInteractive', '-force'], { tailLines: 15 });
-    if (r.code !== 0) {
-      throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `formatting the HDFS NameNode failed (exit ${r.code})`, {
-        details: r.tail,
-      });
-    }
-  }
 }
 
 export async function start(ctx: RuntimeNodeContext): Promise<void> {
-  if (ctx.head) await startService('hdfs-namenode', ['hdfs', 'namenode']);
+  if (ctx.head) {
+    // A new NameNode is formatted by its service, just before it starts, rather than at setup:
+    // the head's setup (and so its controller, which launches the workers) does not wait for the
+    // formatting JVM, and a failure shows in the NameNode's log like any other start failure.
+    const version = quote(path.join(nameDir(ctx), 'current', 'VERSION'));
+    await startService('hdfs-namenode', [
+      'bash',
+      '-c',
+      `[ -f ${version} ] || hdfs namenode -format -nonInteractive -force || exit 1; exec hdfs namenode`,
+    ]);
+  }
   else await startService('hdfs-datanode', ['hdfs', 'datanode']);
 }
 

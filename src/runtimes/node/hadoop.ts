@@ -8,6 +8,7 @@ import { hadoopXml } from '../template.js';
 import type { RuntimeNodeContext } from './context.js';
 
 export const NAMENODE_RPC_PORT = 9000;
+export const NAMENODE_HTTP_PORT = 9870;
 
 /** `hdfs://<head>:9000` when HDFS runs in the cluster, else the local file system. */
 export function defaultFs(ctx: RuntimeNodeContext): string {

@@ -447,6 +447,7 @@ function toScalerNode(n: NodeInfo, hb: NodeHeartbeat | undefined): ScalerNode {
     nodeType: n.nodeType,
     ip: n.ip,
     running: n.running,
+    starting: !n.running && n.state === 'created',
     status: statusOf(n),
     launchHash: n.tags[TAG.launchConfig] ?? '',
     createdAt: n.createdAt,

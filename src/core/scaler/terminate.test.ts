@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STARTUP_GRACE_MS, workersToTerminate } from './terminate.js';
+import { LAUNCH_GRACE_MS, STARTUP_GRACE_MS, workersToTerminate } from './terminate.js';
 import { config, MIN, NOW, S, times, type, W } from './scaler.fixtures.js';
 import type { PassInput, ScalerConfig, ScalerNode } from './types.js';
 
@@ -50,6 +50,20 @@ describe('workersToTerminate', () => {
       name: 'a worker that does not run',
       input: input(config(), [node('a', { running: false, status: 'exited' })]),
       terminate: { a: 'not running (exited)' },
+    },
+    {
+      name: 'a worker created but not started yet is being launched, not dead',
+      input: input(config(), [
+        node('a', { running: false, starting: true, status: 'created', createdAt: NOW - 2 * S }),
+      ]),
+      terminate: {},
+    },
+    {
+      name: 'a worker that never started after LAUNCH_GRACE_MS',
+      input: input(config(), [
+        node('a', { running: false, starting: true, status: 'created', createdAt: NOW - LAUNCH_GRACE_MS - S }),
+      ]),
+      terminate: { a: 'not running (created)' },
     },
     {
       name: 'a node type no longer in the config',

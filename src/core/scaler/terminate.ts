@@ -10,6 +10,12 @@ import type { Decision, PassInput, ScalerNode } from './types.js';
 /** Nothing is retired as idle during the controller's first 30 s (its view of use is still empty). */
 export const STARTUP_GRACE_MS = 30_000;
 
+/**
+ * A worker created but not started yet is being launched (a launch creates, then starts, a batch
+ * of nodes), not dead, for this long after its creation.
+ */
+export const LAUNCH_GRACE_MS = 60_000;
+
 export interface TerminateResult {
   terminate: Decision[];
   /** The new `memory.lastUsedAt`. */
@@ -28,7 +34,7 @@ export function updateLastUsed(input: Pick<PassInput, 'workers' | 'now' | 'memor
 
 /**
  * The terminate decisions of one pass, in this order per worker (most recently used first):
- * not running; type no longer in the config; setup failed (and no updater running); outdated
+ * not running (unless still starting); type no longer in the config; setup failed (and no updater running); outdated
  * launch config; kept while its type has fewer than min_workers kept; above its type's
  * max_workers; idle (not in use for idle_timeout, outside the startup grace, no updater running)
  * unless needed to hold the scale requests. Then, while more workers are kept than the global
@@ -55,7 +61,7 @@ export function workersToTerminate(input: PassInput): TerminateResult {
   for (const { w, at } of order) {
     const type = config.workerTypes[w.nodeType];
     const go = (reason: string): void => void decisions.push({ nodeId: w.id, nodeType: w.nodeType, reason });
-    if (!w.running) {
+    if (!w.running && !(w.starting && now - w.createdAt < LAUNCH_GRACE_MS)) {
       go(`not running (${w.status})`);
       continue;
     }

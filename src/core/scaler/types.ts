@@ -45,6 +45,8 @@ export interface ScalerNode {
   ip: string | undefined;
   /** The container (or VM) runs. A node that is not running is dead and is replaced. */
   running: boolean;
+  /** Created and not started yet: its launch is under way (see LAUNCH_GRACE_MS). */
+  starting?: boolean;
   /** The `cloudtik-node-status` tag. */
   status: string;
   /** The `cloudtik-launch-config` label. */

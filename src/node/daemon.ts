@@ -5,13 +5,8 @@
 import { pino, type Logger } from 'pino';
 import { env } from '../config/env.js';
 import fsp from 'node:fs/promises';
-import { expandHome, readBootstrap } from '../core/cluster/bootstrap.js';
 import { RedisStateStore } from '../core/state/redis-store.js';
-import { updateNode } from '../core/updater/node-updater.js';
-import { connectDocker } from '../providers/virtual/docker-client.js';
-import { VirtualNodeProvider } from '../providers/virtual/node-provider.js';
 import { runAgent } from './agent.js';
-import { ClusterController } from './controller.js';
 import { headStateDir, redisPassword } from './manage.js';
 
 function logger(service: string): Logger {
@@ -29,12 +24,33 @@ function stopSignal(log: Logger): AbortSignal {
   return ac.signal;
 }
 
+/**
+ * The state store, retrying until it answers; a stop signal meanwhile ends the process (the
+ * client's retries would keep it alive).
+ */
+async function connectStore(
+  options: { host: string; password: string },
+  signal: AbortSignal,
+  log: Logger,
+): Promise<RedisStateStore> {
+  const onAbort = (): void => {
+    log.info('stopped before the state store answered');
+    process.exit(0);
+  };
+  signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    return await RedisStateStore.connect({ ...options, reconnect: true });
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 export async function runAgentService(): Promise<void> {
   const log = logger('agent');
   const id = env.nodeIdentity();
   const signal = stopSignal(log);
   const host = id.kind === 'head' ? '127.0.0.1' : id.headIp;
-  const store = await RedisStateStore.connect({ host, password: await redisPassword(), reconnect: true });
+  const store = await connectStore({ host, password: await redisPassword() }, signal, log);
   try {
     await runAgent({ store, identity: id, log, signal });
   } finally {
@@ -43,13 +59,27 @@ export async function runAgentService(): Promise<void> {
 }
 
 export async function runControllerService(): Promise<void> {
+  // Loaded here, not at the top: every node runs an agent, which needs none of this.
+  const [
+    { expandHome, readBootstrap },
+    { updateNode },
+    { connectDocker },
+    { VirtualNodeProvider },
+    { ClusterController },
+  ] = await Promise.all([
+    import('../core/cluster/bootstrap.js'),
+    import('../core/updater/node-updater.js'),
+    import('../providers/virtual/docker-client.js'),
+    import('../providers/virtual/node-provider.js'),
+    import('./controller.js'),
+  ]);
   const log = logger('controller');
   const signal = stopSignal(log);
   const stateDir = headStateDir();
   const { bootstrap } = await readBootstrap(stateDir);
   const config = bootstrap.config;
   const password = await redisPassword();
-  const store = await RedisStateStore.connect({ host: '127.0.0.1', password, reconnect: true });
+  const store = await connectStore({ host: '127.0.0.1', password }, signal, log);
   const docker = await connectDocker();
   const provider = new VirtualNodeProvider({
     docker,

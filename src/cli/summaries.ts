@@ -43,9 +43,7 @@ export function renderStartSummary(result: StartResult, file: string): string {
         : '') +
       '.',
     `Timing: total ${secs(result.timings.total)} = images ${secs(result.timings.images)}, head ${secs(result.timings.nodes)}, head update ${secs(result.timings.update)}, workers ${secs(result.timings.workers)}` +
-      (phaseTotals.size > 0
-        ? ` (slowest node: ${formatPhases(Object.fromEntries(phaseTotals))})`
-        : '') +
+      (phaseTotals.size > 0 ? ` (slowest node: ${formatPhases(Object.fromEntries(phaseTotals))})` : '') +
       (skipped > 0 ? `; setup skipped on ${skipped} unchanged node(s)` : ''),
     ...renderEndpoints(result.endpoints),
     '',

@@ -82,12 +82,12 @@ describe('CloudTik example files load unchanged', () => {
     expect(config.docker).toEqual({ enabled: true });
     // The virtual provider's default runtimes, like CloudTik: Spark on YARN over HDFS, and Prometheus.
     expect(config.runtime.types).toEqual(['prometheus', 'hdfs', 'yarn', 'spark']);
+    // Spark has no daemon on workers (its executors run in YARN): no command for it there.
     expect(config.merged_commands.worker_start_commands.map((g) => g.group_name)).toEqual([
       'cloudtik',
       'prometheus',
       'hdfs',
       'yarn',
-      'spark',
     ]);
     expect(config.from).toBeUndefined();
     expect(config.min_workers).toBeUndefined();
@@ -139,7 +139,7 @@ describe('CloudTik example files load unchanged', () => {
     ]);
     expect(warnings[0]?.file).toBe(file);
     // No package install for the ignored wheel: the first setup group is a runtime's.
-    expect(config.merged_commands.worker_setup_commands[0]?.group_name).toBe('prometheus');
+    expect(config.merged_commands.worker_setup_commands[0]?.group_name).toBe('hdfs');
   });
 });
 
@@ -902,12 +902,14 @@ describe('runtimes', () => {
         yarn_container_resource_vcores: 4,
       },
     });
-    // Each runtime's commands form a group, in runtime order, between the cloudtik groups.
-    expect(config.merged_commands.worker_setup_commands.map((g) => g.group_name)).toEqual([
+    // Each runtime's commands form a group, in runtime order, between the cloudtik groups; only
+    // where the runtime has something to do (Prometheus configures the head only).
+    expect(config.merged_commands.worker_setup_commands.map((g) => g.group_name)).toEqual(['hdfs', 'yarn', 'spark']);
+    expect(config.merged_commands.worker_stop_commands.map((g) => g.group_name)).toEqual([
+      'cloudtik',
       'prometheus',
       'hdfs',
       'yarn',
-      'spark',
     ]);
     expect(config.merged_commands.head_start_commands.map((g) => g.group_name)).toEqual([
       'cloudtik',

@@ -34,9 +34,10 @@ export function runtimeTypesOf(runtime: unknown): string[] {
 
 /** Command groups of the runtimes of a `runtime` section, in order (for `mergeCommands`). */
 export function runtimeCommandGroups(runtime: unknown): RuntimeCommands[] {
-  return runtimeTypesOf(runtime)
-    .filter((t) => RUNTIMES[t])
-    .map((t) => runtimeCommands(t));
+  return runtimeTypesOf(runtime).flatMap((t) => {
+    const def = RUNTIMES[t];
+    return def ? [runtimeCommands(def)] : [];
+  });
 }
 
 function resourcesOf(config: PlainObject, type: string): { cpus: number; memoryMb: number } {

@@ -55,23 +55,33 @@ export interface RuntimeDefinition {
   endpoints: readonly RuntimeEndpoint[];
   /** Its daemons, where they run and how to tell they are healthy (`cloudtik runtime status`). */
   services: readonly RuntimeService[];
+  /** Where `cloudtik runtime configure` has something to write (default: every node). */
+  configures?: 'head' | 'worker' | 'all';
   /** Values computed from the cluster (for example executor sizes), merged into `runtime.<name>`. */
   prepare?(input: SizingInput): { values: Record<string, unknown>; issues: RuntimeIssue[] };
   /** Extra lines for the "useful commands" after `start`. */
   usage?: readonly string[];
 }
 
-/** The commands a runtime adds to each phase: configure at setup, restart at start, stop at stop. */
-export function runtimeCommands(name: string): RuntimeCommands {
+/**
+ * The commands a runtime adds to each phase: configure at setup, restart its services at start,
+ * stop them at stop; only on the kind of node where there is something to do (a command costs a
+ * process on every node of a cluster that starts).
+ */
+export function runtimeCommands(def: Pick<RuntimeDefinition, 'name' | 'services' | 'configures'>): RuntimeCommands {
+  const name = def.name;
+  const configures = def.configures ?? 'all';
+  const runsOn = (kind: 'head' | 'worker'): boolean => def.services.some((s) => s.on === kind || s.on === 'all');
+  const when = (yes: boolean, command: string): string[] => (yes ? [command] : []);
   return {
     name,
     commands: {
-      head_setup_commands: [`cloudtik runtime configure ${name} --head`],
-      worker_setup_commands: [`cloudtik runtime configure ${name}`],
-      head_start_commands: [`cloudtik runtime services ${name} restart --head`],
-      worker_start_commands: [`cloudtik runtime services ${name} restart`],
-      head_stop_commands: [`cloudtik runtime services ${name} stop --head`],
-      worker_stop_commands: [`cloudtik runtime services ${name} stop`],
+      head_setup_commands: when(configures !== 'worker', `cloudtik runtime configure ${name} --head`),
+      worker_setup_commands: when(configures !== 'head', `cloudtik runtime configure ${name}`),
+      head_start_commands: when(runsOn('head'), `cloudtik runtime services ${name} restart --head`),
+      worker_start_commands: when(runsOn('worker'), `cloudtik runtime services ${name} restart`),
+      head_stop_commands: when(runsOn('head'), `cloudtik runtime services ${name} stop --head`),
+      worker_stop_commands: when(runsOn('worker'), `cloudtik runtime services ${name} stop`),
     },
   };
 }

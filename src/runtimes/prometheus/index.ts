@@ -12,6 +12,7 @@ export const prometheus: RuntimeDefinition = {
       description: 'How often targets are scraped (default 10s).',
     },
   },
+  configures: 'head',
   services: [
     { name: 'prometheus', on: 'head', port: 9090 },
     { name: 'prometheus-targets', on: 'head' },

@@ -222,7 +222,41 @@ describe('node images', () => {
       expect(r.code, r.stderr).toBe(0);
       const [formatted, fsOk, classpath] = r.stdout.split('\n');
       expect([formatted, fsOk]).toEqual(['formatted', 'fs-ok']);
-      expect(classpath).toContain('/opt/hadoop/share/hadoop/lib/*');
+      // Every jar by name (class data sharing needs the exact order), the folders last.
+      expect(classpath).toContain(`/opt/hadoop/share/hadoop/lib/hadoop-common-${HADOOP_VERSION}.jar:`);
+      expect(classpath).not.toContain('*');
+      expect(classpath).toMatch(/\.jar:\/opt\/hadoop\/etc\/hadoop:\/opt\/hadoop\/share\/hadoop\/hdfs$/);
+    });
+
+    it('starts Hadoop daemons and commands from its class data sharing archives, quietly', async () => {
+      const fromArchive = "grep -c 'source: shared objects file (top)'";
+      const r = await execIn(
+        docker,
+        container,
+        'ubuntu',
+        [
+          'ls /opt/cds/hadoop /opt/cds/spark | grep jsa | tr "\\n" " "; echo',
+          `cd /tmp && HADOOP_OPTS=-Xlog:class+load=info hdfs namenode -format -nonInteractive -force 2>/dev/null | ${fromArchive}`,
+          `HADOOP_OPTS=-Xlog:class+load=info hadoop fs -ls -d file:///opt | ${fromArchive}`,
+          `HADOOP_CDS=off HADOOP_OPTS=-Xlog:class+load=info hadoop fs -ls -d file:///opt | ${fromArchive} || true`,
+          'hadoop fs -ls -d file:///opt 2>&1 | wc -l',
+        ].join('; '),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const [archives, format, client, off, lines] = r.stdout.split('\n');
+      expect(archives?.trim().split(' ')).toEqual([
+        'client.jsa',
+        'datanode.jsa',
+        'namenode.jsa',
+        'nodemanager.jsa',
+        'resourcemanager.jsa',
+        'history-server.jsa',
+      ]);
+      expect(Number(format)).toBeGreaterThan(2000);
+      expect(Number(client)).toBeGreaterThan(1000);
+      expect(Number(off)).toBe(0);
+      // No JVM warning in a command's output: one line, the listing.
+      expect(lines).toBe('1');
     });
   });
 

@@ -6,7 +6,14 @@ import { startService, stopService } from '../../node/services.js';
 import { renderTemplate } from '../template.js';
 import { optionsOf, templateFile, type RuntimeNodeContext } from '../node/context.js';
 import { quote } from '../../core/command/shell.js';
-import { defaultFs, diskDirs, NAMENODE_HTTP_PORT, writeConf, writeCoreSite } from '../node/hadoop.js';
+import {
+  defaultFs,
+  diskDirs,
+  NAMENODE_HTTP_PORT,
+  RESOURCEMANAGER_HTTP_PORT,
+  writeConf,
+  writeCoreSite,
+} from '../node/hadoop.js';
 
 function eventLogDir(ctx: RuntimeNodeContext): string {
   return ctx.runtime.types.includes('hdfs') ? `${defaultFs(ctx)}/shared/spark-events` : 'file:///tmp/spark-events';
@@ -42,26 +49,47 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
 /** JVM options of the history server: it starts with the cluster, so start-up time counts most. */
 export const HISTORY_JVM_OPTS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
 
+/** How long the history server waits for the cluster to be able to run an application. */
+export const HISTORY_WAIT_S = 60;
+
+/**
+ * The shell lines the history server's service runs before it starts: make its event log folder
+ * in HDFS (through WebHDFS: curl, no JVM per try), then wait until the cluster can run a Spark
+ * application at all (a live DataNode, a running NodeManager: asked of the daemons' JMX servlets,
+ * which cost them little to answer) or HISTORY_WAIT_S have passed. It has
+ * nothing to show before, and its start-up (a JVM) then leaves the CPU to the daemons the workers
+ * wait for. Each line retries quietly; none fails the service.
+ */
+export function historyServerPrelude(ctx: RuntimeNodeContext, dir: string): string[] {
+  const lines: string[] = [];
+  const http = (port: number, p: string): string => quote(`http://${ctx.headIp}:${port}${p}`);
+  const ready: string[] = [];
+  if (dir.startsWith('hdfs://')) {
+    const url = http(
+      NAMENODE_HTTP_PORT,
+      `/webhdfs/v1${new URL(dir).pathname}?op=MKDIRS&user.name=${os.userInfo().username}`,
+    );
+    lines.push(`until curl -sf -X PUT ${url} >/dev/null; do sleep 0.5; done`);
+    const jmx = http(NAMENODE_HTTP_PORT, '/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState');
+    ready.push(`curl -sf ${jmx} | grep -q '"NumLiveDataNodes" : [1-9]'`);
+  }
+  if (ctx.runtime.types.includes('yarn')) {
+    const jmx = http(RESOURCEMANAGER_HTTP_PORT, '/jmx?qry=Hadoop:service=ResourceManager,name=ClusterMetrics');
+    ready.push(`curl -sf ${jmx} | grep -q '"NumActiveNMs" : [1-9]'`);
+  }
+  if (ready.length > 0) {
+    lines.push(`for _ in $(seq ${HISTORY_WAIT_S * 2}); do { ${ready.join(' && ')}; } && break; sleep 0.5; done`);
+  }
+  return lines;
+}
+
 export async function start(ctx: RuntimeNodeContext): Promise<void> {
   if (!ctx.head) return;
   const dir = eventLogDir(ctx);
-  // Niced: the NameNode and the ResourceManager beside it are what the workers wait for.
-  let first = ['nice', '-n', '10'];
-  if (dir.startsWith('hdfs://')) {
-    // The history server needs its log folder, which needs the NameNode up: the service makes it
-    // first, through WebHDFS (curl, no JVM per try), so the head's start does not wait for HDFS.
-    const url = `http://${ctx.headIp}:${NAMENODE_HTTP_PORT}/webhdfs/v1${new URL(dir).pathname}?op=MKDIRS&user.name=${os.userInfo().username}`;
-    first = [
-      'bash',
-      '-c',
-      `until curl -sf -X PUT ${quote(url)} >/dev/null; do sleep 0.5; done; exec "$@"`,
-      'spark-history',
-      ...first,
-    ];
-  } else {
-    await fsp.mkdir(dir.replace('file://', ''), { recursive: true });
-  }
-  await startService('spark-history', [...first, 'spark-history-server'], {
+  if (!dir.startsWith('hdfs://')) await fsp.mkdir(dir.replace('file://', ''), { recursive: true });
+  const prelude = historyServerPrelude(ctx, dir);
+  // Niced as well: the NameNode and the ResourceManager beside it come first.
+  await startService('spark-history', ['bash', '-c', [...prelude, 'exec nice -n 10 spark-history-server'].join('\n')], {
     env: {
       ...process.env,
       SPARK_LOCAL_IP: ctx.nodeIp,

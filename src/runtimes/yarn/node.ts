@@ -28,6 +28,8 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
         ',',
       ),
       'yarn.nodemanager.log-dirs': path.join(ctx.home, 'hadoop', 'yarn', 'logs'),
+      // Virtual nodes share the host's disk: Hadoop's 90% would mark every NodeManager unhealthy on a fuller one.
+      'yarn.nodemanager.disk-health-checker.max-disk-utilization-per-disk-percentage': 99,
       'yarn.nodemanager.vmem-check-enabled': false,
       'yarn.nodemanager.pmem-check-enabled': false,
       'yarn.resourcemanager.nodemanager-connect-retries': 3,

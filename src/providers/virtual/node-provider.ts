@@ -20,12 +20,7 @@ export { DATA_DIR_MOUNT, DATA_DISK_MOUNT, STATE_MOUNT };
 
 /** Labels with the limits a container really got (after clamping to the host). */
 const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } as const;
-/**
- * The head's CPU weight against its workers (Docker's default is 1024): virtual nodes share the
- * host's cores, and every worker waits on the head's services (state store, controller, NameNode,
- * ResourceManager), so when all are busy, as at start, the head goes first.
- */
-export const HEAD_CPU_SHARES = 4096;
+
 
 export interface VirtualProviderOptions {
   docker: Docker;
@@ -263,7 +258,6 @@ export class VirtualNodeProvider implements NodeProvider {
         Init: true,
         NetworkMode: networkName(this.workspaceName),
         NanoCpus: Math.round(node.limits.cpus * 1e9),
-        ...(request.kind === 'head' ? { CpuShares: HEAD_CPU_SHARES } : {}),
         Memory: node.limits.memoryBytes,
         MemorySwap: node.limits.memoryBytes,
         Binds: binds,

@@ -21,7 +21,6 @@ export { DATA_DIR_MOUNT, DATA_DISK_MOUNT, STATE_MOUNT };
 /** Labels with the limits a container really got (after clamping to the host). */
 const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } as const;
 
-
 export interface VirtualProviderOptions {
   docker: Docker;
   workspaceName: string;

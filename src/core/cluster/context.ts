@@ -8,6 +8,7 @@ import { VirtualNodeProvider } from '../../providers/virtual/node-provider.js';
 import { getWorkspace } from '../../providers/virtual/workspace.js';
 import { RUNTIMES } from '../../runtimes/registry.js';
 import { CloudtikError } from '../errors.js';
+import { runtimeSectionOf } from '../updater/hashes.js';
 
 /** A cluster config bound to the engine and provider that run it. */
 export interface ClusterContext {
@@ -38,9 +39,9 @@ export function nodeImage(config: ClusterConfig, node: { kind: NodeKind; nodeTyp
   let name = explicit ?? DEFAULT_IMAGE;
   if (explicit === undefined) {
     // No image named: a node with runtimes runs the image that carries their engines.
-    const section =
-      (node.kind === 'worker' ? config.available_node_types[node.nodeType]?.runtime : undefined) ?? config.runtime;
-    const first = (section.types ?? []).map((t) => RUNTIMES[t]?.image).find((i) => i !== undefined);
+    const first = (runtimeSectionOf(config, node).types ?? [])
+      .map((t) => RUNTIMES[t]?.image)
+      .find((i) => i !== undefined);
     if (first) name = first;
   }
   return withDefaultTag(name, version);

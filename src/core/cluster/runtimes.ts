@@ -8,11 +8,11 @@ import type { ClusterConfig, CommandGroup } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
 import { RUNTIMES } from '../../runtimes/registry.js';
 import { quote } from '../command/shell.js';
-import { runBatch, groupCommands } from '../command/batch.js';
+import { systemClock } from '../clock.js';
 import { CloudtikError } from '../errors.js';
-import { logEvent, type EventSink } from '../events.js';
-import { commandsFor } from '../updater/hashes.js';
-import { nodeEnvironment } from '../updater/node-updater.js';
+import type { EventSink } from '../events.js';
+import { commandsFor, runtimeSectionOf } from '../updater/hashes.js';
+import { nodeEnvironment, runCommandGroups } from '../updater/node-updater.js';
 import { readSecrets } from './bootstrap.js';
 import { openCluster } from './context.js';
 import { requireHead } from './nodes.js';
@@ -60,24 +60,15 @@ export async function runRuntimeCommands(
     const merged = commandsFor(config, node.nodeType);
     const key = node.kind === 'head' ? (`head_${action}_commands` as const) : (`worker_${action}_commands` as const);
     const groups: CommandGroup[] = merged[key].filter((g) => selected.includes(g.group_name));
-    const runner = ctx.provider.commandRunner(node);
-    const env = { ...nodeEnvironment(config, node, head.ip ?? ''), ...extra };
-    const commands = groupCommands(groups);
-    const { failures } = await runBatch(runner, commands, {
-      env,
-      onCommand: (i) => logEvent(options.sink, 'info', `[${node.id}] (${commands[i]?.group}) ${commands[i]?.command}`),
+    await runCommandGroups(ctx.provider.commandRunner(node), groups, {
+      env: { ...nodeEnvironment(config, node, head.ip ?? ''), ...extra },
+      node: node.id,
+      sink: options.sink,
+      retries: 0,
+      intervalMs: 0,
+      clock: systemClock,
+      announce: 'info',
     });
-    const failure = failures[0];
-    if (failure) {
-      const command = commands[failure.index]?.command ?? '?';
-      throw new CloudtikError(
-        'ERR_CLOUDTIK_NODE_COMMAND',
-        `${command} failed on ${node.id} (exit ${failure.exitCode})`,
-        {
-          details: failure.output.slice(-15),
-        },
-      );
-    }
   };
   const workers = nodes.filter((n) => n.kind === 'worker');
   // Start: the head's services first (workers register with them). Stop: the other way round.
@@ -127,9 +118,7 @@ export async function runtimeStatus(config: ClusterConfig, only?: string[]): Pro
   requireHead(config, nodes);
   const rows = await Promise.all(
     nodes.map(async (node) => {
-      const section =
-        (node.kind === 'worker' ? config.available_node_types[node.nodeType]?.runtime : undefined) ?? config.runtime;
-      const wanted = (section.types ?? [])
+      const wanted = (runtimeSectionOf(config, node).types ?? [])
         .filter((t) => !only || only.includes(t))
         .flatMap((t) =>
           (RUNTIMES[t]?.services ?? [])

@@ -19,6 +19,14 @@ export function commandsFor(config: ClusterConfig, nodeType: string): MergedComm
   return config.available_node_types[nodeType]?.merged_commands ?? config.merged_commands;
 }
 
+/** The `runtime` section in effect on a node: a worker type's own (prepared for it), else the cluster's. */
+export function runtimeSectionOf(
+  config: ClusterConfig,
+  node: { kind: string; nodeType: string },
+): { types?: string[]; [key: string]: unknown } {
+  return (node.kind === 'worker' ? config.available_node_types[node.nodeType]?.runtime : undefined) ?? config.runtime;
+}
+
 /**
  * Hash of what a node is set up with: setup commands, runtime section, file mounts and the
  * package to install. Start commands are not part of it: they run on every `start`.

@@ -8,7 +8,7 @@ import { groupCommands, runBatch } from '../command/batch.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
 import type { EventSink, NodePhase } from '../events.js';
 import { encodeRuntimeConfig } from '../../runtimes/node/context.js';
-import { commandsFor } from './hashes.js';
+import { commandsFor, runtimeSectionOf } from './hashes.js';
 
 /** What `start` asked for: setup and start (full), start only, or setup only. */
 export type UpdateMode = 'full' | 'restart-only' | 'no-restart';
@@ -52,7 +52,7 @@ export function formatPhases(phases: Partial<Record<NodePhase, number>>): string
 export function nodeEnvironment(config: ClusterConfig, node: NodeInfo, headIp: string): Record<string, string> {
   const envs: Record<string, string> = {};
   for (const [k, v] of Object.entries(config.runtime.envs ?? {})) envs[k] = String(v);
-  const section = config.available_node_types[node.nodeType]?.runtime ?? config.runtime;
+  const section = runtimeSectionOf(config, node);
   const types = section.types ?? config.runtime.types;
   return {
     ...envs,
@@ -230,7 +230,7 @@ async function waitForNode(
   }
 }
 
-interface GroupOptions {
+export interface GroupOptions {
   env: Record<string, string>;
   node: string;
   sink: EventSink;
@@ -238,6 +238,8 @@ interface GroupOptions {
   retries: number;
   intervalMs: number;
   clock: Clock;
+  /** How each command is announced as it starts (default `debug`: `start` shows phases instead). */
+  announce?: 'debug' | 'info';
 }
 
 /**
@@ -259,7 +261,10 @@ export async function runCommandGroups(
       signal: options.signal,
       onCommand: (i) => {
         const c = pending[i];
-        if (c) options.sink({ type: 'log', level: 'debug', message: `[${options.node}] (${c.group}) ${c.command}` });
+        if (c) {
+          const message = `[${options.node}] (${c.group}) ${c.command}`;
+          options.sink({ type: 'log', level: options.announce ?? 'debug', message });
+        }
       },
       onStdout: (text) => options.sink({ type: 'command-output', node: options.node, stream: 'stdout', text }),
       onStderr: (text) => options.sink({ type: 'command-output', node: options.node, stream: 'stderr', text }),

@@ -112,7 +112,8 @@ export async function nodeStart(o: NodeServiceOptions): Promise<NodeServicesResu
   for (const name of namedServices(o)) {
     // The controller follows config changes by itself; it restarts only for new code (the dev
     // loop installs a new package), so a re-run of `start` keeps its memory of the cluster.
-    const keep = name === 'controller' && (await codeStamp()) === (await readStamp(name, runtimeDir));
+    const stamp = name === 'controller' ? await codeStamp() : undefined;
+    const keep = stamp !== undefined && stamp === (await readStamp(name, runtimeDir));
     if (o.restart && !keep && (await stopService(name, { runtimeDir }))) result.stopped.push(name);
     let redisConf = '';
     if (name === 'state') {
@@ -124,7 +125,7 @@ export async function nodeStart(o: NodeServiceOptions): Promise<NodeServicesResu
       await fsp.writeFile(redisConf, redisConfig(bind, await redisPassword(), dir), { mode: 0o600 });
     }
     const r = await startService(name, serviceCommand(name, redisConf), { runtimeDir });
-    if (r.started) await fsp.writeFile(stampFile(name, runtimeDir), await codeStamp());
+    if (r.started && stamp !== undefined) await fsp.writeFile(stampFile(name, runtimeDir), stamp);
     (r.started ? result.started : result.running).push(name);
     if (name === 'state') await waitForStateStore(servicePaths('state', runtimeDir).log);
   }

@@ -81,20 +81,14 @@ export async function submitJob(options: SubmitOptions): Promise<SubmitResult> {
       signal: options.signal,
     });
   }
-  const runner = ctx.provider.commandRunner(head);
-  const prep = await runner.run({ command: `mkdir -p ${JOBS_DIR} ${LOGS_DIR}` });
-  if (prep.exitCode !== 0) {
-    throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `could not prepare ${JOBS_DIR} on the head`, {
-      details: [prep.stderr.trim()],
-    });
-  }
-  await runner.upload(options.file, remoteFile);
+  // The upload makes the jobs folder.
+  await ctx.provider.commandRunner(head).upload(options.file, remoteFile);
   let log: string | undefined;
   if (options.jobLog) {
     const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
     log = `${LOGS_DIR}/${path.parse(name).name}-${stamp}.log`;
     // Output goes to the log and is streamed; the job's own exit code is kept through the pipe.
-    command = `set -o pipefail; { ${command}; } 2>&1 | tee ~/${quote(log.slice(2))}`;
+    command = `mkdir -p ${LOGS_DIR}; set -o pipefail; { ${command}; } 2>&1 | tee ~/${quote(log.slice(2))}`;
   }
   const [result] = await execOnNodes(ctx, {
     command,

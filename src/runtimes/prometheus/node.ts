@@ -5,6 +5,8 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { env } from '../../config/env.js';
+import { systemClock } from '../../core/clock.js';
 import { startService, stopService } from '../../node/services.js';
 import { renderTemplate } from '../template.js';
 import { optionsOf, templateFile, type RuntimeNodeContext } from '../node/context.js';
@@ -73,7 +75,7 @@ export async function stop(ctx: RuntimeNodeContext): Promise<void> {
   await stopService('node-exporter');
 }
 
-/** The head's target keeper: every 5 s, the addresses of nodes with a fresh heartbeat. */
+/** The head's target keeper: every 5 s, the addresses of nodes with a fresh heartbeat (until `signal`). */
 export async function keepTargets(ctx: RuntimeNodeContext, signal: AbortSignal): Promise<void> {
   const { RedisStateStore } = await import('../../core/state/redis-store.js');
   const { redisPassword } = await import('../../node/manage.js');
@@ -84,13 +86,13 @@ export async function keepTargets(ctx: RuntimeNodeContext, signal: AbortSignal):
     while (!signal.aborted) {
       const beats = await store.heartbeats().catch(() => []);
       const now = Date.now();
-      const ips = beats.filter((b) => b.ip && now - b.time < 30_000).map((b) => b.ip);
+      const ips = beats.filter((b) => b.ip && now - b.time < env.heartbeatTimeoutMs()).map((b) => b.ip);
       const key = [...new Set([ctx.nodeIp, ...ips])].sort().join(',');
       if (key !== last) {
         await writeTargets(file, key.split(','));
         last = key;
       }
-      await new Promise((r) => setTimeout(r, 5000));
+      await systemClock.sleep(5000, signal).catch(() => undefined);
     }
   } finally {
     await store.close();

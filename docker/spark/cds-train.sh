@@ -80,8 +80,8 @@ start() {
 }
 # wait_for WHAT COMMAND: until COMMAND succeeds (60 s at most).
 wait_for() {
-  local i
-  for i in $(seq 1 300); do
+  local _
+  for _ in $(seq 1 300); do
     if eval "$2" >/dev/null 2>&1; then return 0; fi
     sleep 0.2
   done

@@ -51,6 +51,16 @@ export async function collectDirectory(dir: string, prefix = ''): Promise<Contex
 }
 
 /** sha256 (hex) of a file's bytes, streamed. */
+/** Whether a path exists (any kind of file). */
+export async function exists(p: string): Promise<boolean> {
+  try {
+    await fsp.access(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function hashFile(file: string): Promise<string> {
   const hash = crypto.createHash('sha256');
   for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, timedStep, type EventSink } from '../../core/events.js';
-import { hashFile, type ContextFile } from './image-context.js';
+import { exists, hashFile, type ContextFile } from './image-context.js';
 import { findTool, runTool } from './image-process.js';
 
 /**
@@ -178,15 +178,6 @@ function downloadsDir(): string {
 /** Where an entry lives in the host cache: named by its sha256, so equal bytes are stored once. */
 export function cachedDownloadPath(entry: LockedDownload): string {
   return path.join(downloadsDir(), `${entry.sha256}-${path.posix.basename(entry.name)}`);
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fsp.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export interface FetchDownloadsOptions {

@@ -6,7 +6,7 @@ import { packageRoot } from '../../version.js';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, timedStep, type EventSink } from '../../core/events.js';
-import { collectDirectory, hashFile } from './image-context.js';
+import { collectDirectory, exists, hashFile } from './image-context.js';
 import { findTool, runTool } from './image-process.js';
 import { NODE_PACKAGE_ARCH, NODE_VERSION, NPM_VERSION } from './image-versions.js';
 
@@ -41,15 +41,6 @@ export function packageInfo(): PackageInfo {
 /** The `docker/` folder of the package (Dockerfiles of the node images). */
 export function dockerDir(): string {
   return path.join(packageInfo().root, 'docker');
-}
-
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fsp.access(p);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 /**

@@ -41,7 +41,7 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
 }
 
 /** An empty formatted NameNode folder in the image (see docker/hadoop), made by the image's user. */
-export const NAMENODE_TEMPLATE = '/opt/hadoop/share/hadoop/namenode-template';
+const NAMENODE_TEMPLATE = '/opt/hadoop/share/hadoop/namenode-template';
 
 /**
  * A NameNode folder's `current/VERSION` with new identifiers: the namespace, cluster and block

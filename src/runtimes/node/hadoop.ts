@@ -43,9 +43,17 @@ export async function writeCoreSite(ctx: RuntimeNodeContext): Promise<void> {
 }
 
 /**
- * hadoop-env.sh: JVM options for every Hadoop daemon and client on the node. Virtual nodes share a
- * few cores, and a cluster starts a JVM per daemon at once, so start-up time counts most: the
- * client compiler only and the serial collector start faster and use fewer threads.
+ * JVM options of what starts with a cluster (Hadoop's daemons, Spark's history server, a job's
+ * driver and application master):
+ * virtual nodes share a few cores and a cluster starts a JVM per daemon at once, so start-up
+ * time counts most; the client compiler only and the serial collector start faster and use
+ * fewer threads. (docker/spark/cds-train.sh trains the class data sharing archives with them.)
+ */
+export const QUICK_START_JVM_OPTS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
+
+/**
+ * hadoop-env.sh: JVM options for every Hadoop daemon and client on the node (see
+ * QUICK_START_JVM_OPTS).
  */
 export async function writeHadoopEnv(ctx: RuntimeNodeContext): Promise<void> {
   await writeConf(
@@ -53,7 +61,7 @@ export async function writeHadoopEnv(ctx: RuntimeNodeContext): Promise<void> {
     'hadoop-env.sh',
     [
       '# Written by cloudtik runtime configure.',
-      'export HADOOP_OPTS="${HADOOP_OPTS:-} -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto"',
+      `export HADOOP_OPTS="\${HADOOP_OPTS:-} ${QUICK_START_JVM_OPTS} -Xshare:auto"`,
       '',
     ].join('\n'),
   );

@@ -10,6 +10,7 @@ import {
   defaultFs,
   diskDirs,
   NAMENODE_HTTP_PORT,
+  QUICK_START_JVM_OPTS,
   RESOURCEMANAGER_HTTP_PORT,
   writeConf,
   writeCoreSite,
@@ -33,6 +34,7 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
       executor_cores: sizing.spark_executor_cores ?? 1,
       executor_memory: sizing.spark_executor_memory ?? 512,
       event_log_dir: eventLogDir(ctx),
+      quick_start_jvm_opts: QUICK_START_JVM_OPTS,
       local_dirs: diskDirs(ctx, 'spark', path.join(ctx.home, 'spark', 'local')).join(','),
       warehouse_dir: ctx.runtime.types.includes('hdfs')
         ? `${defaultFs(ctx)}/shared/spark-warehouse`
@@ -45,9 +47,6 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   if (lines.length > 0) text += `# runtime.spark.config\n${lines.join('\n')}\n`;
   await writeConf(ctx.layout.sparkConfDir, 'spark-defaults.conf', text);
 }
-
-/** JVM options of the history server: it starts with the cluster, so start-up time counts most. */
-export const HISTORY_JVM_OPTS = '-XX:TieredStopAtLevel=1 -XX:+UseSerialGC';
 
 /** How long the history server waits for the cluster to be able to run an application. */
 export const HISTORY_WAIT_S = 60;
@@ -93,7 +92,7 @@ export async function start(ctx: RuntimeNodeContext): Promise<void> {
     env: {
       ...process.env,
       SPARK_LOCAL_IP: ctx.nodeIp,
-      SPARK_DAEMON_JAVA_OPTS: `${process.env.SPARK_DAEMON_JAVA_OPTS ?? ''} ${HISTORY_JVM_OPTS}`.trim(),
+      SPARK_DAEMON_JAVA_OPTS: `${process.env.SPARK_DAEMON_JAVA_OPTS ?? ''} ${QUICK_START_JVM_OPTS}`.trim(),
     },
   });
 }

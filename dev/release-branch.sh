@@ -51,11 +51,7 @@ while [ "$#" -gt 0 ]; do
       VERSION="$2"
       shift
       ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown option: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
   shift
 done

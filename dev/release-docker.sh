@@ -67,11 +67,7 @@ while [ "$#" -gt 0 ]; do
     --no-build) BUILD=0 ;;
     --no-push) PUSH=0 ;;
     --list) LIST=1 ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown option: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
   shift
 done

@@ -59,11 +59,7 @@ while [ "$#" -gt 0 ]; do
       ;;
     --draft) DRAFT=true ;;
     --dry-run) DRY_RUN=1 ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown option: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
   shift
 done

@@ -42,11 +42,7 @@ while [ "$#" -gt 0 ]; do
       shift
       ;;
     --dry-run) DRY_RUN=1 ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown option: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
   shift
 done

@@ -67,11 +67,7 @@ while [ "$#" -gt 0 ]; do
       ;;
     --rebuild) REBUILD=1 ;;
     --no-push) PUSH=0 ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown option: $1" ;;
+    *) help_or_unknown "$1" ;;
   esac
   shift
 done

@@ -31,11 +31,7 @@ for arg in "$@"; do
   case "$arg" in
     --quiet) QUIET=1 ;;
     --no-images) SKIP_IMAGES=1 ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) usage_error "unknown option: $arg" ;;
+    *) help_or_unknown "$arg" ;;
   esac
 done
 

@@ -32,17 +32,17 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Run the built CLI as a user would, with the test run's CLOUDTIK_HOME. */
-export function cli(
+/**
+ * Run a program to its end and collect its output (killed after `timeoutMs`). `env` is the whole
+ * environment; `input` goes to its stdin.
+ */
+export function runProgram(
+  cmd: string,
   args: string[],
-  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      cwd: ROOT,
-      env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
+    const child = spawn(cmd, args, { cwd: options.cwd ?? ROOT, env: options.env, stdio: ['pipe', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -54,6 +54,18 @@ export function cli(
       resolve({ code: code ?? -1, stdout, stderr });
     });
     child.stdin.end(options.input ?? '');
+  });
+}
+
+/** Run the built CLI as a user would, with the test run's CLOUDTIK_HOME. */
+export function cli(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
+  return runProgram(process.execPath, [CLI, ...args], {
+    env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
+    input: options.input,
+    timeoutMs: options.timeoutMs,
   });
 }
 

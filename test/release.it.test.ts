@@ -6,7 +6,7 @@ import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROOT, docker, tempDir, testRunId } from './helpers.js';
+import { ROOT, docker, runProgram, tempDir, testRunId, type CliResult } from './helpers.js';
 
 /**
  * The developer guide's release, step by step, against stand-ins on loopback that this file starts
@@ -23,11 +23,7 @@ interface LockEntry {
   dev?: boolean;
 }
 
-interface RunResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+type RunResult = CliResult;
 
 const LOOPBACK_ENV: Record<string, string> = {
   NO_PROXY: '127.0.0.1,localhost',
@@ -41,24 +37,12 @@ function run(
   args: string[],
   options: { cwd?: string; env?: Record<string, string | undefined>; timeoutMs?: number } = {},
 ): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const env: NodeJS.ProcessEnv = { ...process.env, ...LOOPBACK_ENV };
-    for (const [k, v] of Object.entries(options.env ?? {})) {
-      if (v === undefined) delete env[k];
-      else env[k] = v;
-    }
-    const child = spawn(cmd, args, { cwd: options.cwd ?? ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 600_000);
-    child.on('error', reject);
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code: code ?? -1, stdout, stderr });
-    });
-  });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...LOOPBACK_ENV };
+  for (const [k, v] of Object.entries(options.env ?? {})) {
+    if (v === undefined) delete env[k];
+    else env[k] = v;
+  }
+  return runProgram(cmd, args, { cwd: options.cwd, env, timeoutMs: options.timeoutMs });
 }
 
 function describeRun(what: string, r: RunResult): string {
@@ -316,6 +300,18 @@ describe('the release, step by step, against local stand-ins', () => {
   });
   const npmEnv = (): Record<string, string> => ({ npm_config_registry: npmRegistry, npm_config_userconfig: npmrc });
   const git = (args: string[], cwd = repo): Promise<RunResult> => runOk('git', args, { cwd });
+  /** release-docker.sh options: this run's tag, to the global and the PRC stand-in registries, plus nightly. */
+  const bothRegistries = (): string[] => [
+    '--image-tag',
+    imageTag,
+    '--registry',
+    `127.0.0.1:${reg}`,
+    '--region',
+    'PRC',
+    '--prc-registry',
+    `127.0.0.1:${prcReg}`,
+    '--tag-nightly',
+  ];
 
   beforeAll(async () => {
     // Tools first (cached after the first run), then everything starts at once.
@@ -568,19 +564,7 @@ describe('the release, step by step, against local stand-ins', () => {
   });
 
   it('step 3: --release-all covers every node image the CLI builds, parents first, in both registries', async () => {
-    const r = await devOk('release-docker.sh', [
-      '--release-all',
-      '--list',
-      '--image-tag',
-      imageTag,
-      '--registry',
-      `127.0.0.1:${reg}`,
-      '--region',
-      'PRC',
-      '--prc-registry',
-      `127.0.0.1:${prcReg}`,
-      '--tag-nightly',
-    ]);
+    const r = await devOk('release-docker.sh', ['--release-all', '--list', ...bothRegistries()]);
     // The CLI the script builds with (dist/) says which images there are.
     const { NODE_IMAGE_NAMES, imageRef } = (await import(
       path.join(ROOT, 'dist', 'providers', 'virtual', 'images.js')
@@ -604,15 +588,7 @@ describe('the release, step by step, against local stand-ins', () => {
       '--release-cloudtik',
       '--release-debian',
       '--release-base',
-      '--image-tag',
-      imageTag,
-      '--registry',
-      `127.0.0.1:${reg}`,
-      '--region',
-      'PRC',
-      '--prc-registry',
-      `127.0.0.1:${prcReg}`,
-      '--tag-nightly',
+      ...bothRegistries(),
       '--clean',
     ]);
     const pushed = r.stdout.trim().split('\n');

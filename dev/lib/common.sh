@@ -25,6 +25,17 @@ usage_error() {
   exit 2
 }
 
+# The end of every script's option loop: --help prints the script's `usage`, anything else is an error.
+help_or_unknown() {
+  case "$1" in
+    -h | --help)
+      usage
+      exit 0
+      ;;
+    *) usage_error "unknown option: $1" ;;
+  esac
+}
+
 # The value of an option that takes one: `need_value --flag "$@"` fails when it is missing.
 need_value() {
   if [ "$#" -lt 2 ] || [ -z "$2" ] || [ "${2#--}" != "$2" ]; then usage_error "$1 needs a value"; fi

@@ -233,6 +233,8 @@ export class ClusterController {
       if (!type || node.tags[TAG.launchConfig] !== type.launchHash) continue;
       const status = node.tags[TAG.nodeStatus];
       if (status === 'update-failed') continue;
+      // A node of a launch still in flight: that launch sets it up once its whole batch exists.
+      if ((status === undefined || status === 'uninitialized') && (this.pending.get(node.nodeType) ?? 0) > 0) continue;
       let reason: string | undefined;
       if (status !== 'up-to-date') reason = `status ${status ?? 'unknown'} with no updater running`;
       else if (node.tags[TAG.runtimeConfig] !== applied.runtimeHashes[node.nodeType]) reason = 'setup inputs changed';

@@ -133,6 +133,11 @@ export const env = {
       workspace: e.CLOUDTIK_WORKSPACE ?? '',
     };
   },
+  /** Node side: how many workers the cluster keeps at least (`CLOUDTIK_MIN_WORKERS`, summed over worker types). */
+  minWorkers(): number {
+    const n = Number(process.env.CLOUDTIK_MIN_WORKERS);
+    return Number.isInteger(n) && n > 0 ? n : 0;
+  },
   /** Node side: the state store's password, handed to nodes by the updater. */
   redisPassword(): string | undefined {
     const v = process.env.CLOUDTIK_REDIS_PASSWORD;

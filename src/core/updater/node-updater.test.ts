@@ -5,7 +5,7 @@ import type { Clock } from '../clock.js';
 import { LocalRunner } from '../command/local-runner.fixtures.js';
 import { CloudtikError } from '../errors.js';
 import type { CoreEvent } from '../events.js';
-import { updateNode, type NodeUpdateOptions } from './node-updater.js';
+import { nodeEnvironment, updateNode, type NodeUpdateOptions } from './node-updater.js';
 
 const group = (name: string, ...commands: string[]): CommandGroup[] => [{ group_name: name, commands }];
 
@@ -88,6 +88,33 @@ function local(): LocalRunner {
 }
 afterEach(() => {
   for (const r of runners.splice(0)) r.cleanup();
+});
+
+describe('nodeEnvironment', () => {
+  it("names the node and sums the worker types' min_workers, the head's left out", () => {
+    const cfg = {
+      ...config(commands()),
+      head_node_type: 'head.default',
+      available_node_types: {
+        'head.default': { min_workers: 0, max_workers: 0, node_config: {}, resources: {} },
+        'worker.small': { min_workers: 2, max_workers: 4, node_config: {}, resources: {} },
+        'worker.big': { min_workers: 1, max_workers: 2, node_config: {}, resources: {} },
+      },
+    } as unknown as ClusterConfig;
+    const e = nodeEnvironment(
+      cfg,
+      { id: 'n1', ip: '10.0.0.3', kind: 'worker', nodeType: 'worker.small', seqId: 2 } as NodeInfo,
+      '10.0.0.2',
+    );
+    expect(e).toMatchObject({
+      A: 'x',
+      CLOUDTIK_NODE_ID: 'n1',
+      CLOUDTIK_NODE_IP: '10.0.0.3',
+      CLOUDTIK_HEAD_IP: '10.0.0.2',
+      CLOUDTIK_NODE_KIND: 'worker',
+      CLOUDTIK_MIN_WORKERS: '3',
+    });
+  });
 });
 
 describe('updateNode', () => {

@@ -54,6 +54,9 @@ export function nodeEnvironment(config: ClusterConfig, node: NodeInfo, headIp: s
   for (const [k, v] of Object.entries(config.runtime.envs ?? {})) envs[k] = String(v);
   const section = runtimeSectionOf(config, node);
   const types = section.types ?? config.runtime.types;
+  const minWorkers = Object.entries(config.available_node_types)
+    .filter(([name]) => name !== config.head_node_type)
+    .reduce((sum, [, t]) => sum + (t.min_workers ?? 0), 0);
   return {
     ...envs,
     CLOUDTIK_NODE_IP: node.ip ?? '',
@@ -69,6 +72,8 @@ export function nodeEnvironment(config: ClusterConfig, node: NodeInfo, headIp: s
     CLOUDTIK_WORKSPACE: config.workspace_name,
     CLOUDTIK_CLUSTER: config.cluster_name,
     CLOUDTIK_RUNTIMES: types.join(','),
+    // What a fully started cluster has (runtimes on the head can wait for its workers to join).
+    CLOUDTIK_MIN_WORKERS: String(minWorkers),
     // The prepared runtime settings, for `cloudtik runtime configure` on the node.
     CLOUDTIK_RUNTIME_CONFIG: encodeRuntimeConfig(section),
   };

@@ -16,6 +16,8 @@ export interface RuntimeNodeContext {
   nodeIp: string;
   headIp: string;
   nodeId: string;
+  /** Workers the cluster keeps at least (its `min_workers`, summed over worker types). */
+  minWorkers: number;
   /** The `runtime` section in effect on this node (types, and one entry per runtime). */
   runtime: Record<string, unknown> & { types: string[] };
   /** This node's data disks (`/mnt/cloudtik/data_disk_<n>`), empty when it has none. */
@@ -71,6 +73,7 @@ export function runtimeNodeContext(head: boolean): RuntimeNodeContext {
     nodeIp: id.nodeIp || '127.0.0.1',
     headIp: id.headIp || id.nodeIp || '127.0.0.1',
     nodeId: id.nodeId,
+    minWorkers: env.minWorkers(),
     runtime,
     dataDisks: disks,
     home: path.join(os.homedir(), 'runtime'),

@@ -52,34 +52,39 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
 export const HISTORY_WAIT_S = 60;
 
 /**
- * The shell lines the history server's service runs before it starts: make its event log folder
- * in HDFS (through WebHDFS: curl, no JVM per try), then wait until the cluster can run a Spark
- * application at all (a live DataNode, a running NodeManager: asked of the daemons' JMX servlets,
- * which cost them little to answer) or HISTORY_WAIT_S have passed. It has
- * nothing to show before, and its start-up (a JVM) then leaves the CPU to the daemons the workers
- * wait for. Each line retries quietly; none fails the service.
+ * The shell lines the history server's service runs before it starts. It first waits until the
+ * cluster's workers have joined: as many live DataNodes and running NodeManagers as the cluster's
+ * `min_workers` (at least one), asked of the daemons' JMX servlets, which cost them little to
+ * answer, or until HISTORY_WAIT_S have passed. Only then does it make its event log folder in
+ * HDFS (through WebHDFS: curl, no JVM per try; the NameNode's first WebHDFS call costs it about
+ * a second of CPU) and start its own JVM. It has nothing to show before, and the CPU meanwhile goes
+ * to the daemons the workers wait for. The wait never fails the service.
  */
 export function historyServerPrelude(ctx: RuntimeNodeContext, dir: string): string[] {
-  const lines: string[] = [];
   const http = (port: number, p: string): string => quote(`http://${ctx.headIp}:${port}${p}`);
+  const want = Math.max(1, ctx.minWorkers);
   const ready: string[] = [];
+  const mkdir: string[] = [];
   if (dir.startsWith('hdfs://')) {
+    const jmx = http(NAMENODE_HTTP_PORT, '/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState');
+    ready.push(`at_least ${jmx} NumLiveDataNodes ${want}`);
     const url = http(
       NAMENODE_HTTP_PORT,
       `/webhdfs/v1${new URL(dir).pathname}?op=MKDIRS&user.name=${os.userInfo().username}`,
     );
-    lines.push(`until curl -sf -X PUT ${url} >/dev/null; do sleep 0.5; done`);
-    const jmx = http(NAMENODE_HTTP_PORT, '/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState');
-    ready.push(`curl -sf ${jmx} | grep -q '"NumLiveDataNodes" : [1-9]'`);
+    mkdir.push(`until curl -sf -X PUT ${url} >/dev/null; do sleep 0.5; done`);
   }
   if (ctx.runtime.types.includes('yarn')) {
     const jmx = http(RESOURCEMANAGER_HTTP_PORT, '/jmx?qry=Hadoop:service=ResourceManager,name=ClusterMetrics');
-    ready.push(`curl -sf ${jmx} | grep -q '"NumActiveNMs" : [1-9]'`);
+    ready.push(`at_least ${jmx} NumActiveNMs ${want}`);
   }
-  if (ready.length > 0) {
-    lines.push(`for _ in $(seq ${HISTORY_WAIT_S * 2}); do { ${ready.join(' && ')}; } && break; sleep 0.5; done`);
-  }
-  return lines;
+  if (ready.length === 0) return mkdir;
+  return [
+    // at_least URL KEY N: the JMX document at URL has KEY with a value of N or more.
+    `at_least() { local n; n=$(curl -sf "$1" | sed -n "s/^ *\\"$2\\" : \\([0-9]*\\).*/\\1/p"); [ "\${n:-0}" -ge "$3" ]; }`,
+    `for _ in $(seq ${HISTORY_WAIT_S * 2}); do { ${ready.join(' && ')}; } && break; sleep 0.5; done`,
+    ...mkdir,
+  ];
 }
 
 export async function start(ctx: RuntimeNodeContext): Promise<void> {

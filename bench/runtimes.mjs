@@ -109,7 +109,7 @@ async function main() {
         const { dn, nm } = await registered(h.ip);
         if (dn >= 3 && nm >= 3) break;
         if (performance.now() - t0 > 300_000) throw new Error(`not registered: ${dn} DataNodes, ${nm} NodeManagers`);
-        await new Promise((r) => setTimeout(r, 500));
+        await new Promise((r) => setTimeout(r, 1000));
       }
       registeredMs.push((await registeredAt(h.id, 3)) - wall0);
       if (SUBMIT) {

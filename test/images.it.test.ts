@@ -228,6 +228,25 @@ describe('node images', () => {
       expect(classpath).toMatch(/\.jar:\/opt\/hadoop\/etc\/hadoop:\/opt\/hadoop\/share\/hadoop\/hdfs$/);
     });
 
+    it("has a NameNode template of the node user's holding the Spark event log folder", async () => {
+      const t = '/opt/hadoop/share/hadoop/namenode-template';
+      const r = await execIn(
+        docker,
+        container,
+        'ubuntu',
+        [
+          `stat -c %U ${t}/current/VERSION`,
+          `grep -c '^clusterID=CID-template$' ${t}/current/VERSION`,
+          `test ! -e ${t}/in_use.lock && echo unlocked`,
+          // The newest fsimage, read offline: its folders by name.
+          `image=$(ls ${t}/current/fsimage_* | grep -v md5 | sort | tail -n 1)`,
+          `HADOOP_CDS=off hdfs oiv -p XML -i "$image" -o - 2>/dev/null | grep -o '<type>DIRECTORY</type><name>[^<][^<]*</name>' | sed 's/.*<name>//; s/<.*//' | sort | paste -sd ' ' -`,
+        ].join('; '),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n')).toEqual(['ubuntu', '1', 'unlocked', 'shared spark-events']);
+    });
+
     it('starts Hadoop daemons and commands from its class data sharing archives, quietly', async () => {
       const fromArchive = "grep -c 'source: shared objects file (top)'";
       const r = await execIn(

@@ -1,5 +1,5 @@
-import { createClient } from '@redis/client';
 import { CloudtikError } from '../errors.js';
+import { RespConnection, type RespOptions, type RespValue } from './resp.js';
 import {
   MAX_EVENTS,
   STATE_PORT,
@@ -24,127 +24,127 @@ export interface RedisStoreOptions {
   host: string;
   port?: number;
   password: string;
-  /** ms to wait for the first connection. */
+  /** ms to wait for a connection. */
   connectTimeoutMs?: number;
-  /** Keep reconnecting after the connection drops (daemons); clients fail fast instead. */
+  /**
+   * Daemons: wait for the store at first (retrying with back-off) and open the connection again
+   * when it drops; clients fail fast instead.
+   */
   reconnect?: boolean;
 }
 
-function makeClient(options: RedisStoreOptions) {
-  return createClient({
-    socket: {
-      host: options.host,
-      port: options.port ?? STATE_PORT,
-      connectTimeout: options.connectTimeoutMs ?? 5000,
-      reconnectStrategy: options.reconnect ? (retries: number) => Math.min(100 * 2 ** retries, 2000) : false,
-    },
-    password: options.password,
-  });
-}
-
-type Client = ReturnType<typeof makeClient>;
+const str = (v: RespValue): string | undefined => (typeof v === 'string' ? v : undefined);
+const strings = (v: RespValue): string[] => (Array.isArray(v) ? v.flatMap((x) => str(x) ?? []) : []);
 
 /** The state store in the head's Redis. */
 export class RedisStateStore implements StateStore {
   /** A second connection for blocking waits, made on first use. */
-  private blocking: Client | undefined;
+  private blocking: RespConnection | undefined;
+  private reopening: Promise<RespConnection> | undefined;
 
-  private constructor(private readonly client: Client) {}
+  private constructor(
+    private conn: RespConnection,
+    private readonly options: RespOptions & { reconnect: boolean },
+  ) {}
 
   static async connect(options: RedisStoreOptions): Promise<RedisStateStore> {
-    const port = options.port ?? STATE_PORT;
-    const client = makeClient(options);
-    // Errors surface through the failing command; without a listener node-redis would crash the process.
-    client.on('error', () => undefined);
+    const o = {
+      host: options.host,
+      port: options.port ?? STATE_PORT,
+      password: options.password,
+      connectTimeoutMs: options.connectTimeoutMs ?? 5000,
+      reconnect: options.reconnect ?? false,
+    };
     try {
-      await client.connect();
+      return new RedisStateStore(o.reconnect ? await openPatiently(o) : await RespConnection.open(o), o);
     } catch (err) {
-      client.destroy();
-      throw new CloudtikError(
-        'ERR_CLOUDTIK_CLUSTER',
-        `cannot reach the cluster's state store at ${options.host}:${port}`,
-        {
-          cause: err,
-          details: [err instanceof Error ? err.message : String(err)],
-          hint: 'is the head node up? `cloudtik status <cluster.yaml>` shows it; `cloudtik start` brings it back',
-        },
-      );
+      throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `cannot reach the cluster's state store at ${o.host}:${o.port}`, {
+        cause: err,
+        details: [err instanceof Error ? err.message : String(err)],
+        hint: 'is the head node up? `cloudtik status <cluster.yaml>` shows it; `cloudtik start` brings it back',
+      });
     }
-    return new RedisStateStore(client);
+  }
+
+  /** The open connection; a daemon's is opened again (one try) after it dropped. */
+  private async c(): Promise<RespConnection> {
+    if (this.conn.isOpen || !this.options.reconnect) return this.conn;
+    this.reopening ??= RespConnection.open(this.options).finally(() => (this.reopening = undefined));
+    this.conn = await this.reopening;
+    return this.conn;
   }
 
   async putHeartbeat(hb: NodeHeartbeat): Promise<void> {
-    await this.client.hSet(KEY.nodes, hb.nodeId, JSON.stringify(hb));
+    await (await this.c()).call('HSET', KEY.nodes, hb.nodeId, JSON.stringify(hb));
   }
 
   async heartbeats(): Promise<NodeHeartbeat[]> {
-    const all = await this.client.hGetAll(KEY.nodes);
-    return Object.values(all).flatMap((raw) => parseJson<NodeHeartbeat>(raw) ?? []);
+    // HGETALL answers field, value, field, value...
+    const flat = strings(await (await this.c()).call('HGETALL', KEY.nodes));
+    return flat.filter((_, i) => i % 2 === 1).flatMap((raw) => parseJson<NodeHeartbeat>(raw) ?? []);
   }
 
   async removeHeartbeats(nodeIds: string[]): Promise<void> {
-    if (nodeIds.length > 0) await this.client.hDel(KEY.nodes, nodeIds);
+    if (nodeIds.length > 0) await (await this.c()).call('HDEL', KEY.nodes, ...nodeIds);
   }
 
   async requests(): Promise<StoredRequest[]> {
-    return parseJson<StoredRequest[]>(await this.client.get(KEY.requests)) ?? [];
+    return parseJson<StoredRequest[]>(str(await (await this.c()).call('GET', KEY.requests))) ?? [];
   }
 
   async setRequests(requests: StoredRequest[]): Promise<void> {
-    await this.client.set(KEY.requests, JSON.stringify(requests));
+    await (await this.c()).call('SET', KEY.requests, JSON.stringify(requests));
   }
 
   async addEvents(events: ClusterEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await this.client
-      .multi()
-      .rPush(
-        KEY.events,
-        events.map((e) => JSON.stringify(e)),
-      )
-      .lTrim(KEY.events, -MAX_EVENTS, -1)
-      .exec();
+    await (
+      await this.c()
+    ).transaction([
+      ['RPUSH', KEY.events, ...events.map((e) => JSON.stringify(e))],
+      ['LTRIM', KEY.events, -MAX_EVENTS, -1],
+    ]);
   }
 
   async events(limit: number): Promise<ClusterEvent[]> {
-    const raw = await this.client.lRange(KEY.events, -Math.max(1, limit), -1);
+    const raw = strings(await (await this.c()).call('LRANGE', KEY.events, -Math.max(1, limit), -1));
     return raw.flatMap((r) => parseJson<ClusterEvent>(r) ?? []);
   }
 
   async setStatus(status: ControllerStatus): Promise<void> {
-    await this.client.set(KEY.status, JSON.stringify(status));
+    await (await this.c()).call('SET', KEY.status, JSON.stringify(status));
   }
 
   async status(): Promise<ControllerStatus | undefined> {
-    return parseJson<ControllerStatus>(await this.client.get(KEY.status));
+    return parseJson<ControllerStatus>(str(await (await this.c()).call('GET', KEY.status)));
   }
 
   async setValue(key: string, value: string): Promise<void> {
-    await this.client.set(KEY.value(key), value);
+    await (await this.c()).call('SET', KEY.value(key), value);
   }
 
   async getValue(key: string): Promise<string | undefined> {
-    return (await this.client.get(KEY.value(key))) ?? undefined;
+    return str(await (await this.c()).call('GET', KEY.value(key)));
   }
 
   async wake(): Promise<void> {
-    await this.client.multi().rPush(KEY.wake, '1').expire(KEY.wake, 10).exec();
+    await (
+      await this.c()
+    ).transaction([
+      ['RPUSH', KEY.wake, '1'],
+      ['EXPIRE', KEY.wake, 10],
+    ]);
   }
 
   async waitForWake(ms: number, signal?: AbortSignal): Promise<void> {
     if (signal?.aborted) return;
-    if (!this.blocking) {
-      this.blocking = this.client.duplicate();
-      this.blocking.on('error', () => undefined);
-      await this.blocking.connect();
-    }
-    const blocking = this.blocking;
-    const onAbort = (): void => blocking.destroy();
+    const onAbort = (): void => this.blocking?.destroy();
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
+      if (!this.blocking?.isOpen) this.blocking = await RespConnection.open(this.options);
       // BLPOP takes seconds (fractions allowed); one wake-up empties the list so a burst counts once.
-      const hit = await blocking.blPop(KEY.wake, Math.max(0.01, ms / 1000));
-      if (hit) await this.client.del(KEY.wake);
+      const hit = await this.blocking.call('BLPOP', KEY.wake, (Math.max(10, ms) / 1000).toFixed(3));
+      if (hit !== null) await (await this.c()).call('DEL', KEY.wake);
     } catch {
       if (!signal?.aborted) await new Promise((r) => setTimeout(r, ms));
     } finally {
@@ -153,19 +153,23 @@ export class RedisStateStore implements StateStore {
   }
 
   async close(): Promise<void> {
-    for (const c of [this.blocking, this.client]) {
-      if (!c) continue;
-      try {
-        if (c.isOpen) await c.close();
-      } catch {
-        c.destroy();
-      }
+    await Promise.all([this.blocking?.quit(), this.conn.quit()]);
+  }
+}
+
+/** Open a connection, trying again with back-off (0.1 s doubling to 2 s) until the store answers. */
+async function openPatiently(o: RespOptions): Promise<RespConnection> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await RespConnection.open(o);
+    } catch {
+      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2000)));
     }
   }
 }
 
-function parseJson<T>(raw: string | null | undefined): T | undefined {
-  if (raw === null || raw === undefined) return undefined;
+function parseJson<T>(raw: string | undefined): T | undefined {
+  if (raw === undefined) return undefined;
   try {
     return JSON.parse(raw) as T;
   } catch {

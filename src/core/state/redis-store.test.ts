@@ -1,0 +1,233 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloudtikError } from '../errors.js';
+import { RedisStateStore } from './redis-store.js';
+import { encodeCommand, parseReply, RespError } from './resp.js';
+import { MAX_EVENTS, type ClusterEvent, type NodeHeartbeat } from './store.js';
+
+describe('RESP', () => {
+  it('encodes a command as an array of bulk strings, lengths in bytes', () => {
+    expect(encodeCommand(['SET', 'k', 'héllo', 3]).toString()).toBe(
+      '*4\r\n$3\r\nSET\r\n$1\r\nk\r\n$6\r\nhéllo\r\n$1\r\n3\r\n',
+    );
+  });
+
+  it('parses every reply type, and nothing until a reply is complete', () => {
+    const wire = Buffer.from(
+      '+OK\r\n-ERR wrong\r\n:42\r\n$-1\r\n$6\r\nhé\r\nx\r\n*3\r\n$1\r\na\r\n*-1\r\n*2\r\n:1\r\n-ERR inner\r\n',
+    );
+    const values = [];
+    let pos = 0;
+    for (let i = 0; i < 6; i++) {
+      const r = parseReply(wire, pos);
+      if (!r) throw new Error(`reply ${i} not parsed`);
+      values.push(r.value);
+      pos = r.end;
+    }
+    expect(pos).toBe(wire.length);
+    expect(values.slice(0, 5)).toEqual(['OK', new RespError('ERR wrong'), 42, null, 'hé\r\nx']);
+    expect(values[1]).toBeInstanceOf(RespError);
+    expect(values[5]).toEqual(['a', null, [1, new RespError('ERR inner')]]);
+    // Cut anywhere inside the last reply: incomplete, so undefined (never a wrong value).
+    const lastStart = wire.indexOf('*3');
+    for (let cut = lastStart; cut < wire.length; cut++)
+      expect(parseReply(wire.subarray(0, cut), lastStart)).toBeUndefined();
+  });
+
+  it('refuses bytes that are not RESP', () => {
+    expect(() => parseReply(Buffer.from('HTTP/1.1 400\r\n'))).toThrow(/not a Redis reply/);
+  });
+});
+
+/** A real redis-server on a free loopback port, with a password. */
+class Redis {
+  proc: ChildProcess | undefined;
+  constructor(
+    readonly port: number,
+    readonly password: string,
+  ) {}
+
+  async start(): Promise<void> {
+    const proc = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(this.port),
+        '--bind',
+        '127.0.0.1',
+        '--requirepass',
+        this.password,
+        '--save',
+        '',
+        '--appendonly',
+        'no',
+      ],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    this.proc = proc;
+    await new Promise<void>((resolve, reject) => {
+      let out = '';
+      proc.stdout?.on('data', (b: Buffer) => {
+        out += b.toString();
+        if (out.includes('Ready to accept connections')) resolve();
+      });
+      proc.on('exit', (code) => reject(new Error(`redis-server exited ${code}: ${out}`)));
+    });
+  }
+
+  async stop(): Promise<void> {
+    const proc = this.proc;
+    if (!proc || proc.exitCode !== null) return;
+    await new Promise((r) => {
+      proc.once('exit', r);
+      proc.kill('SIGKILL');
+    });
+  }
+}
+
+async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((r) => server.close(r));
+  return port;
+}
+
+const beat = (nodeId: string, time = Date.now()): NodeHeartbeat => ({
+  nodeId,
+  ip: '10.0.0.9',
+  kind: 'worker',
+  nodeType: 'worker.default',
+  seqId: 2,
+  time,
+  cpus: 2,
+  cpuUtilization: 0.25,
+  memoryTotal: 2 ** 31,
+  memoryUsed: 2 ** 29,
+  inUse: true,
+});
+
+describe('RedisStateStore on a real Redis', () => {
+  let redis: Redis;
+  let store: RedisStateStore;
+
+  beforeAll(async () => {
+    redis = new Redis(await freePort(), 'pw-123');
+    await redis.start();
+    store = await RedisStateStore.connect({ host: '127.0.0.1', port: redis.port, password: redis.password });
+  });
+
+  afterAll(async () => {
+    await store.close();
+    await redis.stop();
+  });
+
+  it('keeps heartbeats per node, replaces them and removes them', async () => {
+    await store.putHeartbeat(beat('a', 1));
+    await store.putHeartbeat(beat('b', 2));
+    await store.putHeartbeat(beat('a', 3));
+    const got = (await store.heartbeats()).sort((x, y) => x.nodeId.localeCompare(y.nodeId));
+    expect(got).toEqual([beat('a', 3), beat('b', 2)]);
+    await store.removeHeartbeats(['a']);
+    expect((await store.heartbeats()).map((h) => h.nodeId)).toEqual(['b']);
+  });
+
+  it('reads a reply that arrives in many chunks (5000 heartbeats)', async () => {
+    const many = Array.from({ length: 5000 }, (_, i) => beat(`n${i}`, i));
+    await Promise.all(many.map((h) => store.putHeartbeat(h)));
+    const got = await store.heartbeats();
+    expect(got.length).toBe(5001);
+    expect(got.find((h) => h.nodeId === 'n4999')).toEqual(beat('n4999', 4999));
+    await store.removeHeartbeats(many.map((h) => h.nodeId));
+  });
+
+  it('keeps requests, status and values; missing ones read as empty', async () => {
+    expect(await store.requests()).toEqual([]);
+    expect(await store.status()).toBeUndefined();
+    expect(await store.getValue('nothing')).toBeUndefined();
+    await store.setRequests([{ time: 1, bundles: [{ CPU: 2 }] }] as never);
+    await store.setValue('runtime_config', '{"types":["hdfs"]}');
+    expect(await store.requests()).toEqual([{ time: 1, bundles: [{ CPU: 2 }] }]);
+    expect(await store.getValue('runtime_config')).toBe('{"types":["hdfs"]}');
+  });
+
+  it('appends events in order and keeps the newest MAX_EVENTS', async () => {
+    const ev = (i: number): ClusterEvent => ({ time: i, kind: 'update', reason: 'r', message: `event ${i}` });
+    await store.addEvents(Array.from({ length: MAX_EVENTS + 5 }, (_, i) => ev(i)));
+    await store.addEvents([ev(MAX_EVENTS + 5)]);
+    const last = await store.events(3);
+    expect(last.map((e) => e.message)).toEqual([
+      `event ${MAX_EVENTS + 3}`,
+      `event ${MAX_EVENTS + 4}`,
+      `event ${MAX_EVENTS + 5}`,
+    ]);
+    expect(await store.events(10_000)).toHaveLength(MAX_EVENTS);
+  });
+
+  it('wakes a waiter at once; without a wake the wait lasts its time; an abort ends it', async () => {
+    let t0 = performance.now();
+    const waiting = store.waitForWake(5000);
+    await new Promise((r) => setTimeout(r, 100));
+    await store.wake();
+    await waiting;
+    expect(performance.now() - t0).toBeLessThan(2000);
+
+    t0 = performance.now();
+    await store.waitForWake(300);
+    expect(performance.now() - t0).toBeGreaterThanOrEqual(250);
+
+    const ac = new AbortController();
+    t0 = performance.now();
+    const aborted = store.waitForWake(10_000, ac.signal);
+    setTimeout(() => ac.abort(), 100);
+    await aborted;
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+
+  it('refuses a wrong password with the address and a hint', async () => {
+    const err = await RedisStateStore.connect({ host: '127.0.0.1', port: redis.port, password: 'wrong' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CloudtikError);
+    expect((err as CloudtikError).message).toContain(`127.0.0.1:${redis.port}`);
+    expect((err as CloudtikError).details?.join(' ')).toMatch(/WRONGPASS|invalid/i);
+  });
+
+  it('fails fast where nothing listens (a client does not retry)', async () => {
+    const t0 = performance.now();
+    const err = await RedisStateStore.connect({ host: '127.0.0.1', port: await freePort(), password: 'x' }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(CloudtikError);
+    expect(performance.now() - t0).toBeLessThan(2000);
+  });
+});
+
+describe('RedisStateStore for a daemon', () => {
+  it('waits for a store that is not up yet, and reconnects after it restarts', async () => {
+    const redis = new Redis(await freePort(), 'pw');
+    const connecting = RedisStateStore.connect({
+      host: '127.0.0.1',
+      port: redis.port,
+      password: redis.password,
+      reconnect: true,
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await redis.start();
+    const store = await connecting;
+    try {
+      await store.putHeartbeat(beat('a'));
+      await redis.stop();
+      await expect(store.heartbeats()).rejects.toThrow();
+      await redis.start();
+      // The next call opens the connection again (the data went with the old server).
+      expect(await store.heartbeats()).toEqual([]);
+      await store.putHeartbeat(beat('b'));
+      expect((await store.heartbeats()).map((h) => h.nodeId)).toEqual(['b']);
+    } finally {
+      await store.close();
+      await redis.stop();
+    }
+  });
+});

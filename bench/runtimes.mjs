@@ -38,9 +38,13 @@ async function getJson(url) {
 async function registered(ip) {
   const bean = async (port, name) =>
     (await getJson(`http://${ip}:${port}/jmx?qry=Hadoop:service=${name}`))?.beans?.[0] ?? {};
-  const nn = await bean(9870, 'NameNode,name=FSNamesystemState');
+  // The ResourceManager first: it answers in a fraction of the NameNode's time, and NodeManagers
+  // usually register last, so the NameNode is asked a few times only.
   const rm = await bean(8088, 'ResourceManager,name=ClusterMetrics');
-  return { dn: nn.NumLiveDataNodes ?? 0, nm: rm.NumActiveNMs ?? 0 };
+  const nm = rm.NumActiveNMs ?? 0;
+  if (nm < 3) return { dn: undefined, nm };
+  const nn = await bean(9870, 'NameNode,name=FSNamesystemState');
+  return { dn: nn.NumLiveDataNodes ?? 0, nm };
 }
 
 /** Run a command in a container as the node user and return its stdout. */
@@ -108,7 +112,8 @@ async function main() {
       for (;;) {
         const { dn, nm } = await registered(h.ip);
         if (dn >= 3 && nm >= 3) break;
-        if (performance.now() - t0 > 300_000) throw new Error(`not registered: ${dn} DataNodes, ${nm} NodeManagers`);
+        if (performance.now() - t0 > 300_000)
+          throw new Error(`not registered: ${dn ?? 'unknown'} DataNodes, ${nm} NodeManagers`);
         await new Promise((r) => setTimeout(r, 1000));
       }
       registeredMs.push((await registeredAt(h.id, 3)) - wall0);

@@ -24,7 +24,9 @@ describe('historyServerPrelude', () => {
     const lines = historyServerPrelude(ctx(['hdfs', 'yarn', 'spark'], 3), 'hdfs://10.0.0.2:9000/shared/spark-events');
     expect(lines).toHaveLength(3);
     expect(lines[0]).toMatch(/^at_least\(\) \{/);
-    expect(lines[1]).toContain(`for _ in $(seq ${HISTORY_WAIT_S * 2})`);
+    expect(lines[1]).toContain(`for _ in $(seq ${HISTORY_WAIT_S})`);
+    // The ResourceManager is asked first (cheaper to answer); the NameNode only once it is satisfied.
+    expect(lines[1]).toMatch(/NumActiveNMs 3 && at_least .*NumLiveDataNodes 3/);
     expect(lines[1]).toContain(
       `at_least 'http://10.0.0.2:9870/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState' NumLiveDataNodes 3`,
     );

@@ -78,13 +78,15 @@ export function historyServerPrelude(ctx: RuntimeNodeContext, dir: string): stri
   }
   if (ctx.runtime.types.includes('yarn')) {
     const jmx = http(RESOURCEMANAGER_HTTP_PORT, '/jmx?qry=Hadoop:service=ResourceManager,name=ClusterMetrics');
-    ready.push(`at_least ${jmx} NumActiveNMs ${want}`);
+    // First: the ResourceManager answers this in a fraction of the NameNode's time, and
+    // NodeManagers, slower to start than DataNodes, usually register last.
+    ready.unshift(`at_least ${jmx} NumActiveNMs ${want}`);
   }
   if (ready.length === 0) return mkdir;
   return [
     // at_least URL KEY N: the JMX document at URL has KEY with a value of N or more.
     `at_least() { local n; n=$(curl -sf "$1" | sed -n "s/^ *\\"$2\\" : \\([0-9]*\\).*/\\1/p"); [ "\${n:-0}" -ge "$3" ]; }`,
-    `for _ in $(seq ${HISTORY_WAIT_S * 2}); do { ${ready.join(' && ')}; } && break; sleep 0.5; done`,
+    `for _ in $(seq ${HISTORY_WAIT_S}); do { ${ready.join(' && ')}; } && break; sleep 1; done`,
     ...mkdir,
   ];
 }

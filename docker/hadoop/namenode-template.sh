@@ -19,18 +19,11 @@ trap cleanup EXIT
 export HADOOP_CONF_DIR="$work/conf" HADOOP_LOG_DIR="$work/logs" HADOOP_PID_DIR="$work/pids" HADOOP_CDS=off
 mkdir -p "$HADOOP_CONF_DIR"
 cp /opt/hadoop/etc/hadoop/log4j.properties "$HADOOP_CONF_DIR/"
-# site_xml FILE NAME VALUE...: a Hadoop configuration file.
+# site_xml FILE NAME VALUE...: a Hadoop configuration file in $HADOOP_CONF_DIR.
 site_xml() {
   local file="$HADOOP_CONF_DIR/$1"
   shift
-  {
-    echo '<configuration>'
-    while [ $# -gt 0 ]; do
-      echo "  <property><name>$1</name><value>$2</value></property>"
-      shift 2
-    done
-    echo '</configuration>'
-  } >"$file"
+  /opt/hadoop/libexec/site-xml "$file" "$@"
 }
 site_xml core-site.xml fs.defaultFS hdfs://127.0.0.1:9000 hadoop.tmp.dir "$work/tmp"
 site_xml hdfs-site.xml \

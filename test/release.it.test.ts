@@ -300,18 +300,10 @@ describe('the release, step by step, against local stand-ins', () => {
   });
   const npmEnv = (): Record<string, string> => ({ npm_config_registry: npmRegistry, npm_config_userconfig: npmrc });
   const git = (args: string[], cwd = repo): Promise<RunResult> => runOk('git', args, { cwd });
-  /** release-docker.sh options: this run's tag, to the global and the PRC stand-in registries, plus nightly. */
-  const bothRegistries = (): string[] => [
-    '--image-tag',
-    imageTag,
-    '--registry',
-    `127.0.0.1:${reg}`,
-    '--region',
-    'PRC',
-    '--prc-registry',
-    `127.0.0.1:${prcReg}`,
-    '--tag-nightly',
-  ];
+  /** release-docker.sh options: this run's tag, the global stand-in registry, the PRC region. */
+  const tagAndRegion = (): string[] => ['--image-tag', imageTag, '--registry', `127.0.0.1:${reg}`, '--region', 'PRC'];
+  /** ...and the PRC stand-in registry on the command line, plus nightly. */
+  const bothRegistries = (): string[] => [...tagAndRegion(), '--prc-registry', `127.0.0.1:${prcReg}`, '--tag-nightly'];
 
   beforeAll(async () => {
     // Tools first (cached after the first run), then everything starts at once.
@@ -653,21 +645,11 @@ describe('the release, step by step, against local stand-ins', () => {
     expect(absent.code).toBe(1);
     expect(absent.stderr).toMatch(/cannot pull 127\.0\.0\.1:\d+\/nvidia\/cuda:absent/);
 
-    await devOk(
-      'release-docker.sh',
-      [
-        '--release-cloudtik',
-        '--gpu',
-        '--image-tag',
-        imageTag,
-        '--registry',
-        `127.0.0.1:${reg}`,
-        '--region',
-        'PRC',
-        '--clean',
-      ],
-      { CLOUDTIK_CUDA_IMAGE: cudaStandIn, CLOUDTIK_PRC_REGISTRY: `127.0.0.1:${prcReg}` },
-    );
+    // The PRC registry from the environment this time.
+    await devOk('release-docker.sh', ['--release-cloudtik', '--gpu', ...tagAndRegion(), '--clean'], {
+      CLOUDTIK_CUDA_IMAGE: cudaStandIn,
+      CLOUDTIK_PRC_REGISTRY: `127.0.0.1:${prcReg}`,
+    });
     const cuda = await localImage(cudaStandIn);
     const baseGpu = await localImage(`cloudtik/base:${imageVersion}-gpu`);
     const gpu = await localImage(`cloudtik/cloudtik:${imageVersion}-gpu`);

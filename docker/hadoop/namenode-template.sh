@@ -19,14 +19,9 @@ trap cleanup EXIT
 export HADOOP_CONF_DIR="$work/conf" HADOOP_LOG_DIR="$work/logs" HADOOP_PID_DIR="$work/pids" HADOOP_CDS=off
 mkdir -p "$HADOOP_CONF_DIR"
 cp /opt/hadoop/etc/hadoop/log4j.properties "$HADOOP_CONF_DIR/"
-# site_xml FILE NAME VALUE...: a Hadoop configuration file in $HADOOP_CONF_DIR.
-site_xml() {
-  local file="$HADOOP_CONF_DIR/$1"
-  shift
-  /opt/hadoop/libexec/site-xml "$file" "$@"
-}
-site_xml core-site.xml fs.defaultFS hdfs://127.0.0.1:9000 hadoop.tmp.dir "$work/tmp"
-site_xml hdfs-site.xml \
+site_xml=/opt/hadoop/libexec/site-xml # FILE NAME VALUE...: a *-site.xml in $HADOOP_CONF_DIR
+"$site_xml" core-site.xml fs.defaultFS hdfs://127.0.0.1:9000 hadoop.tmp.dir "$work/tmp"
+"$site_xml" hdfs-site.xml \
   dfs.namenode.name.dir "file://$dir" \
   dfs.namenode.rpc-address 127.0.0.1:9000 \
   dfs.namenode.http-address 127.0.0.1:9870 \

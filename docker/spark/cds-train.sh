@@ -23,14 +23,9 @@ mkdir -p "$HADOOP_CONF_DIR" "$HADOOP_LOG_DIR" "$out/hadoop" "$out/spark"
 rm -f "$out"/hadoop/*.jsa "$out"/spark/*.jsa
 cp /opt/hadoop/etc/hadoop/log4j.properties "$HADOOP_CONF_DIR/"
 
-# site_xml FILE NAME VALUE...: a Hadoop configuration file in $HADOOP_CONF_DIR.
-site_xml() {
-  local file="$HADOOP_CONF_DIR/$1"
-  shift
-  /opt/hadoop/libexec/site-xml "$file" "$@"
-}
-site_xml core-site.xml fs.defaultFS hdfs://127.0.0.1:9000 hadoop.tmp.dir "$work/tmp"
-site_xml hdfs-site.xml \
+site_xml=/opt/hadoop/libexec/site-xml # FILE NAME VALUE...: a *-site.xml in $HADOOP_CONF_DIR
+"$site_xml" core-site.xml fs.defaultFS hdfs://127.0.0.1:9000 hadoop.tmp.dir "$work/tmp"
+"$site_xml" hdfs-site.xml \
   dfs.replication 1 \
   dfs.namenode.rpc-address 127.0.0.1:9000 \
   dfs.namenode.http-address 127.0.0.1:9870 \
@@ -39,7 +34,7 @@ site_xml hdfs-site.xml \
   dfs.namenode.safemode.extension 0 \
   dfs.namenode.datanode.registration.ip-hostname-check false \
   dfs.permissions.enabled false
-site_xml yarn-site.xml \
+"$site_xml" yarn-site.xml \
   yarn.resourcemanager.hostname 127.0.0.1 \
   yarn.nodemanager.hostname 127.0.0.1 \
   yarn.nodemanager.resource.memory-mb 3072 \
@@ -50,7 +45,7 @@ site_xml yarn-site.xml \
   yarn.nodemanager.aux-services spark_shuffle \
   yarn.nodemanager.aux-services.spark_shuffle.class org.apache.spark.network.yarn.YarnShuffleService \
   yarn.nodemanager.aux-services.spark_shuffle.classpath '/opt/hadoop/share/hadoop/yarn/aux/spark-shuffle/*'
-site_xml capacity-scheduler.xml \
+"$site_xml" capacity-scheduler.xml \
   yarn.scheduler.capacity.root.queues default \
   yarn.scheduler.capacity.root.default.capacity 100 \
   yarn.scheduler.capacity.root.default.maximum-capacity 100

@@ -2,7 +2,7 @@ import type { ClusterConfig } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
 import type { ControllerStatus } from '../state/store.js';
 import { CloudtikError } from '../errors.js';
-import type { RedisStateStore } from '../state/redis-store.js';
+import { RedisStateStore } from '../state/redis-store.js';
 import { readSecrets } from './bootstrap.js';
 import { openCluster, type ClusterContext } from './context.js';
 
@@ -24,8 +24,6 @@ export async function openHeadStore(ctx: ClusterContext, head?: NodeInfo): Promi
       hint: `run cloudtik start <cluster.yaml> again to restore them (they are kept in ${ctx.stateDir})`,
     });
   }
-  // Loaded when first needed: the Redis client is a tenth of the CLI's start-up otherwise.
-  const { RedisStateStore } = await import('../state/redis-store.js');
   return RedisStateStore.connect({ host: h.ip, password: secrets.redisPassword, connectTimeoutMs: 3000 });
 }
 

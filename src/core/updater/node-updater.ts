@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { workerTypeNames } from '../../config/prepare.js';
 import type { ClusterConfig, CommandGroup } from '../../config/types.js';
 import { TAG, type NodeInfo, type NodeProvider, type NodeStatus } from '../../providers/provider.js';
 import { systemClock, type Clock } from '../clock.js';
@@ -54,9 +55,10 @@ export function nodeEnvironment(config: ClusterConfig, node: NodeInfo, headIp: s
   for (const [k, v] of Object.entries(config.runtime.envs ?? {})) envs[k] = String(v);
   const section = runtimeSectionOf(config, node);
   const types = section.types ?? config.runtime.types;
-  const minWorkers = Object.entries(config.available_node_types)
-    .filter(([name]) => name !== config.head_node_type)
-    .reduce((sum, [, t]) => sum + (t.min_workers ?? 0), 0);
+  const minWorkers = workerTypeNames(config).reduce(
+    (sum, name) => sum + (config.available_node_types[name]?.min_workers ?? 0),
+    0,
+  );
   return {
     ...envs,
     CLOUDTIK_NODE_IP: node.ip ?? '',

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runtimes: `start` of an example.yaml-shaped cluster (1 head + 3 workers, Prometheus + HDFS + YARN
-// + Spark) until every DataNode and NodeManager registered, a tiny `submit` round trip, and the
-// node-image builds (the warm check, and a rebuild of the package layer on top of Spark).
+// + Spark) until every DataNode and NodeManager registered, a tiny `submit` round trip, the warm
+// node-image check (all up to date), and a host speed probe before each start.
 // Prints JSON (medians in ms) and writes .bench/runtimes.json. Usage: node bench/runtimes.mjs [--runs N] [--no-submit]
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -82,6 +82,23 @@ async function registeredAt(id, n) {
   return Math.max(...times);
 }
 
+/**
+ * A fixed piece of single-thread work, timed (ms): objects built, serialised, parsed and looked up,
+ * so caches and memory count as they do for the daemons. This host is a VM whose speed moves by a
+ * third with its neighbours; the probe, taken before each start, tells series apart that ran at
+ * different speeds.
+ */
+function hostProbeMs() {
+  const t0 = performance.now();
+  let n = 0;
+  const m = new Map();
+  for (let i = 0; i < 100_000; i++) m.set(`key-${i}`, { i, name: `node-${i % 97}`, tags: [i, i * 2, String(i)] });
+  const back = JSON.parse(JSON.stringify([...m.values()]));
+  for (const v of back) n += m.get(`key-${v.i}`).tags.length;
+  if (n !== 3 * 100_000) throw new Error('host probe miscounted');
+  return performance.now() - t0;
+}
+
 async function main() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-rt-'));
   process.env.CLOUDTIK_HOME = path.join(dir, 'home');
@@ -98,12 +115,14 @@ async function main() {
     const startMs = [];
     const registeredMs = [];
     const submitMs = [];
+    const probeMs = [];
     const job = path.join(dir, 'tiny.py');
     await fs.writeFile(
       job,
       'from pyspark.sql import SparkSession\ns = SparkSession.builder.appName("tiny").getOrCreate()\nprint("SUM", s.sparkContext.parallelize(range(100), 3).sum())\ns.stop()\n',
     );
     for (let i = 0; i < RUNS; i++) {
+      probeMs.push(hostProbeMs());
       t0 = performance.now();
       const wall0 = Date.now();
       await cli(['start', file, '-y', ...names]);
@@ -129,6 +148,7 @@ async function main() {
       startCommandMs: Math.round(median(startMs)),
       samples: registeredMs.map(Math.round),
     };
+    result.host_probe = { medianMs: Math.round(median(probeMs)), samples: probeMs.map(Math.round) };
     if (SUBMIT)
       result.submit_tiny_round_trip = { medianMs: Math.round(median(submitMs)), samples: submitMs.map(Math.round) };
   } finally {

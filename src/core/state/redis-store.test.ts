@@ -183,6 +183,19 @@ describe('RedisStateStore on a real Redis', () => {
     setTimeout(() => ac.abort(), 100);
     await aborted;
     expect(performance.now() - t0).toBeLessThan(2000);
+
+    // Stopped while its blocking connection still opens (a fresh store has none yet).
+    const fresh = await RedisStateStore.connect({ host: '127.0.0.1', port: redis.port, password: redis.password });
+    try {
+      const early = new AbortController();
+      t0 = performance.now();
+      const waiting2 = fresh.waitForWake(10_000, early.signal);
+      early.abort();
+      await waiting2;
+      expect(performance.now() - t0).toBeLessThan(2000);
+    } finally {
+      await fresh.close();
+    }
   });
 
   it('refuses a wrong password with the address and a hint', async () => {

@@ -74,63 +74,67 @@ export class RedisStateStore implements StateStore {
     return this.conn;
   }
 
+  private async call(...args: (string | number)[]): Promise<RespValue> {
+    return (await this.c()).call(...args);
+  }
+
+  private async transaction(commands: (string | number)[][]): Promise<void> {
+    await (await this.c()).transaction(commands);
+  }
+
   async putHeartbeat(hb: NodeHeartbeat): Promise<void> {
-    await (await this.c()).call('HSET', KEY.nodes, hb.nodeId, JSON.stringify(hb));
+    await this.call('HSET', KEY.nodes, hb.nodeId, JSON.stringify(hb));
   }
 
   async heartbeats(): Promise<NodeHeartbeat[]> {
     // HGETALL answers field, value, field, value...
-    const flat = strings(await (await this.c()).call('HGETALL', KEY.nodes));
+    const flat = strings(await this.call('HGETALL', KEY.nodes));
     return flat.filter((_, i) => i % 2 === 1).flatMap((raw) => parseJson<NodeHeartbeat>(raw) ?? []);
   }
 
   async removeHeartbeats(nodeIds: string[]): Promise<void> {
-    if (nodeIds.length > 0) await (await this.c()).call('HDEL', KEY.nodes, ...nodeIds);
+    if (nodeIds.length > 0) await this.call('HDEL', KEY.nodes, ...nodeIds);
   }
 
   async requests(): Promise<StoredRequest[]> {
-    return parseJson<StoredRequest[]>(str(await (await this.c()).call('GET', KEY.requests))) ?? [];
+    return parseJson<StoredRequest[]>(str(await this.call('GET', KEY.requests))) ?? [];
   }
 
   async setRequests(requests: StoredRequest[]): Promise<void> {
-    await (await this.c()).call('SET', KEY.requests, JSON.stringify(requests));
+    await this.call('SET', KEY.requests, JSON.stringify(requests));
   }
 
   async addEvents(events: ClusterEvent[]): Promise<void> {
     if (events.length === 0) return;
-    await (
-      await this.c()
-    ).transaction([
+    await this.transaction([
       ['RPUSH', KEY.events, ...events.map((e) => JSON.stringify(e))],
       ['LTRIM', KEY.events, -MAX_EVENTS, -1],
     ]);
   }
 
   async events(limit: number): Promise<ClusterEvent[]> {
-    const raw = strings(await (await this.c()).call('LRANGE', KEY.events, -Math.max(1, limit), -1));
+    const raw = strings(await this.call('LRANGE', KEY.events, -Math.max(1, limit), -1));
     return raw.flatMap((r) => parseJson<ClusterEvent>(r) ?? []);
   }
 
   async setStatus(status: ControllerStatus): Promise<void> {
-    await (await this.c()).call('SET', KEY.status, JSON.stringify(status));
+    await this.call('SET', KEY.status, JSON.stringify(status));
   }
 
   async status(): Promise<ControllerStatus | undefined> {
-    return parseJson<ControllerStatus>(str(await (await this.c()).call('GET', KEY.status)));
+    return parseJson<ControllerStatus>(str(await this.call('GET', KEY.status)));
   }
 
   async setValue(key: string, value: string): Promise<void> {
-    await (await this.c()).call('SET', KEY.value(key), value);
+    await this.call('SET', KEY.value(key), value);
   }
 
   async getValue(key: string): Promise<string | undefined> {
-    return str(await (await this.c()).call('GET', KEY.value(key)));
+    return str(await this.call('GET', KEY.value(key)));
   }
 
   async wake(): Promise<void> {
-    await (
-      await this.c()
-    ).transaction([
+    await this.transaction([
       ['RPUSH', KEY.wake, '1'],
       ['EXPIRE', KEY.wake, 10],
     ]);
@@ -142,9 +146,10 @@ export class RedisStateStore implements StateStore {
     signal?.addEventListener('abort', onAbort, { once: true });
     try {
       if (!this.blocking?.isOpen) this.blocking = await RespConnection.open(this.options);
+      if (signal?.aborted) return; // stopped while the connection opened
       // BLPOP takes seconds (fractions allowed); one wake-up empties the list so a burst counts once.
       const hit = await this.blocking.call('BLPOP', KEY.wake, (Math.max(10, ms) / 1000).toFixed(3));
-      if (hit !== null) await (await this.c()).call('DEL', KEY.wake);
+      if (hit !== null) await this.call('DEL', KEY.wake);
     } catch {
       if (!signal?.aborted) await new Promise((r) => setTimeout(r, ms));
     } finally {

@@ -17,6 +17,7 @@ import { command as waitForReady } from './cluster/wait-for-ready.js';
 import { command as workerIps } from './cluster/worker-ips.js';
 import { command as imageBuild } from './image/build.js';
 import { command as imageList } from './image/list.js';
+import { command as nodeBatch } from './node/batch.js';
 import { command as nodeRun } from './node/run.js';
 import { command as nodeStart } from './node/start.js';
 import { command as nodeStop } from './node/stop.js';
@@ -67,6 +68,6 @@ export const commandGroups: CommandGroupSpec[] = [
   {
     name: 'node',
     description: 'node-side commands, run inside cluster nodes (services: state store, agent, controller)',
-    commands: [nodeStart, nodeStop, nodeRun],
+    commands: [nodeStart, nodeStop, nodeRun, nodeBatch],
   },
 ];

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { MarkerFilter, runBatch, type MarkerEvent } from './batch.js';
+import { buildBatchScript, MarkerFilter, plainCloudtikArgs, runBatch, type MarkerEvent } from './batch.js';
 import { LocalRunner } from './local-runner.fixtures.js';
 
 function filter(chunks: string[]): { text: string; events: MarkerEvent[] } {
@@ -102,5 +102,66 @@ describe('runBatch (real bash)', () => {
     const r = local();
     expect(await runBatch(r, [])).toEqual({ failures: [], started: 0 });
     expect(r.calls).toEqual([]);
+  });
+});
+
+describe('plain cloudtik commands', () => {
+  it('are cloudtik calls whose words the shell passes on unchanged', () => {
+    expect(plainCloudtikArgs('cloudtik runtime configure hdfs --head')).toEqual([
+      'runtime',
+      'configure',
+      'hdfs',
+      '--head',
+    ]);
+    expect(plainCloudtikArgs('  cloudtik node start --runtimes=a,b  ')).toEqual(['node', 'start', '--runtimes=a,b']);
+    for (const command of [
+      'cloudtik',
+      'cloudtikx node start',
+      'sudo cloudtik node start',
+      'cloudtik node start "x"',
+      "cloudtik node start 'x'",
+      'cloudtik node start $X',
+      'cloudtik upload ~/a /b',
+      'cloudtik node start | tee log',
+      'cloudtik node start; rm x',
+      'cloudtik node start\nrm x',
+      'cloudtik node start > log',
+      'cloudtik exec c.yaml *',
+      'cloudtik node start # comment',
+      'cloudtik node start &',
+    ]) {
+      expect(plainCloudtikArgs(command), command).toBeUndefined();
+    }
+  });
+
+  it('run as one `cloudtik node batch` call when two or more follow each other', () => {
+    const script = buildBatchScript(
+      ['step a', 'cloudtik x', 'cloudtik y --z', 'step b', 'cloudtik w', 'cloudtik v', 'cloudtik u'],
+      { nonce: 'ab12', keepGoing: true },
+    );
+    const calls = script.split('\n').filter((line) => line.includes('cloudtik '));
+    expect(calls).toEqual([
+      "cloudtik node batch --nonce ab12 --first 1 --keep-going -- x 'y --z'",
+      'cloudtik node batch --nonce ab12 --first 4 --keep-going -- w v u',
+    ]);
+    // The script marks the start of each run; the process marks the commands after its first.
+    expect(script.match(/:run:%d\\n' ab12 \d+/g)).toEqual([
+      ":run:%d\\n' ab12 0",
+      ":run:%d\\n' ab12 1",
+      ":run:%d\\n' ab12 3",
+      ":run:%d\\n' ab12 4",
+    ]);
+    const single = buildBatchScript(['cloudtik x', 'step a', 'cloudtik y'], { nonce: 'ab12' });
+    expect(single).not.toMatch(/node batch/);
+  });
+
+  it('a failure marker without an index is the command running then', () => {
+    expect(filter(['\x1eabc123:run:4\n\x1eabc123:fail:?:2\n'])).toEqual({
+      text: '',
+      events: [
+        { type: 'run', index: 4 },
+        { type: 'fail', index: undefined, exitCode: 2 },
+      ],
+    });
   });
 });

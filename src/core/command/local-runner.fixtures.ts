@@ -31,7 +31,8 @@ export class LocalRunner implements CommandRunner {
   readonly calls: string[] = [];
   prepareFails = false;
 
-  constructor() {
+  /** `pathPrefix`: folders searched for programs before this process's PATH. */
+  constructor(private readonly pathPrefix: readonly string[] = []) {
     fs.writeFileSync(path.join(this.home, '.bashrc'), BASHRC);
   }
 
@@ -56,7 +57,7 @@ export class LocalRunner implements CommandRunner {
     return new Promise((resolve, reject) => {
       const child = spawn('bash', ['-c', buildNodeScript({ command: o.command, env: o.env })], {
         cwd: this.home,
-        env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: this.home },
+        env: { PATH: [...this.pathPrefix, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: this.home },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';

@@ -1,0 +1,92 @@
+/**
+ * Consecutive plain `cloudtik` commands of a node's batch run in one `cloudtik node batch` process
+ * of the built CLI (core/command/batch.ts): each command as it would run alone, its start and its
+ * failure told apart from its neighbours'.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { runBatch } from '../src/core/command/batch.js';
+import { LocalRunner } from '../src/core/command/local-runner.fixtures.js';
+import { CLI } from './helpers.js';
+
+const cmds = (...commands: string[]) => commands.map((command) => ({ group: 'g', command }));
+
+describe('cloudtik node batch', () => {
+  const runners: LocalRunner[] = [];
+  afterEach(() => {
+    for (const r of runners.splice(0)) r.cleanup();
+  });
+
+  /** A runner whose PATH has a `cloudtik` that records its arguments in ~/cloudtik-calls. */
+  function withCli(): { runner: LocalRunner; calls: () => string[] } {
+    const bin = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'cloudtik-bin-'));
+    const runner = new LocalRunner([bin]);
+    runners.push(runner);
+    fs.writeFileSync(
+      path.join(bin, 'cloudtik'),
+      `#!/bin/sh\necho "$*" >> "$HOME/cloudtik-calls"\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const origCleanup = runner.cleanup.bind(runner);
+    runner.cleanup = () => {
+      origCleanup();
+      fs.rmSync(bin, { recursive: true, force: true });
+    };
+    const file = path.join(runner.home, 'cloudtik-calls');
+    return {
+      runner,
+      calls: () => (fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : []),
+    };
+  }
+
+  it('runs a run of cloudtik commands in one process, and stops at the failed one', async () => {
+    const { runner, calls } = withCli();
+    const started: number[] = [];
+    let out = '';
+    const result = await runBatch(
+      runner,
+      cmds('step a', 'cloudtik --version', 'cloudtik --version', 'cloudtik nosuch', 'cloudtik --version', 'step e'),
+      { onCommand: (i) => started.push(i), onStdout: (t) => (out += t) },
+    );
+    expect(started).toEqual([0, 1, 2, 3]);
+    expect(result.started).toBe(4);
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatchObject({ index: 3, exitCode: 2 });
+    expect(result.failures[0]?.output.join('\n')).toMatch(/unknown command 'nosuch'/);
+    expect(runner.ran()).toEqual(['a']);
+    // Both versions printed, no marker left in the output.
+    expect(out.match(/^\d+\.\d+\.\d+$/gm)).toHaveLength(2);
+    expect(out).not.toContain('\x1e');
+    expect(calls()).toHaveLength(1);
+    expect(calls()[0]).toMatch(/^node batch --nonce [0-9a-f]+ --first 1 -- --version --version nosuch --version$/);
+  });
+
+  it('in keep-going mode reports every failed command and runs the rest', async () => {
+    const { runner, calls } = withCli();
+    const result = await runBatch(
+      runner,
+      cmds('cloudtik nosuch', 'cloudtik --version', 'cloudtik runtime configure nosuch', 'step d'),
+      { keepGoing: true },
+    );
+    expect(result.failures.map((f) => f.index)).toEqual([0, 2]);
+    expect(result.failures[0]?.exitCode).toBe(2);
+    expect(result.failures[1]?.exitCode).not.toBe(0);
+    expect(result.failures[1]?.output.join('\n')).toMatch(/nosuch/);
+    expect(result.failures[1]?.output.join('\n')).not.toMatch(/unknown command 'nosuch'/);
+    expect(runner.ran()).toEqual(['d']);
+    expect(calls()).toHaveLength(1);
+  });
+
+  it('gives a failure to the run when no cloudtik is found', async () => {
+    const runner = new LocalRunner();
+    runners.push(runner);
+    // A PATH without any cloudtik this machine may have.
+    const result = await runBatch(runner, cmds('step a', 'cloudtik --version', 'cloudtik --version', 'step d'), {
+      env: { PATH: '/nonexistent' },
+    });
+    expect(result.failures).toHaveLength(1);
+    expect(result.failures[0]).toMatchObject({ index: 1, exitCode: 127 });
+    expect(runner.ran()).toEqual(['a']);
+  });
+});

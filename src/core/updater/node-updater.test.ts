@@ -1,3 +1,6 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ClusterConfig, CommandGroup, MergedCommands } from '../../config/types.js';
 import { TAG, type NodeInfo, type NodeProvider } from '../../providers/provider.js';
@@ -179,6 +182,29 @@ describe('updateNode', () => {
     expect(t.events.some((ev) => ev.type === 'node-phase' && ev.state === 'fail' && ev.phase === 'setting-up')).toBe(
       true,
     );
+  });
+
+  it("says to rebuild the node images when the node's cloudtik has no `node batch`", async () => {
+    // A cloudtik from before `node batch`, as commander answers an unknown command.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-old-bin-'));
+    fs.writeFileSync(
+      path.join(bin, 'cloudtik'),
+      `#!/bin/sh\n[ "$1 $2" = "node batch" ] && { echo "error: unknown command 'batch'" >&2; exit 1; }\nexit 0\n`,
+      { mode: 0o755 },
+    );
+    const runner = new LocalRunner([bin]);
+    runners.push(runner);
+    const mc = commands({
+      head_setup_commands: group('user', 'cloudtik runtime configure a', 'cloudtik runtime configure b'),
+    });
+    try {
+      const err = await updateNode(setup(runner).base(config(mc))).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(CloudtikError);
+      expect((err as CloudtikError).message).toMatch(/group user\): cloudtik runtime configure a/);
+      expect((err as CloudtikError).hint).toMatch(/rebuild the node images with `cloudtik image build`/);
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('retries a failed command a bounded number of times when asked, then goes on from it', async () => {

@@ -297,7 +297,9 @@ export async function runCommandGroups(
       `command failed on node ${options.node} (exit ${failure.exitCode}, group ${c.group}): ${c.command}`,
       {
         details: failure.output,
-        hint: `reproduce by hand: cloudtik exec <cluster.yaml> --node-ip <ip> '<command>' (or docker exec -it ${options.node} bash)`,
+        hint: failure.output.some((line) => /unknown command 'batch'/.test(line))
+          ? "the node's cloudtik is older than this one (it has no `cloudtik node batch`): rebuild the node images with `cloudtik image build`, or install this version on the nodes (cloudtik_package_url)"
+          : `reproduce by hand: cloudtik exec <cluster.yaml> --node-ip <ip> '<command>' (or docker exec -it ${options.node} bash)`,
       },
     );
   }

@@ -19,7 +19,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['dockerode', 'tar-fs', 'ssh2', 'cpu-features', 'pino'],
+  external: ['tar-fs', 'pino'],
   // Bundled CommonJS packages (and ajv's generated code) call require(): give them Node's.
   banner: {
     js: "import { createRequire as __cloudtikRequire } from 'node:module'; const require = __cloudtikRequire(import.meta.url);",

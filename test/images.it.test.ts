@@ -5,6 +5,7 @@ import { PassThrough } from 'node:stream';
 import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../src/providers/virtual/docker-client.js';
+import type { DockerEngine } from '../src/providers/virtual/engine.js';
 import { packageInfo } from '../src/providers/virtual/image-package.js';
 import { HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../src/providers/virtual/image-versions.js';
 import { bootstrapDebianImage } from '../src/providers/virtual/image-debian.js';
@@ -18,7 +19,7 @@ import {
   type ImageBuildResult,
 } from '../src/providers/virtual/images.js';
 import type { CoreEvent } from '../src/core/events.js';
-import { cliOk, testRunId } from './helpers.js';
+import { cliOk, docker as dockerode, testRunId } from './helpers.js';
 
 const version = packageInfo().version;
 
@@ -28,7 +29,7 @@ interface ExecResult {
   stderr: string;
 }
 
-async function execIn(docker: Docker, container: Docker.Container, user: string, script: string): Promise<ExecResult> {
+async function execIn(container: Docker.Container, user: string, script: string): Promise<ExecResult> {
   const exec = await container.exec({
     Cmd: ['bash', '-c', script],
     User: user,
@@ -42,7 +43,7 @@ async function execIn(docker: Docker, container: Docker.Container, user: string,
   let stderr = '';
   out.on('data', (b: Buffer) => (stdout += b.toString()));
   err.on('data', (b: Buffer) => (stderr += b.toString()));
-  docker.modem.demuxStream(stream, out, err);
+  dockerode.modem.demuxStream(stream, out, err);
   await new Promise<void>((resolve, reject) => {
     stream.on('end', resolve);
     stream.on('error', reject);
@@ -52,7 +53,7 @@ async function execIn(docker: Docker, container: Docker.Container, user: string,
 }
 
 describe('node images', () => {
-  let docker: Docker;
+  let docker: DockerEngine;
   let built: ImageBuildResult[];
   const events: CoreEvent[] = [];
 
@@ -87,7 +88,7 @@ describe('node images', () => {
     let container: Docker.Container;
 
     beforeAll(async () => {
-      container = await docker.createContainer({
+      container = await dockerode.createContainer({
         Image: imageRef('cloudtik/cloudtik'),
         Labels: { 'cloudtik-test-run': testRunId() },
         HostConfig: { AutoRemove: false },
@@ -100,7 +101,7 @@ describe('node images', () => {
     });
 
     it('runs Node LTS and npm from /usr/local', async () => {
-      const r = await execIn(docker, container, 'ubuntu', 'node --version; npm --version; command -v node npm npx');
+      const r = await execIn(container, 'ubuntu', 'node --version; npm --version; command -v node npm npx');
       expect(r.code, r.stderr).toBe(0);
       const [nodeVersion, npmVersion, ...paths] = r.stdout.split('\n');
       expect(nodeVersion).toBe(`v${NODE_VERSION}`);
@@ -111,7 +112,7 @@ describe('node images', () => {
 
     it('has cloudtik at the package version for root and for ubuntu', async () => {
       for (const user of ['root', 'ubuntu']) {
-        const r = await execIn(docker, container, user, 'cloudtik --version');
+        const r = await execIn(container, user, 'cloudtik --version');
         expect(r.code, r.stderr).toBe(0);
         expect(r.stdout).toBe(version);
       }
@@ -119,7 +120,6 @@ describe('node images', () => {
 
     it('has the user ubuntu (uid 1000) with passwordless sudo', async () => {
       const r = await execIn(
-        docker,
         container,
         'ubuntu',
         'id -u; echo $HOME; getent passwd ubuntu | cut -d: -f7; sudo -n true && echo sudo-ok',
@@ -130,7 +130,6 @@ describe('node images', () => {
 
     it('has bash, rsync, ps and the other base tools', async () => {
       const r = await execIn(
-        docker,
         container,
         'ubuntu',
         'for t in bash rsync ps ip less sudo tini; do command -v $t >/dev/null || echo missing $t; done; ps -p 1 -o comm=',
@@ -140,16 +139,15 @@ describe('node images', () => {
     });
 
     it('sees exports appended to ~/.bashrc in non-interactive shells', async () => {
-      const append = await execIn(docker, container, 'ubuntu', 'echo "export X=1" >> ~/.bashrc');
+      const append = await execIn(container, 'ubuntu', 'echo "export X=1" >> ~/.bashrc');
       expect(append.code, append.stderr).toBe(0);
-      const r = await execIn(docker, container, 'ubuntu', '. ~/.bashrc; echo "$X"');
+      const r = await execIn(container, 'ubuntu', '. ~/.bashrc; echo "$X"');
       expect(r.code, r.stderr).toBe(0);
       expect(r.stdout).toBe('1');
     });
 
     it('shares a populated npm cache that sudo npm uses', async () => {
       const r = await execIn(
-        docker,
         container,
         'ubuntu',
         'npm config get cache; sudo npm config get cache; test -d /var/cache/cloudtik-npm/_cacache && echo populated',
@@ -163,7 +161,7 @@ describe('node images', () => {
     let container: Docker.Container;
 
     beforeAll(async () => {
-      container = await docker.createContainer({
+      container = await dockerode.createContainer({
         Image: imageRef('cloudtik/spark-runtime'),
         Labels: { 'cloudtik-test-run': testRunId() },
         HostConfig: { AutoRemove: false },
@@ -177,7 +175,6 @@ describe('node images', () => {
 
     it('has Java 17, Hadoop and Spark at the pinned versions, and cloudtik', async () => {
       const r = await execIn(
-        docker,
         container,
         'ubuntu',
         'java -version 2>&1 | head -n 1; hadoop version | head -n 1; python3 -c "import pyspark; print(pyspark.__version__)"; cloudtik --version',
@@ -192,7 +189,6 @@ describe('node images', () => {
 
     it('lays out Hadoop and Spark where the runtimes expect them, writable by ubuntu', async () => {
       const r = await execIn(
-        docker,
         container,
         'ubuntu',
         [
@@ -214,7 +210,6 @@ describe('node images', () => {
 
     it('formats a NameNode and runs HDFS shell commands on the local file system', async () => {
       const r = await execIn(
-        docker,
         container,
         'ubuntu',
         'cd /tmp && hdfs namenode -format -nonInteractive -force >/dev/null 2>&1 && echo formatted; hadoop fs -ls -d file:///opt >/dev/null && echo fs-ok; hadoop classpath',
@@ -231,7 +226,6 @@ describe('node images', () => {
     it("has a NameNode template of the node user's holding the Spark event log folder", async () => {
       const t = '/opt/hadoop/share/hadoop/namenode-template';
       const r = await execIn(
-        docker,
         container,
         'ubuntu',
         [
@@ -250,7 +244,6 @@ describe('node images', () => {
     it('starts Hadoop daemons and commands from its class data sharing archives, quietly', async () => {
       const fromArchive = "grep -c 'source: shared objects file (top)'";
       const r = await execIn(
-        docker,
         container,
         'ubuntu',
         [

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type Docker from 'dockerode';
+import type { DockerEngine } from '../../providers/virtual/engine.js';
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
 import type { NodeKind } from '../../providers/provider.js';
@@ -13,7 +13,7 @@ import { runtimeSectionOf } from '../updater/hashes.js';
 /** A cluster config bound to the engine and provider that run it. */
 export interface ClusterContext {
   config: ClusterConfig;
-  docker: Docker;
+  docker: DockerEngine;
   provider: VirtualNodeProvider;
   stateDir: string;
 }

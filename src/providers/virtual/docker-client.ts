@@ -1,6 +1,6 @@
-import Docker from 'dockerode';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
+import { DockerEngine, type EngineEndpoint } from './engine.js';
 
 /** Oldest engine API we support (Debian 12's docker.io 20.10). */
 export const MIN_DOCKER_API = '1.41';
@@ -11,28 +11,25 @@ function compareApi(a: string, b: string): number {
   return aMaj !== bMaj ? aMaj - bMaj : aMin - bMin;
 }
 
-function dockerOptions(): Docker.DockerOptions {
+function dockerEndpoint(): EngineEndpoint {
   const host = env.dockerHost();
   if (host === undefined) return { socketPath: '/var/run/docker.sock' };
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };
   const url = new URL(host);
   if (url.protocol === 'ssh:') {
     return {
-      protocol: 'ssh',
-      host: url.hostname,
-      port: url.port === '' ? 22 : Number(url.port),
-      username: url.username,
+      ssh: { host: url.hostname, port: url.port === '' ? 22 : Number(url.port), username: url.username || undefined },
     };
   }
-  return { host: url.hostname, port: Number(url.port === '' ? 2375 : url.port), protocol: 'http' };
+  return { host: url.hostname, port: Number(url.port === '' ? 2375 : url.port) };
 }
 
 /**
- * A dockerode client for the engine named by `DOCKER_HOST` (or the default socket), proven
- * with a ping and refused when its API is older than {@link MIN_DOCKER_API}.
+ * A client of the engine named by `DOCKER_HOST` (or the default socket), proven with a version
+ * call and refused when its API is older than {@link MIN_DOCKER_API}.
  */
-export async function connectDocker(): Promise<Docker> {
-  const docker = new Docker(dockerOptions());
+export async function connectDocker(): Promise<DockerEngine> {
+  const docker = new DockerEngine(dockerEndpoint());
   let apiVersion: string;
   try {
     const version = await docker.version();
@@ -59,7 +56,7 @@ export async function connectDocker(): Promise<Docker> {
   return docker;
 }
 
-/** True for dockerode errors with the given HTTP status (404 not found, 304 not modified, 409 conflict). */
+/** True for engine errors with the given HTTP status (404 not found, 304 not modified, 409 conflict). */
 export function isDockerStatus(err: unknown, status: number): boolean {
   return typeof err === 'object' && err !== null && (err as { statusCode?: number }).statusCode === status;
 }

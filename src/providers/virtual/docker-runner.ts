@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import type Docker from 'dockerode';
+import { demuxStream, type DockerEngine } from './engine.js';
 import tar from 'tar-fs';
 import { buildNodeScript, quote } from '../../core/command/shell.js';
 import {
@@ -18,7 +18,7 @@ import { CloudtikError } from '../../core/errors.js';
 /** Runs commands in a node container through `docker exec`, as the cluster's ssh user. */
 export class DockerExecRunner implements CommandRunner {
   constructor(
-    private readonly docker: Docker,
+    private readonly docker: DockerEngine,
     readonly nodeId: string,
     private readonly user: string,
   ) {}
@@ -44,7 +44,7 @@ export class DockerExecRunner implements CommandRunner {
       AttachStdin: options.stdin !== undefined,
       Env: ['LC_ALL=C.UTF-8', 'LANG=C.UTF-8'],
     });
-    const stream = await exec.start({ hijack: true, stdin: options.stdin !== undefined });
+    const stream = await exec.start();
     const out = new PassThrough();
     const err = new PassThrough();
     const stdout = new OutputTail();
@@ -59,7 +59,7 @@ export class DockerExecRunner implements CommandRunner {
       stderr.push(c);
       options.onStderr?.(c);
     });
-    this.docker.modem.demuxStream(stream, out, err);
+    demuxStream(stream, out, err);
     if (options.stdin) options.stdin.pipe(stream);
     const onAbort = (): void => {
       stream.destroy();

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type Docker from 'dockerode';
+import type { DockerEngine } from './engine.js';
 import { CloudtikError } from '../../core/errors.js';
 
 const tools = vi.hoisted(() => ({ present: new Set(['debootstrap', 'tar']) }));
@@ -13,7 +13,7 @@ const { bootstrapDebianImage, debootstrapArgs, jsonLines } = await import('./ima
 const { Readable } = await import('node:stream');
 
 const options = { ref: 'cloudtik/debian:bookworm', hash: 'h', labels: {}, sink: () => undefined };
-const noDocker = {} as Docker;
+const noDocker = {} as DockerEngine;
 
 afterEach(() => {
   tools.present = new Set(['debootstrap', 'tar']);

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type Docker from 'dockerode';
+import type { DockerEngine } from './engine.js';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
 import { errorMessage, logEvent, type EventSink } from '../../core/events.js';
@@ -40,7 +40,7 @@ function splitRef(ref: string): { repo: string; tag: string } {
  * `docker import` of that tree. Needs root and debootstrap on the host; the scratch directory is
  * removed whatever happens. Returns the new image ID.
  */
-export async function bootstrapDebianImage(docker: Docker, opts: BootstrapOptions): Promise<string> {
+export async function bootstrapDebianImage(docker: DockerEngine, opts: BootstrapOptions): Promise<string> {
   const debootstrap = findTool('debootstrap');
   if (debootstrap === undefined) {
     throw new CloudtikError(
@@ -97,7 +97,7 @@ export async function bootstrapDebianImage(docker: Docker, opts: BootstrapOption
 
 /** `tar -C dir -c . | docker import` with our labels and `CMD ["bash"]`; returns the image ID. */
 export async function importRootfs(
-  docker: Docker,
+  docker: DockerEngine,
   opts: BootstrapOptions & { dir: string; tar?: string },
 ): Promise<string> {
   const tar = opts.tar ?? findTool('tar');

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type Docker from 'dockerode';
+import type { ImageSummary } from './engine.js';
 import { describe, expect, it } from 'vitest';
 import { readDownloadLock } from './image-downloads.js';
 import { dockerDir, packageInfo } from './image-package.js';
@@ -167,13 +167,13 @@ describe('node image definitions', () => {
 });
 
 describe('staleStageImages', () => {
-  const image = (id: string, created: number, tags: string[] | null, name?: string, hash?: string): Docker.ImageInfo =>
+  const image = (id: string, created: number, tags: string[] | null, name?: string, hash?: string): ImageSummary =>
     ({
       Id: id,
       Created: created,
       RepoTags: tags,
       Labels: name === undefined ? {} : { 'cloudtik-image': name, 'cloudtik-image-hash': hash ?? '' },
-    }) as unknown as Docker.ImageInfo;
+    }) as unknown as ImageSummary;
 
   it('drops untagged images whose name and hash no tagged image carries any more', () => {
     const images = [

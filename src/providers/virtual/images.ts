@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type Docker from 'dockerode';
+import type { DockerEngine, ImageInspect, ImageSummary } from './engine.js';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
 import { errorMessage, logEvent, nullSink, timedStep, type EventSink } from '../../core/events.js';
@@ -171,7 +171,7 @@ export interface EnsureImageOptions {
  * example `cloudtik/debian → cloudtik/base → cloudtik/cloudtik`) is missing or out of date, never pulls.
  * With nothing changed it only hashes inputs and inspects tags (well under a second).
  */
-export async function ensureImage(docker: Docker, options: EnsureImageOptions = {}): Promise<ImageBuildResult> {
+export async function ensureImage(docker: DockerEngine, options: EnsureImageOptions = {}): Promise<ImageBuildResult> {
   const target = options.image ?? DEFAULT_NODE_IMAGE;
   const results = await ensureChain(docker, [target], {
     rebuild: options.rebuild === true || options.noCache === true ? new Set([target]) : new Set(),
@@ -198,7 +198,10 @@ export interface BuildAllImagesOptions extends EnsureImageOptions {
  * result per image, parents first ({@link NODE_IMAGE_NAMES} order). With a variant, the chains start
  * at its OS image, which is not in the results.
  */
-export async function buildAllImages(docker: Docker, options: BuildAllImagesOptions = {}): Promise<ImageBuildResult[]> {
+export async function buildAllImages(
+  docker: DockerEngine,
+  options: BuildAllImagesOptions = {},
+): Promise<ImageBuildResult[]> {
   const targets = options.image !== undefined ? [options.image] : [...NODE_IMAGE_NAMES];
   const forced = options.rebuild === true || options.noCache === true;
   const rebuild = new Set<NodeImageName>();
@@ -215,7 +218,7 @@ export async function buildAllImages(docker: Docker, options: BuildAllImagesOpti
 }
 
 /** True when `ref` (name:tag or ID) is in the engine's image store. */
-export async function imageExists(docker: Docker, ref: string): Promise<boolean> {
+export async function imageExists(docker: DockerEngine, ref: string): Promise<boolean> {
   return (await inspectImage(docker, ref)) !== undefined;
 }
 
@@ -286,8 +289,8 @@ export interface NodeImageInfo {
 }
 
 /** The images carrying our `cloudtik-image` label, in chain order then by tag. */
-export async function listNodeImages(docker: Docker): Promise<NodeImageInfo[]> {
-  let images: Docker.ImageInfo[];
+export async function listNodeImages(docker: DockerEngine): Promise<NodeImageInfo[]> {
+  let images: ImageSummary[];
   try {
     images = await docker.listImages({ filters: { label: [IMAGE_LABEL.image] } });
   } catch (err) {
@@ -331,7 +334,7 @@ interface ChainOptions {
 }
 
 interface ChainContext extends ChainOptions {
-  docker: Docker;
+  docker: DockerEngine;
   /** Acquires the host-wide build lock once per chain (only when something must be built). */
   lock(): Promise<void>;
   /** Engine architecture, as `docker version` says it. */
@@ -349,7 +352,7 @@ export function imagesFor(targets: readonly NodeImageName[]): NodeImageName[] {
 }
 
 async function ensureChain(
-  docker: Docker,
+  docker: DockerEngine,
   targets: readonly NodeImageName[],
   options: ChainOptions,
 ): Promise<ImageBuildResult[]> {
@@ -414,7 +417,7 @@ async function acquireBuildLock(sink: EventSink): Promise<() => Promise<void>> {
   });
 }
 
-async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageInspectInfo | undefined> {
+async function inspectImage(docker: DockerEngine, ref: string): Promise<ImageInspect | undefined> {
   try {
     return await docker.getImage(ref).inspect();
   } catch (err) {
@@ -428,7 +431,7 @@ async function inspectImage(docker: Docker, ref: string): Promise<Docker.ImageIn
 function toResult(
   name: NodeImageName,
   ref: string,
-  info: Docker.ImageInspectInfo,
+  info: ImageInspect,
   action: ImageAction,
   t0: number,
 ): ImageBuildResult {
@@ -584,7 +587,7 @@ async function ensureDockerfileImage(
     parentId: parent.id,
     extra: { recipe: IMAGE_RECIPE_VERSION, ...labels },
   });
-  const current = (info: Docker.ImageInspectInfo | undefined): info is Docker.ImageInspectInfo =>
+  const current = (info: ImageInspect | undefined): info is ImageInspect =>
     info !== undefined && info.Config?.Labels?.[IMAGE_LABEL.hash] === hash;
 
   let existing = await inspectImage(ctx.docker, ref);
@@ -697,10 +700,10 @@ async function removeSuperseded(ctx: ChainContext): Promise<void> {
  * earlier versions of a Dockerfile. (A Dockerfile with two build stages on one image would lose the
  * cache of one of them: a slower build, nothing worse.)
  */
-export function staleStageImages(images: readonly Docker.ImageInfo[]): string[] {
-  const key = (labels: Record<string, string> | undefined): string =>
+export function staleStageImages(images: readonly ImageSummary[]): string[] {
+  const key = (labels: Record<string, string> | null | undefined): string =>
     `${labels?.[IMAGE_LABEL.image] ?? ''}\0${labels?.[IMAGE_LABEL.hash] ?? ''}`;
-  const tagged = (image: Docker.ImageInfo): boolean => (image.RepoTags ?? []).some((t) => t !== '<none>:<none>');
+  const tagged = (image: ImageSummary): boolean => (image.RepoTags ?? []).some((t) => t !== '<none>:<none>');
   const current = new Set(images.filter(tagged).map((image) => key(image.Labels)));
   const kept = new Set<string>();
   const stale: string[] = [];
@@ -717,7 +720,7 @@ export function staleStageImages(images: readonly Docker.ImageInfo[]): string[] 
 
 /** Best effort, after a build: remove {@link staleStageImages} (images in use stay). */
 async function removeStaleStages(ctx: ChainContext): Promise<void> {
-  let images: Docker.ImageInfo[];
+  let images: ImageSummary[];
   try {
     images = await ctx.docker.listImages({ filters: { label: [IMAGE_LABEL.image] } });
   } catch (err) {

@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type Docker from 'dockerode';
+import type { DockerEngine } from './engine.js';
 import pLimit from 'p-limit';
 import { parseMemory } from '../../config/resources.js';
 import { CloudtikError } from '../../core/errors.js';
@@ -22,7 +22,7 @@ export { DATA_DIR_MOUNT, DATA_DISK_MOUNT, STATE_MOUNT };
 const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } as const;
 
 export interface VirtualProviderOptions {
-  docker: Docker;
+  docker: DockerEngine;
   workspaceName: string;
   clusterName: string;
   /** Local folder for this cluster's state file and locks. */
@@ -39,7 +39,7 @@ interface HostCapacity {
 export class VirtualNodeProvider implements NodeProvider {
   readonly clusterName: string;
   readonly workspaceName: string;
-  private readonly docker: Docker;
+  private readonly docker: DockerEngine;
   private readonly state: ClusterStateFile;
   private host: HostCapacity | undefined;
   private launching: Promise<unknown> = Promise.resolve();

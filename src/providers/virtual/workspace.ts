@@ -1,5 +1,5 @@
 import crypto from 'node:crypto';
-import type Docker from 'dockerode';
+import type { DockerEngine, NetworkInspect } from './engine.js';
 import { CloudtikError } from '../../core/errors.js';
 import { TAG } from '../provider.js';
 import { isDockerStatus } from './docker-client.js';
@@ -23,7 +23,7 @@ export interface WorkspaceInfo {
   createdAt: string | undefined;
 }
 
-function toInfo(name: string, net: Docker.NetworkInspectInfo): WorkspaceInfo {
+function toInfo(name: string, net: NetworkInspect): WorkspaceInfo {
   const ipam = net.IPAM?.Config?.[0];
   return {
     name,
@@ -36,7 +36,7 @@ function toInfo(name: string, net: Docker.NetworkInspectInfo): WorkspaceInfo {
 }
 
 /** The workspace's network, or undefined when the workspace does not exist. */
-export async function getWorkspace(docker: Docker, workspace: string): Promise<WorkspaceInfo | undefined> {
+export async function getWorkspace(docker: DockerEngine, workspace: string): Promise<WorkspaceInfo | undefined> {
   try {
     const net = await docker.getNetwork(networkName(workspace)).inspect();
     if (net.Labels?.[TAG.workspace] !== workspace) {
@@ -53,7 +53,7 @@ export async function getWorkspace(docker: Docker, workspace: string): Promise<W
 
 /** Create the workspace network if it is missing; returns whether it was created now. */
 export async function createWorkspace(
-  docker: Docker,
+  docker: DockerEngine,
   workspace: string,
 ): Promise<{ created: boolean; info: WorkspaceInfo }> {
   const existing = await getWorkspace(docker, workspace);
@@ -76,7 +76,7 @@ export async function createWorkspace(
 }
 
 /** Remove the workspace network (callers check for clusters first). */
-export async function removeWorkspace(docker: Docker, workspace: string): Promise<boolean> {
+export async function removeWorkspace(docker: DockerEngine, workspace: string): Promise<boolean> {
   try {
     await docker.getNetwork(networkName(workspace)).remove();
     return true;
@@ -87,7 +87,7 @@ export async function removeWorkspace(docker: Docker, workspace: string): Promis
 }
 
 /** All workspaces made by cloudtik on this engine. */
-export async function listWorkspaces(docker: Docker): Promise<WorkspaceInfo[]> {
+export async function listWorkspaces(docker: DockerEngine): Promise<WorkspaceInfo[]> {
   const nets = await docker.listNetworks({ filters: { label: [TAG.workspace] } });
   return nets.map((n) => toInfo(n.Labels?.[TAG.workspace] ?? n.Name, n)).sort((a, b) => a.name.localeCompare(b.name));
 }
@@ -100,7 +100,7 @@ export interface ClusterSummary {
 }
 
 /** Clusters living in a workspace, from container labels. */
-export async function listWorkspaceClusters(docker: Docker, workspace: string): Promise<ClusterSummary[]> {
+export async function listWorkspaceClusters(docker: DockerEngine, workspace: string): Promise<ClusterSummary[]> {
   const containers = await docker.listContainers({ all: true, filters: { label: [`${TAG.workspace}=${workspace}`] } });
   const byCluster = new Map<string, ClusterSummary>();
   for (const c of containers) {

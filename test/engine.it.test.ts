@@ -1,0 +1,186 @@
+/**
+ * The Docker Engine API client (src/providers/virtual/engine.ts) against the real engine: over its
+ * socket and over `ssh HOST docker system dial-stdio` (an `ssh` on PATH that runs the dial-stdio
+ * command here), containers, attached execs with stdin, archives, errors, and a process that ends
+ * once its calls are done.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PassThrough, Readable } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { isDockerStatus } from '../src/providers/virtual/docker-client.js';
+import { DockerExecRunner } from '../src/providers/virtual/docker-runner.js';
+import { demuxStream, DockerEngine, DockerEngineError, type Container } from '../src/providers/virtual/engine.js';
+import { ROOT, TEST_PREFIX, testRunId } from './helpers.js';
+
+const SOCKET = { socketPath: '/var/run/docker.sock' };
+const IMAGE = 'cloudtik/debian:bookworm';
+
+/** Run `argv` in the container attached; stdout, stderr and exit code. */
+async function execIn(engine: DockerEngine, container: Container, argv: string[], input?: string) {
+  const exec = await container.exec({
+    Cmd: argv,
+    AttachStdout: true,
+    AttachStderr: true,
+    AttachStdin: input !== undefined,
+  });
+  const stream = await exec.start();
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (b: Buffer) => (stdout += b.toString()));
+  err.on('data', (b: Buffer) => (stderr += b.toString()));
+  demuxStream(stream, out, err);
+  if (input !== undefined) stream.end(input);
+  await new Promise((resolve) => stream.on('close', resolve));
+  const info = await exec.inspect();
+  return { stdout, stderr, code: info.ExitCode };
+}
+
+describe('DockerEngine', () => {
+  const engine = new DockerEngine(SOCKET);
+  const name = `${TEST_PREFIX}${testRunId()}-engine`;
+  let container: Container;
+  let sshBin: string;
+
+  beforeAll(async () => {
+    await engine
+      .getContainer(name)
+      .remove({ force: true })
+      .catch(() => undefined);
+    container = await engine.createContainer({
+      name,
+      Image: IMAGE,
+      Cmd: ['sleep', 'infinity'],
+      Labels: { 'cloudtik-workspace-name': `${TEST_PREFIX}${testRunId()}-engine` },
+      HostConfig: { Init: true },
+    });
+    await container.start();
+    // An ssh that reaches "any host" by running the remote command here.
+    sshBin = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-ssh-'));
+    fs.writeFileSync(
+      path.join(sshBin, 'ssh'),
+      '#!/bin/sh\necho "$*" >> "$(dirname "$0")/calls"\nwhile [ "$1" != "--" ]; do shift; done\nshift 2\nexec "$@"\n',
+      { mode: 0o755 },
+    );
+  });
+
+  afterAll(async () => {
+    await container?.remove({ force: true }).catch(() => undefined);
+    if (sshBin) fs.rmSync(sshBin, { recursive: true, force: true });
+  });
+
+  it('answers version and info, and lists the container by label', async () => {
+    const version = await engine.version();
+    expect(version.ApiVersion).toMatch(/^1\.\d+$/);
+    const info = await engine.info();
+    expect(info.NCPU).toBe(os.cpus().length);
+    const listed = await engine.listContainers({ filters: { name: [name] } });
+    expect(listed.map((c) => c.Names[0])).toEqual([`/${name}`]);
+    const inspected = await container.inspect();
+    expect(inspected.State.Running).toBe(true);
+  });
+
+  it('runs execs attached: stdout and stderr apart, the exit code, stdin', async () => {
+    const r = await execIn(engine, container, [
+      'bash',
+      '-c',
+      'echo out; echo err >&2; head -c 100000 /dev/zero | tr "\\0" x; exit 3',
+    ]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toBe('err\n');
+    expect(r.stdout.startsWith('out\n')).toBe(true);
+    expect(r.stdout.length).toBe(4 + 100_000);
+    const echoed = await execIn(engine, container, ['bash', '-c', 'tr a-z A-Z'], 'hello through stdin\n');
+    expect(echoed).toEqual({ stdout: 'HELLO THROUGH STDIN\n', stderr: '', code: 0 });
+  });
+
+  it('copies files in and out as tar archives (through the node runner)', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-engine-'));
+    try {
+      fs.writeFileSync(path.join(dir, 'a.txt'), 'alpha\n');
+      const runner = new DockerExecRunner(engine, name, 'root');
+      await runner.upload(path.join(dir, 'a.txt'), '/tmp/copied.txt');
+      expect((await runner.run({ command: 'cat /tmp/copied.txt' })).stdout).toBe('alpha\n');
+      await runner.download('/tmp/copied.txt', path.join(dir, 'back.txt'));
+      expect(fs.readFileSync(path.join(dir, 'back.txt'), 'utf8')).toBe('alpha\n');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("rejects with the engine's status and message", async () => {
+    const err = await engine
+      .getContainer(`${name}-missing`)
+      .inspect()
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DockerEngineError);
+    expect(isDockerStatus(err, 404)).toBe(true);
+    expect((err as Error).message).toMatch(/no such container/i);
+    const started = await container.start().catch((e: unknown) => e);
+    expect(isDockerStatus(started, 304)).toBe(true);
+    const bad = await engine.createContainer({ name, Image: IMAGE }).catch((e: unknown) => e);
+    expect(isDockerStatus(bad, 409)).toBe(true);
+    expect((bad as Error).message).toMatch(/already in use/);
+  });
+
+  it('reaches the engine through ssh and docker system dial-stdio', async () => {
+    const saved = process.env.PATH;
+    process.env.PATH = `${sshBin}:${saved ?? ''}`;
+    try {
+      const remote = new DockerEngine({ ssh: { host: 'engine-host', port: 2222, username: 'someone' } });
+      expect((await remote.version()).ApiVersion).toBe((await engine.version()).ApiVersion);
+      const r = await execIn(remote, remote.getContainer(name), ['bash', '-c', 'cat; echo done >&2'], 'via ssh\n');
+      expect(r).toEqual({ stdout: 'via ssh\n', stderr: 'done\n', code: 0 });
+      const missing = await remote
+        .getImage('cloudtik/never:never')
+        .inspect()
+        .catch((e: unknown) => e);
+      expect(isDockerStatus(missing, 404)).toBe(true);
+    } finally {
+      process.env.PATH = saved;
+    }
+    const calls = fs.readFileSync(path.join(sshBin, 'calls'), 'utf8').trim().split('\n');
+    expect(calls[0]).toBe('-o BatchMode=yes -p 2222 -l someone -- engine-host docker system dial-stdio');
+  });
+
+  it('sends a stream body (image import) and reads the progress stream', async () => {
+    // A one-file root file system.
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-engine-rootfs-'));
+    const ref = `${TEST_PREFIX}engine-import:${testRunId()}`;
+    try {
+      fs.writeFileSync(path.join(dir, 'hello'), 'hi\n');
+      const tar = spawnSync('tar', ['-C', dir, '-c', '.']);
+      const progress = await engine.importImage(Readable.from([tar.stdout]), {
+        repo: ref.split(':')[0]!,
+        tag: ref.split(':')[1]!,
+        changes: ['ENV A=1', 'CMD ["/hello"]'],
+      });
+      let text = '';
+      for await (const chunk of progress) text += String(chunk);
+      expect(text).toMatch(/sha256:[0-9a-f]{64}/);
+      const image = await engine.getImage(ref).inspect();
+      expect(image.Config?.Env).toContain('A=1');
+    } finally {
+      await engine
+        .getImage(ref)
+        .remove({ force: true })
+        .catch(() => undefined);
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not keep its process alive once the calls are done', () => {
+    const script = `import { DockerEngine } from ${JSON.stringify(path.join(ROOT, 'dist/providers/virtual/engine.js'))};
+const e = new DockerEngine({ socketPath: '/var/run/docker.sock' });
+await e.version(); await e.listContainers({ all: true }); console.log('done');`;
+    const t0 = Date.now();
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', timeout: 20_000 });
+    expect(r.stdout.trim()).toBe('done');
+    expect(r.status).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(5000);
+  });
+});

@@ -19,7 +19,7 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  external: ['tar-fs', 'pino'],
+  external: ['tar-fs'],
   // Bundled CommonJS packages (and ajv's generated code) call require(): give them Node's.
   banner: {
     js: "import { createRequire as __cloudtikRequire } from 'node:module'; const require = __cloudtikRequire(import.meta.url);",

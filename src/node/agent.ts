@@ -2,7 +2,7 @@
  * The node agent: every second it tells the head's state store that this node lives, with its
  * CPU and memory use. The controller reads these heartbeats to heal and to retire idle workers.
  */
-import type { Logger } from 'pino';
+import type { Logger } from './log.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { NodeHeartbeat, StateStore } from '../core/state/store.js';
 import { UsageSampler } from './metrics.js';

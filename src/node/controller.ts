@@ -18,7 +18,7 @@ import { formatPhases, type NodeUpdateOptions, type NodeUpdateResult } from '../
 import { TAG, type NodeInfo, type NodeProvider } from '../providers/provider.js';
 import type { ControllerBootstrap } from '../core/cluster/bootstrap.js';
 
-/** The subset of a pino logger the controller uses. */
+/** What the controller logs through (see log.ts). */
 export interface ControllerLog {
   info(obj: object, msg?: string): void;
   warn(obj: object, msg?: string): void;

@@ -2,15 +2,15 @@
  * Entry points of the node services, as `cloudtik node run <service>` runs them under the
  * supervisor (see manage.ts for `cloudtik node start|stop`).
  */
-import { pino, type Logger } from 'pino';
 import { env } from '../config/env.js';
 import fsp from 'node:fs/promises';
 import { RedisStateStore } from '../core/state/redis-store.js';
 import { runAgent } from './agent.js';
+import { createLogger, type Logger } from './log.js';
 import { headStateDir, redisPassword } from './manage.js';
 
 function logger(service: string): Logger {
-  return pino({ base: { service, pid: process.pid } }, pino.destination({ dest: 1, sync: true }));
+  return createLogger({ service, pid: process.pid });
 }
 
 function stopSignal(log: Logger): AbortSignal {

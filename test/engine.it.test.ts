@@ -8,37 +8,15 @@ import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDockerStatus } from '../src/providers/virtual/docker-client.js';
 import { DockerExecRunner } from '../src/providers/virtual/docker-runner.js';
-import { demuxStream, DockerEngine, DockerEngineError, type Container } from '../src/providers/virtual/engine.js';
-import { ROOT, TEST_PREFIX, testRunId } from './helpers.js';
+import { DockerEngine, DockerEngineError, type Container } from '../src/providers/virtual/engine.js';
+import { execInContainer, ROOT, TEST_PREFIX, testRunId } from './helpers.js';
 
 const SOCKET = { socketPath: '/var/run/docker.sock' };
 const IMAGE = 'cloudtik/debian:bookworm';
-
-/** Run `argv` in the container attached; stdout, stderr and exit code. */
-async function execIn(engine: DockerEngine, container: Container, argv: string[], input?: string) {
-  const exec = await container.exec({
-    Cmd: argv,
-    AttachStdout: true,
-    AttachStderr: true,
-    AttachStdin: input !== undefined,
-  });
-  const stream = await exec.start();
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (b: Buffer) => (stdout += b.toString()));
-  err.on('data', (b: Buffer) => (stderr += b.toString()));
-  demuxStream(stream, out, err);
-  if (input !== undefined) stream.end(input);
-  await new Promise((resolve) => stream.on('close', resolve));
-  const info = await exec.inspect();
-  return { stdout, stderr, code: info.ExitCode };
-}
 
 describe('DockerEngine', () => {
   const engine = new DockerEngine(SOCKET);
@@ -85,7 +63,7 @@ describe('DockerEngine', () => {
   });
 
   it('runs execs attached: stdout and stderr apart, the exit code, stdin', async () => {
-    const r = await execIn(engine, container, [
+    const r = await execInContainer(container, [
       'bash',
       '-c',
       'echo out; echo err >&2; head -c 100000 /dev/zero | tr "\\0" x; exit 3',
@@ -94,7 +72,7 @@ describe('DockerEngine', () => {
     expect(r.stderr).toBe('err\n');
     expect(r.stdout.startsWith('out\n')).toBe(true);
     expect(r.stdout.length).toBe(4 + 100_000);
-    const echoed = await execIn(engine, container, ['bash', '-c', 'tr a-z A-Z'], 'hello through stdin\n');
+    const echoed = await execInContainer(container, ['bash', '-c', 'tr a-z A-Z'], { input: 'hello through stdin\n' });
     expect(echoed).toEqual({ stdout: 'HELLO THROUGH STDIN\n', stderr: '', code: 0 });
   });
 
@@ -133,7 +111,9 @@ describe('DockerEngine', () => {
     try {
       const remote = new DockerEngine({ ssh: { host: 'engine-host', port: 2222, username: 'someone' } });
       expect((await remote.version()).ApiVersion).toBe((await engine.version()).ApiVersion);
-      const r = await execIn(remote, remote.getContainer(name), ['bash', '-c', 'cat; echo done >&2'], 'via ssh\n');
+      const r = await execInContainer(remote.getContainer(name), ['bash', '-c', 'cat; echo done >&2'], {
+        input: 'via ssh\n',
+      });
       expect(r).toEqual({ stdout: 'via ssh\n', stderr: 'done\n', code: 0 });
       const missing = await remote
         .getImage('cloudtik/never:never')

@@ -4,7 +4,9 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
+import { demuxStream, type Container } from '../src/providers/virtual/engine.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const CLI = path.join(ROOT, 'bin', 'cloudtik.js');
@@ -140,4 +142,34 @@ export async function sweepWorkspaces(
 /** Remove every container and network a workspace holds (tests' own cleanup). */
 export async function sweepWorkspace(workspace: string): Promise<void> {
   await sweepWorkspaces(docker, (ws) => ws === workspace);
+}
+
+/**
+ * Run `argv` in a container, attached, through cloudtik's engine client: its stdout, stderr (as
+ * they are) and exit code; `input` goes to its stdin.
+ */
+export async function execInContainer(
+  container: Container,
+  argv: string[],
+  options: { user?: string; input?: string } = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  const exec = await container.exec({
+    Cmd: argv,
+    User: options.user,
+    AttachStdout: true,
+    AttachStderr: true,
+    AttachStdin: options.input !== undefined,
+  });
+  const stream = await exec.start();
+  const out = new PassThrough();
+  const err = new PassThrough();
+  let stdout = '';
+  let stderr = '';
+  out.on('data', (b: Buffer) => (stdout += b.toString()));
+  err.on('data', (b: Buffer) => (stderr += b.toString()));
+  demuxStream(stream, out, err);
+  if (options.input !== undefined) stream.end(options.input);
+  await new Promise((resolve) => stream.on('close', resolve));
+  const info = await exec.inspect();
+  return { code: info.ExitCode ?? -1, stdout, stderr };
 }

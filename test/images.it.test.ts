@@ -1,11 +1,9 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
-import type Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../src/providers/virtual/docker-client.js';
-import type { DockerEngine } from '../src/providers/virtual/engine.js';
+import type { Container, DockerEngine } from '../src/providers/virtual/engine.js';
 import { packageInfo } from '../src/providers/virtual/image-package.js';
 import { HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../src/providers/virtual/image-versions.js';
 import { bootstrapDebianImage } from '../src/providers/virtual/image-debian.js';
@@ -19,37 +17,14 @@ import {
   type ImageBuildResult,
 } from '../src/providers/virtual/images.js';
 import type { CoreEvent } from '../src/core/events.js';
-import { cliOk, docker as dockerode, testRunId } from './helpers.js';
+import { cliOk, execInContainer, testRunId } from './helpers.js';
 
 const version = packageInfo().version;
 
-interface ExecResult {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function execIn(container: Docker.Container, user: string, script: string): Promise<ExecResult> {
-  const exec = await container.exec({
-    Cmd: ['bash', '-c', script],
-    User: user,
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({ hijack: true, stdin: false });
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (b: Buffer) => (stdout += b.toString()));
-  err.on('data', (b: Buffer) => (stderr += b.toString()));
-  dockerode.modem.demuxStream(stream, out, err);
-  await new Promise<void>((resolve, reject) => {
-    stream.on('end', resolve);
-    stream.on('error', reject);
-  });
-  const info = await exec.inspect();
-  return { code: info.ExitCode ?? -1, stdout: stdout.trim(), stderr: stderr.trim() };
+/** A bash script in the container as `user`; output trimmed. */
+async function execIn(container: Container, user: string, script: string) {
+  const r = await execInContainer(container, ['bash', '-c', script], { user });
+  return { code: r.code, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
 
 describe('node images', () => {
@@ -85,10 +60,10 @@ describe('node images', () => {
   });
 
   describe('inside a cloudtik/cloudtik container', () => {
-    let container: Docker.Container;
+    let container: Container;
 
     beforeAll(async () => {
-      container = await dockerode.createContainer({
+      container = await docker.createContainer({
         Image: imageRef('cloudtik/cloudtik'),
         Labels: { 'cloudtik-test-run': testRunId() },
         HostConfig: { AutoRemove: false },
@@ -158,10 +133,10 @@ describe('node images', () => {
   });
 
   describe('inside a cloudtik/spark-runtime container', () => {
-    let container: Docker.Container;
+    let container: Container;
 
     beforeAll(async () => {
-      container = await dockerode.createContainer({
+      container = await docker.createContainer({
         Image: imageRef('cloudtik/spark-runtime'),
         Labels: { 'cloudtik-test-run': testRunId() },
         HostConfig: { AutoRemove: false },

@@ -234,8 +234,8 @@ export class DockerEngine {
     return req;
   }
 
-  /** A call answering with a stream (build progress, import progress, an archive). */
-  private stream(method: string, path: string, options: RequestOptions = {}): Promise<http.IncomingMessage> {
+  /** @internal A call answering with a stream (build progress, import progress, an archive). */
+  requestStream(method: string, path: string, options: RequestOptions = {}): Promise<http.IncomingMessage> {
     return new Promise((resolve, reject) => {
       const req = this.send(method, path, options);
       req.on('error', reject);
@@ -253,41 +253,41 @@ export class DockerEngine {
     });
   }
 
-  /** A call answering with JSON (or nothing). */
-  private async call<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const res = await this.stream(method, path, options);
+  /** @internal A call answering with JSON (or nothing). */
+  async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
+    const res = await this.requestStream(method, path, options);
     const body = await readAll(res);
     return (body.trim() === '' ? undefined : JSON.parse(body)) as T;
   }
 
   version(): Promise<EngineVersion> {
-    return this.call('GET', '/version');
+    return this.request('GET', '/version');
   }
 
   info(): Promise<EngineInfo> {
-    return this.call('GET', '/info');
+    return this.request('GET', '/info');
   }
 
   listContainers(options: { all?: boolean; filters?: Filters } = {}): Promise<ContainerSummary[]> {
-    return this.call('GET', '/containers/json', { query: { all: options.all, filters: options.filters } });
+    return this.request('GET', '/containers/json', { query: { all: options.all, filters: options.filters } });
   }
 
   listImages(options: { filters?: Filters } = {}): Promise<ImageSummary[]> {
-    return this.call('GET', '/images/json', { query: { filters: options.filters } });
+    return this.request('GET', '/images/json', { query: { filters: options.filters } });
   }
 
   listNetworks(options: { filters?: Filters } = {}): Promise<NetworkInspect[]> {
-    return this.call('GET', '/networks', { query: { filters: options.filters } });
+    return this.request('GET', '/networks', { query: { filters: options.filters } });
   }
 
   async createContainer(spec: { name?: string } & Record<string, unknown>): Promise<Container> {
     const { name, ...body } = spec;
-    const created = await this.call<{ Id: string }>('POST', '/containers/create', { query: { name }, body });
+    const created = await this.request<{ Id: string }>('POST', '/containers/create', { query: { name }, body });
     return this.getContainer(created.Id);
   }
 
   async createNetwork(spec: Record<string, unknown>): Promise<Network> {
-    const created = await this.call<{ Id: string }>('POST', '/networks/create', { body: spec });
+    const created = await this.request<{ Id: string }>('POST', '/networks/create', { body: spec });
     return this.getNetwork(created.Id);
   }
 
@@ -306,7 +306,7 @@ export class DockerEngine {
   /** Build from a tar context; resolves with the JSON progress stream. */
   buildImage(context: Readable, options: BuildOptions): Promise<http.IncomingMessage> {
     const { abortSignal, ...query } = options;
-    return this.stream('POST', '/build', { query, body: context, signal: abortSignal });
+    return this.requestStream('POST', '/build', { query, body: context, signal: abortSignal });
   }
 
   /** `docker import` of a root file system tarball; resolves with the JSON progress stream. */
@@ -315,17 +315,7 @@ export class DockerEngine {
     options: { repo: string; tag: string; changes?: string[]; abortSignal?: AbortSignal },
   ): Promise<http.IncomingMessage> {
     const query = { fromSrc: '-', repo: options.repo, tag: options.tag, changes: options.changes };
-    return this.stream('POST', '/images/create', { query, body: tarball, signal: options.abortSignal });
-  }
-
-  /** @internal for the handles below */
-  request<T>(method: string, path: string, options?: RequestOptions): Promise<T> {
-    return this.call(method, path, options);
-  }
-
-  /** @internal */
-  requestStream(method: string, path: string, options?: RequestOptions): Promise<http.IncomingMessage> {
-    return this.stream(method, path, options);
+    return this.requestStream('POST', '/images/create', { query, body: tarball, signal: options.abortSignal });
   }
 
   /**
@@ -380,10 +370,6 @@ export class Container {
 
   kill(options: { signal?: string } = {}): Promise<void> {
     return this.engine.request('POST', `${this.path}/kill`, { query: options });
-  }
-
-  stop(options: { t?: number } = {}): Promise<void> {
-    return this.engine.request('POST', `${this.path}/stop`, { query: options });
   }
 
   async exec(spec: Record<string, unknown>): Promise<Exec> {

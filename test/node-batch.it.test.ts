@@ -4,8 +4,9 @@
  * failure told apart from its neighbours'.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../src/core/command/batch.js';
 import { LocalRunner } from '../src/core/command/local-runner.fixtures.js';
 import { CLI } from './helpers.js';
@@ -14,25 +15,25 @@ const cmds = (...commands: string[]) => commands.map((command) => ({ group: 'g',
 
 describe('cloudtik node batch', () => {
   const runners: LocalRunner[] = [];
-  afterEach(() => {
-    for (const r of runners.splice(0)) r.cleanup();
-  });
-
-  /** A runner whose PATH has a `cloudtik` that records its arguments in ~/cloudtik-calls. */
-  function withCli(): { runner: LocalRunner; calls: () => string[] } {
-    const bin = fs.mkdtempSync(path.join(fs.realpathSync('/tmp'), 'cloudtik-bin-'));
-    const runner = new LocalRunner([bin]);
-    runners.push(runner);
+  // A `cloudtik` that records its arguments in the runner's ~/cloudtik-calls, then runs the built CLI.
+  let bin: string;
+  beforeAll(() => {
+    bin = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-bin-'));
     fs.writeFileSync(
       path.join(bin, 'cloudtik'),
       `#!/bin/sh\necho "$*" >> "$HOME/cloudtik-calls"\nexec ${JSON.stringify(process.execPath)} ${JSON.stringify(CLI)} "$@"\n`,
       { mode: 0o755 },
     );
-    const origCleanup = runner.cleanup.bind(runner);
-    runner.cleanup = () => {
-      origCleanup();
-      fs.rmSync(bin, { recursive: true, force: true });
-    };
+  });
+  afterEach(() => {
+    for (const r of runners.splice(0)) r.cleanup();
+  });
+  afterAll(() => fs.rmSync(bin, { recursive: true, force: true }));
+
+  /** A runner whose PATH has that `cloudtik`, and the calls it recorded. */
+  function withCli(): { runner: LocalRunner; calls: () => string[] } {
+    const runner = new LocalRunner([bin]);
+    runners.push(runner);
     const file = path.join(runner.home, 'cloudtik-calls');
     return {
       runner,

@@ -13,6 +13,7 @@
 import { spawn } from 'node:child_process';
 import http from 'node:http';
 import { Duplex, type Readable, type Writable } from 'node:stream';
+import { text } from 'node:stream/consumers';
 
 /** Where the engine listens. */
 export type EngineEndpoint =
@@ -148,13 +149,15 @@ function errorText(body: string, status: number): string {
   return body.trim() || `HTTP ${status}`;
 }
 
-function readAll(stream: Readable): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    stream.on('data', (c: Buffer) => chunks.push(c));
-    stream.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    stream.on('error', reject);
-  });
+function isSuccess(res: http.IncomingMessage): boolean {
+  const status = res.statusCode ?? 0;
+  return status >= 200 && status < 300;
+}
+
+/** The error of an answer that is not 2xx: its status and the engine's message. */
+async function answerError(res: http.IncomingMessage): Promise<DockerEngineError> {
+  const status = res.statusCode ?? 0;
+  return new DockerEngineError(status, errorText(await text(res), status));
 }
 
 /** A duplex over `ssh HOST docker system dial-stdio`: the remote engine's socket, through ssh. */
@@ -240,23 +243,15 @@ export class DockerEngine {
       const req = this.send(method, path, options);
       req.on('error', reject);
       req.on('response', (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          resolve(res);
-          return;
-        }
-        readAll(res).then(
-          (body) => reject(new DockerEngineError(status, errorText(body, status))),
-          (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
-        );
+        if (isSuccess(res)) resolve(res);
+        else answerError(res).then(reject, reject);
       });
     });
   }
 
   /** @internal A call answering with JSON (or nothing). */
   async request<T>(method: string, path: string, options: RequestOptions = {}): Promise<T> {
-    const res = await this.requestStream(method, path, options);
-    const body = await readAll(res);
+    const body = await text(await this.requestStream(method, path, options));
     return (body.trim() === '' ? undefined : JSON.parse(body)) as T;
   }
 
@@ -331,16 +326,9 @@ export class DockerEngine {
         resolve(socket);
       });
       req.on('response', (res) => {
-        const status = res.statusCode ?? 0;
-        if (status >= 200 && status < 300) {
-          // An engine that answers without upgrading: the body is the output (no stdin then).
-          resolve(res as unknown as Duplex);
-          return;
-        }
-        readAll(res).then(
-          (text) => reject(new DockerEngineError(status, errorText(text, status))),
-          (err: unknown) => reject(err instanceof Error ? err : new Error(String(err))),
-        );
+        // An engine that answers without upgrading: the body is the output (no stdin then).
+        if (isSuccess(res)) resolve(res as unknown as Duplex);
+        else answerError(res).then(reject, reject);
       });
     });
   }

@@ -274,7 +274,7 @@ report() {
   counts="$(test_counts)"
   echo "Fresh Debian 12 system, commit ${COMMIT:0:12}; logs in $LOG_DIR"
   for i in "${!STEP_CMDS[@]}"; do
-    printf '  %-24s exit %-3s %s\n' "${STEP_CMDS[$i]}" "${STEP_CODES[$i]}" "$(duration "${STEP_SECS[$i]}")"
+    printf '  exit %-3s %7s  %s\n' "${STEP_CODES[$i]}" "$(duration "${STEP_SECS[$i]}")" "${STEP_CMDS[$i]}"
   done
   [ -z "$counts" ] || printf '  npm test: %s\n' "$counts"
   for i in "${!STEP_CMDS[@]}"; do

@@ -3,9 +3,9 @@
  * provider's default runtimes, Prometheus + HDFS + YARN + Spark, and jobs through `cloudtik submit`.
  */
 import fsp from 'node:fs/promises';
-import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { portAnswers } from '../src/core/cluster/runtimes.js';
 import { cli, cliOk, clusterContainers, ROOT, sweepWorkspace, tempDir, testWorkspace, writeFile } from './helpers.js';
 
 const ws = testWorkspace('rt');
@@ -57,20 +57,6 @@ function urlsIn(output: string): string[] {
     // human output
   }
   return [...found];
-}
-
-/** A service address that is not a web page (hdfs://host:port): its port takes a connection. */
-function takesConnection(url: URL): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host: url.hostname, port: Number(url.port), timeout: 3000 });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
 }
 
 async function liveDataNodes(): Promise<number> {
@@ -150,7 +136,8 @@ describe('runtimes on example.yaml', () => {
     const answers: string[] = [];
     for (const url of urls) {
       if (!web.includes(url)) {
-        expect(await takesConnection(url), `${url.href} takes no connection`).toBe(true);
+        // A service address, not a web page (hdfs://host:port): its port takes a connection.
+        expect(await portAnswers(url.hostname, Number(url.port), 3000), `${url.href} takes no connection`).toBe(true);
         answers.push(`${url.href} connects`);
         continue;
       }

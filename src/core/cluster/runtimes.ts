@@ -95,7 +95,8 @@ export interface ServiceHealth {
   log: string;
 }
 
-function answers(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+/** Whether `host:port` takes a TCP connection within `timeoutMs`. */
+export function portAnswers(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: timeoutMs });
     const done = (ok: boolean): void => {
@@ -144,7 +145,7 @@ export async function runtimeStatus(config: ClusterConfig, only?: string[]): Pro
           service: w.name,
           running: up.has(w.name),
           ...(w.port !== undefined
-            ? { port: w.port, answering: node.ip ? await answers(node.ip, w.port) : false }
+            ? { port: w.port, answering: node.ip ? await portAnswers(node.ip, w.port) : false }
             : {}),
           log: `~/${NODE_RUNTIME_DIR}/logs/${w.name}.log`,
         })),

@@ -59,18 +59,16 @@ export function planHead(config: ClusterConfig, nodes: NodeInfo[], headHash: str
   return { head, terminate };
 }
 
-/** Host paths the head mounts at the same path: the Docker socket and every folder workers mount. */
+/**
+ * Host paths the head mounts at the same path: every folder workers mount (its controller makes
+ * their folders). Not the engine's socket: the head reaches the engine through the cluster's gate.
+ */
 export function headHostMounts(config: ClusterConfig): string[] {
-  const mounts = new Set<string>([dockerSocketPath()]);
+  const mounts = new Set<string>();
   for (const t of Object.values(config.available_node_types)) {
     for (const d of [...(t.node_config.data_disks ?? []), ...(t.node_config.data_dirs ?? [])]) mounts.add(d);
   }
   return [...mounts];
-}
-
-function dockerSocketPath(): string {
-  const host = env.dockerHost();
-  return host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock';
 }
 
 /**
@@ -110,6 +108,22 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   const headTypeConfig = config.available_node_types[headType];
   if (!headTypeConfig) throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `head node type ${headType} is not defined`);
 
+  const launchHead = async (): Promise<NodeInfo> => {
+    const [created] = await ctx.provider.createNodes(
+      {
+        kind: 'head',
+        nodeType: headType,
+        nodeConfig: headTypeConfig.node_config,
+        image: imageOf('head', headType),
+        launchHash: hashes('head', headType),
+        count: 1,
+        hostMounts: headHostMounts(config),
+      },
+      sink,
+    );
+    if (!created) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
+    return created;
+  };
   const before = await ctx.provider.listNodes({ kind: 'worker' });
   const started = await ctx.provider.withClusterLock(sink, async () => {
     t = performance.now();
@@ -123,29 +137,32 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         ),
       );
     }
+    const gate = await timedStep(sink, 'gate', "The cluster's Docker gate", () =>
+      ctx.provider.ensureGate(
+        {
+          image: imageOf('head', headType),
+          workers: workerTypes.map((w) => ({
+            nodeType: w,
+            nodeConfig: config.available_node_types[w]?.node_config ?? {},
+            image: imageOf('worker', w),
+          })),
+        },
+        sink,
+      ),
+    );
     const head =
       plan.head ??
-      (await timedStep(sink, 'nodes', 'Launch head', async () => {
-        const [created] = await ctx.provider.createNodes(
-          {
-            kind: 'head',
-            nodeType: headType,
-            nodeConfig: headTypeConfig.node_config,
-            image: imageOf('head', headType),
-            launchHash: hashes('head', headType),
-            count: 1,
-            hostMounts: headHostMounts(config),
-          },
-          sink,
-        );
-        if (!created) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
-        return created;
+      (await timedStep(sink, 'nodes', 'Launch head', () => launchHead()).catch(async (err: unknown) => {
+        // A start that made the gate and no head leaves nothing behind.
+        if (gate.created && (await ctx.provider.listNodes()).length === 0) await ctx.provider.removeGate();
+        throw err;
       }));
     timings.nodes = Math.round(performance.now() - t);
     if (!head.ip)
       throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
 
     const secrets = await ensureSecrets(ctx.stateDir);
+    const host = await ctx.provider.hostCapacity();
     t = performance.now();
     const update = await updateNode({
       provider: ctx.provider,
@@ -166,6 +183,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
           images: Object.fromEntries(workerTypes.map((w) => [w, imageOf('worker', w)])),
           launchHashes: Object.fromEntries(workerTypes.map((w) => [w, hashes('worker', w)])),
           fileMountsHash,
+          host,
         }),
     });
     timings.update = Math.round(performance.now() - t);

@@ -151,7 +151,8 @@ async function waitForGate(target: GateTarget): Promise<void> {
   const deadline = systemClock.now() + GATE_READY_MS;
   for (;;) {
     try {
-      await probe.request('GET', '/_ping');
+      // `/_ping` answers plain `OK`, not JSON.
+      (await probe.requestStream('GET', '/_ping')).resume();
       return;
     } catch (err) {
       if (systemClock.now() > deadline) {

@@ -50,6 +50,15 @@ export interface HostCapacity {
   memoryBytes: number;
 }
 
+/**
+ * The data-disk folders recorded for node `id` that are its own (named after it, see `nodeBinds`).
+ * The state file sits in a folder the head can write, so a path recorded there is not removed on
+ * the host unless it has that shape.
+ */
+export function ownDisks(id: string, disks: string[] | undefined): string[] {
+  return (disks ?? []).filter((d) => path.isAbsolute(d) && path.basename(d) === id && !d.split('/').includes('..'));
+}
+
 /** Nodes are Docker containers on the workspace's bridge network, found by their labels. */
 export class VirtualNodeProvider implements NodeProvider {
   readonly clusterName: string;
@@ -303,7 +312,7 @@ export class VirtualNodeProvider implements NodeProvider {
     );
     const state = await this.state.read();
     await Promise.all(
-      ids.flatMap((id) => state.nodes[id]?.disks ?? []).map((d) => fsp.rm(d, { recursive: true, force: true })),
+      ids.flatMap((id) => ownDisks(id, state.nodes[id]?.disks)).map((d) => fsp.rm(d, { recursive: true, force: true })),
     );
     await this.state.update((s) => {
       for (const id of ids) delete s.nodes[id];
@@ -335,7 +344,7 @@ export class VirtualNodeProvider implements NodeProvider {
     const live = new Set((await this.listNodes()).map((n) => n.id));
     for (const [id, entry] of Object.entries(state.nodes)) {
       if (live.has(id)) continue;
-      for (const d of entry.disks ?? []) await fsp.rm(d, { recursive: true, force: true });
+      for (const d of ownDisks(id, entry.disks)) await fsp.rm(d, { recursive: true, force: true });
     }
     if (live.size === 0) await fsp.rm(this.options.stateDir, { recursive: true, force: true });
   }

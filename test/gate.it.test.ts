@@ -123,7 +123,7 @@ await attempt('gateExec', () => docker.getContainer(t.gate).exec({ Cmd: ['true']
 await attempt('gateStop', () => docker.request('POST', '/containers/' + t.gate + '/stop'));
 await attempt('privilegedExec', () => docker.getContainer(t.worker).exec({ Cmd: ['true'], Privileged: true }));
 // Allowed
-await attempt('ping', () => docker.request('GET', '/_ping'));
+await attempt('ping', async () => { const res = await docker.requestStream('GET', '/_ping'); let s = ''; for await (const c of res) s += c; return s; });
 await attempt('version', async () => (await docker.version()).ApiVersion);
 await attempt('list', async () => (await docker.listContainers({ all: true })).map((c) => c.Labels['cloudtik-cluster-name'] + '/' + c.Labels['cloudtik-node-kind']).sort());
 await attempt('listOther', async () => (await docker.listContainers({ all: true, filters: { label: ['cloudtik-cluster-name=other'] } })).length);
@@ -193,7 +193,7 @@ function expectGateBehaviour(out: Record<string, Outcome>, worker: string): void
     expect(out[name]?.message, name).toMatch(/^refused by the cluster's Docker gate: /);
     expect(out[name]?.message, name).toMatch(message);
   }
-  expect(out.ping).toMatchObject({ ok: true });
+  expect(out.ping).toEqual({ ok: true, value: 'OK' });
   expect(out.version?.ok).toBe(true);
   expect(out.version?.value).toMatch(/^1\.\d+$/);
   // Only this cluster's nodes, whatever filter is asked for; not the gate, not the other cluster.
@@ -311,6 +311,8 @@ console.log(JSON.stringify(out));
     );
     const r = await cli(['start', file, '-y']);
     expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/The cluster's Docker gate: done/);
+    expect(r.stderr).toMatch(/Launch head: fail/);
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(await clusterContainers(ws, 'broken')).toHaveLength(0);
     expect(exists(path.join(process.env.CLOUDTIK_HOME as string, 'virtual', ws, 'broken.gate'))).toBe(false);

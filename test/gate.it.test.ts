@@ -293,6 +293,33 @@ console.log(JSON.stringify(out));
     }
   });
 
+  it('comes back by itself when its process dies, and start restarts a stopped one', async () => {
+    const gate = await nodeName('gt', 'gate');
+    const head = engine.getContainer(await nodeName('gt', 'head'));
+    const ping = async (): Promise<string> =>
+      (
+        await execInContainer(head, [
+          'node',
+          '-e',
+          "require('http').get({ socketPath: '/cloudtik/gate/engine.sock', path: '/_ping' }, (r) => r.pipe(process.stdout)).on('error', () => {})",
+        ])
+      ).stdout;
+    // As after a crash: every process of the gate killed; its restart policy brings it back.
+    await execInContainer(engine.getContainer(gate), ['sh', '-c', 'kill -9 -1']);
+    let answer = '';
+    for (let n = 0; n < 100 && answer !== 'OK'; n++) {
+      await new Promise((r) => setTimeout(r, 300));
+      answer = await ping();
+    }
+    expect(answer).toBe('OK');
+    expect((await docker.getContainer(gate).inspect()).RestartCount).toBeGreaterThanOrEqual(1);
+    // Stopped by hand (as an engine that went down with it would leave it): start brings it back.
+    await docker.getContainer(gate).stop({ t: 1 });
+    await cliOk(['start', mainFile, '-y']);
+    expect((await docker.getContainer(gate).inspect()).State.Running).toBe(true);
+    expect(await ping()).toBe('OK');
+  });
+
   it('stop removes the gate and its folder, last', async () => {
     const gateDir = path.join(process.env.CLOUDTIK_HOME as string, 'virtual', ws, 'other.gate');
     expect(exists(path.join(gateDir, 'engine.sock'))).toBe(true);

@@ -3,11 +3,11 @@ import type { ClusterConfig } from '../../config/types.js';
 import { TAG, type NodeInfo, type NodeKind } from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError } from '../errors.js';
-import { logEvent, timedStep, type EventSink } from '../events.js';
+import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
 import { fileMountsContentsHash, launchHash, runtimeHash } from '../updater/hashes.js';
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
-import { nodeImage, openCluster } from './context.js';
+import { nodeImage, openCluster, type ClusterContext } from './context.js';
 import { ensureClusterImages } from './images.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
 import { waitForWorkers } from './wait.js';
@@ -69,6 +69,25 @@ export function headHostMounts(config: ClusterConfig): string[] {
     for (const d of [...(t.node_config.data_disks ?? []), ...(t.node_config.data_dirs ?? [])]) mounts.add(d);
   }
   return [...mounts];
+}
+
+/**
+ * The cluster's Docker gate and, unless one is kept, a new head, made at the same time (the head
+ * needs the gate only once its controller starts, after this). On failure, what this made goes:
+ * a new head, and a new gate when no node is left.
+ */
+async function launchHeadAndGate(
+  ctx: ClusterContext,
+  keep: NodeInfo | undefined,
+  make: { gate: () => Promise<{ created: boolean }>; head: () => Promise<NodeInfo> },
+): Promise<NodeInfo> {
+  const [gate, head] = await Promise.allSettled([make.gate(), keep ? Promise.resolve(keep) : make.head()]);
+  if (gate.status === 'fulfilled' && head.status === 'fulfilled') return head.value;
+  if (head.status === 'fulfilled' && !keep) await ctx.provider.terminateNodes([head.value.id], nullSink);
+  if (gate.status === 'fulfilled' && gate.value.created && (await ctx.provider.listNodes()).length === 0) {
+    await ctx.provider.removeGate();
+  }
+  throw gate.status === 'rejected' ? gate.reason : (head as PromiseRejectedResult).reason;
 }
 
 /**
@@ -137,26 +156,23 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         ),
       );
     }
-    const gate = await timedStep(sink, 'gate', "The cluster's Docker gate", () =>
-      ctx.provider.ensureGate(
-        {
-          image: imageOf('head', headType),
-          workers: workerTypes.map((w) => ({
-            nodeType: w,
-            nodeConfig: config.available_node_types[w]?.node_config ?? {},
-            image: imageOf('worker', w),
-          })),
-        },
-        sink,
-      ),
-    );
-    const head =
-      plan.head ??
-      (await timedStep(sink, 'nodes', 'Launch head', () => launchHead()).catch(async (err: unknown) => {
-        // A start that made the gate and no head leaves nothing behind.
-        if (gate.created && (await ctx.provider.listNodes()).length === 0) await ctx.provider.removeGate();
-        throw err;
-      }));
+    const head = await launchHeadAndGate(ctx, plan.head, {
+      gate: () =>
+        timedStep(sink, 'gate', "The cluster's Docker gate", () =>
+          ctx.provider.ensureGate(
+            {
+              image: imageOf('head', headType),
+              workers: workerTypes.map((w) => ({
+                nodeType: w,
+                nodeConfig: config.available_node_types[w]?.node_config ?? {},
+                image: imageOf('worker', w),
+              })),
+            },
+            sink,
+          ),
+        ),
+      head: () => timedStep(sink, 'nodes', 'Launch head', launchHead),
+    });
     timings.nodes = Math.round(performance.now() - t);
     if (!head.ip)
       throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);

@@ -254,6 +254,8 @@ export class VirtualNodeProvider implements NodeProvider {
       binds.push(`${this.options.stateDir}:${STATE_MOUNT}`);
       // The head reaches the engine only through the cluster's gate (see gate.ts); read-only, so
       // nothing on the head can replace the gate's socket.
+      // Made here, not left to the engine, so it is the host user's (the gate writes in it as that user).
+      await fsp.mkdir(gateDir(this.options.stateDir), { recursive: true });
       binds.push(`${gateDir(this.options.stateDir)}:${GATE_MOUNT}:ro`);
       env.push(`DOCKER_HOST=unix://${GATE_SOCKET}`);
     }

@@ -18,7 +18,7 @@ import { systemClock } from '../../core/clock.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import { TAG } from '../provider.js';
-import { isDockerStatus } from './docker-client.js';
+import { dockerEndpoint, isDockerStatus } from './docker-client.js';
 import { DockerEngine, type ContainerInspect } from './engine.js';
 import type { GatePolicy } from './gate-policy.js';
 import { GATE_MOUNT } from './mounts.js';
@@ -47,15 +47,12 @@ function gateName(workspace: string, cluster: string): string {
 
 /** The host's engine socket, which only the gate mounts. */
 function hostEngineSocket(): string {
-  const host = env.dockerHost();
-  if (host === undefined) return '/var/run/docker.sock';
-  if (host.startsWith('unix://')) return host.slice('unix://'.length);
+  const endpoint = dockerEndpoint();
+  if ('socketPath' in endpoint) return endpoint.socketPath;
   throw new CloudtikError(
     'ERR_CLOUDTIK_DOCKER',
-    `the cluster's Docker gate needs the engine's Unix socket, not ${host}`,
-    {
-      hint: 'run cloudtik on the engine host with DOCKER_HOST unset or unix://...',
-    },
+    `the cluster's Docker gate needs the engine's Unix socket, not ${env.dockerHost() ?? ''}`,
+    { hint: 'run cloudtik on the engine host with DOCKER_HOST unset or unix://...' },
   );
 }
 

@@ -138,9 +138,12 @@ await attempt('lifecycle', async () => {
   const c = await docker.createContainer(spec());
   await c.start();
   const running = (await c.inspect()).State.Running;
+  await docker.request('POST', '/containers/' + c.id + '/stop', { query: { t: 1 } });
+  const stopped = !(await c.inspect()).State.Running;
+  await c.start();
   await c.kill({ signal: 'SIGKILL' });
   await c.remove({ force: true });
-  return running;
+  return running && stopped;
 });
 console.log(JSON.stringify(out));
 `;

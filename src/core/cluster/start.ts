@@ -1,6 +1,6 @@
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
-import { TAG, type NodeInfo, type NodeKind } from '../../providers/provider.js';
+import { TAG, type NodeInfo, type NodeKind, type NodeLaunchRequest } from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
@@ -71,6 +71,28 @@ export function headHostMounts(config: ClusterConfig): string[] {
   return [...mounts];
 }
 
+async function createHead(ctx: ClusterContext, request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo> {
+  const [created] = await ctx.provider.createNodes(request, sink);
+  if (!created) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
+  return created;
+}
+
+/** What the cluster's gate allows: it runs the head's image; each worker type's image, folders and limits. */
+function gateSpec(
+  config: ClusterConfig,
+  workerTypes: string[],
+  imageOf: (kind: NodeKind, nodeType: string) => string,
+): Parameters<ClusterContext['provider']['ensureGate']>[0] {
+  return {
+    image: imageOf('head', config.head_node_type),
+    workers: workerTypes.map((w) => ({
+      nodeType: w,
+      nodeConfig: config.available_node_types[w]?.node_config ?? {},
+      image: imageOf('worker', w),
+    })),
+  };
+}
+
 /**
  * The cluster's Docker gate and, unless one is kept, a new head, made at the same time (the head
  * needs the gate only once its controller starts, after this). On failure, what this made goes:
@@ -127,8 +149,9 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   const headTypeConfig = config.available_node_types[headType];
   if (!headTypeConfig) throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `head node type ${headType} is not defined`);
 
-  const launchHead = async (): Promise<NodeInfo> => {
-    const [created] = await ctx.provider.createNodes(
+  const launchHead = (): Promise<NodeInfo> =>
+    createHead(
+      ctx,
       {
         kind: 'head',
         nodeType: headType,
@@ -140,9 +163,6 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
       },
       sink,
     );
-    if (!created) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
-    return created;
-  };
   const before = await ctx.provider.listNodes({ kind: 'worker' });
   const started = await ctx.provider.withClusterLock(sink, async () => {
     t = performance.now();
@@ -159,17 +179,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     const head = await launchHeadAndGate(ctx, plan.head, {
       gate: () =>
         timedStep(sink, 'gate', "The cluster's Docker gate", () =>
-          ctx.provider.ensureGate(
-            {
-              image: imageOf('head', headType),
-              workers: workerTypes.map((w) => ({
-                nodeType: w,
-                nodeConfig: config.available_node_types[w]?.node_config ?? {},
-                image: imageOf('worker', w),
-              })),
-            },
-            sink,
-          ),
+          ctx.provider.ensureGate(gateSpec(config, workerTypes, imageOf), sink),
         ),
       head: () => timedStep(sink, 'nodes', 'Launch head', launchHead),
     });

@@ -64,6 +64,9 @@ describe('routeRequest', () => {
     ['GET', '/_ping', 'engine'],
     ['HEAD', '/_ping', 'engine'],
     ['GET', '/v1.41/version', 'engine'],
+    ['GET', '/v1.24/containers/abc/json', 'container'],
+    ['POST', '/v1.23/containers/abc/start', 'refused'],
+    ['GET', '/v1.12/_ping', 'refused'],
     ['GET', '/containers/json?all=true&filters=%7B%7D', 'list'],
     ['POST', '/v1.41/containers/create?name=x', 'create'],
     ['GET', '/containers/abc/json', 'container'],
@@ -234,6 +237,10 @@ describe('createRefusal', () => {
       /network bridge/,
     ],
     ['log driver', NAME, workerSpec({ LogConfig: { Type: 'syslog' } }), /log driver syslog/],
+    // The engine still reads HostConfig fields given at the top level (an old form of the API).
+    ['a top-level Privileged', NAME, workerSpec({}, { Privileged: true }), /Privileged is not allowed/],
+    ['a top-level bind', NAME, workerSpec({}, { Binds: ['/:/host'] }), /Binds is not allowed/],
+    ['a host config in other case', NAME, workerSpec({}, { hostconfig: {} }), /did you mean HostConfig/],
     ['not an object', NAME, [], /JSON object/],
   ];
   it.each(refusals)('refuses %s', (_what, name, body, message) => {

@@ -35,6 +35,12 @@ export interface GatePolicy {
   workerTypes: Record<string, GateWorkerType>;
 }
 
+/**
+ * Oldest API version the gate passes on (major * 1000 + minor): before 1.24 the engine took a
+ * HostConfig in the body of a container's start, settings the create check never saw.
+ */
+const OLDEST_API = 1024;
+
 /** Node kinds the gate serves; the gate's own container has another. */
 const NODE_KINDS = new Set(['head', 'worker']);
 
@@ -107,9 +113,12 @@ export function routeRequest(method: string, url: string): GateRoute {
   const q = url.indexOf('?');
   const rawPath = q < 0 ? url : url.slice(0, q);
   const query = new URLSearchParams(q < 0 ? '' : url.slice(q + 1));
-  const versioned = /^\/v(\d+\.\d+)(\/.*)$/.exec(rawPath);
-  const prefix = versioned ? `/v${versioned[1]}` : '';
-  const path = versioned ? (versioned[2] as string) : rawPath;
+  const versioned = /^\/v(\d+)\.(\d+)(\/.*)$/.exec(rawPath);
+  if (versioned && Number(versioned[1]) * 1000 + Number(versioned[2]) < OLDEST_API) {
+    return refused(`API version ${versioned[1]}.${versioned[2]} is older than the gate accepts (1.24)`);
+  }
+  const prefix = versioned ? `/v${versioned[1]}.${versioned[2]}` : '';
+  const path = versioned ? (versioned[3] as string) : rawPath;
   const parts = path.split('/').slice(1);
   const call = `${method} ${path}`;
   if (call === 'GET /_ping' || call === 'HEAD /_ping' || call === 'GET /version') {

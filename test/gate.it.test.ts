@@ -121,6 +121,7 @@ await attempt('otherExec', () => docker.getContainer(t.other).exec({ Cmd: ['true
 await attempt('otherStop', () => docker.request('POST', '/containers/' + t.other + '/stop'));
 await attempt('gateExec', () => docker.getContainer(t.gate).exec({ Cmd: ['true'] }));
 await attempt('gateStop', () => docker.request('POST', '/containers/' + t.gate + '/stop'));
+await attempt('oldApiStart', () => docker.request('POST', '/v1.23/containers/' + t.worker + '/start', { body: { Privileged: true } }));
 await attempt('privilegedExec', () => docker.getContainer(t.worker).exec({ Cmd: ['true'], Privileged: true }));
 // Allowed
 await attempt('ping', async () => { const res = await docker.requestStream('GET', '/_ping'); let s = ''; for await (const c of res) s += c; return s; });
@@ -188,6 +189,7 @@ const REFUSED: [string, RegExp][] = [
   ['gateExec', /is not a node the gate serves/],
   ['gateStop', /is not a node the gate serves/],
   ['privilegedExec', /privileged execs are refused/],
+  ['oldApiStart', /API version 1.23 is older than the gate accepts/],
 ];
 
 function expectGateBehaviour(out: Record<string, Outcome>, worker: string): void {

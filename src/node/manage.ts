@@ -76,7 +76,7 @@ function flags(o: NodeServiceOptions): string[] {
 }
 
 /**
- * The controller drives the host's Docker engine through the mounted socket and writes the shared
+ * The controller drives the Docker engine (through the cluster's gate) and writes the shared
  * state folder, so it runs as root: a node user starting or stopping it runs the same command
  * through sudo. Returns the exit code of that, or undefined when already root.
  */

@@ -77,7 +77,7 @@ describe('planHead', () => {
 });
 
 describe('headHostMounts', () => {
-  it('gives the head the Docker socket and every folder a worker type mounts, once each', () => {
-    expect(headHostMounts(config)).toEqual(['/var/run/docker.sock', '/srv/share', '/mnt/d1', '/mnt/d2']);
+  it('gives the head every folder a worker type mounts, once each, and not the Docker socket', () => {
+    expect(headHostMounts(config)).toEqual(['/srv/share', '/mnt/d1', '/mnt/d2']);
   });
 });

@@ -1,13 +1,13 @@
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
-import { TAG, type NodeInfo, type NodeKind } from '../../providers/provider.js';
+import { TAG, type NodeInfo, type NodeKind, type NodeLaunchRequest } from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError } from '../errors.js';
-import { logEvent, timedStep, type EventSink } from '../events.js';
+import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
 import { fileMountsContentsHash, launchHash, runtimeHash } from '../updater/hashes.js';
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
-import { nodeImage, openCluster } from './context.js';
+import { nodeImage, openCluster, type ClusterContext } from './context.js';
 import { ensureClusterImages } from './images.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
 import { waitForWorkers } from './wait.js';
@@ -59,18 +59,57 @@ export function planHead(config: ClusterConfig, nodes: NodeInfo[], headHash: str
   return { head, terminate };
 }
 
-/** Host paths the head mounts at the same path: the Docker socket and every folder workers mount. */
+/**
+ * Host paths the head mounts at the same path: every folder workers mount (its controller makes
+ * their folders). Not the engine's socket: the head reaches the engine through the cluster's gate.
+ */
 export function headHostMounts(config: ClusterConfig): string[] {
-  const mounts = new Set<string>([dockerSocketPath()]);
+  const mounts = new Set<string>();
   for (const t of Object.values(config.available_node_types)) {
     for (const d of [...(t.node_config.data_disks ?? []), ...(t.node_config.data_dirs ?? [])]) mounts.add(d);
   }
   return [...mounts];
 }
 
-function dockerSocketPath(): string {
-  const host = env.dockerHost();
-  return host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock';
+async function createHead(ctx: ClusterContext, request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo> {
+  const [created] = await ctx.provider.createNodes(request, sink);
+  if (!created) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
+  return created;
+}
+
+/** What the cluster's gate allows: it runs the head's image; each worker type's image, folders and limits. */
+function gateSpec(
+  config: ClusterConfig,
+  workerTypes: string[],
+  imageOf: (kind: NodeKind, nodeType: string) => string,
+): Parameters<ClusterContext['provider']['ensureGate']>[0] {
+  return {
+    image: imageOf('head', config.head_node_type),
+    workers: workerTypes.map((w) => ({
+      nodeType: w,
+      nodeConfig: config.available_node_types[w]?.node_config ?? {},
+      image: imageOf('worker', w),
+    })),
+  };
+}
+
+/**
+ * The cluster's Docker gate and, unless one is kept, a new head, made at the same time (the head
+ * needs the gate only once its controller starts, after this). On failure, what this made goes:
+ * a new head, and a new gate when no node is left.
+ */
+async function launchHeadAndGate(
+  ctx: ClusterContext,
+  keep: NodeInfo | undefined,
+  make: { gate: () => Promise<{ created: boolean }>; head: () => Promise<NodeInfo> },
+): Promise<NodeInfo> {
+  const [gate, head] = await Promise.allSettled([make.gate(), keep ? Promise.resolve(keep) : make.head()]);
+  if (gate.status === 'fulfilled' && head.status === 'fulfilled') return head.value;
+  if (head.status === 'fulfilled' && !keep) await ctx.provider.terminateNodes([head.value.id], nullSink);
+  if (gate.status === 'fulfilled' && gate.value.created && (await ctx.provider.listNodes()).length === 0) {
+    await ctx.provider.removeGate();
+  }
+  throw gate.status === 'rejected' ? gate.reason : (head as PromiseRejectedResult).reason;
 }
 
 /**
@@ -110,6 +149,20 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   const headTypeConfig = config.available_node_types[headType];
   if (!headTypeConfig) throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `head node type ${headType} is not defined`);
 
+  const launchHead = (): Promise<NodeInfo> =>
+    createHead(
+      ctx,
+      {
+        kind: 'head',
+        nodeType: headType,
+        nodeConfig: headTypeConfig.node_config,
+        image: imageOf('head', headType),
+        launchHash: hashes('head', headType),
+        count: 1,
+        hostMounts: headHostMounts(config),
+      },
+      sink,
+    );
   const before = await ctx.provider.listNodes({ kind: 'worker' });
   const started = await ctx.provider.withClusterLock(sink, async () => {
     t = performance.now();
@@ -123,29 +176,19 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         ),
       );
     }
-    const head =
-      plan.head ??
-      (await timedStep(sink, 'nodes', 'Launch head', async () => {
-        const [created] = await ctx.provider.createNodes(
-          {
-            kind: 'head',
-            nodeType: headType,
-            nodeConfig: headTypeConfig.node_config,
-            image: imageOf('head', headType),
-            launchHash: hashes('head', headType),
-            count: 1,
-            hostMounts: headHostMounts(config),
-          },
-          sink,
-        );
-        if (!created) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
-        return created;
-      }));
+    const head = await launchHeadAndGate(ctx, plan.head, {
+      gate: () =>
+        timedStep(sink, 'gate', "The cluster's Docker gate", () =>
+          ctx.provider.ensureGate(gateSpec(config, workerTypes, imageOf), sink),
+        ),
+      head: () => timedStep(sink, 'nodes', 'Launch head', launchHead),
+    });
     timings.nodes = Math.round(performance.now() - t);
     if (!head.ip)
       throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
 
     const secrets = await ensureSecrets(ctx.stateDir);
+    const host = await ctx.provider.hostCapacity();
     t = performance.now();
     const update = await updateNode({
       provider: ctx.provider,
@@ -166,6 +209,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
           images: Object.fromEntries(workerTypes.map((w) => [w, imageOf('worker', w)])),
           launchHashes: Object.fromEntries(workerTypes.map((w) => [w, hashes('worker', w)])),
           fileMountsHash,
+          host,
         }),
     });
     timings.update = Math.round(performance.now() - t);

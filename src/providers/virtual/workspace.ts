@@ -3,6 +3,7 @@ import type { DockerEngine, NetworkInspect } from './engine.js';
 import { CloudtikError } from '../../core/errors.js';
 import { TAG } from '../provider.js';
 import { isDockerStatus } from './docker-client.js';
+import { GATE_KIND } from './gate.js';
 
 /** Docker network of a workspace. */
 export function networkName(workspace: string): string {
@@ -107,6 +108,9 @@ export async function listWorkspaceClusters(docker: DockerEngine, workspace: str
     const name = c.Labels[TAG.cluster];
     if (name === undefined) continue;
     const s = byCluster.get(name) ?? { name, head: 0, workers: 0, running: 0 };
+    byCluster.set(name, s);
+    // The cluster's Docker gate makes the cluster known (so a forced delete removes it) but is no node.
+    if (c.Labels[TAG.nodeKind] === GATE_KIND) continue;
     if (c.Labels[TAG.nodeKind] === 'head') s.head++;
     else s.workers++;
     if (c.State === 'running') s.running++;

@@ -1,6 +1,6 @@
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
-import { TAG, type NodeInfo, type NodeKind } from '../../providers/provider.js';
+import { TAG, type NodeInfo, type NodeKind, type NodeProvider } from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, timedStep, type EventSink } from '../events.js';
@@ -27,6 +27,8 @@ export interface StartResult {
   head: NodeInfo;
   workers: NodeInfo[];
   created: { head: boolean; workers: number };
+  /** The head was stopped (engine restart, `docker stop`) and was started again, not replaced. */
+  resumed: { head: boolean };
   terminated: string[];
   updates: NodeUpdateResult[];
   /** The runtimes' web UIs and addresses on the head. */
@@ -38,25 +40,43 @@ export interface StartResult {
 }
 
 export interface HeadPlan {
-  /** The head to keep, if a current one runs. */
+  /** The head to keep, if a current one exists. */
   head: NodeInfo | undefined;
-  /** Heads that are dead or outdated. */
+  /** The kept head is stopped but finished its setup before: it is started again, with its data. */
+  resume: boolean;
+  /** Heads that are dead, outdated or surplus. */
   terminate: NodeInfo[];
 }
 
 /**
- * Which head stays: the first running one whose type and launch hash match the config. Workers
- * are the controller's business: it adopts them, replaces outdated ones and launches the rest.
+ * Which head stays: the first running one whose type and launch hash match the config, else the
+ * first such one that is stopped after a finished setup (an engine restart, `docker stop`): it is
+ * started again rather than replaced, so what its disks hold survives. Workers are the
+ * controller's business: it adopts them, starts stopped ones, replaces outdated ones and launches
+ * the rest.
  */
 export function planHead(config: ClusterConfig, nodes: NodeInfo[], headHash: string): HeadPlan {
-  let head: NodeInfo | undefined;
-  const terminate: NodeInfo[] = [];
-  for (const h of nodes.filter((n) => n.kind === 'head')) {
-    const current = h.running && h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === headHash;
-    if (current && head === undefined) head = h;
-    else terminate.push(h);
-  }
-  return { head, terminate };
+  const heads = nodes.filter((n) => n.kind === 'head');
+  const current = (h: NodeInfo): boolean =>
+    h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === headHash;
+  const resumable = (h: NodeInfo): boolean =>
+    !h.running && h.tags[TAG.nodeStatus] === 'up-to-date' && h.tags[TAG.killed] === undefined;
+  const head = heads.find((h) => current(h) && h.running) ?? heads.find((h) => current(h) && resumable(h));
+  return { head, resume: head !== undefined && !head.running, terminate: heads.filter((h) => h !== head) };
+}
+
+/** Start a stopped head again; resolves with it as listed once it runs (with its address). */
+async function resumeHead(provider: NodeProvider, head: NodeInfo, sink: EventSink): Promise<NodeInfo> {
+  return timedStep(sink, 'nodes', `Start the stopped head ${head.id} again`, async () => {
+    await provider.startNodes([head.id], sink);
+    const listed = (await provider.listNodes({ kind: 'head' })).find((n) => n.id === head.id);
+    if (!listed?.running) {
+      throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} did not start again`, {
+        hint: `see why: docker logs ${head.id}; or remove the cluster and start it anew: cloudtik stop <cluster.yaml>`,
+      });
+    }
+    return listed;
+  });
 }
 
 /** Host paths the head mounts at the same path: the Docker socket and every folder workers mount. */
@@ -123,7 +143,9 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         ),
       );
     }
+    const resumed = plan.resume && plan.head ? await resumeHead(ctx.provider, plan.head, sink) : undefined;
     const head =
+      resumed ??
       plan.head ??
       (await timedStep(sink, 'nodes', 'Launch head', async () => {
         const [created] = await ctx.provider.createNodes(
@@ -169,7 +191,13 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         }),
     });
     timings.update = Math.round(performance.now() - t);
-    return { head, update, createdHead: plan.head === undefined, terminated: plan.terminate.map((n) => n.id) };
+    return {
+      head,
+      update,
+      createdHead: plan.head === undefined,
+      resumedHead: plan.resume,
+      terminated: plan.terminate.map((n) => n.id),
+    };
   });
 
   if (options.wait !== false) {
@@ -187,6 +215,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     workspace: config.workspace_name,
     head: final.find((n) => n.id === started.head.id) ?? started.head,
     workers: final.filter((n) => n.kind === 'worker'),
+    resumed: { head: started.resumedHead },
     created: {
       head: started.createdHead,
       workers: final.filter((n) => n.kind === 'worker' && !known.has(n.id)).length,

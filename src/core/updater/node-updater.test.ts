@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,7 +128,7 @@ describe('updateNode', () => {
     const r = await updateNode(t.base(config(commands())));
     expect(t.statuses).toEqual(['waiting-for-ssh', 'setting-up', 'up-to-date']);
     expect(runner.ran()).toEqual(['setup', 'start']);
-    expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
+    expect(runner.calls).toEqual(['<prepare>', 'script', 'script', '<resume>']);
     expect(r.setupSkipped).toBe(false);
     expect(t.setTags.at(-1)).toMatchObject({ [TAG.runtimeConfig]: 'h1', [TAG.fileMountsContents]: 'f1' });
   });
@@ -144,7 +145,38 @@ describe('updateNode', () => {
     await updateNode(t.base(config(mc)));
     // The environment reaches every command; a `cd` in one does not leak into the next.
     expect(runner.ran()).toEqual(['a', 'b-x', 'c', `d-${runner.home.split('/').at(-1)}`, 'start']);
-    expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
+    expect(runner.calls).toEqual(['<prepare>', 'script', 'script', '<resume>']);
+  });
+
+  it("saves the start commands with the node's environment for its boot, which re-runs them and not the setup", async () => {
+    const runner = local();
+    const t = setup(runner);
+    const mc = commands({
+      head_start_commands: [
+        { group_name: 'node', commands: ['step "start-$A-$CLOUDTIK_NODE_IP"'] },
+        { group_name: 'user', commands: ['step again'] },
+      ],
+    });
+    await updateNode(t.base(config(mc), { extraEnv: { SECRET: 's3' } }));
+    expect(runner.ran()).toEqual(['setup', 'start-x-10.0.0.2', 'again']);
+    const script = runner.resumeScript ?? '';
+    // What the boot does with it: bash, as the node user, in the user's home.
+    const r = spawnSync('bash', ['-c', script], {
+      cwd: runner.home,
+      env: { PATH: process.env.PATH, HOME: runner.home },
+      encoding: 'utf8',
+    });
+    expect(r.status).toBe(0);
+    expect(runner.ran()).toEqual(['setup', 'start-x-10.0.0.2', 'again', 'start-x-10.0.0.2', 'again']);
+    expect(script).toContain('SECRET=s3');
+  });
+
+  it('saves no resume script when it runs setup only', async () => {
+    const runner = local();
+    const t = setup(runner);
+    await updateNode(t.base(config(commands()), { mode: 'no-restart' }));
+    expect(runner.calls).toEqual(['<prepare>', 'script']);
+    expect(runner.resumeScript).toBeUndefined();
   });
 
   it('skips setup when the hashes match, and runs nothing but start', async () => {

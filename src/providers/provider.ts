@@ -15,8 +15,11 @@ export const TAG = {
   runtimeConfig: 'cloudtik-runtime-config',
   fileMountsContents: 'cloudtik-file-mounts-contents',
   seqId: 'cloudtik-node-seq-id',
-  /** When the node last became up-to-date (ms since the epoch); a later container start is a restart. */
-  updatedAt: 'cloudtik-node-updated-at',
+  /**
+   * When the node's setup last ran (ms since the epoch, written as it becomes up-to-date): a later
+   * start of its container is a restart (the engine's, a resume, a stopped node started again).
+   */
+  setupAt: 'cloudtik-node-setup-at',
   /** Set on a node killed on purpose (`kill-node`): it is replaced, not started again. */
   killed: 'cloudtik-node-killed',
 } as const;

@@ -26,22 +26,22 @@ export interface NodeRow {
   createdAt: number;
   cpus: number;
   memoryBytes: number;
-  /** When the node's container started again after cloudtik last brought it up (engine restart, ...). */
+  /** When the node's container started again after its setup (engine restart, a stopped node started again, ...). */
   restartedAt?: number;
   /** Restarts by the container's restart policy (the engine's own count; an engine restart is not one). */
   restartCount?: number;
 }
 
 /**
- * When a running node came back by itself: its container started after its node updater last
- * finished (the `cloudtik-node-updated-at` tag), so its boot resumed it (an engine or host restart,
- * its main process died, the controller started it again). Nodes without that tag count as
- * restarted when the engine's restart policy restarted them. Pure.
+ * When a running node was restarted: its container started after its setup last ran (the
+ * `cloudtik-node-setup-at` tag), so its boot resumed it (an engine or host restart, its main process
+ * died, it was stopped and started again). Nodes without that tag count as restarted when the
+ * engine's restart policy restarted them. Pure.
  */
 export function restartedAt(node: NodeInfo, start: NodeStart | undefined): number | undefined {
   if (!node.running || start?.startedAt === undefined) return undefined;
-  const updated = Number(node.tags[TAG.updatedAt] ?? NaN);
-  if (updated > 0) return start.startedAt > updated ? start.startedAt : undefined;
+  const setupAt = Number(node.tags[TAG.setupAt] ?? NaN);
+  if (setupAt > 0) return start.startedAt > setupAt ? start.startedAt : undefined;
   return start.restartCount > 0 ? start.startedAt : undefined;
 }
 

@@ -179,7 +179,9 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
       doSetup || upToDate
         ? { [TAG.runtimeConfig]: options.runtimeHash, [TAG.fileMountsContents]: options.fileMountsHash }
         : {};
-    await setStatus('up-to-date', { ...hashes, [TAG.updatedAt]: String(clock.now()) });
+    const setupAt: Record<string, string> =
+      doSetup || node.tags[TAG.setupAt] === undefined ? { [TAG.setupAt]: String(clock.now()) } : {};
+    await setStatus('up-to-date', { ...hashes, ...setupAt });
     sink({ type: 'node-status', node: node.id, kind: node.kind, status: 'up-to-date', ms: clock.now() - started });
     return { node: node.id, setupSkipped: !doSetup, phases };
   } catch (err) {

@@ -18,7 +18,7 @@ function node(tags: Record<string, string>, running = true): NodeInfo {
 }
 
 describe('restartedAt', () => {
-  it.each([
+  it.each<{ name: string; tags: Record<string, string>; start: number; count: number; want?: number }>([
     { name: 'started after its setup: restarted', tags: { [TAG.setupAt]: '5000' }, start: 9000, count: 0, want: 9000 },
     {
       name: 'started before its setup ran: not',

@@ -149,26 +149,39 @@ describe('updateNode', () => {
   });
 
   it("saves the start commands with the node's environment for its boot, which re-runs them and not the setup", async () => {
-    const runner = local();
+    // A cloudtik that takes a batch the way the real one does (a hex nonce) and records it.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-batch-bin-'));
+    fs.writeFileSync(
+      path.join(bin, 'cloudtik'),
+      `#!/bin/sh\ncase "$4" in ''|*[!0-9a-f]*) echo "bad nonce $4" >&2; exit 2;; esac\necho "cloudtik $8, $9" >> "$HOME/ran"\n`,
+      { mode: 0o755 },
+    );
+    const runner = new LocalRunner([bin]);
+    runners.push(runner);
     const t = setup(runner);
     const mc = commands({
       head_start_commands: [
-        { group_name: 'node', commands: ['step "start-$A-$CLOUDTIK_NODE_IP"'] },
-        { group_name: 'user', commands: ['step again'] },
+        { group_name: 'node', commands: ['cloudtik node start', 'cloudtik runtime start'] },
+        { group_name: 'user', commands: ['step "start-$A-$CLOUDTIK_NODE_IP"'] },
       ],
     });
-    await updateNode(t.base(config(mc), { extraEnv: { SECRET: 's3' } }));
-    expect(runner.ran()).toEqual(['setup', 'start-x-10.0.0.2', 'again']);
-    const script = runner.resumeScript ?? '';
-    // What the boot does with it: bash, as the node user, in the user's home.
-    const r = spawnSync('bash', ['-c', script], {
-      cwd: runner.home,
-      env: { PATH: process.env.PATH, HOME: runner.home },
-      encoding: 'utf8',
-    });
-    expect(r.status).toBe(0);
-    expect(runner.ran()).toEqual(['setup', 'start-x-10.0.0.2', 'again', 'start-x-10.0.0.2', 'again']);
-    expect(script).toContain('SECRET=s3');
+    try {
+      await updateNode(t.base(config(mc), { extraEnv: { SECRET: 's3' } }));
+      const once = ['setup', 'cloudtik node start, runtime start', 'start-x-10.0.0.2'];
+      expect(runner.ran()).toEqual(once);
+      const script = runner.resumeScript ?? '';
+      // What the boot does with it: bash, as the node user, in the user's home.
+      const r = spawnSync('bash', ['-c', script], {
+        cwd: runner.home,
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: runner.home },
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(runner.ran()).toEqual([...once, ...once.slice(1)]);
+      expect(script).toContain('SECRET=s3');
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
   });
 
   it('saves no resume script when it runs setup only', async () => {

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { workerTypeNames } from '../../config/prepare.js';
 import type { ClusterConfig, CommandGroup } from '../../config/types.js';
@@ -213,7 +214,7 @@ async function saveResumeScript(
   start: { groups: readonly CommandGroup[]; env: Record<string, string> },
 ): Promise<void> {
   const commands = groupCommands(start.groups).map((c) => c.command);
-  const script = buildBatchScript(commands, { env: start.env, nonce: 'resume' });
+  const script = buildBatchScript(commands, { env: start.env, nonce: crypto.randomBytes(6).toString('hex') });
   const r = await runner.run({ command: resumeWriteCommand(user), asRoot: true, stdin: Readable.from([script]) });
   if (r.exitCode !== 0) {
     throw new CloudtikError(

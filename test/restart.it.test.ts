@@ -182,10 +182,11 @@ describe('a cluster after an engine restart', { timeout: 600_000 }, () => {
     const t0 = Date.now();
     await Promise.all(before.map((n) => execInContainer(engine.getContainer(n.id), ['kill', '-TERM', '1'])));
 
-    // Each container exits and its restart policy starts it again (the engine counts that restart).
+    // Each container exits and its restart policy starts it again (the engine counts that restart;
+    // while the restart waits, the engine says `restarting` and still `Running`).
     await eventually('every node restarted by the engine', 60_000, async () => {
       const states = await Promise.all(before.map((n) => docker.getContainer(n.id).inspect()));
-      return states.every((c) => c.State.Running && c.RestartCount >= 1) ? true : undefined;
+      return states.every((c) => c.State.Status === 'running' && c.RestartCount >= 1) ? true : undefined;
     });
     const after = await nodes();
     // The same containers (adopted, not replaced), at the same addresses.

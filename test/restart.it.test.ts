@@ -196,6 +196,12 @@ describe('a cluster after an engine restart', { timeout: 600_000 }, () => {
 
     expect(await readHdfsFile()).toBe(CONTENT);
     await workerJoined();
+    // The runtime's daemons run again under their supervisors (not only answering on their ports).
+    const services = await eventually('runtime services healthy', 120_000, async () => {
+      const r = await cli(['runtime', 'status', file, '--json']);
+      return r.code === 0 ? (JSON.parse(r.stdout) as { services: { service: string }[] }).services : undefined;
+    });
+    expect(services.map((x) => x.service).sort()).toEqual(['hdfs-datanode', 'hdfs-namenode']);
 
     const { rows, text } = await statusRows();
     for (const r of rows) expect(r.restartedAt, r.id).toBeGreaterThanOrEqual(t0 - 1000);

@@ -45,7 +45,10 @@ function redisConfig(bind: string[], password: string, dir: string): string {
     `dir ${dir}`,
     'daemonize no',
     'save ""',
-    'appendonly no',
+    // Scale requests, events and the node table outlive a restart of the head (an engine or host
+    // restart): the append-only file in the head's own file system is read back when Redis starts.
+    'appendonly yes',
+    'appendfsync everysec',
     'loglevel notice',
     'logfile ""',
     '',

@@ -129,7 +129,15 @@ export async function runtimeStatus(config: ClusterConfig, only?: string[]): Pro
       if (wanted.length === 0) return [];
       const names = wanted.map((w) => quote(w.name)).join(' ');
       const probe = await ctx.provider.commandRunner(node).run({
-        command: `for s in ${names}; do p=$(cat "$HOME/${NODE_RUNTIME_DIR}/run/$s.pid" 2>/dev/null); if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo "$s up"; else echo "$s down"; fi; done`,
+        // A pid file holds the supervisor's pid and its start time (see node/services.ts): a pid
+        // left from before a restart of the node that names another process now is not the service.
+        command: [
+          `for s in ${names}; do`,
+          `  p=; t=; read -r p t < "$HOME/${NODE_RUNTIME_DIR}/run/$s.pid" 2>/dev/null`,
+          `  now=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f20)`,
+          `  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null && { [ -z "$t" ] || [ "$t" = "$now" ]; }; then echo "$s up"; else echo "$s down"; fi`,
+          'done',
+        ].join('\n'),
       });
       const up = new Set(
         probe.stdout

@@ -47,9 +47,59 @@ describe('planHead', () => {
       terminate: ['h1'],
     },
     {
-      name: 'a dead head goes',
+      name: 'a dead head that never finished its setup goes',
       nodes: [node('h1', 'head', { running: false, state: 'exited' })],
       head: undefined,
+      terminate: ['h1'],
+    },
+    {
+      name: 'a stopped current head that finished its setup is started again',
+      nodes: [
+        node('h1', 'head', {
+          running: false,
+          state: 'exited',
+          tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date' },
+        }),
+      ],
+      head: 'h1',
+      terminate: [],
+      resume: true,
+    },
+    {
+      name: 'a stopped head killed on purpose goes',
+      nodes: [
+        node('h1', 'head', {
+          running: false,
+          state: 'exited',
+          tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date', [TAG.killed]: 'true' },
+        }),
+      ],
+      head: undefined,
+      terminate: ['h1'],
+    },
+    {
+      name: 'a stopped outdated head goes even after its setup',
+      nodes: [
+        node('h1', 'head', {
+          running: false,
+          state: 'exited',
+          tags: { [TAG.launchConfig]: 'old', [TAG.nodeStatus]: 'up-to-date' },
+        }),
+      ],
+      head: undefined,
+      terminate: ['h1'],
+    },
+    {
+      name: 'a running current head wins over a stopped one',
+      nodes: [
+        node('h1', 'head', {
+          running: false,
+          state: 'exited',
+          tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date' },
+        }),
+        node('h2', 'head'),
+      ],
+      head: 'h2',
       terminate: ['h1'],
     },
     {
@@ -64,10 +114,11 @@ describe('planHead', () => {
       head: 'h1',
       terminate: ['h2'],
     },
-  ])('$name', ({ nodes, head, terminate }) => {
+  ])('$name', ({ nodes, head, terminate, resume }) => {
     const plan = planHead(config, nodes, HASH);
     expect(plan.head?.id).toBe(head);
     expect(plan.terminate.map((n) => n.id)).toEqual(terminate);
+    expect(plan.resume).toBe(resume ?? false);
   });
 
   it('never touches workers (the controller owns them)', () => {

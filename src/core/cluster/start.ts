@@ -1,6 +1,12 @@
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
-import { TAG, type NodeInfo, type NodeKind, type NodeLaunchRequest } from '../../providers/provider.js';
+import {
+  TAG,
+  type NodeInfo,
+  type NodeKind,
+  type NodeLaunchRequest,
+  type NodeProvider,
+} from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
@@ -27,6 +33,8 @@ export interface StartResult {
   head: NodeInfo;
   workers: NodeInfo[];
   created: { head: boolean; workers: number };
+  /** The head was stopped (engine restart, `docker stop`) and was started again, not replaced. */
+  resumed: { head: boolean };
   terminated: string[];
   updates: NodeUpdateResult[];
   /** The runtimes' web UIs and addresses on the head. */
@@ -38,25 +46,43 @@ export interface StartResult {
 }
 
 export interface HeadPlan {
-  /** The head to keep, if a current one runs. */
+  /** The head to keep, if a current one exists. */
   head: NodeInfo | undefined;
-  /** Heads that are dead or outdated. */
+  /** The kept head is stopped but finished its setup before: it is started again, with its data. */
+  resume: boolean;
+  /** Heads that are dead, outdated or surplus. */
   terminate: NodeInfo[];
 }
 
 /**
- * Which head stays: the first running one whose type and launch hash match the config. Workers
- * are the controller's business: it adopts them, replaces outdated ones and launches the rest.
+ * Which head stays: the first running one whose type and launch hash match the config, else the
+ * first such one that is stopped after a finished setup (an engine restart, `docker stop`): it is
+ * started again rather than replaced, so what its disks hold survives. Workers are the
+ * controller's business: it adopts them, starts stopped ones, replaces outdated ones and launches
+ * the rest.
  */
 export function planHead(config: ClusterConfig, nodes: NodeInfo[], headHash: string): HeadPlan {
-  let head: NodeInfo | undefined;
-  const terminate: NodeInfo[] = [];
-  for (const h of nodes.filter((n) => n.kind === 'head')) {
-    const current = h.running && h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === headHash;
-    if (current && head === undefined) head = h;
-    else terminate.push(h);
-  }
-  return { head, terminate };
+  const heads = nodes.filter((n) => n.kind === 'head');
+  const current = (h: NodeInfo): boolean =>
+    h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === headHash;
+  const resumable = (h: NodeInfo): boolean =>
+    !h.running && h.tags[TAG.nodeStatus] === 'up-to-date' && h.tags[TAG.killed] === undefined;
+  const head = heads.find((h) => current(h) && h.running) ?? heads.find((h) => current(h) && resumable(h));
+  return { head, resume: head !== undefined && !head.running, terminate: heads.filter((h) => h !== head) };
+}
+
+/** Start a stopped head again; resolves with it as listed once it runs (with its address). */
+async function resumeHead(provider: NodeProvider, head: NodeInfo, sink: EventSink): Promise<NodeInfo> {
+  return timedStep(sink, 'nodes', `Start the stopped head ${head.id} again`, async () => {
+    await provider.startNodes([head.id], sink);
+    const listed = (await provider.listNodes({ kind: 'head' })).find((n) => n.id === head.id);
+    if (!listed?.running) {
+      throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} did not start again`, {
+        hint: `see why: docker logs ${head.id}; or remove the cluster and start it anew: cloudtik stop <cluster.yaml>`,
+      });
+    }
+    return listed;
+  });
 }
 
 /**
@@ -94,16 +120,16 @@ function gateSpec(
 }
 
 /**
- * The cluster's Docker gate and, unless one is kept, a new head, made at the same time (the head
- * needs the gate only once its controller starts, after this). On failure, what this made goes:
- * a new head, and a new gate when no node is left.
+ * The cluster's Docker gate and the head (a kept one, started again when it was stopped, or a new
+ * one), made at the same time (the head needs the gate only once its controller starts, after
+ * this). On failure, what this made goes: a new head, and a new gate when no node is left.
  */
 async function launchHeadAndGate(
   ctx: ClusterContext,
   keep: NodeInfo | undefined,
   make: { gate: () => Promise<{ created: boolean }>; head: () => Promise<NodeInfo> },
 ): Promise<NodeInfo> {
-  const [gate, head] = await Promise.allSettled([make.gate(), keep ? Promise.resolve(keep) : make.head()]);
+  const [gate, head] = await Promise.allSettled([make.gate(), make.head()]);
   if (gate.status === 'fulfilled' && head.status === 'fulfilled') return head.value;
   if (head.status === 'fulfilled' && !keep) await ctx.provider.terminateNodes([head.value.id], nullSink);
   if (gate.status === 'fulfilled' && gate.value.created && (await ctx.provider.listNodes()).length === 0) {
@@ -176,12 +202,15 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         ),
       );
     }
-    const head = await launchHeadAndGate(ctx, plan.head, {
+    const kept = plan.head;
+    const head = await launchHeadAndGate(ctx, kept, {
       gate: () =>
         timedStep(sink, 'gate', "The cluster's Docker gate", () =>
           ctx.provider.ensureGate(gateSpec(config, workerTypes, imageOf), sink),
         ),
-      head: () => timedStep(sink, 'nodes', 'Launch head', launchHead),
+      head: kept
+        ? () => (plan.resume ? resumeHead(ctx.provider, kept, sink) : Promise.resolve(kept))
+        : () => timedStep(sink, 'nodes', 'Launch head', launchHead),
     });
     timings.nodes = Math.round(performance.now() - t);
     if (!head.ip)
@@ -213,7 +242,13 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         }),
     });
     timings.update = Math.round(performance.now() - t);
-    return { head, update, createdHead: plan.head === undefined, terminated: plan.terminate.map((n) => n.id) };
+    return {
+      head,
+      update,
+      createdHead: plan.head === undefined,
+      resumedHead: plan.resume,
+      terminated: plan.terminate.map((n) => n.id),
+    };
   });
 
   if (options.wait !== false) {
@@ -231,6 +266,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     workspace: config.workspace_name,
     head: final.find((n) => n.id === started.head.id) ?? started.head,
     workers: final.filter((n) => n.kind === 'worker'),
+    resumed: { head: started.resumedHead },
     created: {
       head: started.createdHead,
       workers: final.filter((n) => n.kind === 'worker' && !known.has(n.id)).length,

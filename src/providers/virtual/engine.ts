@@ -45,13 +45,16 @@ export interface ContainerSummary {
   Status: string;
   Created: number;
   Labels: Record<string, string>;
-  NetworkSettings: { Networks: Record<string, { IPAddress?: string; NetworkID?: string }> };
+  NetworkSettings: {
+    Networks: Record<string, { IPAddress?: string; NetworkID?: string; IPAMConfig?: { IPv4Address?: string } | null }>;
+  };
 }
 
 export interface ContainerInspect {
   Id: string;
   Name: string;
   Created: string;
+  RestartCount?: number;
   State: { Status: string; Running: boolean; ExitCode: number; StartedAt?: string; OOMKilled?: boolean };
   Config: { Labels?: Record<string, string> | null; Image?: string };
   NetworkSettings: { Networks?: Record<string, { IPAddress?: string }> };

@@ -7,12 +7,20 @@ import { parseMemory } from '../../config/resources.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, nullSink, type EventSink } from '../../core/events.js';
 import type { CommandRunner } from '../../core/command/runner.js';
-import { TAG, type NodeInfo, type NodeKind, type NodeLaunchRequest, type NodeProvider } from '../provider.js';
+import {
+  TAG,
+  type NodeInfo,
+  type NodeKind,
+  type NodeLaunchRequest,
+  type NodeProvider,
+  type NodeStart,
+} from '../provider.js';
 import { isDockerStatus } from './docker-client.js';
 import { DockerExecRunner } from './docker-runner.js';
 import { withLock } from './lock.js';
 import { ClusterStateFile } from './state-file.js';
-import { networkName } from './workspace.js';
+import { getWorkspace, networkName, pickNodeAddress, type WorkspaceInfo } from './workspace.js';
+import { bootCommand } from '../../core/updater/resume.js';
 
 import { GATE_KIND, ensureGate, gateDir, removeGate, type GateTarget } from './gate.js';
 import type { GatePolicy } from './gate-policy.js';
@@ -30,6 +38,18 @@ export { DATA_DIR_MOUNT, DATA_DISK_MOUNT, STATE_MOUNT };
 
 /** Labels with the limits a container really got (after clamping to the host). */
 const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } as const;
+
+/**
+ * Node containers come back when the engine does (after an engine or host restart) and when their
+ * main process dies; the engine restarts a container with `always` even after a user's
+ * `docker stop`, with `unless-stopped` only when nothing stopped it on purpose. `cloudtik stop` and
+ * the controller's terminate remove containers, so a retired node is never started again; a node
+ * someone stopped by hand stays stopped until `cloudtik start`.
+ */
+const RESTART_POLICY = { Name: 'unless-stopped' } as const;
+
+/** How many times a node's creation picks another fixed address when its pick was taken meanwhile. */
+const ADDRESS_ATTEMPTS = 4;
 
 export interface VirtualProviderOptions {
   docker: DockerEngine;
@@ -66,6 +86,7 @@ export class VirtualNodeProvider implements NodeProvider {
   private readonly docker: DockerEngine;
   private readonly state: ClusterStateFile;
   private host: HostCapacity | undefined;
+  private workspace: WorkspaceInfo | undefined;
   private launching: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: VirtualProviderOptions) {
@@ -196,8 +217,11 @@ export class VirtualNodeProvider implements NodeProvider {
     const firstSeq = request.kind === 'head' ? 1 : await this.reserveSeqIds(request.count);
     const limit = pLimit(8);
     const names = Array.from({ length: request.count }, () => this.newNodeName());
+    const addresses = await this.freeAddresses(request.count);
     const created = await Promise.allSettled(
-      names.map((name, i) => limit(() => this.createOne(request, { name, seqId: firstSeq + i, limits }))),
+      names.map((name, i) =>
+        limit(() => this.createOne(request, { name, seqId: firstSeq + i, limits, address: addresses[i] })),
+      ),
     );
     const failed = created.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {
@@ -232,13 +256,46 @@ export class VirtualNodeProvider implements NodeProvider {
     return first;
   }
 
+  /**
+   * Fixed addresses for `count` new nodes, all different, when the workspace gives nodes fixed
+   * addresses (see createWorkspace); otherwise the engine assigns one at each start.
+   */
+  private async freeAddresses(count: number): Promise<(string | undefined)[]> {
+    this.workspace ??= await getWorkspace(this.docker, this.workspaceName);
+    const ws = this.workspace;
+    if (!ws?.staticAddresses || !ws.subnet) return Array.from({ length: count }, () => undefined);
+    const net = networkName(this.workspaceName);
+    const containers = await this.docker.listContainers({ all: true, filters: { network: [net] } });
+    const used = new Set<string>();
+    for (const c of containers) {
+      const endpoint = c.NetworkSettings.Networks[net];
+      for (const ip of [endpoint?.IPAMConfig?.IPv4Address, endpoint?.IPAddress]) if (ip) used.add(ip);
+    }
+    const picked: (string | undefined)[] = [];
+    for (let i = 0; i < count; i++) {
+      const ip = pickNodeAddress(ws.subnet, ws.gateway, used);
+      if (!ip) {
+        throw new CloudtikError(
+          'ERR_CLOUDTIK_CAPACITY',
+          `workspace ${this.workspaceName} has no free node address left`,
+          {
+            hint: `its network ${net} (${ws.subnet}) is full: remove clusters you no longer need`,
+          },
+        );
+      }
+      used.add(ip);
+      picked.push(ip);
+    }
+    return picked;
+  }
+
   private newNodeName(): string {
     return `${this.workspaceName}-${this.clusterName}-${crypto.randomBytes(4).toString('hex')}`;
   }
 
   private async createOne(
     request: NodeLaunchRequest,
-    node: { name: string; seqId: number; limits: { cpus: number; memoryBytes: number } },
+    node: { name: string; seqId: number; limits: { cpus: number; memoryBytes: number }; address?: string },
   ): Promise<void> {
     const cfg = request.nodeConfig as { data_disks?: string[]; data_dirs?: string[] };
     const folders = { dataDisks: cfg.data_disks ?? [], dataDirs: cfg.data_dirs ?? [] };
@@ -276,11 +333,11 @@ export class VirtualNodeProvider implements NodeProvider {
       [LIMIT_LABEL.cpus]: String(node.limits.cpus),
       [LIMIT_LABEL.memory]: String(node.limits.memoryBytes),
     };
-    const container = await this.docker.createContainer({
+    const spec = {
       name: node.name,
       Hostname: node.name.length <= 63 ? node.name : node.name.slice(-63),
       Image: request.image,
-      Cmd: ['sleep', 'infinity'],
+      Cmd: bootCommand(),
       Labels: labels,
       Env: env,
       HostConfig: {
@@ -292,9 +349,36 @@ export class VirtualNodeProvider implements NodeProvider {
         Binds: binds,
         CapAdd: NODE_CAPABILITIES,
         IpcMode: 'private',
+        RestartPolicy: RESTART_POLICY,
       },
-    });
-    await container.start();
+    };
+    await this.createAndStart(spec, node.address);
+  }
+
+  /**
+   * Create and start a node container, at `address` when given. When another launch took that
+   * address meanwhile (the engine refuses the start), the container is made again at another one.
+   */
+  private async createAndStart(
+    spec: { name: string } & Record<string, unknown>,
+    address: string | undefined,
+  ): Promise<void> {
+    const net = networkName(this.workspaceName);
+    for (let attempt = 1; ; attempt++) {
+      const networking = address
+        ? { NetworkingConfig: { EndpointsConfig: { [net]: { IPAMConfig: { IPv4Address: address } } } } }
+        : {};
+      const container = await this.docker.createContainer({ ...spec, ...networking });
+      try {
+        await container.start();
+        return;
+      } catch (err) {
+        const taken = address !== undefined && err instanceof Error && /address already in use/i.test(err.message);
+        if (!taken || attempt >= ADDRESS_ATTEMPTS) throw err;
+        await container.remove({ force: true });
+        [address] = await this.freeAddresses(1);
+      }
+    }
   }
 
   async terminateNodes(ids: string[], sink: EventSink): Promise<void> {
@@ -322,11 +406,48 @@ export class VirtualNodeProvider implements NodeProvider {
   }
 
   async killNode(id: string): Promise<void> {
+    await this.setTags(id, { [TAG.killed]: 'true' });
     try {
       await this.docker.getContainer(id).kill({ signal: 'SIGKILL' });
     } catch (err) {
       if (!isDockerStatus(err, 404) && !isDockerStatus(err, 409)) throw err;
     }
+  }
+
+  async startNodes(ids: string[], sink: EventSink): Promise<void> {
+    const limit = pLimit(8);
+    await Promise.all(
+      ids.map((id) =>
+        limit(async () => {
+          try {
+            await this.docker.getContainer(id).start();
+            logEvent(sink, 'debug', `started container ${id}`);
+          } catch (err) {
+            // 304: it runs already (the engine itself may have started it a moment ago).
+            if (!isDockerStatus(err, 304)) throw err;
+          }
+        }),
+      ),
+    );
+  }
+
+  async nodeStarts(ids: string[]): Promise<Map<string, NodeStart>> {
+    const limit = pLimit(8);
+    const found = await Promise.all(
+      ids.map((id) =>
+        limit(async (): Promise<[string, NodeStart] | undefined> => {
+          try {
+            const c = await this.docker.getContainer(id).inspect();
+            const startedAt = Date.parse(c.State.StartedAt ?? '');
+            return [id, { startedAt: startedAt > 0 ? startedAt : undefined, restartCount: c.RestartCount ?? 0 }];
+          } catch (err) {
+            if (isDockerStatus(err, 404)) return undefined;
+            throw err;
+          }
+        }),
+      ),
+    );
+    return new Map(found.filter((f) => f !== undefined));
   }
 
   async setTags(id: string, tags: Record<string, string>): Promise<void> {

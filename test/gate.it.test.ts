@@ -108,6 +108,7 @@ await attempt('imageDelete', () => docker.request('DELETE', '/images/' + encodeU
 await attempt('imagePull', () => docker.request('POST', '/images/create', { query: { fromImage: 'debian', tag: '12' } }));
 await attempt('volumeCreate', () => docker.request('POST', '/volumes/create', { body: { Name: t.ws + '-evil' } }));
 await attempt('networkCreate', () => docker.request('POST', '/networks/create', { body: { Name: t.ws + '-evil' } }));
+await attempt('networkOther', () => docker.getNetwork('bridge').inspect());
 await attempt('privileged', () => docker.createContainer(spec({ Privileged: true })));
 await attempt('bindRoot', () => docker.createContainer(spec({ Binds: ['/:/host'] })));
 await attempt('bindEtc', () => docker.createContainer(spec({ Binds: ['/etc:/host-etc:ro'] })));
@@ -128,6 +129,7 @@ await attempt('ping', async () => { const res = await docker.requestStream('GET'
 await attempt('version', async () => (await docker.version()).ApiVersion);
 await attempt('list', async () => (await docker.listContainers({ all: true })).map((c) => c.Labels['cloudtik-cluster-name'] + '/' + c.Labels['cloudtik-node-kind']).sort());
 await attempt('listOther', async () => (await docker.listContainers({ all: true, filters: { label: ['cloudtik-cluster-name=other'] } })).length);
+await attempt('networkInspect', async () => (await docker.getNetwork('cloudtik-' + t.ws).inspect()).Name);
 await attempt('inspect', async () => (await docker.getContainer(t.worker).inspect()).Config.Labels['cloudtik-cluster-name']);
 await attempt('exec', () => run(t.worker, ['sh', '-c', 'echo out; echo err >&2; id -un; exit 3'], 'ubuntu'));
 await attempt('archive', async () => {
@@ -175,6 +177,7 @@ const REFUSED: [string, RegExp][] = [
   ['imagePull', /images are managed from the host/],
   ['volumeCreate', /volumes are not available/],
   ['networkCreate', /networks are managed from the host/],
+  ['networkOther', /network bridge is not the workspace network/],
   ['privileged', /privileged containers are refused/],
   ['bindRoot', /host path \/ is not one of the cluster's own folders/],
   ['bindEtc', /host path \/etc is not one of the cluster's own folders/],
@@ -205,6 +208,8 @@ function expectGateBehaviour(out: Record<string, Outcome>, worker: string): void
   expect(out.list).toEqual({ ok: true, value: ['gt/head', 'gt/worker'] });
   expect(out.listOther).toEqual({ ok: true, value: 0 });
   expect(out.inspect).toEqual({ ok: true, value: 'gt' });
+  // The workspace network (its subnet and used addresses place new workers), and no other.
+  expect(out.networkInspect).toEqual({ ok: true, value: `cloudtik-${ws}` });
   expect(out.exec?.ok).toBe(true);
   expect((out.exec?.value as { code: number }).code).toBe(3);
   expect((out.exec?.value as { text: string }).text).toMatch(/out\n/);

@@ -49,6 +49,8 @@ export type GateRoute =
   /** Passed on as they are: `/_ping`, `/version`. */
   | { kind: 'engine'; path: string }
   | { kind: 'list'; prefix: string; query: URLSearchParams }
+  /** `GET /networks/{id}`: only the workspace network, whose subnet and used addresses nodes are placed by. */
+  | { kind: 'network'; prefix: string; id: string }
   | { kind: 'create'; prefix: string; query: URLSearchParams }
   | { kind: 'container'; prefix: string; id: string; action: string; query: URLSearchParams }
   | { kind: 'exec'; prefix: string; id: string; action: string; query: URLSearchParams };
@@ -83,7 +85,7 @@ const CLOSED_AREAS: Record<string, string> = {
   build: 'images are managed from the host, not from the cluster',
   commit: 'images are managed from the host, not from the cluster',
   volumes: 'volumes are not available to the cluster',
-  networks: 'networks are managed from the host, not from the cluster',
+  networks: 'networks are managed from the host, not from the cluster (the workspace network may only be inspected)',
   info: "the engine's own information is not available to the cluster",
   system: "the engine's own information is not available to the cluster",
   events: "the engine's events are not available to the cluster",
@@ -125,6 +127,10 @@ export function routeRequest(method: string, url: string): GateRoute {
     return { kind: 'engine', path: prefix + path };
   }
   if (parts[0] === 'containers') return routeContainers(method, parts, prefix, query);
+  if (method === 'GET' && parts[0] === 'networks' && parts.length === 2 && [...query.keys()].length === 0) {
+    const id = segment(parts[1] as string);
+    if (id !== undefined) return { kind: 'network', prefix, id };
+  }
   if (parts[0] === 'exec' && parts.length === 3) {
     const id = segment(parts[1] as string);
     const action = parts[2] as string;
@@ -157,6 +163,12 @@ function routeContainers(method: string, parts: string[], prefix: string, query:
   const bad = unknownQueryKey(query, allowed);
   if (bad !== undefined) return refused(`query parameter ${bad} is not allowed on ${method} ${path}`);
   return { kind: 'container', prefix, id, action, query };
+}
+
+/** Undefined when a network inspect names the policy's workspace network (by name), else why not. */
+export function networkRefusal(policy: GatePolicy, id: string): string | undefined {
+  if (id === policy.network) return undefined;
+  return `network ${id} is not the workspace network ${policy.network}: only that one may be inspected`;
 }
 
 /** Undefined when a container with these labels is a node of the policy's cluster, else why not. */

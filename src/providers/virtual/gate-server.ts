@@ -20,6 +20,7 @@ import {
   createRefusal,
   execRefusal,
   listedInScope,
+  networkRefusal,
   routeRequest,
   scopedFilters,
   type GatePolicy,
@@ -130,7 +131,7 @@ export class DockerGate {
    * throw {@link GateAnswer}.
    */
   async plan(
-    route: Exclude<GateRoute, { kind: 'refused' } | { kind: 'list' } | { kind: 'engine' }>,
+    route: Exclude<GateRoute, { kind: 'refused' } | { kind: 'list' } | { kind: 'engine' } | { kind: 'network' }>,
     method: string,
     req: Readable,
   ): Promise<{ path: string; body?: Readable; headers: Record<string, string>; execOf?: string }> {
@@ -167,6 +168,15 @@ export class DockerGate {
     if (route.kind === 'engine') {
       req.resume();
       return this.relay(res, await this.options.engine.forward(method, route.path));
+    }
+    if (route.kind === 'network') {
+      req.resume();
+      const why = networkRefusal(this.options.policy, route.id);
+      if (why) throw refuse(why);
+      return this.relay(
+        res,
+        await this.options.engine.forward('GET', `${route.prefix}/networks/${encodeURIComponent(route.id)}`),
+      );
     }
     if (route.kind === 'list') {
       req.resume();

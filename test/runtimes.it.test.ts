@@ -113,17 +113,23 @@ describe('runtimes on example.yaml', () => {
     }
   });
 
-  it('runs a PySpark word count from HDFS through cloudtik submit', async () => {
+  it('runs a PySpark word count from HDFS through cloudtik submit, with Spark jars from the nodes', async () => {
     await onHead(
       "printf 'the quick brown fox\\nthe lazy dog\\nthe end\\n' > /tmp/words.txt && hdfs dfs -mkdir -p /input && hdfs dfs -put -f /tmp/words.txt /input/words.txt",
     );
+    // The job lists its own staging folder while it runs: what the client uploaded for it.
     const job = await writeFile(
       dir,
       'wordcount.py',
       `import sys
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.appName("wordcount").getOrCreate()
-lines = spark.sparkContext.textFile(sys.argv[1])
+sc = spark.sparkContext
+jvm = sc._jvm
+fs = jvm.org.apache.hadoop.fs.FileSystem.get(sc._jsc.hadoopConfiguration())
+staging = jvm.org.apache.hadoop.fs.Path(fs.getHomeDirectory(), ".sparkStaging/" + sc.applicationId)
+print("STAGING " + ",".join(sorted(s.getPath().getName() for s in fs.listStatus(staging))))
+lines = sc.textFile(sys.argv[1])
 counts = dict(lines.flatMap(lambda l: l.split()).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b).collect())
 print("RESULT " + ",".join(f"{k}={counts[k]}" for k in sorted(counts)))
 spark.stop()
@@ -132,7 +138,24 @@ spark.stop()
     const r = await cli(['submit', file, job, `hdfs://${headIp}:9000/input/words.txt`, '--job-log', ...names]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('RESULT brown=1,dog=1,end=1,fox=1,lazy=1,quick=1,the=3');
-    expect(r.stderr).toMatch(/job log on the head: ~\/user\/logs\/wordcount-\d+T\d+\.log/);
+    // Only Spark's configuration went to HDFS for the application; its jars come from every node's image.
+    const staged = /^STAGING (.*)$/m.exec(r.stdout)?.[1]?.split(',');
+    expect(staged).toContain('__spark_conf__.zip');
+    expect(staged?.filter((n) => n.startsWith('__spark_libs__'))).toEqual([]);
+    // The terminal: the job's output and one line per application state; Spark's INFO lines are in the job log.
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^application_\\d+_\\d+: RUNNING  http://${headIp.replace(/\./g, '\\.')}:8088/proxy/application_\\d+_\\d+/$`,
+        'm',
+      ),
+    );
+    expect(r.stderr).not.toMatch(/ INFO /);
+    const logFile = /job log on the head: (~\/user\/logs\/wordcount-\d+T\d+\.log)/.exec(r.stderr)?.[1];
+    expect(logFile).toBeDefined();
+    const log = await onHead(`cat ${logFile}`);
+    expect(log).toMatch(/INFO Client: Submitting application application_\d+_\d+ to ResourceManager/);
+    expect(log).toContain('RESULT brown=1'); // --job-log: the output too
+    expect(log).not.toContain('Neither spark.yarn.jars nor spark.yarn.archive');
     // The application ran on YARN and left its event log in HDFS for the history server.
     expect(await onHead('yarn application -list -appStates FINISHED 2>/dev/null')).toContain('wordcount');
     expect(await onHead('hdfs dfs -ls /shared/spark-events 2>/dev/null')).toMatch(/application_/);

@@ -1,6 +1,12 @@
 import type { RuntimeDefinition, RuntimeIssue } from '../runtime.js';
 import { sparkSizing } from './sizing.js';
 
+/**
+ * The logging config `cloudtik submit` runs a job's driver with (in the node's Spark conf folder):
+ * Spark's messages go to the job log named by the `cloudtik.job.log` system property.
+ */
+export const JOB_LOG4J_FILE = 'log4j2-job.properties';
+
 export const spark: RuntimeDefinition = {
   name: 'spark',
   description: 'Apache Spark on YARN, with the history server on the head',

@@ -5,9 +5,21 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliOk, clusterContainers, ROOT, sweepWorkspace, tempDir, testWorkspace, writeFile } from './helpers.js';
+import { DockerEngine } from '../src/providers/virtual/engine.js';
+import {
+  cli,
+  cliOk,
+  clusterContainers,
+  execInContainer,
+  ROOT,
+  sweepWorkspace,
+  tempDir,
+  testWorkspace,
+  writeFile,
+} from './helpers.js';
 
 const ws = testWorkspace('rt');
+const engine = new DockerEngine({ socketPath: '/var/run/docker.sock' });
 // CloudTik's example.yaml, unchanged; only the names are given on the command line.
 const file = path.join(ROOT, 'test/fixtures/cloudtik/example.yaml');
 const names = ['--workspace-name', ws, '-n', 'example'];
@@ -161,6 +173,43 @@ spark.stop()
     expect(await onHead('hdfs dfs -ls /shared/spark-events 2>/dev/null')).toMatch(/application_/);
   });
 
+  it('stops a NodeManager that ran the containers of a job on SIGTERM, cleanly and in seconds', async () => {
+    const workers = (await clusterContainers(ws, 'example')).filter((c) => c.Labels['cloudtik-node-kind'] === 'worker');
+    const nmLog = '~/runtime/cloudtik/logs/yarn-nodemanager.log';
+    const inWorker = async (id: string, command: string): Promise<string> => {
+      const r = await execInContainer(engine.getContainer(id), ['bash', '-lc', command], { user: 'ubuntu' });
+      expect(r.code, `${command}: ${r.stderr}`).toBe(0);
+      return r.stdout;
+    };
+    let ran: string | undefined;
+    for (const w of workers) {
+      if (Number(await inWorker(w.Id, `grep -c 'Start request for container' ${nmLog} || true`)) > 0) ran = w.Id;
+    }
+    expect(ran, 'a worker whose NodeManager started a container').toBeDefined();
+    // SIGTERM to its supervisor's process group, as the node's stop commands send it; the time until the group is gone.
+    const stopped = await inWorker(
+      ran as string,
+      [
+        'group=$(cat ~/runtime/cloudtik/run/yarn-nodemanager.pid)',
+        't0=$(date +%s%3N)',
+        'kill -TERM -"$group"',
+        'while kill -0 -"$group" 2>/dev/null; do sleep 0.1; done',
+        'echo "ms=$(( $(date +%s%3N) - t0 ))"',
+      ].join('; '),
+    );
+    const ms = Number(/ms=(\d+)/.exec(stopped)?.[1]);
+    const tail = await inWorker(ran as string, `tail -n 60 ${nmLog}`);
+    // Its finished applications were already let go (logs aggregated into HDFS): nothing to wait for.
+    expect(tail).not.toContain('Waiting for Applications to be Finished');
+    expect(tail).toMatch(/SHUTDOWN_MSG: Shutting down NodeManager/);
+    // It used to take 17 s (7 s waiting for finished applications, 10 s for their log deletion);
+    // a few seconds leave room for a busy host.
+    expect(ms).toBeLessThan(6000);
+    expect(await onHead('hdfs dfs -ls -R /tmp/logs 2>/dev/null')).toMatch(/application_\d+_\d+/);
+    await cliOk(['runtime', 'start', file, '--runtimes', 'yarn', ...names]);
+    await eventually('3 NodeManagers again', 60_000, async () => ((await runningNodeManagers()) === 3 ? 3 : undefined));
+  });
+
   it("returns a failing job's exit code", async () => {
     const job = await writeFile(dir, 'fail.py', 'import sys\nprint("about to fail")\nsys.exit(3)\n');
     const r = await cli(['submit', file, job, ...names]);
@@ -206,8 +255,13 @@ spark.stop()
     await cliOk(['stop', bare, '-y']);
   });
 
-  it('stops clean', async () => {
-    await cliOk(['stop', file, '-y', ...names]);
+  it('stops clean, and its workers as fast after jobs as idle', async () => {
+    const r = await cliOk(['stop', file, '-y', '-v', ...names]);
     expect(await clusterContainers(ws, 'example')).toHaveLength(0);
+    // Right after Spark jobs this step took 11-12 s: a NodeManager that ran containers outlived
+    // its 10 s grace and was killed. Idle workers stop in 1-2 s; the bound leaves room for a busy host.
+    const workers = /Stop \d+ worker\(s\): done \((\d+\.\d+)s\)/.exec(r.stdout + r.stderr)?.[1];
+    expect(Number(workers)).toBeGreaterThan(0);
+    expect(Number(workers)).toBeLessThan(9);
   });
 });

@@ -99,22 +99,7 @@ describe('Spark on 2 GB workers', () => {
     ]);
     expect(wc.code, wc.stderr).toBe(0);
     expect(wc.stdout).toMatch(/^\s+3 {2}the$/m);
-    const sql = await writeFile(
-      dir,
-      'sql.py',
-      `import sys
-from pyspark.sql import SparkSession, functions as F
-s = SparkSession.builder.appName("sql").getOrCreate()
-base = sys.argv[1]
-s.range(200000).select((F.col("id") % 1000).alias("k"), (F.col("id") * 7 % 101).alias("v")).write.mode("overwrite").csv(base + "/csv")
-s.read.schema("k INT, v INT").csv(base + "/csv").createOrReplaceTempView("t")
-s.sql("SELECT k, SUM(v) AS total, COUNT(*) AS n FROM t GROUP BY k").write.mode("overwrite").parquet(base + "/parquet")
-r = s.read.parquet(base + "/parquet").agg(F.count("*"), F.sum("total"), F.sum("n")).first()
-print("SQL", r[0], r[1], r[2])
-print("EXECUTOR_MEMORY", s.conf.get("spark.executor.memory"))
-s.stop()
-`,
-    );
+    const sql = path.join(ROOT, 'test/fixtures/jobs/sql.py');
     const r = await cli(['submit', file, sql, `hdfs://${headIp}:9000/sql`, ...names]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('SQL 1000 9999825 200000');

@@ -12,7 +12,9 @@ usage() {
 usage: dev/setup-all.sh [--quiet] [--no-images]
 
 Sets up this machine for CloudTik development; each step is skipped when already done:
-  1. dev tools: git, curl, jq, rsync, debootstrap, Python venv support, Node.js >= 20
+  1. the host programs the CLI, the tests and the dev scripts run, when missing: git, curl,
+     jq, rsync, debootstrap, redis-server, ssh, Maven's mvn, Python with venv and pip,
+     Node.js >= 20 (see the table in step 1 for who needs what)
   2. a Docker engine that answers (Debian's docker.io when none does; started; the user
      added to the docker group when not root)
   3. the npm dependencies (npm ci)
@@ -35,22 +37,50 @@ for arg in "$@"; do
   esac
 done
 
-# 1. Dev tools, only the missing ones (checked by what they provide, not by package name).
+# 1. Host programs, only the missing ones (checked by what they provide, not by package name).
+#   program        package          who runs it
+#   docker/dockerd docker.io        everything (step 2); `attach`; dev/release-docker.sh
+#   git            git              dev/release*.sh; test/release.it.test.ts
+#   curl           curl             image builds (downloads); dev/release-github.sh
+#   jq             jq               dev/release-github.sh
+#   rsync          rsync            nothing on the host today (the CLI copies through the engine);
+#                                   kept for copying trees by hand
+#   debootstrap    debootstrap      image builds: the Debian base of every node image
+#   redis-server   redis-server     src/core/state/redis-store.test.ts (a real Redis on loopback)
+#   ssh            openssh-client   the CLI, for an engine at DOCKER_HOST=ssh://...
+#   mvn            maven            image builds: which Maven repository to download from
+#                                   (not needed when CLOUDTIK_MAVEN_REPO names one)
+#   python3 -m pip python3-pip      image builds: which Python package index to download from
+#                                   (not needed when PIP_INDEX_URL names one)
+#   python3 -m venv python3-venv    test/release/stand-ins.sh, dev/lib/common.sh ensure_venv
+#   node, npm      nodejs npm       everything (must be Node.js >= 20)
+# tar, bash, coreutils and sha256sum come with every Debian system.
 need=()
 engine_up() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
+want() { command -v "$1" >/dev/null 2>&1 || need+=("$2"); }
 if ! engine_up && ! command -v dockerd >/dev/null 2>&1; then need+=(docker.io); fi
-for tool in git curl jq rsync debootstrap; do
-  command -v "$tool" >/dev/null 2>&1 || need+=("$tool")
-done
+want git git
+want curl curl
+want jq jq
+want rsync rsync
+want debootstrap debootstrap
+want redis-server redis-server
+want ssh openssh-client
+[ -n "${CLOUDTIK_MAVEN_REPO:-}" ] || want mvn maven
 [ -f /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   need+=(python3 python3-venv)
 fi
+if [ -z "${PIP_INDEX_URL:-}" ] && ! python3 -c 'import pip' >/dev/null 2>&1; then need+=(python3-pip); fi
 if [ ${#need[@]} -gt 0 ]; then
   say "installing ${need[*]}"
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+  # Only the program is wanted: the tests start their own Redis on a free port.
+  if [[ " ${need[*]} " == *" redis-server "* ]] && [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --now redis-server >/dev/null 2>&1 || true
+  fi
 fi
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
 if [ "$node_major" -lt 20 ]; then

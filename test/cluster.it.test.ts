@@ -295,7 +295,9 @@ describe('virtual clusters end to end', () => {
     expect(s.nodes.filter((n) => n.kind === 'head')).toHaveLength(1);
     expect(s.nodes.filter((n) => n.kind === 'worker')).toHaveLength(3);
     expect(s.nodes.every((n) => n.status === 'up-to-date')).toBe(true);
-    expect(await clusterContainers(ws, 'killed')).toHaveLength(4);
+    // Four nodes and the cluster's Docker gate.
+    const kinds = (await clusterContainers(ws, 'killed')).map((c) => c.Labels['cloudtik-node-kind']).sort();
+    expect(kinds).toEqual(['gate', 'head', 'worker', 'worker', 'worker']);
     await cliOk(['stop', file, '-y']);
     expect(await clusterContainers(ws, 'killed')).toHaveLength(0);
   });
@@ -343,7 +345,7 @@ describe('virtual clusters end to end', () => {
     expect(seqIds).toEqual([1, 2, 3]);
     await cliOk(['stop', file, '-y', '--workers-only']);
     const left = await clusterContainers(ws, 'mounts');
-    expect(left.map((c) => c.Labels['cloudtik-node-kind'])).toEqual(['head']);
+    expect(left.map((c) => c.Labels['cloudtik-node-kind']).sort()).toEqual(['gate', 'head']);
     await cliOk(['stop', file, '-y']);
     expect(await clusterContainers(ws, 'mounts')).toHaveLength(0);
   });

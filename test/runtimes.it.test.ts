@@ -5,6 +5,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { portAnswers } from '../src/core/cluster/runtimes.js';
 import { DockerEngine } from '../src/providers/virtual/engine.js';
 import {
   cli,
@@ -25,6 +26,8 @@ const file = path.join(ROOT, 'test/fixtures/cloudtik/example.yaml');
 const names = ['--workspace-name', ws, '-n', 'example'];
 let dir: string;
 let headIp: string;
+/** What the first `start` printed (its human output carries the endpoints). */
+let startOutput = '';
 
 /** Run a command on the head and return its stdout. */
 async function onHead(command: string): Promise<string> {
@@ -45,6 +48,27 @@ async function eventually<T>(what: string, ms: number, check: () => Promise<T | 
       throw new Error(`${what}: not within ${ms / 1000}s (${last instanceof Error ? last.message : 'no answer'})`);
     await new Promise((r) => setTimeout(r, 1000));
   }
+}
+
+/** Every URL in a command's output: found in its text, and in every string of its JSON when it is JSON. */
+function urlsIn(output: string): string[] {
+  const found = new Set<string>();
+  const scan = (text: string): void => {
+    for (const m of text.matchAll(/\b[a-z][a-z0-9+.-]*:\/\/[^\s'"`│|<>)\]]+/gi))
+      found.add(m[0].replace(/[.,;:]+$/, ''));
+  };
+  const walk = (v: unknown): void => {
+    if (typeof v === 'string') scan(v);
+    else if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === 'object') Object.values(v).forEach(walk);
+  };
+  scan(output);
+  try {
+    walk(JSON.parse(output));
+  } catch {
+    // human output
+  }
+  return [...found];
 }
 
 async function liveDataNodes(): Promise<number> {
@@ -72,12 +96,13 @@ afterAll(async () => {
 describe('runtimes on example.yaml', () => {
   it('comes up with HDFS, YARN, Spark and Prometheus, and prints their endpoints', async () => {
     const r = await cliOk(['start', file, '-y', ...names]);
+    startOutput = r.stdout;
     headIp = /head (\d+\.\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] as string;
     expect(headIp).toBeDefined();
     expect(r.stdout).toContain(`http://${headIp}:9870/`);
     expect(r.stdout).toContain(`http://${headIp}:8088/cluster`);
     expect(r.stdout).toContain(`http://${headIp}:18080/`);
-    expect(r.stdout).toContain(`http://${headIp}:9090/targets`);
+    expect(r.stdout).toContain(`http://${headIp}:9090/classic/targets`);
     expect(
       await eventually('3 live DataNodes', 60_000, async () => ((await liveDataNodes()) === 3 ? 3 : undefined)),
     ).toBe(3);
@@ -110,19 +135,33 @@ describe('runtimes on example.yaml', () => {
     expect(status.services[0]?.log).toMatch(/^~\/runtime\/cloudtik\/logs\/.+\.log$/);
   });
 
-  it('serves the web UIs to the host', async () => {
-    for (const [port, p] of [
-      [9870, '/'],
-      [8088, '/cluster'],
-      [18080, '/'],
-      [9090, '/-/ready'],
-    ] as const) {
-      const res = await eventually(`http ${port}`, 60_000, async () => {
-        const r = await fetch(`http://${headIp}:${port}${p}`);
-        return r.ok ? r : undefined;
-      });
-      expect(res.status, `port ${port}`).toBe(200);
+  it('every URL that start, info and runtime status print opens from the host', async () => {
+    const outputs = [startOutput];
+    for (const json of [[], ['--json']]) {
+      outputs.push((await cliOk(['info', file, ...json, ...names])).stdout);
+      outputs.push((await cliOk(['runtime', 'status', file, ...json, ...names])).stdout);
     }
+    const urls = [...new Set(outputs.flatMap(urlsIn))].map((u) => new URL(u));
+    const web = urls.filter((u) => u.protocol === 'http:' || u.protocol === 'https:');
+    // One web UI per runtime at least: the NameNode, the ResourceManager, the history server, Prometheus.
+    expect(new Set(web.map((u) => u.port)).size, urls.join(' ')).toBeGreaterThanOrEqual(4);
+    const answers: string[] = [];
+    for (const url of urls) {
+      if (!web.includes(url)) {
+        // A service address, not a web page (hdfs://host:port): its port takes a connection.
+        expect(await portAnswers(url.hostname, Number(url.port), 3000), `${url.href} takes no connection`).toBe(true);
+        answers.push(`${url.href} connects`);
+        continue;
+      }
+      // The first fetch may meet a UI still warming up; a 404 never turns into a 200 by waiting.
+      const res = await eventually(url.href, 30_000, async () => {
+        const r = await fetch(url, { redirect: 'follow' });
+        await r.body?.cancel();
+        return r.status >= 500 ? undefined : r;
+      });
+      answers.push(`${url.href} ${res.status} ${res.url}`);
+    }
+    expect(answers.filter((a) => !/ connects$| 200 /.test(a))).toEqual([]);
   });
 
   it('runs a PySpark word count from HDFS through cloudtik submit, with Spark jars from the nodes', async () => {

@@ -143,6 +143,11 @@ export const env = {
     const v = process.env.CLOUDTIK_REDIS_PASSWORD;
     return v === undefined || v === '' ? undefined : v;
   },
+  /** Gate side: the policy of the cluster's Docker gate (JSON), set by `start` on the gate's container. */
+  gatePolicy(): string | undefined {
+    const v = process.env.CLOUDTIK_GATE_POLICY;
+    return v === undefined || v === '' ? undefined : v;
+  },
   /** Node side: the environment a service started by `cloudtik node start` inherits. */
   processEnv(): NodeJS.ProcessEnv {
     return { ...process.env };

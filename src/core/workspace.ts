@@ -86,6 +86,7 @@ export async function deleteWorkspace(
         nodes.map((n) => n.id),
         options.sink,
       );
+      await provider.removeGate();
       await provider.cleanupCluster();
     });
     logEvent(options.sink, 'info', `removed cluster ${c.name} (${c.head + c.workers} node(s))`);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ControllerBootstrap } from '../core/cluster/bootstrap.js';
 import { MemoryStateStore } from '../core/state/store.js';
 import type { NodeUpdateOptions } from '../core/updater/node-updater.js';
-import { TAG, type NodeInfo, type NodeLaunchRequest } from '../providers/provider.js';
+import { TAG, type NodeInfo, type NodeLaunchRequest, type NodeStart } from '../providers/provider.js';
 import type { ClusterConfig } from '../config/types.js';
 import { ClusterController } from './controller.js';
 
@@ -73,6 +73,14 @@ class SlowProvider {
     return Promise.resolve();
   };
   killNode = (): Promise<void> => Promise.resolve();
+  startNodes = (ids: string[]): Promise<void> => {
+    for (const id of ids) {
+      const n = this.nodes.get(id);
+      if (n) Object.assign(n, { running: true, state: 'running' });
+    }
+    return Promise.resolve();
+  };
+  nodeStarts = (): Promise<Map<string, NodeStart>> => Promise.resolve(new Map<string, NodeStart>());
   setTags = (id: string, tags: Record<string, string>): Promise<void> => {
     const n = this.nodes.get(id);
     if (n) n.tags = { ...n.tags, ...tags };

@@ -11,7 +11,7 @@ import { errorMessage, type CoreEvent, type EventSink } from '../core/events.js'
 import { planPass } from '../core/scaler/plan.js';
 import { requestedBundles } from '../core/scaler/requests.js';
 import { scalerConfigOf } from '../core/scaler/config.js';
-import type { ScalerConfig, ScalerMemory, ScalerNode } from '../core/scaler/types.js';
+import type { Decision, ScalerConfig, ScalerMemory, ScalerNode } from '../core/scaler/types.js';
 import type { ClusterEvent, ControllerStatus, NodeHeartbeat, StateStore, StatusNode } from '../core/state/store.js';
 import { fileMountsContentsHash, runtimeHash } from '../core/updater/hashes.js';
 import { formatPhases, type NodeUpdateOptions, type NodeUpdateResult } from '../core/updater/node-updater.js';
@@ -42,6 +42,9 @@ export interface ControllerDeps {
   readyTimeoutMs: number;
 }
 
+/** A stopped worker is started again at most this many times by one controller, then replaced. */
+export const MAX_RESUMES = 3;
+
 /** After this many failures in a row a worker type stops launching until its config changes. */
 export const MAX_CONSECUTIVE_FAILURES = 5;
 const BACKOFF_CAP_MS = 60_000;
@@ -68,6 +71,7 @@ export class ClusterController {
   private readonly pending = new Map<string, number>();
   private readonly updating = new Map<string, string>();
   private readonly failures = new Map<string, TypeFailures>();
+  private readonly resumes = new Map<string, { count: number; at: number }>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private passCount = 0;
   private lastMessages = '';
@@ -140,7 +144,7 @@ export class ClusterController {
     ]);
     const beatById = new Map<string, NodeHeartbeat>(beats.map((b) => [b.nodeId, b]));
     const byId = new Map(nodes.map((n) => [n.id, n]));
-    const workers = nodes.map((n) => toScalerNode(n, beatById.get(n.id)));
+    const workers = nodes.map((n) => toScalerNode(n, beatById.get(n.id), this.resumes.get(n.id)));
     const blockedTypes: Record<string, string> = {};
     for (const [type, f] of this.failures) {
       if (f.count >= MAX_CONSECUTIVE_FAILURES) {
@@ -193,6 +197,7 @@ export class ClusterController {
       await this.deps.store.removeHeartbeats(ids);
       for (const d of terminate) actions.set(d.nodeId as string, `terminated: ${d.reason}`);
     }
+    if (result.resume.length > 0) await this.resume(result.resume, now, actions);
     // Heartbeats of nodes that no longer exist.
     const gone = beats.filter((b) => b.kind === 'worker' && !byId.has(b.nodeId)).map((b) => b.nodeId);
     await this.deps.store.removeHeartbeats(gone);
@@ -323,6 +328,31 @@ export class ClusterController {
     };
   }
 
+  /**
+   * Start stopped workers again: their setup and data are kept, and their boot re-runs their start
+   * commands (no updater runs for them). Each start is an event with its reason.
+   */
+  private async resume(decisions: Decision[], now: number, actions: Map<string, string>): Promise<void> {
+    const ids = decisions.map((d) => d.nodeId as string);
+    for (const id of ids) this.resumes.set(id, { count: (this.resumes.get(id)?.count ?? 0) + 1, at: now });
+    await this.deps.store.addEvents(
+      decisions.map((d) => ({
+        time: now,
+        kind: 'resume',
+        nodeType: d.nodeType,
+        nodeIds: [d.nodeId as string],
+        reason: d.reason,
+        message: `starting ${d.nodeId} (${d.nodeType}) again: ${d.reason}`,
+      })),
+    );
+    try {
+      await this.deps.provider.startNodes(ids, this.sink());
+      for (const id of ids) actions.set(id, 'resuming: started again');
+    } catch (err) {
+      this.deps.log.warn({ err }, `could not start ${ids.join(', ')} again`);
+    }
+  }
+
   private track(p: Promise<unknown>): void {
     const tracked = p.catch((err: unknown) => this.deps.log.error({ err }, 'background task failed'));
     this.inFlight.add(tracked);
@@ -443,13 +473,23 @@ function statusOf(n: NodeInfo): string {
   return n.running ? (n.tags[TAG.nodeStatus] ?? 'unknown') : n.state;
 }
 
-function toScalerNode(n: NodeInfo, hb: NodeHeartbeat | undefined): ScalerNode {
+function toScalerNode(
+  n: NodeInfo,
+  hb: NodeHeartbeat | undefined,
+  resumed: { count: number; at: number } | undefined,
+): ScalerNode {
   return {
     id: n.id,
     nodeType: n.nodeType,
     ip: n.ip,
     running: n.running,
     starting: !n.running && n.state === 'created',
+    resumable:
+      !n.running &&
+      n.tags[TAG.nodeStatus] === 'up-to-date' &&
+      n.tags[TAG.killed] === undefined &&
+      (resumed?.count ?? 0) < MAX_RESUMES,
+    resumedAt: resumed?.at,
     status: statusOf(n),
     launchHash: n.tags[TAG.launchConfig] ?? '',
     createdAt: n.createdAt,

@@ -87,6 +87,7 @@ export async function runControllerService(): Promise<void> {
     clusterName: config.cluster_name,
     stateDir,
     sshUser: config.auth.ssh_user,
+    hostCapacity: bootstrap.host,
   });
   const headIp = env.nodeIdentity().headIp;
   const home = await userHome(config.auth.ssh_user);

@@ -45,7 +45,10 @@ function redisConfig(bind: string[], password: string, dir: string): string {
     `dir ${dir}`,
     'daemonize no',
     'save ""',
-    'appendonly no',
+    // Scale requests, events and the node table outlive a restart of the head (an engine or host
+    // restart): the append-only file in the head's own file system is read back when Redis starts.
+    'appendonly yes',
+    'appendfsync everysec',
     'loglevel notice',
     'logfile ""',
     '',
@@ -76,7 +79,7 @@ function flags(o: NodeServiceOptions): string[] {
 }
 
 /**
- * The controller drives the host's Docker engine through the mounted socket and writes the shared
+ * The controller drives the Docker engine (through the cluster's gate) and writes the shared
  * state folder, so it runs as root: a node user starting or stopping it runs the same command
  * through sudo. Returns the exit code of that, or undefined when already root.
  */

@@ -60,12 +60,28 @@ while :; do
 done
 `;
 
+/**
+ * When a process started (field 22 of /proc/<pid>/stat, in clock ticks since boot), or undefined
+ * where /proc does not tell. Kept beside the pid: after a container restart its pids start over,
+ * and a pid file left from before may name an unrelated process of the new start.
+ */
+function processStart(pid: number): string | undefined {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 /** The pid of a running service's supervisor, or undefined. */
 export async function servicePid(name: ServiceName, runtimeDir?: string): Promise<number | undefined> {
   const { pidFile } = servicePaths(name, runtimeDir);
   const raw = await fsp.readFile(pidFile, 'utf8').catch(() => '');
-  const pid = Number(raw.trim());
+  const [pidText = '', started] = raw.trim().split(/\s+/);
+  const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  if (started !== undefined && processStart(pid) !== undefined && processStart(pid) !== started) return undefined;
   return isAlive(pid) ? pid : undefined;
 }
 
@@ -104,7 +120,7 @@ export async function startService(
       hint: 'is bash installed on the node?',
     });
   }
-  await fsp.writeFile(paths.pidFile, `${pid}\n`);
+  await fsp.writeFile(paths.pidFile, `${[pid, processStart(pid)].filter((v) => v !== undefined).join(' ')}\n`);
   return { pid, started: true };
 }
 

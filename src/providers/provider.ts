@@ -15,6 +15,13 @@ export const TAG = {
   runtimeConfig: 'cloudtik-runtime-config',
   fileMountsContents: 'cloudtik-file-mounts-contents',
   seqId: 'cloudtik-node-seq-id',
+  /**
+   * When the node's setup last ran (ms since the epoch, written as it becomes up-to-date): a later
+   * start of its container is a restart (the engine's, a resume, a stopped node started again).
+   */
+  setupAt: 'cloudtik-node-setup-at',
+  /** Set on a node killed on purpose (`kill-node`): it is replaced, not started again. */
+  killed: 'cloudtik-node-killed',
 } as const;
 
 /** Node statuses kept in the {@link TAG.nodeStatus} tag, in updater order. */
@@ -39,6 +46,12 @@ export interface NodeInfo {
   limits: { cpus: number; memoryBytes: number };
 }
 
+/** When a node's container (or machine) last started, and how often its restart policy restarted it. */
+export interface NodeStart {
+  startedAt: number | undefined;
+  restartCount: number;
+}
+
 export interface NodeLaunchRequest {
   kind: NodeKind;
   nodeType: string;
@@ -61,6 +74,10 @@ export interface NodeProvider {
   listNodes(filter?: { kind?: NodeKind; nodeType?: string }): Promise<NodeInfo[]>;
   createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]>;
   terminateNodes(ids: string[], sink: EventSink): Promise<void>;
+  /** Start stopped nodes again (their disks and setup kept); nodes that already run are left alone. */
+  startNodes(ids: string[], sink: EventSink): Promise<void>;
+  /** When each of these nodes last started (nodes that are gone are left out). */
+  nodeStarts(ids: string[]): Promise<Map<string, NodeStart>>;
   /** Stop a node abruptly, as a crash would (it stays listed, not running). */
   killNode(id: string): Promise<void>;
   /** Merge mutable tags into a node's tags (kept outside the immutable labels). */

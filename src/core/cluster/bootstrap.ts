@@ -23,6 +23,8 @@ export interface ControllerBootstrap {
   launchHashes: Record<string, string>;
   /** Contents hash of the file mounts as `start` synced them to the head. */
   fileMountsHash?: string;
+  /** CPUs and memory of the engine's host (the head cannot ask the engine: see the Docker gate). */
+  host?: { cpus: number; memoryBytes: number };
 }
 
 export interface ClusterSecrets {

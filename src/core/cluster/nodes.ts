@@ -1,6 +1,6 @@
 import pLimit from 'p-limit';
 import type { ClusterConfig } from '../../config/types.js';
-import { TAG, type NodeInfo } from '../../providers/provider.js';
+import { TAG, type NodeInfo, type NodeStart } from '../../providers/provider.js';
 import { systemClock } from '../clock.js';
 import { CloudtikError } from '../errors.js';
 import { nullSink, type EventSink } from '../events.js';
@@ -26,9 +26,27 @@ export interface NodeRow {
   createdAt: number;
   cpus: number;
   memoryBytes: number;
+  /** When the node's container started again after its setup (engine restart, a stopped node started again, ...). */
+  restartedAt?: number;
+  /** Restarts by the container's restart policy (the engine's own count; an engine restart is not one). */
+  restartCount?: number;
 }
 
-export function toRow(n: NodeInfo): NodeRow {
+/**
+ * When a running node was restarted: its container started after its setup last ran (the
+ * `cloudtik-node-setup-at` tag), so its boot resumed it (an engine or host restart, its main process
+ * died, it was stopped and started again). Nodes without that tag count as restarted when the
+ * engine's restart policy restarted them. Pure.
+ */
+export function restartedAt(node: NodeInfo, start: NodeStart | undefined): number | undefined {
+  if (!node.running || start?.startedAt === undefined) return undefined;
+  const setupAt = Number(node.tags[TAG.setupAt] ?? NaN);
+  if (setupAt > 0) return start.startedAt > setupAt ? start.startedAt : undefined;
+  return start.restartCount > 0 ? start.startedAt : undefined;
+}
+
+export function toRow(n: NodeInfo, start?: NodeStart): NodeRow {
+  const restarted = start ? { restartedAt: restartedAt(n, start), restartCount: start.restartCount } : {};
   return {
     id: n.id,
     kind: n.kind,
@@ -40,6 +58,7 @@ export function toRow(n: NodeInfo): NodeRow {
     createdAt: n.createdAt,
     cpus: n.limits.cpus,
     memoryBytes: n.limits.memoryBytes,
+    ...restarted,
   };
 }
 
@@ -47,6 +66,14 @@ export function toRow(n: NodeInfo): NodeRow {
 export async function listClusterNodes(config: ClusterConfig): Promise<NodeInfo[]> {
   const ctx = await openCluster(config, { requireWorkspace: false });
   return ctx.provider.listNodes();
+}
+
+/** The nodes of the cluster as rows, with when each last started (for `status`). */
+export async function clusterNodeRows(config: ClusterConfig): Promise<{ nodes: NodeInfo[]; rows: NodeRow[] }> {
+  const ctx = await openCluster(config, { requireWorkspace: false });
+  const nodes = await ctx.provider.listNodes();
+  const starts = await ctx.provider.nodeStarts(nodes.map((n) => n.id));
+  return { nodes, rows: nodes.map((n) => toRow(n, starts.get(n.id))) };
 }
 
 /** The running head, or an error that says how to start the cluster. */

@@ -95,7 +95,8 @@ export interface ServiceHealth {
   log: string;
 }
 
-function answers(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
+/** Whether `host:port` takes a TCP connection within `timeoutMs`. */
+export function portAnswers(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = net.connect({ host, port, timeout: timeoutMs });
     const done = (ok: boolean): void => {
@@ -128,7 +129,15 @@ export async function runtimeStatus(config: ClusterConfig, only?: string[]): Pro
       if (wanted.length === 0) return [];
       const names = wanted.map((w) => quote(w.name)).join(' ');
       const probe = await ctx.provider.commandRunner(node).run({
-        command: `for s in ${names}; do p=$(cat "$HOME/${NODE_RUNTIME_DIR}/run/$s.pid" 2>/dev/null); if [ -n "$p" ] && kill -0 "$p" 2>/dev/null; then echo "$s up"; else echo "$s down"; fi; done`,
+        // A pid file holds the supervisor's pid and its start time (see node/services.ts): a pid
+        // left from before a restart of the node that names another process now is not the service.
+        command: [
+          `for s in ${names}; do`,
+          `  p=; t=; read -r p t < "$HOME/${NODE_RUNTIME_DIR}/run/$s.pid" 2>/dev/null`,
+          `  now=$(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f20)`,
+          `  if [ -n "$p" ] && kill -0 "$p" 2>/dev/null && { [ -z "$t" ] || [ "$t" = "$now" ]; }; then echo "$s up"; else echo "$s down"; fi`,
+          'done',
+        ].join('\n'),
       });
       const up = new Set(
         probe.stdout
@@ -144,7 +153,7 @@ export async function runtimeStatus(config: ClusterConfig, only?: string[]): Pro
           service: w.name,
           running: up.has(w.name),
           ...(w.port !== undefined
-            ? { port: w.port, answering: node.ip ? await answers(node.ip, w.port) : false }
+            ? { port: w.port, answering: node.ip ? await portAnswers(node.ip, w.port) : false }
             : {}),
           log: `~/${NODE_RUNTIME_DIR}/logs/${w.name}.log`,
         })),

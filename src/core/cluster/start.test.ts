@@ -47,9 +47,59 @@ describe('planHead', () => {
       terminate: ['h1'],
     },
     {
-      name: 'a dead head goes',
+      name: 'a dead head that never finished its setup goes',
       nodes: [node('h1', 'head', { running: false, state: 'exited' })],
       head: undefined,
+      terminate: ['h1'],
+    },
+    {
+      name: 'a stopped current head that finished its setup is started again',
+      nodes: [
+        node('h1', 'head', {
+          running: false,
+          state: 'exited',
+          tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date' },
+        }),
+      ],
+      head: 'h1',
+      terminate: [],
+      resume: true,
+    },
+    {
+      name: 'a stopped head killed on purpose goes',
+      nodes: [
+        node('h1', 'head', {
+          running: false,
+          state: 'exited',
+          tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date', [TAG.killed]: 'true' },
+        }),
+      ],
+      head: undefined,
+      terminate: ['h1'],
+    },
+    {
+      name: 'a stopped outdated head goes even after its setup',
+      nodes: [
+        node('h1', 'head', {
+          running: false,
+          state: 'exited',
+          tags: { [TAG.launchConfig]: 'old', [TAG.nodeStatus]: 'up-to-date' },
+        }),
+      ],
+      head: undefined,
+      terminate: ['h1'],
+    },
+    {
+      name: 'a running current head wins over a stopped one',
+      nodes: [
+        node('h1', 'head', {
+          running: false,
+          state: 'exited',
+          tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date' },
+        }),
+        node('h2', 'head'),
+      ],
+      head: 'h2',
       terminate: ['h1'],
     },
     {
@@ -64,10 +114,11 @@ describe('planHead', () => {
       head: 'h1',
       terminate: ['h2'],
     },
-  ])('$name', ({ nodes, head, terminate }) => {
+  ])('$name', ({ nodes, head, terminate, resume }) => {
     const plan = planHead(config, nodes, HASH);
     expect(plan.head?.id).toBe(head);
     expect(plan.terminate.map((n) => n.id)).toEqual(terminate);
+    expect(plan.resume).toBe(resume ?? false);
   });
 
   it('never touches workers (the controller owns them)', () => {
@@ -77,7 +128,7 @@ describe('planHead', () => {
 });
 
 describe('headHostMounts', () => {
-  it('gives the head the Docker socket and every folder a worker type mounts, once each', () => {
-    expect(headHostMounts(config)).toEqual(['/var/run/docker.sock', '/srv/share', '/mnt/d1', '/mnt/d2']);
+  it('gives the head every folder a worker type mounts, once each, and not the Docker socket', () => {
+    expect(headHostMounts(config)).toEqual(['/srv/share', '/mnt/d1', '/mnt/d2']);
   });
 });

@@ -1,13 +1,19 @@
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
-import { TAG, type NodeInfo, type NodeKind } from '../../providers/provider.js';
+import {
+  TAG,
+  type NodeInfo,
+  type NodeKind,
+  type NodeLaunchRequest,
+  type NodeProvider,
+} from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError } from '../errors.js';
-import { logEvent, timedStep, type EventSink } from '../events.js';
+import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
 import { fileMountsContentsHash, launchHash, runtimeHash } from '../updater/hashes.js';
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
-import { nodeImage, openCluster } from './context.js';
+import { nodeImage, openCluster, type ClusterContext } from './context.js';
 import { ensureClusterImages } from './images.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
 import { waitForWorkers } from './wait.js';
@@ -27,6 +33,8 @@ export interface StartResult {
   head: NodeInfo;
   workers: NodeInfo[];
   created: { head: boolean; workers: number };
+  /** The head was stopped (engine restart, `docker stop`) and was started again, not replaced. */
+  resumed: { head: boolean };
   terminated: string[];
   updates: NodeUpdateResult[];
   /** The runtimes' web UIs and addresses on the head. */
@@ -38,39 +46,96 @@ export interface StartResult {
 }
 
 export interface HeadPlan {
-  /** The head to keep, if a current one runs. */
+  /** The head to keep, if a current one exists. */
   head: NodeInfo | undefined;
-  /** Heads that are dead or outdated. */
+  /** The kept head is stopped but finished its setup before: it is started again, with its data. */
+  resume: boolean;
+  /** Heads that are dead, outdated or surplus. */
   terminate: NodeInfo[];
 }
 
 /**
- * Which head stays: the first running one whose type and launch hash match the config. Workers
- * are the controller's business: it adopts them, replaces outdated ones and launches the rest.
+ * Which head stays: the first running one whose type and launch hash match the config, else the
+ * first such one that is stopped after a finished setup (an engine restart, `docker stop`): it is
+ * started again rather than replaced, so what its disks hold survives. Workers are the
+ * controller's business: it adopts them, starts stopped ones, replaces outdated ones and launches
+ * the rest.
  */
 export function planHead(config: ClusterConfig, nodes: NodeInfo[], headHash: string): HeadPlan {
-  let head: NodeInfo | undefined;
-  const terminate: NodeInfo[] = [];
-  for (const h of nodes.filter((n) => n.kind === 'head')) {
-    const current = h.running && h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === headHash;
-    if (current && head === undefined) head = h;
-    else terminate.push(h);
-  }
-  return { head, terminate };
+  const heads = nodes.filter((n) => n.kind === 'head');
+  const current = (h: NodeInfo): boolean =>
+    h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === headHash;
+  const resumable = (h: NodeInfo): boolean =>
+    !h.running && h.tags[TAG.nodeStatus] === 'up-to-date' && h.tags[TAG.killed] === undefined;
+  const head = heads.find((h) => current(h) && h.running) ?? heads.find((h) => current(h) && resumable(h));
+  return { head, resume: head !== undefined && !head.running, terminate: heads.filter((h) => h !== head) };
 }
 
-/** Host paths the head mounts at the same path: the Docker socket and every folder workers mount. */
+/** Start a stopped head again; resolves with it as listed once it runs (with its address). */
+async function resumeHead(provider: NodeProvider, head: NodeInfo, sink: EventSink): Promise<NodeInfo> {
+  return timedStep(sink, 'nodes', `Start the stopped head ${head.id} again`, async () => {
+    await provider.startNodes([head.id], sink);
+    const listed = (await provider.listNodes({ kind: 'head' })).find((n) => n.id === head.id);
+    if (!listed?.running) {
+      throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} did not start again`, {
+        hint: `see why: docker logs ${head.id}; or remove the cluster and start it anew: cloudtik stop <cluster.yaml>`,
+      });
+    }
+    return listed;
+  });
+}
+
+/**
+ * Host paths the head mounts at the same path: every folder workers mount (its controller makes
+ * their folders). Not the engine's socket: the head reaches the engine through the cluster's gate.
+ */
 export function headHostMounts(config: ClusterConfig): string[] {
-  const mounts = new Set<string>([dockerSocketPath()]);
+  const mounts = new Set<string>();
   for (const t of Object.values(config.available_node_types)) {
     for (const d of [...(t.node_config.data_disks ?? []), ...(t.node_config.data_dirs ?? [])]) mounts.add(d);
   }
   return [...mounts];
 }
 
-function dockerSocketPath(): string {
-  const host = env.dockerHost();
-  return host?.startsWith('unix://') ? host.slice('unix://'.length) : '/var/run/docker.sock';
+async function createHead(ctx: ClusterContext, request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo> {
+  const [created] = await ctx.provider.createNodes(request, sink);
+  if (!created) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
+  return created;
+}
+
+/** What the cluster's gate allows: it runs the head's image; each worker type's image, folders and limits. */
+function gateSpec(
+  config: ClusterConfig,
+  workerTypes: string[],
+  imageOf: (kind: NodeKind, nodeType: string) => string,
+): Parameters<ClusterContext['provider']['ensureGate']>[0] {
+  return {
+    image: imageOf('head', config.head_node_type),
+    workers: workerTypes.map((w) => ({
+      nodeType: w,
+      nodeConfig: config.available_node_types[w]?.node_config ?? {},
+      image: imageOf('worker', w),
+    })),
+  };
+}
+
+/**
+ * The cluster's Docker gate and the head (a kept one, started again when it was stopped, or a new
+ * one), made at the same time (the head needs the gate only once its controller starts, after
+ * this). On failure, what this made goes: a new head, and a new gate when no node is left.
+ */
+async function launchHeadAndGate(
+  ctx: ClusterContext,
+  keep: NodeInfo | undefined,
+  make: { gate: () => Promise<{ created: boolean }>; head: () => Promise<NodeInfo> },
+): Promise<NodeInfo> {
+  const [gate, head] = await Promise.allSettled([make.gate(), make.head()]);
+  if (gate.status === 'fulfilled' && head.status === 'fulfilled') return head.value;
+  if (head.status === 'fulfilled' && !keep) await ctx.provider.terminateNodes([head.value.id], nullSink);
+  if (gate.status === 'fulfilled' && gate.value.created && (await ctx.provider.listNodes()).length === 0) {
+    await ctx.provider.removeGate();
+  }
+  throw gate.status === 'rejected' ? gate.reason : (head as PromiseRejectedResult).reason;
 }
 
 /**
@@ -110,6 +175,20 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   const headTypeConfig = config.available_node_types[headType];
   if (!headTypeConfig) throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `head node type ${headType} is not defined`);
 
+  const launchHead = (): Promise<NodeInfo> =>
+    createHead(
+      ctx,
+      {
+        kind: 'head',
+        nodeType: headType,
+        nodeConfig: headTypeConfig.node_config,
+        image: imageOf('head', headType),
+        launchHash: hashes('head', headType),
+        count: 1,
+        hostMounts: headHostMounts(config),
+      },
+      sink,
+    );
   const before = await ctx.provider.listNodes({ kind: 'worker' });
   const started = await ctx.provider.withClusterLock(sink, async () => {
     t = performance.now();
@@ -123,29 +202,22 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         ),
       );
     }
-    const head =
-      plan.head ??
-      (await timedStep(sink, 'nodes', 'Launch head', async () => {
-        const [created] = await ctx.provider.createNodes(
-          {
-            kind: 'head',
-            nodeType: headType,
-            nodeConfig: headTypeConfig.node_config,
-            image: imageOf('head', headType),
-            launchHash: hashes('head', headType),
-            count: 1,
-            hostMounts: headHostMounts(config),
-          },
-          sink,
-        );
-        if (!created) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
-        return created;
-      }));
+    const kept = plan.head;
+    const head = await launchHeadAndGate(ctx, kept, {
+      gate: () =>
+        timedStep(sink, 'gate', "The cluster's Docker gate", () =>
+          ctx.provider.ensureGate(gateSpec(config, workerTypes, imageOf), sink),
+        ),
+      head: kept
+        ? () => (plan.resume ? resumeHead(ctx.provider, kept, sink) : Promise.resolve(kept))
+        : () => timedStep(sink, 'nodes', 'Launch head', launchHead),
+    });
     timings.nodes = Math.round(performance.now() - t);
     if (!head.ip)
       throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
 
     const secrets = await ensureSecrets(ctx.stateDir);
+    const host = await ctx.provider.hostCapacity();
     t = performance.now();
     const update = await updateNode({
       provider: ctx.provider,
@@ -166,10 +238,17 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
           images: Object.fromEntries(workerTypes.map((w) => [w, imageOf('worker', w)])),
           launchHashes: Object.fromEntries(workerTypes.map((w) => [w, hashes('worker', w)])),
           fileMountsHash,
+          host,
         }),
     });
     timings.update = Math.round(performance.now() - t);
-    return { head, update, createdHead: plan.head === undefined, terminated: plan.terminate.map((n) => n.id) };
+    return {
+      head,
+      update,
+      createdHead: plan.head === undefined,
+      resumedHead: plan.resume,
+      terminated: plan.terminate.map((n) => n.id),
+    };
   });
 
   if (options.wait !== false) {
@@ -187,6 +266,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     workspace: config.workspace_name,
     head: final.find((n) => n.id === started.head.id) ?? started.head,
     workers: final.filter((n) => n.kind === 'worker'),
+    resumed: { head: started.resumedHead },
     created: {
       head: started.createdHead,
       workers: final.filter((n) => n.kind === 'worker' && !known.has(n.id)).length,

@@ -4,7 +4,8 @@
  *   step NAME          records NAME in ~/ran
  *   flaky NAME TIMES   records NAME, and fails (exit 4, some output) its first TIMES calls
  * Root commands (the node updater's preparation step) are not run: they are recorded as
- * `<prepare>` and fail while `prepareFails` is set.
+ * `<prepare>` and fail while `prepareFails` is set; one given stdin (the resume script the updater
+ * saves) is recorded as `<resume>`, its input kept in `resumeScript`.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -30,6 +31,8 @@ export class LocalRunner implements CommandRunner {
   /** Calls to run(), in order: `<prepare>` or `script`. */
   readonly calls: string[] = [];
   prepareFails = false;
+  /** The last resume script the updater saved (the stdin of a `<resume>` call). */
+  resumeScript: string | undefined;
 
   /** `pathPrefix`: folders searched for programs before this process's PATH. */
   constructor(private readonly pathPrefix: readonly string[] = []) {
@@ -46,7 +49,14 @@ export class LocalRunner implements CommandRunner {
     fs.rmSync(this.home, { recursive: true, force: true });
   }
 
-  run(o: RunOptions): Promise<CommandResult> {
+  async run(o: RunOptions): Promise<CommandResult> {
+    if (o.asRoot && o.stdin) {
+      this.calls.push('<resume>');
+      const chunks: string[] = [];
+      for await (const c of o.stdin) chunks.push(String(c));
+      this.resumeScript = chunks.join('');
+      return { exitCode: 0, stdout: '', stderr: '' };
+    }
     if (o.asRoot) {
       this.calls.push('<prepare>');
       return Promise.resolve(

@@ -239,9 +239,54 @@ describe('planPass: recover', () => {
     { name: 'still being set up', node: { heartbeatAt: undefined, status: 'setting-up' } },
     { name: 'its updater runs', node: { heartbeatAt: undefined }, updating: true },
     { name: 'being terminated', node: { heartbeatAt: undefined, launchHash: 'h0' } },
+    { name: 'stale, but started again 10s ago', node: { heartbeatAt: NOW - 10 * MIN, resumedAt: NOW - 10 * S } },
+    {
+      name: 'stale, started again longer ago than the timeout',
+      node: { heartbeatAt: NOW - 10 * MIN, resumedAt: NOW - 40 * S },
+      reason: 'no heartbeat 40s',
+    },
   ])('$name', ({ node: over, updating = false, reason }) => {
     const result = planPass(input(config(), [node('a', over)], { updating: new Set(updating ? ['a'] : []) }));
     expect(result.recover).toEqual(reason ? [{ nodeId: 'a', nodeType: W, reason }] : []);
+  });
+
+  it("gives heartbeats the full timeout after the controller's own start (a head that restarted)", () => {
+    const workers = [node('a', { heartbeatAt: undefined, createdAt: NOW - 60 * MIN })];
+    const fresh = input(config(), workers);
+    fresh.memory.startedAt = NOW - 10 * S;
+    expect(planPass(fresh).recover).toEqual([]);
+    const later = input(config(), workers);
+    later.memory.startedAt = NOW - 31 * S;
+    expect(planPass(later).recover).toEqual([{ nodeId: 'a', nodeType: W, reason: 'no heartbeat since launch 31s' }]);
+  });
+});
+
+describe('planPass: resume', () => {
+  const stopped = { running: false, status: 'exited', resumable: true, heartbeatAt: NOW - 10 * MIN };
+  it('starts a stopped worker that finished its setup again, and launches no replacement', () => {
+    const result = planPass(input(config([type(W, { minWorkers: 2 })]), [node('a', stopped), node('b')]));
+    expect(result.resume).toEqual([{ nodeId: 'a', nodeType: W, reason: 'stopped (exited) after its setup' }]);
+    expect(result.terminate).toEqual([]);
+    expect(result.launch).toEqual([]);
+    expect(result.recover).toEqual([]);
+  });
+
+  it('waits for a worker it started again, then replaces it if it still does not run', () => {
+    const waiting = planPass(input(config(), [node('a', { ...stopped, resumable: false, resumedAt: NOW - 30 * S })]));
+    expect(waiting.terminate).toEqual([]);
+    expect(waiting.resume).toEqual([]);
+    const late = planPass(input(config(), [node('a', { ...stopped, resumable: false, resumedAt: NOW - 61 * S })]));
+    expect(late.terminate).toEqual([{ nodeId: 'a', nodeType: W, reason: 'not running (exited)' }]);
+  });
+
+  it.each([
+    { name: 'not resumable (killed, or setup never finished)', over: { resumable: false } },
+    { name: 'an outdated launch config', over: { launchHash: 'h0' } },
+    { name: 'a type no longer in the config', over: { nodeType: 'worker.old' } },
+  ])('replaces a stopped worker with $name', ({ over }) => {
+    const result = planPass(input(config(), [node('a', { ...stopped, ...over })]));
+    expect(result.resume).toEqual([]);
+    expect(result.terminate).toEqual([{ nodeId: 'a', nodeType: over.nodeType ?? W, reason: 'not running (exited)' }]);
   });
 });
 

@@ -23,7 +23,9 @@ export const REASON_DEMAND = 'resource demand';
  * Plan one pass:
  * - terminate: see `workersToTerminate`;
  * - recover: kept, up-to-date workers with no updater running whose last heartbeat (or launch,
- *   when none came since) is older than the heartbeat timeout;
+ *   when none came since; or the controller's start or the worker's resume, when later) is older
+ *   than the heartbeat timeout;
+ * - resume: stopped workers that finished their setup, started again rather than replaced;
  * - launch, counting kept and pending workers: first what min_workers needs, then nodes for the
  *   scale requests (packed on the head and every kept, pending or new node's full resources),
  *   then nodes for the demands (packed on what is free). Per-type max_workers, the global
@@ -33,7 +35,7 @@ export const REASON_DEMAND = 'resource demand';
  */
 export function planPass(input: PassInput): PassResult {
   const { config, now } = input;
-  const { terminate, lastUsedAt } = workersToTerminate(input);
+  const { terminate, resume, lastUsedAt } = workersToTerminate(input);
   const gone = new Set(terminate.map((d) => d.nodeId));
   const types = Object.values(config.workerTypes).sort((a, b) => b.launchPriority - a.launchPriority);
   const blocked = new Set(Object.keys(input.blockedTypes).filter((t) => config.workerTypes[t]));
@@ -58,7 +60,12 @@ export function planPass(input: PassInput): PassResult {
     else keptFull[w.nodeType] = (keptFull[w.nodeType] ?? 0) + 1;
     if (w.status !== 'up-to-date' || input.updating.has(w.id)) continue;
     const launchedOnly = w.heartbeatAt === undefined || w.heartbeatAt < w.createdAt;
-    const since = launchedOnly ? w.createdAt : (w.heartbeatAt as number);
+    // Heartbeats get their full timeout after the controller's own start and after a resume too.
+    const since = Math.max(
+      launchedOnly ? w.createdAt : (w.heartbeatAt as number),
+      input.memory.startedAt,
+      w.resumedAt ?? 0,
+    );
     if (now - since > config.heartbeatTimeoutMs) {
       const age = formatDuration(now - since);
       recover.push({
@@ -162,7 +169,7 @@ export function planPass(input: PassInput): PassResult {
     }
     for (const [reason, n] of parts) if (n > 0) launch.push({ nodeType: type.name, count: n, reason });
   }
-  return { terminate, launch, recover, infeasible, messages, lastUsedAt };
+  return { terminate, resume, launch, recover, infeasible, messages, lastUsedAt };
 }
 
 interface Placement {

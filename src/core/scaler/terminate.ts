@@ -18,6 +18,8 @@ export const LAUNCH_GRACE_MS = 60_000;
 
 export interface TerminateResult {
   terminate: Decision[];
+  /** Stopped workers kept and started again (see ScalerNode.resumable). */
+  resume: Decision[];
   /** The new `memory.lastUsedAt`. */
   lastUsedAt: Map<string, number>;
 }
@@ -34,7 +36,8 @@ export function updateLastUsed(input: Pick<PassInput, 'workers' | 'now' | 'memor
 
 /**
  * The terminate decisions of one pass, in this order per worker (most recently used first):
- * not running (unless still starting); type no longer in the config; setup failed (and no updater running); outdated
+ * type no longer in the config; not running (unless still starting, just resumed, or resumable: then
+ * it is kept and listed in `resume`); setup failed (and no updater running); outdated
  * launch config; kept while its type has fewer than min_workers kept; above its type's
  * max_workers; idle (not in use for idle_timeout, outside the startup grace, no updater running)
  * unless needed to hold the scale requests. Then, while more workers are kept than the global
@@ -49,6 +52,7 @@ export function workersToTerminate(input: PassInput): TerminateResult {
     .sort((a, b) => b.at - a.at || (a.w.id < b.w.id ? -1 : a.w.id > b.w.id ? 1 : 0));
 
   const decisions: Decision[] = [];
+  const resume: Decision[] = [];
   const keptByType = new Map<string, number>();
   /** Kept workers that may still go for the global max (not kept for min_workers), MRU first. */
   const couldGo: ScalerNode[] = [];
@@ -61,13 +65,20 @@ export function workersToTerminate(input: PassInput): TerminateResult {
   for (const { w, at } of order) {
     const type = config.workerTypes[w.nodeType];
     const go = (reason: string): void => void decisions.push({ nodeId: w.id, nodeType: w.nodeType, reason });
-    if (!w.running && !(w.starting && now - w.createdAt < LAUNCH_GRACE_MS)) {
-      go(`not running (${w.status})`);
+    if (!type) {
+      go(w.running ? `node type ${w.nodeType} is no longer in the config` : `not running (${w.status})`);
       continue;
     }
-    if (!type) {
-      go(`node type ${w.nodeType} is no longer in the config`);
-      continue;
+    if (!w.running) {
+      const waiting =
+        (w.starting && now - w.createdAt < LAUNCH_GRACE_MS) ||
+        (w.resumedAt !== undefined && now - w.resumedAt < LAUNCH_GRACE_MS);
+      if (!waiting && w.resumable && w.launchHash === type.launchHash) {
+        resume.push({ nodeId: w.id, nodeType: w.nodeType, reason: `stopped (${w.status}) after its setup` });
+      } else if (!waiting) {
+        go(`not running (${w.status})`);
+        continue;
+      }
     }
     const updating = input.updating.has(w.id);
     if (w.status === 'update-failed' && !updating) {
@@ -132,5 +143,5 @@ export function workersToTerminate(input: PassInput): TerminateResult {
     keptTotal--;
     decisions.push({ nodeId: w.id, nodeType: w.nodeType, reason: `above global max_workers (${config.maxWorkers})` });
   }
-  return { terminate: decisions, lastUsedAt };
+  return { terminate: decisions, resume, lastUsedAt };
 }

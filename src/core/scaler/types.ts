@@ -47,6 +47,13 @@ export interface ScalerNode {
   running: boolean;
   /** Created and not started yet: its launch is under way (see LAUNCH_GRACE_MS). */
   starting?: boolean;
+  /**
+   * Stopped but whole: it finished its setup before and was not killed on purpose, so starting it
+   * again brings it back with its data (an engine restart, someone's `docker stop`).
+   */
+  resumable?: boolean;
+  /** When the controller last started it again; it gets LAUNCH_GRACE_MS to run and heartbeat. */
+  resumedAt?: number;
   /** The `cloudtik-node-status` tag. */
   status: string;
   /** The `cloudtik-launch-config` label. */
@@ -105,6 +112,8 @@ export interface PassResult {
   launch: LaunchDecision[];
   /** Up-to-date workers without a recent heartbeat: re-run their start commands. */
   recover: Decision[];
+  /** Stopped workers to start again instead of replacing them (see ScalerNode.resumable). */
+  resume: Decision[];
   /** Demands or requests no node type can ever satisfy, and min_workers that cannot be met. */
   infeasible: ResourceBundle[];
   /** Human lines for status, e.g. "worker.default: 2 of 3 min_workers, backing off: image missing". */

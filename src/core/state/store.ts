@@ -42,6 +42,7 @@ export type ClusterEventKind =
   | 'update'
   | 'update-failed'
   | 'recover'
+  | 'resume'
   | 'request'
   | 'controller'
   | 'warning';

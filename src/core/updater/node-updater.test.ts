@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -127,7 +128,7 @@ describe('updateNode', () => {
     const r = await updateNode(t.base(config(commands())));
     expect(t.statuses).toEqual(['waiting-for-ssh', 'setting-up', 'up-to-date']);
     expect(runner.ran()).toEqual(['setup', 'start']);
-    expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
+    expect(runner.calls).toEqual(['<prepare>', 'script', 'script', '<resume>']);
     expect(r.setupSkipped).toBe(false);
     expect(t.setTags.at(-1)).toMatchObject({ [TAG.runtimeConfig]: 'h1', [TAG.fileMountsContents]: 'f1' });
   });
@@ -144,7 +145,51 @@ describe('updateNode', () => {
     await updateNode(t.base(config(mc)));
     // The environment reaches every command; a `cd` in one does not leak into the next.
     expect(runner.ran()).toEqual(['a', 'b-x', 'c', `d-${runner.home.split('/').at(-1)}`, 'start']);
-    expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
+    expect(runner.calls).toEqual(['<prepare>', 'script', 'script', '<resume>']);
+  });
+
+  it("saves the start commands with the node's environment for its boot, which re-runs them and not the setup", async () => {
+    // A cloudtik that takes a batch the way the real one does (a hex nonce) and records it.
+    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-batch-bin-'));
+    fs.writeFileSync(
+      path.join(bin, 'cloudtik'),
+      `#!/bin/sh\ncase "$4" in ''|*[!0-9a-f]*) echo "bad nonce $4" >&2; exit 2;; esac\necho "cloudtik $8, $9" >> "$HOME/ran"\n`,
+      { mode: 0o755 },
+    );
+    const runner = new LocalRunner([bin]);
+    runners.push(runner);
+    const t = setup(runner);
+    const mc = commands({
+      head_start_commands: [
+        { group_name: 'node', commands: ['cloudtik node start', 'cloudtik runtime start'] },
+        { group_name: 'user', commands: ['step "start-$A-$CLOUDTIK_NODE_IP"'] },
+      ],
+    });
+    try {
+      await updateNode(t.base(config(mc), { extraEnv: { SECRET: 's3' } }));
+      const once = ['setup', 'cloudtik node start, runtime start', 'start-x-10.0.0.2'];
+      expect(runner.ran()).toEqual(once);
+      const script = runner.resumeScript ?? '';
+      // What the boot does with it: bash, as the node user, in the user's home.
+      const r = spawnSync('bash', ['-c', script], {
+        cwd: runner.home,
+        env: { PATH: `${bin}:${process.env.PATH ?? ''}`, HOME: runner.home },
+        encoding: 'utf8',
+      });
+      expect(r.status, r.stderr).toBe(0);
+      expect(runner.ran()).toEqual([...once, ...once.slice(1)]);
+      expect(script).toContain('SECRET=s3');
+    } finally {
+      fs.rmSync(bin, { recursive: true, force: true });
+    }
+  });
+
+  it('saves no resume script when it runs setup only', async () => {
+    const runner = local();
+    const t = setup(runner);
+    await updateNode(t.base(config(commands()), { mode: 'no-restart' }));
+    expect(runner.calls).toEqual(['<prepare>', 'script']);
+    expect(runner.resumeScript).toBeUndefined();
   });
 
   it('skips setup when the hashes match, and runs nothing but start', async () => {

@@ -1,15 +1,21 @@
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import { Readable } from 'node:stream';
 import { workerTypeNames } from '../../config/prepare.js';
 import type { ClusterConfig, CommandGroup } from '../../config/types.js';
 import { TAG, type NodeInfo, type NodeProvider, type NodeStatus } from '../../providers/provider.js';
 import { systemClock, type Clock } from '../clock.js';
 import { buildNodeScript, quote } from '../command/shell.js';
 import { OutputTail, tailLines, type CommandRunner } from '../command/runner.js';
-import { groupCommands, runBatch } from '../command/batch.js';
+import { buildBatchScript, groupCommands, runBatch } from '../command/batch.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
 import type { EventSink, NodePhase } from '../events.js';
 import { encodeRuntimeConfig } from '../../runtimes/node/context.js';
 import { commandsFor, runtimeSectionOf } from './hashes.js';
+import { bootWaitLines, RESUME_DROP, resumeWriteCommand } from './resume.js';
+
+/** How long one readiness attempt waits for the node's boot to finish re-running its start commands. */
+const BOOT_WAIT_SECONDS = 20;
 
 /** What `start` asked for: setup and start (full), start only, or setup only. */
 export type UpdateMode = 'full' | 'restart-only' | 'no-restart';
@@ -125,15 +131,18 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
     return result;
   };
 
+  const upToDate =
+    !options.force &&
+    node.tags[TAG.runtimeConfig] === options.runtimeHash &&
+    node.tags[TAG.fileMountsContents] === options.fileMountsHash;
+  const doSetup = options.mode !== 'restart-only' && !upToDate;
+  const startGroups = isHead ? commands.head_start_commands : commands.worker_start_commands;
   try {
     await setStatus('waiting-for-ssh');
-    await runPhase('waiting-for-ssh', () => waitForNode(runner, config.auth.ssh_user, { ...options, clock }));
+    await runPhase('waiting-for-ssh', () =>
+      waitForNode(runner, config.auth.ssh_user, { ...options, clock, dropResume: doSetup }),
+    );
 
-    const upToDate =
-      !options.force &&
-      node.tags[TAG.runtimeConfig] === options.runtimeHash &&
-      node.tags[TAG.fileMountsContents] === options.fileMountsHash;
-    const doSetup = options.mode !== 'restart-only' && !upToDate;
     if (doSetup) {
       if (Object.keys(config.file_mounts).length > 0) {
         await setStatus('syncing-files');
@@ -163,17 +172,17 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
     await options.beforeStart?.();
     if (options.mode !== 'no-restart') {
       await runPhase('starting', async () => {
-        await runGroups(
-          isHead ? commands.head_start_commands : commands.worker_start_commands,
-          config.options.retry_start_command,
-        );
+        await runGroups(startGroups, config.options.retry_start_command);
+        await saveResumeScript(runner, config.auth.ssh_user, { groups: startGroups, env });
       });
     }
     const hashes: Record<string, string> =
       doSetup || upToDate
         ? { [TAG.runtimeConfig]: options.runtimeHash, [TAG.fileMountsContents]: options.fileMountsHash }
         : {};
-    await setStatus('up-to-date', hashes);
+    const setupAt: Record<string, string> =
+      doSetup || node.tags[TAG.setupAt] === undefined ? { [TAG.setupAt]: String(clock.now()) } : {};
+    await setStatus('up-to-date', { ...hashes, ...setupAt });
     sink({ type: 'node-status', node: node.id, kind: node.kind, status: 'up-to-date', ms: clock.now() - started });
     return { node: node.id, setupSkipped: !doSetup, phases };
   } catch (err) {
@@ -196,13 +205,37 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
 }
 
 /**
+ * Keep the start commands, with the node's environment, for the node's boot to re-run when the
+ * container starts again (see resume.ts). One more call on the node, after its start succeeded.
+ */
+async function saveResumeScript(
+  runner: CommandRunner,
+  user: string,
+  start: { groups: readonly CommandGroup[]; env: Record<string, string> },
+): Promise<void> {
+  const commands = groupCommands(start.groups).map((c) => c.command);
+  const script = buildBatchScript(commands, { env: start.env, nonce: crypto.randomBytes(6).toString('hex') });
+  const r = await runner.run({ command: resumeWriteCommand(user), asRoot: true, stdin: Readable.from([script]) });
+  if (r.exitCode !== 0) {
+    throw new CloudtikError(
+      'ERR_CLOUDTIK_NODE_COMMAND',
+      `could not save the node's resume script (exit ${r.exitCode})`,
+      {
+        details: tailLines(r.stderr + r.stdout, 5),
+      },
+    );
+  }
+}
+
+/**
  * Wait until the node runs commands, and prepare it in the same call: the ssh user exists with
- * passwordless sudo, and owns its data disks.
+ * passwordless sudo, and owns its data disks; the node's boot has finished re-running its start
+ * commands (after a restart); and before a new setup, its resume script is dropped.
  */
 async function waitForNode(
   runner: CommandRunner,
   user: string,
-  options: { readyTimeoutMs: number; clock: Clock; signal?: AbortSignal; node: NodeInfo },
+  options: { readyTimeoutMs: number; clock: Clock; signal?: AbortSignal; node: NodeInfo; dropResume: boolean },
 ): Promise<void> {
   const u = quote(user);
   const sudoers = quote(`/etc/sudoers.d/${user}`);
@@ -210,6 +243,8 @@ async function waitForNode(
     `id -u ${u} >/dev/null 2>&1 || useradd -m -s /bin/bash ${u}`,
     `[ -f ${sudoers} ] || { echo ${quote(`${user} ALL=(ALL) NOPASSWD:ALL`)} > ${sudoers}; chmod 0440 ${sudoers}; }`,
     `for d in /mnt/cloudtik/data_disk_*; do [ -d "$d" ] && chown ${u}: "$d"; done; true`,
+    bootWaitLines(BOOT_WAIT_SECONDS),
+    ...(options.dropResume ? [RESUME_DROP] : []),
   ].join('\n');
   const deadline = options.clock.now() + options.readyTimeoutMs;
   let last: string;

@@ -11,7 +11,8 @@ function compareApi(a: string, b: string): number {
   return aMaj !== bMaj ? aMaj - bMaj : aMin - bMin;
 }
 
-function dockerEndpoint(): EngineEndpoint {
+/** Where the engine named by `DOCKER_HOST` (or the default socket) listens. */
+export function dockerEndpoint(): EngineEndpoint {
   const host = env.dockerHost();
   if (host === undefined) return { socketPath: '/var/run/docker.sock' };
   if (host.startsWith('unix://')) return { socketPath: host.slice('unix://'.length) };

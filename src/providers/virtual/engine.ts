@@ -12,6 +12,7 @@
  */
 import { spawn } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import { Duplex, type Readable, type Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
 
@@ -44,13 +45,16 @@ export interface ContainerSummary {
   Status: string;
   Created: number;
   Labels: Record<string, string>;
-  NetworkSettings: { Networks: Record<string, { IPAddress?: string; NetworkID?: string }> };
+  NetworkSettings: {
+    Networks: Record<string, { IPAddress?: string; NetworkID?: string; IPAMConfig?: { IPv4Address?: string } | null }>;
+  };
 }
 
 export interface ContainerInspect {
   Id: string;
   Name: string;
   Created: string;
+  RestartCount?: number;
   State: { Status: string; Running: boolean; ExitCode: number; StartedAt?: string; OOMKilled?: boolean };
   Config: { Labels?: Record<string, string> | null; Image?: string };
   NetworkSettings: { Networks?: Record<string, { IPAddress?: string }> };
@@ -247,6 +251,32 @@ export class DockerEngine {
         else answerError(res).then(reject, reject);
       });
     });
+  }
+
+  /**
+   * @internal A call whose answer comes back as it is, whatever its status: for passing requests
+   * on (the cluster's Docker gate). `path` includes its query.
+   */
+  forward(
+    method: string,
+    path: string,
+    options: { body?: Readable; headers?: Record<string, string> } = {},
+  ): Promise<http.IncomingMessage> {
+    return new Promise((resolve, reject) => {
+      const req = http.request({ ...this.connection(), method, path, headers: options.headers });
+      req.on('error', reject);
+      req.on('response', resolve);
+      if (options.body) options.body.pipe(req);
+      else req.end();
+    });
+  }
+
+  /** @internal A fresh raw connection to the engine (for requests that take the connection over). */
+  connect(): Duplex {
+    const e = this.endpoint;
+    if ('socketPath' in e) return net.connect(e.socketPath);
+    if ('host' in e) return net.connect(e.port, e.host);
+    return sshConnection(e.ssh);
   }
 
   /** @internal A call answering with JSON (or nothing). */

@@ -5,21 +5,51 @@ import type { DockerEngine } from './engine.js';
 import pLimit from 'p-limit';
 import { parseMemory } from '../../config/resources.js';
 import { CloudtikError } from '../../core/errors.js';
-import { logEvent, type EventSink } from '../../core/events.js';
+import { logEvent, nullSink, type EventSink } from '../../core/events.js';
 import type { CommandRunner } from '../../core/command/runner.js';
-import { TAG, type NodeInfo, type NodeKind, type NodeLaunchRequest, type NodeProvider } from '../provider.js';
+import {
+  TAG,
+  type NodeInfo,
+  type NodeKind,
+  type NodeLaunchRequest,
+  type NodeProvider,
+  type NodeStart,
+} from '../provider.js';
 import { isDockerStatus } from './docker-client.js';
 import { DockerExecRunner } from './docker-runner.js';
 import { withLock } from './lock.js';
 import { ClusterStateFile } from './state-file.js';
-import { networkName } from './workspace.js';
+import { getWorkspace, networkName, pickNodeAddress, type WorkspaceInfo } from './workspace.js';
+import { bootCommand } from '../../core/updater/resume.js';
 
-import { DATA_DIR_MOUNT, DATA_DISK_MOUNT, STATE_MOUNT } from './mounts.js';
+import { GATE_KIND, ensureGate, gateDir, removeGate, type GateTarget } from './gate.js';
+import type { GatePolicy } from './gate-policy.js';
+import {
+  DATA_DIR_MOUNT,
+  DATA_DISK_MOUNT,
+  GATE_MOUNT,
+  GATE_SOCKET,
+  NODE_CAPABILITIES,
+  STATE_MOUNT,
+  nodeBinds,
+} from './mounts.js';
 
 export { DATA_DIR_MOUNT, DATA_DISK_MOUNT, STATE_MOUNT };
 
 /** Labels with the limits a container really got (after clamping to the host). */
 const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } as const;
+
+/**
+ * Node containers come back when the engine does (after an engine or host restart) and when their
+ * main process dies; the engine restarts a container with `always` even after a user's
+ * `docker stop`, with `unless-stopped` only when nothing stopped it on purpose. `cloudtik stop` and
+ * the controller's terminate remove containers, so a retired node is never started again; a node
+ * someone stopped by hand stays stopped until `cloudtik start`.
+ */
+const RESTART_POLICY = { Name: 'unless-stopped' } as const;
+
+/** How many times a node's creation picks another fixed address when its pick was taken meanwhile. */
+const ADDRESS_ATTEMPTS = 4;
 
 export interface VirtualProviderOptions {
   docker: DockerEngine;
@@ -28,11 +58,25 @@ export interface VirtualProviderOptions {
   /** Local folder for this cluster's state file and locks. */
   stateDir: string;
   sshUser: string;
+  /**
+   * The host's CPUs and memory when the caller knows them: the head's controller is told by
+   * `start`, as the engine's own information is not reachable through the gate.
+   */
+  hostCapacity?: HostCapacity;
 }
 
-interface HostCapacity {
+export interface HostCapacity {
   cpus: number;
   memoryBytes: number;
+}
+
+/**
+ * The data-disk folders recorded for node `id` that are its own (named after it, see `nodeBinds`).
+ * The state file sits in a folder the head can write, so a path recorded there is not removed on
+ * the host unless it has that shape.
+ */
+export function ownDisks(id: string, disks: string[] | undefined): string[] {
+  return (disks ?? []).filter((d) => path.isAbsolute(d) && path.basename(d) === id && !d.split('/').includes('..'));
 }
 
 /** Nodes are Docker containers on the workspace's bridge network, found by their labels. */
@@ -42,6 +86,7 @@ export class VirtualNodeProvider implements NodeProvider {
   private readonly docker: DockerEngine;
   private readonly state: ClusterStateFile;
   private host: HostCapacity | undefined;
+  private workspace: WorkspaceInfo | undefined;
   private launching: Promise<unknown> = Promise.resolve();
 
   constructor(private readonly options: VirtualProviderOptions) {
@@ -64,31 +109,36 @@ export class VirtualNodeProvider implements NodeProvider {
       this.state.read(),
     ]);
     const net = networkName(this.workspaceName);
-    return containers
-      .filter((c) => !['removing', 'dead'].includes(c.State))
-      .map((c): NodeInfo => {
-        const id = (c.Names[0] ?? c.Id).replace(/^\//, '');
-        const tags = { ...c.Labels, ...(state.nodes[id]?.tags ?? {}) };
-        return {
-          id,
-          kind: c.Labels[TAG.nodeKind] === 'head' ? 'head' : 'worker',
-          nodeType: c.Labels[TAG.nodeType] ?? '',
-          seqId: Number(c.Labels[TAG.seqId] ?? 0),
-          ip: c.NetworkSettings.Networks[net]?.IPAddress || undefined,
-          state: c.State,
-          running: c.State === 'running',
-          createdAt: c.Created * 1000,
-          tags,
-          limits: {
-            cpus: Number(c.Labels[LIMIT_LABEL.cpus] ?? 0),
-            memoryBytes: Number(c.Labels[LIMIT_LABEL.memory] ?? 0),
-          },
-        };
-      })
-      .sort((a, b) => a.seqId - b.seqId || a.id.localeCompare(b.id));
+    return (
+      containers
+        // The cluster's gate carries the cluster's labels too, but it is no node.
+        .filter((c) => !['removing', 'dead'].includes(c.State) && c.Labels[TAG.nodeKind] !== GATE_KIND)
+        .map((c): NodeInfo => {
+          const id = (c.Names[0] ?? c.Id).replace(/^\//, '');
+          const tags = { ...c.Labels, ...(state.nodes[id]?.tags ?? {}) };
+          return {
+            id,
+            kind: c.Labels[TAG.nodeKind] === 'head' ? 'head' : 'worker',
+            nodeType: c.Labels[TAG.nodeType] ?? '',
+            seqId: Number(c.Labels[TAG.seqId] ?? 0),
+            ip: c.NetworkSettings.Networks[net]?.IPAddress || undefined,
+            state: c.State,
+            running: c.State === 'running',
+            createdAt: c.Created * 1000,
+            tags,
+            limits: {
+              cpus: Number(c.Labels[LIMIT_LABEL.cpus] ?? 0),
+              memoryBytes: Number(c.Labels[LIMIT_LABEL.memory] ?? 0),
+            },
+          };
+        })
+        .sort((a, b) => a.seqId - b.seqId || a.id.localeCompare(b.id))
+    );
   }
 
-  private async hostCapacity(): Promise<HostCapacity> {
+  /** CPUs and memory of the engine's host. */
+  async hostCapacity(): Promise<HostCapacity> {
+    this.host ??= this.options.hostCapacity;
     if (!this.host) {
       const info = (await this.docker.info()) as { NCPU: number; MemTotal: number };
       this.host = { cpus: info.NCPU, memoryBytes: info.MemTotal };
@@ -167,8 +217,11 @@ export class VirtualNodeProvider implements NodeProvider {
     const firstSeq = request.kind === 'head' ? 1 : await this.reserveSeqIds(request.count);
     const limit = pLimit(8);
     const names = Array.from({ length: request.count }, () => this.newNodeName());
+    const addresses = await this.freeAddresses(request.count);
     const created = await Promise.allSettled(
-      names.map((name, i) => limit(() => this.createOne(request, { name, seqId: firstSeq + i, limits }))),
+      names.map((name, i) =>
+        limit(() => this.createOne(request, { name, seqId: firstSeq + i, limits, address: addresses[i] })),
+      ),
     );
     const failed = created.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     if (failed.length > 0) {
@@ -203,31 +256,65 @@ export class VirtualNodeProvider implements NodeProvider {
     return first;
   }
 
+  /**
+   * Fixed addresses for `count` new nodes, all different, when the workspace gives nodes fixed
+   * addresses (see createWorkspace); otherwise the engine assigns one at each start.
+   */
+  private async freeAddresses(count: number): Promise<(string | undefined)[]> {
+    this.workspace ??= await getWorkspace(this.docker, this.workspaceName);
+    const ws = this.workspace;
+    if (!ws?.staticAddresses || !ws.subnet) return Array.from({ length: count }, () => undefined);
+    const net = networkName(this.workspaceName);
+    const containers = await this.docker.listContainers({ all: true, filters: { network: [net] } });
+    const used = new Set<string>();
+    for (const c of containers) {
+      const endpoint = c.NetworkSettings.Networks[net];
+      for (const ip of [endpoint?.IPAMConfig?.IPv4Address, endpoint?.IPAddress]) if (ip) used.add(ip);
+    }
+    const picked: (string | undefined)[] = [];
+    for (let i = 0; i < count; i++) {
+      const ip = pickNodeAddress(ws.subnet, ws.gateway, used);
+      if (!ip) {
+        throw new CloudtikError(
+          'ERR_CLOUDTIK_CAPACITY',
+          `workspace ${this.workspaceName} has no free node address left`,
+          {
+            hint: `its network ${net} (${ws.subnet}) is full: remove clusters you no longer need`,
+          },
+        );
+      }
+      used.add(ip);
+      picked.push(ip);
+    }
+    return picked;
+  }
+
   private newNodeName(): string {
     return `${this.workspaceName}-${this.clusterName}-${crypto.randomBytes(4).toString('hex')}`;
   }
 
   private async createOne(
     request: NodeLaunchRequest,
-    node: { name: string; seqId: number; limits: { cpus: number; memoryBytes: number } },
+    node: { name: string; seqId: number; limits: { cpus: number; memoryBytes: number }; address?: string },
   ): Promise<void> {
     const cfg = request.nodeConfig as { data_disks?: string[]; data_dirs?: string[] };
-    const binds: string[] = [];
-    const disks: string[] = [];
-    for (const [i, root] of (cfg.data_disks ?? []).entries()) {
-      const dir = path.join(root, node.name);
-      await fsp.mkdir(dir, { recursive: true });
-      disks.push(dir);
-      binds.push(`${dir}:${DATA_DISK_MOUNT}${i + 1}`);
-    }
-    for (const dir of cfg.data_dirs ?? []) {
+    const folders = { dataDisks: cfg.data_disks ?? [], dataDirs: cfg.data_dirs ?? [] };
+    const { binds, disks } = nodeBinds(node.name, folders);
+    for (const dir of disks) await fsp.mkdir(dir, { recursive: true });
+    for (const dir of folders.dataDirs) {
       await fsp.mkdir(dir, { recursive: true });
       await fsp.chmod(dir, 0o777).catch(() => undefined);
-      binds.push(`${dir}:${DATA_DIR_MOUNT}/${path.basename(dir)}`);
     }
+    const env = ['LC_ALL=C.UTF-8', 'LANG=C.UTF-8'];
     if (request.kind === 'head') {
       await fsp.mkdir(this.options.stateDir, { recursive: true });
       binds.push(`${this.options.stateDir}:${STATE_MOUNT}`);
+      // The head reaches the engine only through the cluster's gate (see gate.ts); read-only, so
+      // nothing on the head can replace the gate's socket.
+      // Made here, not left to the engine, so it is the host user's (the gate writes in it as that user).
+      await fsp.mkdir(gateDir(this.options.stateDir), { recursive: true });
+      binds.push(`${gateDir(this.options.stateDir)}:${GATE_MOUNT}:ro`);
+      env.push(`DOCKER_HOST=unix://${GATE_SOCKET}`);
     }
     for (const p of request.hostMounts ?? []) binds.push(`${p}:${p}`);
     // Record the data-disk folders first, so a crash between here and the container's removal cannot leak them.
@@ -246,13 +333,13 @@ export class VirtualNodeProvider implements NodeProvider {
       [LIMIT_LABEL.cpus]: String(node.limits.cpus),
       [LIMIT_LABEL.memory]: String(node.limits.memoryBytes),
     };
-    const container = await this.docker.createContainer({
+    const spec = {
       name: node.name,
       Hostname: node.name.length <= 63 ? node.name : node.name.slice(-63),
       Image: request.image,
-      Cmd: ['sleep', 'infinity'],
+      Cmd: bootCommand(),
       Labels: labels,
-      Env: ['LC_ALL=C.UTF-8', 'LANG=C.UTF-8'],
+      Env: env,
       HostConfig: {
         Init: true,
         NetworkMode: networkName(this.workspaceName),
@@ -260,11 +347,38 @@ export class VirtualNodeProvider implements NodeProvider {
         Memory: node.limits.memoryBytes,
         MemorySwap: node.limits.memoryBytes,
         Binds: binds,
-        CapAdd: ['NET_ADMIN', 'SYS_NICE'],
+        CapAdd: NODE_CAPABILITIES,
         IpcMode: 'private',
+        RestartPolicy: RESTART_POLICY,
       },
-    });
-    await container.start();
+    };
+    await this.createAndStart(spec, node.address);
+  }
+
+  /**
+   * Create and start a node container, at `address` when given. When another launch took that
+   * address meanwhile (the engine refuses the start), the container is made again at another one.
+   */
+  private async createAndStart(
+    spec: { name: string } & Record<string, unknown>,
+    address: string | undefined,
+  ): Promise<void> {
+    const net = networkName(this.workspaceName);
+    for (let attempt = 1; ; attempt++) {
+      const networking = address
+        ? { NetworkingConfig: { EndpointsConfig: { [net]: { IPAMConfig: { IPv4Address: address } } } } }
+        : {};
+      const container = await this.docker.createContainer({ ...spec, ...networking });
+      try {
+        await container.start();
+        return;
+      } catch (err) {
+        const taken = address !== undefined && err instanceof Error && /address already in use/i.test(err.message);
+        if (!taken || attempt >= ADDRESS_ATTEMPTS) throw err;
+        await container.remove({ force: true });
+        [address] = await this.freeAddresses(1);
+      }
+    }
   }
 
   async terminateNodes(ids: string[], sink: EventSink): Promise<void> {
@@ -284,7 +398,7 @@ export class VirtualNodeProvider implements NodeProvider {
     );
     const state = await this.state.read();
     await Promise.all(
-      ids.flatMap((id) => state.nodes[id]?.disks ?? []).map((d) => fsp.rm(d, { recursive: true, force: true })),
+      ids.flatMap((id) => ownDisks(id, state.nodes[id]?.disks)).map((d) => fsp.rm(d, { recursive: true, force: true })),
     );
     await this.state.update((s) => {
       for (const id of ids) delete s.nodes[id];
@@ -292,11 +406,48 @@ export class VirtualNodeProvider implements NodeProvider {
   }
 
   async killNode(id: string): Promise<void> {
+    await this.setTags(id, { [TAG.killed]: 'true' });
     try {
       await this.docker.getContainer(id).kill({ signal: 'SIGKILL' });
     } catch (err) {
       if (!isDockerStatus(err, 404) && !isDockerStatus(err, 409)) throw err;
     }
+  }
+
+  async startNodes(ids: string[], sink: EventSink): Promise<void> {
+    const limit = pLimit(8);
+    await Promise.all(
+      ids.map((id) =>
+        limit(async () => {
+          try {
+            await this.docker.getContainer(id).start();
+            logEvent(sink, 'debug', `started container ${id}`);
+          } catch (err) {
+            // 304: it runs already (the engine itself may have started it a moment ago).
+            if (!isDockerStatus(err, 304)) throw err;
+          }
+        }),
+      ),
+    );
+  }
+
+  async nodeStarts(ids: string[]): Promise<Map<string, NodeStart>> {
+    const limit = pLimit(8);
+    const found = await Promise.all(
+      ids.map((id) =>
+        limit(async (): Promise<[string, NodeStart] | undefined> => {
+          try {
+            const c = await this.docker.getContainer(id).inspect();
+            const startedAt = Date.parse(c.State.StartedAt ?? '');
+            return [id, { startedAt: startedAt > 0 ? startedAt : undefined, restartCount: c.RestartCount ?? 0 }];
+          } catch (err) {
+            if (isDockerStatus(err, 404)) return undefined;
+            throw err;
+          }
+        }),
+      ),
+    );
+    return new Map(found.filter((f) => f !== undefined));
   }
 
   async setTags(id: string, tags: Record<string, string>): Promise<void> {
@@ -316,9 +467,53 @@ export class VirtualNodeProvider implements NodeProvider {
     const live = new Set((await this.listNodes()).map((n) => n.id));
     for (const [id, entry] of Object.entries(state.nodes)) {
       if (live.has(id)) continue;
-      for (const d of entry.disks ?? []) await fsp.rm(d, { recursive: true, force: true });
+      for (const d of ownDisks(id, entry.disks)) await fsp.rm(d, { recursive: true, force: true });
     }
     if (live.size === 0) await fsp.rm(this.options.stateDir, { recursive: true, force: true });
+  }
+
+  private get gateTarget(): GateTarget {
+    return {
+      docker: this.docker,
+      workspace: this.workspaceName,
+      cluster: this.clusterName,
+      stateDir: this.options.stateDir,
+    };
+  }
+
+  /**
+   * Make sure the cluster's Docker gate runs (see gate.ts), allowing exactly these worker types:
+   * their images, folders and limits (clamped to the host as their nodes will be). Returns
+   * whether it was created now.
+   */
+  async ensureGate(
+    spec: { image: string; workers: Omit<NodeLaunchRequest, 'count' | 'kind' | 'launchHash'>[] },
+    sink: EventSink,
+  ): Promise<{ created: boolean }> {
+    const workerTypes: GatePolicy['workerTypes'] = {};
+    for (const w of spec.workers) {
+      const limits = await this.nodeLimits({ ...w, kind: 'worker', launchHash: '', count: 1 }, nullSink);
+      const cfg = w.nodeConfig as { data_disks?: string[]; data_dirs?: string[] };
+      workerTypes[w.nodeType] = {
+        image: w.image,
+        ...limits,
+        dataDisks: cfg.data_disks ?? [],
+        dataDirs: cfg.data_dirs ?? [],
+      };
+    }
+    const policy: GatePolicy = {
+      workspace: this.workspaceName,
+      cluster: this.clusterName,
+      network: networkName(this.workspaceName),
+      execUsers: [...new Set(['root', this.options.sshUser])],
+      workerTypes,
+    };
+    return ensureGate(this.gateTarget, { image: spec.image, policy }, sink);
+  }
+
+  /** Remove the cluster's Docker gate (after its last node). */
+  removeGate(): Promise<void> {
+    return removeGate(this.gateTarget);
   }
 
   async withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {

@@ -18,5 +18,7 @@ export const prometheus: RuntimeDefinition = {
     { name: 'prometheus-targets', on: 'head' },
     { name: 'node-exporter', on: 'all', port: 9100 },
   ],
-  endpoints: [{ name: 'Prometheus web UI', port: 9090, path: '/targets', scheme: 'http' }],
+  // The images carry Debian's Prometheus, built without the React UI: its pages live under /classic/
+  // (and /targets answers 404 there).
+  endpoints: [{ name: 'Prometheus web UI', port: 9090, path: '/classic/targets', scheme: 'http' }],
 };

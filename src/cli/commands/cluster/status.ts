@@ -20,11 +20,10 @@ export const command: CommandSpec = {
   options: [clusterNameOption, workspaceNameOption],
   async run(args, opts, ctx) {
     const config = await loadCluster(args[0] as string, opts, ctx.reporter);
-    const { listClusterNodes, toRow } = await import('../../../core/cluster/nodes.js');
+    const { clusterNodeRows } = await import('../../../core/cluster/nodes.js');
     const { readControllerStatus } = await import('../../../core/cluster/head-state.js');
     const { renderControllerStatus } = await import('../../summaries.js');
-    const nodes = await listClusterNodes(config);
-    const rows = nodes.map(toRow);
+    const { nodes, rows } = await clusterNodeRows(config);
     const head = nodes.find((n) => n.kind === 'head' && n.running);
     const controller = head
       ? await readControllerStatus(config, head)
@@ -32,7 +31,7 @@ export const command: CommandSpec = {
     const why = new Map((controller.status?.workers ?? []).map((w) => [w.id, w]));
     const { default: Table } = await import('cli-table3');
     const table = new Table({
-      head: ['NODE', 'KIND', 'TYPE', 'IP', 'STATUS', 'HEARTBEAT', 'CPU', 'MEMORY', 'AGE'],
+      head: ['NODE', 'KIND', 'TYPE', 'IP', 'STATUS', 'HEARTBEAT', 'RESTARTED', 'CPU', 'MEMORY', 'AGE'],
       style: { head: [], border: [] },
     });
     for (const r of rows)
@@ -43,6 +42,7 @@ export const command: CommandSpec = {
         r.ip ?? '-',
         r.status,
         heartbeat(why.get(r.id)?.heartbeatAgeMs, r.kind),
+        r.restartedAt === undefined ? '-' : `${formatAge(r.restartedAt)} ago`,
         String(r.cpus),
         formatBytes(r.memoryBytes),
         formatAge(r.createdAt),

@@ -25,6 +25,6 @@ export const command: CommandSpec = {
       timeoutMs: (opts.timeout as number) * 1000,
       signal: ctx.signal,
     });
-    ctx.reporter.result({ ready: true, nodes: nodes.map(toRow) }, `Cluster ${config.cluster_name} is ready.`);
+    ctx.reporter.result({ ready: true, nodes: nodes.map((n) => toRow(n)) }, `Cluster ${config.cluster_name} is ready.`);
   },
 };

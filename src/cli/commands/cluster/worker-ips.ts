@@ -19,7 +19,7 @@ export const command: CommandSpec = {
     const config = await loadCluster(args[0] as string, opts, ctx.reporter);
     const { listClusterNodes, toRow } = await import('../../../core/cluster/nodes.js');
     const workers = (await listClusterNodes(config))
-      .map(toRow)
+      .map((n) => toRow(n))
       .filter(
         (r) =>
           r.kind === 'worker' &&

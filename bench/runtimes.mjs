@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Runtimes: `start` of an example.yaml-shaped cluster (1 head + 3 workers, Prometheus + HDFS + YARN
-// + Spark) until every DataNode and NodeManager registered, a tiny `submit` round trip, the warm
+// + Spark) until every DataNode and NodeManager registered, the `submit` round trip of two jobs (a
+// tiny sum and a small Spark SQL job) on YARN against the floor of the same job with
+// `--master local[*]` on the head, `stop` right after those jobs and of an idle cluster, the warm
 // node-image check (all up to date), and a host speed probe before each start.
 // Prints JSON (medians in ms) and writes .bench/runtimes.json. Usage: node bench/runtimes.mjs [--runs N] [--no-submit]
 import fs from 'node:fs/promises';
@@ -99,6 +101,63 @@ function hostProbeMs() {
   return performance.now() - t0;
 }
 
+/** The jobs: a file, its arguments, and the line that proves its answer. */
+const JOBS = {
+  tiny: {
+    text: [
+      'from pyspark.sql import SparkSession',
+      's = SparkSession.builder.appName("tiny").getOrCreate()',
+      'print("SUM", s.sparkContext.parallelize(range(1, 100001), 3).sum())',
+      's.stop()',
+    ],
+    args: () => [],
+    expect: 'SUM 5000050000',
+  },
+  // 200,000 rows: CSV into HDFS, read back, grouped with Spark SQL, Parquet out, read back.
+  sql: {
+    file: path.join(ROOT, 'test/fixtures/jobs/sql.py'),
+    args: (ip, tag) => [`hdfs://${ip}:9000/bench/${tag}`],
+    expect: 'SQL 1000 9999825 200000',
+  },
+};
+
+/** Submit each job on YARN and with --master local[*] (the floor); returns ms per series. */
+async function submitJobs(file, names, dir, ip, times) {
+  for (const [name, job] of Object.entries(JOBS)) {
+    const path0 = job.file ?? path.join(dir, `${name}.py`);
+    if (job.text) await fs.writeFile(path0, `${job.text.join('\n')}\n`);
+    for (const [series, extra] of [
+      ['yarn', []],
+      ['local', ['--runtime-options', '--master local[*]']],
+    ]) {
+      const s = await cli(['submit', file, path0, ...extra, ...names, ...job.args(ip, series)]);
+      if (!s.out.includes(job.expect)) throw new Error(`${name} (${series}): unexpected output: ${s.out}\n${s.err}`);
+      (times[`${name}_${series}`] ??= []).push(s.ms);
+    }
+  }
+}
+
+const summary = (xs) => ({ medianMs: Math.round(median(xs)), samples: xs.map(Math.round) });
+
+/** The job round trips against their floors, and the goals they are held to. */
+function jobResults(times) {
+  const out = {};
+  for (const [name, goalMs] of [
+    ['tiny', 10_000],
+    ['sql', 20_000],
+  ]) {
+    const yarn = summary(times[`${name}_yarn`]);
+    const floor = summary(times[`${name}_local`]);
+    out[`submit_${name}_round_trip`] = {
+      ...yarn,
+      floor_local: floor,
+      ratio: Number((yarn.medianMs / floor.medianMs).toFixed(2)),
+      goalMs,
+    };
+  }
+  return out;
+}
+
 async function main() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-rt-'));
   process.env.CLOUDTIK_HOME = path.join(dir, 'home');
@@ -114,14 +173,13 @@ async function main() {
     await cli(['workspace', 'create', wsFile]);
     const startMs = [];
     const registeredMs = [];
-    const submitMs = [];
+    const jobMs = {};
+    const stopMs = [];
+    const idleStopMs = [];
     const probeMs = [];
-    const job = path.join(dir, 'tiny.py');
-    await fs.writeFile(
-      job,
-      'from pyspark.sql import SparkSession\ns = SparkSession.builder.appName("tiny").getOrCreate()\nprint("SUM", s.sparkContext.parallelize(range(100), 3).sum())\ns.stop()\n',
-    );
-    for (let i = 0; i < RUNS; i++) {
+    // One more cycle without jobs at the end: the idle stop to hold the stop after jobs against.
+    for (let i = 0; i < RUNS + (SUBMIT ? 1 : 0); i++) {
+      const idle = !SUBMIT || i === RUNS;
       probeMs.push(hostProbeMs());
       t0 = performance.now();
       const wall0 = Date.now();
@@ -136,12 +194,8 @@ async function main() {
         await new Promise((r) => setTimeout(r, 1000));
       }
       registeredMs.push((await registeredAt(h.id, 3)) - wall0);
-      if (SUBMIT) {
-        const s = await cli(['submit', file, job, ...names]);
-        if (!s.out.includes('SUM 4950')) throw new Error(`unexpected job output: ${s.out}`);
-        submitMs.push(s.ms);
-      }
-      await cli(['stop', file, '-y', ...names]);
+      if (!idle) await submitJobs(file, names, dir, h.ip, jobMs);
+      (idle ? idleStopMs : stopMs).push((await cli(['stop', file, '-y', ...names])).ms);
     }
     result.start_example_all_registered = {
       medianMs: Math.round(median(registeredMs)),
@@ -149,8 +203,11 @@ async function main() {
       samples: registeredMs.map(Math.round),
     };
     result.host_probe = { medianMs: Math.round(median(probeMs)), samples: probeMs.map(Math.round) };
-    if (SUBMIT)
-      result.submit_tiny_round_trip = { medianMs: Math.round(median(submitMs)), samples: submitMs.map(Math.round) };
+    result.stop_idle = { ...summary(idleStopMs), goalMs: 1500 };
+    if (SUBMIT) {
+      Object.assign(result, jobResults(jobMs));
+      result.stop_after_jobs = { ...summary(stopMs), goalMs: 2000 };
+    }
   } finally {
     await removeWorkspace(WS, wsFile);
     await fs.rm(dir, { recursive: true, force: true });

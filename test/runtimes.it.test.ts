@@ -6,9 +6,21 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portAnswers } from '../src/core/cluster/runtimes.js';
-import { cli, cliOk, clusterContainers, ROOT, sweepWorkspace, tempDir, testWorkspace, writeFile } from './helpers.js';
+import { DockerEngine } from '../src/providers/virtual/engine.js';
+import {
+  cli,
+  cliOk,
+  clusterContainers,
+  execInContainer,
+  ROOT,
+  sweepWorkspace,
+  tempDir,
+  testWorkspace,
+  writeFile,
+} from './helpers.js';
 
 const ws = testWorkspace('rt');
+const engine = new DockerEngine({ socketPath: '/var/run/docker.sock' });
 // CloudTik's example.yaml, unchanged; only the names are given on the command line.
 const file = path.join(ROOT, 'test/fixtures/cloudtik/example.yaml');
 const names = ['--workspace-name', ws, '-n', 'example'];
@@ -152,17 +164,23 @@ describe('runtimes on example.yaml', () => {
     expect(answers.filter((a) => !/ connects$| 200 /.test(a))).toEqual([]);
   });
 
-  it('runs a PySpark word count from HDFS through cloudtik submit', async () => {
+  it('runs a PySpark word count from HDFS through cloudtik submit, with Spark jars from the nodes', async () => {
     await onHead(
       "printf 'the quick brown fox\\nthe lazy dog\\nthe end\\n' > /tmp/words.txt && hdfs dfs -mkdir -p /input && hdfs dfs -put -f /tmp/words.txt /input/words.txt",
     );
+    // The job lists its own staging folder while it runs: what the client uploaded for it.
     const job = await writeFile(
       dir,
       'wordcount.py',
       `import sys
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.appName("wordcount").getOrCreate()
-lines = spark.sparkContext.textFile(sys.argv[1])
+sc = spark.sparkContext
+jvm = sc._jvm
+fs = jvm.org.apache.hadoop.fs.FileSystem.get(sc._jsc.hadoopConfiguration())
+staging = jvm.org.apache.hadoop.fs.Path(fs.getHomeDirectory(), ".sparkStaging/" + sc.applicationId)
+print("STAGING " + ",".join(sorted(s.getPath().getName() for s in fs.listStatus(staging))))
+lines = sc.textFile(sys.argv[1])
 counts = dict(lines.flatMap(lambda l: l.split()).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b).collect())
 print("RESULT " + ",".join(f"{k}={counts[k]}" for k in sorted(counts)))
 spark.stop()
@@ -171,10 +189,64 @@ spark.stop()
     const r = await cli(['submit', file, job, `hdfs://${headIp}:9000/input/words.txt`, '--job-log', ...names]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('RESULT brown=1,dog=1,end=1,fox=1,lazy=1,quick=1,the=3');
-    expect(r.stderr).toMatch(/job log on the head: ~\/user\/logs\/wordcount-\d+T\d+\.log/);
+    // Only Spark's configuration went to HDFS for the application; its jars come from every node's image.
+    const staged = /^STAGING (.*)$/m.exec(r.stdout)?.[1]?.split(',');
+    expect(staged).toContain('__spark_conf__.zip');
+    expect(staged?.filter((n) => n.startsWith('__spark_libs__'))).toEqual([]);
+    // The terminal: the job's output and one line per application state; Spark's INFO lines are in the job log.
+    expect(r.stderr).toMatch(
+      new RegExp(
+        `^application_\\d+_\\d+: RUNNING  http://${headIp.replace(/\./g, '\\.')}:8088/proxy/application_\\d+_\\d+/$`,
+        'm',
+      ),
+    );
+    expect(r.stderr).not.toMatch(/ INFO /);
+    const logFile = /job log on the head: (~\/user\/logs\/wordcount-\d+T\d+\.log)/.exec(r.stderr)?.[1];
+    expect(logFile).toBeDefined();
+    const log = await onHead(`cat ${logFile}`);
+    expect(log).toMatch(/INFO Client: Submitting application application_\d+_\d+ to ResourceManager/);
+    expect(log).toContain('RESULT brown=1'); // --job-log: the output too
+    expect(log).not.toContain('Neither spark.yarn.jars nor spark.yarn.archive');
     // The application ran on YARN and left its event log in HDFS for the history server.
     expect(await onHead('yarn application -list -appStates FINISHED 2>/dev/null')).toContain('wordcount');
     expect(await onHead('hdfs dfs -ls /shared/spark-events 2>/dev/null')).toMatch(/application_/);
+  });
+
+  it('stops a NodeManager that ran the containers of a job on SIGTERM, cleanly and in seconds', async () => {
+    const workers = (await clusterContainers(ws, 'example')).filter((c) => c.Labels['cloudtik-node-kind'] === 'worker');
+    const nmLog = '~/runtime/cloudtik/logs/yarn-nodemanager.log';
+    const inWorker = async (id: string, command: string): Promise<string> => {
+      const r = await execInContainer(engine.getContainer(id), ['bash', '-lc', command], { user: 'ubuntu' });
+      expect(r.code, `${command}: ${r.stderr}`).toBe(0);
+      return r.stdout;
+    };
+    let ran: string | undefined;
+    for (const w of workers) {
+      if (Number(await inWorker(w.Id, `grep -c 'Start request for container' ${nmLog} || true`)) > 0) ran = w.Id;
+    }
+    expect(ran, 'a worker whose NodeManager started a container').toBeDefined();
+    // SIGTERM to its supervisor's process group, as the node's stop commands send it; the time until the group is gone.
+    const stopped = await inWorker(
+      ran as string,
+      [
+        'group=$(cat ~/runtime/cloudtik/run/yarn-nodemanager.pid)',
+        't0=$(date +%s%3N)',
+        'kill -TERM -"$group"',
+        'while kill -0 -"$group" 2>/dev/null; do sleep 0.1; done',
+        'echo "ms=$(( $(date +%s%3N) - t0 ))"',
+      ].join('; '),
+    );
+    const ms = Number(/ms=(\d+)/.exec(stopped)?.[1]);
+    const tail = await inWorker(ran as string, `tail -n 60 ${nmLog}`);
+    // Its finished applications were already let go (logs aggregated into HDFS): nothing to wait for.
+    expect(tail).not.toContain('Waiting for Applications to be Finished');
+    expect(tail).toMatch(/SHUTDOWN_MSG: Shutting down NodeManager/);
+    // It used to take 17 s (7 s waiting for finished applications, 10 s for their log deletion);
+    // a few seconds leave room for a busy host.
+    expect(ms).toBeLessThan(6000);
+    expect(await onHead('hdfs dfs -ls -R /tmp/logs 2>/dev/null')).toMatch(/application_\d+_\d+/);
+    await cliOk(['runtime', 'start', file, '--runtimes', 'yarn', ...names]);
+    await eventually('3 NodeManagers again', 60_000, async () => ((await runningNodeManagers()) === 3 ? 3 : undefined));
   });
 
   it("returns a failing job's exit code", async () => {
@@ -222,8 +294,13 @@ spark.stop()
     await cliOk(['stop', bare, '-y']);
   });
 
-  it('stops clean', async () => {
-    await cliOk(['stop', file, '-y', ...names]);
+  it('stops clean, and its workers as fast after jobs as idle', async () => {
+    const r = await cliOk(['stop', file, '-y', '-v', ...names]);
     expect(await clusterContainers(ws, 'example')).toHaveLength(0);
+    // Right after Spark jobs this step took 11-12 s: a NodeManager that ran containers outlived
+    // its 10 s grace and was killed. Idle workers stop in 1-2 s; the bound leaves room for a busy host.
+    const workers = /Stop \d+ worker\(s\): done \((\d+\.\d+)s\)/.exec(r.stdout + r.stderr)?.[1];
+    expect(Number(workers)).toBeGreaterThan(0);
+    expect(Number(workers)).toBeLessThan(9);
   });
 });

@@ -936,7 +936,7 @@ describe('runtimes', () => {
       loadClusterConfig(
         write(
           'c.yaml',
-          `${SPARK}available_node_types:\n  worker.default:\n    node_config:\n      instance_type: {CPU: 2, memory: 2G}\n`,
+          `${SPARK}available_node_types:\n  worker.default:\n    node_config:\n      instance_type: {CPU: 2, memory: 1536M}\n`,
         ),
       ),
     );
@@ -944,8 +944,8 @@ describe('runtimes', () => {
       expect.objectContaining({
         line: 9,
         path: 'available_node_types.worker.default.node_config.instance_type.memory',
-        message: expect.stringMatching(/worker\.default: 2048M is too small for one Spark executor/) as string,
-        hint: 'give it at least 4G, or leave spark out of runtime.types',
+        message: expect.stringMatching(/worker\.default: 1536M is too small for one Spark executor/) as string,
+        hint: 'give it at least 1792M, or leave spark out of runtime.types',
       }),
     ]);
   });

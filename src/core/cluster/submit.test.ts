@@ -1,6 +1,12 @@
+import { spawn } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../config/types.js';
-import { jobCommand } from './submit.js';
+import { JOB_LOG4J_FILE } from '../../runtimes/spark/index.js';
+import { quote } from '../command/shell.js';
+import { isSparkJob, jobCommand, jobShell } from './submit.js';
 
 const cluster = (types: string[]): ClusterConfig => ({ runtime: { types } }) as unknown as ClusterConfig;
 
@@ -28,5 +34,86 @@ describe('jobCommand', () => {
   it('refuses files it cannot run, and Spark files without Spark', () => {
     expect(() => jobCommand(cluster([]), '~/user/jobs/a.txt', [])).toThrow(/cannot tell how to run a.txt/);
     expect(() => jobCommand(cluster([]), '~/user/jobs/a.jar', [])).toThrow(/needs the spark runtime/);
+  });
+});
+
+/** Run a job shell in real bash, with HOME in a temp folder; a fake driver writes Spark's log lines. */
+async function runShell(shell: string, home: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  const child = spawn('bash', ['-c', shell], { env: { ...process.env, HOME: home, SPARK_CONF_DIR: '/conf' } });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
+  child.stderr.on('data', (b: Buffer) => (stderr += b.toString()));
+  const code = await new Promise<number>((r) => child.on('close', (c) => r(c ?? -1)));
+  return { code, stdout, stderr };
+}
+
+// What Spark's YARN client logs in client mode, in the job log config's layout.
+const SPARK_LINES = [
+  '24/12/03 10:00:01 INFO Client: Submitting application application_17_0001 to ResourceManager',
+  '24/12/03 10:00:02 INFO Client: Application report for application_17_0001 (state: ACCEPTED)',
+  '24/12/03 10:00:02 INFO Client: ',
+  '\t client token: N/A',
+  '\t tracking URL: http://head-host:8088/proxy/application_17_0001/',
+  '\t user: ubuntu',
+  '24/12/03 10:00:03 INFO Client: Application report for application_17_0001 (state: ACCEPTED)',
+  '24/12/03 10:00:04 INFO Client: Application report for application_17_0001 (state: RUNNING)',
+  '24/12/03 10:00:04 INFO Client: ',
+  '\t tracking URL: http://head-host:8088/proxy/application_17_0001/',
+];
+
+/** A driver stand-in: Spark's lines into the file SPARK_SUBMIT_OPTS names, the job's output, an exit code. */
+function fakeDriver(code: number): string {
+  const lines = SPARK_LINES.map((l) => quote(l)).join(' ');
+  return [
+    `f=$(printf '%s\\n' $SPARK_SUBMIT_OPTS | sed -n 's/^-Dcloudtik.job.log=//p')`,
+    `printf '%s\\n' $SPARK_SUBMIT_OPTS | grep -qx -- '-Dlog4j2.configurationFile=/conf/${JOB_LOG4J_FILE}' || exit 99`,
+    `for l in ${lines}; do printf '%s\\n' "$l" >>"$f"; sleep 0.05; done`,
+    'echo "RESULT 42"; echo "job warning" >&2',
+    `exit ${code}`,
+  ].join('; ');
+}
+
+describe('jobShell', () => {
+  it('sends Spark logging to the job log and shows the output and one line per application state', async () => {
+    const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'submit-'));
+    try {
+      const plan = { log: 'user/logs/wc-1.log', teeOutput: false, sparkToLog: true, headAddress: '10.0.0.2' };
+      const r = await runShell(jobShell(`(${fakeDriver(3)})`, plan), home);
+      expect(r.code).toBe(3);
+      expect(r.stdout).toBe('RESULT 42\n');
+      const url = 'http://10.0.0.2:8088/proxy/application_17_0001/';
+      // The progress lines come from a follower, so they may come before or after the job's own stderr.
+      expect(r.stderr.split('\n').filter(Boolean).sort()).toEqual([
+        `application_17_0001: ACCEPTED  ${url}`,
+        `application_17_0001: RUNNING  ${url}`,
+        'job warning',
+      ]);
+      const log = await fsp.readFile(path.join(home, plan.log), 'utf8');
+      expect(log).toContain('INFO Client: Submitting application application_17_0001');
+      expect(log).not.toContain('RESULT 42');
+    } finally {
+      await fsp.rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('with --job-log keeps the output in the log too, and leaves Spark logging alone with --verbose', async () => {
+    const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'submit-'));
+    try {
+      const plan = { log: 'user/logs/t-1.log', teeOutput: true, sparkToLog: false };
+      const shell = jobShell('echo "SPARK_SUBMIT_OPTS=${SPARK_SUBMIT_OPTS:-none}"; echo out; exit 4', plan);
+      const r = await runShell(shell, home);
+      expect(r.code).toBe(4);
+      expect(r.stdout).toBe('SPARK_SUBMIT_OPTS=none\nout\n');
+      expect(await fsp.readFile(path.join(home, plan.log), 'utf8')).toBe('SPARK_SUBMIT_OPTS=none\nout\n');
+    } finally {
+      await fsp.rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('says which jobs go through Spark', () => {
+    expect(isSparkJob(cluster(['spark']), '~/user/jobs/a.py')).toBe(true);
+    expect(isSparkJob(cluster(['spark']), '~/user/jobs/a.sh')).toBe(false);
+    expect(isSparkJob(cluster([]), '~/user/jobs/a.py')).toBe(false);
   });
 });

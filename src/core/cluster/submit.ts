@@ -2,10 +2,13 @@
  * `cloudtik submit`: upload a job to the head and run it there with its output streamed; the
  * job's exit code is the result. Spark jobs (.py with Spark in the cluster, .jar, .scala) go
  * through spark-submit (or spark-shell); .sh runs with bash; other .py files with python3.
+ * A Spark job's own logging goes to a job log on the head (unless `verbose`); the terminal gets
+ * the job's output, Spark's errors and one progress line per state of its YARN application.
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ClusterConfig } from '../../config/types.js';
+import { JOB_LOG4J_FILE } from '../../runtimes/spark/index.js';
 import { quote } from '../command/shell.js';
 import { CloudtikError } from '../errors.js';
 import { nullSink, type EventSink } from '../events.js';
@@ -19,6 +22,8 @@ export interface SubmitOptions {
   args: string[];
   /** Also keep the job's output in ~/user/logs on the head. */
   jobLog?: boolean;
+  /** Spark's own logging on the terminal too, instead of in the job log only. */
+  verbose?: boolean;
   /** Options for spark-submit (or the runtime's runner), placed before the job. */
   runtimeOptions?: string;
   waitForWorkers?: number;
@@ -63,6 +68,81 @@ export function jobCommand(config: ClusterConfig, remoteFile: string, args: stri
   return tail ? `${head} ${tail}` : head;
 }
 
+/** Whether a job runs through Spark's launchers (spark-submit, spark-shell). */
+export function isSparkJob(config: ClusterConfig, remoteFile: string): boolean {
+  const ext = path.extname(remoteFile).toLowerCase();
+  return config.runtime.types.includes('spark') && ['.py', '.jar', '.scala'].includes(ext);
+}
+
+/** How a job's output and logging are kept on the head. */
+export interface JobLogPlan {
+  /** The job log, relative to the home folder on the head. */
+  log: string;
+  /** The job's own output is appended to the log as well (`--job-log`). */
+  teeOutput: boolean;
+  /** Spark's logging goes to the log, and progress lines are taken from it. */
+  sparkToLog: boolean;
+  /**
+   * The address the progress lines give for the head: YARN names it by its host name in
+   * tracking URLs, which only the cluster's nodes resolve.
+   */
+  headAddress?: string;
+}
+
+/** Marks the end of a job in its log, for the progress follower. */
+const JOB_END = 'cloudtik: job ended';
+
+/**
+ * Turns Spark's YARN client messages into one line per application state on stderr: the
+ * application id, its state and its tracking URL (the client logs the URL with each new state),
+ * with the head's host name replaced by $head (when set).
+ * Bash reads line by line (awk would wait for a block of input from the pipe).
+ */
+const PROGRESS_LOOP = [
+  'while IFS= read -r line; do case $line in',
+  '  *" Application report for application_"*) app=${line#* report for }; app=${app%% *}; state=${line##*(state: }; state=${state%%)*} ;;',
+  '  *"tracking URL: "*) url=${line##* }; rest=${url#*://}; [ -n "${head:-}" ] && url="http://$head:${rest#*:}"',
+  '    [ "$state" != "${shown:-}" ] && { shown=$state; printf "%s: %s  %s\\n" "$app" "$state" "$url" >&2; } ;;',
+  `  ${quote(JOB_END)}) break ;;`,
+  'esac; done',
+].join('\n');
+
+/**
+ * The shell text that runs `command` on the head as `plan` says, keeping the job's exit code.
+ * With `sparkToLog`, Spark's launchers read the job logging config (SPARK_SUBMIT_OPTS reaches
+ * the driver's JVM, also the one PySpark starts) and a follower (`tail -F`, ended by a marker
+ * line or, at the latest, with this shell) prints the progress lines.
+ */
+export function jobShell(command: string, plan: JobLogPlan): string {
+  const log = `~/${quote(plan.log)}`;
+  const lines = [`mkdir -p ${LOGS_DIR}`, `log=${log}`, ': >>"$log"'];
+  if (plan.headAddress) lines.push(`head=${quote(plan.headAddress)}`);
+  if (plan.sparkToLog) {
+    const conf = `\${SPARK_CONF_DIR:-/opt/spark/conf}/${JOB_LOG4J_FILE}`;
+    lines.push(
+      `tail -n +1 -s 0.2 -F --pid=$$ "$log" 2>/dev/null | { ${PROGRESS_LOOP}; } &`,
+      'progress=$!',
+      `export SPARK_SUBMIT_OPTS="\${SPARK_SUBMIT_OPTS:-} -Dlog4j2.configurationFile=${conf} -Dcloudtik.job.log=$log"`,
+    );
+  }
+  // Output goes to the log and is streamed; the job's own exit code is kept through the pipe.
+  lines.push(plan.teeOutput ? `set -o pipefail; { ${command}; } 2>&1 | tee -a "$log"; code=$?` : `${command}; code=$?`);
+  if (plan.sparkToLog) lines.push(`echo ${quote(JOB_END)} >>"$log"`, 'wait "$progress"');
+  lines.push('exit $code');
+  return lines.join('\n');
+}
+
+function jobLogPlan(options: SubmitOptions, name: string): JobLogPlan | undefined {
+  const sparkToLog = isSparkJob(options.config, name) && options.verbose !== true;
+  if (!sparkToLog && options.jobLog !== true) return undefined;
+  const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
+  return {
+    log: `${LOGS_DIR.slice(2)}/${path.parse(name).name}-${stamp}.log`,
+    teeOutput: options.jobLog === true,
+    sparkToLog,
+  };
+}
+
 export async function submitJob(options: SubmitOptions): Promise<SubmitResult> {
   const { config } = options;
   if (!fs.existsSync(options.file) || !fs.statSync(options.file).isFile()) {
@@ -83,13 +163,9 @@ export async function submitJob(options: SubmitOptions): Promise<SubmitResult> {
   }
   // The upload makes the jobs folder.
   await ctx.provider.commandRunner(head).upload(options.file, remoteFile);
-  let log: string | undefined;
-  if (options.jobLog) {
-    const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
-    log = `${LOGS_DIR}/${path.parse(name).name}-${stamp}.log`;
-    // Output goes to the log and is streamed; the job's own exit code is kept through the pipe.
-    command = `mkdir -p ${LOGS_DIR}; set -o pipefail; { ${command}; } 2>&1 | tee ~/${quote(log.slice(2))}`;
-  }
+  const plan = jobLogPlan(options, name);
+  if (plan) command = jobShell(command, head.ip ? { ...plan, headAddress: head.ip } : plan);
+  const log = plan ? `~/${plan.log}` : undefined;
   const [result] = await execOnNodes(ctx, {
     command,
     nodeIp: head.id,

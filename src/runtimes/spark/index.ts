@@ -1,6 +1,15 @@
 import type { RuntimeDefinition, RuntimeIssue } from '../runtime.js';
 import { sparkSizing } from './sizing.js';
 
+/**
+ * The logging config `cloudtik submit` runs a job's driver with (in the node's Spark conf folder):
+ * Spark's messages go to the job log named by the `cloudtik.job.log` system property.
+ */
+export const JOB_LOG4J_FILE = 'log4j2-job.properties';
+
+/** `2G` for whole gigabytes, else `1792M`. */
+const memoryText = (mb: number): string => (mb % 1024 === 0 ? `${mb / 1024}G` : `${mb}M`);
+
 export const spark: RuntimeDefinition = {
   name: 'spark',
   description: 'Apache Spark on YARN, with the history server on the head',
@@ -39,7 +48,7 @@ export const spark: RuntimeDefinition = {
         issues.push({
           path: ['available_node_types', t.name, 'node_config', 'instance_type', 'memory'],
           message: `${t.name}: ${s.error}`,
-          hint: `give it at least ${s.neededMemoryMb / 1024}G, or leave spark out of runtime.types`,
+          hint: `give it at least ${memoryText(s.neededMemoryMb)}, or leave spark out of runtime.types`,
         });
       } else if (!chosen || ('executorMemoryMb' in chosen && s.executorMemoryMb < chosen.executorMemoryMb)) {
         chosen = s;

@@ -4,6 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { startService, stopService } from '../../node/services.js';
 import { renderTemplate } from '../template.js';
+import { JOB_LOG4J_FILE } from './index.js';
 import { optionsOf, templateFile, type RuntimeNodeContext } from '../node/context.js';
 import { quote } from '../../core/command/shell.js';
 import {
@@ -35,6 +36,7 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
       executor_memory: sizing.spark_executor_memory ?? 512,
       event_log_dir: eventLogDir(ctx),
       quick_start_jvm_opts: QUICK_START_JVM_OPTS,
+      spark_home: ctx.layout.sparkHome,
       local_dirs: diskDirs(ctx, 'spark', path.join(ctx.home, 'spark', 'local')).join(','),
       warehouse_dir: ctx.runtime.types.includes('hdfs')
         ? `${defaultFs(ctx)}/shared/spark-warehouse`
@@ -46,6 +48,8 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   const lines = Object.entries(extra).map(([k, v]) => `${k} ${String(v)}`);
   if (lines.length > 0) text += `# runtime.spark.config\n${lines.join('\n')}\n`;
   await writeConf(ctx.layout.sparkConfDir, 'spark-defaults.conf', text);
+  const jobLogging = await fsp.readFile(templateFile('spark', JOB_LOG4J_FILE), 'utf8');
+  await writeConf(ctx.layout.sparkConfDir, JOB_LOG4J_FILE, jobLogging);
 }
 
 /** How long the history server waits for the cluster to be able to run an application. */

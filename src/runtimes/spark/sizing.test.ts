@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { executorCoresFor, sparkSizing } from './sizing.js';
+import { driverMemoryFor, executorCoresFor, MIN_WORKER_MB, sparkSizing } from './sizing.js';
 
 describe('sparkSizing', () => {
   it.each([
@@ -39,11 +39,50 @@ describe('sparkSizing', () => {
     expect(sparkSizing(worker, head)).toMatchObject(want);
   });
 
-  it('refuses a worker too small for one executor, with the memory it would need', () => {
-    const r = sparkSizing({ cpus: 2, memoryMb: 2048 }, { memoryMb: 4096 });
-    expect(r).toMatchObject({ neededMemoryMb: 4096 });
-    expect('error' in r && r.error).toMatch(/too small for one Spark executor/);
-    expect(sparkSizing({ cpus: 2, memoryMb: 4096 }, { memoryMb: 4096 })).not.toHaveProperty('error');
+  it.each([
+    // 2048 - 768 reserved for the DataNode, the NodeManager and the agent; one executor takes it all.
+    { memoryMb: 2048, cpus: 2, yarn: 1280, executor: 896, cores: 2 },
+    { memoryMb: 2560, cpus: 2, yarn: 1792, executor: 1408, cores: 2 },
+    { memoryMb: 3072, cpus: 4, yarn: 2304, executor: 1920, cores: 4 },
+    { memoryMb: 4095, cpus: 4, yarn: 3072, executor: 2688, cores: 4 },
+    { memoryMb: MIN_WORKER_MB, cpus: 1, yarn: 1024, executor: 640, cores: 1 },
+  ])(
+    'a $memoryMb MB worker with $cpus CPUs: one executor of $executor MB',
+    ({ memoryMb, cpus, yarn, executor, cores }) => {
+      const s = sparkSizing({ cpus, memoryMb }, { memoryMb: 2048 });
+      expect(s).toEqual({
+        yarnMemoryMb: yarn,
+        yarnVcores: cpus,
+        executorCores: cores,
+        executorsPerWorker: 1,
+        executorMemoryMb: executor,
+        driverMemoryMb: 512,
+      });
+      // The executor with Spark's overhead (10%, at least 384 MB) fits in what YARN offers.
+      if (!('error' in s))
+        expect(s.executorMemoryMb + Math.max(384, s.executorMemoryMb * 0.1)).toBeLessThanOrEqual(yarn);
+    },
+  );
+
+  it('keeps the driver at 10% of a head from 4 GB up, 512 MB below', () => {
+    expect(driverMemoryFor(2048)).toBe(512);
+    expect(driverMemoryFor(4096)).toBe(1024);
+    expect(driverMemoryFor(32768)).toBe(3072);
+  });
+
+  it('refuses a worker too small for one executor, with the least memory that works', () => {
+    expect(MIN_WORKER_MB).toBe(1792);
+    const r = sparkSizing({ cpus: 2, memoryMb: 1536 }, { memoryMb: 4096 });
+    expect(r).toMatchObject({ neededMemoryMb: MIN_WORKER_MB });
+    expect('error' in r && r.error).toMatch(
+      /1536M is too small for one Spark executor \(its HDFS and YARN daemons keep 768M/,
+    );
+    expect(sparkSizing({ cpus: 2, memoryMb: MIN_WORKER_MB - 1 }, { memoryMb: 4096 })).toHaveProperty('error');
+    expect(sparkSizing({ cpus: 2, memoryMb: MIN_WORKER_MB }, { memoryMb: 4096 })).not.toHaveProperty('error');
+    // From 4 GB up a small yarn_memory_ratio can still leave no room: CloudTik's overhead counts.
+    const low = sparkSizing({ cpus: 4, memoryMb: 4096 }, { memoryMb: 4096 }, 0.5);
+    expect(low).toMatchObject({ neededMemoryMb: 6144 });
+    expect('error' in low && low.error).toMatch(/YARN would offer 2048M, of which 2048M is overhead/);
   });
 
   it.each([

@@ -12,7 +12,11 @@ export const command: CommandSpec = {
   options: [
     clusterNameOption,
     workspaceNameOption,
-    { flags: '--job-log', description: 'also keep the output in ~/user/logs on the head' },
+    {
+      flags: '--job-log',
+      description:
+        "also keep the job's output in its log in ~/user/logs on the head (Spark's own logging always goes there; with --verbose to the terminal)",
+    },
     {
       flags: '--runtime-options <options>',
       description: 'options for spark-submit, e.g. "--conf spark.executor.instances=2"',
@@ -35,6 +39,7 @@ export const command: CommandSpec = {
       file: job as string,
       args: jobArgs,
       jobLog: opts.jobLog === true,
+      verbose: ctx.verbose,
       ...(typeof opts.runtimeOptions === 'string' ? { runtimeOptions: opts.runtimeOptions } : {}),
       ...(opts.waitForWorkers !== undefined ? { waitForWorkers: opts.waitForWorkers as number } : {}),
       timeoutMs: (opts.timeout as number) * 1000,

@@ -5,7 +5,18 @@
  */
 import fsp from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cli, cliOk, clusterContainers, docker, sweepWorkspace, tempDir, testWorkspace, writeFile } from './helpers.js';
+import {
+  cli,
+  cliOk,
+  clusterContainers,
+  docker,
+  type EventJson,
+  eventually as pollUntil,
+  sweepWorkspace,
+  tempDir,
+  testWorkspace,
+  writeFile,
+} from './helpers.js';
 
 const ws = testWorkspace('ctl');
 const cluster = 'ctl';
@@ -23,14 +34,6 @@ interface StatusJson {
     messages: string[];
   } | null;
   controller_error?: string;
-}
-
-interface EventJson {
-  time: number;
-  kind: string;
-  reason: string;
-  message: string;
-  nodeIds?: string[];
 }
 
 function config(opts: { memory?: string; idleMinutes?: number; min?: number } = {}): string {
@@ -75,18 +78,15 @@ async function runningWorkers(): Promise<{ id: string; state: string }[]> {
     .map((c) => ({ id: (c.Names[0] ?? '').replace(/^\//, ''), state: c.State }));
 }
 
-/** Poll `check` until it returns a value, or fail after `ms` with the last status for context. */
-async function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await check().catch(() => undefined);
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) {
+/** Poll `check` until it returns a value, or fail after `ms` with the cluster's status for context. */
+function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
+  return pollUntil(what, ms, check, {
+    everyMs: 500,
+    context: async () => {
       const s = await cli(['status', file]);
-      throw new Error(`${what}: not within ${ms / 1000}s\n${s.stdout}${s.stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
+      return s.stdout + s.stderr;
+    },
+  });
 }
 
 /** Workers joined on the head's view: up-to-date and heartbeating. */

@@ -173,3 +173,40 @@ export async function execInContainer(
   const info = await exec.inspect();
   return { code: info.ExitCode ?? -1, stdout, stderr };
 }
+
+/**
+ * Poll `check` until it returns a value (a throw counts as not yet). After `ms` fail, saying what
+ * was awaited, the last error, and what `context` adds (for example the cluster's status).
+ */
+export async function eventually<T>(
+  what: string,
+  ms: number,
+  check: () => Promise<T | undefined>,
+  options: { everyMs?: number; context?: () => Promise<string> } = {},
+): Promise<T> {
+  const deadline = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await check();
+      if (v !== undefined) return v;
+    } catch (err) {
+      last = err;
+    }
+    if (Date.now() > deadline) {
+      const why = last instanceof Error ? last.message : 'no answer';
+      const context = options.context ? `\n${await options.context()}` : '';
+      throw new Error(`${what}: not within ${ms / 1000}s (${why})${context}`);
+    }
+    await new Promise((r) => setTimeout(r, options.everyMs ?? 1000));
+  }
+}
+
+/** An event as `cloudtik events --json` prints it. */
+export interface EventJson {
+  time: number;
+  kind: string;
+  reason: string;
+  message: string;
+  nodeIds?: string[];
+}

@@ -9,6 +9,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../src/providers/virtual/engine.js';
 import {
+  type EventJson,
+  eventually,
   cli,
   cliOk,
   clusterContainers,
@@ -43,14 +45,6 @@ interface StatusRow {
   status: string;
   restartedAt?: number;
   restartCount?: number;
-}
-
-interface EventJson {
-  time: number;
-  kind: string;
-  reason: string;
-  message: string;
-  nodeIds?: string[];
 }
 
 function config(disks: string): string {
@@ -112,22 +106,6 @@ async function events(): Promise<EventJson[]> {
 /** An event of a node replaced, launched, or set up (an update that ran the setting-up phase). */
 function replacedOrSetUp(e: EventJson): boolean {
   return ['terminate', 'launch'].includes(e.kind) || (e.kind === 'update' && /setting-up/.test(e.message));
-}
-
-async function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${ms / 1000}s (${last instanceof Error ? last.message : 'no answer'})`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
 }
 
 /** The HDFS file, read from the head once HDFS answers (the NameNode and the worker's DataNode). */

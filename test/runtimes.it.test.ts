@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portAnswers } from '../src/core/cluster/runtimes.js';
 import { DockerEngine } from '../src/providers/virtual/engine.js';
 import {
+  eventually,
   cli,
   cliOk,
   clusterContainers,
@@ -32,22 +33,6 @@ let startOutput = '';
 /** Run a command on the head and return its stdout. */
 async function onHead(command: string): Promise<string> {
   return (await cliOk(['exec', file, command, ...names])).stdout;
-}
-
-async function eventually<T>(what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await check();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline)
-      throw new Error(`${what}: not within ${ms / 1000}s (${last instanceof Error ? last.message : 'no answer'})`);
-    await new Promise((r) => setTimeout(r, 1000));
-  }
 }
 
 /** Every URL in a command's output: found in its text, and in every string of its JSON when it is JSON. */

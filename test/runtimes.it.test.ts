@@ -214,7 +214,9 @@ spark.stop()
     const stopped = await inWorker(
       ran as string,
       [
-        'group=$(cat ~/runtime/cloudtik/run/yarn-nodemanager.pid)',
+        // The pid file holds the supervisor's pid and its start time.
+        'read -r group _ < ~/runtime/cloudtik/run/yarn-nodemanager.pid',
+        'kill -0 -"$group" || exit 9',
         't0=$(date +%s%3N)',
         'kill -TERM -"$group"',
         'while kill -0 -"$group" 2>/dev/null; do sleep 0.1; done',

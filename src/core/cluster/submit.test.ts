@@ -39,7 +39,9 @@ describe('jobCommand', () => {
 
 /** Run a job shell in real bash, with HOME in a temp folder; a fake driver writes Spark's log lines. */
 async function runShell(shell: string, home: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  const child = spawn('bash', ['-c', shell], { env: { ...process.env, HOME: home, SPARK_CONF_DIR: '/conf' } });
+  // A shell that waits for ever is ended (SIGTERM, code -1) rather than left to hang the test run.
+  const env = { ...process.env, HOME: home, SPARK_CONF_DIR: '/conf' };
+  const child = spawn('bash', ['-c', shell], { env, timeout: 4_000 });
   let stdout = '';
   let stderr = '';
   child.stdout.on('data', (b: Buffer) => (stdout += b.toString()));
@@ -106,6 +108,20 @@ describe('jobShell', () => {
       expect(r.code).toBe(4);
       expect(r.stdout).toBe('SPARK_SUBMIT_OPTS=none\nout\n');
       expect(await fsp.readFile(path.join(home, plan.log), 'utf8')).toBe('SPARK_SUBMIT_OPTS=none\nout\n');
+    } finally {
+      await fsp.rm(home, { recursive: true, force: true });
+    }
+  });
+
+  it('ends when the job output kept in the log ends without a newline (--job-log)', async () => {
+    const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'submit-'));
+    try {
+      const plan = { log: 'user/logs/nl-1.log', teeOutput: true, sparkToLog: true };
+      const job = `(${fakeDriver(0)}); printf 'last words'`;
+      const r = await runShell(jobShell(job, plan), home);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe('RESULT 42\njob warning\nlast words');
+      expect(r.stderr).toContain('application_17_0001: RUNNING  http://head-host:8088/proxy/application_17_0001/');
     } finally {
       await fsp.rm(home, { recursive: true, force: true });
     }

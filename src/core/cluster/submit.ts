@@ -127,7 +127,9 @@ export function jobShell(command: string, plan: JobLogPlan): string {
   }
   // Output goes to the log and is streamed; the job's own exit code is kept through the pipe.
   lines.push(plan.teeOutput ? `set -o pipefail; { ${command}; } 2>&1 | tee -a "$log"; code=$?` : `${command}; code=$?`);
-  if (plan.sparkToLog) lines.push(`echo ${quote(JOB_END)} >>"$log"`, 'wait "$progress"');
+  // The marker starts a line of its own: job output kept in the log (--job-log) may end mid-line,
+  // and a marker glued to it would leave the follower, and so `wait`, running for ever.
+  if (plan.sparkToLog) lines.push(`printf '\\n%s\\n' ${quote(JOB_END)} >>"$log"`, 'wait "$progress"');
   lines.push('exit $code');
   return lines.join('\n');
 }

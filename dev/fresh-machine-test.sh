@@ -32,7 +32,7 @@ usage: dev/fresh-machine-test.sh [--ref REF] [--log-dir DIR] [--keep-demo-cluste
 
 Runs the README's two commands (bash dev/demo.sh, then npm test) in a fresh Debian 12 container with
 its own Docker engine and only Node.js, npm and python3 installed, on a clean clone of this checkout,
-and prints each command's exit code, duration and the tail of its output. Takes about 25 minutes
+and prints each command's exit code, duration and the tail of its output. Takes about 16 minutes
 on a 2-core machine.
 
   --ref REF            the commit to test (default: HEAD; uncommitted changes are not tested)

@@ -81,7 +81,10 @@ export async function servicePid(name: ServiceName, runtimeDir?: string): Promis
   const [pidText = '', started] = raw.trim().split(/\s+/);
   const pid = Number(pidText);
   if (!Number.isInteger(pid) || pid <= 0) return undefined;
-  if (started !== undefined && processStart(pid) !== undefined && processStart(pid) !== started) return undefined;
+  if (started !== undefined) {
+    const now = processStart(pid);
+    if (now !== undefined && now !== started) return undefined;
+  }
   return isAlive(pid) ? pid : undefined;
 }
 

@@ -10,6 +10,16 @@ import { isSparkJob, jobCommand, jobShell } from './submit.js';
 
 const cluster = (types: string[]): ClusterConfig => ({ runtime: { types } }) as unknown as ClusterConfig;
 
+/** Runs `fn` with a fresh folder standing in for the head's home, removed afterwards. */
+async function inTempHome(fn: (home: string) => Promise<void>): Promise<void> {
+  const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'submit-'));
+  try {
+    await fn(home);
+  } finally {
+    await fsp.rm(home, { recursive: true, force: true });
+  }
+}
+
 describe('jobCommand', () => {
   it.each([
     {
@@ -77,9 +87,8 @@ function fakeDriver(code: number): string {
 }
 
 describe('jobShell', () => {
-  it('sends Spark logging to the job log and shows the output and one line per application state', async () => {
-    const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'submit-'));
-    try {
+  it('sends Spark logging to the job log and shows the output and one line per application state', () =>
+    inTempHome(async (home) => {
       const plan = { log: 'user/logs/wc-1.log', teeOutput: false, sparkToLog: true, headAddress: '10.0.0.2' };
       const r = await runShell(jobShell(`(${fakeDriver(3)})`, plan), home);
       expect(r.code).toBe(3);
@@ -94,38 +103,27 @@ describe('jobShell', () => {
       const log = await fsp.readFile(path.join(home, plan.log), 'utf8');
       expect(log).toContain('INFO Client: Submitting application application_17_0001');
       expect(log).not.toContain('RESULT 42');
-    } finally {
-      await fsp.rm(home, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('with --job-log keeps the output in the log too, and leaves Spark logging alone with --verbose', async () => {
-    const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'submit-'));
-    try {
+  it('with --job-log keeps the output in the log too, and leaves Spark logging alone with --verbose', () =>
+    inTempHome(async (home) => {
       const plan = { log: 'user/logs/t-1.log', teeOutput: true, sparkToLog: false };
       const shell = jobShell('echo "SPARK_SUBMIT_OPTS=${SPARK_SUBMIT_OPTS:-none}"; echo out; exit 4', plan);
       const r = await runShell(shell, home);
       expect(r.code).toBe(4);
       expect(r.stdout).toBe('SPARK_SUBMIT_OPTS=none\nout\n');
       expect(await fsp.readFile(path.join(home, plan.log), 'utf8')).toBe('SPARK_SUBMIT_OPTS=none\nout\n');
-    } finally {
-      await fsp.rm(home, { recursive: true, force: true });
-    }
-  });
+    }));
 
-  it('ends when the job output kept in the log ends without a newline (--job-log)', async () => {
-    const home = await fsp.mkdtemp(path.join(os.tmpdir(), 'submit-'));
-    try {
+  it('ends when the job output kept in the log ends without a newline (--job-log)', () =>
+    inTempHome(async (home) => {
       const plan = { log: 'user/logs/nl-1.log', teeOutput: true, sparkToLog: true };
       const job = `(${fakeDriver(0)}); printf 'last words'`;
       const r = await runShell(jobShell(job, plan), home);
       expect(r.code).toBe(0);
       expect(r.stdout).toBe('RESULT 42\njob warning\nlast words');
       expect(r.stderr).toContain('application_17_0001: RUNNING  http://head-host:8088/proxy/application_17_0001/');
-    } finally {
-      await fsp.rm(home, { recursive: true, force: true });
-    }
-  });
+    }));
 
   it('says which jobs go through Spark', () => {
     expect(isSparkJob(cluster(['spark']), '~/user/jobs/a.py')).toBe(true);

@@ -101,9 +101,26 @@ function hostResources(): HostResources {
   return { cpus: os.cpus().length, memoryBytes: os.totalmem() };
 }
 
+/**
+ * The `{CPU, GPU, memory}` of a node type: its `node_config.instance_type` written out, or the
+ * entry of `provider.instance_types` it names (local provider hosts); `{}` when it names one that
+ * is not defined (`default`, for example), which means the size of this machine.
+ */
+export function instanceSpec(nodeConfig: unknown, provider: unknown): PlainObject {
+  const instance = isPlainObject(nodeConfig) ? nodeConfig.instance_type : undefined;
+  if (isPlainObject(instance)) return instance;
+  if (typeof instance !== 'string' || !isPlainObject(provider) || !isPlainObject(provider.instance_types)) return {};
+  const named = provider.instance_types[instance];
+  return isPlainObject(named) ? named : {};
+}
+
 /** CPU, GPU and memory (bytes) a node type offers according to its `node_config.instance_type`. */
-export function instanceResources(nodeConfig: unknown, host: HostResources = hostResources()): Record<string, number> {
-  const instance = isPlainObject(nodeConfig) && isPlainObject(nodeConfig.instance_type) ? nodeConfig.instance_type : {};
+export function instanceResources(
+  nodeConfig: unknown,
+  host: HostResources = hostResources(),
+  provider: unknown = {},
+): Record<string, number> {
+  const instance = instanceSpec(nodeConfig, provider);
   const cpu = typeof instance.CPU === 'number' && instance.CPU > 0 ? instance.CPU : host.cpus;
   const gpu = typeof instance.GPU === 'number' ? instance.GPU : 0;
   const memorySpec = instance.memory;
@@ -137,7 +154,7 @@ export function fillNodeTypeDefaults(config: PlainObject): void {
       nodeType.max_workers = name === config.head_node_type ? 0 : config.max_workers;
     }
     const own = isPlainObject(nodeType.resources) ? nodeType.resources : {};
-    nodeType.resources = { ...instanceResources(nodeType.node_config), ...own, [name]: 1 };
+    nodeType.resources = { ...instanceResources(nodeType.node_config, undefined, config.provider), ...own, [name]: 1 };
   }
 }
 

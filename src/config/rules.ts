@@ -5,6 +5,7 @@ import { isPlainObject, type PlainObject } from './merge.js';
 import { resolveLocalPath } from './prepare.js';
 import { knownRuntimes } from './runtime-registry.js';
 import { loadSchema } from './schema-check.js';
+import { checkInstanceTypeNames, checkListedHosts } from './rules-hosts.js';
 import { closestMatch } from './suggest.js';
 import { hasPath, type KeyPath } from './yaml-source.js';
 
@@ -146,7 +147,8 @@ function checkProviderKeys(config: PlainObject, { issues }: RuleContext): void {
  * the head type exists; node type names are valid; per type min_workers <= max_workers; the sum
  * of min_workers <= max_workers; the package URL keys agree (a `.whl` is a warning); file_mounts
  * sources exist (and are made absolute, in place); runtime names are known; provider keys are
- * known (warnings).
+ * known (warnings); named instance types exist; listed hosts (local provider) are unique and
+ * not loopback addresses.
  */
 export function checkClusterRules(config: PlainObject, context: RuleContext): void {
   checkHeadType(config, context);
@@ -158,4 +160,6 @@ export function checkClusterRules(config: PlainObject, context: RuleContext): vo
     checkRuntimeTypes(nodeType.runtime, ['available_node_types', name, 'runtime'], context);
   }
   checkProviderKeys(config, context);
+  checkInstanceTypeNames(config, context.issues);
+  checkListedHosts(config, context.issues);
 }

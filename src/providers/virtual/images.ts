@@ -6,7 +6,7 @@ import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
 import { errorMessage, logEvent, nullSink, timedStep, type EventSink } from '../../core/events.js';
 import { isDockerStatus } from './docker-client.js';
-import { acquireLock } from './lock.js';
+import { acquireLock } from '../../core/state/lock.js';
 import { collectDirectory, hashImageInputs, packContext, type ContextFile } from './image-context.js';
 import { bootstrapDebianImage, debootstrapArgs, jsonLines } from './image-debian.js';
 import { fetchDownloads, readDownloadLock } from './image-downloads.js';

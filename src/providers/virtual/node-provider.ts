@@ -17,7 +17,7 @@ import {
 } from '../provider.js';
 import { isDockerStatus } from './docker-client.js';
 import { DockerExecRunner } from './docker-runner.js';
-import { withLock } from './lock.js';
+import { withLock } from '../../core/state/lock.js';
 import { ClusterStateFile } from './state-file.js';
 import { getWorkspace, networkName, pickNodeAddress, type WorkspaceInfo } from './workspace.js';
 import { bootCommand } from '../../core/updater/resume.js';

@@ -1,6 +1,6 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { withLock } from './lock.js';
+import { withLock } from '../../core/state/lock.js';
 
 export interface NodeState {
   tags: Record<string, string>;

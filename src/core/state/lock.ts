@@ -1,7 +1,7 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { CloudtikError } from '../../core/errors.js';
+import { CloudtikError } from '../errors.js';
 
 /** A lock older than this without a refresh is taken over (its holder hung or its host is gone). */
 const STALE_MS = 15_000;

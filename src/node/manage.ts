@@ -10,7 +10,7 @@ import { readSecrets } from '../core/cluster/bootstrap.js';
 import { CloudtikError } from '../core/errors.js';
 import { STATE_PORT } from '../core/state/store.js';
 import { STATE_MOUNT } from '../providers/virtual/mounts.js';
-import { servicePaths, startService, stopService, type ServiceName } from './services.js';
+import { recordedServices, SERVICE_ORDER, servicePaths, startService, stopService, type ServiceName } from './services.js';
 
 /** Folder of the cluster's state as the head sees it. */
 export function headStateDir(): string {
@@ -62,6 +62,10 @@ export interface NodeServiceOptions {
   all?: boolean;
   /** `start`: stop the services first. */
   restart?: boolean;
+  /** `stop`: every service with a pid file, runtime daemons included (before a host is given back). */
+  services?: boolean;
+  /** `stop`: SIGKILL at once, as a crash would. */
+  kill?: boolean;
 }
 
 /** Services a `node start|stop` names: `--state`, `--controller`, or the agent when neither is given. */
@@ -75,7 +79,7 @@ function namedServices(o: NodeServiceOptions): ServiceName[] {
 }
 
 function flags(o: NodeServiceOptions): string[] {
-  return (['head', 'state', 'controller', 'all', 'restart'] as const).filter((k) => o[k]).map((k) => `--${k}`);
+  return (['head', 'state', 'controller', 'all', 'restart', 'services', 'kill'] as const).filter((k) => o[k]).map((k) => `--${k}`);
 }
 
 /**
@@ -177,12 +181,19 @@ async function waitForStateStore(log: string): Promise<void> {
 }
 
 export async function nodeStop(o: NodeServiceOptions): Promise<NodeServicesResult> {
-  const names = namedServices(o);
+  const names = o.services ? await recordedServices() : namedServices(o);
   if (names.includes('controller')) {
     const code = asRoot(['node', 'stop', ...flags(o)]);
     if (code !== undefined) return { started: [], stopped: [], running: [], code };
   }
   const result: NodeServicesResult = { started: [], stopped: [], running: [] };
-  for (const n of names) if (await stopService(n)) result.stopped.push(n);
+  const graceMs = o.kill ? 0 : undefined;
+  // Runtime daemons go together; the node's own services after them, one by one in stop order.
+  const daemons = names.filter((n) => !SERVICE_ORDER.includes(n));
+  const stopped = await Promise.all(daemons.map((n) => stopService(n, { graceMs })));
+  result.stopped.push(...daemons.filter((_, i) => stopped[i]));
+  for (const n of names.filter((n) => SERVICE_ORDER.includes(n))) {
+    if (await stopService(n, { graceMs })) result.stopped.push(n);
+  }
   return result;
 }

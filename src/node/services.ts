@@ -127,6 +127,15 @@ export async function startService(
   return { pid, started: true };
 }
 
+/** Every service that has a pid file here (runtime daemons included), node services last in stop order. */
+export async function recordedServices(runtimeDir = env.runtimeDir()): Promise<ServiceName[]> {
+  const { runDir } = servicePaths('agent', runtimeDir);
+  const files = await fsp.readdir(runDir).catch(() => [] as string[]);
+  const names = files.filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -'.pid'.length));
+  const rank = (n: string): number => SERVICE_ORDER.length - SERVICE_ORDER.indexOf(n);
+  return names.sort((a, b) => (SERVICE_ORDER.includes(a) ? rank(a) : 0) - (SERVICE_ORDER.includes(b) ? rank(b) : 0));
+}
+
 /** Stop a service: SIGTERM to its supervisor, then SIGKILL to the whole group after `graceMs`. */
 export async function stopService(
   name: ServiceName,

@@ -20,7 +20,7 @@ describe('host state store', () => {
     const store = new HostStateStore(path.join(dir, 'local', 'cloudtik-local-scheduler.state'));
     expect(await store.read()).toEqual({ nodes: {} });
     await store.update((s) => ({ state: reconcile(s, hosts), result: undefined }));
-    const json = JSON.parse(await fsp.readFile(store.file, 'utf8'));
+    const json = JSON.parse(await fsp.readFile(store.file, 'utf8')) as { nodes: Record<string, unknown> };
     expect(json.nodes['10.0.0.1']).toEqual({ name: '10.0.0.1', ip: '10.0.0.1', tags: {}, state: 'terminated', instance_type: 'default' });
     expect((await fsp.stat(store.file)).mode & 0o777).toBe(0o600);
     expect(await fsp.readdir(path.dirname(store.file))).toEqual(['cloudtik-local-scheduler.state']);

@@ -1,0 +1,56 @@
+import { execFileSync } from 'node:child_process';
+import fsp from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { nodeStop } from './manage.js';
+import { recordedServices, servicePid, startService } from './services.js';
+
+let dir: string;
+beforeEach(async () => {
+  dir = await fsp.mkdtemp(path.join(os.tmpdir(), 'cloudtik-services-'));
+  vi.stubEnv('CLOUDTIK_RUNTIME_DIR', dir);
+});
+afterEach(async () => {
+  vi.unstubAllEnvs();
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('stopping every service of a node (before its host is given back)', () => {
+  it('lists runtime daemons before the node services, in stop order', async () => {
+    await fsp.mkdir(path.join(dir, 'run'), { recursive: true });
+    for (const n of ['state', 'hdfs-datanode', 'agent', 'yarn-nodemanager']) {
+      await fsp.writeFile(path.join(dir, 'run', `${n}.pid`), '1\n');
+    }
+    const names = await recordedServices(dir);
+    expect(names.slice(0, 2).sort()).toEqual(['hdfs-datanode', 'yarn-nodemanager']);
+    expect(names.slice(2)).toEqual(['agent', 'state']);
+  });
+
+  it('ends every recorded service and the processes they started; --kill does not wait for a clean exit', async () => {
+    // A daemon that ignores SIGTERM, with a child: only a kill of its whole group ends both.
+    const stubborn = ['bash', '-c', "trap '' TERM; sleep 300 & wait"];
+    const a = await startService('stubborn-daemon', stubborn, { runtimeDir: dir });
+    const b = await startService('other-daemon', ['sleep', '300'], { runtimeDir: dir });
+    expect(await servicePid('stubborn-daemon', dir)).toBe(a.pid);
+    const t0 = Date.now();
+    const result = await nodeStop({ services: true, kill: true });
+    expect(result.stopped.sort()).toEqual(['other-daemon', 'stubborn-daemon']);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    // Our own children linger as zombies until Node reaps them: give that a moment.
+    for (let i = 0; i < 40 && (alive(a.pid) || alive(b.pid)); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(a.pid) || alive(b.pid)).toBe(false);
+    const left = execFileSync('ps', ['-eo', 'pgid=,stat=']).toString().split('\n');
+    expect(left.filter((l) => Number(l.trim().split(/\s+/)[0]) === a.pid && !l.includes('Z'))).toEqual([]);
+    expect(await recordedServices(dir)).toEqual([]);
+  });
+});

@@ -1,0 +1,160 @@
+/**
+ * Nodes of a `local` cluster: hosts listed in `provider.nodes`, reached over SSH. Nothing is
+ * provisioned: creating a node hands a free listed host to the cluster, terminating one stops
+ * every service the cluster runs there and gives the host back. Which host belongs to which
+ * cluster is kept in the state file (store.ts), shared with the head's controller, which runs on
+ * the same machine.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import type { CommandRunner } from '../../core/command/runner.js';
+import { logEvent, type EventSink } from '../../core/events.js';
+import { withLock } from '../../core/state/lock.js';
+import {
+  TAG,
+  type NodeInfo,
+  type NodeKind,
+  type NodeLaunchRequest,
+  type NodeProvider,
+  type NodeStart,
+} from '../provider.js';
+import { allocate, clusterHosts, mergeTags, release, type HostRecord, type ListedHost } from './hosts.js';
+import type { HostStateStore } from './store.js';
+
+/** When the host was handed to the cluster (ms since the epoch); kept with its tags. */
+const CREATED_TAG = 'cloudtik-node-created-at';
+
+export interface LocalProviderOptions {
+  clusterName: string;
+  workspaceName: string;
+  hosts: readonly ListedHost[];
+  headHost: string;
+  store: HostStateStore;
+  /** CPU and memory of an instance type (from provider.instance_types, or this machine's). */
+  sizeOf: (instanceType: string) => { cpus: number; memoryBytes: number };
+  /** A command runner for a host (SSH). */
+  runnerFor: (host: string) => CommandRunner;
+}
+
+/** Stops every service of ours on a host; `--kill` does it at once, as a crash would. */
+export const HOST_TEARDOWN = 'cloudtik node stop --services';
+
+export class LocalNodeProvider implements NodeProvider {
+  readonly clusterName: string;
+  readonly workspaceName: string;
+
+  constructor(private readonly options: LocalProviderOptions) {
+    this.clusterName = options.clusterName;
+    this.workspaceName = options.workspaceName;
+  }
+
+  private get clusterTags(): Record<string, string> {
+    return { [TAG.cluster]: this.clusterName, [TAG.workspace]: this.workspaceName };
+  }
+
+  private toNodeInfo(id: string, record: HostRecord): NodeInfo {
+    return {
+      id,
+      kind: record.tags[TAG.nodeKind] === 'head' ? 'head' : 'worker',
+      nodeType: record.tags[TAG.nodeType] ?? '',
+      seqId: Number(record.tags[TAG.seqId] ?? 0),
+      ip: record.ip,
+      state: record.state,
+      running: record.state === 'running',
+      createdAt: Number(record.tags[CREATED_TAG] ?? 0),
+      tags: record.tags,
+      limits: this.options.sizeOf(record.instance_type),
+    };
+  }
+
+  async listNodes(filter: { kind?: NodeKind; nodeType?: string } = {}): Promise<NodeInfo[]> {
+    const tags = { ...this.clusterTags };
+    if (filter.kind) tags[TAG.nodeKind] = filter.kind;
+    if (filter.nodeType) tags[TAG.nodeType] = filter.nodeType;
+    return clusterHosts(await this.options.store.read(), tags).map(([id, r]) => this.toNodeInfo(id, r));
+  }
+
+  async createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
+    if (request.count <= 0) return [];
+    const named = request.nodeConfig.instance_type;
+    const instanceType = typeof named === 'string' ? named : 'default';
+    const ids = await this.options.store.update((state) => {
+      const seq = Math.max(0, ...clusterHosts(state, this.clusterTags).map(([, r]) => Number(r.tags[TAG.seqId] ?? 0)));
+      const tags = {
+        ...this.clusterTags,
+        [TAG.nodeType]: request.nodeType,
+        [TAG.launchConfig]: request.launchHash,
+        [CREATED_TAG]: String(Date.now()),
+      };
+      const picked = allocate(state, { kind: request.kind, instanceType, count: request.count, tags, headHost: this.options.headHost });
+      let next = picked.state;
+      picked.ids.forEach((id, i) => {
+        next = mergeTags(next, id, { [TAG.seqId]: String(seq + i + 1), [TAG.nodeName]: `${this.clusterName}-${request.kind}-${seq + i + 1}` });
+      });
+      return { state: next, result: picked.ids };
+    });
+    logEvent(sink, 'debug', `hosts ${ids.join(', ')} are now ${request.kind} nodes of ${this.clusterName}`);
+    const nodes = await this.listNodes();
+    return nodes.filter((n) => ids.includes(n.id));
+  }
+
+  /** Stops what the cluster runs on each host, then gives the hosts back (also when a host does not answer). */
+  async terminateNodes(ids: string[], sink: EventSink): Promise<void> {
+    await Promise.all(ids.map((id) => this.teardown(id, HOST_TEARDOWN, sink)));
+    await this.options.store.update((state) => ({ state: release(state, ids, this.clusterTags), result: undefined }));
+  }
+
+  private async teardown(id: string, command: string, sink: EventSink): Promise<void> {
+    try {
+      const r = await this.options.runnerFor(id).run({ command });
+      if (r.exitCode !== 0) logEvent(sink, 'warn', `host ${id}: '${command}' failed: ${(r.stderr || r.stdout).trim()}`);
+    } catch (err) {
+      logEvent(sink, 'warn', `host ${id}: could not stop its services (${(err as Error).message}); it is given back anyway`);
+    }
+  }
+
+  /** Hosts are not switched on and off by the cluster: a listed host of the cluster is running. */
+  async startNodes(): Promise<void> {}
+
+  /** When each host booted (its kernel's boot time), so a host restart is seen like a node restart. */
+  async nodeStarts(ids: string[]): Promise<Map<string, NodeStart>> {
+    const out = new Map<string, NodeStart>();
+    await Promise.all(
+      ids.map(async (id) => {
+        const r = await this.options
+          .runnerFor(id)
+          .run({ command: "awk '/^btime/ {print $2}' /proc/stat" })
+          .catch(() => undefined);
+        const btime = Number(r?.stdout.trim());
+        out.set(id, { startedAt: r?.exitCode === 0 && btime > 0 ? btime * 1000 : undefined, restartCount: 0 });
+      }),
+    );
+    return out;
+  }
+
+  /** Kills every service of the cluster on the host at once, as a crash would; the host stays listed. */
+  async killNode(id: string): Promise<void> {
+    await this.setTags(id, { [TAG.killed]: 'true' });
+    await this.options.runnerFor(id).run({ command: `${HOST_TEARDOWN} --kill` });
+  }
+
+  async setTags(id: string, tags: Record<string, string>): Promise<void> {
+    await this.options.store.update((state) => ({ state: mergeTags(state, id, tags), result: undefined }));
+  }
+
+  commandRunner(node: NodeInfo): CommandRunner {
+    return this.options.runnerFor(node.id);
+  }
+
+  /** Nothing is left on this machine once the hosts are given back. */
+  async cleanupCluster(): Promise<void> {}
+
+  async withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
+    const target = path.join(path.dirname(this.options.store.file), `${this.clusterName}.cluster`);
+    await fsp.mkdir(path.dirname(target), { recursive: true });
+    return withLock(target, 'cluster', fn, {
+      waitMs: 30 * 60_000,
+      onWait: () => logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${this.clusterName}`),
+    });
+  }
+}

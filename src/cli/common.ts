@@ -1,5 +1,6 @@
 import readline from 'node:readline/promises';
 import type { ClusterConfig, WorkspaceConfig } from '../config/types.js';
+import type { ImageBuilder, ProviderNodeCommand } from '../providers/provider.js';
 import type { OptionSpec } from './command-spec.js';
 import type { Reporter } from './reporter.js';
 
@@ -89,4 +90,23 @@ export function formatAge(createdAt: number, now = Date.now()): string {
 export function formatBytes(bytes: number): string {
   if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(bytes % 2 ** 30 === 0 ? 0 : 1)}G`;
   return `${Math.round(bytes / 2 ** 20)}M`;
+}
+
+/** The provider whose node images `cloudtik image build|list` make and show: the one whose nodes are containers. */
+const IMAGE_PROVIDER = 'virtual';
+
+/** The node-image builder of {@link IMAGE_PROVIDER}. */
+export async function imageBuilder(): Promise<ImageBuilder> {
+  const { loadProvider } = await import('../providers/registry.js');
+  const builder = (await loadProvider(IMAGE_PROVIDER)).images;
+  if (!builder) throw new Error(`provider ${IMAGE_PROVIDER} makes no node images`);
+  return builder;
+}
+
+/** A hidden `cloudtik node <name>` command that provider `type`'s nodes run (see ProviderModule.nodeCommands). */
+export async function providerNodeCommand(type: string, name: string): Promise<ProviderNodeCommand> {
+  const { loadProvider } = await import('../providers/registry.js');
+  const command = (await loadProvider(type)).nodeCommands?.[name];
+  if (!command) throw new Error(`provider ${type} has no node command ${name}`);
+  return command;
 }

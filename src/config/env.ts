@@ -30,6 +30,11 @@ export const env = {
   home(): string {
     return process.env.CLOUDTIK_HOME ?? path.join(os.homedir(), '.cloudtik');
   },
+  /** `CLOUDTIK_STATE_DIR`: where a head keeps its cluster's state, when its provider put it elsewhere than the default. */
+  headStateDir(): string | undefined {
+    const v = process.env.CLOUDTIK_STATE_DIR;
+    return v === undefined || v === '' ? undefined : v;
+  },
   /** `DOCKER_HOST` as given, or undefined for the default socket. */
   dockerHost(): string | undefined {
     const v = process.env.DOCKER_HOST;

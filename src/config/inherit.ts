@@ -1,10 +1,11 @@
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, statSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { env } from './env.js';
 import type { IssueCollector } from './issues.js';
 import { isPlainObject, type PlainObject } from './merge.js';
 import { assetDir } from './paths.js';
+import { providerTypes } from '../providers/registry.js';
 import { checkSchema, type SchemaName } from './schema-check.js';
 import { closestMatch } from './suggest.js';
 import { parseYamlSource, type YamlSource } from './yaml-source.js';
@@ -45,13 +46,9 @@ export function templateRoots(): string[] {
   return [...env.userTemplateDirs().map((dir) => path.resolve(dir)), assetDir('templates')];
 }
 
-/** Provider types that ship defaults (a folder under `defaults/` with a `defaults.yaml`). */
+/** Provider types this version has (the provider registry's); their defaults sit under `defaults/<type>/` when they have their own. */
 export function knownProviderTypes(): string[] {
-  const root = assetDir('defaults');
-  return readdirSync(root, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(path.join(root, entry.name, 'defaults.yaml')))
-    .map((entry) => entry.name)
-    .sort();
+  return providerTypes();
 }
 
 function isFile(file: string): boolean {

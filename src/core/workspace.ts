@@ -1,32 +1,17 @@
 import fsp from 'node:fs/promises';
 import type { WorkspaceConfig } from '../config/types.js';
-import { connectDocker } from '../providers/virtual/docker-client.js';
-import { VirtualNodeProvider } from '../providers/virtual/node-provider.js';
-import {
-  createWorkspace as createNetwork,
-  getWorkspace,
-  listWorkspaceClusters,
-  listWorkspaces,
-  removeWorkspace,
-  type ClusterSummary,
-  type WorkspaceInfo,
-} from '../providers/virtual/workspace.js';
+import type { ClusterSummary, WorkspaceInfo, WorkspaceProvider } from '../providers/provider.js';
+import { loadProvider, providerTypes } from '../providers/registry.js';
 import { clusterStateDir, workspaceStateDir } from './cluster/context.js';
 import { CloudtikError } from './errors.js';
 import { logEvent, type EventSink } from './events.js';
 
-function requireVirtual(config: WorkspaceConfig): void {
-  if (config.provider.type !== 'virtual') {
-    throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `provider type ${config.provider.type} is not supported yet`, {
-      hint: 'use provider.type: virtual',
-    });
-  }
+async function workspacesOf(config: WorkspaceConfig): Promise<WorkspaceProvider> {
+  return (await loadProvider(config.provider.type)).workspaces();
 }
 
 export async function createWorkspace(config: WorkspaceConfig): Promise<{ created: boolean; info: WorkspaceInfo }> {
-  requireVirtual(config);
-  const docker = await connectDocker();
-  return createNetwork(docker, config.workspace_name);
+  return (await workspacesOf(config)).create(config.workspace_name);
 }
 
 export interface WorkspaceDetails extends WorkspaceInfo {
@@ -34,21 +19,25 @@ export interface WorkspaceDetails extends WorkspaceInfo {
 }
 
 export async function workspaceInfo(config: WorkspaceConfig): Promise<WorkspaceDetails> {
-  requireVirtual(config);
-  const docker = await connectDocker();
-  const info = await getWorkspace(docker, config.workspace_name);
+  const workspaces = await workspacesOf(config);
+  const info = await workspaces.get(config.workspace_name);
   if (!info) {
     throw new CloudtikError('ERR_CLOUDTIK_WORKSPACE', `workspace ${config.workspace_name} does not exist`, {
       hint: 'create it with: cloudtik workspace create <workspace.yaml>',
     });
   }
-  return { ...info, clusters: await listWorkspaceClusters(docker, config.workspace_name) };
+  return { ...info, clusters: await workspaces.clusters(config.workspace_name) };
 }
 
+/** Every provider's workspaces. */
 export async function listAllWorkspaces(): Promise<WorkspaceDetails[]> {
-  const docker = await connectDocker();
-  const all = await listWorkspaces(docker);
-  return Promise.all(all.map(async (w) => ({ ...w, clusters: await listWorkspaceClusters(docker, w.name) })));
+  const found: WorkspaceDetails[][] = [];
+  for (const type of providerTypes()) {
+    const workspaces = await (await loadProvider(type)).workspaces();
+    const all = await workspaces.list();
+    found.push(await Promise.all(all.map(async (w) => ({ ...w, clusters: await workspaces.clusters(w.name) }))));
+  }
+  return found.flat();
 }
 
 /**
@@ -59,10 +48,11 @@ export async function deleteWorkspace(
   config: WorkspaceConfig,
   options: { force?: boolean; sink: EventSink },
 ): Promise<{ deleted: boolean; stoppedClusters: string[] }> {
-  requireVirtual(config);
-  const docker = await connectDocker();
+  const module = await loadProvider(config.provider.type);
+  const workspaces = await module.workspaces();
   const ws = config.workspace_name;
-  const clusters = await listWorkspaceClusters(docker, ws);
+  const type = config.provider.type;
+  const clusters = await workspaces.clusters(ws);
   if (clusters.length > 0 && !options.force) {
     throw new CloudtikError(
       'ERR_CLOUDTIK_WORKSPACE',
@@ -73,11 +63,10 @@ export async function deleteWorkspace(
     );
   }
   for (const c of clusters) {
-    const provider = new VirtualNodeProvider({
-      docker,
+    const provider = await module.nodeProvider({
       workspaceName: ws,
       clusterName: c.name,
-      stateDir: clusterStateDir(ws, c.name),
+      stateDir: clusterStateDir(type, ws, c.name),
       sshUser: 'root',
     });
     await provider.withClusterLock(options.sink, async () => {
@@ -86,13 +75,13 @@ export async function deleteWorkspace(
         nodes.map((n) => n.id),
         options.sink,
       );
-      await provider.removeGate();
+      await provider.releaseCluster?.();
       await provider.cleanupCluster();
     });
     logEvent(options.sink, 'info', `removed cluster ${c.name} (${c.head + c.workers} node(s))`);
   }
-  const deleted = await removeWorkspace(docker, ws);
+  const deleted = await workspaces.remove(ws);
   // The workspace's local state folder goes too once its clusters left nothing in it.
-  await fsp.rmdir(workspaceStateDir(ws)).catch(() => undefined);
+  await fsp.rmdir(workspaceStateDir(type, ws)).catch(() => undefined);
   return { deleted, stoppedClusters: clusters.map((c) => c.name) };
 }

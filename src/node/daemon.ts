@@ -60,19 +60,14 @@ export async function runAgentService(): Promise<void> {
 
 export async function runControllerService(): Promise<void> {
   // Loaded here, not at the top: every node runs an agent, which needs none of this.
-  const [
-    { expandHome, readBootstrap },
-    { updateNode },
-    { connectDocker },
-    { VirtualNodeProvider },
-    { ClusterController },
-  ] = await Promise.all([
-    import('../core/cluster/bootstrap.js'),
-    import('../core/updater/node-updater.js'),
-    import('../providers/virtual/docker-client.js'),
-    import('../providers/virtual/node-provider.js'),
-    import('./controller.js'),
-  ]);
+  const [{ expandHome, readBootstrap }, { updateNode }, { clusterProvider }, { ClusterController }] = await Promise.all(
+    [
+      import('../core/cluster/bootstrap.js'),
+      import('../core/updater/node-updater.js'),
+      import('../core/cluster/context.js'),
+      import('./controller.js'),
+    ],
+  );
   const log = logger('controller');
   const signal = stopSignal(log);
   const stateDir = headStateDir();
@@ -80,15 +75,7 @@ export async function runControllerService(): Promise<void> {
   const config = bootstrap.config;
   const password = await redisPassword();
   const store = await connectStore({ host: '127.0.0.1', password }, signal, log);
-  const docker = await connectDocker();
-  const provider = new VirtualNodeProvider({
-    docker,
-    workspaceName: config.workspace_name,
-    clusterName: config.cluster_name,
-    stateDir,
-    sshUser: config.auth.ssh_user,
-    hostCapacity: bootstrap.host,
-  });
+  const { provider } = await clusterProvider(config, { stateDir, host: bootstrap.host });
   const headIp = env.nodeIdentity().headIp;
   const home = await userHome(config.auth.ssh_user);
   const controller = new ClusterController({

@@ -9,12 +9,12 @@ import { env } from '../config/env.js';
 import { readSecrets } from '../core/cluster/bootstrap.js';
 import { CloudtikError } from '../core/errors.js';
 import { STATE_PORT } from '../core/state/store.js';
-import { STATE_MOUNT } from '../providers/virtual/mounts.js';
+import { HEAD_STATE_DIR } from '../providers/provider.js';
 import { recordedServices, SERVICE_ORDER, servicePaths, startService, stopService, type ServiceName } from './services.js';
 
 /** Folder of the cluster's state as the head sees it. */
 export function headStateDir(): string {
-  return process.env.CLOUDTIK_STATE_DIR ?? STATE_MOUNT;
+  return env.headStateDir() ?? HEAD_STATE_DIR;
 }
 
 export async function redisPassword(): Promise<string> {

@@ -1,7 +1,14 @@
+import type { ClusterConfig } from '../config/types.js';
 import type { CommandRunner } from '../core/command/runner.js';
-import type { EventSink } from '../core/events.js';
+import type { CoreEvent, EventSink } from '../core/events.js';
 
 export type NodeKind = 'head' | 'worker';
+
+/**
+ * Where a head finds its cluster's state folder (bootstrap, secrets) unless `CLOUDTIK_STATE_DIR`
+ * says otherwise: providers put it there (the virtual provider mounts the local one).
+ */
+export const HEAD_STATE_DIR = '/cloudtik/state';
 
 /** Tag (label) names; CloudTik's own, so tools that read them keep working. */
 export const TAG = {
@@ -66,10 +73,37 @@ export interface NodeLaunchRequest {
   hostMounts?: string[];
 }
 
+/** CPUs and memory (bytes) a node of this provider can get at most. */
+export interface HostResources {
+  cpus: number;
+  memoryBytes: number;
+}
+
+/**
+ * What a cluster needs besides its nodes, made before its head starts (the virtual provider's
+ * Docker gate): the head's image, and each worker type the head's controller may launch.
+ */
+export interface ClusterSupportSpec {
+  image: string;
+  workers: Omit<NodeLaunchRequest, 'count' | 'kind' | 'launchHash'>[];
+}
+
+/** Words of a provider that end up in messages: hints on failures and warnings on configs. */
+export interface ProviderHints {
+  /** How to look at a node that does not answer (for example `docker logs <id>`). */
+  inspectNode(nodeId: string): string;
+  /** Progress label of {@link NodeProvider.prepareCluster}. */
+  clusterSupport: string;
+  /** Warnings about config keys this provider does not apply. */
+  configWarnings(config: ClusterConfig): string[];
+}
+
 /** Where nodes of one cluster come from. Every call is scoped to that cluster. */
 export interface NodeProvider {
   readonly clusterName: string;
   readonly workspaceName: string;
+  /** Its module's {@link ProviderModule.hints}, for messages about its nodes. */
+  readonly hints?: ProviderHints;
   /** Nodes that are not terminated (running or stopped but present). */
   listNodes(filter?: { kind?: NodeKind; nodeType?: string }): Promise<NodeInfo[]>;
   createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]>;
@@ -87,4 +121,114 @@ export interface NodeProvider {
   cleanupCluster(): Promise<void>;
   /** Run `fn` while holding the cluster's operation lock (one start or stop at a time). */
   withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T>;
+  /** Make what the cluster needs besides its nodes, if anything; says whether it was made now. */
+  prepareCluster?(spec: ClusterSupportSpec, sink: EventSink): Promise<{ created: boolean }>;
+  /** Remove what {@link prepareCluster} made (after the cluster's last node). */
+  releaseCluster?(): Promise<void>;
+}
+
+/** One cluster, as a provider module is asked about it. */
+export interface ClusterRef {
+  workspaceName: string;
+  clusterName: string;
+  /** Local folder of the cluster's state (state file, secrets; its lock sits beside it). */
+  stateDir: string;
+  /** The user commands run as on the nodes. */
+  sshUser: string;
+  /** What nodes can get, when the caller was told (the head's controller is, by `start`). */
+  host?: HostResources;
+}
+
+/** A workspace as its provider lists it. */
+export interface WorkspaceInfo {
+  name: string;
+  /** What the workspace's nodes reach each other on (virtual: the Docker network). */
+  network: string;
+  bridge?: string;
+  subnet?: string;
+  gateway?: string;
+  createdAt?: string;
+}
+
+/** A cluster found in a workspace: its name and how many nodes of each kind it has. */
+export interface ClusterSummary {
+  name: string;
+  head: number;
+  workers: number;
+  running: number;
+}
+
+/** Workspaces of one provider: what clusters share (the virtual provider's Docker network). */
+export interface WorkspaceProvider {
+  create(name: string): Promise<{ created: boolean; info: WorkspaceInfo }>;
+  get(name: string): Promise<WorkspaceInfo | undefined>;
+  list(): Promise<WorkspaceInfo[]>;
+  clusters(name: string): Promise<ClusterSummary[]>;
+  /** Remove an empty workspace; false when there was none. */
+  remove(name: string): Promise<boolean>;
+}
+
+/** Makes the command runner of a node of one cluster. */
+export type CommandRunnerFactory = (node: NodeInfo) => CommandRunner;
+
+/** A node image as `image list` shows it. */
+export interface NodeImageRow {
+  name: string;
+  tag: string;
+  id: string;
+  /** Hash of what the image was built from, when cloudtik built it. */
+  hash?: string;
+  sizeBytes: number;
+  createdAt: string;
+}
+
+export interface ImageBuildOptions {
+  /** Build only this image and the ones under it (default: all). */
+  image?: string;
+  rebuild: boolean;
+  noCache: boolean;
+  /** Build on another OS image, tagged `<version>-<variant>`. */
+  variant?: { name: string; osImage: string };
+  sink: (event: CoreEvent) => void;
+  signal?: AbortSignal;
+}
+
+export interface ImageBuildResult {
+  ref: string;
+  action: string;
+  id: string;
+  sizeBytes: number;
+  ms: number;
+}
+
+/** Node images of a provider whose nodes run images it can make (`cloudtik image build|list`). */
+export interface ImageBuilder {
+  /** Make sure the images `refs` are there: build the missing ones cloudtik knows; never pull. */
+  ensure(refs: string[], sink: EventSink): Promise<void>;
+  list(): Promise<NodeImageRow[]>;
+  build(options: ImageBuildOptions): Promise<ImageBuildResult[]>;
+}
+
+/**
+ * What a command a provider's nodes run (`cloudtik node <name>`, hidden, declared in the CLI) does:
+ * its options as parsed, and a signal that says stop.
+ */
+export type ProviderNodeCommand = (opts: Record<string, unknown>, signal: AbortSignal) => Promise<void>;
+
+/**
+ * What a provider gives the core, loaded lazily by `provider.type` (see registry.ts). Adding a
+ * provider is a folder under src/providers/ with an index.ts exporting `provider`, and a line in
+ * the registry.
+ */
+export interface ProviderModule {
+  readonly type: string;
+  nodeProvider(cluster: ClusterRef): Promise<NodeProvider>;
+  workspaces(): Promise<WorkspaceProvider>;
+  commandRunners(cluster: ClusterRef): Promise<CommandRunnerFactory>;
+  /** What a node can get at most; one answer for the CLI, the config and the controller. */
+  hostResources(): Promise<HostResources>;
+  readonly hints: ProviderHints;
+  readonly images?: ImageBuilder;
+  /** Commands its nodes run, by name (the virtual provider's gate container runs `docker-gate`). */
+  readonly nodeCommands?: Readonly<Record<string, ProviderNodeCommand>>;
 }

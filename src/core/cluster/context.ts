@@ -1,31 +1,29 @@
 import path from 'node:path';
-import type { DockerEngine } from '../../providers/virtual/engine.js';
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
-import type { NodeKind } from '../../providers/provider.js';
-import { connectDocker } from '../../providers/virtual/docker-client.js';
-import { VirtualNodeProvider } from '../../providers/virtual/node-provider.js';
-import { getWorkspace } from '../../providers/virtual/workspace.js';
+import type { HostResources, NodeKind, NodeProvider, ProviderModule } from '../../providers/provider.js';
+import { loadProvider } from '../../providers/registry.js';
 import { RUNTIMES } from '../../runtimes/registry.js';
 import { CloudtikError } from '../errors.js';
 import { runtimeSectionOf } from '../updater/hashes.js';
 
-/** A cluster config bound to the engine and provider that run it. */
+/** A cluster config bound to the provider that runs it. */
 export interface ClusterContext {
   config: ClusterConfig;
-  docker: DockerEngine;
-  provider: VirtualNodeProvider;
+  /** The module of `provider.type`: workspaces, images, host resources, hints. */
+  module: ProviderModule;
+  provider: NodeProvider;
   stateDir: string;
 }
 
-/** Local folder of a virtual workspace's state (`~/.cloudtik/virtual/<workspace>`), one sub-folder per cluster. */
-export function workspaceStateDir(workspace: string): string {
-  return path.join(env.home(), 'virtual', workspace);
+/** Local folder of a workspace's state (`~/.cloudtik/<provider type>/<workspace>`), one sub-folder per cluster. */
+export function workspaceStateDir(providerType: string, workspace: string): string {
+  return path.join(env.home(), providerType, workspace);
 }
 
-/** Local folder of a virtual cluster's state (`~/.cloudtik/virtual/<workspace>/<cluster>`). */
-export function clusterStateDir(workspace: string, cluster: string): string {
-  return path.join(workspaceStateDir(workspace), cluster);
+/** Local folder of a cluster's state (`~/.cloudtik/<provider type>/<workspace>/<cluster>`). */
+export function clusterStateDir(providerType: string, workspace: string, cluster: string): string {
+  return path.join(workspaceStateDir(providerType, workspace), cluster);
 }
 
 /** The image of clusters without runtimes (the built-in default of `docker.image`). */
@@ -53,34 +51,41 @@ export function withDefaultTag(image: string, version: string): string {
 }
 
 /**
- * Connect to the engine and build the cluster's provider. The workspace must exist unless
+ * The node provider of a cluster: the one place it is built, for the CLI (`stateDir` is the
+ * cluster's local state folder) and for the head's controller (the state folder the head mounts,
+ * and the host resources `start` handed over).
+ */
+export async function clusterProvider(
+  config: ClusterConfig,
+  where: { stateDir: string; host?: HostResources },
+): Promise<{ module: ProviderModule; provider: NodeProvider }> {
+  const module = await loadProvider(config.provider.type);
+  const provider = await module.nodeProvider({
+    workspaceName: config.workspace_name,
+    clusterName: config.cluster_name,
+    sshUser: config.auth.ssh_user,
+    ...where,
+  });
+  return { module, provider };
+}
+
+/**
+ * Load the cluster's provider and build its node provider. The workspace must exist unless
  * `requireWorkspace` is false (read-only commands still work on a workspace that is gone).
  */
 export async function openCluster(
   config: ClusterConfig,
   options: { requireWorkspace?: boolean } = {},
 ): Promise<ClusterContext> {
-  if (config.provider.type !== 'virtual') {
-    throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `provider type ${config.provider.type} is not supported yet`, {
-      hint: 'use provider.type: virtual',
-    });
-  }
-  const docker = await connectDocker();
+  const stateDir = clusterStateDir(config.provider.type, config.workspace_name, config.cluster_name);
+  const { module, provider } = await clusterProvider(config, { stateDir });
   if (options.requireWorkspace !== false) {
-    const ws = await getWorkspace(docker, config.workspace_name);
+    const ws = await (await module.workspaces()).get(config.workspace_name);
     if (!ws) {
       throw new CloudtikError('ERR_CLOUDTIK_WORKSPACE', `workspace ${config.workspace_name} does not exist`, {
-        hint: `create it first: cloudtik workspace create <workspace.yaml> (a file with workspace_name: ${config.workspace_name} and provider.type: virtual)`,
+        hint: `create it first: cloudtik workspace create <workspace.yaml> (a file with workspace_name: ${config.workspace_name} and provider.type: ${config.provider.type})`,
       });
     }
   }
-  const stateDir = clusterStateDir(config.workspace_name, config.cluster_name);
-  const provider = new VirtualNodeProvider({
-    docker,
-    workspaceName: config.workspace_name,
-    clusterName: config.cluster_name,
-    stateDir,
-    sshUser: config.auth.ssh_user,
-  });
-  return { config, docker, provider, stateDir };
+  return { config, module, provider, stateDir };
 }

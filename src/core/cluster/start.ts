@@ -2,6 +2,7 @@ import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
 import {
   TAG,
+  type ClusterSupportSpec,
   type NodeInfo,
   type NodeKind,
   type NodeLaunchRequest,
@@ -14,7 +15,6 @@ import { fileMountsContentsHash, launchHash, runtimeHash } from '../updater/hash
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
 import { nodeImage, openCluster, type ClusterContext } from './context.js';
-import { ensureClusterImages } from './images.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
 import { waitForWorkers } from './wait.js';
 
@@ -73,12 +73,13 @@ export function planHead(config: ClusterConfig, nodes: NodeInfo[], headHash: str
 
 /** Start a stopped head again; resolves with it as listed once it runs (with its address). */
 async function resumeHead(provider: NodeProvider, head: NodeInfo, sink: EventSink): Promise<NodeInfo> {
+  const look = provider.hints?.inspectNode(head.id);
   return timedStep(sink, 'nodes', `Start the stopped head ${head.id} again`, async () => {
     await provider.startNodes([head.id], sink);
     const listed = (await provider.listNodes({ kind: 'head' })).find((n) => n.id === head.id);
     if (!listed?.running) {
       throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} did not start again`, {
-        hint: `see why: docker logs ${head.id}; or remove the cluster and start it anew: cloudtik stop <cluster.yaml>`,
+        hint: `${look ? `see why: ${look}; or ` : ''}remove the cluster and start it anew: cloudtik stop <cluster.yaml>`,
       });
     }
     return listed;
@@ -103,12 +104,12 @@ async function createHead(ctx: ClusterContext, request: NodeLaunchRequest, sink:
   return created;
 }
 
-/** What the cluster's gate allows: it runs the head's image; each worker type's image, folders and limits. */
-function gateSpec(
+/** What the cluster needs besides its nodes: the head's image; each worker type's image, folders and limits. */
+function supportSpec(
   config: ClusterConfig,
   workerTypes: string[],
   imageOf: (kind: NodeKind, nodeType: string) => string,
-): Parameters<ClusterContext['provider']['ensureGate']>[0] {
+): ClusterSupportSpec {
   return {
     image: imageOf('head', config.head_node_type),
     workers: workerTypes.map((w) => ({
@@ -120,20 +121,21 @@ function gateSpec(
 }
 
 /**
- * The cluster's Docker gate and the head (a kept one, started again when it was stopped, or a new
- * one), made at the same time (the head needs the gate only once its controller starts, after
- * this). On failure, what this made goes: a new head, and a new gate when no node is left.
+ * What the cluster needs besides its nodes (the virtual provider's Docker gate) and the head (a
+ * kept one, started again when it was stopped, or a new one), made at the same time (the head
+ * needs that support only once its controller starts, after this). On failure, what this made
+ * goes: a new head, and new support when no node is left.
  */
-async function launchHeadAndGate(
+async function launchHeadAndSupport(
   ctx: ClusterContext,
   keep: NodeInfo | undefined,
-  make: { gate: () => Promise<{ created: boolean }>; head: () => Promise<NodeInfo> },
+  make: { support: () => Promise<{ created: boolean }>; head: () => Promise<NodeInfo> },
 ): Promise<NodeInfo> {
-  const [gate, head] = await Promise.allSettled([make.gate(), make.head()]);
+  const [gate, head] = await Promise.allSettled([make.support(), make.head()]);
   if (gate.status === 'fulfilled' && head.status === 'fulfilled') return head.value;
   if (head.status === 'fulfilled' && !keep) await ctx.provider.terminateNodes([head.value.id], nullSink);
   if (gate.status === 'fulfilled' && gate.value.created && (await ctx.provider.listNodes()).length === 0) {
-    await ctx.provider.removeGate();
+    await ctx.provider.releaseCluster?.();
   }
   throw gate.status === 'rejected' ? gate.reason : (head as PromiseRejectedResult).reason;
 }
@@ -156,19 +158,11 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     ...new Set([imageOf('head', config.head_node_type), ...workerTypes.map((t) => imageOf('worker', t))]),
   ];
   let t = performance.now();
-  await timedStep(sink, 'images', 'Node images', () => ensureClusterImages(ctx, images, sink));
+  const builder = ctx.module.images;
+  if (builder) await timedStep(sink, 'images', 'Node images', () => builder.ensure(images, sink));
   timings.images = Math.round(performance.now() - t);
 
-  const ignored = (['run_options', 'head_run_options', 'worker_run_options'] as const).filter(
-    (k) => (config.docker[k]?.length ?? 0) > 0,
-  );
-  if (ignored.length > 0) {
-    logEvent(
-      sink,
-      'warn',
-      `docker.${ignored.join(', docker.')} ${ignored.length > 1 ? 'are' : 'is'} not applied by the virtual provider (its nodes are the containers)`,
-    );
-  }
+  for (const warning of ctx.module.hints.configWarnings(config)) logEvent(sink, 'warn', warning);
   const hashes = (kind: NodeKind, nodeType: string): string => launchHash(config, nodeType, imageOf(kind, nodeType));
   const fileMountsHash = await fileMountsContentsHash(config.file_mounts);
   const headType = config.head_node_type;
@@ -203,11 +197,14 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
       );
     }
     const kept = plan.head;
-    const head = await launchHeadAndGate(ctx, kept, {
-      gate: () =>
-        timedStep(sink, 'gate', "The cluster's Docker gate", () =>
-          ctx.provider.ensureGate(gateSpec(config, workerTypes, imageOf), sink),
-        ),
+    const prepare = ctx.provider.prepareCluster?.bind(ctx.provider);
+    const head = await launchHeadAndSupport(ctx, kept, {
+      support: () =>
+        prepare
+          ? timedStep(sink, 'gate', ctx.module.hints.clusterSupport, () =>
+              prepare(supportSpec(config, workerTypes, imageOf), sink),
+            )
+          : Promise.resolve({ created: false }),
       head: kept
         ? () => (plan.resume ? resumeHead(ctx.provider, kept, sink) : Promise.resolve(kept))
         : () => timedStep(sink, 'nodes', 'Launch head', launchHead),
@@ -217,7 +214,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
       throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
 
     const secrets = await ensureSecrets(ctx.stateDir);
-    const host = await ctx.provider.hostCapacity();
+    const host = await ctx.module.hostResources();
     t = performance.now();
     const update = await updateNode({
       provider: ctx.provider,

@@ -128,7 +128,7 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
         terminated.push(...left.map((n) => n.id));
       }
       // The gate goes last: until the head is gone, its controller may still call the engine.
-      await ctx.provider.removeGate();
+      await ctx.provider.releaseCluster?.();
       await ctx.provider.cleanupCluster();
     }
     const remaining = (await ctx.provider.listNodes()).map((n) => n.id);

@@ -66,6 +66,8 @@ function setup(runner: LocalRunner, tags: Record<string, string> = {}) {
       return Promise.resolve();
     },
     commandRunner: () => runner,
+    // The provider's own words for looking at a node (these are the virtual provider's).
+    hints: { inspectNode: (id: string) => `check the container: docker inspect ${id}; docker logs ${id}` },
   } as unknown as NodeProvider;
   const events: CoreEvent[] = [];
   const base = (cfg: ClusterConfig, over: Partial<NodeUpdateOptions> = {}): NodeUpdateOptions => ({

@@ -3,7 +3,13 @@ import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { workerTypeNames } from '../../config/prepare.js';
 import type { ClusterConfig, CommandGroup } from '../../config/types.js';
-import { TAG, type NodeInfo, type NodeProvider, type NodeStatus } from '../../providers/provider.js';
+import {
+  TAG,
+  type NodeInfo,
+  type NodeProvider,
+  type NodeStatus,
+  type ProviderHints,
+} from '../../providers/provider.js';
 import { systemClock, type Clock } from '../clock.js';
 import { buildNodeScript, quote } from '../command/shell.js';
 import { OutputTail, tailLines, type CommandRunner } from '../command/runner.js';
@@ -140,7 +146,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
   try {
     await setStatus('waiting-for-ssh');
     await runPhase('waiting-for-ssh', () =>
-      waitForNode(runner, config.auth.ssh_user, { ...options, clock, dropResume: doSetup }),
+      waitForNode(runner, config.auth.ssh_user, { ...options, clock, dropResume: doSetup, hints: provider.hints }),
     );
 
     if (doSetup) {
@@ -235,7 +241,14 @@ async function saveResumeScript(
 async function waitForNode(
   runner: CommandRunner,
   user: string,
-  options: { readyTimeoutMs: number; clock: Clock; signal?: AbortSignal; node: NodeInfo; dropResume: boolean },
+  options: {
+    readyTimeoutMs: number;
+    clock: Clock;
+    signal?: AbortSignal;
+    node: NodeInfo;
+    dropResume: boolean;
+    hints?: ProviderHints;
+  },
 ): Promise<void> {
   const u = quote(user);
   const sudoers = quote(`/etc/sudoers.d/${user}`);
@@ -264,7 +277,9 @@ async function waitForNode(
         `node ${options.node.id} did not answer commands within ${Math.round(options.readyTimeoutMs / 1000)} s`,
         {
           details: [`last attempt: ${last}`],
-          hint: `check the container: docker inspect ${options.node.id}; docker logs ${options.node.id}`,
+          hint:
+            options.hints?.inspectNode(options.node.id) ??
+            'try it by hand: cloudtik exec <cluster.yaml> --node-ip <ip> true',
         },
       );
     }
@@ -334,7 +349,7 @@ export async function runCommandGroups(
         details: failure.output,
         hint: failure.output.some((line) => /unknown command 'batch'/.test(line))
           ? "the node's cloudtik is older than this one (it has no `cloudtik node batch`): rebuild the node images with `cloudtik image build`, or install this version on the nodes (cloudtik_package_url)"
-          : `reproduce by hand: cloudtik exec <cluster.yaml> --node-ip <ip> '<command>' (or docker exec -it ${options.node} bash)`,
+          : `reproduce by hand: cloudtik exec <cluster.yaml> --node-ip <ip> '<command>' (or ${runner.interactiveShellArgv().join(' ')})`,
       },
     );
   }

@@ -1,9 +1,10 @@
 import path from 'node:path';
+import { HEAD_STATE_DIR } from '../provider.js';
 
 /** Where a virtual node sees its data disks, shared folders and (on the head) the cluster's state folder. */
 export const DATA_DISK_MOUNT = '/mnt/cloudtik/data_disk_';
 export const DATA_DIR_MOUNT = '/cloudtik/data';
-export const STATE_MOUNT = '/cloudtik/state';
+export const STATE_MOUNT = HEAD_STATE_DIR;
 /** Where the cluster's Docker gate puts its socket: its own folder in the gate, read-only in the head. */
 export const GATE_MOUNT = '/cloudtik/gate';
 export const GATE_SOCKET = `${GATE_MOUNT}/engine.sock`;

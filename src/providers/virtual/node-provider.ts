@@ -12,8 +12,11 @@ import {
   type NodeInfo,
   type NodeKind,
   type NodeLaunchRequest,
+  type ClusterSupportSpec,
+  type HostResources,
   type NodeProvider,
   type NodeStart,
+  type ProviderHints,
 } from '../provider.js';
 import { isDockerStatus } from './docker-client.js';
 import { DockerExecRunner } from './docker-runner.js';
@@ -21,6 +24,7 @@ import { withLock } from '../../core/state/lock.js';
 import { ClusterStateFile } from './state-file.js';
 import { getWorkspace, networkName, pickNodeAddress, type WorkspaceInfo } from './workspace.js';
 import { bootCommand } from '../../core/updater/resume.js';
+import { VIRTUAL_HINTS } from './hints.js';
 
 import { GATE_KIND, ensureGate, gateDir, removeGate, type GateTarget } from './gate.js';
 import type { GatePolicy } from './gate-policy.js';
@@ -62,12 +66,13 @@ export interface VirtualProviderOptions {
    * The host's CPUs and memory when the caller knows them: the head's controller is told by
    * `start`, as the engine's own information is not reachable through the gate.
    */
-  hostCapacity?: HostCapacity;
+  hostCapacity?: HostResources;
 }
 
-export interface HostCapacity {
-  cpus: number;
-  memoryBytes: number;
+/** CPUs and memory of the engine's host: what a node container can get at most. */
+export async function engineResources(docker: DockerEngine): Promise<HostResources> {
+  const info = (await docker.info()) as { NCPU: number; MemTotal: number };
+  return { cpus: info.NCPU, memoryBytes: info.MemTotal };
 }
 
 /**
@@ -83,9 +88,10 @@ export function ownDisks(id: string, disks: string[] | undefined): string[] {
 export class VirtualNodeProvider implements NodeProvider {
   readonly clusterName: string;
   readonly workspaceName: string;
+  readonly hints: ProviderHints = VIRTUAL_HINTS;
   private readonly docker: DockerEngine;
   private readonly state: ClusterStateFile;
-  private host: HostCapacity | undefined;
+  private host: HostResources | undefined;
   private workspace: WorkspaceInfo | undefined;
   private launching: Promise<unknown> = Promise.resolve();
 
@@ -136,13 +142,9 @@ export class VirtualNodeProvider implements NodeProvider {
     );
   }
 
-  /** CPUs and memory of the engine's host. */
-  async hostCapacity(): Promise<HostCapacity> {
-    this.host ??= this.options.hostCapacity;
-    if (!this.host) {
-      const info = (await this.docker.info()) as { NCPU: number; MemTotal: number };
-      this.host = { cpus: info.NCPU, memoryBytes: info.MemTotal };
-    }
+  /** CPUs and memory of the engine's host (as the caller was told, else from the engine). */
+  async hostCapacity(): Promise<HostResources> {
+    this.host ??= this.options.hostCapacity ?? (await engineResources(this.docker));
     return this.host;
   }
 
@@ -486,10 +488,7 @@ export class VirtualNodeProvider implements NodeProvider {
    * their images, folders and limits (clamped to the host as their nodes will be). Returns
    * whether it was created now.
    */
-  async ensureGate(
-    spec: { image: string; workers: Omit<NodeLaunchRequest, 'count' | 'kind' | 'launchHash'>[] },
-    sink: EventSink,
-  ): Promise<{ created: boolean }> {
+  async prepareCluster(spec: ClusterSupportSpec, sink: EventSink): Promise<{ created: boolean }> {
     const workerTypes: GatePolicy['workerTypes'] = {};
     for (const w of spec.workers) {
       const limits = await this.nodeLimits({ ...w, kind: 'worker', launchHash: '', count: 1 }, nullSink);
@@ -512,7 +511,7 @@ export class VirtualNodeProvider implements NodeProvider {
   }
 
   /** Remove the cluster's Docker gate (after its last node). */
-  removeGate(): Promise<void> {
+  releaseCluster(): Promise<void> {
     return removeGate(this.gateTarget);
   }
 

@@ -28,22 +28,6 @@ export const command: CommandSpec = {
   ],
   async run(_args, opts, ctx) {
     const { CloudtikError } = await import('../../../core/errors.js');
-    const images = await import('../../../providers/virtual/images.js');
-    let image: import('../../../providers/virtual/images.js').NodeImageName | undefined;
-    if (typeof opts.image === 'string') {
-      const resolved = images.resolveNodeImage(opts.image);
-      if (!resolved.buildable || resolved.buildName === undefined) {
-        throw new CloudtikError(
-          'ERR_CLOUDTIK_USAGE',
-          `cannot build ${opts.image}: ${resolved.reason ?? 'unknown image'}`,
-          {
-            hint: `known images: ${images.NODE_IMAGE_NAMES.join(', ')}`,
-          },
-        );
-      }
-      image = resolved.buildName;
-    }
-    let variant: import('../../../providers/virtual/images.js').ImageVariant | undefined;
     const osImage = typeof opts.osImage === 'string' ? opts.osImage : undefined;
     const variantName = typeof opts.variant === 'string' ? opts.variant : undefined;
     if ((osImage === undefined) !== (variantName === undefined)) {
@@ -51,19 +35,14 @@ export const command: CommandSpec = {
         hint: 'for example: cloudtik image build --os-image my/cuda:12 --variant gpu',
       });
     }
-    if (osImage !== undefined && variantName !== undefined) {
-      variant = { name: variantName, osImage };
-      const problem = images.variantProblem(variant);
-      if (problem !== undefined) throw new CloudtikError('ERR_CLOUDTIK_USAGE', problem);
-    }
-    const { connectDocker } = await import('../../../providers/virtual/docker-client.js');
-    const docker = await connectDocker();
+    const { imageBuilder } = await import('../../common.js');
+    const builder = await imageBuilder();
     const t0 = performance.now();
-    const results = await images.buildAllImages(docker, {
-      image,
+    const results = await builder.build({
+      image: typeof opts.image === 'string' ? opts.image : undefined,
       rebuild: opts.force === true,
       noCache: opts.cache === false,
-      variant,
+      variant: osImage !== undefined && variantName !== undefined ? { name: variantName, osImage } : undefined,
       sink: (event) => ctx.reporter.event(event),
       signal: ctx.signal,
     });

@@ -5,9 +5,8 @@ export const command: CommandSpec = {
   aliases: ['ls'],
   description: 'list the cloudtik node images in the local Docker engine (tag, content hash, size, age)',
   async run(_args, _opts, ctx) {
-    const { connectDocker } = await import('../../../providers/virtual/docker-client.js');
-    const { listNodeImages } = await import('../../../providers/virtual/images.js');
-    const rows = await listNodeImages(await connectDocker());
+    const { imageBuilder } = await import('../../common.js');
+    const rows = await (await imageBuilder()).list();
     const { formatAge, formatBytes } = await import('../../common.js');
     const { default: Table } = await import('cli-table3');
     const table = new Table({

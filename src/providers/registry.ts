@@ -1,0 +1,31 @@
+/**
+ * `provider.type` → the provider's module, loaded when first asked for. The one place that names
+ * provider folders: adding a provider is its folder under src/providers/ and one line here.
+ */
+import { closestMatch } from '../config/suggest.js';
+import { CloudtikError } from '../core/errors.js';
+import type { ProviderModule } from './provider.js';
+
+const LOADERS: Record<string, () => Promise<{ provider: ProviderModule }>> = {
+  virtual: () => import('./virtual/index.js'),
+};
+
+/** The provider types this version knows, sorted. */
+export function providerTypes(): string[] {
+  return Object.keys(LOADERS).sort();
+}
+
+/**
+ * The module of provider `type`. Configs are checked against {@link providerTypes} when loaded
+ * (an unknown type is reported at its key); this error is for configs built in code.
+ */
+export async function loadProvider(type: string): Promise<ProviderModule> {
+  const load = Object.hasOwn(LOADERS, type) ? LOADERS[type] : undefined;
+  if (load === undefined) {
+    const match = closestMatch(type, providerTypes());
+    throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `provider.type: unknown provider type '${type}'`, {
+      hint: `${match ? `did you mean '${match}'? ` : ''}known provider types: ${providerTypes().join(', ')}`,
+    });
+  }
+  return (await load()).provider;
+}

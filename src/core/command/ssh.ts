@@ -17,7 +17,13 @@ import { env } from '../../config/env.js';
 import { withDeadline } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import { runTool } from '../process.js';
-import { OutputTail, type CommandResult, type CommandRunner, type RunOptions } from './runner.js';
+import {
+  OutputTail,
+  type CommandResult,
+  type CommandRunner,
+  type RunOptions,
+  type ShellArgvOptions,
+} from './runner.js';
 import { isRetryable, sshFailureError, sshFailureKind, type SshFailureKind } from './ssh-errors.js';
 import { hostKeyOptions, prepareKnownHosts, readPinnedKeys } from './ssh-known-hosts.js';
 import { buildNodeScript, quote, quoteArgs } from './shell.js';
@@ -42,11 +48,6 @@ export interface SshTarget {
   connectTimeoutMs?: number;
 }
 
-export interface ShellArgvOptions {
-  /** Local ports forwarded to the same port on the host's localhost (`ssh -L p:localhost:p`). */
-  forwardPorts?: readonly number[];
-}
-
 /** Reads the script (up to NUL) from stdin and runs it; the rest of stdin is the script's. */
 const WRAPPER = `export LANG=C.UTF-8 LC_ALL=C.UTF-8; IFS= read -r -d '' __cloudtik_script || exit 254; eval "$__cloudtik_script"`;
 /** How long an idle shared connection stays open after the last command. */
@@ -65,7 +66,9 @@ export class SshRunner implements CommandRunner {
   constructor(private readonly target: SshTarget) {
     this.nodeId = target.nodeId;
     this.port = target.port ?? 22;
-    this.controlDir = target.controlDir ?? path.join(env.home(), 'ssh');
+    const dir = target.controlDir ?? path.join(env.home(), 'ssh');
+    // Socket paths are limited to 107 bytes; ssh needs 17 more while it creates one.
+    this.controlDir = dir.length + 17 + 17 < 104 ? dir : `/tmp/cloudtik-ssh-${process.getuid?.() ?? 'user'}`;
   }
 
   private get destination(): string {
@@ -87,7 +90,7 @@ export class SshRunner implements CommandRunner {
       ...o('ServerAliveInterval=5'),
       ...o('ServerAliveCountMax=6'),
       ...o('ControlMaster=auto'),
-      ...o(`ControlPath=${path.join(this.controlDir, `${this.trustHash()}-%C`)}`),
+      ...o(`ControlPath=${this.controlPath()}`),
       ...o(`ControlPersist=${CONTROL_PERSIST_S}`),
       ...o('ExitOnForwardFailure=yes'),
       ...o('LogLevel=ERROR'),
@@ -96,13 +99,21 @@ export class SshRunner implements CommandRunner {
   }
 
   /**
-   * %C names user, host and port; this adds what else decides trust (key, known_hosts file, proxy),
-   * so another key or another workspace's pinned keys never ride on this connection.
+   * The shared connection's socket: named by everything that decides trust (user, host, port, key,
+   * known_hosts file, proxy), so another key or another workspace's pinned keys never ride on it.
+   * Short, because ssh adds 17 characters and a socket path must stay under 108.
    */
-  private trustHash(): string {
+  private controlPath(): string {
     const t = this.target;
-    const text = JSON.stringify([t.privateKeyPath ?? '', t.knownHostsPath, t.proxyCommand ?? '']);
-    return crypto.createHash('sha256').update(text).digest('hex').slice(0, 8);
+    const text = JSON.stringify([
+      t.user,
+      t.host,
+      this.port,
+      t.privateKeyPath ?? '',
+      t.knownHostsPath,
+      t.proxyCommand ?? '',
+    ]);
+    return path.join(this.controlDir, crypto.createHash('sha256').update(text).digest('hex').slice(0, 16));
   }
 
   /** Open (or find) the shared connection, retrying a host that is not up yet until the deadline. */
@@ -130,8 +141,10 @@ export class SshRunner implements CommandRunner {
         for (;;) {
           const r = await runTool('ssh', [...this.sshOptions(), '-f', '-N', this.destination], { signal: deadline });
           if (r.code === 0) return;
-          last = { kind: sshFailureKind(r.stderr) ?? 'other', stderr: r.stderr };
-          if (!isRetryable(last.kind)) throw await this.failure(last.kind, r.stderr, seconds());
+          const kind = sshFailureKind(r.stderr);
+          // Not a connection problem ssh names (a bad option, a local file): retrying cannot help.
+          if (kind === undefined || !isRetryable(kind)) throw await this.failure(kind ?? 'other', r.stderr, seconds());
+          last = { kind, stderr: r.stderr };
           await new Promise((res) => setTimeout(res, 500));
           if (deadline.aborted) throw deadline.reason;
         }
@@ -211,7 +224,7 @@ export class SshRunner implements CommandRunner {
     input.write(`${script}\0`);
     if (o.stdin) o.stdin.pipe(input);
     else input.end();
-    const remote = o.asRoot ? `cd / && exec sudo -n -H -- bash -c ${quote(WRAPPER)}` : `exec bash -c ${quote(WRAPPER)}`;
+    const remote = remoteCommand(o.asRoot === true);
     let errTail = '';
     const r = await runTool('ssh', [...this.sshOptions(), '-T', this.destination, remote], {
       input,
@@ -288,6 +301,14 @@ export class SshRunner implements CommandRunner {
     this.connected = undefined;
     await runTool('ssh', [...this.sshOptions(), '-O', 'exit', this.destination]).catch(() => undefined);
   }
+}
+
+/**
+ * The command line sshd hands to the user's login shell: fixed, whatever the script holds. The
+ * script follows on stdin, ended by NUL (see {@link WRAPPER}).
+ */
+export function remoteCommand(asRoot: boolean): string {
+  return asRoot ? `cd / && exec sudo -n -H -- bash -c ${quote(WRAPPER)}` : `exec bash -c ${quote(WRAPPER)}`;
 }
 
 /** A node path as a shell word, with a leading `~` left for the remote shell to expand. */

@@ -29,8 +29,13 @@ export interface CommandRunner {
   upload(source: string, target: string): Promise<void>;
   /** Copy `source` on the node to a local path. */
   download(source: string, target: string): Promise<void>;
-  /** argv of an interactive shell on the node (for `attach`). */
-  interactiveShellArgv(command?: string): string[];
+  /** argv of an interactive shell on the node (for `attach`); runners that cannot forward ports ignore `forwardPorts`. */
+  interactiveShellArgv(command?: string, options?: ShellArgvOptions): string[];
+}
+
+export interface ShellArgvOptions {
+  /** Local ports forwarded to the same port on the node's localhost (`attach --port-forward`). */
+  forwardPorts?: readonly number[];
 }
 
 /** Keep the last `limit` characters of a growing output. */

@@ -1,10 +1,6 @@
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
-import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { demuxStream, type DockerEngine } from './engine.js';
-import tar from 'tar-fs';
+import { expandHome, planUpload, unpackDownload } from '../../core/command/transfer.js';
 import { buildNodeScript, quote } from '../../core/command/shell.js';
 import {
   OutputTail,
@@ -84,41 +80,17 @@ export class DockerExecRunner implements CommandRunner {
   }
 
   async upload(source: string, target: string): Promise<void> {
-    const stat = await fsp.stat(source).catch(() => undefined);
-    if (!stat) throw new CloudtikError('ERR_CLOUDTIK_USAGE', `local path not found: ${source}`);
-    const contentsOnly = stat.isDirectory() && source.endsWith('/');
-    const targetPath = this.expandHome(target);
-    // The archive is extracted into a folder; file and folder names are mapped so the result sits at `target`.
-    const destDir = contentsOnly ? targetPath : path.posix.dirname(targetPath);
-    const baseName = path.posix.basename(targetPath);
+    const plan = await planUpload(source, expandHome(target, this.home));
     // Folders are made as the user where it may (so they are the user's), as root elsewhere.
-    const asUser = await this.execArgv(['mkdir', '-p', destDir], { asRoot: false });
-    if (asUser.exitCode !== 0) await this.mustRun(['mkdir', '-p', destDir], `create ${destDir}`);
-    const packed = stat.isDirectory()
-      ? tar.pack(source, {
-          map: (h) => {
-            h.name = contentsOnly ? h.name : path.posix.join(baseName, h.name);
-            return h;
-          },
-        })
-      : tar.pack(path.dirname(source), {
-          entries: [path.basename(source)],
-          map: (h) => {
-            h.name = baseName;
-            return h;
-          },
-        });
-    await this.docker.getContainer(this.nodeId).putArchive(packed, { path: destDir });
-    // Only what was copied changes owner: `upload dir/ /tmp` must not hand /tmp to the user.
-    const owned = contentsOnly
-      ? (await fsp.readdir(source)).map((name) => path.posix.join(destDir, name))
-      : [path.posix.join(destDir, baseName)];
-    if (owned.length > 0)
-      await this.mustRun(['chown', '-R', `${this.user}:`, '--', ...owned], `chown ${owned.join(' ')}`);
+    const asUser = await this.execArgv(['mkdir', '-p', plan.destDir], { asRoot: false });
+    if (asUser.exitCode !== 0) await this.mustRun(['mkdir', '-p', plan.destDir], `create ${plan.destDir}`);
+    await this.docker.getContainer(this.nodeId).putArchive(plan.archive, { path: plan.destDir });
+    if (plan.copied.length > 0)
+      await this.mustRun(['chown', '-R', `${this.user}:`, '--', ...plan.copied], `chown ${plan.copied.join(' ')}`);
   }
 
   async download(source: string, target: string): Promise<void> {
-    const sourcePath = this.expandHome(source);
+    const sourcePath = expandHome(source, this.home);
     const container = this.docker.getContainer(this.nodeId);
     let archive: NodeJS.ReadableStream;
     try {
@@ -126,23 +98,7 @@ export class DockerExecRunner implements CommandRunner {
     } catch (err) {
       throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `cannot read ${source} on ${this.nodeId}`, { cause: err });
     }
-    const baseName = path.posix.basename(sourcePath);
-    const targetStat = await fsp.stat(target).catch(() => undefined);
-    // Like rsync/cp: into an existing folder keeps the name, otherwise the copy is named `target`.
-    const intoDir = targetStat?.isDirectory() === true;
-    const destDir = intoDir ? target : path.dirname(path.resolve(target));
-    const newName = intoDir ? baseName : path.basename(target);
-    await fsp.mkdir(destDir, { recursive: true });
-    await pipeline(
-      archive,
-      tar.extract(destDir, {
-        map: (h) => {
-          const rest = h.name === baseName ? '' : h.name.slice(baseName.length + 1);
-          h.name = rest === '' ? newName : path.posix.join(newName, rest);
-          return h;
-        },
-      }) as unknown as fs.WriteStream,
-    );
+    await unpackDownload(archive, sourcePath, target);
   }
 
   interactiveShellArgv(command?: string): string[] {
@@ -153,12 +109,6 @@ export class DockerExecRunner implements CommandRunner {
 
   private get home(): string {
     return this.user === 'root' ? '/root' : `/home/${this.user}`;
-  }
-
-  private expandHome(p: string): string {
-    if (p === '~') return this.home;
-    if (p.startsWith('~/')) return `${this.home}/${p.slice(2)}`;
-    return p;
   }
 
   private async mustRun(argv: string[], what: string): Promise<void> {

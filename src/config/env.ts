@@ -35,6 +35,13 @@ export const env = {
     const v = process.env.CLOUDTIK_STATE_DIR;
     return v === undefined || v === '' ? undefined : v;
   },
+  /**
+   * `CLOUDTIK_CONTROLLER_AS_USER=1`: the head's controller runs as the node user, not through sudo
+   * as root (set by providers whose controller needs no root, e.g. on listed hosts).
+   */
+  controllerAsUser(): boolean {
+    return process.env.CLOUDTIK_CONTROLLER_AS_USER === '1';
+  },
   /** `DOCKER_HOST` as given, or undefined for the default socket. */
   dockerHost(): string | undefined {
     const v = process.env.DOCKER_HOST;

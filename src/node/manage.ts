@@ -85,10 +85,11 @@ function flags(o: NodeServiceOptions): string[] {
 /**
  * The controller drives the Docker engine (through the cluster's gate) and writes the shared
  * state folder, so it runs as root: a node user starting or stopping it runs the same command
- * through sudo. Returns the exit code of that, or undefined when already root.
+ * through sudo. Returns the exit code of that, or undefined when already root or when the
+ * provider needs no root for it (see env.controllerAsUser).
  */
 function asRoot(argv: string[]): number | undefined {
-  if (process.getuid?.() === 0) return undefined;
+  if (process.getuid?.() === 0 || env.controllerAsUser()) return undefined;
   const cli = process.argv[1];
   if (!cli) throw new Error('cannot tell where the cloudtik CLI is');
   const r = spawnSync('sudo', ['-n', '-E', process.execPath, cli, ...argv], {

@@ -1,4 +1,4 @@
-import type { ClusterConfig } from '../config/types.js';
+import type { AuthConfig, ClusterConfig, ProviderConfig } from '../config/types.js';
 import type { CommandRunner } from '../core/command/runner.js';
 import type { CoreEvent, EventSink } from '../core/events.js';
 
@@ -98,6 +98,19 @@ export interface ProviderHints {
   configWarnings(config: ClusterConfig): string[];
 }
 
+/** What {@link NodeProvider.prepareNode} knows of the node it prepares. */
+export interface PrepareNodeContext {
+  runner: CommandRunner;
+  /** The node type's `node_config` (data disks ...). */
+  nodeConfig: Record<string, unknown>;
+  /** Runtimes the node runs. */
+  runtimes: readonly string[];
+  /** `cloudtik_package_url`, when the config sets one. */
+  packageUrl?: string;
+  sink: EventSink;
+  signal?: AbortSignal;
+}
+
 /** Where nodes of one cluster come from. Every call is scoped to that cluster. */
 export interface NodeProvider {
   readonly clusterName: string;
@@ -121,6 +134,11 @@ export interface NodeProvider {
   cleanupCluster(): Promise<void>;
   /** Run `fn` while holding the cluster's operation lock (one start or stop at a time). */
   withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T>;
+  /**
+   * Make a node ready for its setup commands, when its provider hands out machines that are not
+   * made for it (listed hosts: data disks, and the software a node image carries).
+   */
+  prepareNode?(node: NodeInfo, context: PrepareNodeContext): Promise<void>;
   /** Make what the cluster needs besides its nodes, if anything; says whether it was made now. */
   prepareCluster?(spec: ClusterSupportSpec, sink: EventSink): Promise<{ created: boolean }>;
   /** Remove what {@link prepareCluster} made (after the cluster's last node). */
@@ -137,6 +155,10 @@ export interface ClusterRef {
   sshUser: string;
   /** What nodes can get, when the caller was told (the head's controller is, by `start`). */
   host?: HostResources;
+  /** The config's `provider` section (listed hosts, instance types ...), when there is a config. */
+  provider?: ProviderConfig;
+  /** The config's `auth` section (how to reach hosts over SSH), when there is a config. */
+  auth?: AuthConfig;
 }
 
 /** A workspace as its provider lists it. */

@@ -64,6 +64,8 @@ export async function clusterProvider(
     workspaceName: config.workspace_name,
     clusterName: config.cluster_name,
     sshUser: config.auth.ssh_user,
+    provider: config.provider,
+    auth: config.auth,
     ...where,
   });
   return { module, provider };

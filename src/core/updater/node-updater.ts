@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
+import { packageUrlOf } from '../../config/built-in-commands.js';
 import { workerTypeNames } from '../../config/prepare.js';
 import type { ClusterConfig, CommandGroup } from '../../config/types.js';
 import {
@@ -158,6 +159,14 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
       }
       await setStatus('setting-up');
       await runPhase('setting-up', async () => {
+        await provider.prepareNode?.(node, {
+          runner,
+          nodeConfig: config.available_node_types[node.nodeType]?.node_config ?? {},
+          runtimes: runtimeSectionOf(config, node).types ?? [],
+          packageUrl: packageUrlOf(config),
+          sink,
+          signal: options.signal,
+        });
         const init = isHead ? commands.head_initialization_commands : commands.worker_initialization_commands;
         for (const group of init) await runLocalGroup(group, { env, node: node.id, sink, signal: options.signal });
         await runGroups(

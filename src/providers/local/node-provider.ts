@@ -7,7 +7,8 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import type { CommandRunner } from '../../core/command/runner.js';
+import { tailLines, type CommandRunner } from '../../core/command/runner.js';
+import { CloudtikError } from '../../core/errors.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import { withLock } from '../../core/state/lock.js';
 import {
@@ -17,7 +18,9 @@ import {
   type NodeLaunchRequest,
   type NodeProvider,
   type NodeStart,
+  type PrepareNodeContext,
 } from '../provider.js';
+import { dataDiskScript, parseProbe, planDataDisks, probeScript } from './disks.js';
 import { allocate, clusterHosts, mergeTags, release, type HostRecord, type ListedHost } from './hosts.js';
 import type { HostStateStore } from './store.js';
 
@@ -32,6 +35,8 @@ export interface LocalProviderOptions {
   store: HostStateStore;
   /** CPU and memory of an instance type (from provider.instance_types, or this machine's). */
   sizeOf: (instanceType: string) => { cpus: number; memoryBytes: number };
+  /** The user commands run as on the hosts (`auth.ssh_user`). */
+  sshUser: string;
   /** A command runner for a host (SSH). */
   runnerFor: (host: string) => CommandRunner;
 }
@@ -111,6 +116,26 @@ export class LocalNodeProvider implements NodeProvider {
     } catch (err) {
       logEvent(sink, 'warn', `host ${id}: could not stop its services (${(err as Error).message}); it is given back anyway`);
     }
+  }
+
+  /** Data disks first (a failure there stops the setup before anything is installed). */
+  async prepareNode(node: NodeInfo, context: PrepareNodeContext): Promise<void> {
+    const entries = (context.nodeConfig.data_disks as string[] | undefined) ?? [];
+    if (entries.length > 0) await this.prepareDisks(node.id, context.runner, entries, context.sink);
+  }
+
+  private async prepareDisks(id: string, runner: CommandRunner, entries: string[], sink: EventSink): Promise<void> {
+    const probe = await runner.run({ command: probeScript(entries), asRoot: true });
+    const { devices, signatures } = parseProbe(probe.stdout);
+    const steps = planDataDisks(id, entries, devices, signatures);
+    const r = await runner.run({ command: dataDiskScript(steps, this.options.sshUser), asRoot: true });
+    if (r.exitCode !== 0) {
+      throw new CloudtikError('ERR_CLOUDTIK_NODE_UPDATE', `host ${id}: preparing the data disks failed (exit ${r.exitCode})`, {
+        details: tailLines(r.stderr + r.stdout, 10),
+        hint: 'check the disks named in node_config.data_disks on that host',
+      });
+    }
+    logEvent(sink, 'debug', `host ${id}: data disks ${steps.map((s) => `${s.action} ${s.target}`).join(', ')}`);
   }
 
   /** Hosts are not switched on and off by the cluster: a listed host of the cluster is running. */

@@ -4,12 +4,13 @@
  */
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
+import net from 'node:net';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner, type SshRunner, type SshTarget } from '../src/core/command/ssh.js';
 import { knownHostsPath } from '../src/core/command/ssh-known-hosts.js';
 import { isCloudtikError } from '../src/core/errors.js';
-import { runProgram, tempDir } from './helpers.js';
+import { eventually, runProgram, tempDir } from './helpers.js';
 import { startSshHosts, type SshHost, type SshHosts } from './ssh-hosts.js';
 
 const HOSTILE = [
@@ -230,4 +231,28 @@ describe('ssh runner: attach', () => {
     expect(r.out).toContain(`at-${host.ip} -42`);
     expect(r.code).toBe(0);
   });
+
+  it('forwards a local port to the same port on the host', async () => {
+    const port = 20_000 + Math.floor(Math.random() * 10_000);
+    // Something listening on the host's port: a second sshd (its banner is easy to read).
+    expect((await hosts.rootShell(host, `/usr/sbin/sshd -p ${port}`)).code).toBe(0);
+    const argv = runnerFor(host).interactiveShellArgv('sleep 6', { forwardPorts: [port] });
+    const session = inPty(argv, '');
+    const banner = await eventually('the forwarded port answers', 5000, () => readBanner(port), { everyMs: 200 });
+    expect(banner).toMatch(/^SSH-2\.0-OpenSSH/);
+    expect((await session).code).toBe(0);
+  });
 });
+
+/** The first line a TCP server on this machine's `port` sends. */
+function readBanner(port: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(port, '127.0.0.1');
+    socket.setTimeout(2000, () => socket.destroy(new Error('no banner')));
+    socket.once('data', (b) => {
+      socket.destroy();
+      resolve(b.toString().split('\r\n')[0]);
+    });
+    socket.once('error', reject);
+  });
+}

@@ -1,7 +1,8 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildNodeScript } from './shell.js';
-import { createSshRunner, remoteCommand, remotePath } from './ssh.js';
+import os from 'node:os';
+import { createSshRunner, remoteCommand, remotePath, sshTargetFromAuth } from './ssh.js';
 
 const HOSTILE = [
   '',
@@ -109,5 +110,38 @@ describe('ssh options', () => {
     expect(argv).toContain('-t');
     expect(argv.join(' ')).toContain('-L 8080:localhost:8080 -L 9870:localhost:9870 ubuntu@10.0.0.7 --');
     expect(argv.at(-1)).toMatch(/^bash -c '/);
+  });
+});
+
+describe('sshTargetFromAuth', () => {
+  const node = { nodeId: 'h1', host: '10.0.0.7' };
+  const where = { knownHostsPath: '/ws/known_hosts', configDir: '/cfg' };
+
+  it('maps CloudTik auth keys, port 22 by default', () => {
+    expect(sshTargetFromAuth({ ssh_user: 'ubuntu' }, node, where)).toEqual({
+      ...node,
+      user: 'ubuntu',
+      port: 22,
+      privateKeyPath: undefined,
+      proxyCommand: undefined,
+      knownHostsPath: '/ws/known_hosts',
+    });
+  });
+
+  it('resolves the key path (home, relative to the config) and reads the port as a number', () => {
+    const auth = {
+      ssh_user: 'u',
+      ssh_port: '2222' as unknown as number,
+      ssh_private_key: 'keys/id',
+      ssh_proxy_command: 'nc %h %p',
+    };
+    expect(sshTargetFromAuth(auth, node, where)).toMatchObject({
+      port: 2222,
+      privateKeyPath: '/cfg/keys/id',
+      proxyCommand: 'nc %h %p',
+    });
+    expect(sshTargetFromAuth({ ssh_user: 'u', ssh_private_key: '~/.ssh/k' }, node, where).privateKeyPath).toBe(
+      `${os.homedir()}/.ssh/k`,
+    );
   });
 });

@@ -14,6 +14,8 @@ import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { env } from '../../config/env.js';
+import { resolveLocalPath } from '../../config/prepare.js';
+import type { AuthConfig } from '../../config/types.js';
 import { withDeadline } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import { runTool } from '../process.js';
@@ -55,6 +57,27 @@ const CONTROL_PERSIST_S = 30;
 
 export function createSshRunner(target: SshTarget): SshRunner {
   return new SshRunner(target);
+}
+
+/**
+ * The target of a host from the cluster's `auth` keys (CloudTik's names): `ssh_user`, `ssh_port`
+ * (default 22), `ssh_private_key` (`~` and paths relative to the config file's folder resolved)
+ * and `ssh_proxy_command`.
+ */
+export function sshTargetFromAuth(
+  auth: AuthConfig,
+  node: { nodeId: string; host: string },
+  options: { knownHostsPath: string; configDir: string },
+): SshTarget {
+  const key = auth.ssh_private_key;
+  return {
+    ...node,
+    user: auth.ssh_user,
+    port: auth.ssh_port === undefined ? 22 : Number(auth.ssh_port),
+    privateKeyPath: key === undefined || key === '' ? undefined : resolveLocalPath(key, options.configDir),
+    proxyCommand: auth.ssh_proxy_command === '' ? undefined : auth.ssh_proxy_command,
+    knownHostsPath: options.knownHostsPath,
+  };
 }
 
 export class SshRunner implements CommandRunner {

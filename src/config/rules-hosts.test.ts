@@ -79,6 +79,14 @@ describe('local provider config', () => {
     ]);
   });
 
+  it('makes auth.ssh_private_key absolute, and names a missing key file at its key', async () => {
+    writeFileSync(path.join(dir, 'id_hosts'), 'not a real key');
+    const { config } = await loadClusterConfig(write(`${LOCAL}auth:\n  ssh_private_key: id_hosts\n`));
+    expect(config.auth.ssh_private_key).toBe(path.join(dir, 'id_hosts'));
+    const errors = await errorsOf(`${LOCAL}auth:\n  ssh_private_key: ./nope\n`);
+    expect(errors).toEqual([`11:20 auth.ssh_private_key: private key file ${path.join(dir, 'nope')} does not exist`]);
+  });
+
   it('knows loopback addresses', () => {
     expect(['localhost', '127.0.0.1', '127.0.1.1', '::1', 'LOCALHOST'].every(isLoopback)).toBe(true);
     expect(['10.0.0.1', 'host1', '128.0.0.1', 'localhost.example.com'].some(isLoopback)).toBe(false);

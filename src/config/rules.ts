@@ -104,6 +104,20 @@ function checkFileMounts(config: PlainObject, context: RuleContext): void {
   }
 }
 
+/** `auth.ssh_private_key` names a file that exists; made absolute in place (the head gets the same path). */
+function checkPrivateKey(config: PlainObject, context: RuleContext): void {
+  const auth = config.auth;
+  if (!isPlainObject(auth) || typeof auth.ssh_private_key !== 'string' || auth.ssh_private_key === '') return;
+  const resolved = resolveLocalPath(auth.ssh_private_key, context.baseDir);
+  if (!existsSync(resolved)) {
+    context.issues.error(['auth', 'ssh_private_key'], `private key file ${resolved} does not exist`, {
+      hint: 'give the path of the key that logs in to the hosts as auth.ssh_user',
+    });
+  } else {
+    auth.ssh_private_key = resolved;
+  }
+}
+
 function checkRuntimeTypes(runtime: unknown, path: KeyPath, { issues }: RuleContext): void {
   if (!isPlainObject(runtime) || !Array.isArray(runtime.types)) return;
   const known = knownRuntimes();
@@ -146,7 +160,7 @@ function checkProviderKeys(config: PlainObject, { issues }: RuleContext): void {
  * them to `context.issues` (positions from the user's file where it writes the path):
  * the head type exists; node type names are valid; per type min_workers <= max_workers; the sum
  * of min_workers <= max_workers; the package URL keys agree (a `.whl` is a warning); file_mounts
- * sources exist (and are made absolute, in place); runtime names are known; provider keys are
+ * sources and auth.ssh_private_key exist (and are made absolute, in place); runtime names are known; provider keys are
  * known (warnings); named instance types exist; listed hosts (local provider) are unique and
  * not loopback addresses.
  */
@@ -155,6 +169,7 @@ export function checkClusterRules(config: PlainObject, context: RuleContext): vo
   checkWorkerCounts(config, context);
   checkPackageUrls(config, context);
   checkFileMounts(config, context);
+  checkPrivateKey(config, context);
   checkRuntimeTypes(config.runtime, ['runtime'], context);
   for (const [name, nodeType] of nodeTypesOf(config)) {
     checkRuntimeTypes(nodeType.runtime, ['available_node_types', name, 'runtime'], context);

@@ -10,7 +10,7 @@ import { env } from '../../config/env.js';
 import { parseMemory } from '../../config/resources.js';
 import type { AuthConfig, ProviderConfig } from '../../config/types.js';
 import type { CommandResult, CommandRunner, RunOptions, ShellArgvOptions } from '../../core/command/runner.js';
-import { createSshRunner } from '../../core/command/ssh.js';
+import { createSshRunner, sshTargetFromAuth } from '../../core/command/ssh.js';
 import { knownHostsPath } from '../../core/command/ssh-known-hosts.js';
 import type { ClusterRef, HostResources, ProviderHints, ProviderModule } from '../provider.js';
 import { chooseHeadHost, listedHosts, reconcile } from './hosts.js';
@@ -42,10 +42,6 @@ function sizeOf(provider: ProviderConfig): (instanceType: string) => HostResourc
   };
 }
 
-function expandHome(p: string): string {
-  return p === '~' || p.startsWith('~/') ? path.join(os.homedir(), p.slice(1)) : p;
-}
-
 /** A runner whose commands all get some environment first. */
 class WithEnv implements CommandRunner {
   readonly nodeId: string;
@@ -71,7 +67,7 @@ class WithEnv implements CommandRunner {
 
 /** A runner per host; commands on the head's host learn where the cluster's state is on this machine. */
 function runners(cluster: ClusterRef, headHost: string): (host: string) => CommandRunner {
-  const auth: Partial<AuthConfig> = cluster.auth ?? {};
+  const auth: AuthConfig = cluster.auth ?? { ssh_user: cluster.sshUser };
   const known = knownHostsPath(path.join(env.home(), 'local', LOCAL_WORKSPACE));
   const cache = new Map<string, CommandRunner>();
   const headEnv = {
@@ -82,15 +78,8 @@ function runners(cluster: ClusterRef, headHost: string): (host: string) => Comma
   return (host) => {
     let runner = cache.get(host);
     if (runner) return runner;
-    const ssh = createSshRunner({
-      nodeId: host,
-      host,
-      port: auth.ssh_port === undefined ? 22 : Number(auth.ssh_port),
-      user: auth.ssh_user ?? cluster.sshUser,
-      privateKeyPath: auth.ssh_private_key ? expandHome(auth.ssh_private_key) : undefined,
-      proxyCommand: auth.ssh_proxy_command,
-      knownHostsPath: known,
-    });
+    // The config loader made the key's path absolute, so the folder given here is never used.
+    const ssh = createSshRunner(sshTargetFromAuth(auth, { nodeId: host, host }, { knownHostsPath: known, configDir: '/' }));
     runner = host === headHost ? new WithEnv(ssh, headEnv) : ssh;
     cache.set(host, runner);
     return runner;

@@ -109,6 +109,19 @@ describe('ssh runner: commands', () => {
     expect(await running).toMatchObject({ exitCode: 0, stdout: 'started\n' });
   });
 
+  it('stops an interrupted command on the host', async () => {
+    const abort = new AbortController();
+    const r = runnerFor(host);
+    const running = r.run({
+      command: 'echo go; sleep 41; echo not reached',
+      signal: abort.signal,
+      onStdout: () => abort.abort(),
+    });
+    await expect(running).rejects.toThrow(/interrupted/);
+    const left = await hosts.rootShell(host, 'pgrep -f "sleep 41"');
+    expect(left).toMatchObject({ code: 1, stdout: '' });
+  });
+
   it('runs asRoot commands through sudo', async () => {
     const res = await runnerFor(host).run({ command: 'id -u; whoami; pwd', asRoot: true });
     expect(res).toEqual({ exitCode: 0, stdout: '0\nroot\n/\n', stderr: '' });

@@ -52,6 +52,8 @@ export interface SshTarget {
 
 /** Reads the script (up to NUL) from stdin and runs it; the rest of stdin is the script's. */
 const WRAPPER = `export LANG=C.UTF-8 LC_ALL=C.UTF-8; IFS= read -r -d '' __cloudtik_script || exit 254; eval "$__cloudtik_script"`;
+/** Environment variable that marks the processes of one command. */
+const RUN_MARK = 'CLOUDTIK_RUN_MARK';
 /** How long an idle shared connection stays open after the last command. */
 const CONTROL_PERSIST_S = 30;
 
@@ -243,8 +245,10 @@ export class SshRunner implements CommandRunner {
     },
   ): Promise<number> {
     await this.connect(o.signal);
+    // A mark in the command's environment (not its argv) finds what it started if it is interrupted.
+    const mark = crypto.randomBytes(8).toString('hex');
     const input = new PassThrough();
-    input.write(`${script}\0`);
+    input.write(`export ${RUN_MARK}=${mark}\n${script}\0`);
     if (o.stdin) o.stdin.pipe(input);
     else input.end();
     const remote = remoteCommand(o.asRoot === true);
@@ -258,14 +262,31 @@ export class SshRunner implements CommandRunner {
         errTail = (errTail + b.toString('utf8')).slice(-4096);
         o.onStderr?.(b);
       },
-    }).catch((err: unknown) => {
-      if (o.signal?.aborted)
-        throw new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', `command on ${this.nodeId} interrupted`);
-      throw err;
+    }).catch(async (err: unknown) => {
+      if (!o.signal?.aborted) throw err;
+      await this.stopMarked(mark, o.asRoot === true);
+      throw new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', `command on ${this.nodeId} interrupted`);
     });
     const kind = r.code === 255 ? sshFailureKind(errTail) : undefined;
     if (kind !== undefined) throw await this.failure(kind, errTail, 0);
     return r.code;
+  }
+
+  /**
+   * Stop the processes of an interrupted command (closing the session does not: without a
+   * terminal, sshd leaves them running): those whose environment carries its mark.
+   */
+  private async stopMarked(mark: string, asRoot: boolean): Promise<void> {
+    const find = `for p in /proc/[0-9]*; do grep -qsxz ${RUN_MARK}=${mark} "$p/environ" && echo "\${p#/proc/}"; done`;
+    const script = `pids=$(${find}); [ -z "$pids" ] || kill -TERM $pids 2>/dev/null; true`;
+    await withDeadline(
+      (signal) =>
+        runTool('ssh', [...this.sshOptions(), '-T', this.destination, remoteCommand(asRoot)], {
+          input: `${script}\0`,
+          signal,
+        }),
+      { ms: 10_000, expired: () => new Error('stopping an interrupted command timed out') },
+    ).catch(() => undefined); // best effort: the interruption is what the caller hears about
   }
 
   async upload(source: string, target: string): Promise<void> {

@@ -57,6 +57,12 @@ const RUN_MARK = 'CLOUDTIK_RUN_MARK';
 /** How long an idle shared connection stays open after the last command. */
 const CONTROL_PERSIST_S = 30;
 
+/**
+ * Connections this process opened (or found open), by socket: runners made for the same host
+ * share one. A connection that died later is reopened by the next command's ssh (ControlMaster=auto).
+ */
+const connections = new Map<string, Promise<void>>();
+
 export function createSshRunner(target: SshTarget): SshRunner {
   return new SshRunner(target);
 }
@@ -86,7 +92,6 @@ export class SshRunner implements CommandRunner {
   readonly nodeId: string;
   private readonly port: number;
   private readonly controlDir: string;
-  private connected: Promise<void> | undefined;
 
   constructor(private readonly target: SshTarget) {
     this.nodeId = target.nodeId;
@@ -143,11 +148,16 @@ export class SshRunner implements CommandRunner {
 
   /** Open (or find) the shared connection, retrying a host that is not up yet until the deadline. */
   connect(signal?: AbortSignal): Promise<void> {
-    this.connected ??= this.openConnection(signal).catch((err: unknown) => {
-      this.connected = undefined;
-      throw err;
-    });
-    return this.connected;
+    const key = this.controlPath();
+    let open = connections.get(key);
+    if (open === undefined) {
+      open = this.openConnection(signal).catch((err: unknown) => {
+        connections.delete(key);
+        throw err;
+      });
+      connections.set(key, open);
+    }
+    return open;
   }
 
   private async openConnection(signal?: AbortSignal): Promise<void> {
@@ -342,7 +352,7 @@ export class SshRunner implements CommandRunner {
 
   /** End the shared connection (commands after this open a new one). */
   async close(): Promise<void> {
-    this.connected = undefined;
+    connections.delete(this.controlPath());
     await runTool('ssh', [...this.sshOptions(), '-O', 'exit', this.destination]).catch(() => undefined);
   }
 }

@@ -16,6 +16,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { env } from '../../config/env.js';
 import { resolveLocalPath } from '../../config/prepare.js';
 import type { AuthConfig } from '../../config/types.js';
+import { systemClock } from '../clock.js';
 import { withDeadline } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import { runTool } from '../process.js';
@@ -180,8 +181,7 @@ export class SshRunner implements CommandRunner {
           // Not a connection problem ssh names (a bad option, a local file): retrying cannot help.
           if (kind === undefined || !isRetryable(kind)) throw await this.failure(kind ?? 'other', r.stderr, seconds());
           last = { kind, stderr: r.stderr };
-          await new Promise((res) => setTimeout(res, 500));
-          if (deadline.aborted) throw deadline.reason;
+          await systemClock.sleep(500, deadline);
         }
       },
       {
@@ -254,7 +254,9 @@ export class SshRunner implements CommandRunner {
       onStderr?: (b: Buffer) => void;
     },
   ): Promise<number> {
-    await this.connect(o.signal);
+    await this.connect(o.signal).catch((err: unknown) => {
+      throw o.signal?.aborted ? this.interrupted() : err;
+    });
     // A mark in the command's environment (not its argv) finds what it started if it is interrupted.
     const mark = crypto.randomBytes(8).toString('hex');
     const input = new PassThrough();
@@ -275,11 +277,15 @@ export class SshRunner implements CommandRunner {
     }).catch(async (err: unknown) => {
       if (!o.signal?.aborted) throw err;
       await this.stopMarked(mark, o.asRoot === true);
-      throw new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', `command on ${this.nodeId} interrupted`);
+      throw this.interrupted();
     });
     const kind = r.code === 255 ? sshFailureKind(errTail) : undefined;
     if (kind !== undefined) throw await this.failure(kind, errTail, 0);
     return r.code;
+  }
+
+  private interrupted(): CloudtikError {
+    return new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', `command on ${this.nodeId} interrupted`);
   }
 
   /**

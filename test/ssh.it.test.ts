@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner, type SshRunner, type SshTarget } from '../src/core/command/ssh.js';
 import { knownHostsPath } from '../src/core/command/ssh-known-hosts.js';
 import { isCloudtikError } from '../src/core/errors.js';
-import { eventually, runProgram, tempDir } from './helpers.js';
+import { docker, eventually, runProgram, tempDir } from './helpers.js';
 import { startSshHosts, type SshHost, type SshHosts } from './ssh-hosts.js';
 
 const HOSTILE = [
@@ -107,6 +107,19 @@ describe('ssh runner: commands', () => {
     expect(here.stdout).toContain(host.ip);
     expect(here.stdout).not.toContain(secret);
     expect(await running).toMatchObject({ exitCode: 0, stdout: 'started\n' });
+  });
+
+  it('stops an interrupted command on the host', async () => {
+    const abort = new AbortController();
+    const r = runnerFor(host);
+    const running = r.run({
+      command: 'echo go; sleep 41; echo not reached',
+      signal: abort.signal,
+      onStdout: () => abort.abort(),
+    });
+    await expect(running).rejects.toThrow(/interrupted/);
+    const left = await hosts.rootShell(host, 'pgrep -f "sleep 41"');
+    expect(left).toMatchObject({ code: 1, stdout: '' });
   });
 
   it('runs asRoot commands through sudo', async () => {
@@ -222,6 +235,28 @@ sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
     out: r.stdout,
   }));
 }
+
+describe('ssh runner: a host that does not answer', () => {
+  it('says it timed out, within the deadline', async () => {
+    const container = docker.getContainer(host.containerId);
+    await container.pause();
+    try {
+      // Its own known_hosts: a connection of its own, not the one the other tests opened.
+      const r = runnerFor(host, { knownHostsPath: path.join(dir, 'frozen', 'known_hosts'), connectTimeoutMs: 3000 });
+      const t0 = Date.now();
+      const e = await sshError(r.run({ command: 'true' }));
+      const took = Date.now() - t0;
+      expect(e.message).toMatch(
+        new RegExp(`^host ${host.ip.replace(/\./g, '\\.')}:22: no SSH answer after \\d+(\\.\\d)? s \\(timed out\\)$`),
+      );
+      expect(e.hint).toContain(`try: ssh -i ${host.keyPath} -p 22 ubuntu@${host.ip}`);
+      expect(took).toBeGreaterThanOrEqual(3000);
+      expect(took).toBeLessThan(3000 + 2000);
+    } finally {
+      await container.unpause();
+    }
+  });
+});
 
 describe('ssh runner: attach', () => {
   it('opens a shell on the host in a real terminal', async () => {

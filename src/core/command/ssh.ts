@@ -16,6 +16,7 @@ import { StringDecoder } from 'node:string_decoder';
 import { env } from '../../config/env.js';
 import { resolveLocalPath } from '../../config/prepare.js';
 import type { AuthConfig } from '../../config/types.js';
+import { systemClock } from '../clock.js';
 import { withDeadline } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import { runTool } from '../process.js';
@@ -52,8 +53,16 @@ export interface SshTarget {
 
 /** Reads the script (up to NUL) from stdin and runs it; the rest of stdin is the script's. */
 const WRAPPER = `export LANG=C.UTF-8 LC_ALL=C.UTF-8; IFS= read -r -d '' __cloudtik_script || exit 254; eval "$__cloudtik_script"`;
+/** Environment variable that marks the processes of one command. */
+const RUN_MARK = 'CLOUDTIK_RUN_MARK';
 /** How long an idle shared connection stays open after the last command. */
 const CONTROL_PERSIST_S = 30;
+
+/**
+ * Connections this process opened (or found open), by socket: runners made for the same host
+ * share one. A connection that died later is reopened by the next command's ssh (ControlMaster=auto).
+ */
+const connections = new Map<string, Promise<void>>();
 
 export function createSshRunner(target: SshTarget): SshRunner {
   return new SshRunner(target);
@@ -84,7 +93,6 @@ export class SshRunner implements CommandRunner {
   readonly nodeId: string;
   private readonly port: number;
   private readonly controlDir: string;
-  private connected: Promise<void> | undefined;
 
   constructor(private readonly target: SshTarget) {
     this.nodeId = target.nodeId;
@@ -141,11 +149,16 @@ export class SshRunner implements CommandRunner {
 
   /** Open (or find) the shared connection, retrying a host that is not up yet until the deadline. */
   connect(signal?: AbortSignal): Promise<void> {
-    this.connected ??= this.openConnection(signal).catch((err: unknown) => {
-      this.connected = undefined;
-      throw err;
-    });
-    return this.connected;
+    const key = this.controlPath();
+    let open = connections.get(key);
+    if (open === undefined) {
+      open = this.openConnection(signal).catch((err: unknown) => {
+        connections.delete(key);
+        throw err;
+      });
+      connections.set(key, open);
+    }
+    return open;
   }
 
   private async openConnection(signal?: AbortSignal): Promise<void> {
@@ -168,8 +181,7 @@ export class SshRunner implements CommandRunner {
           // Not a connection problem ssh names (a bad option, a local file): retrying cannot help.
           if (kind === undefined || !isRetryable(kind)) throw await this.failure(kind ?? 'other', r.stderr, seconds());
           last = { kind, stderr: r.stderr };
-          await new Promise((res) => setTimeout(res, 500));
-          if (deadline.aborted) throw deadline.reason;
+          await systemClock.sleep(500, deadline);
         }
       },
       {
@@ -242,9 +254,13 @@ export class SshRunner implements CommandRunner {
       onStderr?: (b: Buffer) => void;
     },
   ): Promise<number> {
-    await this.connect(o.signal);
+    await this.connect(o.signal).catch((err: unknown) => {
+      throw o.signal?.aborted ? this.interrupted() : err;
+    });
+    // A mark in the command's environment (not its argv) finds what it started if it is interrupted.
+    const mark = crypto.randomBytes(8).toString('hex');
     const input = new PassThrough();
-    input.write(`${script}\0`);
+    input.write(`export ${RUN_MARK}=${mark}\n${script}\0`);
     if (o.stdin) o.stdin.pipe(input);
     else input.end();
     const remote = remoteCommand(o.asRoot === true);
@@ -258,14 +274,35 @@ export class SshRunner implements CommandRunner {
         errTail = (errTail + b.toString('utf8')).slice(-4096);
         o.onStderr?.(b);
       },
-    }).catch((err: unknown) => {
-      if (o.signal?.aborted)
-        throw new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', `command on ${this.nodeId} interrupted`);
-      throw err;
+    }).catch(async (err: unknown) => {
+      if (!o.signal?.aborted) throw err;
+      await this.stopMarked(mark, o.asRoot === true);
+      throw this.interrupted();
     });
     const kind = r.code === 255 ? sshFailureKind(errTail) : undefined;
     if (kind !== undefined) throw await this.failure(kind, errTail, 0);
     return r.code;
+  }
+
+  private interrupted(): CloudtikError {
+    return new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', `command on ${this.nodeId} interrupted`);
+  }
+
+  /**
+   * Stop the processes of an interrupted command (closing the session does not: without a
+   * terminal, sshd leaves them running): those whose environment carries its mark.
+   */
+  private async stopMarked(mark: string, asRoot: boolean): Promise<void> {
+    const find = `for p in /proc/[0-9]*; do grep -qsxz ${RUN_MARK}=${mark} "$p/environ" && echo "\${p#/proc/}"; done`;
+    const script = `pids=$(${find}); [ -z "$pids" ] || kill -TERM $pids 2>/dev/null; true`;
+    await withDeadline(
+      (signal) =>
+        runTool('ssh', [...this.sshOptions(), '-T', this.destination, remoteCommand(asRoot)], {
+          input: `${script}\0`,
+          signal,
+        }),
+      { ms: 10_000, expired: () => new Error('stopping an interrupted command timed out') },
+    ).catch(() => undefined); // best effort: the interruption is what the caller hears about
   }
 
   async upload(source: string, target: string): Promise<void> {
@@ -321,7 +358,7 @@ export class SshRunner implements CommandRunner {
 
   /** End the shared connection (commands after this open a new one). */
   async close(): Promise<void> {
-    this.connected = undefined;
+    connections.delete(this.controlPath());
     await runTool('ssh', [...this.sshOptions(), '-O', 'exit', this.destination]).catch(() => undefined);
   }
 }

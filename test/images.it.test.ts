@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../src/providers/virtual/docker-client.js';
 import type { Container, DockerEngine } from '../src/providers/virtual/engine.js';
-import { packageInfo } from '../src/providers/virtual/image-package.js';
-import { HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../src/providers/virtual/image-versions.js';
+import { packageInfo } from '../src/core/host/package.js';
+import { HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../src/core/host/versions.js';
 import { bootstrapDebianImage } from '../src/providers/virtual/image-debian.js';
 import { CloudtikError } from '../src/core/errors.js';
 import {

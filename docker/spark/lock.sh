@@ -7,7 +7,7 @@
 #   - spark-network-yarn, the YARN auxiliary service of Spark's external shuffle (its other jars
 #     are in pyspark's jars/ already).
 # Change a version below, run docker/spark/lock.sh, and update SPARK_VERSION in
-# src/providers/virtual/image-versions.ts.
+# src/core/host/versions.ts.
 set -euo pipefail
 
 SPARK_VERSION=3.5.5

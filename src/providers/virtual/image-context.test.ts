@@ -4,8 +4,8 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { collectDirectory } from '../../core/host/files.js';
 import {
-  collectDirectory,
   hashImageInputs,
   packContext,
   type ContextFile,

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
-import path from 'node:path';
 import { Readable } from 'node:stream';
+import { hashFile, normalMode } from '../../core/host/files.js';
 
 /**
  * One regular file of a Docker build context. Its bytes come from `path` or `data`; `digest`, when
@@ -29,43 +29,6 @@ export interface ImageHashInputs {
   extra?: Record<string, string | number>;
 }
 
-function normalMode(mode: number): number {
-  return mode & 0o111 ? 0o755 : 0o644;
-}
-
-/** The regular files under `dir`, sorted by name, named `prefix` + relative path. Symlinks are followed. */
-export async function collectDirectory(dir: string, prefix = ''): Promise<ContextFile[]> {
-  const files: ContextFile[] = [];
-  const walk = async (rel: string): Promise<void> => {
-    const entries = await fsp.readdir(path.join(dir, rel), { withFileTypes: true });
-    for (const entry of entries) {
-      const relPath = rel === '' ? entry.name : `${rel}/${entry.name}`;
-      const abs = path.join(dir, relPath);
-      const stat = await fsp.stat(abs);
-      if (stat.isDirectory()) await walk(relPath);
-      else if (stat.isFile()) files.push({ name: prefix + relPath, path: abs, mode: normalMode(stat.mode) });
-    }
-  };
-  await walk('');
-  return files.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-}
-
-/** sha256 (hex) of a file's bytes, streamed. */
-/** Whether a path exists (any kind of file). */
-export async function exists(p: string): Promise<boolean> {
-  try {
-    await fsp.access(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-export async function hashFile(file: string): Promise<string> {
-  const hash = crypto.createHash('sha256');
-  for await (const chunk of fs.createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
-}
 
 async function fileDigest(file: ContextFile): Promise<string> {
   if (file.digest !== undefined) return file.digest;

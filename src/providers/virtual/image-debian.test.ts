@@ -4,8 +4,8 @@ import { CloudtikError } from '../../core/errors.js';
 
 const tools = vi.hoisted(() => ({ present: new Set(['debootstrap', 'tar']) }));
 
-vi.mock('./image-process.js', async (importOriginal) => {
-  const real = await importOriginal<typeof import('./image-process.js')>();
+vi.mock('../../core/host/process.js', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../core/host/process.js')>();
   return { ...real, findTool: (name: string) => (tools.present.has(name) ? `/usr/bin/${name}` : undefined) };
 });
 

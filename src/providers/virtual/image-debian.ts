@@ -6,7 +6,7 @@ import type { DockerEngine } from './engine.js';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
 import { errorMessage, logEvent, type EventSink } from '../../core/events.js';
-import { findTool, runTool } from './image-process.js';
+import { findTool, runTool } from '../../core/host/process.js';
 import { DEBIAN_SUITE, DEBIAN_VARIANT, IMAGE_LABEL } from './image-versions.js';
 
 export interface BootstrapOptions {

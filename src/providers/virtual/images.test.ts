@@ -3,9 +3,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { ImageSummary } from './engine.js';
 import { describe, expect, it } from 'vitest';
-import { readDownloadLock } from './image-downloads.js';
-import { dockerDir, packageInfo } from './image-package.js';
-import { HADOOP_VERSION, SPARK_VERSION } from './image-versions.js';
+import { readDownloadLock } from '../../core/host/downloads.js';
+import { dockerDir, packageInfo } from '../../core/host/package.js';
+import { HADOOP_VERSION, SPARK_VERSION } from '../../core/host/versions.js';
 import {
   imageChain,
   imageFolder,
@@ -133,7 +133,7 @@ describe('node image definitions', () => {
     expect(NODE_IMAGES['cloudtik/spark-runtime'].folder).toBe(NODE_IMAGES['cloudtik/cloudtik'].folder);
   });
 
-  it('pins Hadoop in pom.xml, its lock and image-versions.ts alike', async () => {
+  it('pins Hadoop in pom.xml, its lock and src/core/host/versions.ts alike', async () => {
     const folder = path.join(dockerDir(), 'hadoop');
     const pom = fs.readFileSync(path.join(folder, 'pom.xml'));
     expect(/<hadoop\.version>([^<]+)</.exec(pom.toString())?.[1]).toBe(HADOOP_VERSION);
@@ -155,7 +155,7 @@ describe('node image definitions', () => {
     expect(names.filter((n) => /\/(log4j-1\.|reload4j-)/.test(n))).toEqual([expect.stringMatching(/reload4j/)]);
   });
 
-  it('pins Spark in its lock, its lock.sh and image-versions.ts alike', async () => {
+  it('pins Spark in its lock, its lock.sh and src/core/host/versions.ts alike', async () => {
     const folder = path.join(dockerDir(), 'spark');
     const names = (await readDownloadLock(folder)).map((e) => e.name);
     expect(names).toContain(`python/pyspark-${SPARK_VERSION}.tar.gz`);

@@ -7,19 +7,13 @@ import { CloudtikError } from '../../core/errors.js';
 import { errorMessage, logEvent, nullSink, timedStep, type EventSink } from '../../core/events.js';
 import { isDockerStatus } from './docker-client.js';
 import { acquireLock } from '../../core/state/lock.js';
-import { collectDirectory, hashImageInputs, packContext, type ContextFile } from './image-context.js';
+import { hashImageInputs, packContext, type ContextFile } from './image-context.js';
+import { collectDirectory, hostCaCertificates } from '../../core/host/files.js';
 import { bootstrapDebianImage, debootstrapArgs, jsonLines } from './image-debian.js';
-import { fetchDownloads, readDownloadLock } from './image-downloads.js';
-import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from './image-package.js';
-import {
-  DEBIAN_SUITE,
-  HADOOP_VERSION,
-  IMAGE_LABEL,
-  IMAGE_RECIPE_VERSION,
-  NODE_VERSION,
-  NPM_VERSION,
-  SPARK_VERSION,
-} from './image-versions.js';
+import { fetchDownloads, readDownloadLock } from '../../core/host/downloads.js';
+import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from '../../core/host/package.js';
+import { DEBIAN_SUITE, IMAGE_LABEL, IMAGE_RECIPE_VERSION } from './image-versions.js';
+import { HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../../core/host/versions.js';
 
 /** The node images we know how to make, each after its parent. */
 export const NODE_IMAGE_NAMES = [
@@ -504,19 +498,9 @@ async function ensureDebian(ctx: ChainContext): Promise<ImageBuildResult> {
   return toResult(name, ref, info, 'bootstrapped', t0);
 }
 
-/**
- * The certificate authorities this machine added to its trust store (`*.crt` in the local CA folder),
- * as `host-ca/` context files: nodes then reach package registries through the same TLS-inspecting
- * proxy the host uses. A marker file keeps the folder present when there are none.
- */
+/** The CA certificates of {@link hostCaCertificates}, as `host-ca/`; a marker keeps the folder present when there are none. */
 async function hostCaFiles(): Promise<ContextFile[]> {
-  const dir = env.hostCaDir();
-  const names = await fsp.readdir(dir).catch(() => [] as string[]);
-  const certs = names
-    .filter((n) => n.endsWith('.crt'))
-    .sort()
-    .map((n): ContextFile => ({ name: `host-ca/${n}`, path: path.join(dir, n), mode: 0o644 }));
-  return [{ name: 'host-ca/.keep', data: Buffer.from(''), mode: 0o644 }, ...certs];
+  return [{ name: 'host-ca/.keep', data: Buffer.from(''), mode: 0o644 }, ...(await hostCaCertificates())];
 }
 
 interface DockerfilePlan {
@@ -551,7 +535,8 @@ async function planDockerfileImage(
     });
   }
   const packOptions = { sink: ctx.sink, signal: ctx.signal };
-  files.push(...(await fetchDownloads(locked, { label: name, ...packOptions })));
+  const fetched = await fetchDownloads(locked, { label: name, ...packOptions });
+  files.push(...fetched.map((f): ContextFile => ({ name: f.name, path: f.path, mode: 0o644, digest: f.sha256 })));
   const buildArgs: Record<string, string> = { ...spec.versionArgs };
   if (spec.adds === 'node-runtime') {
     const runtime = await fetchNodeRuntime(await ctx.arch(), packOptions);

@@ -3,8 +3,8 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CloudtikError } from '../../core/errors.js';
-import type { CoreEvent } from '../../core/events.js';
+import { CloudtikError } from '../errors.js';
+import type { CoreEvent } from '../events.js';
 import {
   cachedDownloadPath,
   centralFromSuperPom,
@@ -14,7 +14,7 @@ import {
   parseDownloadLock,
   readDownloadLock,
   type LockedDownload,
-} from './image-downloads.js';
+} from './downloads.js';
 
 const sha = (text: string): string => crypto.createHash('sha256').update(text).digest('hex');
 const A = 'a'.repeat(64);
@@ -127,11 +127,11 @@ describe('fetchDownloads', () => {
     const events: CoreEvent[] = [];
     const files = await fetchDownloads(entries, { label: 'cloudtik/test', sink: (e) => events.push(e) });
     expect(files).toEqual([
-      { name: 'jars/one.jar', path: cachedDownloadPath(entries[0]!), mode: 0o644, digest: sha('one') },
-      { name: 'python/two.whl', path: cachedDownloadPath(entries[1]!), mode: 0o644, digest: sha('two') },
+      { name: 'jars/one.jar', path: cachedDownloadPath(entries[0]!), sha256: sha('one') },
+      { name: 'python/two.whl', path: cachedDownloadPath(entries[1]!), sha256: sha('two') },
     ]);
-    expect(await fsp.readFile(files[1]!.path!, 'utf8')).toBe('two');
-    expect(path.basename(files[0]!.path!)).toBe(`${sha('one')}-one.jar`);
+    expect(await fsp.readFile(files[1]!.path, 'utf8')).toBe('two');
+    expect(path.basename(files[0]!.path)).toBe(`${sha('one')}-one.jar`);
     expect(events).toContainEqual(
       expect.objectContaining({
         type: 'step',

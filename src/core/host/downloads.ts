@@ -2,10 +2,10 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../../config/env.js';
-import { CloudtikError } from '../../core/errors.js';
-import { logEvent, timedStep, type EventSink } from '../../core/events.js';
-import { exists, hashFile, type ContextFile } from './image-context.js';
-import { findTool, runTool } from './image-process.js';
+import { CloudtikError } from '../errors.js';
+import { logEvent, timedStep, type EventSink } from '../events.js';
+import { exists, hashFile } from './files.js';
+import { findTool, runTool } from './process.js';
 
 /**
  * Files a node image is built from that come from the internet (Hadoop jars from Maven Central,
@@ -189,24 +189,26 @@ export interface FetchDownloadsOptions {
   signal?: AbortSignal;
 }
 
+/** A locked file in the cache: `name` is its path in the layer's folder (or build context). */
+export interface FetchedFile {
+  name: string;
+  path: string;
+  sha256: string;
+}
+
 /**
- * The build-context files of `entries`, downloading the ones the host cache lacks. Every download
+ * The cached files of `entries`, downloading the ones the host cache lacks. Every download
  * is checked against its sha256 before it enters the cache; a failed or wrong download fails the
  * build and leaves nothing behind (the good ones of the same batch are kept).
  */
-export async function fetchDownloads(entries: LockedDownload[], opts: FetchDownloadsOptions): Promise<ContextFile[]> {
+export async function fetchDownloads(entries: LockedDownload[], opts: FetchDownloadsOptions): Promise<FetchedFile[]> {
   const missing: LockedDownload[] = [];
   for (const entry of entries) if (!(await exists(cachedDownloadPath(entry)))) missing.push(entry);
   if (missing.length > 0) {
     const title = `Download ${missing.length} file${missing.length === 1 ? '' : 's'} for ${opts.label}`;
     await timedStep(opts.sink, `image:download-${opts.label}`, title, () => download(missing, opts));
   }
-  return entries.map((entry) => ({
-    name: entry.name,
-    path: cachedDownloadPath(entry),
-    mode: 0o644,
-    digest: entry.sha256,
-  }));
+  return entries.map((entry) => ({ name: entry.name, path: cachedDownloadPath(entry), sha256: entry.sha256 }));
 }
 
 /** curl's config-file syntax: a double-quoted string (JSON's escapes are a subset of curl's). */

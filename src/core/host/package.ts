@@ -4,11 +4,11 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { packageRoot } from '../../version.js';
 import { env } from '../../config/env.js';
-import { CloudtikError } from '../../core/errors.js';
-import { logEvent, timedStep, type EventSink } from '../../core/events.js';
-import { collectDirectory, exists, hashFile } from './image-context.js';
-import { findTool, runTool } from './image-process.js';
-import { NODE_PACKAGE_ARCH, NODE_VERSION, NPM_VERSION } from './image-versions.js';
+import { CloudtikError } from '../errors.js';
+import { logEvent, timedStep, type EventSink } from '../events.js';
+import { collectDirectory, exists, hashFile } from './files.js';
+import { findTool, runTool } from './process.js';
+import { NODE_PACKAGE_ARCH, NODE_VERSION, NPM_VERSION } from './versions.js';
 
 /** The cloudtik package this code runs from. */
 export interface PackageInfo {

@@ -1,0 +1,28 @@
+# Sourced by the layers' install.sh scripts (bash): `layer_main "STEP..." "$@"` reads the common
+# arguments FOLDER MODE [STEP...] into $ctx, $mode and $user (CLOUDTIK_NODE_USER, default ubuntu)
+# and runs the function step_<name> of each step asked for (default: all of them, in order).
+# The base layer installs this file into /usr/local/libexec/cloudtik/ for the layers above it.
+layer_main() {
+    local all=$1 step
+    shift
+    ctx=${1:?usage: install.sh FOLDER MODE [STEP...]}
+    mode=${2:?usage: install.sh FOLDER MODE [STEP...]}
+    shift 2
+    user=${CLOUDTIK_NODE_USER:-ubuntu}
+    [ "$mode" = image ] || [ "$mode" = host ] || { echo "install.sh: MODE must be image or host" >&2; exit 2; }
+    # shellcheck disable=SC2086
+    [ $# -gt 0 ] || set -- $all
+    for step in "$@"; do
+        case " $all " in
+            *" $step "*) "step_$step" ;;
+            *) echo "install.sh: unknown step $step (steps: $all)" >&2; exit 2 ;;
+        esac
+    done
+}
+
+# Stop and disable services a package just installed: cloudtik starts them, never the system.
+disable_services() {
+    if [ "$mode" = host ] && command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then
+        systemctl disable --now "$@" >/dev/null 2>&1 || true
+    fi
+}

@@ -1,0 +1,22 @@
+#!/bin/bash
+# Installs the cloudtik npm package globally, so `cloudtik` (node agent, controller, runtime
+# commands) runs for every user. The cloudtik Dockerfile runs it; `cloudtik` runs it with sudo on
+# bare hosts (src/core/host/).
+#
+# Usage: install.sh PACKAGE VERSION
+#   PACKAGE  the packed tarball (cloudtik.tgz, kept as /opt/cloudtik/cloudtik-VERSION.tgz so a node
+#            can reinstall it offline) or a package URL (cloudtik_package_url), installed as given
+#   VERSION  the version the installed package must report (empty: not checked, for a URL)
+set -euo pipefail
+package=$1
+version=$2
+export PATH=/usr/local/bin:$PATH
+if [ -f "$package" ] && [ -n "$version" ]; then
+    install -D -m 0644 "$package" "/opt/cloudtik/cloudtik-${version}.tgz"
+    package=/opt/cloudtik/cloudtik-${version}.tgz
+fi
+npm install --global --omit=dev --no-audit --no-fund "$package"
+test -x /usr/local/bin/cloudtik
+[ -z "$version" ] || test "$(node -p 'require("/usr/local/lib/node_modules/cloudtik/package.json").version')" = "$version"
+# Everyone's npm (and `sudo npm`) shares the cache the install filled.
+chmod -R a+rwX /var/cache/cloudtik-npm

@@ -1,0 +1,70 @@
+#!/bin/bash
+# Installs the cloudtik/hadoop layer: Java 17 from Debian, Apache Hadoop's jars (Maven Central,
+# pinned by downloads.lock), our launchers and configuration, a formatted NameNode template. The
+# hadoop Dockerfile runs it in steps; `cloudtik` runs it with sudo on bare hosts (src/core/host/).
+#
+# Usage: install.sh FOLDER MODE [STEP...]
+#   FOLDER  this folder's files plus jars/ and test-jars/ from downloads.lock
+#   MODE    image or host (host: scratch files go to a temporary folder, the user's home is not used)
+#   STEP    java webapps hadoop namenode (default: all, in this order)
+# Environment: HADOOP_VERSION (checked), CLOUDTIK_NODE_USER (default ubuntu).
+set -euo pipefail
+. /usr/local/libexec/cloudtik/install-lib.sh
+home=/opt/hadoop
+# shellcheck source=profile.sh
+. "$(dirname "$0")/profile.sh"
+export PATH=/usr/local/bin:$PATH
+
+step_java() {
+    /usr/local/libexec/cloudtik/apt-install openjdk-17-jre-headless curl unzip
+    ln -sfn "$(dirname "$(dirname "$(readlink -f /usr/bin/java)")")" /usr/lib/jvm/java-17
+    /usr/lib/jvm/java-17/bin/java -version
+}
+
+# The HDFS web apps (NameNode and DataNode UIs) are not in the hadoop-hdfs jar but in its tests jar.
+step_webapps() {
+    mkdir -p "$home/share/hadoop/hdfs"
+    rm -rf "$home/share/hadoop/hdfs/webapps"
+    unzip -q "$ctx"/test-jars/hadoop-hdfs-*-tests.jar 'webapps/*' -d "$home/share/hadoop/hdfs"
+    test -f "$home/share/hadoop/hdfs/webapps/hdfs/index.html"
+}
+
+step_hadoop() {
+    rm -rf "$home/share/hadoop/lib" "$home/bin" "$home/share/doc/example-conf"
+    mkdir -p "$home/share/hadoop/lib" "$home/libexec" "$home/etc/hadoop" "$home/share/doc" "$home/bin" \
+        "$home/share/hadoop/yarn/lib" "$home/share/hadoop/yarn/aux"
+    cp "$ctx"/jars/*.jar "$home/share/hadoop/lib/"
+    install -m 0755 "$ctx/bin/hadoop-launcher" "$ctx/bin/site-xml" "$home/libexec/"
+    cp -R "$ctx/conf/." "$home/etc/hadoop/"
+    cp -R "$ctx/example-conf" "$home/share/doc/example-conf"
+    for cmd in hadoop hdfs yarn mapred; do
+        ln -sfn ../libexec/hadoop-launcher "$home/bin/$cmd"
+        ln -sfn "$home/libexec/hadoop-launcher" "/usr/local/bin/$cmd"
+    done
+    install -D -m 0644 "$ctx/profile.sh" /etc/profile.d/cloudtik-hadoop.sh
+    chown -R "$user:" "$home/etc/hadoop"
+    test "$(hadoop version | head -n 1)" = "Hadoop ${HADOOP_VERSION}"
+    if [ "$mode" = image ]; then
+        runuser -u "$user" -- env HOME="/home/$user" hdfs dfs -ls "file://$home/etc/hadoop" >/dev/null
+        test ! -e "/home/$user/runtime"
+    fi
+}
+
+# A formatted NameNode folder made by the node user, holding the Spark event log folder: a new
+# cluster's NameNode starts from a copy with identifiers of its own (see namenode-template.sh).
+step_namenode() {
+    local template=$home/share/hadoop/namenode-template scratch
+    rm -rf "$template"
+    install -d -o "$user" -g "$(id -gn "$user")" "$template"
+    if [ "$mode" = image ]; then
+        runuser -u "$user" -- env HOME=/tmp "$ctx/namenode-template.sh" "$template" /shared/spark-events
+        rm -rf /tmp/runtime "/tmp/hadoop-$user" "/tmp/hsperfdata_$user"
+    else
+        scratch=$(mktemp -d)
+        chown "$user:" "$scratch"
+        runuser -u "$user" -- env HOME="$scratch" "$ctx/namenode-template.sh" "$template" /shared/spark-events
+        rm -rf "$scratch"
+    fi
+}
+
+layer_main "java webapps hadoop namenode" "$@"

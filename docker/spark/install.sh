@@ -1,0 +1,77 @@
+#!/bin/bash
+# Installs the cloudtik/spark layer: Python 3, Apache Spark from the pyspark package (pinned by
+# downloads.lock) in /opt/spark-venv, Spark's YARN shuffle service for the NodeManagers, Prometheus
+# and the node exporter from Debian (installed, not started), class data sharing archives. The spark
+# Dockerfile runs it in steps; `cloudtik` runs it with sudo on bare hosts (src/core/host/).
+#
+# Usage: install.sh FOLDER MODE [STEP...]
+#   FOLDER  this folder's files plus python/ and jars/ from downloads.lock
+#   MODE    image or host
+#   STEP    system pyspark spark cds (default: all, in this order)
+# Environment: SPARK_VERSION (checked), CLOUDTIK_NODE_USER (default ubuntu).
+set -euo pipefail
+. /usr/local/libexec/cloudtik/install-lib.sh
+venv=/opt/spark-venv
+export PATH=/usr/local/bin:$PATH
+
+# The Prometheus web UI needs one file of libjs-moment-timezone; its 210 MB of JSON time zone data stay out.
+step_system() {
+    echo 'path-exclude=/usr/share/javascript/moment-timezone/data/*' > /etc/dpkg/dpkg.cfg.d/cloudtik-moment-timezone
+    /usr/local/libexec/cloudtik/apt-install python3 python3-venv prometheus prometheus-node-exporter
+    disable_services prometheus prometheus-node-exporter
+    prometheus --version
+    prometheus-node-exporter --version
+}
+
+# pyspark (and py4j) from the folder only; pip builds pyspark's wheel from its source archive.
+step_pyspark() {
+    rm -rf "$venv"
+    python3 -m venv "$venv"
+    PIP_FIND_LINKS= "$venv/bin/pip" install --no-index --find-links "$ctx/python" --no-cache-dir \
+        --disable-pip-version-check "pyspark==${SPARK_VERSION}"
+    # In images the Dockerfile copies the environment over with its owner set.
+    [ "$mode" = image ] || chown -R "$user:" "$venv"
+}
+
+step_spark() {
+    local package jar pattern found aux=/opt/hadoop/share/hadoop/yarn/aux/spark-shuffle
+    . "$ctx/profile.sh"
+    install -D -m 0755 "$ctx/spark-command" /usr/local/libexec/spark-command
+    install -m 0755 "$ctx/spark-history-server" /usr/local/bin/spark-history-server
+    install -D -m 0644 "$ctx/profile.sh" /etc/profile.d/cloudtik-spark.sh
+    package="$("$venv/bin/python" -c 'import os, pyspark; print(os.path.dirname(pyspark.__file__))')"
+    ln -sfn "$package" /opt/spark
+    install -d -o "$user" -g "$(id -gn "$user")" /opt/spark/conf
+    install -o "$user" -g "$(id -gn "$user")" -m 0755 "$ctx"/conf/* /opt/spark/conf/
+    for cmd in spark-submit pyspark spark-shell spark-sql spark-class run-example beeline; do
+        test -x "/opt/spark/bin/$cmd"
+        ln -sfn /usr/local/libexec/spark-command "/usr/local/bin/$cmd"
+    done
+    rm -rf "$aux"
+    mkdir -p "$aux"
+    cp "$ctx"/jars/*.jar "$aux/"
+    grep -v '^#' "$ctx/shuffle-jars.txt" | while read -r pattern; do
+        found=0
+        for jar in /opt/spark/jars/$pattern; do
+            [ -e "$jar" ] || continue
+            ln -sfn "$jar" "$aux/"
+            found=1
+        done
+        [ "$found" = 1 ] || { echo "no jar in /opt/spark/jars matches $pattern" >&2; exit 1; }
+    done
+    test -e "$aux/spark-network-yarn_2.12-${SPARK_VERSION}.jar"
+    test -f /opt/spark/python/lib/pyspark.zip
+    test "$("$venv/bin/python" -c 'import pyspark; print(pyspark.__version__)')" = "${SPARK_VERSION}"
+    spark-submit --version 2>&1 | grep -q "version ${SPARK_VERSION}"
+}
+
+# Class data sharing archives of the Hadoop daemons, the Hadoop client and the history server (see
+# cds-train.sh): nodes start them with a third less CPU time. Last: an archive is only valid for the
+# exact jars and JDK it was made with.
+step_cds() {
+    . /etc/profile.d/cloudtik-hadoop.sh
+    . "$ctx/profile.sh"
+    "$ctx/cds-train.sh" /opt/cds
+}
+
+layer_main "system pyspark spark cds" "$@"

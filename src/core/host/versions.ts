@@ -1,0 +1,36 @@
+/**
+ * The one place the versions a node runs are pinned, for node images and for bare hosts alike.
+ * Changing a value changes the images' build args (hence a rebuild on the next `ensureImage`) and
+ * the inputs of the host install layers (hence a reinstall of that layer on the next setup).
+ */
+
+/** Node LTS the nodes run, from the npm package `node-linux-<arch>` (it holds `package/bin/node`). */
+export const NODE_VERSION = '22.23.3';
+
+/** npm installed next to Node in the nodes (npm 11 supports Node ^20.17 || >=22.9). */
+export const NPM_VERSION = '11.21.2';
+
+/**
+ * Hadoop in `cloudtik/hadoop` (HDFS, YARN, MapReduce client), from Maven Central. The jars are
+ * pinned by docker/hadoop/pom.xml and its downloads.lock (docker/hadoop/lock.sh); keep them equal.
+ */
+export const HADOOP_VERSION = '3.3.6';
+
+/**
+ * Spark in `cloudtik/spark`, from the pyspark package on PyPI (Scala 2.12, Hadoop 3.3 client), and
+ * its YARN shuffle service from Maven Central. Pinned by docker/spark/downloads.lock (docker/spark/lock.sh).
+ */
+export const SPARK_VERSION = '3.5.5';
+
+/** Global npm cache inside the nodes; world-writable so every user's npm and `sudo npm` share it. */
+export const NODE_NPM_CACHE = '/var/cache/cloudtik-npm';
+
+/** Maps the architecture (as `docker version` or `uname -m` reports it) to the suffix of the Node npm package. */
+export const NODE_PACKAGE_ARCH: Readonly<Record<string, string>> = {
+  amd64: 'x64',
+  x86_64: 'x64',
+  arm64: 'arm64',
+  aarch64: 'arm64',
+  ppc64le: 'ppc64le',
+  s390x: 's390x',
+};

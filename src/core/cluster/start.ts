@@ -9,7 +9,7 @@ import {
   type NodeProvider,
 } from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
-import { CloudtikError } from '../errors.js';
+import { CloudtikError, isCloudtikError } from '../errors.js';
 import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
 import { fileMountsContentsHash, launchHash, runtimeHash } from '../updater/hashes.js';
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
@@ -146,6 +146,27 @@ async function launchHeadAndSupport(
  * Unless `wait` is false, return once every worker type has its `min_workers` joined. Safe to
  * re-run at any point: it converges, and two runs at once serialise on the cluster lock.
  */
+/**
+ * Run the head's update; when a head made by this start cannot be reached at all (SSH refused,
+ * wrong key, changed host key), it is given back and the cluster's local files removed, so a
+ * failed first start leaves nothing behind.
+ */
+async function undoUnreachableHead<T>(
+  ctx: ClusterContext,
+  created: NodeInfo | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (created && isCloudtikError(err) && err.code === 'ERR_CLOUDTIK_SSH') {
+      await ctx.provider.terminateNodes([created.id], nullSink).catch(() => undefined);
+      if ((await ctx.provider.listNodes()).length === 0) await ctx.provider.cleanupCluster();
+    }
+    throw err;
+  }
+}
+
 export async function startCluster(options: StartOptions): Promise<StartResult> {
   const { config, sink } = options;
   const t0 = performance.now();
@@ -216,28 +237,31 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     const secrets = await ensureSecrets(ctx.stateDir);
     const host = await ctx.module.hostResources();
     t = performance.now();
-    const update = await updateNode({
-      provider: ctx.provider,
-      node: head,
-      config,
-      headIp: head.ip,
-      mode: options.mode,
-      runtimeHash: runtimeHash(config, 'head', headType),
-      fileMountsHash,
-      sink,
-      signal: options.signal,
-      readyTimeoutMs: env.nodeStartWaitSeconds() * 1000,
-      extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
-      // Hand over to the head once its files are in place: the config its controller runs with.
-      beforeStart: () =>
-        writeBootstrap(ctx.stateDir, {
-          config: headSideConfig(config),
-          images: Object.fromEntries(workerTypes.map((w) => [w, imageOf('worker', w)])),
-          launchHashes: Object.fromEntries(workerTypes.map((w) => [w, hashes('worker', w)])),
-          fileMountsHash,
-          host,
-        }),
-    });
+    const headIp = head.ip;
+    const update = await undoUnreachableHead(ctx, plan.head === undefined ? head : undefined, () =>
+      updateNode({
+        provider: ctx.provider,
+        node: head,
+        config,
+        headIp,
+        mode: options.mode,
+        runtimeHash: runtimeHash(config, 'head', headType),
+        fileMountsHash,
+        sink,
+        signal: options.signal,
+        readyTimeoutMs: env.nodeStartWaitSeconds() * 1000,
+        extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
+        // Hand over to the head once its files are in place: the config its controller runs with.
+        beforeStart: () =>
+          writeBootstrap(ctx.stateDir, {
+            config: headSideConfig(config),
+            images: Object.fromEntries(workerTypes.map((w) => [w, imageOf('worker', w)])),
+            launchHashes: Object.fromEntries(workerTypes.map((w) => [w, hashes('worker', w)])),
+            fileMountsHash,
+            host,
+          }),
+      }),
+    );
     timings.update = Math.round(performance.now() - t);
     return {
       head,

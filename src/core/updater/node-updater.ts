@@ -277,7 +277,8 @@ async function waitForNode(
       if (r.exitCode === 0) return;
       last = `exit ${r.exitCode}: ${tailLines(r.stderr + r.stdout, 5).join(' | ')}`;
     } catch (err) {
-      if (isCloudtikError(err) && err.code === 'ERR_CLOUDTIK_INTERRUPTED') throw err;
+      // An SSH runner already retried within its own deadline; what it reports is final.
+      if (isCloudtikError(err) && (err.code === 'ERR_CLOUDTIK_INTERRUPTED' || err.code === 'ERR_CLOUDTIK_SSH')) throw err;
       last = err instanceof Error ? err.message : String(err);
     }
     if (options.clock.now() > deadline) {

@@ -10,7 +10,7 @@ import { env } from '../../config/env.js';
 import { parseMemory } from '../../config/resources.js';
 import type { AuthConfig, ProviderConfig } from '../../config/types.js';
 import type { CommandResult, CommandRunner, RunOptions, ShellArgvOptions } from '../../core/command/runner.js';
-import { createSshRunner, sshTargetFromAuth } from '../../core/command/ssh.js';
+import { createSshRunner, sshTargetFromAuth, type SshRunner } from '../../core/command/ssh.js';
 import { knownHostsPath } from '../../core/command/ssh-known-hosts.js';
 import type { ClusterRef, HostResources, ProviderHints, ProviderModule } from '../provider.js';
 import { chooseHeadHost, listedHosts, reconcile } from './hosts.js';
@@ -66,23 +66,36 @@ class WithEnv implements CommandRunner {
 }
 
 /** A runner per host; commands on the head's host learn where the cluster's state is on this machine. */
-function runners(cluster: ClusterRef, headHost: string): (host: string) => CommandRunner {
+function runners(
+  cluster: ClusterRef,
+  headHost: string,
+): { runnerFor: (host: string) => CommandRunner; closeHost: (host: string) => Promise<void> } {
   const auth: AuthConfig = cluster.auth ?? { ssh_user: cluster.sshUser };
   const known = knownHostsPath(path.join(env.home(), 'local', LOCAL_WORKSPACE));
   const cache = new Map<string, CommandRunner>();
+  const connections = new Map<string, SshRunner>();
   const headEnv = {
     CLOUDTIK_STATE_DIR: cluster.stateDir,
     CLOUDTIK_HOME: env.home(),
     CLOUDTIK_CONTROLLER_AS_USER: '1',
   };
-  return (host) => {
-    let runner = cache.get(host);
-    if (runner) return runner;
+  const sshTo = (host: string): SshRunner => {
+    let ssh = connections.get(host);
     // The config loader made the key's path absolute, so the folder given here is never used.
-    const ssh = createSshRunner(sshTargetFromAuth(auth, { nodeId: host, host }, { knownHostsPath: known, configDir: '/' }));
-    runner = host === headHost ? new WithEnv(ssh, headEnv) : ssh;
-    cache.set(host, runner);
-    return runner;
+    ssh ??= createSshRunner(sshTargetFromAuth(auth, { nodeId: host, host }, { knownHostsPath: known, configDir: '/' }));
+    connections.set(host, ssh);
+    return ssh;
+  };
+  return {
+    runnerFor(host) {
+      let runner = cache.get(host);
+      if (runner) return runner;
+      runner = host === headHost ? new WithEnv(sshTo(host), headEnv) : sshTo(host);
+      cache.set(host, runner);
+      return runner;
+    },
+    // Also ends a connection another process (the head's controller) left open to that host.
+    closeHost: (host) => sshTo(host).close(),
   };
 }
 
@@ -115,7 +128,8 @@ export const provider: ProviderModule = {
       store: hostStore,
       sizeOf: sizeOf(section),
       sshUser: cluster.auth?.ssh_user ?? cluster.sshUser,
-      runnerFor: runners(cluster, headHost),
+      stateDir: cluster.stateDir,
+      ...runners(cluster, headHost),
     });
   },
   workspaces: () => Promise.resolve(localWorkspaces(store())),

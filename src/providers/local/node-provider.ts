@@ -9,6 +9,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { tailLines, type CommandRunner } from '../../core/command/runner.js';
 import { CloudtikError } from '../../core/errors.js';
+import { installHost } from '../../core/host/install.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import { withLock } from '../../core/state/lock.js';
 import {
@@ -35,10 +36,14 @@ export interface LocalProviderOptions {
   store: HostStateStore;
   /** CPU and memory of an instance type (from provider.instance_types, or this machine's). */
   sizeOf: (instanceType: string) => { cpus: number; memoryBytes: number };
+  /** This cluster's local state folder (bootstrap, secrets). */
+  stateDir: string;
   /** The user commands run as on the hosts (`auth.ssh_user`). */
   sshUser: string;
   /** A command runner for a host (SSH). */
   runnerFor: (host: string) => CommandRunner;
+  /** End the shared connection to a host (once the host is given back). */
+  closeHost: (host: string) => Promise<void>;
 }
 
 /** Stops every service of ours on a host; `--kill` does it at once, as a crash would. */
@@ -107,6 +112,7 @@ export class LocalNodeProvider implements NodeProvider {
   async terminateNodes(ids: string[], sink: EventSink): Promise<void> {
     await Promise.all(ids.map((id) => this.teardown(id, HOST_TEARDOWN, sink)));
     await this.options.store.update((state) => ({ state: release(state, ids, this.clusterTags), result: undefined }));
+    await Promise.all(ids.map((id) => this.options.closeHost(id)));
   }
 
   private async teardown(id: string, command: string, sink: EventSink): Promise<void> {
@@ -118,10 +124,20 @@ export class LocalNodeProvider implements NodeProvider {
     }
   }
 
-  /** Data disks first (a failure there stops the setup before anything is installed). */
+  /**
+   * Data disks first (a failure there stops the setup before anything is installed), then what a
+   * node image carries: Node, cloudtik and the runtimes' software (cached: a second time is a check).
+   */
   async prepareNode(node: NodeInfo, context: PrepareNodeContext): Promise<void> {
     const entries = (context.nodeConfig.data_disks as string[] | undefined) ?? [];
     if (entries.length > 0) await this.prepareDisks(node.id, context.runner, entries, context.sink);
+    await installHost({
+      runner: context.runner,
+      runtimes: context.runtimes,
+      packageUrl: context.packageUrl,
+      sink: context.sink,
+      signal: context.signal,
+    });
   }
 
   private async prepareDisks(id: string, runner: CommandRunner, entries: string[], sink: EventSink): Promise<void> {
@@ -171,8 +187,10 @@ export class LocalNodeProvider implements NodeProvider {
     return this.options.runnerFor(node.id);
   }
 
-  /** Nothing is left on this machine once the hosts are given back. */
-  async cleanupCluster(): Promise<void> {}
+  /** The cluster's local folder (bootstrap, secrets) goes once it holds no host. */
+  async cleanupCluster(): Promise<void> {
+    if ((await this.listNodes()).length === 0) await fsp.rm(this.options.stateDir, { recursive: true, force: true });
+  }
 
   async withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
     const target = path.join(path.dirname(this.options.store.file), `${this.clusterName}.cluster`);

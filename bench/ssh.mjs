@@ -17,7 +17,9 @@ const args = process.argv.slice(2);
 const i = args.indexOf('--runs');
 const RUNS = i >= 0 ? Number(args[i + 1]) : 21;
 
+const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-ssh-'));
 process.env.CLOUDTIK_TEST_RUN ??= `bench${crypto.randomBytes(2).toString('hex')}`;
+process.env.CLOUDTIK_HOME = dir; // the test key and the runner's sockets live here, removed at the end
 const { startSshHosts } = await import(path.join(ROOT, 'test/ssh-hosts.ts'));
 const { createSshRunner, remoteCommand } = await import(path.join(ROOT, 'dist/core/command/ssh.js'));
 const { buildNodeScript } = await import(path.join(ROOT, 'dist/core/command/shell.js'));
@@ -83,7 +85,6 @@ function ssh2Exec(client, script) {
   );
 }
 
-const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-ssh-'));
 const hosts = await startSshHosts(1, 'bench-ssh');
 try {
   const [host] = hosts.hosts;

@@ -93,9 +93,14 @@ export async function sshHostImage(): Promise<string> {
   return ref;
 }
 
-/** One ed25519 key per test run, made with ssh-keygen; its path. */
+/**
+ * One ed25519 key per test run, made with ssh-keygen; its path. It lives in the run's
+ * CLOUDTIK_HOME (which the global teardown removes).
+ */
 export async function sessionKey(): Promise<string> {
-  const dir = path.join(os.tmpdir(), `cloudtik-test-ssh-${testRunId()}`);
+  const home = process.env.CLOUDTIK_HOME;
+  if (!home) throw new Error('CLOUDTIK_HOME is not set: run through vitest (test/global-setup.ts) or set it');
+  const dir = path.join(home, `test-ssh-${testRunId()}`);
   const keyPath = path.join(dir, 'id_ed25519');
   if (fs.existsSync(`${keyPath}.pub`)) return keyPath;
   await fsp.mkdir(dir, { recursive: true, mode: 0o700 });

@@ -41,11 +41,14 @@ try {
       "echo 'ubuntu ALL=(ALL:ALL) NOPASSWD: ALL' > /etc/sudoers.d/ubuntu",
   );
   const runner = new DockerExecRunner(engine, NAME, 'ubuntu');
-  const sink = () => undefined;
   const install = async () => {
+    const steps = {};
+    const sink = (e) => {
+      if (e.type === 'step' && e.state === 'done') steps[e.id.split(':').pop()] = e.ms;
+    };
     const t0 = performance.now();
     const result = await installHost({ runner, runtimes: RUNTIMES, sink });
-    return { ms: performance.now() - t0, result };
+    return { ms: performance.now() - t0, result, steps };
   };
   const first = await install();
   const again = [];
@@ -62,7 +65,7 @@ try {
     runs: RUNS,
     firstInstallMs: Math.round(first.ms),
     firstLayersMs: Object.fromEntries(first.result.layers.map((l) => [l.layer, l.ms])),
-    firstUploaded: { files: first.result.uploadedFiles, bytes: first.result.uploadedBytes },
+    firstUploaded: { files: first.result.uploadedFiles, bytes: first.result.uploadedBytes, ms: first.steps.upload },
     secondInstallMs: Math.round(secondMs),
     secondUploadedFiles: Math.max(...again.map((r) => r.result.uploadedFiles)),
     secondAllCached: again.every((r) => r.result.layers.every((l) => l.state === 'cached')),

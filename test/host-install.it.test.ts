@@ -153,7 +153,7 @@ describe('installing a bare host', () => {
         `^host ${name}: installing the cloudtik layer \\(docker/cloudtik/install.sh\\) failed \\(exit code \\d+\\)$`,
       ),
     );
-    expect(err.details.join('\n')).toMatch(/node: Permission denied/);
+    expect(err.details.join('\n')).toMatch(/node.?: Permission denied/);
     expect(err.hint).toContain(`${HOST_CACHE}/stage/cloudtik`);
 
     await login(host, 'sudo chmod a+x /usr/local/bin/node');

@@ -15,7 +15,8 @@ if [ -f "$package" ] && [ -n "$version" ]; then
     install -D -m 0644 "$package" "/opt/cloudtik/cloudtik-${version}.tgz"
     package=/opt/cloudtik/cloudtik-${version}.tgz
 fi
-npm install --global --omit=dev --no-audit --no-fund "$package"
+# --prefer-offline: a reinstall (a new cloudtik on a host) takes its dependencies from the shared cache.
+npm install --global --omit=dev --no-audit --no-fund --prefer-offline "$package"
 test -x /usr/local/bin/cloudtik
 [ -z "$version" ] || test "$(node -p 'require("/usr/local/lib/node_modules/cloudtik/package.json").version')" = "$version"
 # Everyone's npm (and `sudo npm`) shares the cache the install filled.

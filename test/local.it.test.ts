@@ -35,7 +35,8 @@ ${list.map((h) => `    - ip: ${h.ip}`).join('\n')}
 auth:
   ssh_user: ubuntu
   ssh_private_key: ${KEY_ON_HEAD}
-idle_timeout_minutes: 0.05
+options:
+  idle_timeout_minutes: 0.05
 available_node_types:
   worker.default:
     min_workers: 1
@@ -169,7 +170,7 @@ describe('local provider over SSH', () => {
       [
         'wrong-key.yaml',
         'ssh_private_key: /home/ubuntu/.ssh/other',
-        /permission denied \(publickey\) for ubuntu@/,
+        /permission denied \(publickey[^)]*\) for ubuntu@/,
         /check auth.ssh_private_key/,
       ],
       ['closed-port.yaml', 'ssh_port: 2222', /:2222: connection refused after \d+ s/, /try: ssh -i/],

@@ -1,0 +1,97 @@
+/**
+ * The `local` provider's default runtimes (Prometheus, HDFS, YARN, Spark) on fresh bare hosts over
+ * real SSH: every host gets its software from the installer during setup, the engines run on the
+ * hosts themselves, a PySpark job goes through `cloudtik submit`, and a second start installs
+ * nothing. The test reads the engines' own web endpoints on the hosts' addresses.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { eventually } from './helpers.js';
+import { LocalHosts } from './local-hosts.js';
+
+let lh: LocalHosts;
+let headIp: string;
+
+// Every host is sized like a small machine, so YARN and Spark size themselves for it.
+const SIZE = `  instance_types:
+    default: {CPU: 2, memory: 4G}
+`;
+const BODY = `available_node_types:
+  worker.default:
+    min_workers: 3
+`;
+
+/** A JSON document from a web endpoint on a host, or undefined while it does not answer. */
+async function getJson(url: string): Promise<Record<string, unknown> | undefined> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
+    return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+async function liveDataNodes(): Promise<number> {
+  const doc = await getJson(`http://${headIp}:9870/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState`);
+  const beans = (doc?.beans ?? []) as { NumLiveDataNodes?: number }[];
+  return beans[0]?.NumLiveDataNodes ?? 0;
+}
+
+async function activeNodeManagers(): Promise<number> {
+  const doc = await getJson(`http://${headIp}:8088/ws/v1/cluster/metrics`);
+  return (doc?.clusterMetrics as { activeNodes?: number } | undefined)?.activeNodes ?? 0;
+}
+
+describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () => {
+  beforeAll(async () => {
+    lh = await LocalHosts.start(4, 'lrt');
+    headIp = lh.list[0]!.ip;
+  }, 900_000);
+
+  afterAll(async () => {
+    await lh?.remove();
+  });
+
+  it('installs everything on fresh hosts; every DataNode, NodeManager and exporter registers', async () => {
+    await lh.put('cluster.yaml', lh.clusterYaml(BODY, 'lrt', SIZE));
+    await lh.headOk('start ~/cluster.yaml -y', 2400);
+    const s = await lh.status();
+    expect(s.nodes).toHaveLength(4);
+    expect(s.nodes.every((n) => n.status === 'up-to-date')).toBe(true);
+    await eventually('3 live DataNodes', 120_000, async () => ((await liveDataNodes()) === 3 ? 3 : undefined));
+    await eventually('3 NodeManagers', 120_000, async () => ((await activeNodeManagers()) === 3 ? 3 : undefined));
+    await eventually('4 node exporters scraped', 120_000, async () => {
+      const doc = await getJson(`http://${headIp}:9090/api/v1/targets`);
+      const targets = ((doc?.data as { activeTargets?: { labels: { job: string }; health: string }[] }) ?? {})
+        .activeTargets ?? [];
+      const up = targets.filter((t) => t.labels.job === 'node' && t.health === 'up').length;
+      return up === 4 ? up : undefined;
+    });
+  }, 2_700_000);
+
+  it('runs a PySpark job on YARN through cloudtik submit, with the right answer', async () => {
+    await lh.put(
+      'job.py',
+      [
+        'from pyspark.sql import SparkSession',
+        'spark = SparkSession.builder.appName("sum-on-hosts").getOrCreate()',
+        'total = spark.sparkContext.parallelize(range(1, 100001), 6).sum()',
+        'print(f"TOTAL={total} MASTER={spark.sparkContext.master}")',
+        'spark.stop()',
+      ].join('\n'),
+    );
+    const out = await lh.headOk('submit ~/cluster.yaml ~/job.py', 600);
+    expect(out).toContain('TOTAL=5000050000 MASTER=yarn');
+  }, 900_000);
+
+  it('a second start installs nothing and skips setup', async () => {
+    const out = await lh.headOk('start ~/cluster.yaml -y', 600);
+    expect(out).toMatch(/no change|skip/i);
+    expect(out).not.toMatch(/install(ed|ing) (base|hadoop|spark|cloudtik)/i);
+  }, 900_000);
+
+  it('stop leaves no process of ours on any host', async () => {
+    await lh.headOk('stop ~/cluster.yaml -y', 600);
+    for (const h of lh.list) expect(await lh.ourProcesses(h)).toEqual([]);
+    expect(await lh.hostStates()).toEqual(['terminated', 'terminated', 'terminated', 'terminated']);
+  }, 900_000);
+});

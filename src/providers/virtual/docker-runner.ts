@@ -8,6 +8,7 @@ import {
   type CommandResult,
   type CommandRunner,
   type RunOptions,
+  type ShellArgvOptions,
 } from '../../core/command/runner.js';
 import { CloudtikError } from '../../core/errors.js';
 
@@ -101,7 +102,12 @@ export class DockerExecRunner implements CommandRunner {
     await unpackDownload(archive, sourcePath, target);
   }
 
-  interactiveShellArgv(command?: string): string[] {
+  interactiveShellArgv(command?: string, options: ShellArgvOptions = {}): string[] {
+    if ((options.forwardPorts ?? []).length > 0) {
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'virtual nodes need no port forwarding', {
+        hint: `their ports are open on this machine at the node's address (cloudtik status shows it), e.g. http://<node ip>:${options.forwardPorts![0]}`,
+      });
+    }
     const argv = ['docker', 'exec', '-it', '-u', this.user, '-w', this.home, this.nodeId, 'bash'];
     if (command !== undefined) argv.push('-c', buildNodeScript({ command }));
     return argv;

@@ -1,11 +1,37 @@
 import type { CommandSpec } from '../../command-spec.js';
-import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, nodeIpOption, workspaceNameOption } from '../../common.js';
+import {
+  CLUSTER_FILE_ARG,
+  clusterNameOption,
+  loadCluster,
+  nodeIpOption,
+  parseInteger,
+  workspaceNameOption,
+} from '../../common.js';
+
+/** `8088,9870` -> [8088, 9870]; each a port number. */
+function parsePorts(value: string): number[] {
+  return value.split(',').map((p) => {
+    const n = parseInteger(p.trim());
+    if (n < 1 || n > 65535) throw new Error(`${p} is not a port number`);
+    return n;
+  });
+}
 
 export const command: CommandSpec = {
   name: 'attach',
   description: 'open an interactive shell on the head (or on a node)',
   arguments: [CLUSTER_FILE_ARG],
-  options: [clusterNameOption, workspaceNameOption, nodeIpOption],
+  options: [
+    clusterNameOption,
+    workspaceNameOption,
+    nodeIpOption,
+    {
+      flags: '--port-forward <ports>',
+      description:
+        'forward these local ports (comma-separated) to the same ports on the node, for web UIs this machine cannot reach',
+      parse: parsePorts,
+    },
+  ],
   async run(args, opts, ctx) {
     const config = await loadCluster(args[0] as string, opts, ctx.reporter);
     const { openCluster } = await import('../../../core/cluster/context.js');
@@ -16,7 +42,8 @@ export const command: CommandSpec = {
       nodeIp: opts.nodeIp as string | undefined,
     });
     if (!node) return 1;
-    const argv = cluster.provider.commandRunner(node).interactiveShellArgv();
+    const forwardPorts = (opts.portForward as number[] | undefined) ?? [];
+    const argv = cluster.provider.commandRunner(node).interactiveShellArgv(undefined, { forwardPorts });
     const [bin, ...rest] = argv;
     return new Promise<number>((resolve, reject) => {
       const child = spawn(bin as string, rest, { stdio: 'inherit' });

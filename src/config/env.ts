@@ -47,10 +47,10 @@ export const env = {
     const v = process.env.DOCKER_HOST;
     return v === undefined || v === '' ? undefined : v;
   },
-  /** Seconds a node may take to answer its first command. */
-  nodeStartWaitSeconds(): number {
+  /** Seconds a node may take to be ready (`CLOUDTIK_NODE_START_WAIT_S`, else the provider's own default). */
+  nodeStartWaitSeconds(fallback = 120): number {
     const n = Number(process.env.CLOUDTIK_NODE_START_WAIT_S);
-    return Number.isFinite(n) && n > 0 ? n : 120;
+    return Number.isFinite(n) && n > 0 ? n : fallback;
   },
   /** Local certificate authorities to trust inside node images (Debian's folder for added CAs). */
   hostCaDir(): string {

@@ -75,7 +75,7 @@ export async function runControllerService(): Promise<void> {
   const config = bootstrap.config;
   const password = await redisPassword();
   const store = await connectStore({ host: '127.0.0.1', password }, signal, log);
-  const { provider } = await clusterProvider(config, { stateDir, host: bootstrap.host });
+  const { module, provider } = await clusterProvider(config, { stateDir, host: bootstrap.host });
   const headIp = env.nodeIdentity().headIp;
   const home = await userHome(config.auth.ssh_user);
   const controller = new ClusterController({
@@ -90,7 +90,7 @@ export async function runControllerService(): Promise<void> {
     nodeEnv: { CLOUDTIK_REDIS_PASSWORD: password },
     log,
     heartbeatTimeoutMs: env.heartbeatTimeoutMs(),
-    readyTimeoutMs: env.nodeStartWaitSeconds() * 1000,
+    readyTimeoutMs: env.nodeStartWaitSeconds(module.nodeStartWaitSeconds) * 1000,
   });
   log.info({ cluster: config.cluster_name, headIp }, 'controller starting');
   try {

@@ -250,6 +250,8 @@ export interface ProviderModule {
   /** What a node can get at most; one answer for the CLI, the config and the controller. */
   hostResources(): Promise<HostResources>;
   readonly hints: ProviderHints;
+  /** Seconds a new node may take to be ready, its first setup included (default 120). */
+  readonly nodeStartWaitSeconds?: number;
   readonly images?: ImageBuilder;
   /** Commands its nodes run, by name (the virtual provider's gate container runs `docker-gate`). */
   readonly nodeCommands?: Readonly<Record<string, ProviderNodeCommand>>;

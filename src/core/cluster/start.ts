@@ -249,7 +249,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         fileMountsHash,
         sink,
         signal: options.signal,
-        readyTimeoutMs: env.nodeStartWaitSeconds() * 1000,
+        readyTimeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
         extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
         // Hand over to the head once its files are in place: the config its controller runs with.
         beforeStart: () =>
@@ -275,7 +275,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   if (options.wait !== false) {
     t = performance.now();
     await timedStep(sink, 'workers', 'Workers (launched by the head)', () =>
-      waitForWorkers(ctx, { sink, signal: options.signal, timeoutMs: env.nodeStartWaitSeconds() * 1000 }),
+      waitForWorkers(ctx, { sink, signal: options.signal, timeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000 }),
     );
     timings.workers = Math.round(performance.now() - t);
   }

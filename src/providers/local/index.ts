@@ -139,4 +139,6 @@ export const provider: ProviderModule = {
   },
   hostResources: () => Promise.resolve(thisMachine()),
   hints: HINTS,
+  // A host's first setup installs Java, Hadoop and Spark (CloudTik waits as long).
+  nodeStartWaitSeconds: 900,
 };

@@ -46,6 +46,20 @@ export interface LocalProviderOptions {
   closeHost: (host: string) => Promise<void>;
 }
 
+/**
+ * Ends (TERM, then KILL after a second) the processes that commands sent over SSH started on a
+ * host and left behind: they carry the runner's mark in their environment (see ssh.ts). The
+ * script's own mark is spared.
+ */
+export const LEFTOVERS_SCRIPT = [
+  'me="CLOUDTIK_RUN_MARK=${CLOUDTIK_RUN_MARK:-}"',
+  'pids=$(for p in /proc/[0-9]*; do',
+  '  grep -qsz "^CLOUDTIK_RUN_MARK=" "$p/environ" && ! grep -qsxz "$me" "$p/environ" && echo "${p#/proc/}"',
+  'done)',
+  '[ -z "$pids" ] && exit 0',
+  'kill -TERM $pids 2>/dev/null; sleep 1; kill -KILL $pids 2>/dev/null; true',
+].join('\n');
+
 /** Stops every service of ours on a host; `--kill` does it at once, as a crash would. */
 export const HOST_TEARDOWN = 'cloudtik node stop --services';
 
@@ -117,8 +131,11 @@ export class LocalNodeProvider implements NodeProvider {
 
   private async teardown(id: string, command: string, sink: EventSink): Promise<void> {
     try {
-      const r = await this.options.runnerFor(id).run({ command });
+      const runner = this.options.runnerFor(id);
+      const r = await runner.run({ command });
       if (r.exitCode !== 0) logEvent(sink, 'warn', `host ${id}: '${command}' failed: ${(r.stderr || r.stdout).trim()}`);
+      // On a worker's host, what a stopped controller left running there (a setup cut short) goes too.
+      if (id !== this.options.headHost) await runner.run({ command: LEFTOVERS_SCRIPT, asRoot: true });
     } catch (err) {
       logEvent(sink, 'warn', `host ${id}: could not stop its services (${(err as Error).message}); it is given back anyway`);
     }

@@ -59,6 +59,20 @@ describe('node images', () => {
     for (const r of built) expect(events.some((e) => e.type === 'step' && e.id === `image:${r.name}`)).toBe(true);
   });
 
+  it('keeps no big file in a layer that only stages it in /tmp for an install script', async () => {
+    // The classic builder keeps every COPY layer: a file copied to /tmp and moved by install.sh
+    // would be in the image twice, so big files are copied straight to their place. What stays
+    // staged is the scripts and npm's tarball (3 MB, unpacked from there); the node executable
+    // (125 MB) or Hadoop's jars (93 MB) staged there would be far over the limit.
+    for (const r of built.filter((b) => b.name !== 'cloudtik/debian')) {
+      const layers = await docker.getImage(r.ref).history();
+      const staged = layers.filter((l) => /\bCOPY\b.* in \/tmp\//.test(l.CreatedBy));
+      expect(staged.length, r.ref).toBeGreaterThan(0);
+      const bytes = staged.reduce((sum, l) => sum + l.Size, 0);
+      expect(bytes, `${r.ref}: ${staged.map((l) => `${l.Size} ${l.CreatedBy}`).join('\n')}`).toBeLessThan(5_000_000);
+    }
+  });
+
   describe('inside a cloudtik/cloudtik container', () => {
     let container: Container;
 

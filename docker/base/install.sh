@@ -5,7 +5,9 @@
 #
 # Usage: install.sh FOLDER MODE [STEP...]
 #   FOLDER  holds this folder's files plus `node` (from the npm package node-linux-<arch>), npm.tgz
-#           and, in images, host-ca/*.crt
+#           and, in images, host-ca/*.crt. A `node` missing from FOLDER must already be in
+#           /usr/local/bin (the Dockerfile copies it there, so it is in no layer twice); the
+#           version check below tells a wrong one.
 #   MODE    image: also creates the user ubuntu (uid 1000), the skeleton .bashrc and the group-sudo rule
 #           host:  leaves users and their dotfiles alone; the rule covers CLOUDTIK_NODE_USER only
 #   STEP    packages ca node user (default: all, in this order)
@@ -33,7 +35,9 @@ step_ca() {
 
 # Node and npm; npm reads the system CA bundle through `cafile`, so `sudo npm` trusts the same CAs.
 step_node() {
-    install -m 0755 "$ctx/node" /usr/local/bin/node
+    if [ -e "$ctx/node" ]; then
+        install -m 0755 "$ctx/node" /usr/local/bin/node
+    fi
     rm -rf /usr/local/lib/node_modules/npm
     mkdir -p /usr/local/lib/node_modules/npm /usr/local/etc /var/cache/cloudtik-npm
     tar -xzf "$ctx/npm.tgz" -C /usr/local/lib/node_modules/npm --strip-components=1 --no-same-owner

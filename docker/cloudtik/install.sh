@@ -5,15 +5,18 @@
 #
 # Usage: install.sh PACKAGE VERSION
 #   PACKAGE  the packed tarball (cloudtik.tgz, kept as /opt/cloudtik/cloudtik-VERSION.tgz so a node
-#            can reinstall it offline) or a package URL (cloudtik_package_url), installed as given
+#            can reinstall it offline; it may be that file already) or a package URL
+#            (cloudtik_package_url), installed as given
 #   VERSION  the version the installed package must report (empty: not checked, for a URL)
 set -euo pipefail
 package=$1
 version=$2
 export PATH=/usr/local/bin:$PATH
+kept=/opt/cloudtik/cloudtik-${version}.tgz
+# The Dockerfile copies the tarball straight to where it is kept; a bare host's stage folder has it.
 if [ -f "$package" ] && [ -n "$version" ]; then
-    install -D -m 0644 "$package" "/opt/cloudtik/cloudtik-${version}.tgz"
-    package=/opt/cloudtik/cloudtik-${version}.tgz
+    [ "$package" -ef "$kept" ] || install -D -m 0644 "$package" "$kept"
+    package=$kept
 fi
 # --prefer-offline: a reinstall (a new cloudtik on a host) takes its dependencies from the shared cache.
 npm install --global --omit=dev --no-audit --no-fund --prefer-offline "$package"

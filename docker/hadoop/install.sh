@@ -4,7 +4,9 @@
 # hadoop Dockerfile runs it in steps; `cloudtik` runs it with sudo on bare hosts (src/core/host/).
 #
 # Usage: install.sh FOLDER MODE [STEP...]
-#   FOLDER  this folder's files plus jars/ and test-jars/ from downloads.lock
+#   FOLDER  this folder's files plus jars/ and test-jars/ from downloads.lock. Without jars/ the
+#           jars must already be in /opt/hadoop/share/hadoop/lib (the Dockerfile copies them there,
+#           so they are in no layer twice); `hadoop version` below tells a missing one.
 #   MODE    image or host (host: scratch files go to a temporary folder, the user's home is not used)
 #   STEP    java webapps hadoop namenode (default: all, in this order)
 # Environment: HADOOP_VERSION (checked), CLOUDTIK_NODE_USER (default ubuntu).
@@ -30,10 +32,14 @@ step_webapps() {
 }
 
 step_hadoop() {
-    rm -rf "$home/share/hadoop/lib" "$home/bin" "$home/share/doc/example-conf"
-    mkdir -p "$home/share/hadoop/lib" "$home/libexec" "$home/etc/hadoop" "$home/share/doc" "$home/bin" \
+    if [ -d "$ctx/jars" ]; then
+        rm -rf "$home/share/hadoop/lib"
+        mkdir -p "$home/share/hadoop/lib"
+        cp "$ctx"/jars/*.jar "$home/share/hadoop/lib/"
+    fi
+    rm -rf "$home/bin" "$home/share/doc/example-conf"
+    mkdir -p "$home/libexec" "$home/etc/hadoop" "$home/share/doc" "$home/bin" \
         "$home/share/hadoop/yarn/lib" "$home/share/hadoop/yarn/aux"
-    cp "$ctx"/jars/*.jar "$home/share/hadoop/lib/"
     install -m 0755 "$ctx/bin/hadoop-launcher" "$ctx/bin/site-xml" "$home/libexec/"
     cp -R "$ctx/conf/." "$home/etc/hadoop/"
     cp -R "$ctx/example-conf" "$home/share/doc/example-conf"

@@ -79,6 +79,14 @@ export interface ImageInspect {
   Config?: { Labels?: Record<string, string> | null; Env?: string[] | null };
 }
 
+/** One layer of an image, newest first in `Image.history()` (`docker history`). */
+export interface ImageLayer {
+  Id: string;
+  Created: number;
+  CreatedBy: string;
+  Size: number;
+}
+
 export interface NetworkInspect {
   Id: string;
   Name: string;
@@ -432,6 +440,10 @@ export class Image {
 
   inspect(): Promise<ImageInspect> {
     return this.engine.request('GET', `/images/${this.ref}/json`);
+  }
+
+  history(): Promise<ImageLayer[]> {
+    return this.engine.request('GET', `/images/${this.ref}/history`);
   }
 
   remove(options: { force?: boolean } = {}): Promise<void> {

@@ -192,6 +192,23 @@ spark.stop()
     expect(log).toMatch(/INFO Client: Submitting application application_\d+_\d+ to ResourceManager/);
     expect(log).toContain('RESULT brown=1'); // --job-log: the output too
     expect(log).not.toContain('Neither spark.yarn.jars nor spark.yarn.archive');
+    // Its application master ran inside the driver: YARN started no container for it.
+    const appId = /^(application_\d+_\d+): RUNNING /m.exec(r.stderr)?.[1] as string;
+    const app = (
+      (await (await fetch(`http://${headIp}:8088/ws/v1/cluster/apps/${appId}`)).json()) as {
+        app: { unmanagedApplication: boolean; finalStatus: string; amContainerLogs?: string };
+      }
+    ).app;
+    expect(app).toMatchObject({ unmanagedApplication: true, finalStatus: 'SUCCEEDED' });
+    expect(app.amContainerLogs).toBeUndefined();
+    // The progress line's proxy page leads to the history server's page of the job, now that it
+    // ended (once the server has read the job's event log: it looks every few seconds).
+    const proxied = await eventually('the job in the history server', 30_000, async () => {
+      const res = await fetch(`http://${headIp}:8088/proxy/${appId}/`);
+      await res.body?.cancel();
+      return res.status === 200 ? res.url : undefined;
+    });
+    expect(proxied).toContain(`:18080/history/${appId}`);
     // The application ran on YARN and left its event log in HDFS for the history server.
     expect(await onHead('yarn application -list -appStates FINISHED 2>/dev/null')).toContain('wordcount');
     expect(await onHead('hdfs dfs -ls /shared/spark-events 2>/dev/null')).toMatch(/application_/);

@@ -10,7 +10,7 @@ import { readSecrets } from '../core/cluster/bootstrap.js';
 import { CloudtikError } from '../core/errors.js';
 import { STATE_PORT } from '../core/state/store.js';
 import { STATE_MOUNT } from '../providers/virtual/mounts.js';
-import { servicePaths, startService, stopService, type ServiceName } from './services.js';
+import { servicePaths, servicePid, startService, stopService, type ServiceName } from './services.js';
 
 /** Folder of the cluster's state as the head sees it. */
 export function headStateDir(): string {
@@ -178,7 +178,9 @@ async function waitForStateStore(log: string): Promise<void> {
 
 export async function nodeStop(o: NodeServiceOptions): Promise<NodeServicesResult> {
   const names = namedServices(o);
-  if (names.includes('controller')) {
+  // Only a running controller needs root to stop; a head's stop commands ask again after
+  // `cloudtik stop` has stopped it, and Node started through sudo costs about half a second.
+  if (names.includes('controller') && (await servicePid('controller')) !== undefined) {
     const code = asRoot(['node', 'stop', ...flags(o)]);
     if (code !== undefined) return { started: [], stopped: [], running: [], code };
   }

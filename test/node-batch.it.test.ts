@@ -9,6 +9,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../src/core/command/batch.js';
 import { LocalRunner } from '../src/core/command/local-runner.fixtures.js';
+import { servicePid, startService } from '../src/node/services.js';
 import { CLI } from './helpers.js';
 
 const cmds = (...commands: string[]) => commands.map((command) => ({ group: 'g', command }));
@@ -77,6 +78,51 @@ describe('cloudtik node batch', () => {
     expect(result.failures[1]?.output.join('\n')).not.toMatch(/unknown command 'nosuch'/);
     expect(runner.ran()).toEqual(['d']);
     expect(calls()).toHaveLength(1);
+  });
+
+  it('in keep-going mode stops the services of runtimes that follow one another at once', async () => {
+    const { runner, calls } = withCli();
+    const runtimeDir = path.join(runner.home, 'runtime', 'cloudtik');
+    const log = path.join(runner.home, 'stops');
+    // A DataNode and a NodeManager stand-in: each takes a second to end after SIGTERM and notes when.
+    const daemons = ['hdfs-datanode', 'yarn-nodemanager'];
+    for (const name of daemons) {
+      const note = (what: string): string => `echo "${name} ${what} $(date +%s%N)" >> ${log}`;
+      await startService(
+        name,
+        ['bash', '-c', `trap '${note('term')}; sleep 1; ${note('end')}; exit 0' TERM; while :; do sleep 0.1; done`],
+        {
+          runtimeDir,
+        },
+      );
+    }
+    const env = {
+      CLOUDTIK_RUNTIME_DIR: runtimeDir,
+      CLOUDTIK_RUNTIME_CONFIG: Buffer.from(JSON.stringify({ types: ['hdfs', 'yarn'] })).toString('base64'),
+    };
+    let out = '';
+    const result = await runBatch(
+      runner,
+      cmds(
+        'cloudtik runtime services hdfs stop',
+        'cloudtik runtime services yarn stop',
+        'cloudtik runtime services nosuch stop',
+        'step d',
+      ),
+      { keepGoing: true, env, onStdout: (t) => (out += t) },
+    );
+    expect(result.failures.map((f) => f.index)).toEqual([2]);
+    expect(result.failures[0]?.output.join('\n')).toMatch(/unknown runtime 'nosuch'/);
+    expect(runner.ran()).toEqual(['d']);
+    expect(out).toMatch(/^hdfs: stop done$/m);
+    expect(out).toMatch(/^yarn: stop done$/m);
+    expect(calls()).toHaveLength(1);
+    for (const name of daemons) expect(await servicePid(name, runtimeDir), name).toBeUndefined();
+    // Each daemon had its SIGTERM before the other one ended.
+    const at = (name: string, what: string): number =>
+      Number(new RegExp(`^${name} ${what} (\\d+)$`, 'm').exec(fs.readFileSync(log, 'utf8'))?.[1]);
+    expect(at('hdfs-datanode', 'term')).toBeLessThan(at('yarn-nodemanager', 'end'));
+    expect(at('yarn-nodemanager', 'term')).toBeLessThan(at('hdfs-datanode', 'end'));
   });
 
   it('gives a failure to the run when no cloudtik is found', async () => {

@@ -157,7 +157,8 @@ describe('runtimes on example.yaml', () => {
     const job = await writeFile(
       dir,
       'wordcount.py',
-      `import sys
+      `import os
+import sys
 from pyspark.sql import SparkSession
 spark = SparkSession.builder.appName("wordcount").getOrCreate()
 sc = spark.sparkContext
@@ -165,6 +166,20 @@ jvm = sc._jvm
 fs = jvm.org.apache.hadoop.fs.FileSystem.get(sc._jsc.hadoopConfiguration())
 staging = jvm.org.apache.hadoop.fs.Path(fs.getHomeDirectory(), ".sparkStaging/" + sc.applicationId)
 print("STAGING " + ",".join(sorted(s.getPath().getName() for s in fs.listStatus(staging))))
+# Whether the JVM this Python process runs under (its nearest ancestor named java) has the image's
+# class data sharing archive of Spark jobs mapped.
+def jvm_maps_archive(_):
+    pid = os.getpid()
+    while pid > 1:
+        with open(f"/proc/{pid}/stat") as f:
+            stat = f.read()
+        if stat[stat.index("(") + 1:stat.rindex(")")] == "java":
+            with open(f"/proc/{pid}/maps") as f:
+                return ["/opt/cds/spark/job.jsa" in f.read()]
+        pid = int(stat[stat.rindex(")") + 2:].split()[1])
+    return [False]
+executors = sc.parallelize([0], 1).mapPartitions(jvm_maps_archive).collect()
+print(f"CDS driver={jvm_maps_archive(0)[0]} executor={all(executors)}")
 lines = sc.textFile(sys.argv[1])
 counts = dict(lines.flatMap(lambda l: l.split()).map(lambda w: (w, 1)).reduceByKey(lambda a, b: a + b).collect())
 print("RESULT " + ",".join(f"{k}={counts[k]}" for k in sorted(counts)))
@@ -174,6 +189,8 @@ spark.stop()
     const r = await cli(['submit', file, job, `hdfs://${headIp}:9000/input/words.txt`, '--job-log', ...names]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain('RESULT brown=1,dog=1,end=1,fox=1,lazy=1,quick=1,the=3');
+    // The driver and the executor started from the image's class data sharing archive of Spark jobs.
+    expect(r.stdout).toContain('CDS driver=True executor=True');
     // Only Spark's configuration went to HDFS for the application; its jars come from every node's image.
     const staged = /^STAGING (.*)$/m.exec(r.stdout)?.[1]?.split(',');
     expect(staged).toContain('__spark_conf__.zip');
@@ -192,6 +209,23 @@ spark.stop()
     expect(log).toMatch(/INFO Client: Submitting application application_\d+_\d+ to ResourceManager/);
     expect(log).toContain('RESULT brown=1'); // --job-log: the output too
     expect(log).not.toContain('Neither spark.yarn.jars nor spark.yarn.archive');
+    // Its application master ran inside the driver: YARN started no container for it.
+    const appId = /^(application_\d+_\d+): RUNNING /m.exec(r.stderr)?.[1] as string;
+    const app = (
+      (await (await fetch(`http://${headIp}:8088/ws/v1/cluster/apps/${appId}`)).json()) as {
+        app: { unmanagedApplication: boolean; finalStatus: string; amContainerLogs?: string };
+      }
+    ).app;
+    expect(app).toMatchObject({ unmanagedApplication: true, finalStatus: 'SUCCEEDED' });
+    expect(app.amContainerLogs).toBeUndefined();
+    // The progress line's proxy page leads to the history server's page of the job, now that it
+    // ended (once the server has read the job's event log: it looks every few seconds).
+    const proxied = await eventually('the job in the history server', 30_000, async () => {
+      const res = await fetch(`http://${headIp}:8088/proxy/${appId}/`);
+      await res.body?.cancel();
+      return res.status === 200 ? res.url : undefined;
+    });
+    expect(proxied).toContain(`:18080/history/${appId}`);
     // The application ran on YARN and left its event log in HDFS for the history server.
     expect(await onHead('yarn application -list -appStates FINISHED 2>/dev/null')).toContain('wordcount');
     expect(await onHead('hdfs dfs -ls /shared/spark-events 2>/dev/null')).toMatch(/application_/);

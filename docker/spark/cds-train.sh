@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Makes the image's class data sharing archives: starts each Hadoop daemon, a client command and the
-# Spark history server once, on 127.0.0.1 in a scratch folder, through the image's own launchers
+# Makes the image's class data sharing archives: starts each Hadoop daemon, a client command, the
+# Spark history server and a small Spark job once, on 127.0.0.1 in a scratch folder, through the image's own launchers
 # with HADOOP_CDS_TRAIN / SPARK_CDS_TRAIN set, lets them do their usual start-up work (a DataNode
 # and a NodeManager register, a file goes in and out of HDFS), then stops them with SIGTERM: Java
-# writes the classes each one loaded into OUT/hadoop/<daemon>.jsa, client.jsa and
-# OUT/spark/history-server.jsa. Nodes then start from these (see hadoop-launcher).
+# writes the classes each one loaded into OUT/hadoop/<daemon>.jsa, client.jsa,
+# OUT/spark/history-server.jsa and OUT/spark/job.jsa. Nodes then start from these (see
+# hadoop-launcher; Spark's drivers and executors through spark-defaults.conf).
 #
 # Usage: cds-train.sh OUT    (run at image build time, after every jar is in place)
 set -euo pipefail
@@ -109,8 +110,45 @@ wait_for 'the Spark history server' "curl -sf http://127.0.0.1:18080/api/v1/appl
 sleep 1
 stop_all
 
+# The archive of Spark's jobs (OUT/spark/job.jsa): a small PySpark job in local mode, whose one JVM
+# loads what a driver and an executor load (a context, the scheduler, block managers, RPC, tasks,
+# Python workers). Java is started directly with the jars alone as its classpath, the JVM options
+# drivers and executors have (the module openings Spark's launcher adds, the client compiler):
+# drivers and executors run with the same jars first on theirs (spark.*.extraClassPath), so the
+# archive's classpath is a prefix of theirs, which is what class data sharing asks.
+cat >"$work/job.py" <<'PY'
+from pyspark.sql import SparkSession, functions as F
+s = SparkSession.builder.appName("cds-train").getOrCreate()
+assert s.sparkContext.parallelize(range(1, 1001), 2).sum() == 500500
+rows = s.range(1000).select((F.col("id") % 10).alias("k"))
+assert rows.groupBy("k").count().count() == 10
+s.stop()
+PY
+spark_opens=(
+  -XX:+IgnoreUnrecognizedVMOptions
+  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+)
+(
+  cd "$work"
+  SPARK_CONF_DIR="$work/spark-conf" PYSPARK_PYTHON="${PYSPARK_PYTHON:-/opt/spark-venv/bin/python}" \
+    PYTHONPATH="$(printf '%s:' /opt/spark/python/lib/*.zip)" \
+    "${JAVA_HOME:-/usr/lib/jvm/java-17}/bin/java" "-XX:ArchiveClassesAtExit=$out/spark/job.jsa" "-Xlog:cds*=off" \
+    "${spark_opens[@]}" -XX:TieredStopAtLevel=1 -cp "${SPARK_HOME:-/opt/spark}/jars/*" \
+    org.apache.spark.deploy.SparkSubmit --master 'local[2]' --conf spark.ui.enabled=false \
+    --conf "spark.local.dir=$work/spark-local" "$work/job.py" >"$work/job.log" 2>&1
+) || {
+  tail -n 40 "$work/job.log" >&2
+  exit 1
+}
+
 for archive in hadoop/namenode hadoop/datanode hadoop/resourcemanager hadoop/nodemanager hadoop/client \
-  spark/history-server; do
+  spark/history-server spark/job; do
   [ -s "$out/$archive.jsa" ] || {
     echo "cds-train: no $out/$archive.jsa was written" >&2
     exit 1

@@ -10,7 +10,15 @@ import { readSecrets } from '../core/cluster/bootstrap.js';
 import { CloudtikError } from '../core/errors.js';
 import { STATE_PORT } from '../core/state/store.js';
 import { HEAD_STATE_DIR } from '../providers/provider.js';
-import { recordedServices, SERVICE_ORDER, servicePaths, startService, stopService, type ServiceName } from './services.js';
+import {
+  recordedServices,
+  SERVICE_ORDER,
+  servicePaths,
+  servicePid,
+  startService,
+  stopService,
+  type ServiceName,
+} from './services.js';
 
 /** Folder of the cluster's state as the head sees it. */
 export function headStateDir(): string {
@@ -183,7 +191,9 @@ async function waitForStateStore(log: string): Promise<void> {
 
 export async function nodeStop(o: NodeServiceOptions): Promise<NodeServicesResult> {
   const names = o.services ? await recordedServices() : namedServices(o);
-  if (names.includes('controller')) {
+  // Only a running controller needs root to stop; a head's stop commands ask again after
+  // `cloudtik stop` has stopped it, and Node started through sudo costs about half a second.
+  if (names.includes('controller') && (await servicePid('controller')) !== undefined) {
     const code = asRoot(['node', 'stop', ...flags(o)]);
     if (code !== undefined) return { started: [], stopped: [], running: [], code };
   }

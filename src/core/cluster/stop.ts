@@ -47,9 +47,62 @@ async function runStopCommands(ctx: ClusterContext, node: NodeInfo, headIp: stri
   }
 }
 
+/** Stop the controller first, so nothing relaunches what is being stopped (also with --hard). */
+async function stopController(ctx: ClusterContext, nodes: NodeInfo[], headIp: string, sink: EventSink): Promise<void> {
+  const liveHead = nodes.find((n) => n.kind === 'head' && n.running);
+  if (!liveHead) return;
+  await timedStep(sink, 'stop-controller', 'Stop the controller', async () => {
+    const r = await ctx.provider
+      .commandRunner(liveHead)
+      .run({ command: 'cloudtik node stop --controller', env: nodeEnvironment(ctx.config, liveHead, headIp) })
+      .catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
+    if (r.exitCode !== 0) logEvent(sink, 'warn', `could not stop the controller on ${liveHead.id}: ${r.stderr.trim()}`);
+  });
+}
+
+/** The workers a stop removes: all, or with `keepMinWorkers` all but the newest min_workers of each type. */
+function workersToStop(config: ClusterConfig, nodes: NodeInfo[], keepMinWorkers: boolean): NodeInfo[] {
+  const workers = nodes.filter((n) => n.kind === 'worker');
+  if (!keepMinWorkers) return workers;
+  const keep = new Set<string>();
+  for (const [name, type] of Object.entries(config.available_node_types)) {
+    workers
+      .filter((w) => w.nodeType === name && w.running)
+      .sort((a, b) => b.createdAt - a.createdAt)
+      .slice(0, type.min_workers)
+      .forEach((w) => keep.add(w.id));
+  }
+  return workers.filter((w) => !keep.has(w.id));
+}
+
+/** Containers can appear late (a start killed midway may still be creating one): sweep until none is left. */
+async function sweep(ctx: ClusterContext, sink: EventSink): Promise<string[]> {
+  const swept: string[] = [];
+  for (let round = 0; ; round++) {
+    const left = await ctx.provider.listNodes();
+    if (left.length === 0) return swept;
+    if (round >= 10) {
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_CLUSTER',
+        `${left.length} node(s) of cluster ${ctx.config.cluster_name} are still present after stop`,
+        { details: left.map((n) => n.id), hint: 'run cloudtik stop again' },
+      );
+    }
+    await ctx.provider.terminateNodes(
+      left.map((n) => n.id),
+      sink,
+    );
+    swept.push(...left.map((n) => n.id));
+  }
+}
+
 /**
- * Stop a cluster: stop commands (unless `hard`), then terminate workers, then the head, then
- * list again until nothing with the cluster's labels is left, and clean its local state.
+ * Stop a cluster: the controller and, at the same time, the workers' stop commands (a controller
+ * replaces a worker only after its heartbeats stop for the heartbeat timeout, far longer than its
+ * own stop); the workers' containers go once both are done, while the head runs its stop commands
+ * (its services outlive the workers', which may still talk to them while they stop); then the
+ * head's container; then list again until nothing with the cluster's labels is left, and clean
+ * its local state.
  */
 export async function stopCluster(options: StopOptions): Promise<StopResult> {
   const { config, sink } = options;
@@ -57,76 +110,42 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
   const ctx = await openCluster(config, { requireWorkspace: false });
   return ctx.provider.withClusterLock(sink, async () => {
     const nodes = await ctx.provider.listNodes();
-    const head = nodes.find((n) => n.kind === 'head');
-    const headIp = head?.ip ?? '';
-    // The controller goes first, so nothing relaunches what is being stopped (also with --hard).
-    const liveHead = nodes.find((n) => n.kind === 'head' && n.running);
-    if (liveHead) {
-      await timedStep(sink, 'stop-controller', 'Stop the controller', async () => {
-        const r = await ctx.provider
-          .commandRunner(liveHead)
-          .run({ command: 'cloudtik node stop --controller', env: nodeEnvironment(config, liveHead, headIp) })
-          .catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
-        if (r.exitCode !== 0)
-          logEvent(sink, 'warn', `could not stop the controller on ${liveHead.id}: ${r.stderr.trim()}`);
-      });
-    }
-    let workers = nodes.filter((n) => n.kind === 'worker');
-    if (options.keepMinWorkers) {
-      const keep = new Set<string>();
-      for (const [name, type] of Object.entries(config.available_node_types)) {
-        workers
-          .filter((w) => w.nodeType === name && w.running)
-          .sort((a, b) => b.createdAt - a.createdAt)
-          .slice(0, type.min_workers)
-          .forEach((w) => keep.add(w.id));
-      }
-      workers = workers.filter((w) => !keep.has(w.id));
-    }
-    const terminated: string[] = [];
-    if (workers.length > 0) {
-      await timedStep(sink, 'stop-workers', `Stop ${workers.length} worker(s)`, async () => {
-        if (!options.hard) await Promise.all(workers.map((w) => runStopCommands(ctx, w, headIp, sink)));
-        await ctx.provider.terminateNodes(
-          workers.map((w) => w.id),
-          sink,
-        );
-      });
-      terminated.push(...workers.map((w) => w.id));
-    }
+    const headIp = nodes.find((n) => n.kind === 'head')?.ip ?? '';
+    const workers = workersToStop(config, nodes, options.keepMinWorkers === true);
+    const stopCommands = (list: NodeInfo[]): Promise<unknown> =>
+      options.hard ? Promise.resolve() : Promise.all(list.map((n) => runStopCommands(ctx, n, headIp, sink)));
+    // Neither rejects: failures are reported as warnings.
+    const workersStopped = Promise.all([stopController(ctx, nodes, headIp, sink), stopCommands(workers)]);
+    const workersGone =
+      workers.length === 0
+        ? Promise.resolve()
+        : timedStep(sink, 'stop-workers', `Stop ${workers.length} worker(s)`, async () => {
+            await workersStopped;
+            await ctx.provider.terminateNodes(
+              workers.map((w) => w.id),
+              sink,
+            );
+          });
+    // Awaited below; a failure meanwhile must not count as unhandled.
+    workersGone.catch(() => undefined);
+    const terminated = workers.map((w) => w.id);
     const stopHead = !options.workersOnly && !options.keepMinWorkers;
-    if (stopHead) {
-      const heads = nodes.filter((n) => n.kind === 'head');
-      if (heads.length > 0) {
-        await timedStep(sink, 'stop-head', 'Stop head', async () => {
-          if (!options.hard) for (const h of heads) await runStopCommands(ctx, h, headIp, sink);
-          await ctx.provider.terminateNodes(
-            heads.map((h) => h.id),
-            sink,
-          );
-        });
-        terminated.push(...heads.map((h) => h.id));
-      }
-      // Containers can appear late (a start killed midway may still be creating one): sweep until none is left.
-      for (let round = 0; ; round++) {
-        const left = await ctx.provider.listNodes();
-        if (left.length === 0) break;
-        if (round >= 10) {
-          throw new CloudtikError(
-            'ERR_CLOUDTIK_CLUSTER',
-            `${left.length} node(s) of cluster ${config.cluster_name} are still present after stop`,
-            {
-              details: left.map((n) => n.id),
-              hint: 'run cloudtik stop again',
-            },
-          );
-        }
+    const heads = stopHead ? nodes.filter((n) => n.kind === 'head') : [];
+    await workersStopped;
+    if (heads.length > 0) {
+      await timedStep(sink, 'stop-head', 'Stop head', async () => {
+        await stopCommands(heads);
+        await workersGone;
         await ctx.provider.terminateNodes(
-          left.map((n) => n.id),
+          heads.map((h) => h.id),
           sink,
         );
-        terminated.push(...left.map((n) => n.id));
-      }
+      });
+      terminated.push(...heads.map((h) => h.id));
+    }
+    await workersGone;
+    if (stopHead) {
+      terminated.push(...(await sweep(ctx, sink)));
       // The gate goes last: until the head is gone, its controller may still call the engine.
       await ctx.provider.releaseCluster?.();
       await ctx.provider.cleanupCluster();

@@ -74,9 +74,20 @@ const SPARK_LINES = [
   '\t tracking URL: http://head-host:8088/proxy/application_17_0001/',
 ];
 
+// The same with the application master inside the driver (unmanaged): no URL while ACCEPTED, then the driver's UI.
+const UNMANAGED_LINES = [
+  '24/12/03 10:00:01 INFO Client: Submitting application application_17_0002 to ResourceManager',
+  '24/12/03 10:00:02 INFO Client: Application report for application_17_0002 (state: ACCEPTED)',
+  '24/12/03 10:00:02 INFO Client: ',
+  '\t tracking URL: N/A',
+  '24/12/03 10:00:03 INFO Client: Application report for application_17_0002 (state: RUNNING)',
+  '24/12/03 10:00:03 INFO Client: ',
+  '\t tracking URL: http://10.0.0.2:4040',
+];
+
 /** A driver stand-in: Spark's lines into the file SPARK_SUBMIT_OPTS names, the job's output, an exit code. */
-function fakeDriver(code: number): string {
-  const lines = SPARK_LINES.map((l) => quote(l)).join(' ');
+function fakeDriver(code: number, sparkLines = SPARK_LINES): string {
+  const lines = sparkLines.map((l) => quote(l)).join(' ');
   return [
     `f=$(printf '%s\\n' $SPARK_SUBMIT_OPTS | sed -n 's/^-Dcloudtik.job.log=//p')`,
     `printf '%s\\n' $SPARK_SUBMIT_OPTS | grep -qx -- '-Dlog4j2.configurationFile=/conf/${JOB_LOG4J_FILE}' || exit 99`,
@@ -103,6 +114,18 @@ describe('jobShell', () => {
       const log = await fsp.readFile(path.join(home, plan.log), 'utf8');
       expect(log).toContain('INFO Client: Submitting application application_17_0001');
       expect(log).not.toContain('RESULT 42');
+    }));
+
+  it("gives the ResourceManager's proxy page of an application whose master runs in the driver", () =>
+    inTempHome(async (home) => {
+      const plan = { log: 'user/logs/um-1.log', teeOutput: false, sparkToLog: true, headAddress: '10.0.0.2' };
+      const r = await runShell(jobShell(`(${fakeDriver(0, UNMANAGED_LINES)})`, plan), home);
+      expect(r.code).toBe(0);
+      const url = 'http://10.0.0.2:8088/proxy/application_17_0002/';
+      expect(r.stderr.split('\n').filter((l) => l.startsWith('application_'))).toEqual([
+        `application_17_0002: ACCEPTED  ${url}`,
+        `application_17_0002: RUNNING  ${url}`,
+      ]);
     }));
 
   it('with --job-log keeps the output in the log too, and leaves Spark logging alone with --verbose', () =>

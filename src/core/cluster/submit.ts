@@ -8,6 +8,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { ClusterConfig } from '../../config/types.js';
+import { RESOURCEMANAGER_HTTP_PORT } from '../../runtimes/node/hadoop.js';
 import { JOB_LOG4J_FILE } from '../../runtimes/spark/index.js';
 import { quote } from '../command/shell.js';
 import { CloudtikError } from '../errors.js';
@@ -94,14 +95,17 @@ const JOB_END = 'cloudtik: job ended';
 
 /**
  * Turns Spark's YARN client messages into one line per application state on stderr: the
- * application id, its state and its tracking URL (the client logs the URL with each new state),
- * with the head's host name replaced by $head (when set).
+ * application id, its state and its tracking URL (the client logs the URL with each new state).
+ * With $head set, the URL is the ResourceManager's proxy page of the application on the head's
+ * address: YARN names the head by its host name, which only the cluster's nodes resolve, and an
+ * application master inside the driver (unmanaged) reports the driver's own UI, which sends a
+ * browser on to that host name. The proxy page leads to the history server once the job ended.
  * Bash reads line by line (awk would wait for a block of input from the pipe).
  */
 const PROGRESS_LOOP = [
   'while IFS= read -r line; do case $line in',
   '  *" Application report for application_"*) app=${line#* report for }; app=${app%% *}; state=${line##*(state: }; state=${state%%)*} ;;',
-  '  *"tracking URL: "*) url=${line##* }; rest=${url#*://}; [ -n "${head:-}" ] && url="http://$head:${rest#*:}"',
+  `  *"tracking URL: "*) url=\${line##* }; [ -n "\${head:-}" ] && url="http://$head:${RESOURCEMANAGER_HTTP_PORT}/proxy/$app/"`,
   '    [ "$state" != "${shown:-}" ] && { shown=$state; printf "%s: %s  %s\\n" "$app" "$state" "$url" >&2; } ;;',
   `  ${quote(JOB_END)}) break ;;`,
   'esac; done',

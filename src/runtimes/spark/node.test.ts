@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { RuntimeNodeContext } from '../node/context.js';
-import { HISTORY_WAIT_S, historyServerPrelude } from './node.js';
+import { HISTORY_WAIT_S, historyServerPrelude, jobCds } from './node.js';
 
 function ctx(types: string[], minWorkers: number): RuntimeNodeContext {
   return {
@@ -75,5 +75,20 @@ describe('historyServerPrelude', () => {
     } finally {
       server.close();
     }
+  });
+});
+
+describe('jobCds', () => {
+  it("puts Spark's jars first and names the archive where the image has one", () => {
+    const { opts, classPath } = jobCds('/opt/spark', '/opt/cds/spark/job.jsa');
+    expect(opts).toBe(
+      ' -Xshare:auto -XX:SharedArchiveFile=/opt/cds/spark/job.jsa -Xlog:disable -Xlog:all=warning:stderr',
+    );
+    expect(classPath).toMatch(/^spark\.driver\.extraClassPath +\/opt\/spark\/jars\/\*$/m);
+    expect(classPath).toMatch(/^spark\.executor\.extraClassPath +\/opt\/spark\/jars\/\*$/m);
+  });
+
+  it('leaves the JVMs and their classpaths alone without an archive', () => {
+    expect(jobCds('/opt/spark', undefined)).toEqual({ opts: '', classPath: '' });
   });
 });

@@ -1,4 +1,5 @@
 /** Spark on a node: spark-defaults.conf everywhere, the history server on the head (executors run in YARN). */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,6 +18,30 @@ import {
   writeCoreSite,
 } from '../node/hadoop.js';
 
+/** The image's class data sharing archive of a Spark job's driver and executor (docker/spark/cds-train.sh). */
+export const JOB_ARCHIVE = '/opt/cds/spark/job.jsa';
+
+/**
+ * Where the image has the archive: drivers and executors start from it (a third less CPU time to
+ * start, measured in a node container). The archive holds the classes of Spark's own jars with
+ * those jars alone as the classpath, so they come first on drivers' and executors' classpaths
+ * too (they are there anyway, after the configuration folders, which no jar shadows); a classpath
+ * that does not match is only a warning and the JVM loads the classes as usual.
+ */
+export function jobCds(sparkHome: string, archive: string | undefined): { opts: string; classPath: string } {
+  if (!archive) return { opts: '', classPath: '' };
+  const jars = `${sparkHome}/jars/*`;
+  return {
+    opts: ` -Xshare:auto -XX:SharedArchiveFile=${archive} -Xlog:disable -Xlog:all=warning:stderr`,
+    classPath: [
+      "# Spark's jars first: the classpath of the class data sharing archive the JVM options name.",
+      `spark.driver.extraClassPath               ${jars}`,
+      `spark.executor.extraClassPath             ${jars}`,
+      '',
+    ].join('\n'),
+  };
+}
+
 function eventLogDir(ctx: RuntimeNodeContext): string {
   return ctx.runtime.types.includes('hdfs') ? `${defaultFs(ctx)}/shared/spark-events` : 'file:///tmp/spark-events';
 }
@@ -26,6 +51,7 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   const options = optionsOf(ctx, 'spark');
   const sizing = (options.spark_executor_resource ?? {}) as Record<string, number>;
   const template = await fsp.readFile(templateFile('spark', 'spark-defaults.conf'), 'utf8');
+  const cds = jobCds(ctx.layout.sparkHome, fs.existsSync(JOB_ARCHIVE) ? JOB_ARCHIVE : undefined);
   let text = renderTemplate(
     template,
     {
@@ -36,6 +62,8 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
       executor_memory: sizing.spark_executor_memory ?? 512,
       event_log_dir: eventLogDir(ctx),
       quick_start_jvm_opts: QUICK_START_JVM_OPTS,
+      job_cds_opts: cds.opts,
+      job_class_path: cds.classPath,
       spark_home: ctx.layout.sparkHome,
       local_dirs: diskDirs(ctx, 'spark', path.join(ctx.home, 'spark', 'local')).join(','),
       warehouse_dir: ctx.runtime.types.includes('hdfs')

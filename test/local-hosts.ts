@@ -63,13 +63,13 @@ ${body}`;
   }
 
   /** `cloudtik ARGS` on the first host, as its user; output and exit code. */
-  async onHead(args: string, timeoutS = 600): Promise<{ code: number; out: string }> {
-    const r = await this.first.run({ command: `timeout ${timeoutS} cloudtik ${args} 2>&1` });
+  async onHead(args: string, timeoutS = 600, env?: Record<string, string>): Promise<{ code: number; out: string }> {
+    const r = await this.first.run({ command: `timeout ${timeoutS} cloudtik ${args} 2>&1`, env });
     return { code: r.exitCode, out: r.stdout };
   }
 
-  async headOk(args: string, timeoutS?: number): Promise<string> {
-    const r = await this.onHead(args, timeoutS);
+  async headOk(args: string, timeoutS?: number, env?: Record<string, string>): Promise<string> {
+    const r = await this.onHead(args, timeoutS, env);
     if (r.code !== 0) throw new Error(`cloudtik ${args} failed (exit ${r.code}):\n${r.out}`);
     return r.out;
   }

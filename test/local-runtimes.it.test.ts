@@ -5,7 +5,8 @@
  * nothing. The test reads the engines' own web endpoints on the hosts' addresses.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from './helpers.js';
+import { hostRepositories } from '../src/core/host/downloads.js';
+import { eventually, runProgram } from './helpers.js';
 import { LocalHosts } from './local-hosts.js';
 
 let lh: LocalHosts;
@@ -53,7 +54,13 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
 
   it('installs everything on fresh hosts; every DataNode, NodeManager and exporter registers', async () => {
     await lh.put('cluster.yaml', lh.clusterYaml(BODY, 'lrt', SIZE));
-    await lh.headOk('start ~/cluster.yaml -y', 2400);
+    // The user's repository settings (from this machine's Maven and pip): the first start fetches
+    // every pinned file into the head's cache; the head's controller installs workers from there.
+    const maven = await hostRepositories().maven();
+    const index = (
+      await runProgram('python3', ['-c', 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)'])
+    ).stdout.trim();
+    await lh.headOk(`start ~/cluster.yaml -y`, 2400, { CLOUDTIK_MAVEN_REPO: maven, PIP_INDEX_URL: index });
     const s = await lh.status();
     expect(s.nodes).toHaveLength(4);
     expect(s.nodes.every((n) => n.status === 'up-to-date')).toBe(true);
@@ -61,8 +68,8 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
     await eventually('3 NodeManagers', 120_000, async () => ((await activeNodeManagers()) === 3 ? 3 : undefined));
     await eventually('4 node exporters scraped', 120_000, async () => {
       const doc = await getJson(`http://${headIp}:9090/api/v1/targets`);
-      const targets = ((doc?.data as { activeTargets?: { labels: { job: string }; health: string }[] }) ?? {})
-        .activeTargets ?? [];
+      const targets =
+        ((doc?.data as { activeTargets?: { labels: { job: string }; health: string }[] }) ?? {}).activeTargets ?? [];
       const up = targets.filter((t) => t.labels.job === 'node' && t.health === 'up').length;
       return up === 4 ? up : undefined;
     });

@@ -20,7 +20,7 @@ step_packages() {
     install -D -m 0755 "$(dirname "$0")/apt-install" /usr/local/libexec/cloudtik/apt-install
     install -D -m 0644 "$(dirname "$0")/install-lib.sh" /usr/local/libexec/cloudtik/install-lib.sh
     /usr/local/libexec/cloudtik/apt-install \
-        bash ca-certificates iproute2 less passwd procps redis-server rsync sudo tini
+        bash ca-certificates curl iproute2 less passwd procps redis-server rsync sudo tini
     disable_services redis-server
 }
 

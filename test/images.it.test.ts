@@ -252,6 +252,7 @@ describe('node images', () => {
         'nodemanager.jsa',
         'resourcemanager.jsa',
         'history-server.jsa',
+        'job.jsa',
       ]);
       expect(Number(format)).toBeGreaterThan(2000);
       expect(Number(client)).toBeGreaterThan(1000);

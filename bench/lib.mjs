@@ -47,3 +47,29 @@ export async function removeWorkspace(ws, wsFile) {
   );
   await cli(['workspace', 'delete', wsFile, '-y', '--force']).catch(() => undefined);
 }
+
+/** A JSON document from a head's web UI, or undefined while it does not answer. */
+export async function getJson(url) {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return res.ok ? await res.json() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Live DataNodes and active NodeManagers as the NameNode and the ResourceManager count them, from
+ * their JMX servlets (cheap to serve; `hdfs dfsadmin` or `yarn node` would start a JVM on the head).
+ */
+export async function registered(ip) {
+  const bean = async (port, name) =>
+    (await getJson(`http://${ip}:${port}/jmx?qry=Hadoop:service=${name}`))?.beans?.[0] ?? {};
+  // The ResourceManager first: it answers in a fraction of the NameNode's time, and NodeManagers
+  // usually register last, so the NameNode is asked a few times only.
+  const rm = await bean(8088, 'ResourceManager,name=ClusterMetrics');
+  const nm = rm.NumActiveNMs ?? 0;
+  if (nm < 3) return { dn: undefined, nm };
+  const nn = await bean(9870, 'NameNode,name=FSNamesystemState');
+  return { dn: nn.NumLiveDataNodes ?? 0, nm };
+}

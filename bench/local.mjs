@@ -9,7 +9,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { median, ROOT } from './lib.mjs';
+import { median, registered, ROOT } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const i = args.indexOf('--runs');
@@ -24,22 +24,6 @@ const { runProgram } = await import(path.join(ROOT, 'test/helpers.ts'));
 
 const SIZE = '  instance_types:\n    default: {CPU: 2, memory: 4G}\n';
 const BODY = 'available_node_types:\n  worker.default:\n    min_workers: 3\n';
-
-async function getJson(url) {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? await res.json() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Live DataNodes and active NodeManagers, from the NameNode's and ResourceManager's own endpoints. */
-async function registered(ip) {
-  const nn = await getJson(`http://${ip}:9870/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState`);
-  const rm = await getJson(`http://${ip}:8088/ws/v1/cluster/metrics`);
-  return { dn: nn?.beans?.[0]?.NumLiveDataNodes ?? 0, nm: rm?.clusterMetrics?.activeNodes ?? 0 };
-}
 
 /** `start` until 3 DataNodes and 3 NodeManagers registered; milliseconds. */
 async function startTimed(lh, ip, env) {

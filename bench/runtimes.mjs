@@ -9,7 +9,7 @@ import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { cli, docker, median, removeWorkspace, ROOT } from './lib.mjs';
+import { cli, docker, median, registered, removeWorkspace, ROOT } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 3) || 3;
@@ -21,32 +21,6 @@ async function head() {
     filters: { label: [`cloudtik-workspace-name=${WS}`, 'cloudtik-node-kind=head'] },
   });
   return { id: c.Id, ip: Object.values(c.NetworkSettings.Networks)[0].IPAddress };
-}
-
-/** A JSON document from a head's web UI, or undefined while it does not answer. */
-async function getJson(url) {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return res.ok ? await res.json() : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * Live DataNodes and active NodeManagers as the NameNode and the ResourceManager count them, from
- * their JMX servlets (cheap to serve; `hdfs dfsadmin` or `yarn node` would start a JVM on the head).
- */
-async function registered(ip) {
-  const bean = async (port, name) =>
-    (await getJson(`http://${ip}:${port}/jmx?qry=Hadoop:service=${name}`))?.beans?.[0] ?? {};
-  // The ResourceManager first: it answers in a fraction of the NameNode's time, and NodeManagers
-  // usually register last, so the NameNode is asked a few times only.
-  const rm = await bean(8088, 'ResourceManager,name=ClusterMetrics');
-  const nm = rm.NumActiveNMs ?? 0;
-  if (nm < 3) return { dn: undefined, nm };
-  const nn = await bean(9870, 'NameNode,name=FSNamesystemState');
-  return { dn: nn.NumLiveDataNodes ?? 0, nm };
 }
 
 /** Run a command in a container as the node user and return its stdout. */

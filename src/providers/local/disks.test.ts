@@ -50,7 +50,9 @@ describe('data disks on hosts', () => {
   });
 
   it('never formats or mounts a disk that holds anything, or one it cannot write', () => {
-    expect(refusal(['/dev/sda'])).toBe('host 10.0.0.2: data disk /dev/sda holds partitions or volumes; it is left as it is');
+    expect(refusal(['/dev/sda'])).toBe(
+      'host 10.0.0.2: data disk /dev/sda holds partitions or volumes; it is left as it is',
+    );
     expect(refusal(['/dev/sda1'])).toContain('holds a ext4 filesystem that is not ours');
     expect(refusal(['/dev/sdc'])).toContain('holds a xfs filesystem that is not ours');
     expect(refusal(['/dev/sdf'])).toContain('is read-only');
@@ -76,8 +78,7 @@ describe('data disks on hosts', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-disks-'));
     try {
       const steps = planDataDisks('h', [path.join(root, 'a b')], []);
-      const script = dataDiskScript(steps, os.userInfo().username)
-        .replaceAll('/mnt/cloudtik', path.join(root, 'mnt'));
+      const script = dataDiskScript(steps, os.userInfo().username).replaceAll('/mnt/cloudtik', path.join(root, 'mnt'));
       execFileSync('bash', ['-c', script]);
       expect(fs.readlinkSync(path.join(root, 'mnt', 'data_disk_1'))).toBe(path.join(root, 'a b'));
     } finally {
@@ -86,7 +87,7 @@ describe('data disks on hosts', () => {
   });
 
   it('reads the probe: lsblk JSON, then the devices with signatures', () => {
-    expect(probeScript(['/data', '/dev/sdb'])).toContain("wipefs --noheadings /dev/sdb");
+    expect(probeScript(['/data', '/dev/sdb'])).toContain('wipefs --noheadings /dev/sdb');
     const parsed = parseProbe('{"blockdevices": [{"name": "sdb", "type": "disk"}]}\n---\nSIG /dev/sdb\n');
     expect(parsed.devices[0]!.name).toBe('sdb');
     expect([...parsed.signatures]).toEqual(['/dev/sdb']);

@@ -44,12 +44,22 @@ function findDevice(devices: readonly BlockDevice[], wanted: string): BlockDevic
 }
 
 function refuse(host: string, device: string, why: string): CloudtikError {
-  return new CloudtikError('ERR_CLOUDTIK_NODE_UPDATE', `host ${host}: data disk ${device} ${why}; it is left as it is`, {
-    hint: 'name a blank disk in data_disks, or use a folder on a mounted filesystem instead',
-  });
+  return new CloudtikError(
+    'ERR_CLOUDTIK_NODE_UPDATE',
+    `host ${host}: data disk ${device} ${why}; it is left as it is`,
+    {
+      hint: 'name a blank disk in data_disks, or use a folder on a mounted filesystem instead',
+    },
+  );
 }
 
-function deviceStep(host: string, device: BlockDevice | undefined, wanted: string, target: string, signature: boolean): DiskStep {
+function deviceStep(
+  host: string,
+  device: BlockDevice | undefined,
+  wanted: string,
+  target: string,
+  signature: boolean,
+): DiskStep {
   if (!device) throw refuse(host, wanted, 'is not a block device on this host');
   if (device.type !== 'disk' && device.type !== 'part') throw refuse(host, wanted, `is a ${device.type}, not a disk`);
   if (device.ro === true || device.ro === '1') throw refuse(host, wanted, 'is read-only');
@@ -123,7 +133,10 @@ export function parseProbe(output: string): { devices: BlockDevice[]; signatures
     devices = [];
   }
   const signatures = new Set(
-    rest.split('\n').filter((l) => l.startsWith('SIG ')).map((l) => l.slice(4)),
+    rest
+      .split('\n')
+      .filter((l) => l.startsWith('SIG '))
+      .map((l) => l.slice(4)),
   );
   return { devices, signatures };
 }

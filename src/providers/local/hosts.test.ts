@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { CloudtikError } from '../../core/errors.js';
-import { allocate, chooseHeadHost, clusterHosts, listedHosts, mergeTags, reconcile, release, type HostsState } from './hosts.js';
+import {
+  allocate,
+  chooseHeadHost,
+  clusterHosts,
+  listedHosts,
+  mergeTags,
+  reconcile,
+  release,
+  type HostsState,
+} from './hosts.js';
 
 const C1 = { 'cloudtik-cluster-name': 'c1', 'cloudtik-workspace-name': 'default' };
 const C2 = { 'cloudtik-cluster-name': 'c2', 'cloudtik-workspace-name': 'default' };
@@ -42,7 +51,13 @@ describe('listed hosts', () => {
 
 describe('reconcile', () => {
   it('adds listed hosts free, drops free hosts no longer listed, keeps hosts in use', () => {
-    const { state } = allocate(fresh(), { kind: 'worker', instanceType: 'small', count: 1, tags: C1, headHost: '10.0.0.1' });
+    const { state } = allocate(fresh(), {
+      kind: 'worker',
+      instanceType: 'small',
+      count: 1,
+      tags: C1,
+      headHost: '10.0.0.1',
+    });
     const next = reconcile(state, listedHosts([{ ip: '10.0.0.1', instance_type: 'big' }, { ip: '10.0.0.9' }]));
     expect(Object.keys(next.nodes).sort()).toEqual(['10.0.0.1', '10.0.0.2', '10.0.0.9']);
     expect(next.nodes['10.0.0.1']!.instance_type).toBe('big');
@@ -57,7 +72,13 @@ describe('allocate and release', () => {
     const head = allocate(state, { kind: 'head', instanceType: 'default', count: 1, tags: C1, headHost: '10.0.0.1' });
     state = head.state;
     expect(head.ids).toEqual(['10.0.0.1']);
-    const workers = allocate(state, { kind: 'worker', instanceType: 'default', count: 1, tags: C1, headHost: '10.0.0.1' });
+    const workers = allocate(state, {
+      kind: 'worker',
+      instanceType: 'default',
+      count: 1,
+      tags: C1,
+      headHost: '10.0.0.1',
+    });
     expect(workers.ids).toEqual(['10.0.0.4']);
     expect(workers.state.nodes['10.0.0.4']!.tags).toEqual({ ...C1, 'cloudtik-node-kind': 'worker' });
     expect(clusterHosts(workers.state, C1).map(([id]) => id)).toEqual(['10.0.0.1', '10.0.0.4']);
@@ -74,7 +95,13 @@ describe('allocate and release', () => {
   });
 
   it('refuses a head host another cluster holds', () => {
-    const { state } = allocate(fresh(), { kind: 'head', instanceType: 'default', count: 1, tags: C2, headHost: '10.0.0.1' });
+    const { state } = allocate(fresh(), {
+      kind: 'head',
+      instanceType: 'default',
+      count: 1,
+      tags: C2,
+      headHost: '10.0.0.1',
+    });
     const err = capacityError(() =>
       allocate(state, { kind: 'head', instanceType: 'default', count: 1, tags: C1, headHost: '10.0.0.1' }),
     );
@@ -82,7 +109,13 @@ describe('allocate and release', () => {
   });
 
   it('releases only its own cluster hosts and clears their tags', () => {
-    let state = allocate(fresh(), { kind: 'worker', instanceType: 'small', count: 1, tags: C1, headHost: '10.0.0.1' }).state;
+    let state = allocate(fresh(), {
+      kind: 'worker',
+      instanceType: 'small',
+      count: 1,
+      tags: C1,
+      headHost: '10.0.0.1',
+    }).state;
     state = allocate(state, { kind: 'worker', instanceType: 'small', count: 1, tags: C2, headHost: '10.0.0.1' }).state;
     state = mergeTags(state, '10.0.0.2', { 'cloudtik-node-status': 'up-to-date' });
     expect(state.nodes['10.0.0.2']!.tags['cloudtik-node-status']).toBe('up-to-date');

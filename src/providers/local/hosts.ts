@@ -51,14 +51,22 @@ export function listedHosts(nodes: unknown, localIp?: string): ListedHost[] {
  * A host name never matches (it could name another machine); loopback addresses are refused by
  * the config rules.
  */
-export function chooseHeadHost(hosts: readonly ListedHost[], localIp: string | undefined, ownAddresses: readonly string[]): string {
+export function chooseHeadHost(
+  hosts: readonly ListedHost[],
+  localIp: string | undefined,
+  ownAddresses: readonly string[],
+): string {
   if (localIp !== undefined) return localIp;
   const own = new Set(ownAddresses);
   const found = hosts.find((h) => own.has(h.ip));
   if (found) return found.ip;
-  throw new CloudtikError('ERR_CLOUDTIK_CONFIG', 'none of the hosts in provider.nodes is this machine, so there is no head', {
-    hint: `run cloudtik start on one of the listed hosts, or set provider.local_ip to this machine's address (it has: ${ownAddresses.join(', ') || 'no IPv4 address'})`,
-  });
+  throw new CloudtikError(
+    'ERR_CLOUDTIK_CONFIG',
+    'none of the hosts in provider.nodes is this machine, so there is no head',
+    {
+      hint: `run cloudtik start on one of the listed hosts, or set provider.local_ip to this machine's address (it has: ${ownAddresses.join(', ') || 'no IPv4 address'})`,
+    },
+  );
 }
 
 /**
@@ -100,9 +108,13 @@ function headCandidates(state: HostsState, request: AllocateRequest): string[] {
   const record = state.nodes[request.headHost];
   if (!record) throw new Error(`head host ${request.headHost} is not in the state (reconcile first)`);
   if (record.state === 'running') {
-    throw new CloudtikError('ERR_CLOUDTIK_CAPACITY', `host ${request.headHost} is already the ${record.tags[TAG_KIND] ?? 'node'} of cluster '${record.tags[TAG_CLUSTER] ?? '?'}'`, {
-      hint: 'stop that cluster first, or start this one from another listed host',
-    });
+    throw new CloudtikError(
+      'ERR_CLOUDTIK_CAPACITY',
+      `host ${request.headHost} is already the ${record.tags[TAG_KIND] ?? 'node'} of cluster '${record.tags[TAG_CLUSTER] ?? '?'}'`,
+      {
+        hint: 'stop that cluster first, or start this one from another listed host',
+      },
+    );
   }
   return [request.headHost];
 }
@@ -117,7 +129,10 @@ export function allocate(state: HostsState, request: AllocateRequest): { state: 
     request.kind === 'head'
       ? headCandidates(state, request)
       : Object.entries(state.nodes)
-          .filter(([id, r]) => id !== request.headHost && r.state === 'terminated' && r.instance_type === request.instanceType)
+          .filter(
+            ([id, r]) =>
+              id !== request.headHost && r.state === 'terminated' && r.instance_type === request.instanceType,
+          )
           .map(([id]) => id);
   if (free.length < request.count) {
     const what = `${request.count} host(s) of instance type '${request.instanceType}'`;
@@ -139,7 +154,8 @@ export function release(state: HostsState, ids: readonly string[], cluster: Reco
   for (const id of ids) {
     const record = nodes[id];
     if (!record || record.state !== 'running') continue;
-    if (record.tags[TAG_CLUSTER] !== cluster[TAG_CLUSTER] || record.tags[TAG_WORKSPACE] !== cluster[TAG_WORKSPACE]) continue;
+    if (record.tags[TAG_CLUSTER] !== cluster[TAG_CLUSTER] || record.tags[TAG_WORKSPACE] !== cluster[TAG_WORKSPACE])
+      continue;
     nodes[id] = { ...record, state: 'terminated', tags: {} };
   }
   return { nodes };

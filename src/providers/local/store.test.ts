@@ -21,7 +21,13 @@ describe('host state store', () => {
     expect(await store.read()).toEqual({ nodes: {} });
     await store.update((s) => ({ state: reconcile(s, hosts), result: undefined }));
     const json = JSON.parse(await fsp.readFile(store.file, 'utf8')) as { nodes: Record<string, unknown> };
-    expect(json.nodes['10.0.0.1']).toEqual({ name: '10.0.0.1', ip: '10.0.0.1', tags: {}, state: 'terminated', instance_type: 'default' });
+    expect(json.nodes['10.0.0.1']).toEqual({
+      name: '10.0.0.1',
+      ip: '10.0.0.1',
+      tags: {},
+      state: 'terminated',
+      instance_type: 'default',
+    });
     expect((await fsp.stat(store.file)).mode & 0o777).toBe(0o600);
     expect(await fsp.readdir(path.dirname(store.file))).toEqual(['cloudtik-local-scheduler.state']);
   });
@@ -33,7 +39,13 @@ describe('host state store', () => {
       Array.from({ length: 7 }, (_, i) =>
         store.update((s) => {
           const tags = { 'cloudtik-cluster-name': `c${i}`, 'cloudtik-workspace-name': 'default' };
-          const { state, ids } = allocate(s, { kind: 'worker', instanceType: 'default', count: 1, tags, headHost: '10.0.0.1' });
+          const { state, ids } = allocate(s, {
+            kind: 'worker',
+            instanceType: 'default',
+            count: 1,
+            tags,
+            headHost: '10.0.0.1',
+          });
           return { state, result: ids[0] };
         }),
       ),
@@ -47,6 +59,8 @@ describe('host state store', () => {
     await fsp.writeFile(store.file, '{"nodes": {"10.0.0.1": {"ip": "10.0.0.1", "state": "runn');
     await expect(store.read()).rejects.toThrow(/state file .* is damaged/);
     await fsp.writeFile(store.file, '{"nodes": {"10.0.0.1": {"ip": "10.0.0.1", "state": "busy", "tags": {}}}}');
-    await expect(store.update((s) => ({ state: s, result: 1 }))).rejects.toThrow('host "10.0.0.1" is not a {ip, state, tags} record');
+    await expect(store.update((s) => ({ state: s, result: 1 }))).rejects.toThrow(
+      'host "10.0.0.1" is not a {ip, state, tags} record',
+    );
   });
 });

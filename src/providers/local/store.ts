@@ -23,8 +23,12 @@ export function defaultStateFile(): string {
 function isRecord(value: unknown): value is HostRecord {
   const r = value as Partial<HostRecord> | null;
   return (
-    typeof r === 'object' && r !== null && typeof r.ip === 'string' && (r.state === 'running' || r.state === 'terminated') &&
-    typeof r.tags === 'object' && r.tags !== null
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.ip === 'string' &&
+    (r.state === 'running' || r.state === 'terminated') &&
+    typeof r.tags === 'object' &&
+    r.tags !== null
   );
 }
 

@@ -12,9 +12,13 @@ const INFO: WorkspaceInfo = { name: LOCAL_WORKSPACE, network: 'the hosts listed 
 
 function onlyDefault(name: string): void {
   if (name === LOCAL_WORKSPACE) return;
-  throw new CloudtikError('ERR_CLOUDTIK_WORKSPACE', `the local provider has one workspace, '${LOCAL_WORKSPACE}', not '${name}'`, {
-    hint: `set workspace_name: ${LOCAL_WORKSPACE} (or leave it out)`,
-  });
+  throw new CloudtikError(
+    'ERR_CLOUDTIK_WORKSPACE',
+    `the local provider has one workspace, '${LOCAL_WORKSPACE}', not '${name}'`,
+    {
+      hint: `set workspace_name: ${LOCAL_WORKSPACE} (or leave it out)`,
+    },
+  );
 }
 
 export function localWorkspaces(store: HostStateStore): WorkspaceProvider {
@@ -30,7 +34,8 @@ export function localWorkspaces(store: HostStateStore): WorkspaceProvider {
       const byName = new Map<string, ClusterSummary>();
       for (const record of Object.values((await store.read()).nodes)) {
         const cluster = record.tags[TAG.cluster];
-        if (record.state !== 'running' || cluster === undefined || record.tags[TAG.workspace] !== LOCAL_WORKSPACE) continue;
+        if (record.state !== 'running' || cluster === undefined || record.tags[TAG.workspace] !== LOCAL_WORKSPACE)
+          continue;
         const summary = byName.get(cluster) ?? { name: cluster, head: 0, workers: 0, running: 0 };
         if (record.tags[TAG.nodeKind] === 'head') summary.head++;
         else summary.workers++;

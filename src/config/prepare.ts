@@ -97,7 +97,8 @@ interface HostResources {
   memoryBytes: number;
 }
 
-function hostResources(): HostResources {
+/** The CPUs and memory of the machine this runs on. */
+export function hostResources(): HostResources {
   return { cpus: os.cpus().length, memoryBytes: os.totalmem() };
 }
 

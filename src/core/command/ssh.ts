@@ -64,6 +64,19 @@ const CONTROL_PERSIST_S = 30;
  */
 const connections = new Map<string, Promise<void>>();
 
+/**
+ * A shell loop (run on the host) printing the pids of processes that commands of this runner
+ * started: those whose environment carries `mark`, or with no `mark` any command's mark but the
+ * running script's own.
+ */
+export function markedPids(mark?: string): string {
+  const test =
+    mark === undefined
+      ? `grep -qsz '^${RUN_MARK}=' "$p/environ" && ! grep -qsxz "${RUN_MARK}=\${${RUN_MARK}:-}" "$p/environ"`
+      : `grep -qsxz ${RUN_MARK}=${mark} "$p/environ"`;
+  return `for p in /proc/[0-9]*; do ${test} && echo "\${p#/proc/}"; done`;
+}
+
 export function createSshRunner(target: SshTarget): SshRunner {
   return new SshRunner(target);
 }
@@ -293,8 +306,7 @@ export class SshRunner implements CommandRunner {
    * terminal, sshd leaves them running): those whose environment carries its mark.
    */
   private async stopMarked(mark: string, asRoot: boolean): Promise<void> {
-    const find = `for p in /proc/[0-9]*; do grep -qsxz ${RUN_MARK}=${mark} "$p/environ" && echo "\${p#/proc/}"; done`;
-    const script = `pids=$(${find}); [ -z "$pids" ] || kill -TERM $pids 2>/dev/null; true`;
+    const script = `pids=$(${markedPids(mark)}); [ -z "$pids" ] || kill -TERM $pids 2>/dev/null; true`;
     await withDeadline(
       (signal) =>
         runTool('ssh', [...this.sshOptions(), '-T', this.destination, remoteCommand(asRoot)], {

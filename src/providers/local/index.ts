@@ -7,20 +7,16 @@
 import os from 'node:os';
 import path from 'node:path';
 import { env } from '../../config/env.js';
-import { parseMemory } from '../../config/resources.js';
+import { hostResources, instanceResources } from '../../config/prepare.js';
 import type { AuthConfig, ProviderConfig } from '../../config/types.js';
 import type { CommandResult, CommandRunner, RunOptions, ShellArgvOptions } from '../../core/command/runner.js';
 import { createSshRunner, sshTargetFromAuth, type SshRunner } from '../../core/command/ssh.js';
 import { knownHostsPath } from '../../core/command/ssh-known-hosts.js';
 import type { ClusterRef, HostResources, ProviderHints, ProviderModule } from '../provider.js';
-import { chooseHeadHost, listedHosts, reconcile } from './hosts.js';
+import { chooseHeadHost, listedHosts, reconcile, type ListedHost } from './hosts.js';
 import { LocalNodeProvider } from './node-provider.js';
 import { HostStateStore } from './store.js';
 import { LOCAL_WORKSPACE, localWorkspaces } from './workspace.js';
-
-function thisMachine(): HostResources {
-  return { cpus: os.cpus().length, memoryBytes: os.totalmem() };
-}
 
 /** This machine's IPv4 addresses, loopback left out. */
 function ownAddresses(): string[] {
@@ -30,15 +26,11 @@ function ownAddresses(): string[] {
     .map((a) => a!.address);
 }
 
+/** Size of an instance type: its `provider.instance_types` entry, else this machine's (as in the config). */
 function sizeOf(provider: ProviderConfig): (instanceType: string) => HostResources {
-  const types = (provider.instance_types ?? {}) as Record<string, { CPU?: number; memory?: string | number }>;
   return (name) => {
-    const t = types[name];
-    if (!t) return thisMachine();
-    return {
-      cpus: t.CPU ?? thisMachine().cpus,
-      memoryBytes: t.memory !== undefined ? parseMemory(t.memory) : thisMachine().memoryBytes,
-    };
+    const r = instanceResources({ instance_type: name }, hostResources(), provider);
+    return { cpus: r.CPU ?? 0, memoryBytes: r.memory ?? 0 };
   };
 }
 
@@ -101,6 +93,14 @@ function runners(
 
 const store = (): HostStateStore => new HostStateStore();
 
+/** The cluster's listed hosts and which of them is the head (this machine). */
+function listedHostsOf(cluster: ClusterRef): { section: ProviderConfig; hosts: ListedHost[]; headHost: string } {
+  const section: ProviderConfig = cluster.provider ?? { type: 'local' };
+  const localIp = typeof section.local_ip === 'string' ? section.local_ip : undefined;
+  const hosts = listedHosts(section.nodes, localIp);
+  return { section, hosts, headHost: chooseHeadHost(hosts, localIp, ownAddresses()) };
+}
+
 const HINTS: ProviderHints = {
   inspectNode: (id) => `check the host: ssh ${id} (is sshd up, is the disk full?)`,
   clusterSupport: 'Nothing besides the hosts',
@@ -114,10 +114,7 @@ const HINTS: ProviderHints = {
 export const provider: ProviderModule = {
   type: 'local',
   async nodeProvider(cluster: ClusterRef) {
-    const section: ProviderConfig = cluster.provider ?? { type: 'local' };
-    const localIp = typeof section.local_ip === 'string' ? section.local_ip : undefined;
-    const hosts = listedHosts(section.nodes, localIp);
-    const headHost = chooseHeadHost(hosts, localIp, ownAddresses());
+    const { section, hosts, headHost } = listedHostsOf(cluster);
     const hostStore = store();
     if (cluster.provider) await hostStore.update((s) => ({ state: reconcile(s, hosts), result: undefined }));
     return new LocalNodeProvider({
@@ -133,11 +130,11 @@ export const provider: ProviderModule = {
     });
   },
   workspaces: () => Promise.resolve(localWorkspaces(store())),
-  async commandRunners(cluster: ClusterRef) {
-    const nodes = await this.nodeProvider(cluster);
-    return (node) => nodes.commandRunner(node);
+  commandRunners(cluster: ClusterRef) {
+    const { runnerFor } = runners(cluster, listedHostsOf(cluster).headHost);
+    return Promise.resolve((node) => runnerFor(node.id));
   },
-  hostResources: () => Promise.resolve(thisMachine()),
+  hostResources: () => Promise.resolve(hostResources()),
   hints: HINTS,
   // A host's first setup installs Java, Hadoop and Spark (CloudTik waits as long).
   nodeStartWaitSeconds: 900,

@@ -8,6 +8,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { tailLines, type CommandRunner } from '../../core/command/runner.js';
+import { markedPids } from '../../core/command/ssh.js';
 import { CloudtikError } from '../../core/errors.js';
 import { installHost } from '../../core/host/install.js';
 import { logEvent, type EventSink } from '../../core/events.js';
@@ -48,14 +49,11 @@ export interface LocalProviderOptions {
 
 /**
  * Ends (TERM, then KILL after a second) the processes that commands sent over SSH started on a
- * host and left behind: they carry the runner's mark in their environment (see ssh.ts). The
+ * host and left behind: they carry the runner's mark in their environment (see markedPids). The
  * script's own mark is spared.
  */
 export const LEFTOVERS_SCRIPT = [
-  'me="CLOUDTIK_RUN_MARK=${CLOUDTIK_RUN_MARK:-}"',
-  'pids=$(for p in /proc/[0-9]*; do',
-  '  grep -qsz "^CLOUDTIK_RUN_MARK=" "$p/environ" && ! grep -qsxz "$me" "$p/environ" && echo "${p#/proc/}"',
-  'done)',
+  `pids=$(${markedPids()})`,
   '[ -z "$pids" ] && exit 0',
   'kill -TERM $pids 2>/dev/null; sleep 1; kill -KILL $pids 2>/dev/null; true',
 ].join('\n');
@@ -102,7 +100,7 @@ export class LocalNodeProvider implements NodeProvider {
     if (request.count <= 0) return [];
     const named = request.nodeConfig.instance_type;
     const instanceType = typeof named === 'string' ? named : 'default';
-    const ids = await this.options.store.update((state) => {
+    const created = await this.options.store.update((state) => {
       const seq = Math.max(0, ...clusterHosts(state, this.clusterTags).map(([, r]) => Number(r.tags[TAG.seqId] ?? 0)));
       const tags = {
         ...this.clusterTags,
@@ -110,16 +108,28 @@ export class LocalNodeProvider implements NodeProvider {
         [TAG.launchConfig]: request.launchHash,
         [CREATED_TAG]: String(Date.now()),
       };
-      const picked = allocate(state, { kind: request.kind, instanceType, count: request.count, tags, headHost: this.options.headHost });
+      const picked = allocate(state, {
+        kind: request.kind,
+        instanceType,
+        count: request.count,
+        tags,
+        headHost: this.options.headHost,
+      });
       let next = picked.state;
       picked.ids.forEach((id, i) => {
-        next = mergeTags(next, id, { [TAG.seqId]: String(seq + i + 1), [TAG.nodeName]: `${this.clusterName}-${request.kind}-${seq + i + 1}` });
+        next = mergeTags(next, id, {
+          [TAG.seqId]: String(seq + i + 1),
+          [TAG.nodeName]: `${this.clusterName}-${request.kind}-${seq + i + 1}`,
+        });
       });
-      return { state: next, result: picked.ids };
+      return { state: next, result: picked.ids.map((id) => this.toNodeInfo(id, next.nodes[id]!)) };
     });
-    logEvent(sink, 'debug', `hosts ${ids.join(', ')} are now ${request.kind} nodes of ${this.clusterName}`);
-    const nodes = await this.listNodes();
-    return nodes.filter((n) => ids.includes(n.id));
+    logEvent(
+      sink,
+      'debug',
+      `hosts ${created.map((n) => n.id).join(', ')} are now ${request.kind} nodes of ${this.clusterName}`,
+    );
+    return created;
   }
 
   /** Stops what the cluster runs on each host, then gives the hosts back (also when a host does not answer). */
@@ -137,7 +147,11 @@ export class LocalNodeProvider implements NodeProvider {
       // On a worker's host, what a stopped controller left running there (a setup cut short) goes too.
       if (id !== this.options.headHost) await runner.run({ command: LEFTOVERS_SCRIPT, asRoot: true });
     } catch (err) {
-      logEvent(sink, 'warn', `host ${id}: could not stop its services (${(err as Error).message}); it is given back anyway`);
+      logEvent(
+        sink,
+        'warn',
+        `host ${id}: could not stop its services (${(err as Error).message}); it is given back anyway`,
+      );
     }
   }
 
@@ -163,10 +177,14 @@ export class LocalNodeProvider implements NodeProvider {
     const steps = planDataDisks(id, entries, devices, signatures);
     const r = await runner.run({ command: dataDiskScript(steps, this.options.sshUser), asRoot: true });
     if (r.exitCode !== 0) {
-      throw new CloudtikError('ERR_CLOUDTIK_NODE_UPDATE', `host ${id}: preparing the data disks failed (exit ${r.exitCode})`, {
-        details: tailLines(r.stderr + r.stdout, 10),
-        hint: 'check the disks named in node_config.data_disks on that host',
-      });
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_NODE_UPDATE',
+        `host ${id}: preparing the data disks failed (exit ${r.exitCode})`,
+        {
+          details: tailLines(r.stderr + r.stdout, 10),
+          hint: 'check the disks named in node_config.data_disks on that host',
+        },
+      );
     }
     logEvent(sink, 'debug', `host ${id}: data disks ${steps.map((s) => `${s.action} ${s.target}`).join(', ')}`);
   }
@@ -214,7 +232,8 @@ export class LocalNodeProvider implements NodeProvider {
     await fsp.mkdir(path.dirname(target), { recursive: true });
     return withLock(target, 'cluster', fn, {
       waitMs: 30 * 60_000,
-      onWait: () => logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${this.clusterName}`),
+      onWait: () =>
+        logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${this.clusterName}`),
     });
   }
 }

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { OutputTail, tailLines, type CommandRunner, type RunOptions } from '../command/runner.js';
 import { quote } from '../command/shell.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
-import { type EventSink } from '../events.js';
+import { errorMessage, timedStep, type EventSink } from '../events.js';
 import { fetchDownloads, readDownloadLock } from './downloads.js';
 import { collectDirectory, hashFile, hostCaCertificates, type LocalFile } from './files.js';
 import {
@@ -98,19 +98,13 @@ function stepId(host: string, step: string): string {
 /** Runs `fn` as the step `<host>: <step>`; a failure names the host and the step. */
 async function hostStep<T>(opts: HostInstallOptions, step: string, what: string, fn: () => Promise<T>): Promise<T> {
   const host = opts.runner.nodeId;
-  const id = stepId(host, step);
-  const title = `${host}: ${what}`;
-  const t0 = performance.now();
-  opts.sink({ type: 'step', id, title, state: 'start' });
   try {
-    const result = await fn();
-    opts.sink({ type: 'step', id, title, state: 'done', ms: Math.round(performance.now() - t0) });
-    return result;
+    return await timedStep(opts.sink, stepId(host, step), `${host}: ${what}`, fn);
   } catch (err) {
-    const detail = err instanceof Error ? err.message : String(err);
-    opts.sink({ type: 'step', id, title, state: 'fail', ms: Math.round(performance.now() - t0), detail });
     if (isCloudtikError(err)) throw err;
-    throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `host ${host}: ${what} failed: ${detail}`, { cause: err });
+    throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `host ${host}: ${what} failed: ${errorMessage(err)}`, {
+      cause: err,
+    });
   }
 }
 
@@ -170,8 +164,31 @@ function withSha256(files: LocalFile[]): Promise<LayerFile[]> {
   return Promise.all(files.map(async (f) => ({ ...f, sha256: await hashFile(f.path) })));
 }
 
+/**
+ * Layer inputs already put together in this process, by layer, architecture, user and package
+ * URL: the head's controller sets up many hosts, and hashing the same files (the Node binary is
+ * over 100 MB) for each of them is wasted work. The files are content-addressed in the caches, so
+ * what was collected stays right for the process's life.
+ */
+const collected = new Map<string, Promise<LayerInputs>>();
+
+function layerInputs(layer: HostLayerName, probe: HostProbe, opts: HostInstallOptions): Promise<LayerInputs> {
+  const key = [layer, probe.arch, probe.user, opts.packageUrl ?? ''].join('\0');
+  let inputs = collected.get(key);
+  if (!inputs) {
+    inputs = collectLayerInputs(layer, probe, opts);
+    collected.set(key, inputs);
+    inputs.catch(() => collected.delete(key));
+  }
+  return inputs;
+}
+
 /** A layer's folder (without its Dockerfile), its locked downloads and the extra files its script takes. */
-async function layerInputs(layer: HostLayerName, probe: HostProbe, opts: HostInstallOptions): Promise<LayerInputs> {
+async function collectLayerInputs(
+  layer: HostLayerName,
+  probe: HostProbe,
+  opts: HostInstallOptions,
+): Promise<LayerInputs> {
   const folder = path.join(dockerDir(), layer);
   const files = await withSha256((await collectDirectory(folder)).filter((f) => f.name !== 'Dockerfile'));
   const fetched = await fetchDownloads(await readDownloadLock(folder), {

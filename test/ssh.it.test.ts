@@ -9,22 +9,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner, type SshRunner, type SshTarget } from '../src/core/command/ssh.js';
 import { knownHostsPath } from '../src/core/command/ssh-known-hosts.js';
+import { HOSTILE_VALUES } from '../src/core/command/hostile.fixtures.js';
 import { isCloudtikError } from '../src/core/errors.js';
 import { docker, eventually, runProgram, tempDir } from './helpers.js';
 import { startSshHosts, type SshHost, type SshHosts } from './ssh-hosts.js';
 
-const HOSTILE = [
-  "it's",
-  '"double"',
-  '$(touch /tmp/pwned)',
-  '`touch /tmp/pwned`',
-  '; rm -rf / #',
-  'a\nb\nc',
-  '$HOME ${PATH}',
-  '\\ backslash',
-  'spaces  and\ttab',
-  '\u00e9\u4e2d\u{1F600}',
-];
+const HOSTILE = HOSTILE_VALUES;
 
 let hosts: SshHosts;
 let host: SshHost;
@@ -90,7 +80,7 @@ describe('ssh runner: commands', () => {
     expect(res.stdout.split('\0').slice(0, -1)).toEqual(HOSTILE);
     const viaStdin = await r.run({ command: 'cat', stdin: fs.createReadStream('/dev/null') });
     expect(viaStdin).toEqual({ exitCode: 0, stdout: '', stderr: '' });
-    expect(await hosts.rootShell(host, 'ls /tmp/pwned 2>/dev/null')).toMatchObject({ code: 2 });
+    expect(await hosts.rootShell(host, 'ls /tmp/cloudtik-pwned 2>/dev/null')).toMatchObject({ code: 2 });
   });
 
   it('keeps env values out of every process list, on the host and here', async () => {

@@ -1,23 +1,9 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildNodeScript, exportLines, quote, quoteArgs } from './shell.js';
+import { HOSTILE_VALUES } from './hostile.fixtures.js';
 
-const HOSTILE = [
-  '',
-  'plain',
-  "it's",
-  '"double"',
-  '$(touch /tmp/cloudtik-pwned)',
-  '`touch /tmp/cloudtik-pwned`',
-  '; rm -rf / #',
-  'a\nb\nc',
-  "'; echo injected; '",
-  '$HOME ${PATH} $((1+1))',
-  '\\ backslash \\n',
-  '* ? [a-z] ~ !',
-  'tab\there',
-  '\u00e9\u4e2d\u{1F600}',
-];
+const HOSTILE = HOSTILE_VALUES;
 
 /** What bash sees as argv after parsing our quoted words. */
 function bashArgv(line: string): string[] {

@@ -3,22 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { buildNodeScript } from './shell.js';
 import os from 'node:os';
 import { createSshRunner, remoteCommand, remotePath, sshTargetFromAuth } from './ssh.js';
+import { HOSTILE_VALUES } from './hostile.fixtures.js';
 
-const HOSTILE = [
-  '',
-  "it's",
-  '"double"',
-  '$(touch /tmp/cloudtik-pwned)',
-  '`touch /tmp/cloudtik-pwned`',
-  '; rm -rf / #',
-  'a\nb\nc',
-  "'; echo injected; '",
-  '$HOME ${PATH} $((1+1))',
-  '\\ backslash \\n',
-  '* ? [a-z] ~ !',
-  'spaces  and\ttab',
-  '\u00e9\u4e2d\u{1F600}',
-];
+const HOSTILE = HOSTILE_VALUES;
 
 const target = {
   nodeId: 'n1',

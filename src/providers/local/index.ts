@@ -5,10 +5,10 @@
  * the CLI and the head's controller on that same machine.
  */
 import os from 'node:os';
-import path from 'node:path';
 import { env } from '../../config/env.js';
 import { hostResources, instanceResources } from '../../config/prepare.js';
 import type { AuthConfig, ProviderConfig } from '../../config/types.js';
+import { workspaceStateDir } from '../../core/cluster/context.js';
 import type { CommandResult, CommandRunner, RunOptions, ShellArgvOptions } from '../../core/command/runner.js';
 import { createSshRunner, sshTargetFromAuth, type SshRunner } from '../../core/command/ssh.js';
 import { knownHostsPath } from '../../core/command/ssh-known-hosts.js';
@@ -63,7 +63,7 @@ function runners(
   headHost: string,
 ): { runnerFor: (host: string) => CommandRunner; closeHost: (host: string) => Promise<void> } {
   const auth: AuthConfig = cluster.auth ?? { ssh_user: cluster.sshUser };
-  const known = knownHostsPath(path.join(env.home(), 'local', LOCAL_WORKSPACE));
+  const known = knownHostsPath(workspaceStateDir('local', LOCAL_WORKSPACE));
   const cache = new Map<string, CommandRunner>();
   const connections = new Map<string, SshRunner>();
   const headEnv = {

@@ -4,15 +4,13 @@ import { installHost, type HostInstallResult } from '../src/core/host/install.js
 import { HOST_CACHE } from '../src/core/host/layers.js';
 import { packageInfo } from '../src/core/host/package.js';
 import { HADOOP_VERSION, NODE_VERSION, SPARK_VERSION } from '../src/core/host/versions.js';
+import { createSshRunner, type SshRunner } from '../src/core/command/ssh.js';
+import { knownHostsPath } from '../src/core/command/ssh-known-hosts.js';
 import { connectDocker } from '../src/providers/virtual/docker-client.js';
-// Until the SSH command runner exists, this test (and only this test) reaches the bare host
-// through the docker-exec runner, as the host's sudo user `ubuntu`: the installer itself sees
-// nothing but the CommandRunner interface, which the SSH runner implements the same way.
-import { DockerExecRunner } from '../src/providers/virtual/docker-runner.js';
-import type { Container, DockerEngine } from '../src/providers/virtual/engine.js';
-import { execInContainer, TEST_PREFIX, testRunId } from './helpers.js';
+import type { Container } from '../src/providers/virtual/engine.js';
+import { execInContainer, tempDir } from './helpers.js';
+import { startSshHosts, type SshHosts } from './ssh-hosts.js';
 
-const HOST_IMAGE = 'cloudtik/debian:bookworm';
 const ALL_RUNTIMES = ['hdfs', 'yarn', 'spark', 'prometheus'];
 
 /** A script as `user` in a login shell on the host, as a user who logged in over SSH gets it. */
@@ -29,41 +27,30 @@ async function cacheListing(container: Container): Promise<string> {
 }
 
 describe('installing a bare host', () => {
-  let docker: DockerEngine;
+  let hosts: SshHosts;
   let host: Container;
-  let runner: DockerExecRunner;
-  const name = `${TEST_PREFIX}${testRunId()}-br-host`;
+  let runner: SshRunner;
+  let name: string;
 
   beforeAll(async () => {
-    docker = await connectDocker();
-    // A plain Debian with only sudo and a sudo user `ubuntu` added: none of our base image.
-    host = await docker.createContainer({
-      name,
-      Image: HOST_IMAGE,
-      Cmd: ['sleep', 'infinity'],
-      Labels: { 'cloudtik-workspace-name': `${TEST_PREFIX}${testRunId()}-br-host` },
-      HostConfig: { Init: true },
+    // A plain Debian with sshd, sudo and a sudo user `ubuntu`: none of our base image. The
+    // installer reaches it over SSH; the test looks at it through the engine.
+    hosts = await startSshHosts(1, 'br-host');
+    const h = hosts.hosts[0]!;
+    name = h.ip;
+    host = (await connectDocker()).getContainer(h.containerId);
+    runner = createSshRunner({
+      nodeId: h.ip,
+      host: h.ip,
+      user: h.user,
+      privateKeyPath: hosts.keyPath,
+      knownHostsPath: knownHostsPath(await tempDir('br-known')),
     });
-    await host.start();
-    const prepare = await execInContainer(host, [
-      'bash',
-      '-c',
-      [
-        'set -e',
-        'export DEBIAN_FRONTEND=noninteractive',
-        'apt-get update -q >/dev/null',
-        'apt-get install -y -q --no-install-recommends sudo >/dev/null',
-        'useradd --create-home --shell /bin/bash ubuntu',
-        "echo 'ubuntu ALL=(ALL:ALL) NOPASSWD: ALL' > /etc/sudoers.d/ubuntu",
-        'chmod 0440 /etc/sudoers.d/ubuntu',
-      ].join('\n'),
-    ]);
-    expect(prepare.code, prepare.stderr).toBe(0);
-    runner = new DockerExecRunner(docker, name, 'ubuntu');
   }, 300_000);
 
   afterAll(async () => {
-    await host?.remove({ force: true }).catch(() => undefined);
+    await runner?.close();
+    await hosts?.remove();
   });
 
   let first: HostInstallResult;

@@ -6,6 +6,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { expect } from 'vitest';
 import { createSshRunner, type SshRunner } from '../src/core/command/ssh.js';
 import { knownHostsPath } from '../src/core/command/ssh-known-hosts.js';
 import { nullSink } from '../src/core/events.js';
@@ -15,6 +16,15 @@ import { startSshHosts, type SshHost, type SshHosts } from './ssh-hosts.js';
 
 export interface StatusJson {
   nodes: { id: string; kind: string; ip: string; status: string }[];
+}
+
+/**
+ * A `start` output in which the head's setup was skipped as unchanged and nothing was installed or
+ * set up on any host.
+ */
+export function expectNothingSetUp(out: string): void {
+  expect(out).toMatch(/head .* setting-up skipped \(no change\)/);
+  expect(out).not.toMatch(/install the \w+ layer|send \d+ files? to the host|setting-up done/);
 }
 
 /** Where the first host keeps the key that reaches every host. */

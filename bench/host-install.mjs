@@ -44,7 +44,7 @@ try {
   const install = async () => {
     const steps = {};
     const sink = (e) => {
-      if (e.type === 'step' && e.state === 'done') steps[e.id.split(':').pop()] = e.ms;
+      if (e.type === 'step' && e.state === 'done') steps[e.id.split(':').slice(2).join(':')] = e.ms;
     };
     const t0 = performance.now();
     const result = await installHost({ runner, runtimes: RUNTIMES, sink });
@@ -65,6 +65,7 @@ try {
     runs: RUNS,
     firstInstallMs: Math.round(first.ms),
     firstLayersMs: Object.fromEntries(first.result.layers.map((l) => [l.layer, l.ms])),
+    firstStepsMs: first.steps,
     firstUploaded: { files: first.result.uploadedFiles, bytes: first.result.uploadedBytes, ms: first.steps.upload },
     secondInstallMs: Math.round(secondMs),
     secondUploadedFiles: Math.max(...again.map((r) => r.result.uploadedFiles)),

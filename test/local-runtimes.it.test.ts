@@ -73,6 +73,24 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
       const up = targets.filter((t) => t.labels.job === 'node' && t.health === 'up').length;
       return up === 4 ? up : undefined;
     });
+    // The head trained its class data sharing archives once; the workers took the head's (sent by its
+    // controller) instead of training their own, and their daemons start from them.
+    const archives = 'cd /opt/cds && sha256sum key hadoop/*.jsa spark/*.jsa';
+    const sums = await Promise.all(lh.list.map(async (h) => (await lh.hosts.rootShell(h, archives)).stdout));
+    expect(sums[0]).toMatch(/spark\/job\.jsa/);
+    expect(new Set(sums).size).toBe(1);
+    // (Read as the daemon's own user: root in a container may not read another user's memory map.)
+    const mapped = async (h: (typeof lh.list)[number], daemon: string, archive: string): Promise<string> => {
+      const find = `for p in $(pgrep -x java); do tr '\\0' '\\n' </proc/$p/cmdline | grep -qx '.*[.]${daemon}' && echo $p; done`;
+      const script = `p=$(${find} | head -n 1); [ -n "$p" ] || { echo "no ${daemon}"; exit 0; }; runuser -u "$(stat -c %U /proc/$p)" -- grep -c ${archive} /proc/$p/maps || true`;
+      return (await lh.hosts.rootShell(h, script)).stdout.trim();
+    };
+    const onHead = await mapped(lh.list[0]!, 'NameNode', 'namenode.jsa');
+    expect(Number(onHead), onHead).toBeGreaterThan(0);
+    for (const h of lh.list.slice(1)) {
+      const onWorker = await mapped(h, 'DataNode', 'datanode.jsa');
+      expect(Number(onWorker), `${h.ip}: ${onWorker}`).toBeGreaterThan(0);
+    }
   }, 2_700_000);
 
   it('runs a PySpark job on YARN through cloudtik submit, with the right answer', async () => {

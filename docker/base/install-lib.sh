@@ -1,6 +1,7 @@
 # Sourced by the layers' install.sh scripts (bash): `layer_main "STEP..." "$@"` reads the common
 # arguments FOLDER MODE [STEP...] into $ctx, $mode and $user (CLOUDTIK_NODE_USER, default ubuntu)
-# and runs the function step_<name> of each step asked for (default: all of them, in order).
+# and runs the function step_<name> of each step asked for (default: all of them, in order),
+# printing `cloudtik-step-done NAME MS` after each.
 # The base layer installs this file into /usr/local/libexec/cloudtik/ for the layers above it.
 layer_main() {
     local all=$1 step
@@ -13,10 +14,14 @@ layer_main() {
     # shellcheck disable=SC2086
     [ $# -gt 0 ] || set -- $all
     for step in "$@"; do
-        case " $all " in
-            *" $step "*) "step_$step" ;;
-            *) echo "install.sh: unknown step $step (steps: $all)" >&2; exit 2 ;;
-        esac
+        case " $all " in *" $step "*) ;; *) echo "install.sh: unknown step $step (steps: $all)" >&2; exit 2 ;; esac
+    done
+    local t0
+    for step in "$@"; do
+        t0=$(date +%s%N)
+        "step_$step"
+        # A line `cloudtik` reads as the step's progress and time on bare hosts (src/core/host/install.ts).
+        echo "cloudtik-step-done $step $((($(date +%s%N) - t0) / 1000000))"
     done
 }
 
@@ -26,3 +31,6 @@ disable_services() {
         systemctl disable --now "$@" >/dev/null 2>&1 || true
     fi
 }
+
+# The modification time host installs give the jars they copy (2000-01-01 UTC), the same on every host.
+JAR_TIME=946684800

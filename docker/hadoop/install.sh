@@ -36,6 +36,9 @@ step_hadoop() {
         rm -rf "$home/share/hadoop/lib"
         mkdir -p "$home/share/hadoop/lib"
         cp "$ctx"/jars/*.jar "$home/share/hadoop/lib/"
+        # One modification time on every host: class data sharing archives check each jar's time and
+        # size, so archives made on one host hold on another (see cds_key in docker/spark/install.sh).
+        touch -m -d @"$JAR_TIME" "$home"/share/hadoop/lib/*.jar
     fi
     rm -rf "$home/bin" "$home/share/doc/example-conf"
     mkdir -p "$home/libexec" "$home/etc/hadoop" "$home/share/doc" "$home/bin" \

@@ -50,6 +50,7 @@ step_spark() {
     rm -rf "$aux"
     mkdir -p "$aux"
     cp "$ctx"/jars/*.jar "$aux/"
+    touch -m -d @"$JAR_TIME" "$aux"/*.jar
     grep -v '^#' "$ctx/shuffle-jars.txt" | while read -r pattern; do
         found=0
         for jar in /opt/spark/jars/$pattern; do
@@ -65,13 +66,40 @@ step_spark() {
     spark-submit --version 2>&1 | grep -q "version ${SPARK_VERSION}"
 }
 
-# Class data sharing archives of the Hadoop daemons, the Hadoop client and the history server (see
-# cds-train.sh): nodes start them with a third less CPU time. Last: an archive is only valid for the
-# exact jars and JDK it was made with.
+# What class data sharing archives depend on: this layer's marker (CLOUDTIK_LAYER_HASH on hosts), the
+# JDK's files, and the path, size and time of every jar a trained JVM loads from.
+cds_key() {
+    local jdk
+    jdk=$(readlink -f /usr/lib/jvm/java-17)
+    {
+        echo "layer ${CLOUDTIK_LAYER_HASH:-}"
+        echo "spark $(readlink -f /opt/spark)"
+        sha256sum "$jdk/lib/modules" "$jdk/lib/server/libjvm.so" "$jdk/lib/server/classes.jsa"
+        find -L /opt/hadoop/share/hadoop /opt/spark/jars -name '*.jar' -printf '%p %s %T@\n' | LC_ALL=C sort
+    } | sha256sum | cut -d' ' -f1
+}
+
+# Class data sharing archives of the Hadoop daemons, the Hadoop client, the history server and
+# Spark's jobs (see cds-train.sh): nodes start them with a third less CPU time. Last: an archive is
+# only valid for the exact jars and JDK it was made with. On a host, archives the installing machine
+# made for the same key (sent as prebuilt-cds/) are taken as they are instead of training again.
 step_cds() {
     . /etc/profile.d/cloudtik-hadoop.sh
     . "$ctx/profile.sh"
-    "$ctx/cds-train.sh" /opt/cds
+    local key dir
+    key=$(cds_key)
+    if [ -f "$ctx/prebuilt-cds/key" ] && [ "$(cat "$ctx/prebuilt-cds/key")" = "$key" ]; then
+        for dir in hadoop spark; do
+            rm -rf "/opt/cds/$dir"
+            install -d -m 0755 "/opt/cds/$dir"
+            cp -f "$ctx/prebuilt-cds/$dir"/*.jsa "/opt/cds/$dir/"
+            chmod 0644 "/opt/cds/$dir"/*.jsa
+        done
+        echo "cds: took the archives of the installing machine"
+    else
+        "$ctx/cds-train.sh" /opt/cds
+    fi
+    echo "$key" >/opt/cds/key
 }
 
 layer_main "system pyspark spark cds" "$@"

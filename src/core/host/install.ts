@@ -114,12 +114,16 @@ async function mustRun(
   what: string,
   run: Omit<RunOptions, 'signal' | 'onStdout' | 'onStderr'>,
   hint: string,
+  watch?: (text: string) => void,
 ): Promise<string> {
   const output = new OutputTail();
   const result = await opts.runner.run({
     ...run,
     signal: opts.signal,
-    onStdout: (text) => output.push(text),
+    onStdout: (text) => {
+      output.push(text);
+      watch?.(text);
+    },
     onStderr: (text) => output.push(text),
   });
   if (result.exitCode !== 0) {
@@ -209,13 +213,37 @@ async function collectLayerInputs(
     Object.assign(env, { NODE_VERSION, NPM_VERSION });
   }
   if (layer === 'hadoop') env.HADOOP_VERSION = HADOOP_VERSION;
-  if (layer === 'spark') env.SPARK_VERSION = SPARK_VERSION;
+  let extras: LayerFile[] | undefined;
+  if (layer === 'spark') {
+    env.SPARK_VERSION = SPARK_VERSION;
+    extras = await ownCdsArchives();
+  }
   if (layer === 'cloudtik' && opts.packageUrl === undefined) {
     const tarball = await packCloudtik(pack);
     files.push({ name: 'cloudtik.tgz', path: tarball.path, mode: 0o644, sha256: tarball.sha256 });
   }
   const args = layerArgs(layer, { version: packageInfo().version, url: opts.packageUrl });
-  return { layer, files, env, args };
+  return { layer, files, env, args, ...(extras && extras.length > 0 ? { extras } : {}) };
+}
+
+/** Where the spark layer keeps its class data sharing archives and their key (docker/spark/install.sh). */
+export const CDS_DIR = '/opt/cds';
+
+/**
+ * The class data sharing archives this machine's own spark layer made, as `prebuilt-cds/…` files:
+ * a head installing its workers sends them along, and a worker whose JDK and jars give the same key
+ * takes them instead of training for a minute or more. None when this machine has no such layer.
+ */
+async function ownCdsArchives(): Promise<LayerFile[]> {
+  const names: string[] = [];
+  for (const dir of ['hadoop', 'spark']) {
+    const entries = await fsp.readdir(path.join(CDS_DIR, dir)).catch(() => [] as string[]);
+    names.push(...entries.filter((e) => e.endsWith('.jsa')).map((e) => `${dir}/${e}`));
+  }
+  const key = path.join(CDS_DIR, 'key');
+  if (names.length === 0 || !(await fsp.stat(key).catch(() => undefined))?.isFile()) return [];
+  const files = [{ name: 'key', path: key }, ...names.map((n) => ({ name: n, path: path.join(CDS_DIR, n) }))];
+  return withSha256(files.map((f) => ({ name: `prebuilt-cds/${f.name}`, path: f.path, mode: 0o644 })));
 }
 
 /**
@@ -263,11 +291,11 @@ async function uploadFiles(files: LayerFile[], opts: HostInstallOptions): Promis
 /** The root script that puts a layer's folder together from the cache, runs its install.sh and writes the marker. */
 export function layerScript(layer: LayerInputs, hash: string): string {
   const stage = `${HOST_CACHE}/stage/${layer.layer}`;
-  const links = layer.files.map((f) => {
+  const links = [...layer.files, ...(layer.extras ?? [])].map((f) => {
     const target = `${stage}/${f.name}`;
     return `install -d ${quote(path.posix.dirname(target))} && ln -f ${HOST_CACHE}/files/${f.sha256} ${quote(target)} && chmod ${(f.mode & 0o111 ? 0o755 : 0o644).toString(8)} ${quote(target)}`;
   });
-  const env = Object.entries(layer.env).map(([k, v]) => `${k}=${quote(v)}`);
+  const env = Object.entries({ ...layer.env, CLOUDTIK_LAYER_HASH: hash }).map(([k, v]) => `${k}=${quote(v)}`);
   const args = layer.args.map((a) => quote(a.split(STAGE).join(stage)));
   return [
     'set -euo pipefail',
@@ -285,5 +313,28 @@ async function runLayer(layer: LayerInputs, hash: string, opts: HostInstallOptio
     `installing the ${layer.layer} layer (docker/${layer.layer}/install.sh)`,
     { command: layerScript(layer, hash), asRoot: true },
     `see the lines above; the layer's folder stays in ${HOST_CACHE}/stage/${layer.layer} for a look, and the next install retries it`,
+    layerStepWatcher(opts, layer.layer),
   );
+}
+
+const STEP_DONE = /^cloudtik-step-done (\w+) (\d+)$/;
+
+/** Reports each `cloudtik-step-done NAME MS` line of a layer's install.sh as a finished step of the host's install. */
+export function layerStepWatcher(
+  opts: Pick<HostInstallOptions, 'runner' | 'sink'>,
+  layer: string,
+): (text: string) => void {
+  const host = opts.runner.nodeId;
+  let partial = '';
+  return (text) => {
+    const lines = (partial + text).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      const m = STEP_DONE.exec(line.trim());
+      if (!m) continue;
+      const step = m[1] as string;
+      const title = `${host}: ${layer} layer, step ${step}`;
+      opts.sink({ type: 'step', id: stepId(host, `${layer}:${step}`), title, state: 'done', ms: Number(m[2]) });
+    }
+  };
 }

@@ -155,6 +155,16 @@ describe('missingFiles', () => {
     expect(missingFiles([a, b], new Set([SHA('1')])).map((f) => f.sha256)).toEqual([SHA('2')]);
     expect(missingFiles([a], new Set([SHA('1'), SHA('2')]))).toEqual([]);
   });
+
+  it('sends the extras too, but they do not change the marker', () => {
+    const extra = { name: 'prebuilt-cds/key', sha256: SHA('9'), mode: 0o644, path: '/opt/cds/key' };
+    const withExtra = hadoopLayer({ extras: [extra] });
+    expect(missingFiles([withExtra], new Set([SHA('1'), SHA('2')]))).toEqual([extra]);
+    expect(layerHash(withExtra, undefined)).toBe(layerHash(hadoopLayer(), undefined));
+    expect(layerScript(withExtra, SHA('f'))).toContain(
+      `ln -f /var/cache/cloudtik/files/${SHA('9')} /var/cache/cloudtik/stage/hadoop/prebuilt-cds/key`,
+    );
+  });
 });
 
 describe('layerScript', () => {
@@ -166,7 +176,9 @@ describe('layerScript', () => {
     const stage = '/var/cache/cloudtik/stage/hadoop';
     expect(script).toContain(`ln -f /var/cache/cloudtik/files/${SHA('2')} ${stage}/jars/hadoop-common-3.3.6.jar`);
     expect(script).toContain(`chmod 755 ${stage}/install.sh`);
-    expect(script).toContain(`CLOUDTIK_NODE_USER='o'\\''brien' bash ${stage}/install.sh ${stage} host`);
+    expect(script).toContain(
+      `CLOUDTIK_NODE_USER='o'\\''brien' CLOUDTIK_LAYER_HASH=${SHA('f')} bash ${stage}/install.sh ${stage} host`,
+    );
     const lines = script.split('\n');
     const run = lines.findIndex((l) => l.includes('install.sh /var'));
     const marker = lines.findIndex((l) => l.includes(`echo ${SHA('f')} >`));

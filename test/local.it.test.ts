@@ -21,6 +21,12 @@ runtime:
   types: []
 `;
 
+/** Modes and paths of a folder's entries, then the sha256 of its files (run on a host). */
+const LISTING = (dir: string): string =>
+  `cd ${dir} && find . -printf '%m %p\\n' | sort && find . -type f | sort | xargs sha256sum`;
+
+const esc = (s: string): string => s.replaceAll('.', '\\.');
+
 /** Whether the node agent runs on a host (its pid file names a live process). */
 async function agentRuns(host: SshHost): Promise<boolean> {
   const r = await lh.hosts.rootShell(
@@ -60,6 +66,58 @@ describe('local provider over SSH', () => {
     });
     expect(shell.stdout).toMatch(new RegExp(`ATTACHED ${worker.ip.replaceAll('.', '\\.')}\\s.*tty=/dev/pts/`));
   }, 300_000);
+
+  it('upload and download copy a folder to and from the head and a worker, bytes and modes kept', async () => {
+    const worker = (await lh.status()).nodes.find((n) => n.kind === 'worker')!;
+    await lh.first.run({
+      command: [
+        'rm -rf ~/up ~/back-head ~/back-worker && mkdir -p ~/up/sub',
+        'head -c 300000 /dev/urandom > ~/up/data.bin && chmod 0640 ~/up/data.bin',
+        "printf '#!/bin/sh\\necho hi\\n' > ~/up/run.sh && chmod 0755 ~/up/run.sh",
+        "printf 'private\\n' > ~/up/sub/key.txt && chmod 0600 ~/up/sub/key.txt && chmod 0750 ~/up/sub",
+      ].join(' && '),
+    });
+    const original = (await lh.first.run({ command: LISTING('~/up') })).stdout;
+    expect(original).toContain('640 ./data.bin');
+    await lh.headOk('upload ~/cluster.yaml ~/up /tmp/lcli-up');
+    await lh.headOk(`upload ~/cluster.yaml ~/up /tmp/lcli-up --node-ip ${worker.ip}`);
+    const host = lh.list.find((h) => h.ip === worker.ip)!;
+    const arrived = await lh.hosts.rootShell(host, `${LISTING('/tmp/lcli-up')} && stat -c %U /tmp/lcli-up/data.bin`);
+    expect(arrived.stdout).toBe(`${original}ubuntu\n`);
+    await lh.headOk('download ~/cluster.yaml /tmp/lcli-up ~/back-head');
+    await lh.headOk(`download ~/cluster.yaml /tmp/lcli-up ~/back-worker --node-ip ${worker.ip}`);
+    for (const dir of ['~/back-head', '~/back-worker']) {
+      expect((await lh.first.run({ command: LISTING(dir) })).stdout).toBe(original);
+    }
+  }, 300_000);
+
+  it('upload of a missing file, download of a missing path and an unknown --node-ip fail clearly', async () => {
+    const missing = await lh.onHead('upload ~/cluster.yaml ~/no-such.bin /tmp/x');
+    expect(missing.code, missing.out).not.toBe(0);
+    expect(missing.out).toMatch(/local path not found: \/home\/ubuntu\/no-such\.bin/);
+    const gone = await lh.onHead('download ~/cluster.yaml /tmp/no-such-dir ~/fresh/copy');
+    expect(gone.code, gone.out).not.toBe(0);
+    expect(gone.out).toMatch(/cannot read \/tmp\/no-such-dir on /);
+    expect((await lh.first.run({ command: 'test -e ~/fresh' })).exitCode).not.toBe(0);
+    const nowhere = await lh.onHead('upload ~/cluster.yaml ~/cluster.yaml /tmp/x --node-ip 10.254.254.254');
+    expect(nowhere.code, nowhere.out).not.toBe(0);
+    expect(nowhere.out).toMatch(/no running node of cluster lc has IP 10\.254\.254\.254/);
+    expect(nowhere.out).toContain(lh.list[0]!.ip);
+    for (const r of [missing, gone, nowhere]) expect(r.out).not.toMatch(/^\s+at /m);
+  }, 120_000);
+
+  it("events show the head's controller launching and setting up the worker; --json names the hosts", async () => {
+    const s = await lh.status();
+    const worker = s.nodes.find((n) => n.kind === 'worker')!;
+    expect(s.nodes.map((n) => n.ip).every((ip) => lh.list.some((h) => h.ip === ip))).toBe(true);
+    expect(s.controller?.workers.map((w) => w.ip)).toEqual([worker.ip]);
+    const events = await lh.events();
+    expect(events.find((e) => e.kind === 'launch')?.reason).toMatch(/min_workers of worker\.default/);
+    const setUp = events.find((e) => e.kind === 'update' && e.nodeIds?.includes(worker.ip));
+    expect(setUp?.message).toMatch(new RegExp(`^${esc(worker.ip)} is up-to-date after`));
+    const text = await lh.headOk('events ~/cluster.yaml');
+    expect(text).toMatch(new RegExp(`update\\s+${esc(worker.ip)} is up-to-date`));
+  }, 120_000);
 
   it('a worker whose services died gets its start commands run again by the head', async () => {
     const worker = (await lh.status()).nodes.find((n) => n.kind === 'worker')!;

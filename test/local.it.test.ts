@@ -6,7 +6,7 @@
  * Docker (to check processes), which the code under test never does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from './helpers.js';
+import { docker, eventually, type EventJson } from './helpers.js';
 import { expectNothingSetUp, KEY_ON_HEAD, LocalHosts } from './local-hosts.js';
 import type { SshHost } from './ssh-hosts.js';
 
@@ -127,6 +127,56 @@ describe('local provider over SSH', () => {
     expect(await agentRuns(host)).toBe(false);
     await eventually('the agent runs again', 150_000, async () => ((await agentRuns(host)) ? true : undefined));
   }, 300_000);
+
+  it('a worker host that stops answering is reported by address, replaced, and cleaned up once it answers', async () => {
+    const worker = (await lh.status()).nodes.find((n) => n.kind === 'worker')!;
+    const host = lh.list.find((h) => h.ip === worker.ip)!;
+    const since = (await lh.events()).at(-1)!.time;
+    const newEvents = async (): Promise<EventJson[]> => (await lh.events()).filter((e) => e.time > since);
+    const context = async (): Promise<string> => (await lh.onHead('events ~/cluster.yaml --limit 20')).out;
+    await docker.getContainer(host.containerId).pause();
+    try {
+      // The head's controller sees no heartbeat, fails to reach the host, and says so naming it.
+      const failed = await eventually(
+        'a failed restart naming the host',
+        240_000,
+        async () => (await newEvents()).find((e) => e.kind === 'update-failed' && e.nodeIds?.includes(worker.ip)),
+        { everyMs: 5000, context },
+      );
+      expect(failed.message).toMatch(new RegExp(`${esc(worker.ip)}:22: (no SSH answer|cannot connect)`));
+      // Another free host takes its place; the silent one is reported, not forgotten.
+      const replaced = await eventually(
+        'a new worker up on another host, the silent one reported',
+        420_000,
+        async () => {
+          const s = await lh.status();
+          const up = s.nodes.filter((n) => n.kind === 'worker' && n.status === 'up-to-date');
+          const said = s.controller?.messages.some((m) => m.startsWith(`host ${worker.ip} does not answer`));
+          return up.length === 1 && up[0]!.ip !== worker.ip && said ? s : undefined;
+        },
+        { everyMs: 5000, context },
+      );
+      expect(replaced.nodes.map((n) => n.ip)).not.toContain(worker.ip);
+      const warned = (await newEvents()).filter((e) => e.kind === 'warning' && e.nodeIds?.includes(worker.ip));
+      expect(warned.map((e) => e.message)).toEqual([expect.stringMatching(/does not answer: it was given back/)]);
+    } finally {
+      await docker.getContainer(host.containerId).unpause();
+    }
+    // Once it answers, what the cluster ran there is stopped and the host is free again.
+    await eventually(
+      'the host reported answering again',
+      180_000,
+      async () =>
+        (await newEvents()).find(
+          (e) => e.kind === 'terminate' && /answers again/.test(e.message) && e.nodeIds?.[0] === worker.ip,
+        ),
+      { everyMs: 5000, context },
+    );
+    expect(await lh.ourProcesses(host)).toEqual([]);
+    const s = await lh.status();
+    expect(s.controller?.messages.filter((m) => m.includes(worker.ip))).toEqual([]);
+    expect(s.nodes.filter((n) => n.kind === 'worker')).toHaveLength(1);
+  }, 900_000);
 
   it('scale adds a host and idle workers give theirs back', async () => {
     await lh.headOk('scale ~/cluster.yaml --workers 2', 600);

@@ -11,11 +11,12 @@ import { createSshRunner, type SshRunner } from '../src/core/command/ssh.js';
 import { knownHostsPath } from '../src/core/command/ssh-known-hosts.js';
 import { nullSink } from '../src/core/events.js';
 import { installHost } from '../src/core/host/install.js';
-import { tempDir } from './helpers.js';
+import { tempDir, type EventJson } from './helpers.js';
 import { startSshHosts, type SshHost, type SshHosts } from './ssh-hosts.js';
 
 export interface StatusJson {
   nodes: { id: string; kind: string; ip: string; status: string }[];
+  controller: { workers: { id: string; ip: string; status: string; action?: string }[]; messages: string[] } | null;
 }
 
 /**
@@ -93,6 +94,11 @@ ${body}`;
 
   async status(file = 'cluster.yaml'): Promise<StatusJson> {
     return JSON.parse(await this.headOk(`status ~/${file} --json`)) as StatusJson;
+  }
+
+  /** The head's controller events, oldest first (`cloudtik events --json`). */
+  async events(file = 'cluster.yaml'): Promise<EventJson[]> {
+    return (JSON.parse(await this.headOk(`events ~/${file} --json --limit 500`)) as { events: EventJson[] }).events;
   }
 
   /** The state of each listed host in the hosts' state file on the first host. */

@@ -10,6 +10,14 @@ import { eventually, runProgram } from './helpers.js';
 import { expectNothingSetUp, LocalHosts } from './local-hosts.js';
 
 let lh: LocalHosts;
+
+interface ServiceRow {
+  ip: string;
+  runtime: string;
+  service: string;
+  running: boolean;
+  answering?: boolean;
+}
 let headIp: string;
 
 // Every host is sized like a small machine, so YARN and Spark size themselves for it.
@@ -92,6 +100,38 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
       expect(Number(onWorker), `${h.ip}: ${onWorker}`).toBeGreaterThan(0);
     }
   }, 2_700_000);
+
+  it('runtime status reports every service running and answering on the right hosts', async () => {
+    const out = await lh.headOk('runtime status ~/cluster.yaml --json', 300);
+    const doc = JSON.parse(out) as { healthy: boolean; services: ServiceRow[] };
+    const sick = doc.services.filter((r) => !r.running || r.answering === false);
+    expect(sick, out).toEqual([]);
+    expect(doc.healthy).toBe(true);
+    const byHost = new Map<string, string[]>();
+    for (const r of doc.services) byHost.set(r.ip, [...(byHost.get(r.ip) ?? []), `${r.runtime}/${r.service}`].sort());
+    const workerServices = ['hdfs/hdfs-datanode', 'prometheus/node-exporter', 'yarn/yarn-nodemanager'];
+    expect(Object.fromEntries(byHost)).toEqual(
+      Object.fromEntries([
+        [
+          headIp,
+          [
+            'hdfs/hdfs-namenode',
+            'prometheus/node-exporter',
+            'prometheus/prometheus',
+            'prometheus/prometheus-targets',
+            'spark/spark-history',
+            'yarn/yarn-resourcemanager',
+          ],
+        ],
+        ...lh.list.slice(1).map((h) => [h.ip, workerServices]),
+      ]),
+    );
+    const text = await lh.headOk('runtime status ~/cluster.yaml', 300);
+    expect(text).toContain('All runtime services are healthy.');
+    expect(text).toMatch(
+      new RegExp(`${headIp.replaceAll('.', '\\.')}\\s*│\\s*hdfs\\s*│\\s*hdfs-namenode\\s*│\\s*running`),
+    );
+  }, 600_000);
 
   it('runs a PySpark job on YARN through cloudtik submit, with the right answer', async () => {
     await lh.put(

@@ -2,9 +2,15 @@ import { describe, expect, it } from 'vitest';
 import type { ControllerBootstrap } from '../core/cluster/bootstrap.js';
 import { MemoryStateStore } from '../core/state/store.js';
 import type { NodeUpdateOptions } from '../core/updater/node-updater.js';
-import { TAG, type NodeInfo, type NodeLaunchRequest, type NodeStart } from '../providers/provider.js';
+import {
+  TAG,
+  type NodeInfo,
+  type NodeLaunchRequest,
+  type NodeStart,
+  type TeardownRetry,
+} from '../providers/provider.js';
 import type { ClusterConfig } from '../config/types.js';
-import { ClusterController } from './controller.js';
+import { ClusterController, TEARDOWN_RETRY_MS } from './controller.js';
 
 const W = 'worker.default';
 
@@ -93,28 +99,114 @@ class SlowProvider {
   withClusterLock = <T>(_sink: unknown, fn: () => Promise<T>): Promise<T> => fn();
 }
 
+const silentLog = { info() {}, warn() {}, error() {}, debug() {} };
+
+/** What the node updater leaves on a node it brought up. */
+function upToDate(provider: SlowProvider): (o: NodeUpdateOptions) => Promise<undefined> {
+  return (o) =>
+    provider
+      .setTags(o.node.id, {
+        [TAG.nodeStatus]: 'up-to-date',
+        [TAG.runtimeConfig]: o.runtimeHash ?? '',
+        [TAG.fileMountsContents]: o.fileMountsHash ?? '',
+      })
+      .then(() => undefined);
+}
+
+/** A provider whose hosts given back while silent answer when the test says so. */
+class SilentHostsProvider extends SlowProvider {
+  silent = ['10.0.0.7'];
+  answering = false;
+  retries = 0;
+  /** Resolves the retry in progress. */
+  finishRetry: () => void = () => undefined;
+  retryTeardowns = async (): Promise<TeardownRetry> => {
+    this.retries++;
+    await new Promise<void>((resolve) => (this.finishRetry = resolve));
+    const r = this.answering ? { stopped: this.silent, unanswered: [] } : { stopped: [], unanswered: this.silent };
+    if (this.answering) this.silent = [];
+    return r;
+  };
+}
+
 describe('ClusterController', () => {
+  it('reports a host given back while silent, retries it every 30 s, and says when it answers again', async () => {
+    const provider = new SilentHostsProvider();
+    let now = 1_000_000;
+    const store = new MemoryStateStore();
+    const controller = new ClusterController({
+      provider,
+      store,
+      clock: { now: () => now, sleep: () => Promise.resolve() },
+      loadBootstrap: () => Promise.resolve({ bootstrap, hash: 'h' }),
+      updateNode: upToDate(provider),
+      headIp: '10.0.0.1',
+      nodeEnv: {},
+      log: silentLog,
+      heartbeatTimeoutMs: 30_000,
+      readyTimeoutMs: 60_000,
+    });
+    // The first pass launches 2 workers: no retry while a launch may hand out hosts.
+    await controller.pass();
+    expect(provider.retries).toBe(0);
+    provider.release();
+    await controller.settle();
+
+    await controller.pass();
+    expect(provider.retries).toBe(1);
+    provider.nodes.delete([...provider.nodes.keys()][0]!); // a worker gone: its launch waits for the retry
+    await controller.pass();
+    await Promise.resolve();
+    expect(provider.nodes.size).toBe(1);
+    provider.finishRetry();
+    await new Promise((r) => setTimeout(r, 0));
+    expect(provider.nodes.size).toBe(2);
+    provider.release();
+    await controller.settle();
+    const warned = (await store.events(50)).filter((e) => e.kind === 'warning' && e.nodeIds?.includes('10.0.0.7'));
+    expect(warned.map((e) => e.message)).toEqual([
+      "host 10.0.0.7 does not answer: it was given back with the cluster's services maybe still running there; trying again every 30s",
+    ]);
+    now += 45_000;
+    const status = await controller.pass();
+    expect(status.messages).toContain(
+      'host 10.0.0.7 does not answer (for 45s): its services could not be stopped; retrying',
+    );
+    expect(provider.retries).toBe(2);
+    provider.finishRetry();
+    await controller.settle();
+    await controller.pass(); // within 30 s of the last try: none now
+    expect(provider.retries).toBe(2);
+
+    provider.answering = true;
+    now += TEARDOWN_RETRY_MS;
+    await controller.pass();
+    provider.finishRetry();
+    await controller.settle();
+    const events = await store.events(50);
+    expect(events.filter((e) => e.kind === 'warning')).toHaveLength(1);
+    expect(events.at(-1)).toMatchObject({
+      kind: 'terminate',
+      nodeIds: ['10.0.0.7'],
+      message: "host 10.0.0.7 answers again: the cluster's services there are stopped and it is free again",
+    });
+    expect((await controller.pass()).messages.filter((m) => m.includes('10.0.0.7'))).toEqual([]);
+  });
+
   it('leaves the nodes of a launch still in flight to that launch: one setup per new node', async () => {
     const provider = new SlowProvider();
     const updates: string[] = [];
-    const silent = { info() {}, warn() {}, error() {}, debug() {} };
     const controller = new ClusterController({
       provider: provider,
       store: new MemoryStateStore(),
       loadBootstrap: () => Promise.resolve({ bootstrap, hash: 'h' }),
       updateNode: (o: NodeUpdateOptions) => {
         updates.push(o.node.id);
-        // What the node updater leaves on a node it brought up.
-        const tags = {
-          [TAG.nodeStatus]: 'up-to-date',
-          [TAG.runtimeConfig]: o.runtimeHash ?? '',
-          [TAG.fileMountsContents]: o.fileMountsHash ?? '',
-        };
-        return provider.setTags(o.node.id, tags).then(() => undefined);
+        return upToDate(provider)(o);
       },
       headIp: '10.0.0.1',
       nodeEnv: {},
-      log: silent,
+      log: silentLog,
       heartbeatTimeoutMs: 30_000,
       readyTimeoutMs: 60_000,
     });

@@ -8,6 +8,7 @@
 import type { ClusterConfig } from '../config/types.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { errorMessage, type CoreEvent, type EventSink } from '../core/events.js';
+import { formatDuration } from '../core/scaler/format.js';
 import { planPass } from '../core/scaler/plan.js';
 import { requestedBundles } from '../core/scaler/requests.js';
 import { scalerConfigOf } from '../core/scaler/config.js';
@@ -49,6 +50,9 @@ export const MAX_RESUMES = 3;
 export const MAX_CONSECUTIVE_FAILURES = 5;
 const BACKOFF_CAP_MS = 60_000;
 
+/** How often hosts given back while they did not answer are tried again (see NodeProvider.retryTeardowns). */
+export const TEARDOWN_RETRY_MS = 30_000;
+
 interface TypeFailures {
   count: number;
   until: number;
@@ -75,6 +79,11 @@ export class ClusterController {
   private readonly inFlight = new Set<Promise<unknown>>();
   private passCount = 0;
   private lastMessages = '';
+  /** The running retry of hosts given back while silent; launches wait for it (it must not stop what they set up). */
+  private teardownRetry: Promise<void> | undefined;
+  private teardownRetryAt = -Infinity;
+  /** Hosts given back while they did not answer, and since when the controller knows. */
+  private readonly silentHosts = new Map<string, number>();
 
   constructor(private readonly deps: ControllerDeps) {
     this.clock = deps.clock ?? systemClock;
@@ -214,6 +223,8 @@ export class ClusterController {
       });
       this.track(this.launch(applied, l.nodeType, l.count, l.reason));
     }
+    // After the launches above counted as pending: a retry must not stop what they set up.
+    this.maybeRetryTeardowns(now);
 
     const terminated = new Set(terminate.map((d) => d.nodeId));
     for (const r of result.recover) {
@@ -273,7 +284,7 @@ export class ClusterController {
       actions,
       stored,
       blockedTypes,
-      [...result.messages, ...failing],
+      [...result.messages, ...failing, ...this.silentMessages(now)],
       now,
     );
     status.passMs = Math.round(performance.now() - t0);
@@ -353,6 +364,49 @@ export class ClusterController {
     }
   }
 
+  /**
+   * Every TEARDOWN_RETRY_MS, in the background, try again to stop the cluster's services on hosts
+   * given back while they did not answer; never while a launch may be handing out hosts.
+   */
+  private maybeRetryTeardowns(now: number): void {
+    if (!this.deps.provider.retryTeardowns || this.teardownRetry !== undefined) return;
+    if (now - this.teardownRetryAt < TEARDOWN_RETRY_MS || [...this.pending.values()].some((n) => n > 0)) return;
+    this.teardownRetryAt = now;
+    const run = this.retryTeardowns().finally(() => (this.teardownRetry = undefined));
+    this.teardownRetry = run.catch(() => undefined);
+    this.track(run);
+  }
+
+  private async retryTeardowns(): Promise<void> {
+    const r = await this.deps.provider.retryTeardowns!(this.sink());
+    const now = this.clock.now();
+    for (const id of [...this.silentHosts.keys()]) if (!r.unanswered.includes(id)) this.silentHosts.delete(id);
+    for (const id of r.unanswered.filter((h) => !this.silentHosts.has(h))) {
+      this.silentHosts.set(id, now);
+      await this.event({
+        kind: 'warning',
+        nodeIds: [id],
+        reason: 'host does not answer',
+        message: `host ${id} does not answer: it was given back with the cluster's services maybe still running there; trying again every ${TEARDOWN_RETRY_MS / 1000}s`,
+      });
+    }
+    for (const id of r.stopped) {
+      await this.event({
+        kind: 'terminate',
+        nodeIds: [id],
+        reason: 'answers again',
+        message: `host ${id} answers again: the cluster's services there are stopped and it is free again`,
+      });
+    }
+  }
+
+  private silentMessages(now: number): string[] {
+    return [...this.silentHosts].map(
+      ([id, since]) =>
+        `host ${id} does not answer (for ${formatDuration(now - since)}): its services could not be stopped; retrying`,
+    );
+  }
+
   private track(p: Promise<unknown>): void {
     const tracked = p.catch((err: unknown) => this.deps.log.error({ err }, 'background task failed'));
     this.inFlight.add(tracked);
@@ -373,6 +427,7 @@ export class ClusterController {
     this.pending.set(nodeType, (this.pending.get(nodeType) ?? 0) + count);
     let created: NodeInfo[];
     try {
+      await this.teardownRetry;
       if (!typeConfig || !image) throw new Error(`node type ${nodeType} has no image in the cluster config`);
       created = await this.deps.provider.createNodes(
         {

@@ -111,6 +111,12 @@ export interface PrepareNodeContext {
   signal?: AbortSignal;
 }
 
+/** What {@link NodeProvider.retryTeardowns} found: machines cleaned up now, and those still silent. */
+export interface TeardownRetry {
+  stopped: string[];
+  unanswered: string[];
+}
+
 /** Where nodes of one cluster come from. Every call is scoped to that cluster. */
 export interface NodeProvider {
   readonly clusterName: string;
@@ -139,6 +145,11 @@ export interface NodeProvider {
    * made for it (listed hosts: data disks, and the software a node image carries).
    */
   prepareNode?(node: NodeInfo, context: PrepareNodeContext): Promise<void>;
+  /**
+   * Try again to stop what the cluster ran on machines it gave back while they did not answer
+   * (listed hosts); which answered now, and which still do not.
+   */
+  retryTeardowns?(sink: EventSink): Promise<TeardownRetry>;
   /** Make what the cluster needs besides its nodes, if anything; says whether it was made now. */
   prepareCluster?(spec: ClusterSupportSpec, sink: EventSink): Promise<{ created: boolean }>;
   /** Remove what {@link prepareCluster} made (after the cluster's last node). */

@@ -62,7 +62,7 @@ export async function unpackDownload(
   const intoDir = targetStat?.isDirectory() === true;
   const destDir = intoDir ? target : path.dirname(path.resolve(target));
   const newName = intoDir ? baseName : path.basename(target);
-  await fsp.mkdir(destDir, { recursive: true });
+  // No folder is made up front: the archive's entries make theirs, so a failed copy leaves nothing.
   await pipeline(
     archive,
     tar.extract(destDir, {

@@ -3,11 +3,13 @@ import { CloudtikError } from '../../core/errors.js';
 import {
   allocate,
   chooseHeadHost,
+  clearUnanswered,
   clusterHosts,
   listedHosts,
   mergeTags,
   reconcile,
   release,
+  unansweredHosts,
   type HostsState,
 } from './hosts.js';
 
@@ -123,5 +125,26 @@ describe('allocate and release', () => {
     expect(state.nodes['10.0.0.2']).toMatchObject({ state: 'terminated', tags: {} });
     expect(state.nodes['10.0.0.3']!.state).toBe('running');
     expect(() => mergeTags(state, '10.0.0.2', {})).toThrow('host 10.0.0.2 is not a node of this cluster any more');
+  });
+  it('marks hosts given back without answering, hands them out last, and clears the mark', () => {
+    const W = { kind: 'worker' as const, instanceType: 'small', tags: C1, headHost: '10.0.0.1' };
+    let state = allocate(fresh(), { ...W, count: 2 }).state;
+    state = release(state, ['10.0.0.2', '10.0.0.3'], C1, { ids: new Set(['10.0.0.2']), now: 1000 });
+    expect(state.nodes['10.0.0.2']).toMatchObject({
+      state: 'terminated',
+      tags: {},
+      unanswered: { cluster: 'c1', workspace: 'default', since: 1000 },
+    });
+    expect(state.nodes['10.0.0.3']!.unanswered).toBeUndefined();
+    expect(unansweredHosts(state, C1)).toEqual(['10.0.0.2']);
+    expect(unansweredHosts(state, C2)).toEqual([]);
+    // The host that answered goes first although it is listed later; the silent one is still used when needed.
+    expect(allocate(state, { ...W, count: 1 }).ids).toEqual(['10.0.0.3']);
+    const both = allocate(state, { ...W, count: 2 });
+    expect(both.ids).toEqual(['10.0.0.3', '10.0.0.2']);
+    expect(both.state.nodes['10.0.0.2']!.unanswered).toBeUndefined();
+    const cleared = clearUnanswered(state, ['10.0.0.2']);
+    expect(cleared.nodes['10.0.0.2']).toEqual({ ...state.nodes['10.0.0.3'], name: '10.0.0.2', ip: '10.0.0.2' });
+    expect(unansweredHosts(cleared, C1)).toEqual([]);
   });
 });

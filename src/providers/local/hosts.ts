@@ -15,6 +15,11 @@ export interface HostRecord {
   tags: Record<string, string>;
   state: HostState;
   instance_type: string;
+  /**
+   * Set on a free host that did not answer when its cluster gave it back: that cluster's services
+   * may still run there. Until it answers again, such a host is given to a cluster last.
+   */
+  unanswered?: { cluster: string; workspace: string; since: number };
 }
 
 export interface HostsState {
@@ -133,6 +138,8 @@ export function allocate(state: HostsState, request: AllocateRequest): { state: 
             ([id, r]) =>
               id !== request.headHost && r.state === 'terminated' && r.instance_type === request.instanceType,
           )
+          // Hosts that answered first (in listed order), then those that did not, longest silent first.
+          .sort(([, a], [, b]) => (a.unanswered?.since ?? 0) - (b.unanswered?.since ?? 0))
           .map(([id]) => id);
   if (free.length < request.count) {
     const what = `${request.count} host(s) of instance type '${request.instanceType}'`;
@@ -143,20 +150,61 @@ export function allocate(state: HostsState, request: AllocateRequest): { state: 
   const ids = free.slice(0, request.count);
   const nodes = { ...state.nodes };
   for (const id of ids) {
-    nodes[id] = { ...nodes[id]!, state: 'running', tags: { ...request.tags, [TAG_KIND]: request.kind } };
+    nodes[id] = { ...unmarked(nodes[id]!), state: 'running', tags: { ...request.tags, [TAG_KIND]: request.kind } };
   }
   return { state: { nodes }, ids };
 }
 
-/** The hosts given back: free again, their tags cleared. Hosts of other clusters are left alone. */
-export function release(state: HostsState, ids: readonly string[], cluster: Record<string, string>): HostsState {
+/**
+ * The hosts given back: free again, their tags cleared; those in `unanswered` (at time `now`) are
+ * marked as holding the cluster's services still. Hosts of other clusters are left alone.
+ */
+export function release(
+  state: HostsState,
+  ids: readonly string[],
+  cluster: Record<string, string>,
+  unanswered: { ids: ReadonlySet<string>; now: number } = { ids: new Set(), now: 0 },
+): HostsState {
   const nodes = { ...state.nodes };
+  const owner = { cluster: cluster[TAG_CLUSTER] ?? '', workspace: cluster[TAG_WORKSPACE] ?? '' };
   for (const id of ids) {
     const record = nodes[id];
     if (!record || record.state !== 'running') continue;
-    if (record.tags[TAG_CLUSTER] !== cluster[TAG_CLUSTER] || record.tags[TAG_WORKSPACE] !== cluster[TAG_WORKSPACE])
-      continue;
-    nodes[id] = { ...record, state: 'terminated', tags: {} };
+    if (record.tags[TAG_CLUSTER] !== owner.cluster || record.tags[TAG_WORKSPACE] !== owner.workspace) continue;
+    nodes[id] = {
+      ...record,
+      state: 'terminated',
+      tags: {},
+      ...(unanswered.ids.has(id) ? { unanswered: { ...owner, since: unanswered.now } } : {}),
+    };
+  }
+  return { nodes };
+}
+
+function unmarked(record: HostRecord): HostRecord {
+  const copy = { ...record };
+  delete copy.unanswered;
+  return copy;
+}
+
+/** Free hosts the cluster gave back while they did not answer (its services may still run there). */
+export function unansweredHosts(state: HostsState, cluster: Record<string, string>): string[] {
+  return Object.entries(state.nodes)
+    .filter(
+      ([, r]) =>
+        r.state === 'terminated' &&
+        r.unanswered?.cluster === cluster[TAG_CLUSTER] &&
+        r.unanswered?.workspace === cluster[TAG_WORKSPACE],
+    )
+    .map(([id]) => id);
+}
+
+/** The hosts' `unanswered` marks removed (they answered; what ran there is stopped). */
+export function clearUnanswered(state: HostsState, ids: readonly string[]): HostsState {
+  const nodes = { ...state.nodes };
+  for (const id of ids) {
+    const record = nodes[id];
+    if (record?.state === 'terminated' && record.unanswered) nodes[id] = unmarked(record);
   }
   return { nodes };
 }

@@ -21,9 +21,19 @@ import {
   type NodeProvider,
   type NodeStart,
   type PrepareNodeContext,
+  type TeardownRetry,
 } from '../provider.js';
 import { dataDiskScript, parseProbe, planDataDisks, probeScript } from './disks.js';
-import { allocate, clusterHosts, mergeTags, release, type HostRecord, type ListedHost } from './hosts.js';
+import {
+  allocate,
+  clearUnanswered,
+  clusterHosts,
+  mergeTags,
+  release,
+  unansweredHosts,
+  type HostRecord,
+  type ListedHost,
+} from './hosts.js';
 import type { HostStateStore } from './store.js';
 
 /** When the host was handed to the cluster (ms since the epoch); kept with its tags. */
@@ -132,27 +142,50 @@ export class LocalNodeProvider implements NodeProvider {
     return created;
   }
 
-  /** Stops what the cluster runs on each host, then gives the hosts back (also when a host does not answer). */
+  /**
+   * Stops what the cluster runs on each host, then gives the hosts back. A host that does not
+   * answer is given back too, marked: it is handed out last, and {@link retryTeardowns} stops its
+   * services once it answers again.
+   */
   async terminateNodes(ids: string[], sink: EventSink): Promise<void> {
-    await Promise.all(ids.map((id) => this.teardown(id, HOST_TEARDOWN, sink)));
-    await this.options.store.update((state) => ({ state: release(state, ids, this.clusterTags), result: undefined }));
+    const answered = await Promise.all(ids.map((id) => this.teardown(id, HOST_TEARDOWN, sink)));
+    const silent = { ids: new Set(ids.filter((_, i) => !answered[i])), now: Date.now() };
+    await this.options.store.update((state) => ({
+      state: release(state, ids, this.clusterTags, silent),
+      result: undefined,
+    }));
     await Promise.all(ids.map((id) => this.options.closeHost(id)));
   }
 
-  private async teardown(id: string, command: string, sink: EventSink): Promise<void> {
+  /** Stops the cluster's services on a host; whether the host answered. */
+  private async teardown(id: string, command: string, sink: EventSink): Promise<boolean> {
     try {
       const runner = this.options.runnerFor(id);
       const r = await runner.run({ command });
       if (r.exitCode !== 0) logEvent(sink, 'warn', `host ${id}: '${command}' failed: ${(r.stderr || r.stdout).trim()}`);
       // On a worker's host, what a stopped controller left running there (a setup cut short) goes too.
       if (id !== this.options.headHost) await runner.run({ command: LEFTOVERS_SCRIPT, asRoot: true });
+      return true;
     } catch (err) {
       logEvent(
         sink,
         'warn',
-        `host ${id}: could not stop its services (${(err as Error).message}); it is given back anyway`,
+        `host ${id}: could not stop its services (${(err as Error).message}); it is given back, marked to retry`,
       );
+      return false;
     }
+  }
+
+  /** Hosts given back while they did not answer: stop the cluster's services there if they answer now. */
+  async retryTeardowns(sink: EventSink): Promise<TeardownRetry> {
+    const ids = unansweredHosts(await this.options.store.read(), this.clusterTags);
+    const answered = await Promise.all(ids.map((id) => this.teardown(id, HOST_TEARDOWN, sink)));
+    const stopped = ids.filter((_, i) => answered[i]);
+    if (stopped.length > 0) {
+      await this.options.store.update((state) => ({ state: clearUnanswered(state, stopped), result: undefined }));
+      await Promise.all(stopped.map((id) => this.options.closeHost(id)));
+    }
+    return { stopped, unanswered: ids.filter((_, i) => !answered[i]) };
   }
 
   /**

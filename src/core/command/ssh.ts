@@ -278,6 +278,7 @@ export class SshRunner implements CommandRunner {
     else input.end();
     const remote = remoteCommand(o.asRoot === true);
     let errTail = '';
+    const t0 = Date.now();
     const r = await runTool('ssh', [...this.sshOptions(), '-T', this.destination, remote], {
       input,
       signal: o.signal,
@@ -293,7 +294,7 @@ export class SshRunner implements CommandRunner {
       throw this.interrupted();
     });
     const kind = r.code === 255 ? sshFailureKind(errTail) : undefined;
-    if (kind !== undefined) throw await this.failure(kind, errTail, 0);
+    if (kind !== undefined) throw await this.failure(kind, errTail, Math.round((Date.now() - t0) / 1000));
     return r.code;
   }
 

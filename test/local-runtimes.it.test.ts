@@ -81,11 +81,14 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
       const up = targets.filter((t) => t.labels.job === 'node' && t.health === 'up').length;
       return up === 4 ? up : undefined;
     });
-    // The head trained its class data sharing archives once; the workers took the head's (sent by its
-    // controller) instead of training their own, and their daemons start from them.
-    const archives = 'cd /opt/cds && sha256sum key hadoop/*.jsa spark/*.jsa';
-    const sums = await Promise.all(lh.list.map(async (h) => (await lh.hosts.rootShell(h, archives)).stdout));
+    // The head trained its class data sharing archives and made its NameNode template once; the
+    // workers took the head's (sent by its controller) instead of making their own, and their
+    // daemons start from the archives.
+    const template = 'hadoop/share/hadoop/namenode-template';
+    const made = `cd /opt && sha256sum cds/key cds/hadoop/*.jsa cds/spark/*.jsa ${template}.key ${template}/current/*`;
+    const sums = await Promise.all(lh.list.map(async (h) => (await lh.hosts.rootShell(h, made)).stdout));
     expect(sums[0]).toMatch(/spark\/job\.jsa/);
+    expect(sums[0]).toMatch(/current\/VERSION/);
     expect(new Set(sums).size).toBe(1);
     // (Read as the daemon's own user: root in a container may not read another user's memory map.)
     const mapped = async (h: (typeof lh.list)[number], daemon: string, archive: string): Promise<string> => {

@@ -61,11 +61,19 @@ step_hadoop() {
 
 # A formatted NameNode folder made by the node user, holding the Spark event log folder: a new
 # cluster's NameNode starts from a copy with identifiers of its own (see namenode-template.sh).
+# On a host, the template the installing machine made for the same layer (sent as
+# prebuilt-namenode/, with that layer's marker as its key) is taken as it is.
 step_namenode() {
-    local template=$home/share/hadoop/namenode-template scratch
-    rm -rf "$template"
+    local template=$home/share/hadoop/namenode-template scratch key=${CLOUDTIK_LAYER_HASH:-}
+    rm -rf "$template" "$template.key"
     install -d -o "$user" -g "$(id -gn "$user")" "$template"
-    if [ "$mode" = image ]; then
+    if [ "$mode" = host ] && [ -n "$key" ] && [ -d "$ctx/prebuilt-namenode/current" ] &&
+        [ "$(cat "$ctx/prebuilt-namenode/key" 2>/dev/null)" = "$key" ]; then
+        cp -R "$ctx/prebuilt-namenode/current" "$template/"
+        chmod -R u=rwX,go=rX "$template" && chmod 0700 "$template/current"
+        chown -R "$user:" "$template"
+        echo "namenode: took the template of the installing machine"
+    elif [ "$mode" = image ]; then
         runuser -u "$user" -- env HOME=/tmp "$ctx/namenode-template.sh" "$template" /shared/spark-events
         rm -rf /tmp/runtime "/tmp/hadoop-$user" "/tmp/hsperfdata_$user"
     else
@@ -74,6 +82,7 @@ step_namenode() {
         runuser -u "$user" -- env HOME="$scratch" "$ctx/namenode-template.sh" "$template" /shared/spark-events
         rm -rf "$scratch"
     fi
+    [ -z "$key" ] || echo "$key" >"$template.key"
 }
 
 layer_main "java webapps hadoop namenode" "$@"

@@ -213,37 +213,58 @@ async function collectLayerInputs(
     Object.assign(env, { NODE_VERSION, NPM_VERSION });
   }
   if (layer === 'hadoop') env.HADOOP_VERSION = HADOOP_VERSION;
-  let extras: LayerFile[] | undefined;
-  if (layer === 'spark') {
-    env.SPARK_VERSION = SPARK_VERSION;
-    extras = await ownCdsArchives();
-  }
+  if (layer === 'spark') env.SPARK_VERSION = SPARK_VERSION;
   if (layer === 'cloudtik' && opts.packageUrl === undefined) {
     const tarball = await packCloudtik(pack);
     files.push({ name: 'cloudtik.tgz', path: tarball.path, mode: 0o644, sha256: tarball.sha256 });
   }
   const args = layerArgs(layer, { version: packageInfo().version, url: opts.packageUrl });
-  return { layer, files, env, args, ...(extras && extras.length > 0 ? { extras } : {}) };
+  const extras = await ownOutputs(layer);
+  return { layer, files, env, args, ...(extras.length > 0 ? { extras } : {}) };
 }
 
-/** Where the spark layer keeps its class data sharing archives and their key (docker/spark/install.sh). */
-export const CDS_DIR = '/opt/cds';
+/**
+ * What a layer's install.sh makes on a host that another host with the same inputs can take as it
+ * is: the folder, the file beside it with the key it was made for, and which of its files count.
+ * The script compares the key with its own before it takes them (see each script's step).
+ */
+interface LayerOutput {
+  /** The extras' folder in the layer's stage on the host. */
+  prefix: string;
+  dir: string;
+  keyFile: string;
+  include: (name: string) => boolean;
+}
+
+const OUTPUTS: Partial<Record<HostLayerName, LayerOutput>> = {
+  // The NameNode template (docker/hadoop/install.sh, step namenode): several JVM starts to make.
+  hadoop: {
+    prefix: 'prebuilt-namenode',
+    dir: '/opt/hadoop/share/hadoop/namenode-template',
+    keyFile: '/opt/hadoop/share/hadoop/namenode-template.key',
+    include: () => true,
+  },
+  // The class data sharing archives (docker/spark/install.sh, step cds): a minute or more of training.
+  spark: { prefix: 'prebuilt-cds', dir: '/opt/cds', keyFile: '/opt/cds/key', include: (n) => n.endsWith('.jsa') },
+};
 
 /**
- * The class data sharing archives this machine's own spark layer made, as `prebuilt-cds/…` files:
- * a head installing its workers sends them along, and a worker whose JDK and jars give the same key
- * takes them instead of training for a minute or more. None when this machine has no such layer.
+ * What this machine's own install of `layer` made, as `<prefix>/key` and `<prefix>/<file>`: a head
+ * installing its workers sends them along, and a worker whose key matches takes them instead of
+ * making them again. None when this machine has no such install.
  */
-async function ownCdsArchives(): Promise<LayerFile[]> {
-  const names: string[] = [];
-  for (const dir of ['hadoop', 'spark']) {
-    const entries = await fsp.readdir(path.join(CDS_DIR, dir)).catch(() => [] as string[]);
-    names.push(...entries.filter((e) => e.endsWith('.jsa')).map((e) => `${dir}/${e}`));
-  }
-  const key = path.join(CDS_DIR, 'key');
-  if (names.length === 0 || !(await fsp.stat(key).catch(() => undefined))?.isFile()) return [];
-  const files = [{ name: 'key', path: key }, ...names.map((n) => ({ name: n, path: path.join(CDS_DIR, n) }))];
-  return withSha256(files.map((f) => ({ name: `prebuilt-cds/${f.name}`, path: f.path, mode: 0o644 })));
+async function ownOutputs(layer: HostLayerName): Promise<LayerFile[]> {
+  const out = OUTPUTS[layer];
+  if (!out || !(await fsp.stat(out.keyFile).catch(() => undefined))?.isFile()) return [];
+  const files = (await collectDirectory(out.dir).catch(() => [])).filter((f) => out.include(f.name));
+  if (files.length === 0) return [];
+  return withSha256(
+    [{ name: 'key', path: out.keyFile }, ...files].map((f) => ({
+      name: `${out.prefix}/${f.name}`,
+      path: f.path,
+      mode: 0o644,
+    })),
+  );
 }
 
 /**

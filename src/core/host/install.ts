@@ -67,13 +67,20 @@ export async function installHost(opts: HostInstallOptions): Promise<HostInstall
     Promise.all(layers.map((layer) => layerInputs(layer, probe, opts))),
   );
   const hashes = layerHashes(inputs);
-  const pending = inputs.filter((layer, i) => probe.layers[layer.layer] !== hashes[i]);
+  // Only a layer the host lacks gets this machine's own outputs: a start that installs nothing hashes none of them.
+  const pending = await Promise.all(
+    inputs
+      .filter((layer, i) => probe.layers[layer.layer] !== hashes[i])
+      .map(async (layer) => withExtras(layer, await ownOutputs(layer.layer))),
+  );
+  const toInstall = new Map(pending.map((layer) => [layer.layer, layer]));
   const upload = missingFiles(pending, probe.files);
   const uploadedBytes = upload.length > 0 ? await uploadFiles(upload, opts) : 0;
   const results: HostLayerResult[] = [];
   for (const [i, layer] of inputs.entries()) {
     const hash = hashes[i] as string;
-    if (probe.layers[layer.layer] === hash) {
+    const install = toInstall.get(layer.layer);
+    if (install === undefined) {
       opts.sink({
         type: 'step',
         id: stepId(host, layer.layer),
@@ -85,7 +92,7 @@ export async function installHost(opts: HostInstallOptions): Promise<HostInstall
       continue;
     }
     const t0 = performance.now();
-    await hostStep(opts, layer.layer, `install the ${layer.layer} layer`, () => runLayer(layer, hash, opts));
+    await hostStep(opts, layer.layer, `install the ${layer.layer} layer`, () => runLayer(install, hash, opts));
     results.push({ layer: layer.layer, state: 'installed', ms: Math.round(performance.now() - t0) });
   }
   return { host, layers: results, uploadedFiles: upload.length, uploadedBytes };
@@ -219,8 +226,11 @@ async function collectLayerInputs(
     files.push({ name: 'cloudtik.tgz', path: tarball.path, mode: 0o644, sha256: tarball.sha256 });
   }
   const args = layerArgs(layer, { version: packageInfo().version, url: opts.packageUrl });
-  const extras = await ownOutputs(layer);
-  return { layer, files, env, args, ...(extras.length > 0 ? { extras } : {}) };
+  return { layer, files, env, args };
+}
+
+function withExtras(layer: LayerInputs, extras: LayerFile[]): LayerInputs {
+  return extras.length > 0 ? { ...layer, extras } : layer;
 }
 
 /**
@@ -253,7 +263,21 @@ const OUTPUTS: Partial<Record<HostLayerName, LayerOutput>> = {
  * installing its workers sends them along, and a worker whose key matches takes them instead of
  * making them again. None when this machine has no such install.
  */
-async function ownOutputs(layer: HostLayerName): Promise<LayerFile[]> {
+function ownOutputs(layer: HostLayerName): Promise<LayerFile[]> {
+  // Once per process: the head's controller sets up several workers at once, and the archives are hundreds of MB.
+  let files = ownOutputsOf.get(layer);
+  if (!files) {
+    files = collectOwnOutputs(layer);
+    ownOutputsOf.set(layer, files);
+    // Nothing made yet is not kept: this machine's own install may still make them.
+    files.then((f) => f.length > 0 || ownOutputsOf.delete(layer)).catch(() => ownOutputsOf.delete(layer));
+  }
+  return files;
+}
+
+const ownOutputsOf = new Map<HostLayerName, Promise<LayerFile[]>>();
+
+async function collectOwnOutputs(layer: HostLayerName): Promise<LayerFile[]> {
   const out = OUTPUTS[layer];
   if (!out || !(await fsp.stat(out.keyFile).catch(() => undefined))?.isFile()) return [];
   const files = (await collectDirectory(out.dir).catch(() => [])).filter((f) => out.include(f.name));

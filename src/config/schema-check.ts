@@ -1,6 +1,8 @@
-import { readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Ajv, type AnySchemaObject, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type AnySchemaObject, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
 import { appendTarget, isPlainObject } from './merge.js';
 import { assetDir } from './paths.js';
 import { closestMatch } from './suggest.js';
@@ -33,36 +35,100 @@ const MERGED_REQUIREMENTS: Record<SchemaName, AnySchemaObject> = {
   workspace: { required: ['workspace_name', 'provider'], properties: { provider: { required: ['type'] } } },
 };
 
+const STAGES: readonly SchemaStage[] = ['file', 'merged'];
+const SCHEMA_NAMES: readonly SchemaName[] = ['cluster', 'workspace'];
+/** The options every validator is compiled with (`verbose`: errors carry their schema, for hints). */
+export const AJV_OPTIONS: Options = { allErrors: true, strict: false, verbose: true };
+/** The file the build writes the compiled validators to, beside the schemas (see scripts/compile-schemas.mjs). */
+export const PRECOMPILED_FILE = 'validators.cjs';
+
 let ajvInstance: Ajv | undefined;
 const validators = new Map<string, ValidateFunction>();
+const texts = new Map<SchemaName, string>();
 const schemas = new Map<SchemaName, AnySchemaObject>();
+
+function schemaText(name: SchemaName): string {
+  let text = texts.get(name);
+  if (text === undefined) {
+    text = readFileSync(path.join(assetDir('schema'), `${name}.json`), 'utf8');
+    texts.set(name, text);
+  }
+  return text;
+}
 
 /** The JSON Schema object of `cluster.json` or `workspace.json` as shipped (read once; do not modify it). */
 export function loadSchema(name: SchemaName): AnySchemaObject {
   let schema = schemas.get(name);
   if (!schema) {
-    const text = readFileSync(path.join(assetDir('schema'), `${name}.json`), 'utf8');
-    schema = JSON.parse(text) as AnySchemaObject;
+    schema = JSON.parse(schemaText(name)) as AnySchemaObject;
     schemas.set(name, schema);
   }
   return schema;
 }
 
-function validatorFor(name: SchemaName, stage: SchemaStage): ValidateFunction {
-  const cacheKey = `${name}:${stage}`;
-  const cached = validators.get(cacheKey);
-  if (cached) return cached;
-  if (!ajvInstance) {
-    ajvInstance = new Ajv({ allErrors: true, strict: false, verbose: true });
-    ajvInstance.addSchema(loadSchema('cluster'));
-    ajvInstance.addSchema(loadSchema('workspace'));
+/** The name of the validator of a schema at a stage: `cluster_file`, `workspace_merged`, ... */
+export function validatorName(name: SchemaName, stage: SchemaStage): string {
+  return `${name}_${stage}`;
+}
+
+/**
+ * What every validator is made from, by validator name: the schema it checks at its stage, given an
+ * `$id` so that the build can compile them all into one module. Includes the shipped schemas' hash.
+ */
+export interface ValidatorSchemas {
+  /** Of the shipped schemas' text and of the validators' schemas. */
+  hash: string;
+  schemas: Record<string, AnySchemaObject>;
+  /** The shipped schemas, which the validators' schemas refer to. */
+  shipped: AnySchemaObject[];
+}
+
+let made: ValidatorSchemas | undefined;
+
+export function validatorSchemas(): ValidatorSchemas {
+  if (made) return made;
+  const out: Record<string, AnySchemaObject> = {};
+  for (const name of SCHEMA_NAMES) {
+    for (const stage of STAGES) {
+      const ref = { $ref: SCHEMA_IDS[name] };
+      const body = stage === 'file' ? ref : { allOf: [ref], ...MERGED_REQUIREMENTS[name] };
+      out[validatorName(name, stage)] = { $id: `urn:cloudtik:validator:${name}:${stage}`, ...body };
+    }
   }
-  const schema: AnySchemaObject =
-    stage === 'file'
-      ? { $ref: SCHEMA_IDS[name] }
-      : { allOf: [{ $ref: SCHEMA_IDS[name] }], ...MERGED_REQUIREMENTS[name] };
-  const validate = ajvInstance.compile(schema);
-  validators.set(cacheKey, validate);
+  const hash = createHash('sha256')
+    .update(SCHEMA_NAMES.map(schemaText).join('\0'))
+    .update(JSON.stringify(out))
+    .digest('hex');
+  made = { hash, schemas: out, shipped: SCHEMA_NAMES.map(loadSchema) };
+  return made;
+}
+
+/**
+ * The validators the build compiled ahead (compiling the schemas took a quarter of a second of
+ * every command's start), or none when absent (running from the sources) or made from other
+ * schemas than these.
+ */
+function precompiled(): Record<string, ValidateFunction> | undefined {
+  const file = path.join(assetDir('schema'), PRECOMPILED_FILE);
+  if (!existsSync(file)) return undefined;
+  const loaded = createRequire(import.meta.url)(file) as Record<string, ValidateFunction | string>;
+  if (loaded.schemaHash !== validatorSchemas().hash) return undefined;
+  return loaded as Record<string, ValidateFunction>;
+}
+
+let ahead: Record<string, ValidateFunction> | undefined | null = null;
+
+function validatorFor(name: SchemaName, stage: SchemaStage): ValidateFunction {
+  const key = validatorName(name, stage);
+  if (ahead === null) ahead = precompiled();
+  const ready = ahead?.[key] ?? validators.get(key);
+  if (ready) return ready;
+  if (!ajvInstance) {
+    ajvInstance = new Ajv(AJV_OPTIONS);
+    for (const schema of validatorSchemas().shipped) ajvInstance.addSchema(schema);
+  }
+  const validate = ajvInstance.compile(validatorSchemas().schemas[key]!);
+  validators.set(key, validate);
   return validate;
 }
 

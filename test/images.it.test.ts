@@ -197,6 +197,20 @@ describe('node images', () => {
       ]);
     });
 
+    it("imports pyspark from its zip's compiled modules, as drivers and executors do", async () => {
+      const zip = '/opt/spark/python/lib/pyspark.zip';
+      const r = await execIn(
+        container,
+        'ubuntu',
+        [
+          `python3 -c 'import sys, zipfile; n = set(zipfile.ZipFile(sys.argv[1]).namelist()); print(len([f for f in n if f.endswith(".py") and f + "c" not in n]))' ${zip}`,
+          `PYTHONPATH=${zip} python3 -c 'import pyspark.sql.functions as f; print(f.__file__)'`,
+        ].join('; '),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n')).toEqual(['0', `${zip}/pyspark/sql/functions.pyc`]);
+    });
+
     it('formats a NameNode and runs HDFS shell commands on the local file system', async () => {
       const r = await execIn(
         container,

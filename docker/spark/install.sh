@@ -29,8 +29,38 @@ step_pyspark() {
     python3 -m venv "$venv"
     PIP_FIND_LINKS= "$venv/bin/pip" install --no-index --find-links "$ctx/python" --no-cache-dir \
         --disable-pip-version-check "pyspark==${SPARK_VERSION}"
+    compile_pyspark_zip
     # In images the Dockerfile copies the environment over with its owner set.
     [ "$mode" = image ] || chown -R "$user:" "$venv"
+}
+
+# Spark puts python/lib/pyspark.zip first on the Python path of every driver and executor it starts,
+# and Python compiles each module it imports from a zip anew: importing pyspark.sql took 0.5 s from
+# the zip as shipped and 0.16 s with compiled modules. The zip gets each module's compiled form beside
+# its source (where zipimport looks), checked by nothing but the source's hash stored in it, in a
+# fixed order with fixed times so that every install writes the same bytes.
+compile_pyspark_zip() {
+    "$venv/bin/python" - "$(ls -d "$venv"/lib/python3*/site-packages/pyspark/python/lib/pyspark.zip)" <<'PY'
+import compileall, os, py_compile, sys, tempfile, zipfile
+
+zip_path = sys.argv[1]
+with tempfile.TemporaryDirectory() as tmp:
+    with zipfile.ZipFile(zip_path) as z:
+        z.extractall(tmp)
+    mode = py_compile.PycInvalidationMode.UNCHECKED_HASH
+    # Tracebacks name the modules inside the zip, as they do when compiled from it.
+    if not compileall.compile_dir(tmp, ddir=zip_path, quiet=1, legacy=True, invalidation_mode=mode):
+        sys.exit("compiling the modules of pyspark.zip failed")
+    names = sorted(os.path.relpath(os.path.join(d, f), tmp) for d, _, fs in os.walk(tmp) for f in fs)
+    with zipfile.ZipFile(zip_path + ".tmp", "w", zipfile.ZIP_DEFLATED) as out:
+        for name in names:
+            info = zipfile.ZipInfo(name, date_time=(2000, 1, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            with open(os.path.join(tmp, name), "rb") as f:
+                out.writestr(info, f.read())
+os.replace(zip_path + ".tmp", zip_path)
+PY
 }
 
 step_spark() {

@@ -112,6 +112,13 @@ export const env = {
     const n = Number(process.env.CLOUDTIK_HEARTBEAT_TIMEOUT_S);
     return (Number.isFinite(n) && n > 0 ? n : 30) * 1000;
   },
+  /**
+   * Node side: `CLOUDTIK_CLUSTER_STOPPING=1`, which `cloudtik stop` sets for the head's stop commands
+   * when the workers stop at the same time (see runtimes/yarn/node.ts).
+   */
+  clusterStopping(): boolean {
+    return process.env.CLOUDTIK_CLUSTER_STOPPING === '1';
+  },
   /** Node side: where services keep logs and pid files (`~/runtime/cloudtik`). */
   runtimeDir(): string {
     const v = process.env.CLOUDTIK_RUNTIME_DIR;

@@ -26,15 +26,25 @@ export interface StopResult {
 }
 
 /** Run a node's stop commands; failures are reported and ignored, as stopping must go on. */
-async function runStopCommands(ctx: ClusterContext, node: NodeInfo, headIp: string, sink: EventSink): Promise<void> {
+async function runStopCommands(
+  ctx: ClusterContext,
+  node: NodeInfo,
+  headIp: string,
+  sink: EventSink,
+  extraEnv: Record<string, string> = {},
+): Promise<void> {
   if (!node.running) return;
   const merged = commandsFor(ctx.config, node.nodeType);
   const groups = node.kind === 'head' ? merged.head_stop_commands : merged.worker_stop_commands;
   const runner = ctx.provider.commandRunner(node);
-  const env = nodeEnvironment(ctx.config, node, headIp);
+  const env = { ...nodeEnvironment(ctx.config, node, headIp), ...extraEnv };
   const commands = groupCommands(groups);
   try {
-    const { failures } = await runBatch(runner, commands, { env, keepGoing: true });
+    // What the commands say on stderr (a daemon that would not stop, a wait cut short) shows with --verbose.
+    const onStderr = (chunk: string): void => {
+      for (const line of chunk.split('\n').filter((l) => l.trim() !== '')) logEvent(sink, 'debug', `${node.id}: ${line}`);
+    };
+    const { failures } = await runBatch(runner, commands, { env, keepGoing: true, onStderr });
     for (const f of failures) {
       logEvent(sink, 'warn', `stop command failed on ${node.id} (exit ${f.exitCode}): ${commands[f.index]?.command}`);
     }
@@ -97,12 +107,14 @@ async function sweep(ctx: ClusterContext, sink: EventSink): Promise<string[]> {
 }
 
 /**
- * Stop a cluster: the controller and, at the same time, the workers' stop commands (a controller
- * replaces a worker only after its heartbeats stop for the heartbeat timeout, far longer than its
- * own stop); the workers' containers go once both are done, while the head runs its stop commands
- * (its services outlive the workers', which may still talk to them while they stop); then the
- * head's container; then list again until nothing with the cluster's labels is left, and clean
- * its local state.
+ * Stop a cluster: the controller and, at the same time, the stop commands of the workers and of
+ * the head (a controller replaces a worker only after its heartbeats stop for the heartbeat
+ * timeout, far longer than its own stop). The head's commands run with CLOUDTIK_CLUSTER_STOPPING=1:
+ * its services that workers report to on their way out wait for them (YARN's ResourceManager for
+ * the NodeManagers). The workers' containers go once the controller and their commands are done,
+ * the head's once its commands are done too; then list again until nothing with the cluster's
+ * labels is left, and clean its local state. With `workersOnly` or `keepMinWorkers` the head
+ * keeps running.
  */
 export async function stopCluster(options: StopOptions): Promise<StopResult> {
   const { config, sink } = options;
@@ -112,29 +124,23 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
     const nodes = await ctx.provider.listNodes();
     const headIp = nodes.find((n) => n.kind === 'head')?.ip ?? '';
     const workers = workersToStop(config, nodes, options.keepMinWorkers === true);
-    const stopCommands = (list: NodeInfo[]): Promise<unknown> =>
-      options.hard ? Promise.resolve() : Promise.all(list.map((n) => runStopCommands(ctx, n, headIp, sink)));
-    // Neither rejects: failures are reported as warnings.
-    const workersStopped = Promise.all([stopController(ctx, nodes, headIp, sink), stopCommands(workers)]);
-    const workersGone =
-      workers.length === 0
+    const stopHead = !options.workersOnly && !options.keepMinWorkers;
+    const heads = stopHead ? nodes.filter((n) => n.kind === 'head') : [];
+    const stopCommands = (list: NodeInfo[], extraEnv?: Record<string, string>): Promise<unknown> =>
+      options.hard
         ? Promise.resolve()
-        : timedStep(sink, 'stop-workers', `Stop ${workers.length} worker(s)`, async () => {
-            await workersStopped;
-            await ctx.provider.terminateNodes(
-              workers.map((w) => w.id),
-              sink,
-            );
-          });
+        : Promise.all(list.map((n) => runStopCommands(ctx, n, headIp, sink, extraEnv)));
+    // None of these rejects: failures are reported as warnings.
+    const workersStopped = Promise.all([stopController(ctx, nodes, headIp, sink), stopCommands(workers)]);
+    const headStopped = stopCommands(heads, { CLOUDTIK_CLUSTER_STOPPING: '1' });
+    const workersGone = removeWorkers(ctx, workers, workersStopped, sink);
     // Awaited below; a failure meanwhile must not count as unhandled.
     workersGone.catch(() => undefined);
     const terminated = workers.map((w) => w.id);
-    const stopHead = !options.workersOnly && !options.keepMinWorkers;
-    const heads = stopHead ? nodes.filter((n) => n.kind === 'head') : [];
     await workersStopped;
     if (heads.length > 0) {
       await timedStep(sink, 'stop-head', 'Stop head', async () => {
-        await stopCommands(heads);
+        await headStopped;
         await workersGone;
         await ctx.provider.terminateNodes(
           heads.map((h) => h.id),
@@ -152,5 +158,22 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
     }
     const remaining = (await ctx.provider.listNodes()).map((n) => n.id);
     return { cluster: config.cluster_name, terminated, remaining, ms: Math.round(performance.now() - t0) };
+  });
+}
+
+/** Remove the workers once `stopped` (the controller, their stop commands) is done. */
+function removeWorkers(
+  ctx: ClusterContext,
+  workers: NodeInfo[],
+  stopped: Promise<unknown>,
+  sink: EventSink,
+): Promise<void> {
+  if (workers.length === 0) return Promise.resolve();
+  return timedStep(sink, 'stop-workers', `Stop ${workers.length} worker(s)`, async () => {
+    await stopped;
+    await ctx.provider.terminateNodes(
+      workers.map((w) => w.id),
+      sink,
+    );
   });
 }

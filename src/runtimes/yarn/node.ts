@@ -1,9 +1,12 @@
 /** YARN on a node: the ResourceManager on the head, a NodeManager with Spark's shuffle service on each worker. */
 import path from 'node:path';
+import { env } from '../../config/env.js';
+import { systemClock } from '../../core/clock.js';
+import { withDeadline } from '../../core/deadline.js';
 import { startService, stopService } from '../../node/services.js';
 import { hadoopXml } from '../template.js';
 import { optionsOf, SHUFFLE_DIR, type RuntimeNodeContext } from '../node/context.js';
-import { diskDirs, writeConf, writeCoreSite } from '../node/hadoop.js';
+import { diskDirs, RESOURCEMANAGER_HTTP_PORT, writeConf, writeCoreSite } from '../node/hadoop.js';
 
 export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   await writeCoreSite(ctx);
@@ -77,6 +80,50 @@ export async function start(ctx: RuntimeNodeContext): Promise<void> {
   else await startService('yarn-nodemanager', ['yarn', 'nodemanager']);
 }
 
+/** How long a stopping ResourceManager waits for the NodeManagers of a stopping cluster to leave. */
+const NODEMANAGERS_LEAVE_MS = 5000;
+
+/** How long one question to the ResourceManager may take before it is asked again. */
+const ASK_MS = 1000;
+
+/**
+ * NodeManagers the ResourceManager still counts as present: 0 when it refuses the connection
+ * (stopped), undefined when it gave no answer in time.
+ */
+async function presentNodeManagers(ctx: RuntimeNodeContext, signal: AbortSignal): Promise<number | undefined> {
+  const states = 'NEW,RUNNING,UNHEALTHY,DECOMMISSIONING';
+  const url = `http://${ctx.headIp}:${RESOURCEMANAGER_HTTP_PORT}/ws/v1/cluster/nodes?states=${states}`;
+  const ask = AbortSignal.any([signal, AbortSignal.timeout(ASK_MS)]);
+  try {
+    const r = await fetch(url, { signal: ask, headers: { accept: 'application/json' } });
+    const body = (await r.json()) as { nodes?: { node?: unknown[] } | null };
+    return body.nodes?.node?.length ?? 0;
+  } catch (err) {
+    if (signal.aborted) throw err;
+    return ask.aborted ? undefined : 0;
+  }
+}
+
+/**
+ * While the whole cluster stops, the workers stop at the same time as the head. A NodeManager's
+ * stop tells the ResourceManager that it leaves; one that finds the ResourceManager gone retries
+ * until its stop grace (10 s) ends. So the ResourceManager stops once no NodeManager is left, or
+ * after NODEMANAGERS_LEAVE_MS.
+ */
+async function awaitNodeManagersLeft(ctx: RuntimeNodeContext): Promise<void> {
+  let present: number | undefined;
+  await withDeadline(
+    async (signal) => {
+      while ((present = await presentNodeManagers(ctx, signal)) !== 0) await systemClock.sleep(100, signal);
+    },
+    { ms: NODEMANAGERS_LEAVE_MS, expired: () => new Error('NodeManagers still registered') },
+  ).catch(() => {
+    const seen = present === undefined ? 'the ResourceManager did not answer' : `${present} NodeManager(s) still registered`;
+    process.stderr.write(`yarn: ${seen} after ${NODEMANAGERS_LEAVE_MS / 1000} s; stopping the ResourceManager anyway\n`);
+  });
+}
+
 export async function stop(ctx: RuntimeNodeContext): Promise<void> {
+  if (ctx.head && env.clusterStopping()) await awaitNodeManagersLeft(ctx);
   await stopService(ctx.head ? 'yarn-resourcemanager' : 'yarn-nodemanager');
 }

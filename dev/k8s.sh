@@ -241,6 +241,7 @@ start_component() {
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PID_DIR/$name.pid" "$@" \
     >"$LOG_DIR/$name.log" 2>&1 </dev/null &
   wait_for 5 "$name to record its PID" test -s "$PID_DIR/$name.pid"
+  STARTED+=("$name")
 }
 
 # The PID recorded for a component when that process still runs its program; nothing otherwise.
@@ -272,6 +273,18 @@ proc_gone() {
   [ "$(cut -d' ' -f1 <<<"${stat##*) }")" = Z ]
 }
 
+# Components `up` started so far: a wait ends early when one of them exits.
+STARTED=()
+
+# Dies when a component `up` started has exited, with the end of its log.
+check_started() {
+  local c
+  for c in "${STARTED[@]}"; do
+    [ -n "$(component_pid "$c")" ] || die "$c exited; the end of $LOG_DIR/$c.log:
+$(tail -n 5 "$LOG_DIR/$c.log" 2>/dev/null)"
+  done
+}
+
 # Polls COMMAND every 0.25 s until it succeeds or SECONDS pass:  wait_for SECONDS WHAT COMMAND...
 # With an empty WHAT it just returns 1 on time-out, else it dies naming WHAT and the logs.
 wait_for() {
@@ -279,6 +292,7 @@ wait_for() {
   shift 2
   deadline=$((SECONDS + seconds))
   until "$@" >/dev/null 2>&1; do
+    check_started
     if [ "$SECONDS" -ge "$deadline" ]; then
       [ -z "$what" ] && return 1
       die "timed out after ${seconds}s waiting for $what (logs: $LOG_DIR)"
@@ -396,6 +410,9 @@ cmd_up() {
   cmd_deps
   cmd_build
   local started=$SECONDS
+  trap up_failed EXIT
+  trap 'exit 130' INT
+  trap 'exit 143' TERM
   say "starting Kubernetes $K8S_VERSION (node $NODE_NAME)"
   mkdir -p "$RUN_DIR" "$LOG_DIR"
   write_cluster_files
@@ -408,7 +425,21 @@ cmd_up() {
   start_node
   wait_for 120 "node $NODE_NAME to be Ready" node_ready
   wait_for 60 "CoreDNS to be ready" curl -fsS "http://127.0.0.1:$COREDNS_READY_PORT/ready"
+  # Pods are admitted only once their namespace's service account exists.
+  wait_for 60 "the default service account" kctl -n default get serviceaccount default
+  trap - EXIT INT TERM
   say "up in $((SECONDS - started))s; kubectl: eval \"\$(dev/k8s.sh env)\""
+}
+
+# A failed `up` leaves nothing started behind (its logs stay).
+up_failed() {
+  local code=$?
+  [ "$code" = 0 ] && return 0
+  trap - EXIT
+  STARTED=()
+  warn "up failed: removing what it started (logs: $LOG_DIR)"
+  (QUIET=1 cmd_down) || true
+  exit "$code"
 }
 
 # --------------------------------------------------------------------------------------- down

@@ -485,14 +485,8 @@ remove_pod_cgroups() {
   done
 }
 
-# Mounts under this cluster's folders, and the network namespaces of its pods (named in CNI's cache).
+# Mounts under this cluster's folders (pods' network namespaces, rootfs, volumes).
 remove_mounts() {
-  local f ns
-  for f in /var/lib/cni/results/"$CNI_NETWORK"-*; do
-    [ -e "$f" ] || continue
-    ns="$(grep -o '"netns":"[^"]*"' "$f" | cut -d'"' -f4)" || true
-    if [ -n "$ns" ] && [ -e "$ns" ]; then umount "$ns" 2>/dev/null || true; rm -f "$ns"; fi
-  done
   awk -v a="$K8S_CACHE/" -v b="$RUN_DIR/" 'index($2, a) == 1 || index($2, b) == 1 { print $2 }' /proc/mounts |
     sort -r | while read -r m; do umount -l "$m" 2>/dev/null || true; done
 }

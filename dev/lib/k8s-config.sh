@@ -76,6 +76,8 @@ state = "$RUN_DIR/containerd"
   # This machine does not grant CAP_SYS_RESOURCE: without this, runc fails to start the sandbox
   # (it asks for oom_score_adj -998) with "can't get final child's PID from pipe".
   restrict_oom_score_adj = true
+  # Pod network namespaces under the state folder above, where dev/k8s.sh down finds them after a crash.
+  netns_mounts_under_state_dir = true
   [plugins."io.containerd.grpc.v1.cri".containerd]
     snapshotter = "overlayfs"
     default_runtime_name = "runc"

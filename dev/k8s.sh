@@ -240,9 +240,12 @@ start_component() {
   # shellcheck disable=SC2016 # expanded by the inner shell
   setsid bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PID_DIR/$name.pid" "$@" \
     >"$LOG_DIR/$name.log" 2>&1 </dev/null &
-  wait_for 5 "$name to record its PID" test -s "$PID_DIR/$name.pid"
+  # Until the recorded PID runs the program (not yet the shell that records it).
+  wait_for 10 "$name to start" component_runs "$name"
   STARTED+=("$name")
 }
+
+component_runs() { [ -n "$(component_pid "$1")" ]; }
 
 # The PID recorded for a component when that process still runs its program; nothing otherwise.
 component_pid() {
@@ -267,6 +270,7 @@ stop_component() {
 }
 
 # Gone, or a zombie waiting for init to reap it.
+# shellcheck disable=SC2317 # called through wait_for
 proc_gone() {
   local stat
   stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
@@ -280,7 +284,7 @@ STARTED=()
 check_started() {
   local c
   for c in "${STARTED[@]}"; do
-    [ -n "$(component_pid "$c")" ] || die "$c exited; the end of $LOG_DIR/$c.log:
+    component_runs "$c" || die "$c exited; the end of $LOG_DIR/$c.log:
 $(tail -n 5 "$LOG_DIR/$c.log" 2>/dev/null)"
   done
 }
@@ -432,6 +436,7 @@ cmd_up() {
 }
 
 # A failed `up` leaves nothing started behind (its logs stay).
+# shellcheck disable=SC2317 # called through trap
 up_failed() {
   local code=$?
   [ "$code" = 0 ] && return 0
@@ -689,4 +694,5 @@ main() {
   esac
 }
 
-main "$@"
+# One line, so a run never reads on into this file after main returns (it may have been edited).
+main "$@"; exit

@@ -13,14 +13,15 @@
 # bridge's gateway address (the kubelet's clusterDNS), with its kubernetes plugin reading the API
 # server through a kubeconfig. A host process needs no image (there is no registry here), no
 # Service or RBAC bootstrap beyond one binding, and it is up before the first pod; the gateway
-# address is reachable from every pod and from nowhere else.
+# address is reachable from this host and its pods only.
 #
 # Pod network: the CNI bridge plugin on a bridge this script creates, plus the CNI firewall plugin
 # (the Docker engine sets the FORWARD policy to DROP). Images come from the local Docker engine
 # (`load-images`); there is no registry, so pods use imagePullPolicy: Never. The sandbox ("pause")
 # image is a tiny static Go program packed here as an OCI archive.
 #
-# Listeners are on loopback, except CoreDNS on the bridge gateway (pods must reach it).
+# Listeners are on loopback, except CoreDNS on the bridge gateway (pods must reach it); NodePort
+# Services, if any, also answer on the gateway only.
 # Binaries and state live in a cache folder outside the checkout (see `env`), so a fresh clone
 # reuses the build; the build is keyed on the versions and on this script's build steps.
 set -euo pipefail
@@ -64,7 +65,7 @@ usage() {
   cat <<EOF
 usage: dev/k8s.sh [--quiet] COMMAND [ARGS]
 
-A one-node Kubernetes $K8S_VERSION for development and tests (up, down and load-images need root;
+A one-node Kubernetes $K8S_VERSION for development and tests (all but build and env need root;
 see the header of this script for what runs). Every command is safe to run again.
 
 commands:
@@ -612,6 +613,7 @@ cmd_deps() {
 }
 
 cmd_status() {
+  need_root
   local c pid down=0
   for c in "${COMPONENTS[@]}"; do
     pid="$(component_pid "$c")"

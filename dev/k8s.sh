@@ -429,6 +429,7 @@ cmd_up() {
   start_controllers
   start_node
   wait_for 120 "node $NODE_NAME to be Ready" node_ready
+  note "node $NODE_NAME Ready after $((SECONDS - started))s"
   wait_for 60 "CoreDNS to be ready" curl -fsS "http://127.0.0.1:$COREDNS_READY_PORT/ready"
   # Pods are admitted only once their namespace's service account exists.
   wait_for 60 "the default service account" kctl -n default get serviceaccount default

@@ -74,15 +74,22 @@ async function running(pid: string): Promise<boolean> {
   return stat !== undefined && stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
 }
 
-/** PIDs of running processes in the kubelet's pod cgroups. */
-async function podProcesses(): Promise<string[]> {
+/** PIDs of running processes whose /proc/<pid>/`file` contains `text`. */
+async function processesWith(file: 'cgroup' | 'cmdline', text: string): Promise<string[]> {
   const found: string[] = [];
   for (const pid of (await fsp.readdir('/proc')).filter((d) => /^\d+$/.test(d))) {
-    const cgroup = await fsp.readFile(`/proc/${pid}/cgroup`, 'utf8').catch(() => '');
-    if (cgroup.includes('/kubepods') && (await running(pid))) found.push(pid);
+    const content = await fsp.readFile(`/proc/${pid}/${file}`, 'utf8').catch(() => '');
+    if (content.includes(text) && (await running(pid))) found.push(pid);
   }
   return found;
 }
+
+/** Pods' processes (in the kubelet's cgroups) and containerd's shims (started with its socket). */
+const podProcesses = (): Promise<string[]> => processesWith('cgroup', '/kubepods');
+const shims = (): Promise<string[]> => processesWith('cmdline', '/run/cloudtik-k8s/');
+/** Mount points under the cluster's folders. */
+const clusterMounts = async (): Promise<string[]> =>
+  (await fsp.readFile('/proc/mounts', 'utf8')).split('\n').filter((m) => /cloudtik-k8s|\/k8s-1\.37\.2\//.test(m));
 
 describe('the development Kubernetes (dev/k8s.sh)', () => {
   // A cold build cache makes `up` build Kubernetes first: tens of minutes on a small machine.
@@ -147,6 +154,8 @@ describe('the development Kubernetes (dev/k8s.sh)', () => {
     expect((await runTool('ip', ['link', 'show', BRIDGE])).code).toBe(0);
     expect(await kubeAndCniChains()).toContain('iptables-save: KUBE-SERVICES');
     expect(await podProcesses()).not.toEqual([]);
+    expect(await shims()).not.toEqual([]);
+    expect(await clusterMounts()).not.toEqual([]);
 
     await k8s.down();
     downDone = true;
@@ -154,10 +163,10 @@ describe('the development Kubernetes (dev/k8s.sh)', () => {
     const alive = await Promise.all(pids.map(async (pid) => ((await running(pid)) ? pid : undefined)));
     expect(alive.filter((p) => p !== undefined)).toEqual([]);
     expect(await podProcesses()).toEqual([]);
+    expect(await shims()).toEqual([]);
     expect((await runTool('ip', ['link', 'show', BRIDGE])).code).not.toBe(0);
     expect(await kubeAndCniChains()).toEqual([]);
-    const mounts = await fsp.readFile('/proc/mounts', 'utf8');
-    expect(mounts.split('\n').filter((m) => /cloudtik-k8s|\/k8s-1\.37\.2\//.test(m))).toEqual([]);
+    expect(await clusterMounts()).toEqual([]);
     const after = await runTool(K8S_SCRIPT, ['status']);
     expect(after.code).toBe(1);
     expect(after.stdout).not.toContain('running');

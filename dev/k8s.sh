@@ -120,16 +120,32 @@ k8s_ldflags() {
   printf '%s' "$flags"
 }
 
+# Runs `go ARGS` in DIR, static (no cgo). Its output goes to stderr, or with --quiet to
+# logs/build.log (whose end is shown when it fails).
+go_in() {
+  local dir="$1" log="$LOG_DIR/build.log"
+  shift
+  if [ "$QUIET" != 1 ]; then
+    (cd "$dir" && CGO_ENABLED=0 go "$@") >&2
+    return
+  fi
+  mkdir -p "$LOG_DIR"
+  (cd "$dir" && CGO_ENABLED=0 go "$@") >>"$log" 2>&1 || {
+    tail -n 20 "$log" >&2
+    die "go $1 failed in $dir (log: $log)"
+  }
+}
+
 build_kubernetes() {
   local dir="$K8S_CACHE/src/kubernetes" pkgs=() c
   mkdir -p "$dir"
   say "downloading k8s.io/kubernetes v$K8S_VERSION"
-  (cd "$dir" && go mod download -json "k8s.io/kubernetes@v$K8S_VERSION" >/dev/null)
+  go_in "$dir" mod download "k8s.io/kubernetes@v$K8S_VERSION"
   write_k8s_module "$dir"
-  (cd "$dir" && go mod tidy >&2)
+  go_in "$dir" mod tidy
   for c in "${K8S_COMPONENTS[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
   say "building ${K8S_COMPONENTS[*]} (a cold build takes minutes)"
-  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "$(k8s_ldflags)" -o "$BIN/" "${pkgs[@]}")
+  go_in "$dir" build -trimpath -ldflags "$(k8s_ldflags)" -o "$BIN/" "${pkgs[@]}"
 }
 
 build_coredns() {
@@ -138,7 +154,8 @@ build_coredns() {
   printf 'module cloudtik.dev/k8s-dns\n\ngo 1.26.0\n\nrequire github.com/coredns/coredns v%s\n' "$COREDNS_VERSION" >"$dir/go.mod"
   printf '//go:build tools\n\n// Package tools names the command this module builds.\npackage tools\n\nimport _ "github.com/coredns/coredns"\n' >"$dir/tools.go"
   say "building CoreDNS v$COREDNS_VERSION"
-  (cd "$dir" && go mod tidy >&2 && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$BIN/coredns" github.com/coredns/coredns)
+  go_in "$dir" mod tidy
+  go_in "$dir" build -trimpath -ldflags "-s -w" -o "$BIN/coredns" github.com/coredns/coredns
 }
 
 # The sandbox image: a static program that waits for SIGTERM, as an OCI archive for `ctr import`.
@@ -163,7 +180,7 @@ func main() {
 }
 EOF
   printf 'module cloudtik.dev/k8s-pause\n\ngo 1.26.0\n' >"$dir/go.mod"
-  (cd "$dir" && CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o root/pause .)
+  go_in "$dir" build -trimpath -ldflags "-s -w" -o root/pause .
   tar -C "$dir/root" --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$dir/layer.tar" pause
   local layer config manifest
   layer="$(oci_blob "$oci" "$dir/layer.tar")"
@@ -192,7 +209,7 @@ build_key() {
   {
     printf '%s\n' "$K8S_VERSION" "$COREDNS_VERSION" "$PAUSE_IMAGE" "${K8S_COMPONENTS[@]}"
     go version
-    declare -f write_k8s_module k8s_ldflags build_kubernetes build_coredns build_pause oci_blob
+    declare -f go_in write_k8s_module k8s_ldflags build_kubernetes build_coredns build_pause oci_blob
   } | sha256sum | cut -d' ' -f1
 }
 
@@ -208,6 +225,7 @@ cmd_build() {
     note "Kubernetes $K8S_VERSION is built ($BIN)"
     return 0
   fi
+  [ "$(running_count)" = 0 ] || die "the cluster is running: stop it (dev/k8s.sh down) before its programs are rebuilt"
   rm -f "$K8S_CACHE/build.key"
   mkdir -p "$BIN"
   build_kubernetes
@@ -253,7 +271,8 @@ component_pid() {
   local pid exe
   pid="$(cat "$PID_DIR/$1.pid" 2>/dev/null)" || return 0
   exe="$(readlink "/proc/$pid/exe" 2>/dev/null)" || return 0
-  [ "$exe" = "$(readlink -f "$(component_program "$1")")" ] && echo "$pid"
+  # A program replaced on disk (a rebuild) shows as "<path> (deleted)".
+  [ "${exe% (deleted)}" = "$(readlink -f "$(component_program "$1")")" ] && echo "$pid"
   return 0
 }
 

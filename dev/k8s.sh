@@ -21,7 +21,8 @@
 # image is a tiny static Go program packed here as an OCI archive.
 #
 # Listeners are on loopback, except CoreDNS on the bridge gateway (pods must reach it); NodePort
-# Services, if any, also answer on the gateway only.
+# Services, if any, also answer on the gateway only. Pods reach the API server through the
+# kubernetes Service's address (a DNAT to loopback for traffic from the pod bridge).
 # Binaries and state live in a cache folder outside the checkout (see `env`), so a fresh clone
 # reuses the build; the build is keyed on the versions and on this script's build steps.
 set -euo pipefail
@@ -48,6 +49,8 @@ SERVICE_CIDR=10.96.0.0/16
 API_SERVICE_IP=10.96.0.1
 API_PORT=6443
 CNI_NETWORK=cloudtik-k8s
+# The nat chain that takes pods to the API server.
+API_CHAIN=CLOUDTIK-K8S-API
 PAUSE_IMAGE=docker.io/cloudtik/k8s-pause:1
 CNI_BIN_DIR=/usr/lib/cni
 # Loopback ports, clear of the defaults of a system etcd (2379/2380) and CoreDNS (8181).
@@ -396,6 +399,19 @@ make_bridge() {
   ip link set "$BRIDGE" up
 }
 
+# Pods reach the API server (on loopback) at the kubernetes Service's address, as in-cluster clients
+# do: a DNAT for traffic from the bridge, which may then go to 127.0.0.1 (route_localnet, set on
+# this bridge only, goes with it). The Service has no endpoints (the API server advertises loopback),
+# so kube-proxy leaves this address alone.
+route_api_from_pods() {
+  sysctl -qw "net.ipv4.conf.$BRIDGE.route_localnet=1"
+  iptables -w -t nat -N "$API_CHAIN" 2>/dev/null || iptables -w -t nat -F "$API_CHAIN"
+  iptables -w -t nat -A "$API_CHAIN" -d "$API_SERVICE_IP/32" -p tcp --dport 443 \
+    -j DNAT --to-destination "127.0.0.1:$API_PORT"
+  iptables -w -t nat -C PREROUTING -i "$BRIDGE" -j "$API_CHAIN" 2>/dev/null ||
+    iptables -w -t nat -A PREROUTING -i "$BRIDGE" -j "$API_CHAIN"
+}
+
 # Kernel settings pod networking needs; the ones changed here are put back by `down`.
 set_sysctls() {
   local key was
@@ -442,6 +458,7 @@ cmd_up() {
   write_cluster_files
   set_sysctls
   make_bridge
+  route_api_from_pods
   start_etcd
   start_containerd
   start_apiserver
@@ -618,6 +635,8 @@ remove_iptables() {
   command -v ip6tables >/dev/null 2>&1 && drop_kube_chains ip6tables
   drop_cni_masquerade
   drop_cni_firewall
+  rules_matching iptables nat PREROUTING "-j $API_CHAIN\$" | while read -r line; do drop_rule iptables nat "$line"; done
+  drop_chain iptables nat "$API_CHAIN"
 }
 
 # ------------------------------------------------------------------------------------- others

@@ -57,13 +57,13 @@ const inClient = (cmd: string): Promise<string> =>
 const podField = (pod: string, jsonpath: string): Promise<string> =>
   k8s.kubectlOk(['-n', NS, 'get', 'pod', pod, '-o', `jsonpath=${jsonpath}`]);
 
-/** Chain names (`:NAME`) in an iptables-save dump that start with KUBE- or CNI-. */
-async function kubeAndCniChains(): Promise<string[]> {
+/** Chain names (`:NAME`) in iptables-save dumps that start with KUBE-, CNI- or CLOUDTIK-K8S-. */
+async function clusterChains(): Promise<string[]> {
   const chains: string[] = [];
   for (const tool of ['iptables-save', 'ip6tables-save']) {
     const r = await runTool(tool, []);
     expect(r.code, `${tool}: ${r.stderr}`).toBe(0);
-    chains.push(...[...r.stdout.matchAll(/^:((?:KUBE|CNI)-\S+)/gm)].map((m) => `${tool}: ${m[1]}`));
+    chains.push(...[...r.stdout.matchAll(/^:((?:KUBE|CNI|CLOUDTIK-K8S)-\S+)/gm)].map((m) => `${tool}: ${m[1]}`));
   }
   return chains;
 }
@@ -147,12 +147,29 @@ describe('the development Kubernetes (dev/k8s.sh)', () => {
     expect(await inClient(`curl -sS --max-time 5 http://web.${NS}.svc.cluster.local/`)).toBe('hello from web');
   });
 
-  it('down leaves no process, bridge, mount or KUBE-/CNI- iptables chain behind', async () => {
+  it('lets pods reach the API server at the kubernetes Service, as their service account', async () => {
+    const api = (path: string): Promise<unknown> =>
+      inClient(
+        'd=/var/run/secrets/kubernetes.io/serviceaccount; ' +
+          `curl -sS --max-time 5 --cacert $d/ca.crt -H "Authorization: Bearer $(cat $d/token)" https://kubernetes.default.svc${path}`,
+      ).then((out) => JSON.parse(out) as unknown);
+    expect(await api('/version')).toMatchObject({ gitVersion: 'v1.37.2' });
+    expect(await api('/api/v1/namespaces/kube-system/secrets')).toMatchObject({
+      reason: 'Forbidden',
+      message: expect.stringContaining(
+        `"system:serviceaccount:${NS}:default" cannot list resource "secrets"`,
+      ) as string,
+    });
+  });
+
+  it('down leaves no process, bridge, mount or KUBE-/CNI-/CLOUDTIK-K8S- iptables chain behind', async () => {
     const status = (await k8sScript(['status'])).stdout;
     const pids = [...status.matchAll(/running \(pid (\d+)\)/g)].map(([, pid]) => pid).filter((p) => p !== undefined);
     expect(pids).toHaveLength(8);
     expect((await runTool('ip', ['link', 'show', BRIDGE])).code).toBe(0);
-    expect(await kubeAndCniChains()).toContain('iptables-save: KUBE-SERVICES');
+    expect(await clusterChains()).toEqual(
+      expect.arrayContaining(['iptables-save: KUBE-SERVICES', 'iptables-save: CLOUDTIK-K8S-API']),
+    );
     expect(await podProcesses()).not.toEqual([]);
     expect(await shims()).not.toEqual([]);
     expect(await clusterMounts()).not.toEqual([]);
@@ -165,7 +182,7 @@ describe('the development Kubernetes (dev/k8s.sh)', () => {
     expect(await podProcesses()).toEqual([]);
     expect(await shims()).toEqual([]);
     expect((await runTool('ip', ['link', 'show', BRIDGE])).code).not.toBe(0);
-    expect(await kubeAndCniChains()).toEqual([]);
+    expect(await clusterChains()).toEqual([]);
     expect(await clusterMounts()).toEqual([]);
     const after = await runTool(K8S_SCRIPT, ['status']);
     expect(after.code).toBe(1);

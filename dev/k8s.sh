@@ -49,6 +49,8 @@ SERVICE_CIDR=10.96.0.0/16
 API_SERVICE_IP=10.96.0.1
 API_PORT=6443
 CNI_NETWORK=cloudtik-k8s
+# Where the controller manager's host-path provisioner puts claims' folders (fixed in Kubernetes).
+HOSTPATH_PV_DIR=/tmp/hostpath_pv
 # The nat chain that takes pods to the API server.
 API_CHAIN=CLOUDTIK-K8S-API
 PAUSE_IMAGE=docker.io/cloudtik/k8s-pause:1
@@ -79,8 +81,8 @@ commands:
                      build steps did not change)
   up                 start the cluster (deps and build first when needed); returns when the node is Ready
   down               stop it and remove everything it made: processes, mounts, the bridge, iptables
-                     chains and rules, cgroups, CNI state, cluster data (the build and the loaded
-                     images stay in the cache folder)
+                     chains and rules, cgroups, CNI state, cluster data, the claims' folders in
+                     /tmp/hostpath_pv (the build and the loaded images stay in the cache folder)
   status             what runs, and the node's state; exit code 1 when the cluster is not up
   env                print the export line for kubectl: eval "\$(dev/k8s.sh env)"
   load-images [IMG]  import node images (default: every local cloudtik/*:<package version>) from the
@@ -375,7 +377,7 @@ start_controllers() {
   local pki="$STATE/pki" cm="$STATE/controller-manager.kubeconfig" sched="$STATE/scheduler.kubeconfig"
   start_component kube-controller-manager "$BIN/kube-controller-manager" --kubeconfig="$cm" \
     --authentication-kubeconfig="$cm" --authorization-kubeconfig="$cm" --bind-address=127.0.0.1 \
-    --leader-elect=false --use-service-account-credentials=true \
+    --leader-elect=false --use-service-account-credentials=true --enable-hostpath-provisioner \
     --service-account-private-key-file="$pki/sa.key" --root-ca-file="$pki/ca.crt" \
     --cluster-signing-cert-file="$pki/ca.crt" --cluster-signing-key-file="$pki/ca.key" \
     --service-cluster-ip-range="$SERVICE_CIDR"
@@ -388,7 +390,7 @@ start_node() {
   start_component kubelet "$BIN/kubelet" --config="$STATE/kubelet.yaml" --kubeconfig="$STATE/kubelet.kubeconfig" \
     --hostname-override="$NODE_NAME" --root-dir="$STATE/kubelet"
   start_component kube-proxy "$BIN/kube-proxy" --config="$STATE/kube-proxy.yaml"
-  coredns_rbac | kctl apply -f - >/dev/null
+  cluster_objects | kctl apply -f - >/dev/null
   start_component coredns "$BIN/coredns" -conf "$STATE/Corefile"
 }
 
@@ -560,6 +562,7 @@ cmd_down() {
   remove_iptables
   remove_cni_state
   ip link del "$BRIDGE" 2>/dev/null || true
+  rm -rf "$HOSTPATH_PV_DIR"
   restore_sysctls
   rm -rf "$STATE" "$RUN_DIR"
   for c in "${COMPONENTS[@]}"; do [ -z "$(component_pid "$c")" ] || die "$c is still running"; done

@@ -49,6 +49,27 @@ spec:
   ports: [{port: 8080}]
 `;
 
+/** A claim of the default StorageClass and a pod that writes into it. */
+const DISK_MANIFEST = `apiVersion: v1
+kind: PersistentVolumeClaim
+metadata: {name: data, namespace: ${NS}}
+spec: {accessModes: [ReadWriteOnce], resources: {requests: {storage: 1Gi}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: disk, namespace: ${NS}}
+spec:
+  containers:
+    - name: node
+      image: "${IMAGE}"
+      imagePullPolicy: Never
+      command: [sh, -c, "echo by the pod > /data/written && exec sleep infinity"]
+      volumeMounts: [{name: data, mountPath: /data}]
+  volumes: [{name: data, persistentVolumeClaim: {claimName: data}}]
+`;
+/** Where the controller manager's host-path provisioner makes the claims' folders. */
+const HOSTPATH_PV = '/tmp/hostpath_pv';
+
 let k8s: DevKubernetes;
 let downDone = false;
 
@@ -162,6 +183,27 @@ describe('the development Kubernetes (dev/k8s.sh)', () => {
     });
   });
 
+  it('binds a claim of the default StorageClass to a folder on this host', async () => {
+    await k8s.kubectlOk(['apply', '-f', '-'], DISK_MANIFEST);
+    await eventually('pod disk Running', 120_000, async () =>
+      (await podField('disk', '{.status.phase}')) === 'Running' ? true : undefined,
+    );
+    const claim = await k8s.kubectlOk([
+      '-n',
+      NS,
+      'get',
+      'pvc',
+      'data',
+      '-o',
+      'jsonpath={.spec.storageClassName} {.status.phase}',
+    ]);
+    expect(claim).toBe('standard Bound');
+    const volume = await k8s.kubectlOk(['-n', NS, 'get', 'pvc', 'data', '-o', 'jsonpath={.spec.volumeName}']);
+    const folder = await k8s.kubectlOk(['get', 'pv', volume, '-o', 'jsonpath={.spec.hostPath.path}']);
+    expect(folder).toMatch(/^\/tmp\/hostpath_pv\//);
+    expect(await fsp.readFile(`${folder}/written`, 'utf8')).toBe('by the pod\n');
+  });
+
   it('down leaves no process, bridge, mount or KUBE-/CNI-/CLOUDTIK-K8S- iptables chain behind', async () => {
     const status = (await k8sScript(['status'])).stdout;
     const pids = [...status.matchAll(/running \(pid (\d+)\)/g)].map(([, pid]) => pid).filter((p) => p !== undefined);
@@ -173,6 +215,7 @@ describe('the development Kubernetes (dev/k8s.sh)', () => {
     expect(await podProcesses()).not.toEqual([]);
     expect(await shims()).not.toEqual([]);
     expect(await clusterMounts()).not.toEqual([]);
+    expect(await fsp.readdir(HOSTPATH_PV)).not.toEqual([]);
 
     await k8s.down();
     downDone = true;
@@ -184,6 +227,7 @@ describe('the development Kubernetes (dev/k8s.sh)', () => {
     expect((await runTool('ip', ['link', 'show', BRIDGE])).code).not.toBe(0);
     expect(await clusterChains()).toEqual([]);
     expect(await clusterMounts()).toEqual([]);
+    await expect(fsp.stat(HOSTPATH_PV)).rejects.toThrow(/ENOENT/);
     const after = await runTool(K8S_SCRIPT, ['status']);
     expect(after.code).toBe(1);
     expect(after.stdout).not.toContain('running');

@@ -177,9 +177,20 @@ write_corefile() {
 EOF
 }
 
-# What CoreDNS's kubernetes plugin reads.
-coredns_rbac() {
+# Objects made once the API server answers: what CoreDNS's kubernetes plugin may read, and the
+# default StorageClass (the controller manager's host-path provisioner: a folder under
+# /tmp/hostpath_pv per claim, for one-node development clusters only).
+cluster_objects() {
   cat <<'EOF'
+apiVersion: storage.k8s.io/v1
+kind: StorageClass
+metadata:
+  name: standard
+  annotations: {storageclass.kubernetes.io/is-default-class: "true"}
+provisioner: kubernetes.io/host-path
+reclaimPolicy: Delete
+volumeBindingMode: Immediate
+---
 apiVersion: rbac.authorization.k8s.io/v1
 kind: ClusterRole
 metadata: {name: "cloudtik:coredns"}

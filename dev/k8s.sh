@@ -232,7 +232,8 @@ cmd_build() {
   fi
   [ "$(running_count)" = 0 ] || die "the cluster is running: stop it (dev/k8s.sh down) before its programs are rebuilt"
   rm -f "$K8S_CACHE/build.key"
-  mkdir -p "$BIN"
+  mkdir -p "$BIN" "$LOG_DIR"
+  : >"$LOG_DIR/build.log"
   build_kubernetes
   build_coredns
   build_pause

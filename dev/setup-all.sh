@@ -9,7 +9,7 @@ cd "$CLOUDTIK_ROOT"
 
 usage() {
   cat <<'EOF'
-usage: dev/setup-all.sh [--quiet] [--no-images]
+usage: dev/setup-all.sh [--quiet] [--no-images] [--no-k8s]
 
 Sets up this machine for CloudTik development; each step is skipped when already done:
   1. the host programs the CLI, the tests and the dev scripts run, when missing: git, curl,
@@ -22,17 +22,24 @@ Sets up this machine for CloudTik development; each step is skipped when already
      .release/package/cloudtik-<version>.tgz
   5. the cloudtik CLI on the PATH (npm link to this checkout)
   6. the node images (cloudtik image build; cached by content hash)
+  7. the development Kubernetes (dev/k8s.sh deps and build: Debian's etcd, containerd, runc
+     and CNI plugins when missing, then Kubernetes and CoreDNS built from source into
+     ~/.cache/cloudtik/k8s-<version>; minutes the first time, seconds after); needs Go >= 1.26
+     on the PATH, skipped with a note without it
 
   --quiet      print only errors
   --no-images  skip step 6
+  --no-k8s     skip step 7
 EOF
 }
 
 SKIP_IMAGES=0
+SKIP_K8S=0
 for arg in "$@"; do
   case "$arg" in
     --quiet) QUIET=1 ;;
     --no-images) SKIP_IMAGES=1 ;;
+    --no-k8s) SKIP_K8S=1 ;;
     *) help_or_unknown "$arg" ;;
   esac
 done
@@ -54,6 +61,8 @@ done
 #                                   (not needed when PIP_INDEX_URL names one)
 #   python3 -m venv python3-venv    test/release/stand-ins.sh, dev/lib/common.sh ensure_venv
 #   node, npm      nodejs npm       everything (must be Node.js >= 20)
+#   etcd, containerd, runc, CNI plugins, iptables, openssl
+#                  (see dev/k8s.sh) the development Kubernetes: installed by step 7, not here
 # tar, bash, coreutils and sha256sum come with every Debian system.
 need=()
 engine_up() { timeout 5 docker version --format '{{.Server.Version}}' >/dev/null 2>&1; }
@@ -140,6 +149,17 @@ if [ "$SKIP_IMAGES" = 0 ]; then
     node bin/cloudtik.js image build >/dev/null
   else
     node bin/cloudtik.js image build
+  fi
+fi
+# 7. The development Kubernetes (test/k8s-dev.it.test.ts and the kubernetes provider's tests).
+if [ "$SKIP_K8S" = 0 ]; then
+  if command -v go >/dev/null 2>&1; then
+    k8s_args=()
+    [ "$QUIET" = 1 ] && k8s_args+=(--quiet)
+    bash dev/k8s.sh "${k8s_args[@]}" deps
+    bash dev/k8s.sh "${k8s_args[@]}" build
+  else
+    warn "Go is not installed: the development Kubernetes is not built (install Go >= 1.26, then run dev/k8s.sh build)"
   fi
 fi
 [ "$QUIET" = 1 ] || echo "ready: cloudtik $(node bin/cloudtik.js --version), package $tarball"

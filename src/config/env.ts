@@ -11,6 +11,9 @@ import path from 'node:path';
  */
 export const NODE_RUNTIME_DIR = 'runtime/cloudtik';
 
+/** The variable `cloudtik stop` sets for the head's stop commands (see {@link env.clusterStopping}). */
+export const CLUSTER_STOPPING_ENV = 'CLOUDTIK_CLUSTER_STOPPING';
+
 export const env = {
   /** Directories searched for user `from:` templates (comma separated), before the built-in ones. */
   userTemplateDirs(): string[] {
@@ -117,7 +120,7 @@ export const env = {
    * when the workers stop at the same time (see runtimes/yarn/node.ts).
    */
   clusterStopping(): boolean {
-    return process.env.CLOUDTIK_CLUSTER_STOPPING === '1';
+    return process.env[CLUSTER_STOPPING_ENV] === '1';
   },
   /** Node side: where services keep logs and pid files (`~/runtime/cloudtik`). */
   runtimeDir(): string {

@@ -37,8 +37,6 @@ const MERGED_REQUIREMENTS: Record<SchemaName, AnySchemaObject> = {
 
 const STAGES: readonly SchemaStage[] = ['file', 'merged'];
 const SCHEMA_NAMES: readonly SchemaName[] = ['cluster', 'workspace'];
-/** The options every validator is compiled with (`verbose`: errors carry their schema, for hints). */
-export const AJV_OPTIONS: Options = { allErrors: true, strict: false, verbose: true };
 /** The file the build writes the compiled validators to, beside the schemas (see scripts/compile-schemas.mjs). */
 export const PRECOMPILED_FILE = 'validators.cjs';
 
@@ -79,8 +77,6 @@ export interface ValidatorSchemas {
   /** Of the shipped schemas' text and of the validators' schemas. */
   hash: string;
   schemas: Record<string, AnySchemaObject>;
-  /** The shipped schemas, which the validators' schemas refer to. */
-  shipped: AnySchemaObject[];
 }
 
 let made: ValidatorSchemas | undefined;
@@ -99,8 +95,18 @@ export function validatorSchemas(): ValidatorSchemas {
     .update(SCHEMA_NAMES.map(schemaText).join('\0'))
     .update(JSON.stringify(out))
     .digest('hex');
-  made = { hash, schemas: out, shipped: SCHEMA_NAMES.map(loadSchema) };
+  made = { hash, schemas: out };
   return made;
+}
+
+/**
+ * An Ajv with the options every validator is compiled with (`verbose`: errors carry their schema,
+ * for hints) and the shipped schemas, which the validators' schemas refer to.
+ */
+export function schemaAjv(extra: Options = {}): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, ...extra });
+  for (const name of SCHEMA_NAMES) ajv.addSchema(loadSchema(name));
+  return ajv;
 }
 
 /**
@@ -123,10 +129,7 @@ function validatorFor(name: SchemaName, stage: SchemaStage): ValidateFunction {
   if (ahead === null) ahead = precompiled();
   const ready = ahead?.[key] ?? validators.get(key);
   if (ready) return ready;
-  if (!ajvInstance) {
-    ajvInstance = new Ajv(AJV_OPTIONS);
-    for (const schema of validatorSchemas().shipped) ajvInstance.addSchema(schema);
-  }
+  ajvInstance ??= schemaAjv();
   const validate = ajvInstance.compile(validatorSchemas().schemas[key]!);
   validators.set(key, validate);
   return validate;

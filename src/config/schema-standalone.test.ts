@@ -2,10 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import vm from 'node:vm';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { AJV_OPTIONS, validatorSchemas } from './schema-check.js';
+import { schemaAjv, validatorSchemas } from './schema-check.js';
 import { validatorsModuleSource } from './schema-standalone.js';
 
 /** The module the build writes, evaluated here as Node would load it. */
@@ -17,9 +17,8 @@ function evaluate(source: string): Record<string, ValidateFunction | string> {
 }
 
 function compiledAtRuntime(): Record<string, ValidateFunction> {
-  const { schemas, shipped } = validatorSchemas();
-  const ajv = new Ajv(AJV_OPTIONS);
-  for (const schema of shipped) ajv.addSchema(schema);
+  const { schemas } = validatorSchemas();
+  const ajv = schemaAjv();
   return Object.fromEntries(
     Object.entries(schemas).map(([name, schema]) => [name, ajv.compile(schema)]),
   );

@@ -3,14 +3,12 @@
  * into the source of one CommonJS module (Ajv's standalone code), with the hash of the schemas it
  * was made from. The CLI loads it instead of compiling the schemas at each start.
  */
-import { Ajv } from 'ajv';
 import standalone from 'ajv/dist/standalone/index.js';
-import { AJV_OPTIONS, validatorSchemas } from './schema-check.js';
+import { schemaAjv, validatorSchemas } from './schema-check.js';
 
 export function validatorsModuleSource(): string {
-  const { hash, schemas, shipped } = validatorSchemas();
-  const ajv = new Ajv({ ...AJV_OPTIONS, code: { source: true } });
-  for (const schema of shipped) ajv.addSchema(schema);
+  const { hash, schemas } = validatorSchemas();
+  const ajv = schemaAjv({ code: { source: true } });
   const ids: Record<string, string> = {};
   for (const [name, schema] of Object.entries(schemas)) {
     ajv.addSchema(schema);

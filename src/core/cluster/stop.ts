@@ -1,3 +1,4 @@
+import { CLUSTER_STOPPING_ENV } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
 import { runBatch, groupCommands } from '../command/batch.js';
@@ -132,7 +133,7 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
         : Promise.all(list.map((n) => runStopCommands(ctx, n, headIp, sink, extraEnv)));
     // None of these rejects: failures are reported as warnings.
     const workersStopped = Promise.all([stopController(ctx, nodes, headIp, sink), stopCommands(workers)]);
-    const headStopped = stopCommands(heads, { CLOUDTIK_CLUSTER_STOPPING: '1' });
+    const headStopped = stopCommands(heads, { [CLUSTER_STOPPING_ENV]: '1' });
     const workersGone = removeWorkers(ctx, workers, workersStopped, sink);
     // Awaited below; a failure meanwhile must not count as unhandled.
     workersGone.catch(() => undefined);

@@ -11,8 +11,15 @@ import path from 'node:path';
  */
 export const NODE_RUNTIME_DIR = 'runtime/cloudtik';
 
-/** The variable `cloudtik stop` sets for the head's stop commands (see {@link env.clusterStopping}). */
+/**
+ * The variable `cloudtik stop` sets for the stop commands of a whole cluster: `1` on the head while
+ * the workers stop at the same time, `discard` on every node when the nodes go with their disks
+ * right after (see {@link env.clusterStopping} and {@link env.nodeDiscarded}).
+ */
 export const CLUSTER_STOPPING_ENV = 'CLOUDTIK_CLUSTER_STOPPING';
+
+/** {@link CLUSTER_STOPPING_ENV}'s value when every node is removed with its disks after its stop commands. */
+export const CLUSTER_DISCARDED = 'discard';
 
 export const env = {
   /** Directories searched for user `from:` templates (comma separated), before the built-in ones. */
@@ -116,11 +123,19 @@ export const env = {
     return (Number.isFinite(n) && n > 0 ? n : 30) * 1000;
   },
   /**
-   * Node side: `CLOUDTIK_CLUSTER_STOPPING=1`, which `cloudtik stop` sets for the head's stop commands
-   * when the workers stop at the same time (see runtimes/yarn/node.ts).
+   * Node side: the whole cluster stops, its workers at the same time as this node's stop commands
+   * (`CLOUDTIK_CLUSTER_STOPPING` set; see runtimes/yarn/node.ts).
    */
   clusterStopping(): boolean {
-    return process.env[CLUSTER_STOPPING_ENV] === '1';
+    const v = process.env[CLUSTER_STOPPING_ENV];
+    return v === '1' || v === CLUSTER_DISCARDED;
+  },
+  /**
+   * Node side: this node and its disks are removed right after its stop commands, its processes
+   * with it, so services get no grace to shut down (see src/node/services.ts).
+   */
+  nodeDiscarded(): boolean {
+    return process.env[CLUSTER_STOPPING_ENV] === CLUSTER_DISCARDED;
   },
   /** Node side: where services keep logs and pid files (`~/runtime/cloudtik`). */
   runtimeDir(): string {

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nodeStop } from './manage.js';
-import { recordedServices, servicePid, startService } from './services.js';
+import { recordedServices, servicePid, startService, stopService } from './services.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -52,5 +52,40 @@ describe('stopping every service of a node (before its host is given back)', () 
     const left = execFileSync('ps', ['-eo', 'pgid=,stat=']).toString().split('\n');
     expect(left.filter((l) => Number(l.trim().split(/\s+/)[0]) === a.pid && !l.includes('Z'))).toEqual([]);
     expect(await recordedServices(dir)).toEqual([]);
+  });
+});
+
+describe('the grace a service gets to stop', () => {
+  // A daemon that writes a file on SIGTERM after a short clean-up, then exits.
+  const tidy = (file: string): string[] => [
+    'bash',
+    '-c',
+    `trap 'sleep 0.3; touch ${file}; exit 0' TERM; sleep 300 & wait`,
+  ];
+
+  it('is kept by default: a daemon that cleans up on SIGTERM gets to finish', async () => {
+    const done = path.join(dir, 'cleaned-up');
+    await startService('tidy-daemon', tidy(done), { runtimeDir: dir });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await stopService('tidy-daemon', { runtimeDir: dir })).toBe(true);
+    await expect(fsp.stat(done)).resolves.toBeDefined();
+  });
+
+  it('is none on a node discarded right after (the whole cluster stops): killed at once', async () => {
+    vi.stubEnv('CLOUDTIK_CLUSTER_STOPPING', 'discard');
+    const done = path.join(dir, 'cleaned-up');
+    const stubborn = await startService('stubborn-daemon', ['bash', '-c', "trap '' TERM; sleep 300 & wait"], {
+      runtimeDir: dir,
+    });
+    await startService('tidy-daemon', tidy(done), { runtimeDir: dir });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    expect(await stopService('stubborn-daemon', { runtimeDir: dir })).toBe(true);
+    expect(await stopService('tidy-daemon', { runtimeDir: dir })).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(250);
+    for (let i = 0; i < 40 && alive(stubborn.pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(stubborn.pid)).toBe(false);
+    await new Promise((r) => setTimeout(r, 500));
+    await expect(fsp.stat(done)).rejects.toThrow();
   });
 });

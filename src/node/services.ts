@@ -136,7 +136,10 @@ export async function recordedServices(runtimeDir = env.runtimeDir()): Promise<S
   return names.sort((a, b) => (SERVICE_ORDER.includes(a) ? rank(a) : 0) - (SERVICE_ORDER.includes(b) ? rank(b) : 0));
 }
 
-/** Stop a service: SIGTERM to its supervisor, then SIGKILL to the whole group after `graceMs`. */
+/**
+ * Stop a service: SIGTERM to its supervisor, then SIGKILL to the whole group after `graceMs`
+ * (by default 10 s, none on a node that is discarded right after: nothing it would save survives).
+ */
 export async function stopService(
   name: ServiceName,
   options: { runtimeDir?: string; graceMs?: number } = {},
@@ -148,7 +151,7 @@ export async function stopService(
     return false;
   }
   signalGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + (options.graceMs ?? 10_000);
+  const deadline = Date.now() + (options.graceMs ?? (env.nodeDiscarded() ? 0 : 10_000));
   while (Date.now() < deadline && groupAlive(pid)) await new Promise((r) => setTimeout(r, 50));
   if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
   await fsp.rm(paths.pidFile, { force: true });

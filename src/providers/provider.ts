@@ -123,6 +123,12 @@ export interface NodeProvider {
   readonly workspaceName: string;
   /** Its module's {@link ProviderModule.hints}, for messages about its nodes. */
   readonly hints?: ProviderHints;
+  /**
+   * Terminating a node discards it whole: every process it ran and its disks go with it (a
+   * container). A stop of the whole cluster then gives its services no grace, as nothing they
+   * would save is kept. Unset where nodes outlive the cluster (listed hosts).
+   */
+  readonly discardsNodes?: boolean;
   /** Nodes that are not terminated (running or stopped but present). */
   listNodes(filter?: { kind?: NodeKind; nodeType?: string }): Promise<NodeInfo[]>;
   createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]>;

@@ -1,4 +1,4 @@
-import { CLUSTER_STOPPING_ENV } from '../../config/env.js';
+import { CLUSTER_DISCARDED, CLUSTER_STOPPING_ENV } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
 import { runBatch, groupCommands } from '../command/batch.js';
@@ -43,7 +43,8 @@ async function runStopCommands(
   try {
     // What the commands say on stderr (a daemon that would not stop, a wait cut short) shows with --verbose.
     const onStderr = (chunk: string): void => {
-      for (const line of chunk.split('\n').filter((l) => l.trim() !== '')) logEvent(sink, 'debug', `${node.id}: ${line}`);
+      for (const line of chunk.split('\n').filter((l) => l.trim() !== ''))
+        logEvent(sink, 'debug', `${node.id}: ${line}`);
     };
     const { failures } = await runBatch(runner, commands, { env, keepGoing: true, onStderr });
     for (const f of failures) {
@@ -59,13 +60,22 @@ async function runStopCommands(
 }
 
 /** Stop the controller first, so nothing relaunches what is being stopped (also with --hard). */
-async function stopController(ctx: ClusterContext, nodes: NodeInfo[], headIp: string, sink: EventSink): Promise<void> {
+async function stopController(
+  ctx: ClusterContext,
+  nodes: NodeInfo[],
+  headIp: string,
+  extraEnv: Record<string, string>,
+  sink: EventSink,
+): Promise<void> {
   const liveHead = nodes.find((n) => n.kind === 'head' && n.running);
   if (!liveHead) return;
   await timedStep(sink, 'stop-controller', 'Stop the controller', async () => {
     const r = await ctx.provider
       .commandRunner(liveHead)
-      .run({ command: 'cloudtik node stop --controller', env: nodeEnvironment(ctx.config, liveHead, headIp) })
+      .run({
+        command: 'cloudtik node stop --controller',
+        env: { ...nodeEnvironment(ctx.config, liveHead, headIp), ...extraEnv },
+      })
       .catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
     if (r.exitCode !== 0) logEvent(sink, 'warn', `could not stop the controller on ${liveHead.id}: ${r.stderr.trim()}`);
   });
@@ -108,12 +118,29 @@ async function sweep(ctx: ClusterContext, sink: EventSink): Promise<string[]> {
 }
 
 /**
+ * What the stop commands of a stop are told (see {@link CLUSTER_STOPPING_ENV}): on a whole cluster
+ * whose nodes go with their disks, every node that it is discarded (its services get no grace);
+ * else the head, when the workers stop with it, that they do (YARN's ResourceManager waits for the
+ * NodeManagers to leave).
+ */
+export function stoppingEnv(
+  discardsNodes: boolean,
+  wholeCluster: boolean,
+): { head: Record<string, string>; workers: Record<string, string> } {
+  if (!wholeCluster) return { head: {}, workers: {} };
+  if (discardsNodes) {
+    const discard = { [CLUSTER_STOPPING_ENV]: CLUSTER_DISCARDED };
+    return { head: discard, workers: discard };
+  }
+  return { head: { [CLUSTER_STOPPING_ENV]: '1' }, workers: {} };
+}
+
+/**
  * Stop a cluster: the controller and, at the same time, the stop commands of the workers and of
  * the head (a controller replaces a worker only after its heartbeats stop for the heartbeat
- * timeout, far longer than its own stop). The head's commands run with CLOUDTIK_CLUSTER_STOPPING=1:
- * its services that workers report to on their way out wait for them (YARN's ResourceManager for
- * the NodeManagers). The workers' containers go once the controller and their commands are done,
- * the head's once its commands are done too; then list again until nothing with the cluster's
+ * timeout, far longer than its own stop), each told how the cluster stops (see {@link stoppingEnv}).
+ * The workers' containers go once the controller and their commands are done, the head's at the
+ * same time once its own commands are done too; then list again until nothing with the cluster's
  * labels is left, and clean its local state. With `workersOnly` or `keepMinWorkers` the head
  * keeps running.
  */
@@ -127,13 +154,15 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
     const workers = workersToStop(config, nodes, options.keepMinWorkers === true);
     const stopHead = !options.workersOnly && !options.keepMinWorkers;
     const heads = stopHead ? nodes.filter((n) => n.kind === 'head') : [];
-    const stopCommands = (list: NodeInfo[], extraEnv?: Record<string, string>): Promise<unknown> =>
-      options.hard
-        ? Promise.resolve()
-        : Promise.all(list.map((n) => runStopCommands(ctx, n, headIp, sink, extraEnv)));
+    const told = stoppingEnv(ctx.provider.discardsNodes === true, stopHead);
+    const stopCommands = (list: NodeInfo[], extraEnv: Record<string, string>): Promise<unknown> =>
+      options.hard ? Promise.resolve() : Promise.all(list.map((n) => runStopCommands(ctx, n, headIp, sink, extraEnv)));
     // None of these rejects: failures are reported as warnings.
-    const workersStopped = Promise.all([stopController(ctx, nodes, headIp, sink), stopCommands(workers)]);
-    const headStopped = stopCommands(heads, { [CLUSTER_STOPPING_ENV]: '1' });
+    const workersStopped = Promise.all([
+      stopController(ctx, nodes, headIp, told.head, sink),
+      stopCommands(workers, told.workers),
+    ]);
+    const headStopped = stopCommands(heads, told.head);
     const workersGone = removeWorkers(ctx, workers, workersStopped, sink);
     // Awaited below; a failure meanwhile must not count as unhandled.
     workersGone.catch(() => undefined);
@@ -142,7 +171,6 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
     if (heads.length > 0) {
       await timedStep(sink, 'stop-head', 'Stop head', async () => {
         await headStopped;
-        await workersGone;
         await ctx.provider.terminateNodes(
           heads.map((h) => h.id),
           sink,
@@ -151,14 +179,15 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
       terminated.push(...heads.map((h) => h.id));
     }
     await workersGone;
-    if (stopHead) {
-      terminated.push(...(await sweep(ctx, sink)));
-      // The gate goes last: until the head is gone, its controller may still call the engine.
-      await ctx.provider.releaseCluster?.();
-      await ctx.provider.cleanupCluster();
+    if (!stopHead) {
+      const remaining = (await ctx.provider.listNodes()).map((n) => n.id);
+      return { cluster: config.cluster_name, terminated, remaining, ms: Math.round(performance.now() - t0) };
     }
-    const remaining = (await ctx.provider.listNodes()).map((n) => n.id);
-    return { cluster: config.cluster_name, terminated, remaining, ms: Math.round(performance.now() - t0) };
+    terminated.push(...(await sweep(ctx, sink)));
+    // The gate goes last: until the head is gone, its controller may still call the engine.
+    await ctx.provider.releaseCluster?.();
+    await ctx.provider.cleanupCluster();
+    return { cluster: config.cluster_name, terminated, remaining: [], ms: Math.round(performance.now() - t0) };
   });
 }
 

@@ -89,6 +89,7 @@ export class VirtualNodeProvider implements NodeProvider {
   readonly clusterName: string;
   readonly workspaceName: string;
   readonly hints: ProviderHints = VIRTUAL_HINTS;
+  readonly discardsNodes = true;
   private readonly docker: DockerEngine;
   private readonly state: ClusterStateFile;
   private host: HostResources | undefined;

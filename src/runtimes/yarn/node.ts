@@ -124,6 +124,7 @@ async function awaitNodeManagersLeft(ctx: RuntimeNodeContext): Promise<void> {
 }
 
 export async function stop(ctx: RuntimeNodeContext): Promise<void> {
-  if (ctx.head && env.clusterStopping()) await awaitNodeManagersLeft(ctx);
+  // NodeManagers that are killed with their nodes do not retry leaving: nothing to wait for then.
+  if (ctx.head && env.clusterStopping() && !env.nodeDiscarded()) await awaitNodeManagersLeft(ctx);
   await stopService(ctx.head ? 'yarn-resourcemanager' : 'yarn-nodemanager');
 }

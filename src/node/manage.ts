@@ -14,7 +14,6 @@ import {
   recordedServices,
   SERVICE_ORDER,
   servicePaths,
-  servicePid,
   startService,
   stopService,
   type ServiceName,
@@ -92,8 +91,8 @@ function flags(o: NodeServiceOptions): string[] {
 
 /**
  * The controller drives the Docker engine (through the cluster's gate) and writes the shared
- * state folder, so it runs as root: a node user starting or stopping it runs the same command
- * through sudo. Returns the exit code of that, or undefined when already root or when the
+ * state folder, so it runs as root: a node user starting it runs the same command through sudo
+ * (stopping it takes only a signal, see stopService). Returns the exit code of that, or undefined when already root or when the
  * provider needs no root for it (see env.controllerAsUser).
  */
 function asRoot(argv: string[]): number | undefined {
@@ -191,12 +190,7 @@ async function waitForStateStore(log: string): Promise<void> {
 
 export async function nodeStop(o: NodeServiceOptions): Promise<NodeServicesResult> {
   const names = o.services ? await recordedServices() : namedServices(o);
-  // Only a running controller needs root to stop; a head's stop commands ask again after
-  // `cloudtik stop` has stopped it, and Node started through sudo costs about half a second.
-  if (names.includes('controller') && (await servicePid('controller')) !== undefined) {
-    const code = asRoot(['node', 'stop', ...flags(o)]);
-    if (code !== undefined) return { started: [], stopped: [], running: [], code };
-  }
+  // A controller that runs as root is signalled through `sudo kill` (see stopService).
   const result: NodeServicesResult = { started: [], stopped: [], running: [] };
   const graceMs = o.kill ? 0 : undefined;
   // Runtime daemons go together; the node's own services after them, one by one in stop order.

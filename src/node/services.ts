@@ -10,6 +10,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../config/env.js';
 import { CloudtikError } from '../core/errors.js';
+import { runTool } from '../core/process.js';
 
 /** Node services: the state store, agent and controller, and runtime daemons (`hdfs-namenode`, ...). */
 export type ServiceName = 'state' | 'agent' | 'controller' | (string & {});
@@ -150,32 +151,47 @@ export async function stopService(
     await fsp.rm(paths.pidFile, { force: true });
     return false;
   }
-  signalGroup(pid, 'SIGTERM');
+  await signalGroup(pid, 'SIGTERM');
   const deadline = Date.now() + (options.graceMs ?? (env.nodeDiscarded() ? 0 : 10_000));
   while (Date.now() < deadline && groupAlive(pid)) await new Promise((r) => setTimeout(r, 50));
-  if (groupAlive(pid)) signalGroup(pid, 'SIGKILL');
+  if (groupAlive(pid)) await signalGroup(pid, 'SIGKILL');
   await fsp.rm(paths.pidFile, { force: true });
   return true;
 }
 
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
+/**
+ * Signal a service's process group (else its leader alone). A group the caller may not signal
+ * (the controller runs as root, a node user stops it) is signalled through `sudo -n kill`: one
+ * small program, where running the whole CLI again through sudo cost half a second.
+ */
+async function signalGroup(pid: number, signal: NodeJS.Signals): Promise<void> {
+  for (const target of [-pid, pid]) {
     try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
+      process.kill(target, signal);
+      return;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EPERM') continue;
+      // procps' kill takes a process group after `--` only with the `-NAME` form of the signal.
+      const r = await runTool('sudo', ['-n', 'kill', `-${signal.replace(/^SIG/, '')}`, '--', String(target)]);
+      if (r.code === 0 || !isAlive(pid)) return;
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_NODE_COMMAND',
+        `could not send ${signal} to process ${pid}: ${r.stderr.trim()}`,
+        {
+          hint: 'it runs as another user: stopping it needs passwordless sudo, or run the command as that user',
+        },
+      );
     }
   }
 }
 
+/** Whether any process of the group (else its leader) is left; one we may not signal is there too. */
 function groupAlive(pid: number): boolean {
   try {
     process.kill(-pid, 0);
     return true;
-  } catch {
-    return isAlive(pid);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM' || isAlive(pid);
   }
 }
 

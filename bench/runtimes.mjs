@@ -151,9 +151,9 @@ async function main() {
     const stopMs = [];
     const idleStopMs = [];
     const probeMs = [];
-    // One more cycle without jobs at the end: the idle stop to hold the stop after jobs against.
-    for (let i = 0; i < RUNS + (SUBMIT ? 1 : 0); i++) {
-      const idle = !SUBMIT || i === RUNS;
+    // As many cycles again without jobs at the end: the idle stops to hold the stops after jobs against.
+    for (let i = 0; i < RUNS * (SUBMIT ? 2 : 1); i++) {
+      const idle = !SUBMIT || i >= RUNS;
       probeMs.push(hostProbeMs());
       t0 = performance.now();
       const wall0 = Date.now();

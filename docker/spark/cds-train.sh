@@ -5,16 +5,25 @@
 # and a NodeManager register, a file goes in and out of HDFS), then stops them with SIGTERM: Java
 # writes the classes each one loaded into OUT/hadoop/<daemon>.jsa, client.jsa,
 # OUT/spark/history-server.jsa and OUT/spark/job.jsa. Nodes then start from these (see
-# hadoop-launcher; Spark's drivers and executors through spark-defaults.conf).
+# hadoop-launcher; Spark's drivers and executors through spark-defaults.conf). The three (the Hadoop
+# daemons, the history server, the job) share nothing but the scratch folder and run side by side:
+# much of each is waiting on start-ups and heartbeats (98 s one after the other on a loaded 2-core host).
 #
 # Usage: cds-train.sh OUT    (run at image build time, after every jar is in place)
 set -euo pipefail
 out="${1:?usage: cds-train.sh OUT}"
 work="$(mktemp -d)"
-pids=()
-cleanup() {
+pids=()   # the daemons the current part started (each part runs in a subshell of its own)
+parts=()  # pid:name of each part running
+kill_daemons() {
   local pid
   for pid in "${pids[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+}
+cleanup() {
+  local part
+  # A part told to stop kills its daemons on the way out (see run_part).
+  for part in "${parts[@]}"; do kill -TERM "${part%%:*}" 2>/dev/null || true; done
+  for part in "${parts[@]}"; do wait "${part%%:*}" 2>/dev/null || true; done
   rm -rf "$work"
 }
 trap cleanup EXIT
@@ -85,30 +94,34 @@ stop_all() {
   pids=()
 }
 
-jmx='http://127.0.0.1:9870/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState'
-metrics='http://127.0.0.1:8088/ws/v1/cluster/metrics'
-export HADOOP_CDS_TRAIN="$out/hadoop"
-start namenode hdfs namenode
-start resourcemanager yarn resourcemanager
-wait_for 'the NameNode' "curl -sf '$jmx'"
-start datanode hdfs datanode
-wait_for 'the ResourceManager' "curl -sf '$metrics'"
-start nodemanager yarn nodemanager
-wait_for 'the DataNode' "curl -sf '$jmx' | grep -q '\"NumLiveDataNodes\" : 1'"
-wait_for 'the NodeManager' "curl -sf '$metrics' | grep -q '\"activeNodes\":1,'"
-# The client archive: one command that both writes and reads HDFS (-cp), after a -put.
-HADOOP_CDS_TRAIN="" hdfs dfs -put "$HADOOP_CONF_DIR/core-site.xml" /in.xml
-hdfs dfs -cp /in.xml /out.xml
-sleep 3 # a few heartbeats and block reports
-stop_all
+hadoop_part() {
+  jmx='http://127.0.0.1:9870/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState'
+  metrics='http://127.0.0.1:8088/ws/v1/cluster/metrics'
+  export HADOOP_CDS_TRAIN="$out/hadoop"
+  start namenode hdfs namenode
+  start resourcemanager yarn resourcemanager
+  wait_for 'the NameNode' "curl -sf '$jmx'"
+  start datanode hdfs datanode
+  wait_for 'the ResourceManager' "curl -sf '$metrics'"
+  start nodemanager yarn nodemanager
+  wait_for 'the DataNode' "curl -sf '$jmx' | grep -q '\"NumLiveDataNodes\" : 1'"
+  wait_for 'the NodeManager' "curl -sf '$metrics' | grep -q '\"activeNodes\":1,'"
+  # The client archive: one command that both writes and reads HDFS (-cp), after a -put.
+  HADOOP_CDS_TRAIN="" hdfs dfs -put "$HADOOP_CONF_DIR/core-site.xml" /in.xml
+  hdfs dfs -cp /in.xml /out.xml
+  sleep 3 # a few heartbeats and block reports
+  stop_all
+}
 
-mkdir -p "$work/spark-events"
-SPARK_CDS_TRAIN="$out/spark" SPARK_DAEMON_JAVA_OPTS="$jvm_opts" \
-  SPARK_HISTORY_OPTS="-Dspark.history.fs.logDirectory=file://$work/spark-events" \
-  start history-server spark-history-server
-wait_for 'the Spark history server' "curl -sf http://127.0.0.1:18080/api/v1/applications"
-sleep 1
-stop_all
+history_part() {
+  mkdir -p "$work/spark-events"
+  SPARK_CDS_TRAIN="$out/spark" SPARK_DAEMON_JAVA_OPTS="$jvm_opts" \
+    SPARK_HISTORY_OPTS="-Dspark.history.fs.logDirectory=file://$work/spark-events" \
+    start history-server spark-history-server
+  wait_for 'the Spark history server' "curl -sf http://127.0.0.1:18080/api/v1/applications"
+  sleep 1
+  stop_all
+}
 
 # The archive of Spark's jobs (OUT/spark/job.jsa): a small PySpark job in local mode, whose one JVM
 # loads what a driver and an executor load (a context, the scheduler, block managers, RPC, tasks,
@@ -116,7 +129,8 @@ stop_all
 # drivers and executors have (the module openings Spark's launcher adds, the client compiler):
 # drivers and executors run with the same jars first on theirs (spark.*.extraClassPath), so the
 # archive's classpath is a prefix of theirs, which is what class data sharing asks.
-cat >"$work/job.py" <<'PY'
+job_part() {
+  cat >"$work/job.py" <<'PY'
 from pyspark.sql import SparkSession, functions as F
 s = SparkSession.builder.appName("cds-train").getOrCreate()
 assert s.sparkContext.parallelize(range(1, 1001), 2).sum() == 500500
@@ -124,28 +138,55 @@ rows = s.range(1000).select((F.col("id") % 10).alias("k"))
 assert rows.groupBy("k").count().count() == 10
 s.stop()
 PY
-spark_opens=(
-  -XX:+IgnoreUnrecognizedVMOptions
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
-  --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
-  --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
-)
-(
+  local spark_opens=(
+    -XX:+IgnoreUnrecognizedVMOptions
+    --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.invoke=ALL-UNNAMED
+    --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+    --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+    --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+    --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/jdk.internal.ref=ALL-UNNAMED
+    --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/sun.nio.cs=ALL-UNNAMED
+    --add-opens=java.base/sun.security.action=ALL-UNNAMED --add-opens=java.base/sun.util.calendar=ALL-UNNAMED
+  )
   cd "$work"
+  # In the background and waited for, so that a stop of this part reaches it at once.
   SPARK_CONF_DIR="$work/spark-conf" PYSPARK_PYTHON="${PYSPARK_PYTHON:-/opt/spark-venv/bin/python}" \
     PYTHONPATH="$(printf '%s:' /opt/spark/python/lib/*.zip)" \
-    "${JAVA_HOME:-/usr/lib/jvm/java-17}/bin/java" "-XX:ArchiveClassesAtExit=$out/spark/job.jsa" "-Xlog:cds*=off" \
-    "${spark_opens[@]}" -XX:TieredStopAtLevel=1 -cp "${SPARK_HOME:-/opt/spark}/jars/*" \
+    start job "${JAVA_HOME:-/usr/lib/jvm/java-17}/bin/java" "-XX:ArchiveClassesAtExit=$out/spark/job.jsa" \
+    "-Xlog:cds*=off" "${spark_opens[@]}" -XX:TieredStopAtLevel=1 -cp "${SPARK_HOME:-/opt/spark}/jars/*" \
     org.apache.spark.deploy.SparkSubmit --master 'local[2]' --conf spark.ui.enabled=false \
-    --conf "spark.local.dir=$work/spark-local" "$work/job.py" >"$work/job.log" 2>&1
-) || {
-  tail -n 40 "$work/job.log" >&2
-  exit 1
+    --conf "spark.local.dir=$work/spark-local" "$work/job.py"
+  wait "${pids[0]}" || {
+    echo "cds-train: the Spark job failed; the end of its output:" >&2
+    tail -n 40 "$HADOOP_LOG_DIR/job.out" >&2
+    exit 1
+  }
+  pids=()
 }
+
+# run_part NAME: NAME_part in the background, its output in $work/part-NAME.log; on its way out (done,
+# failed or told to stop) it kills whatever daemons it left.
+run_part() {
+  (
+    trap kill_daemons EXIT
+    trap 'exit 143' TERM
+    "$1_part"
+  ) >"$work/part-$1.log" 2>&1 </dev/null &
+  parts+=("$!:$1")
+}
+run_part hadoop
+run_part history
+run_part job
+failed=0
+for part in "${parts[@]}"; do
+  if ! wait "${part%%:*}"; then
+    echo "cds-train: the ${part#*:} part failed; the end of its output:" >&2
+    tail -n 40 "$work/part-${part#*:}.log" >&2
+    failed=1
+  fi
+done
+parts=()
+[ "$failed" = 0 ] || exit 1
 
 for archive in hadoop/namenode hadoop/datanode hadoop/resourcemanager hadoop/nodemanager hadoop/client \
   spark/history-server spark/job; do

@@ -4,7 +4,8 @@
 // DataNode and NodeManager registered, then `stop` and a second `start` until the same (goals:
 // <= 120 s and <= 12 s). Each figure comes with the load average it was taken at; the exec round
 // trip against `ssh host true` is bench/ssh.mjs. Prints JSON and writes .bench/local.json.
-// Usage: npm run build && node --import tsx bench/local.mjs [--runs N]
+// Usage: npm run build && node --import tsx bench/local.mjs [--runs N] [--verbose]
+// (--verbose: each start's own output, with its steps' times, on stderr)
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
@@ -14,6 +15,7 @@ import { median, registered, ROOT } from './lib.mjs';
 const args = process.argv.slice(2);
 const i = args.indexOf('--runs');
 const RUNS = i >= 0 ? Number(args[i + 1]) : 3;
+const VERBOSE = args.includes('--verbose');
 
 const home = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-local-'));
 process.env.CLOUDTIK_TEST_RUN ??= `bench${crypto.randomBytes(2).toString('hex')}`;
@@ -28,7 +30,8 @@ const BODY = 'available_node_types:\n  worker.default:\n    min_workers: 3\n';
 /** `start` until 3 DataNodes and 3 NodeManagers registered; milliseconds. */
 async function startTimed(lh, ip, env) {
   const t0 = performance.now();
-  await lh.headOk('start ~/cluster.yaml -y', 2400, env);
+  const out = await lh.headOk(`start ~/cluster.yaml -y${VERBOSE ? ' -v' : ''}`, 2400, env);
+  if (VERBOSE) process.stderr.write(out);
   for (;;) {
     const r = await registered(ip);
     if (r.dn === 3 && r.nm === 3) return Math.round(performance.now() - t0);

@@ -136,6 +136,12 @@ export interface NodeProvider {
   /** Merge mutable tags into a node's tags (kept outside the immutable labels). */
   setTags(id: string, tags: Record<string, string>): Promise<void>;
   commandRunner(node: NodeInfo): CommandRunner;
+  /**
+   * Copy the cluster's state folder (the controller's config, the secrets) to the head, when the
+   * head does not see it already (virtual heads mount it; pods do not). Called after `start`
+   * rewrites it, before the head's start commands.
+   */
+  publishClusterState?(head: NodeInfo, stateDir: string): Promise<void>;
   /** Remove what the cluster left behind (state, data-disk folders) once no node is left. */
   cleanupCluster(): Promise<void>;
   /** Run `fn` while holding the cluster's operation lock (one start or stop at a time). */

@@ -3,6 +3,7 @@
  * subresource with a TTY (what `cloudtik attach` runs, so no kubectl is needed). The local
  * terminal is put in raw mode, its size follows the window, and the exit code is the shell's.
  */
+import { PassThrough } from 'node:stream';
 import { CloudtikError } from '../../core/errors.js';
 import type { ProviderNodeCommand } from '../provider.js';
 import { apiError, kubeApi, type ExecStatus } from './api.js';
@@ -20,14 +21,20 @@ export const kubernetesAttachCommand: ProviderNodeCommand = async (opts, signal)
   const pod = required(opts, 'pod');
   const user = required(opts, 'user');
   const api = await kubeApi(typeof opts.kubeconfig === 'string' ? opts.kubeconfig : undefined);
-  const command = typeof opts.command === 'string' ? opts.command : undefined;
+  const command = typeof opts.run === 'string' ? opts.run : undefined;
   const stdin = process.stdin;
-  const tty = stdin.isTTY && process.stdout.isTTY;
+  const tty = stdin.isTTY === true && process.stdout.isTTY === true;
   if (tty) stdin.setRawMode(true);
   let status: ExecStatus | undefined;
+  // Own streams, piped on: the client ends them when the command ends, and the terminal's size
+  // is read from the real stdout.
+  const out = tty ? process.stdout : new PassThrough();
+  const err = new PassThrough();
+  if (out !== process.stdout) out.pipe(process.stdout, { end: false });
+  err.pipe(process.stderr, { end: false });
   try {
     const ws = await api.exec
-      .exec(namespace, pod, CONTAINER, attachArgv(user, command), process.stdout, process.stderr, stdin, tty, (s) => {
+      .exec(namespace, pod, CONTAINER, attachArgv(user, command), out, err, stdin, tty, (s) => {
         status = s;
       })
       .catch((err: unknown) => {

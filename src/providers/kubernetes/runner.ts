@@ -96,7 +96,8 @@ export class KubeExecRunner implements CommandRunner {
     });
     let status: ExecStatus | undefined;
     const given = options.stdin;
-    const stdin = given === undefined ? null : given instanceof Readable ? given : Readable.from(given as AsyncIterable<Buffer>);
+    const stdin =
+      given === undefined ? null : given instanceof Readable ? given : Readable.from(given as AsyncIterable<Buffer>);
     let ws: ExecSocket;
     try {
       ws = await this.api.exec.exec(
@@ -201,7 +202,7 @@ export class KubeExecRunner implements CommandRunner {
       this.target.user,
     ];
     if (this.target.kubeconfig) argv.push('--kubeconfig', this.target.kubeconfig);
-    if (command !== undefined) argv.push('--command', command);
+    if (command !== undefined) argv.push('--run', command);
     return argv;
   }
 }

@@ -10,12 +10,13 @@ export const command: CommandSpec = {
     { flags: '--pod <name>', description: 'the pod' },
     { flags: '--user <name>', description: 'the user the shell runs as' },
     { flags: '--kubeconfig <file>', description: 'credentials (default: KUBECONFIG, ~/.kube/config, in-cluster)' },
-    { flags: '--command <command>', description: 'run this instead of a login shell' },
+    { flags: '--run <command>', description: 'run this instead of a login shell' },
   ],
   async run(_args, opts, ctx) {
     const { providerNodeCommand } = await import('../../common.js');
-    await (
-      await providerNodeCommand('kubernetes', 'kubernetes-attach')
-    )(opts, ctx.signal);
+    const attach = await providerNodeCommand('kubernetes', 'kubernetes-attach');
+    await attach(opts, ctx.signal);
+    // The remote shell's exit code, which the command left in process.exitCode.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   },
 };

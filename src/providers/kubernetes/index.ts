@@ -4,8 +4,8 @@
  * loads with this module, which the registry loads only for `provider.type: kubernetes`.
  */
 import os from 'node:os';
-import type { ClusterRef, HostResources, ProviderModule } from '../provider.js';
-import { kubeApi, type KubeApi } from './api.js';
+import type { ClusterRef, HostResources, ProviderModule, WorkspaceProvider } from '../provider.js';
+import { kubeApi, kubeconfigSource, type KubeApi } from './api.js';
 import { kubernetesAttachCommand } from './attach.js';
 import { KUBERNETES_HINTS } from './hints.js';
 import { KubernetesNodeProvider } from './node-provider.js';
@@ -40,6 +40,18 @@ async function largestNode(api: KubeApi): Promise<HostResources> {
   return { cpus: os.cpus().length, memoryBytes: os.totalmem() };
 }
 
+/** Workspaces when no credentials are set: none to list; anything else says how to set them. */
+function withoutCredentials(): WorkspaceProvider {
+  const api = async (): Promise<WorkspaceProvider> => kubernetesWorkspaces(await kubeApi());
+  return {
+    list: () => Promise.resolve([]),
+    create: async (name) => (await api()).create(name),
+    get: async (name) => (await api()).get(name),
+    clusters: async (name) => (await api()).clusters(name),
+    remove: async (name) => (await api()).remove(name),
+  };
+}
+
 export const provider: ProviderModule = {
   type: 'kubernetes',
   async nodeProvider(cluster: ClusterRef) {
@@ -57,6 +69,9 @@ export const provider: ProviderModule = {
     });
   },
   async workspaces() {
+    const source = kubeconfigSource(undefined);
+    // `workspace list` asks every provider: with no credentials at all there are none to list.
+    if (source.file === undefined && !source.inCluster) return withoutCredentials();
     return kubernetesWorkspaces(await kubeApi());
   },
   async commandRunners(cluster: ClusterRef) {

@@ -122,11 +122,11 @@ describe('kubernetes provider', () => {
     const r = await k(['exec', clusterFile, 'echo out-$((20+22)); echo err >&2; whoami; exit 3']);
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain('out-42');
-    expect(r.stdout).toContain('cloudtik');
+    expect(r.stdout).toContain('ubuntu');
     const src = await writeFile(dir, 'up/a.txt', 'payload\n');
     await kOk(['upload', clusterFile, path.dirname(src) + '/', '~/up']);
     expect((await kOk(['exec', clusterFile, 'stat -c %U ~/up/a.txt; cat ~/up/a.txt'])).stdout).toContain(
-      'cloudtik\npayload',
+      'ubuntu\npayload',
     );
     const back = path.join(dir, 'back.txt');
     await kOk(['download', clusterFile, '~/up/a.txt', back]);

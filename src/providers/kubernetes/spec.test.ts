@@ -229,7 +229,7 @@ describe("CloudTik's kubernetes examples load unchanged", () => {
     const { config } = await loadClusterConfig(path.join(FIXTURES, 'example-cluster.yaml'));
     expect(config.provider.type).toBe('kubernetes');
     expect(config.workspace_name).toBe('example-workspace');
-    expect(config.auth.ssh_user).toBe('cloudtik');
+    expect(config.auth.ssh_user).toBe('ubuntu');
     const worker = config.available_node_types['worker.default']!;
     expect(worker.min_workers).toBe(3);
     expect(worker.node_config.resources).toEqual({ cpu: 3, memory: '13Gi' });

@@ -45,6 +45,7 @@ interface PodShape {
     containers: {
       name: string;
       image: string;
+      command: string[];
       env: unknown;
       ports: unknown;
       resources: unknown;
@@ -100,6 +101,7 @@ describe('pod manifest', () => {
     expect(pod.spec.serviceAccountName).toBe('cloudtik-worker-service-account');
     const c = pod.spec.containers[0]!;
     expect(c.name).toBe('cloudtik-node');
+    expect(c.command.slice(0, 4)).toEqual(['/usr/bin/tini', '-s', '-g', '--']);
     expect(c.resources).toEqual({
       requests: { cpu: '0.5', memory: String(2 ** 30) },
       limits: { cpu: '0.5', memory: String(2 ** 30) },

@@ -20,6 +20,8 @@ export const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } 
 export const TAG_ANNOTATION = 'tags.cloudtik.io/';
 /** The node container's name (CloudTik's). */
 export const CONTAINER = 'cloudtik-node';
+/** The init the node images carry (their entrypoint). */
+export const NODE_INIT = '/usr/bin/tini';
 /** Where a node sees its i-th data disk (as virtual nodes do). */
 export const DATA_DISK_MOUNT = '/mnt/cloudtik/data_disk_';
 
@@ -225,7 +227,9 @@ export function podManifest(p: PodInput, limits: { cpus: number; memoryBytes: nu
     name: CONTAINER,
     image: p.image,
     imagePullPolicy: 'IfNotPresent',
-    command: bootCommand(),
+    // tini as PID 1 (the node images' entrypoint, which `command` replaces) reaps the orphans of
+    // stopped services: without it their zombies keep a stopped service's process group alive.
+    command: [NODE_INIT, '-s', '-g', '--', ...bootCommand()],
     env: [
       { name: 'LC_ALL', value: 'C.UTF-8' },
       { name: 'LANG', value: 'C.UTF-8' },

@@ -57,6 +57,15 @@ export const env = {
     const v = process.env.DOCKER_HOST;
     return v === undefined || v === '' ? undefined : v;
   },
+  /** `KUBECONFIG` as given (a list of files, `:`-separated), or undefined for `~/.kube/config`. */
+  kubeconfig(): string | undefined {
+    const v = process.env.KUBECONFIG;
+    return v === undefined || v === '' ? undefined : v;
+  },
+  /** Whether this process runs in a Kubernetes pod (the API's in-cluster address is set). */
+  inKubernetesPod(): boolean {
+    return (process.env.KUBERNETES_SERVICE_HOST ?? '') !== '';
+  },
   /** Seconds a node may take to be ready (`CLOUDTIK_NODE_START_WAIT_S`, else the provider's own default). */
   nodeStartWaitSeconds(fallback = 120): number {
     const n = Number(process.env.CLOUDTIK_NODE_START_WAIT_S);

@@ -110,9 +110,23 @@ export function hostResources(): HostResources {
 export function instanceSpec(nodeConfig: unknown, provider: unknown): PlainObject {
   const instance = isPlainObject(nodeConfig) ? nodeConfig.instance_type : undefined;
   if (isPlainObject(instance)) return instance;
+  // Kubernetes node types size their pods with `resources: {cpu, memory}` instead.
+  const resources = isPlainObject(nodeConfig) ? nodeConfig.resources : undefined;
+  if (instance === undefined && isPlainObject(resources)) return kubernetesResources(resources);
   if (typeof instance !== 'string' || !isPlainObject(provider) || !isPlainObject(provider.instance_types)) return {};
   const named = provider.instance_types[instance];
   return isPlainObject(named) ? named : {};
+}
+
+/** `{cpu: 2 | "500m", memory: "4Gi"}` as an instance size `{CPU, memory}`. */
+function kubernetesResources(resources: PlainObject): PlainObject {
+  const out: PlainObject = {};
+  const cpu = resources.cpu;
+  const m = typeof cpu === 'string' ? /^\s*(\d+(?:\.\d+)?)(m?)\s*$/.exec(cpu) : undefined;
+  if (typeof cpu === 'number') out.CPU = cpu;
+  else if (m) out.CPU = Number(m[1]) / (m[2] === 'm' ? 1000 : 1);
+  if (typeof resources.memory === 'string' || typeof resources.memory === 'number') out.memory = resources.memory;
+  return out;
 }
 
 /** CPU, GPU and memory (bytes) a node type offers according to its `node_config.instance_type`. */

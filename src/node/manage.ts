@@ -86,7 +86,9 @@ function namedServices(o: NodeServiceOptions): ServiceName[] {
 }
 
 function flags(o: NodeServiceOptions): string[] {
-  return (['head', 'state', 'controller', 'all', 'restart', 'services', 'kill'] as const).filter((k) => o[k]).map((k) => `--${k}`);
+  return (['head', 'state', 'controller', 'all', 'restart', 'services', 'kill'] as const)
+    .filter((k) => o[k])
+    .map((k) => `--${k}`);
 }
 
 /**

@@ -125,8 +125,8 @@ export interface NodeProvider {
   readonly hints?: ProviderHints;
   /**
    * Terminating a node discards it whole: every process it ran and its disks go with it (a
-   * container). A stop of the whole cluster then gives its services no grace, as nothing they
-   * would save is kept. Unset where nodes outlive the cluster (listed hosts).
+   * container, a pod without kept claims). A stop of the whole cluster then gives its services no
+   * grace, as nothing they would save is kept. Unset where nodes outlive the cluster (listed hosts).
    */
   readonly discardsNodes?: boolean;
   /** Nodes that are not terminated (running or stopped but present). */
@@ -142,6 +142,12 @@ export interface NodeProvider {
   /** Merge mutable tags into a node's tags (kept outside the immutable labels). */
   setTags(id: string, tags: Record<string, string>): Promise<void>;
   commandRunner(node: NodeInfo): CommandRunner;
+  /**
+   * Copy the cluster's state folder (the controller's config, the secrets) to the head, when the
+   * head does not see it already (virtual heads mount it; pods do not). Called after `start`
+   * rewrites it, before the head's start commands.
+   */
+  publishClusterState?(head: NodeInfo, stateDir: string): Promise<void>;
   /** Remove what the cluster left behind (state, data-disk folders) once no node is left. */
   cleanupCluster(): Promise<void>;
   /** Run `fn` while holding the cluster's operation lock (one start or stop at a time). */

@@ -7,6 +7,7 @@ import { CloudtikError } from '../core/errors.js';
 import type { ProviderModule } from './provider.js';
 
 const LOADERS: Record<string, () => Promise<{ provider: ProviderModule }>> = {
+  kubernetes: () => import('./kubernetes/index.js'),
   local: () => import('./local/index.js'),
   virtual: () => import('./virtual/index.js'),
 };

@@ -19,6 +19,7 @@ import { command as imageBuild } from './image/build.js';
 import { command as imageList } from './image/list.js';
 import { command as nodeBatch } from './node/batch.js';
 import { command as nodeDockerGate } from './node/docker-gate.js';
+import { command as nodeKubernetesAttach } from './node/kubernetes-attach.js';
 import { command as nodeRun } from './node/run.js';
 import { command as nodeStart } from './node/start.js';
 import { command as nodeStop } from './node/stop.js';
@@ -69,6 +70,6 @@ export const commandGroups: CommandGroupSpec[] = [
   {
     name: 'node',
     description: 'node-side commands, run inside cluster nodes (services: state store, agent, controller)',
-    commands: [nodeStart, nodeStop, nodeRun, nodeBatch, nodeDockerGate],
+    commands: [nodeStart, nodeStop, nodeRun, nodeBatch, nodeDockerGate, nodeKubernetesAttach],
   },
 ];

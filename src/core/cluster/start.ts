@@ -252,14 +252,16 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         readyTimeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
         extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
         // Hand over to the head once its files are in place: the config its controller runs with.
-        beforeStart: () =>
-          writeBootstrap(ctx.stateDir, {
+        beforeStart: async () => {
+          await writeBootstrap(ctx.stateDir, {
             config: headSideConfig(config),
             images: Object.fromEntries(workerTypes.map((w) => [w, imageOf('worker', w)])),
             launchHashes: Object.fromEntries(workerTypes.map((w) => [w, hashes('worker', w)])),
             fileMountsHash,
             host,
-          }),
+          });
+          await ctx.provider.publishClusterState?.(head, ctx.stateDir);
+        },
       }),
     );
     timings.update = Math.round(performance.now() - t);

@@ -118,8 +118,11 @@ async function awaitNodeManagersLeft(ctx: RuntimeNodeContext): Promise<void> {
     },
     { ms: NODEMANAGERS_LEAVE_MS, expired: () => new Error('NodeManagers still registered') },
   ).catch(() => {
-    const seen = present === undefined ? 'the ResourceManager did not answer' : `${present} NodeManager(s) still registered`;
-    process.stderr.write(`yarn: ${seen} after ${NODEMANAGERS_LEAVE_MS / 1000} s; stopping the ResourceManager anyway\n`);
+    const seen =
+      present === undefined ? 'the ResourceManager did not answer' : `${present} NodeManager(s) still registered`;
+    process.stderr.write(
+      `yarn: ${seen} after ${NODEMANAGERS_LEAVE_MS / 1000} s; stopping the ResourceManager anyway\n`,
+    );
   });
 }
 

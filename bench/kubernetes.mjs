@@ -1,0 +1,138 @@
+#!/usr/bin/env node
+// The kubernetes provider on the development Kubernetes (dev/k8s.sh, brought up if needed): a bare
+// cluster of 1 head + 3 workers, `start` until every node is up-to-date and `stop` until nothing
+// of it is left, against a floor measured in the same run: 4 pods of the same image and size
+// created together until Running, then one exec each through the API (goal: start <= 2x floor).
+// Prints JSON (medians) and writes .bench/kubernetes.json.
+// Usage: npm run build && node bench/kubernetes.mjs [--runs N] [--cpu 500m]
+import { spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { cli, median, ROOT } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(name);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const RUNS = Number(opt('--runs', 3));
+const CPU = opt('--cpu', '400m');
+const MEMORY = '512Mi';
+
+const script = (...a) => {
+  const r = spawnSync('bash', [path.join(ROOT, 'dev/k8s.sh'), '--quiet', ...a], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`dev/k8s.sh ${a.join(' ')} exited ${r.status}\n${r.stderr}`);
+  return r.stdout;
+};
+const { packageInfo } = await import(path.join(ROOT, 'dist/core/host/package.js'));
+const IMAGE = `cloudtik/cloudtik:${packageInfo().version}`;
+script('up');
+script('load-images', IMAGE);
+const KUBECONFIG = /^export KUBECONFIG=(.*)$/m.exec(script('env'))[1].replace(/^'(.*)'$/, '$1');
+process.env.KUBECONFIG = KUBECONFIG;
+
+const { kubeApi } = await import(path.join(ROOT, 'dist/providers/kubernetes/api.js'));
+const { KubeExecRunner } = await import(path.join(ROOT, 'dist/providers/kubernetes/runner.js'));
+const api = await kubeApi();
+
+const run = crypto.randomBytes(2).toString('hex');
+const ws = `bench-k8s-${run}`;
+const home = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-k8s-'));
+const env = { CLOUDTIK_HOME: home, KUBECONFIG };
+const wsFile = path.join(home, 'workspace.yaml');
+const clusterFile = path.join(home, 'cluster.yaml');
+await fs.writeFile(wsFile, `workspace_name: ${ws}\nprovider: {type: kubernetes}\n`);
+const size = `{resources: {cpu: ${CPU}, memory: ${MEMORY}}}`;
+await fs.writeFile(
+  clusterFile,
+  [
+    'cluster_name: bench',
+    `workspace_name: ${ws}`,
+    'provider: {type: kubernetes}',
+    'available_node_types:',
+    `  head.default: {node_config: ${size}}`,
+    `  worker.default: {min_workers: 3, node_config: ${size}}`,
+    'runtime: {types: []}',
+    '',
+  ].join('\n'),
+);
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** 4 pods created together until Running, then one exec each; milliseconds. */
+async function floor(i) {
+  const t0 = performance.now();
+  const names = await Promise.all(
+    [0, 1, 2, 3].map(async (n) => {
+      const body = {
+        metadata: { name: `floor-${i}-${n}`, labels: { 'app.kubernetes.io/managed-by': 'cloudtik', bench: run } },
+        spec: {
+          restartPolicy: 'Never',
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: 'cloudtik-node',
+              image: IMAGE,
+              imagePullPolicy: 'IfNotPresent',
+              command: ['sleep', 'infinity'],
+              resources: { requests: { cpu: CPU, memory: MEMORY }, limits: { cpu: CPU, memory: MEMORY } },
+            },
+          ],
+        },
+      };
+      const pod = await api.core.createNamespacedPod({ namespace: ws, body });
+      return pod.metadata.name;
+    }),
+  );
+  for (;;) {
+    const pods = await api.core.listNamespacedPod({ namespace: ws, labelSelector: `bench=${run}` });
+    if (pods.items.filter((p) => p.status?.phase === 'Running').length === 4) break;
+    if (performance.now() - t0 > 300_000) throw new Error('floor pods did not run within 300 s');
+    await sleep(100);
+  }
+  await Promise.all(
+    names.map(async (pod) => {
+      const r = await new KubeExecRunner(api, { namespace: ws, pod, user: 'root' }).run({ command: 'true' });
+      if (r.exitCode !== 0) throw new Error(`exec in ${pod} exited ${r.exitCode}`);
+    }),
+  );
+  const ms = Math.round(performance.now() - t0);
+  await Promise.all(names.map((name) => api.core.deleteNamespacedPod({ name, namespace: ws, gracePeriodSeconds: 0 })));
+  for (;;) {
+    const pods = await api.core.listNamespacedPod({ namespace: ws, labelSelector: `bench=${run}` });
+    if (pods.items.length === 0) return ms;
+    await sleep(200);
+  }
+}
+
+const samples = { floor: [], start: [], stop: [] };
+try {
+  await cli(['workspace', 'create', wsFile, '--yes'], env);
+  for (let i = 0; i < RUNS; i++) {
+    samples.floor.push(await floor(i));
+    samples.start.push(Math.round((await cli(['start', clusterFile, '--yes'], env)).ms));
+    samples.stop.push(Math.round((await cli(['stop', clusterFile, '--yes'], env)).ms));
+  }
+} finally {
+  await cli(['stop', clusterFile, '--yes'], env).catch(() => undefined);
+  await cli(['workspace', 'delete', wsFile, '--yes'], env).catch(() => undefined);
+  await fs.rm(home, { recursive: true, force: true });
+}
+
+const m = { floor: median(samples.floor), start: median(samples.start), stop: median(samples.stop) };
+const result = {
+  bench: 'kubernetes',
+  nodes: { head: 1, workers: 3 },
+  size: { cpu: CPU, memory: MEMORY },
+  runs: RUNS,
+  median_ms: m,
+  start_vs_floor: Number((m.start / m.floor).toFixed(2)),
+  goal: 'start <= 2x floor',
+  samples_ms: samples,
+  load: Number(os.loadavg()[0].toFixed(1)),
+};
+await fs.mkdir(path.join(ROOT, '.bench'), { recursive: true });
+await fs.writeFile(path.join(ROOT, '.bench', 'kubernetes.json'), JSON.stringify(result, null, 2));
+console.log(JSON.stringify(result, null, 2));

@@ -1,0 +1,201 @@
+/**
+ * The one adapter to the Kubernetes API (through `@kubernetes/client-node`, loaded on first use so
+ * the CLI of other providers never pays for it). Credentials come from `provider.kubeconfig`, else
+ * `KUBECONFIG`, else `~/.kube/config`, else the pod's service account (in-cluster config).
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { env } from '../../config/env.js';
+import { CloudtikError } from '../../core/errors.js';
+
+type Client = typeof import('@kubernetes/client-node');
+type CoreV1Api = import('@kubernetes/client-node').CoreV1Api;
+type RbacApi = import('@kubernetes/client-node').RbacAuthorizationV1Api;
+type KubeConfig = import('@kubernetes/client-node').KubeConfig;
+
+/** What the provider's code talks to: the typed APIs, exec, and the namespace-free config. */
+export interface KubeApi {
+  lib: Client;
+  config: KubeConfig;
+  core: CoreV1Api;
+  rbac: RbacApi;
+  exec: ExecApi;
+  /** Where the API server is, for messages. */
+  server: string;
+}
+
+/** The final status of an exec: `Success`, or `Failure` with the exit code as a cause. */
+export interface ExecStatus {
+  status?: string;
+  reason?: string;
+  message?: string;
+  details?: { causes?: { reason?: string; message?: string }[] };
+}
+
+/** The open exec connection. */
+export interface ExecSocket {
+  close(): void;
+  on(event: 'close', listener: () => void): unknown;
+  on(event: 'error', listener: (err: Error) => void): unknown;
+}
+
+/** The exec subresource: argv in a pod's container, with streams (and a terminal when `tty`). */
+export interface ExecApi {
+  exec(
+    namespace: string,
+    pod: string,
+    container: string,
+    command: string[],
+    stdout: NodeJS.WritableStream | null,
+    stderr: NodeJS.WritableStream | null,
+    stdin: NodeJS.ReadableStream | null,
+    tty: boolean,
+    onStatus?: (status: ExecStatus) => void,
+  ): Promise<ExecSocket>;
+}
+
+let loaded: Promise<Client> | undefined;
+function client(): Promise<Client> {
+  loaded ??= import('@kubernetes/client-node');
+  return loaded;
+}
+
+/** Which credentials to use: an explicit file, `KUBECONFIG`, `~/.kube/config`, or the pod's account. */
+export function kubeconfigSource(explicit: string | undefined): { file?: string; inCluster: boolean } {
+  if (explicit) return { file: explicit, inCluster: false };
+  const fromEnv = env.kubeconfig();
+  if (fromEnv) return { file: fromEnv, inCluster: false };
+  const home = path.join(os.homedir(), '.kube', 'config');
+  if (fs.existsSync(home)) return { file: home, inCluster: false };
+  return { inCluster: env.inKubernetesPod() || fs.existsSync(path.join(SERVICE_ACCOUNT_DIR, 'token')) };
+}
+
+/** Where a pod finds its service account's token, CA and namespace. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+/** The API's in-cluster name, for processes that lost the pod's KUBERNETES_SERVICE_* variables. */
+const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
+
+function loadInCluster(config: KubeConfig): void {
+  if (env.inKubernetesPod()) {
+    config.loadFromCluster();
+    return;
+  }
+  config.loadFromClusterAndUser(
+    {
+      name: 'in-cluster',
+      server: IN_CLUSTER_SERVER,
+      caFile: path.join(SERVICE_ACCOUNT_DIR, 'ca.crt'),
+      skipTLSVerify: false,
+    },
+    {
+      name: 'in-cluster',
+      authProvider: { name: 'tokenFile', config: { tokenFile: path.join(SERVICE_ACCOUNT_DIR, 'token') } },
+    },
+  );
+}
+
+const apis = new Map<string, Promise<KubeApi>>();
+
+/** The API of the cluster the credentials name (one client per credentials per process). */
+export function kubeApi(explicitKubeconfig?: string): Promise<KubeApi> {
+  const key = explicitKubeconfig ?? '';
+  let api = apis.get(key);
+  if (!api) {
+    api = connect(explicitKubeconfig).catch((err: unknown) => {
+      apis.delete(key);
+      throw err;
+    });
+    apis.set(key, api);
+  }
+  return api;
+}
+
+async function connect(explicit: string | undefined): Promise<KubeApi> {
+  const lib = await client();
+  const config = new lib.KubeConfig();
+  const source = kubeconfigSource(explicit);
+  try {
+    if (source.file !== undefined) {
+      // A KUBECONFIG list: the first file that exists, as kubectl reads it for the current context.
+      const file = source.file.split(path.delimiter).find((f) => f !== '' && fs.existsSync(f)) ?? source.file;
+      config.loadFromFile(file);
+    } else if (source.inCluster) {
+      loadInCluster(config);
+    } else {
+      throw new Error('no kubeconfig found');
+    }
+  } catch (err) {
+    throw new CloudtikError('ERR_CLOUDTIK_KUBERNETES', 'cannot read the Kubernetes credentials', {
+      cause: err,
+      hint: 'point KUBECONFIG (or provider.kubeconfig) at a kubeconfig file, or run inside a pod with a service account',
+    });
+  }
+  const server = config.getCurrentCluster()?.server ?? '(no current cluster)';
+  return {
+    lib,
+    config,
+    core: config.makeApiClient(lib.CoreV1Api),
+    rbac: config.makeApiClient(lib.RbacAuthorizationV1Api),
+    // Typed here: the library's socket type comes from a package without resolvable types.
+    exec: new lib.Exec(config) as unknown as ExecApi,
+    server,
+  };
+}
+
+/** The HTTP status of a failed API call, if it was one. */
+export function apiStatus(err: unknown): number | undefined {
+  if (typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'number') return err.code;
+  return undefined;
+}
+
+/** The API server's own words about a failed call (its Status message), else the error's. */
+export function apiMessage(err: unknown): string {
+  if (typeof err === 'object' && err !== null && 'body' in err) {
+    const body = err.body;
+    try {
+      const parsed = (typeof body === 'string' ? JSON.parse(body) : body) as { message?: string };
+      if (parsed?.message) return parsed.message;
+    } catch {
+      // not JSON
+    }
+  }
+  if (err instanceof Error) {
+    const cause = (err as { cause?: unknown }).cause;
+    return cause instanceof Error ? `${err.message}: ${cause.message}` : err.message;
+  }
+  return String(err);
+}
+
+/** `fn`'s result, or undefined when the object is not there (404). */
+export async function orMissing<T>(fn: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (apiStatus(err) === 404) return undefined;
+    throw err;
+  }
+}
+
+/** Ignore "already exists" (409). Returns whether the object was made now. */
+export async function createIfMissing(fn: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await fn();
+    return true;
+  } catch (err) {
+    if (apiStatus(err) === 409) return false;
+    throw err;
+  }
+}
+
+/** A failed API call as the user sees it: what was done, the server's reason, a hint. */
+export function apiError(what: string, err: unknown, server?: string): CloudtikError {
+  const status = apiStatus(err);
+  const hint =
+    status === 403
+      ? 'the credentials in use lack the permission: check the RoleBinding of the account (kubectl auth can-i)'
+      : status === undefined
+        ? `is the API server${server ? ` at ${server}` : ''} up? check KUBECONFIG`
+        : undefined;
+  return new CloudtikError('ERR_CLOUDTIK_KUBERNETES', `${what}: ${apiMessage(err)}`, { cause: err, hint });
+}

@@ -1,0 +1,89 @@
+/**
+ * The kubernetes provider: a workspace is a namespace (with the head's service account and Role),
+ * a node is a pod, commands and copies go through the API's exec subresource. The client library
+ * loads with this module, which the registry loads only for `provider.type: kubernetes`.
+ */
+import os from 'node:os';
+import type { ClusterRef, HostResources, ProviderModule, WorkspaceProvider } from '../provider.js';
+import { kubeApi, kubeconfigSource, type KubeApi } from './api.js';
+import { kubernetesAttachCommand } from './attach.js';
+import { KUBERNETES_HINTS } from './hints.js';
+import { KubernetesNodeProvider } from './node-provider.js';
+import { KubeExecRunner } from './runner.js';
+import { parseCpu } from './spec.js';
+import { kubernetesWorkspaces } from './workspace.js';
+import { parseMemory } from '../../config/resources.js';
+
+function kubeconfigOf(cluster: ClusterRef): string | undefined {
+  const v = (cluster.provider as { kubeconfig?: unknown } | undefined)?.kubeconfig;
+  return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+/**
+ * What a pod can get at most: the largest allocatable CPUs and memory of the cluster's nodes; this
+ * machine's size when the credentials may not list nodes (the head's account may not).
+ */
+async function largestNode(api: KubeApi): Promise<HostResources> {
+  try {
+    const nodes = await api.core.listNode();
+    let best: HostResources | undefined;
+    for (const n of nodes.items) {
+      const a = n.status?.allocatable ?? {};
+      const cpus = parseCpu(a.cpu) ?? 0;
+      const memoryBytes = a.memory ? parseMemory(a.memory) : 0;
+      if (!best || cpus * 1e12 + memoryBytes > best.cpus * 1e12 + best.memoryBytes) best = { cpus, memoryBytes };
+    }
+    if (best) return best;
+  } catch {
+    // not allowed or not reachable: fall through
+  }
+  return { cpus: os.cpus().length, memoryBytes: os.totalmem() };
+}
+
+/** Workspaces when no credentials are set: none to list; anything else says how to set them. */
+function withoutCredentials(): WorkspaceProvider {
+  const api = async (): Promise<WorkspaceProvider> => kubernetesWorkspaces(await kubeApi());
+  return {
+    list: () => Promise.resolve([]),
+    create: async (name) => (await api()).create(name),
+    get: async (name) => (await api()).get(name),
+    clusters: async (name) => (await api()).clusters(name),
+    remove: async (name) => (await api()).remove(name),
+  };
+}
+
+export const provider: ProviderModule = {
+  type: 'kubernetes',
+  async nodeProvider(cluster: ClusterRef) {
+    const kubeconfig = kubeconfigOf(cluster);
+    return new KubernetesNodeProvider({
+      api: await kubeApi(kubeconfig),
+      workspaceName: cluster.workspaceName,
+      clusterName: cluster.clusterName,
+      stateDir: cluster.stateDir,
+      sshUser: cluster.sshUser,
+      permanentDisks:
+        (cluster.provider as { permanent_data_volumes?: unknown } | undefined)?.permanent_data_volumes === true,
+      kubeconfig,
+      host: cluster.host ?? { cpus: os.cpus().length, memoryBytes: os.totalmem() },
+    });
+  },
+  async workspaces() {
+    const source = kubeconfigSource(undefined);
+    // `workspace list` asks every provider: with no credentials at all there are none to list.
+    if (source.file === undefined && !source.inCluster) return withoutCredentials();
+    return kubernetesWorkspaces(await kubeApi());
+  },
+  async commandRunners(cluster: ClusterRef) {
+    const kubeconfig = kubeconfigOf(cluster);
+    const api = await kubeApi(kubeconfig);
+    return (node) =>
+      new KubeExecRunner(api, { namespace: cluster.workspaceName, pod: node.id, user: cluster.sshUser, kubeconfig });
+  },
+  async hostResources() {
+    return largestNode(await kubeApi());
+  },
+  hints: KUBERNETES_HINTS,
+  nodeStartWaitSeconds: 300,
+  nodeCommands: { 'kubernetes-attach': kubernetesAttachCommand },
+};

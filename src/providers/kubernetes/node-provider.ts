@@ -1,0 +1,430 @@
+/**
+ * Nodes of one cluster as pods of the workspace's namespace, found by their labels. Tags that
+ * change (status, hashes) are patched onto the pod's labels, so the CLI and the head's controller
+ * see the same ones. Every call is scoped to the cluster's labels: nothing without them is
+ * deleted.
+ */
+import crypto from 'node:crypto';
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import pLimit from 'p-limit';
+import type { PlainObject } from '../../config/merge.js';
+import { withDeadline } from '../../core/deadline.js';
+import { CloudtikError } from '../../core/errors.js';
+import { logEvent, type EventSink } from '../../core/events.js';
+import type { CommandRunner } from '../../core/command/runner.js';
+import { withLock } from '../../core/state/lock.js';
+import {
+  HEAD_STATE_DIR,
+  TAG,
+  type ClusterSupportSpec,
+  type HostResources,
+  type NodeInfo,
+  type NodeKind,
+  type NodeLaunchRequest,
+  type NodeProvider,
+  type NodeStart,
+  type ProviderHints,
+} from '../provider.js';
+import { apiError, createIfMissing, orMissing, type KubeApi } from './api.js';
+import { KUBERNETES_HINTS } from './hints.js';
+import { pendingProblem, type Pod } from './pods.js';
+import { KubeExecRunner } from './runner.js';
+import {
+  LIMIT_LABEL,
+  clusterSelector,
+  clusterServices,
+  dataDisks,
+  metadataToTags,
+  nodeResources,
+  permanentClaim,
+  podManifest,
+  tagsToMetadata,
+  type PodInput,
+} from './spec.js';
+
+export interface KubernetesProviderOptions {
+  api: KubeApi;
+  workspaceName: string;
+  clusterName: string;
+  stateDir: string;
+  sshUser: string;
+  /** `provider.permanent_data_volumes`: data-disk claims outlive their pods. */
+  permanentDisks: boolean;
+  kubeconfig?: string;
+  /** What a node gets when its type sets no `resources`. */
+  host: HostResources;
+}
+
+/** How long a pod may stay unschedulable before its creation fails with the scheduler's reason. */
+const UNSCHEDULABLE_GRACE_MS = 20_000;
+/** How long a new pod may take to run (image pulls included). */
+const RUNNING_WAIT_MS = 10 * 60_000;
+const POLL_MS = 400;
+
+const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
+  new Promise((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+export class KubernetesNodeProvider implements NodeProvider {
+  readonly clusterName: string;
+  readonly workspaceName: string;
+  readonly hints: ProviderHints = KUBERNETES_HINTS;
+  /** A deleted pod takes its processes and, unless they are kept, its claims with it. */
+  readonly discardsNodes: boolean;
+  private readonly api: KubeApi;
+  private readonly namespace: string;
+  private launching: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: KubernetesProviderOptions) {
+    this.api = options.api;
+    this.clusterName = options.clusterName;
+    this.workspaceName = options.workspaceName;
+    this.namespace = options.workspaceName;
+    this.discardsNodes = !options.permanentDisks;
+  }
+
+  private async call<T>(what: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (err instanceof CloudtikError) throw err;
+      throw apiError(what, err, this.api.server);
+    }
+  }
+
+  /** The cluster's pods (those being deleted left out). */
+  async pods(filter: { kind?: NodeKind; nodeType?: string } = {}): Promise<Pod[]> {
+    const list = await this.call(`list the pods of cluster ${this.clusterName}`, () =>
+      this.api.core.listNamespacedPod({
+        namespace: this.namespace,
+        labelSelector: clusterSelector(this.workspaceName, this.clusterName, filter),
+      }),
+    );
+    return (list.items as Pod[]).filter((p) => !p.metadata?.deletionTimestamp);
+  }
+
+  async listNodes(filter: { kind?: NodeKind; nodeType?: string } = {}): Promise<NodeInfo[]> {
+    return (await this.pods(filter)).map(toNode).sort((a, b) => a.seqId - b.seqId || a.id.localeCompare(b.id));
+  }
+
+  private limitsOf(nodeConfig: PlainObject): { cpus: number; memoryBytes: number } {
+    const r = nodeResources(nodeConfig);
+    return { cpus: r.cpus ?? this.options.host.cpus, memoryBytes: r.memoryBytes ?? this.options.host.memoryBytes };
+  }
+
+  async createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
+    if (request.count <= 0) return [];
+    // Launches of one provider go one at a time, so seq ids picked from the listing never collide.
+    const turn = this.launching.then(() => this.createBatch(request, sink));
+    this.launching = turn.catch(() => undefined);
+    return turn;
+  }
+
+  private async createBatch(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
+    const existing = await this.listNodes();
+    const first = request.kind === 'head' ? 1 : Math.max(1, ...existing.map((n) => n.seqId)) + 1;
+    const limits = this.limitsOf(request.nodeConfig);
+    const inputs: PodInput[] = Array.from({ length: request.count }, (_, i) => ({
+      workspace: this.workspaceName,
+      cluster: this.clusterName,
+      kind: request.kind,
+      nodeType: request.nodeType,
+      seqId: request.kind === 'head' ? 1 : first + i,
+      uuid: crypto.randomUUID(),
+      image: request.image,
+      launchHash: request.launchHash,
+      nodeConfig: request.nodeConfig,
+    }));
+    const names: string[] = [];
+    try {
+      const limit = pLimit(8);
+      await Promise.all(inputs.map((p) => limit(async () => names.push(await this.createPod(p, limits)))));
+      logEvent(sink, 'debug', `created pod(s) ${names.join(', ')} in namespace ${this.namespace}`);
+      await this.waitRunning(names, sink);
+    } catch (err) {
+      // Nothing half created: the batch's pods go before the failure is reported.
+      await this.deletePods(names).catch(() => undefined);
+      throw err;
+    }
+    const made = new Set(names);
+    return (await this.listNodes()).filter((n) => made.has(n.id));
+  }
+
+  private async createPod(input: PodInput, limits: { cpus: number; memoryBytes: number }): Promise<string> {
+    if (this.options.permanentDisks) {
+      input.permanentClaims = dataDisks(input.nodeConfig).map(
+        (_, i) => `cloudtik-${this.clusterName}-${input.kind}-${input.seqId}-disk-${i + 1}`,
+      );
+      for (const [i, name] of input.permanentClaims.entries()) {
+        await this.call(`create claim ${name}`, () =>
+          createIfMissing(() =>
+            this.api.core.createNamespacedPersistentVolumeClaim({
+              namespace: this.namespace,
+              body: permanentClaim(input, i, name),
+            }),
+          ),
+        );
+      }
+    }
+    const body = podManifest(input, limits);
+    const pod = await this.call(`create a ${input.kind} pod of type ${input.nodeType}`, () =>
+      this.api.core.createNamespacedPod({ namespace: this.namespace, body }),
+    );
+    return pod.metadata!.name!;
+  }
+
+  /**
+   * Wait until the pods run, through the deadline helper; a pod the scheduler cannot place (or
+   * whose image cannot be had) fails the wait with the reason Kubernetes gives.
+   */
+  private async waitRunning(names: string[], sink: EventSink): Promise<void> {
+    const since = Date.now();
+    const warned = new Set<string>();
+    await withDeadline(
+      async (signal) => {
+        for (;;) {
+          const pods = (await this.pods()).filter((p) => names.includes(p.metadata?.name ?? ''));
+          const waiting = pods.filter((p) => toNode(p).running === false || !p.status?.podIP);
+          if (pods.length === names.length && waiting.length === 0) return;
+          if (pods.length < names.length) {
+            const gone = names.filter((n) => !pods.some((p) => p.metadata?.name === n));
+            throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `pod(s) ${gone.join(', ')} vanished while starting`);
+          }
+          for (const p of waiting) {
+            const problem = pendingProblem(p, Date.now() - since >= UNSCHEDULABLE_GRACE_MS);
+            if (problem?.fatal) throw this.podError(p, problem.message);
+            const name = p.metadata?.name ?? '';
+            if (problem && !warned.has(name)) {
+              warned.add(name);
+              logEvent(sink, 'warn', `pod ${name} is pending: ${problem.message}`);
+            }
+          }
+          await sleep(POLL_MS, signal);
+          if (signal.aborted) return;
+        }
+      },
+      {
+        ms: RUNNING_WAIT_MS,
+        expired: () =>
+          new CloudtikError(
+            'ERR_CLOUDTIK_TIMEOUT',
+            `pod(s) ${names.join(', ')} did not run within ${RUNNING_WAIT_MS / 1000}s`,
+            {
+              hint: `see why: kubectl -n ${this.namespace} describe pod ${names[0] ?? ''}`,
+            },
+          ),
+      },
+    );
+  }
+
+  private podError(pod: Pod, message: string): CloudtikError {
+    const name = pod.metadata?.name ?? '';
+    return new CloudtikError('ERR_CLOUDTIK_CAPACITY', `pod ${name} cannot run: ${message}`, {
+      hint: `lower the node type's resources or make room in the Kubernetes cluster (kubectl -n ${this.namespace} describe pod ${name})`,
+    });
+  }
+
+  /** Delete pods of this cluster by name (others are left alone) and wait until they are gone. */
+  private async deletePods(ids: string[], graceSeconds = 1): Promise<void> {
+    const own = new Set((await this.pods()).map((p) => p.metadata?.name ?? ''));
+    const targets = ids.filter((id) => own.has(id));
+    await Promise.all(
+      targets.map((name) =>
+        this.call(`delete pod ${name}`, () =>
+          orMissing(() =>
+            this.api.core.deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: graceSeconds }),
+          ),
+        ),
+      ),
+    );
+    await this.waitGone(targets);
+  }
+
+  private async waitGone(names: string[]): Promise<void> {
+    if (names.length === 0) return;
+    await withDeadline(
+      async (signal) => {
+        while (!signal.aborted) {
+          const list = await this.call('list pods', () =>
+            this.api.core.listNamespacedPod({
+              namespace: this.namespace,
+              labelSelector: clusterSelector(this.workspaceName, this.clusterName),
+            }),
+          );
+          if (!list.items.some((p) => names.includes(p.metadata?.name ?? ''))) return;
+          await sleep(POLL_MS, signal);
+        }
+      },
+      {
+        ms: 120_000,
+        expired: () =>
+          new CloudtikError('ERR_CLOUDTIK_TIMEOUT', `pod(s) ${names.join(', ')} were not gone within 120s`, {
+            hint: `kubectl -n ${this.namespace} get pods ${names.join(' ')}`,
+          }),
+      },
+    );
+  }
+
+  async terminateNodes(ids: string[], sink: EventSink): Promise<void> {
+    if (ids.length === 0) return;
+    await this.deletePods(ids);
+    logEvent(sink, 'debug', `deleted pod(s) ${ids.join(', ')}`);
+  }
+
+  /** Pods cannot run again once their container ended: such a node is replaced, not started. */
+  async startNodes(ids: string[]): Promise<void> {
+    const ended = (await this.listNodes()).filter((n) => ids.includes(n.id) && !n.running);
+    if (ended.length > 0) {
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_CLUSTER',
+        `pod(s) ${ended.map((n) => n.id).join(', ')} cannot be started again`,
+        {
+          hint: 'a pod whose container ended is replaced: cloudtik stop, then cloudtik start',
+        },
+      );
+    }
+  }
+
+  async nodeStarts(ids: string[]): Promise<Map<string, NodeStart>> {
+    const out = new Map<string, NodeStart>();
+    for (const p of await this.pods()) {
+      const name = p.metadata?.name ?? '';
+      if (!ids.includes(name)) continue;
+      const c = p.status?.containerStatuses?.[0];
+      const started = c?.state?.running?.startedAt;
+      out.set(name, {
+        startedAt: started ? new Date(started).getTime() : undefined,
+        restartCount: c?.restartCount ?? 0,
+      });
+    }
+    return out;
+  }
+
+  /** A killed node's pod is deleted at once (no grace), as a lost machine would be. */
+  async killNode(id: string): Promise<void> {
+    await this.setTags(id, { [TAG.killed]: 'true' });
+    await this.deletePods([id], 0);
+  }
+
+  async setTags(id: string, tags: Record<string, string>): Promise<void> {
+    const own = (await this.pods()).some((p) => p.metadata?.name === id);
+    if (!own) return;
+    const body = { metadata: tagsToMetadata(tags) };
+    const { lib } = this.api;
+    await this.call(`update the tags of pod ${id}`, () =>
+      orMissing(() =>
+        this.api.core.patchNamespacedPod(
+          { name: id, namespace: this.namespace, body },
+          lib.setHeaderOptions('Content-Type', lib.PatchStrategy.MergePatch),
+        ),
+      ),
+    );
+  }
+
+  commandRunner(node: NodeInfo): CommandRunner {
+    return new KubeExecRunner(this.api, {
+      namespace: this.namespace,
+      pod: node.id,
+      user: this.options.sshUser,
+      kubeconfig: this.options.kubeconfig,
+    });
+  }
+
+  /**
+   * Copy the cluster's state folder (the config the controller runs with, the secrets) into the
+   * head, readable by root only: the head does not mount it as a virtual head does.
+   */
+  async publishClusterState(head: NodeInfo, stateDir: string): Promise<void> {
+    const runner = new KubeExecRunner(this.api, { namespace: this.namespace, pod: head.id, user: 'root' });
+    const files = (await fsp.readdir(stateDir)).filter((f) => f.endsWith('.json'));
+    const tar = await import('tar-fs');
+    const archive = tar.default.pack(stateDir, { entries: files });
+    const dir = HEAD_STATE_DIR;
+    const r = await runner.exec(
+      ['bash', '-c', `umask 077 && mkdir -p ${dir} && chmod 700 ${dir} && tar -x -f - --no-same-owner -C ${dir}`],
+      { stdin: archive },
+    );
+    if (r.exitCode !== 0) {
+      throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `cannot copy the cluster's state to head ${head.id}`, {
+        details: [r.stderr],
+      });
+    }
+  }
+
+  async cleanupCluster(): Promise<void> {
+    if ((await this.listNodes()).length === 0) await fsp.rm(this.options.stateDir, { recursive: true, force: true });
+  }
+
+  /** The head Service and the headless Service of the cluster (made if missing). */
+  async prepareCluster(_spec: ClusterSupportSpec, sink: EventSink): Promise<{ created: boolean }> {
+    let created = false;
+    for (const body of clusterServices(this.workspaceName, this.clusterName)) {
+      const name = (body.metadata as { name: string }).name;
+      const made = await this.call(`create service ${name}`, () =>
+        createIfMissing(() => this.api.core.createNamespacedService({ namespace: this.namespace, body })),
+      );
+      if (made) logEvent(sink, 'debug', `created service ${name}`);
+      created ||= made;
+    }
+    return { created };
+  }
+
+  /** The cluster's Services, and data-disk claims its pods left (kept ones stay). */
+  async releaseCluster(): Promise<void> {
+    const selector = clusterSelector(this.workspaceName, this.clusterName);
+    const services = await this.call('list services', () =>
+      this.api.core.listNamespacedService({ namespace: this.namespace, labelSelector: selector }),
+    );
+    for (const s of services.items) {
+      const name = s.metadata?.name ?? '';
+      await this.call(`delete service ${name}`, () =>
+        orMissing(() => this.api.core.deleteNamespacedService({ name, namespace: this.namespace })),
+      );
+    }
+    if (this.options.permanentDisks) return;
+    const claims = await this.call('list claims', () =>
+      this.api.core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace, labelSelector: selector }),
+    );
+    for (const c of claims.items) {
+      const name = c.metadata?.name ?? '';
+      await this.call(`delete claim ${name}`, () =>
+        orMissing(() => this.api.core.deleteNamespacedPersistentVolumeClaim({ name, namespace: this.namespace })),
+      );
+    }
+  }
+
+  async withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
+    const parent = path.dirname(this.options.stateDir);
+    await fsp.mkdir(parent, { recursive: true });
+    return withLock(path.join(parent, `${path.basename(this.options.stateDir)}.cluster`), 'cluster', fn, {
+      waitMs: 30 * 60_000,
+      onWait: () =>
+        logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${this.clusterName}`),
+    });
+  }
+}
+
+/** A pod as a node: ended pods are not running and count as killed (a pod never runs again). */
+export function toNode(p: Pod): NodeInfo {
+  const labels = p.metadata?.labels ?? {};
+  const phase = p.status?.phase ?? 'Pending';
+  const running = phase === 'Running' && p.status?.containerStatuses?.[0]?.state?.running !== undefined;
+  const tags = metadataToTags(labels, p.metadata?.annotations ?? {});
+  if (phase === 'Failed' || phase === 'Succeeded') tags[TAG.killed] = 'true';
+  const created = p.metadata?.creationTimestamp;
+  return {
+    id: p.metadata?.name ?? '',
+    kind: labels[TAG.nodeKind] === 'head' ? 'head' : 'worker',
+    nodeType: labels[TAG.nodeType] ?? '',
+    seqId: Number(labels[TAG.seqId] ?? 0),
+    ip: p.status?.podIP || undefined,
+    state: phase.toLowerCase(),
+    running,
+    createdAt: created ? new Date(created).getTime() : 0,
+    tags,
+    limits: { cpus: Number(labels[LIMIT_LABEL.cpus] ?? 0), memoryBytes: Number(labels[LIMIT_LABEL.memory] ?? 0) },
+  };
+}

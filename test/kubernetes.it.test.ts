@@ -1,0 +1,209 @@
+/**
+ * The kubernetes provider against the real development Kubernetes (dev/k8s.sh): a workspace as a
+ * namespace with its accounts and Role; a bare cluster of 1 head + 2 workers whose workers the
+ * head's controller launches from inside the cluster; exec, upload, download and attach through
+ * the API; a deleted worker pod replaced; scale up and back; a request the head's Role forbids
+ * refused; an unschedulable pod reported with the scheduler's reason; stop and workspace delete
+ * leaving nothing of the cluster.
+ */
+import fsp from 'node:fs/promises';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEFAULT_NODE_IMAGE, imageRef } from '../src/providers/virtual/images.js';
+import { CLI, cli, eventually, runProgram, tempDir, testWorkspace, writeFile, type CliResult } from './helpers.js';
+import { startDevKubernetes, type DevKubernetes } from './k8s.js';
+
+const IMAGE = imageRef(DEFAULT_NODE_IMAGE);
+const CLUSTER = 'bare';
+
+let k8s: DevKubernetes;
+let dir: string;
+let ws: string;
+let wsFile: string;
+let clusterFile: string;
+
+function k(args: string[], input?: string): Promise<CliResult> {
+  return cli(args, { env: { KUBECONFIG: k8s.kubeconfig }, input, timeoutMs: 400_000 });
+}
+
+async function kOk(args: string[], input?: string): Promise<CliResult> {
+  const r = await k(args, input);
+  if (r.code !== 0) throw new Error(`cloudtik ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r;
+}
+
+/** Names of the namespace's objects of `kind` with the cluster's label. */
+async function objects(kind: string, cluster = CLUSTER): Promise<string[]> {
+  const out = await k8s.kubectlOk(['-n', ws, 'get', kind, '-l', `cloudtik-cluster-name=${cluster}`, '-o', 'name']);
+  return out.split('\n').filter((l) => l !== '');
+}
+
+async function runningWorkers(): Promise<string[]> {
+  const out = await k8s.kubectlOk([
+    '-n',
+    ws,
+    'get',
+    'pods',
+    '-l',
+    `cloudtik-cluster-name=${CLUSTER},cloudtik-node-kind=worker,cloudtik-node-status=up-to-date`,
+    '--field-selector',
+    'status.phase=Running',
+    '-o',
+    'name',
+  ]);
+  return out.split('\n').filter((l) => l !== '');
+}
+
+beforeAll(async () => {
+  k8s = await startDevKubernetes([IMAGE]);
+  dir = await tempDir('k8s');
+  ws = testWorkspace('k8s');
+  wsFile = await writeFile(dir, 'workspace.yaml', `workspace_name: ${ws}\nprovider:\n  type: kubernetes\n`);
+  clusterFile = await writeFile(
+    dir,
+    'cluster.yaml',
+    [
+      `cluster_name: ${CLUSTER}`,
+      `workspace_name: ${ws}`,
+      'provider: {type: kubernetes}',
+      'options: {idle_timeout_minutes: 0.2}',
+      'available_node_types:',
+      '  head.default:',
+      '    node_config: {resources: {cpu: 100m, memory: 384Mi}}',
+      '  worker.default:',
+      '    min_workers: 2',
+      '    node_config: {resources: {cpu: 100m, memory: 384Mi}}',
+      'runtime: {types: []}',
+      '',
+    ].join('\n'),
+  );
+}, 600_000);
+
+afterAll(async () => {
+  if (!k8s) return;
+  await k(['stop', clusterFile, '--yes']).catch(() => undefined);
+  await k(['workspace', 'delete', wsFile, '--yes']).catch(() => undefined);
+  await k8s.down();
+  await fsp.rm(dir, { recursive: true, force: true });
+}, 600_000);
+
+describe('kubernetes provider', () => {
+  it('creates a workspace: namespace, accounts, a namespaced Role and its binding', async () => {
+    await kOk(['workspace', 'create', wsFile, '--yes']);
+    const sa = await k8s.kubectlOk(['-n', ws, 'get', 'serviceaccounts', '-o', 'name']);
+    expect(sa).toContain('serviceaccount/cloudtik-head-service-account');
+    expect(sa).toContain('serviceaccount/cloudtik-worker-service-account');
+    const role = JSON.parse(await k8s.kubectlOk(['-n', ws, 'get', 'role', 'cloudtik-head-role', '-o', 'json'])) as {
+      rules: { resources: string[] }[];
+    };
+    expect(role.rules.flatMap((r) => r.resources).sort()).toEqual(
+      ['configmaps', 'persistentvolumeclaims', 'pods', 'pods/exec', 'pods/status', 'services'].sort(),
+    );
+    expect(await k8s.kubectlOk(['-n', ws, 'get', 'rolebinding', 'cloudtik-role-binding', '-o', 'name'])).toContain(
+      'cloudtik-role-binding',
+    );
+    const info = await kOk(['workspace', 'info', wsFile]);
+    expect(info.stdout).toContain(ws);
+  });
+
+  it('starts 1 head + 2 workers (the workers launched by the head from inside the cluster)', async () => {
+    const r = await kOk(['start', clusterFile, '--yes']);
+    expect(r.stdout).toContain('2 worker(s)');
+    expect(await objects('pods')).toHaveLength(3);
+    expect((await runningWorkers()).length).toBe(2);
+    const services = await objects('services');
+    expect(services.sort()).toEqual([`service/${CLUSTER}`, `service/cloudtik-${CLUSTER}-head`]);
+    // Pods have DNS names through the headless Service.
+    const dns = await kOk(['exec', clusterFile, `getent hosts worker-2.${CLUSTER}.${ws}.svc.cluster.local`]);
+    expect(dns.stdout).toMatch(/^10\.\d+\.\d+\.\d+\s/m);
+  });
+
+  it('runs commands, copies files both ways and opens a terminal through the API', async () => {
+    const r = await k(['exec', clusterFile, 'echo out-$((20+22)); echo err >&2; whoami; exit 3']);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain('out-42');
+    expect(r.stdout).toContain('ubuntu');
+    const src = await writeFile(dir, 'up/a.txt', 'payload\n');
+    await kOk(['upload', clusterFile, path.dirname(src) + '/', '~/up']);
+    expect((await kOk(['exec', clusterFile, 'stat -c %U ~/up/a.txt; cat ~/up/a.txt'])).stdout).toContain(
+      'ubuntu\npayload',
+    );
+    const back = path.join(dir, 'back.txt');
+    await kOk(['download', clusterFile, '~/up/a.txt', back]);
+    expect(await fsp.readFile(back, 'utf8')).toBe('payload\n');
+    // attach on a real terminal (script gives it one): the shell's output and exit code come back.
+    const argv = `${process.execPath} ${CLI} attach ${clusterFile}`;
+    const t = await runProgram('script', ['-qec', argv, '/dev/null'], {
+      env: { ...process.env, KUBECONFIG: k8s.kubeconfig, CI: 'true', NO_COLOR: '1' },
+      input: 'echo T-$((2+2)) $(tty)\nexit 5\n',
+      timeoutMs: 60_000,
+    });
+    expect(t.stdout).toMatch(/T-4 \/dev\/pts\/\d+/);
+    expect(t.code).toBe(5);
+  });
+
+  it('refuses, from the head, a request its Role does not allow', async () => {
+    const token = '/var/run/secrets/kubernetes.io/serviceaccount';
+    const call = (url: string): string =>
+      `sudo sh -c 'curl -s -o /dev/null -w "%{http_code}" --cacert ${token}/ca.crt -H "Authorization: Bearer $(cat ${token}/token)" https://kubernetes.default.svc${url}'`;
+    const own = await kOk(['exec', clusterFile, call(`/api/v1/namespaces/${ws}/pods`)]);
+    expect(own.stdout.trim()).toBe('200');
+    const other = await kOk(['exec', clusterFile, call('/api/v1/namespaces/kube-system/pods')]);
+    expect(other.stdout.trim()).toBe('403');
+    const nodes = await kOk(['exec', clusterFile, call('/api/v1/nodes')]);
+    expect(nodes.stdout.trim()).toBe('403');
+  });
+
+  it('replaces a deleted worker pod', async () => {
+    const [victim] = await runningWorkers();
+    await k8s.kubectlOk(['-n', ws, 'delete', victim!, '--wait=true']);
+    await eventually('a new worker replaces the deleted one', 120_000, async () => {
+      const now = await runningWorkers();
+      return now.length === 2 && !now.includes(victim!) ? now : undefined;
+    });
+  });
+
+  it('scales to 3 workers and back', async () => {
+    await kOk(['scale', clusterFile, '--workers', '3']);
+    await eventually('3 workers', 120_000, async () => ((await runningWorkers()).length === 3 ? true : undefined));
+    await kOk(['scale', clusterFile, '--workers', '2', '--override']);
+    await eventually('back to 2 workers', 180_000, async () =>
+      (await objects('pods')).length === 3 ? true : undefined,
+    );
+  });
+
+  it('reports a pod that cannot be scheduled with the scheduler reason, and leaves nothing', async () => {
+    const big = await writeFile(
+      dir,
+      'big.yaml',
+      [
+        'cluster_name: big',
+        `workspace_name: ${ws}`,
+        'provider: {type: kubernetes}',
+        'available_node_types:',
+        '  head.default:',
+        '    node_config: {resources: {cpu: 64, memory: 1Gi}}',
+        'runtime: {types: []}',
+        '',
+      ].join('\n'),
+    );
+    const r = await k(['start', big, '--yes']);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr + r.stdout).toMatch(/Unschedulable: .*Insufficient cpu/);
+    expect(await objects('pods', 'big')).toEqual([]);
+    await kOk(['stop', big, '--yes']);
+    expect(await objects('services', 'big')).toEqual([]);
+  });
+
+  it('refuses to delete the workspace while the cluster lives; stop leaves nothing of it', async () => {
+    const refused = await k(['workspace', 'delete', wsFile, '--yes']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr + refused.stdout).toContain(CLUSTER);
+    await kOk(['stop', clusterFile, '--yes']);
+    for (const kind of ['pods', 'services', 'persistentvolumeclaims']) expect(await objects(kind)).toEqual([]);
+    await kOk(['workspace', 'delete', wsFile, '--yes']);
+    await eventually('the namespace is gone', 120_000, async () =>
+      (await k8s.kubectl(['get', 'namespace', ws])).code !== 0 ? true : undefined,
+    );
+  });
+});

@@ -93,6 +93,10 @@ describe('kubernetes provider', () => {
     const sa = await k8s.kubectlOk(['-n', ws, 'get', 'serviceaccounts', '-o', 'name']);
     expect(sa).toContain('serviceaccount/cloudtik-head-service-account');
     expect(sa).toContain('serviceaccount/cloudtik-worker-service-account');
+    const nsLabels = JSON.parse(
+      await k8s.kubectlOk(['get', 'namespace', ws, '-o', 'jsonpath={.metadata.labels}']),
+    ) as Record<string, string>;
+    expect(nsLabels['pod-security.kubernetes.io/enforce']).toBe('baseline');
     const role = JSON.parse(await k8s.kubectlOk(['-n', ws, 'get', 'role', 'cloudtik-head-role', '-o', 'json'])) as {
       rules: { resources: string[] }[];
     };
@@ -152,6 +156,37 @@ describe('kubernetes provider', () => {
     expect(other.stdout.trim()).toBe('403');
     const nodes = await kOk(['exec', clusterFile, call('/api/v1/nodes')]);
     expect(nodes.stdout.trim()).toBe('403');
+  });
+
+  it('refuses, from the head, a pod in its own namespace that could take over the Kubernetes node', async () => {
+    const token = '/var/run/secrets/kubernetes.io/serviceaccount';
+    const post = (name: string, spec: object): string => {
+      const body = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec });
+      return (
+        `printf '%s' '${body}' > /tmp/${name}.json && sudo sh -c 'curl -s -X POST -H "Content-Type: application/json" ` +
+        `--data-binary @/tmp/${name}.json --cacert ${token}/ca.crt -H "Authorization: Bearer $(cat ${token}/token)" ` +
+        `https://kubernetes.default.svc/api/v1/namespaces/${ws}/pods'`
+      );
+    };
+    const container = { name: 'x', image: 'cloudtik/cloudtik', command: ['sleep', '60'] };
+    const privileged = await kOk([
+      'exec',
+      clusterFile,
+      post('grab-privileged', { containers: [{ ...container, securityContext: { privileged: true } }] }),
+    ]);
+    expect(privileged.stdout).toMatch(/"code":\s*403/);
+    expect(privileged.stdout).toMatch(/violates PodSecurity \\"baseline:latest\\": privileged/);
+    const hostDisk = await kOk([
+      'exec',
+      clusterFile,
+      post('grab-host', {
+        containers: [{ ...container, volumeMounts: [{ name: 'root', mountPath: '/host' }] }],
+        volumes: [{ name: 'root', hostPath: { path: '/' } }],
+      }),
+    ]);
+    expect(hostDisk.stdout).toMatch(/violates PodSecurity \\"baseline:latest\\": hostPath volumes/);
+    const left = await k8s.kubectlOk(['-n', ws, 'get', 'pods', '-o', 'name']);
+    expect(left).not.toMatch(/grab-/);
   });
 
   it('replaces a deleted worker pod', async () => {

@@ -234,7 +234,6 @@ export function podManifest(p: PodInput, limits: { cpus: number; memoryBytes: nu
       { name: 'LC_ALL', value: 'C.UTF-8' },
       { name: 'LANG', value: 'C.UTF-8' },
     ],
-    securityContext: { capabilities: { add: ['NET_ADMIN', 'SYS_NICE'] } },
     resources: { requests: quantities(given), limits: quantities(given) },
     volumeMounts: volumes.map((v, i) => ({ name: v.name, mountPath: `${DATA_DISK_MOUNT}${i + 1}` })),
   };

@@ -29,6 +29,16 @@ function labels(name: string): Record<string, string> {
   return { [MANAGED_LABEL]: MANAGED_VALUE, [TAG.workspace]: name };
 }
 
+/**
+ * The namespace's Pod Security level: the head's Role lets it create pods there, so anything on
+ * the head (a job, as root through sudo) could otherwise start a privileged pod or one that mounts
+ * the Kubernetes node's disk. `baseline` refuses those; the node pods need nothing it forbids.
+ */
+export const POD_SECURITY_LABELS = {
+  'pod-security.kubernetes.io/enforce': 'baseline',
+  'pod-security.kubernetes.io/enforce-version': 'latest',
+} as const;
+
 interface Namespace {
   metadata?: { name?: string; labels?: Record<string, string>; creationTimestamp?: Date | string };
   status?: { phase?: string };
@@ -59,7 +69,9 @@ async function ensureNamespace(api: KubeApi, name: string): Promise<boolean> {
     });
   }
   if (existing) return false;
-  return createIfMissing(() => api.core.createNamespace({ body: { metadata: { name, labels: labels(name) } } }));
+  return createIfMissing(() =>
+    api.core.createNamespace({ body: { metadata: { name, labels: { ...labels(name), ...POD_SECURITY_LABELS } } } }),
+  );
 }
 
 /** The workspace's accounts, Role and RoleBinding (each made if missing). */

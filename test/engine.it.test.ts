@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isDockerStatus } from '../src/providers/virtual/docker-client.js';
 import { DockerExecRunner } from '../src/providers/virtual/docker-runner.js';
 import { DockerEngine, DockerEngineError, type Container } from '../src/providers/virtual/engine.js';
-import { execInContainer, ROOT, TEST_PREFIX, testRunId } from './helpers.js';
+import { execInContainer, ROOT, runProgram, TEST_PREFIX, testRunId } from './helpers.js';
 
 const SOCKET = { socketPath: '/var/run/docker.sock' };
 const IMAGE = 'cloudtik/debian:bookworm';
@@ -88,6 +88,26 @@ describe('DockerEngine', () => {
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it("keeps a command's env values out of the process lists, in the node and on the Docker host", async () => {
+    const runner = new DockerExecRunner(engine, name, 'root');
+    const secret = `s3cr3t-${Date.now()}`;
+    const running = runner.run({ command: 'echo started; sleep 3', env: { CLOUDTIK_TEST_SECRET: secret } });
+    running.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+    await new Promise((res) => setTimeout(res, 1500));
+    // (The image has no ps: the command lines straight from /proc.)
+    const inNode = (await runner.run({ command: "for f in /proc/[0-9]*/cmdline; do tr '\\0' ' ' <\"$f\"; echo; done" }))
+      .stdout;
+    const onHost = (await runProgram('ps', ['-eo', 'args'])).stdout;
+    expect(inNode).toContain('sleep 3');
+    expect(inNode).not.toContain(secret);
+    expect(onHost).toContain('sleep 3');
+    expect(onHost).not.toContain(secret);
+    expect(await running).toMatchObject({ exitCode: 0, stdout: 'started\n' });
+    // The command's own stdin still follows the script.
+    const echoed = await runner.run({ command: 'cat', stdin: Readable.from(['from stdin\n']) });
+    expect(echoed).toMatchObject({ exitCode: 0, stdout: 'from stdin\n' });
   });
 
   it("rejects with the engine's status and message", async () => {

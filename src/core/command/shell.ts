@@ -3,6 +3,8 @@
  * command line (paths, URLs, user names, environment values) goes through `quote`.
  */
 
+import { PassThrough } from 'node:stream';
+
 const SAFE = /^[A-Za-z0-9_@%+=:,./-]+$/;
 
 /** Quote one word for POSIX sh/bash so that it is passed through literally. */
@@ -43,11 +45,28 @@ export interface NodeScript {
 /**
  * The script a node runs for one command: the user's `~/.bashrc` (so exports from earlier
  * setup commands are seen), then the environment, then the command in a subshell with
- * `pipefail`. The result is passed as one argv element to `bash -c`, never through a host shell.
+ * `pipefail`. Runners send it on stdin (see {@link SCRIPT_FROM_STDIN}), never through a host shell.
  */
 export function buildNodeScript(script: NodeScript): string {
   const parts = ['[ -f ~/.bashrc ] && . ~/.bashrc >/dev/null 2>&1', 'set -o pipefail'];
   if (script.env && Object.keys(script.env).length > 0) parts.push(exportLines(script.env));
   parts.push(script.command);
   return parts.join('\n');
+}
+
+/**
+ * A `bash -c` program that reads a script from stdin up to a NUL byte and runs it; the rest of
+ * stdin is the script's own. Scripts carry environment values (the state store's password), and a
+ * command line shows in process lists (the node's, and the Docker host's for a container) and in an
+ * API server's logs: stdin shows nowhere.
+ */
+export const SCRIPT_FROM_STDIN = `IFS= read -r -d '' __cloudtik_script || exit 254; eval "$__cloudtik_script"`;
+
+/** What {@link SCRIPT_FROM_STDIN} reads: the script, a NUL, then `rest` (the command's own input), if any. */
+export function scriptStdin(script: string, rest?: NodeJS.ReadableStream): NodeJS.ReadableStream {
+  const out = new PassThrough();
+  out.write(`${script}\0`);
+  if (rest) rest.pipe(out);
+  else out.end();
+  return out;
 }

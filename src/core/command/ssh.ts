@@ -29,7 +29,7 @@ import {
 } from './runner.js';
 import { isRetryable, sshFailureError, sshFailureKind, type SshFailureKind } from './ssh-errors.js';
 import { hostKeyOptions, prepareKnownHosts, readPinnedKeys } from './ssh-known-hosts.js';
-import { buildNodeScript, quote, quoteArgs } from './shell.js';
+import { buildNodeScript, quote, quoteArgs, SCRIPT_FROM_STDIN, scriptStdin } from './shell.js';
 import { planUpload, unpackDownload } from './transfer.js';
 
 export interface SshTarget {
@@ -52,7 +52,7 @@ export interface SshTarget {
 }
 
 /** Reads the script (up to NUL) from stdin and runs it; the rest of stdin is the script's. */
-const WRAPPER = `export LANG=C.UTF-8 LC_ALL=C.UTF-8; IFS= read -r -d '' __cloudtik_script || exit 254; eval "$__cloudtik_script"`;
+const WRAPPER = `export LANG=C.UTF-8 LC_ALL=C.UTF-8; ${SCRIPT_FROM_STDIN}`;
 /** Environment variable that marks the processes of one command. */
 const RUN_MARK = 'CLOUDTIK_RUN_MARK';
 /** How long an idle shared connection stays open after the last command. */
@@ -272,10 +272,7 @@ export class SshRunner implements CommandRunner {
     });
     // A mark in the command's environment (not its argv) finds what it started if it is interrupted.
     const mark = crypto.randomBytes(8).toString('hex');
-    const input = new PassThrough();
-    input.write(`export ${RUN_MARK}=${mark}\n${script}\0`);
-    if (o.stdin) o.stdin.pipe(input);
-    else input.end();
+    const input = scriptStdin(`export ${RUN_MARK}=${mark}\n${script}`, o.stdin);
     const remote = remoteCommand(o.asRoot === true);
     let errTail = '';
     const t0 = Date.now();

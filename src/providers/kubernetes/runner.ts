@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { packageInfo } from '../../core/host/package.js';
 import { expandHome, planUpload, unpackDownload } from '../../core/command/transfer.js';
-import { buildNodeScript, quote } from '../../core/command/shell.js';
+import { buildNodeScript, quote, SCRIPT_FROM_STDIN, scriptStdin } from '../../core/command/shell.js';
 import {
   OutputTail,
   tailLines,
@@ -44,11 +44,8 @@ export function asUser(user: string, inner: string[]): string[] {
   return ['runuser', '-u', user, '--', 'bash', '-c', 'cd ~ 2>/dev/null; exec "$@"', 'bash', ...inner];
 }
 
-/**
- * The script travels on stdin, not in the exec request: the request's command line shows in the
- * API server's logs and the node's process list, and scripts carry the cluster's password.
- */
-const FROM_STDIN = ['bash', '-c', 'IFS= read -r -d "" s; eval "$s"'];
+/** The script travels on stdin, not in the exec request (see {@link SCRIPT_FROM_STDIN}). */
+const FROM_STDIN = ['bash', '-c', SCRIPT_FROM_STDIN];
 
 export interface ExecOptions {
   stdin?: NodeJS.ReadableStream;
@@ -72,7 +69,7 @@ export class KubeExecRunner implements CommandRunner {
     const script = buildNodeScript({ command: options.command, env: options.env });
     const user = options.asRoot ? 'root' : this.target.user;
     if (options.stdin) return this.exec(asUser(user, ['bash', '-c', script]), options);
-    return this.exec(asUser(user, FROM_STDIN), { ...options, stdin: Readable.from([`${script}\0`]) });
+    return this.exec(asUser(user, FROM_STDIN), { ...options, stdin: scriptStdin(script) });
   }
 
   /** Run `argv` in the node's container (as root), streaming stdin and output. */

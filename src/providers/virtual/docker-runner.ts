@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { demuxStream, type DockerEngine } from './engine.js';
 import { expandHome, planUpload, unpackDownload } from '../../core/command/transfer.js';
-import { buildNodeScript, quote } from '../../core/command/shell.js';
+import { buildNodeScript, quote, SCRIPT_FROM_STDIN, scriptStdin } from '../../core/command/shell.js';
 import {
   OutputTail,
   tailLines,
@@ -22,7 +22,8 @@ export class DockerExecRunner implements CommandRunner {
 
   async run(options: RunOptions): Promise<CommandResult> {
     const script = buildNodeScript({ command: options.command, env: options.env });
-    return this.exec(['bash', '-c', script], options);
+    // On stdin: an exec's command line shows in the Docker host's process list.
+    return this.exec(['bash', '-c', SCRIPT_FROM_STDIN], { ...options, stdin: scriptStdin(script, options.stdin) });
   }
 
   /** Run an argv directly (no user shell setup), as root unless told otherwise. */

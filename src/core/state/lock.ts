@@ -2,6 +2,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { CloudtikError } from '../errors.js';
+import { logEvent, type EventSink } from '../events.js';
 
 /** A lock older than this without a refresh is taken over (its holder hung or its host is gone). */
 const STALE_MS = 15_000;
@@ -135,4 +136,28 @@ export async function withLock<T>(
   } finally {
     await release();
   }
+}
+
+/**
+ * Hold a cluster's operation lock `<target>.lock` (one start or stop at a time, see
+ * NodeProvider.withClusterLock) while `fn` runs, saying so when another command holds it.
+ */
+export async function withClusterOperationLock<T>(
+  target: string,
+  cluster: string,
+  sink: EventSink,
+  fn: () => Promise<T>,
+): Promise<T> {
+  await fsp.mkdir(path.dirname(target), { recursive: true });
+  const onWait = (): void =>
+    logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${cluster}`);
+  return withLock(target, 'cluster', fn, { waitMs: 30 * 60_000, onWait });
+}
+
+/**
+ * Where a cluster's operation lock sits when its state lives in `stateDir`: beside that folder,
+ * not in it, since `stop` removes the folder while holding the lock.
+ */
+export function clusterLockBeside(stateDir: string): string {
+  return path.join(path.dirname(stateDir), `${path.basename(stateDir)}.cluster`);
 }

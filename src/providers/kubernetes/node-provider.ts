@@ -6,14 +6,13 @@
  */
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
-import path from 'node:path';
 import pLimit from 'p-limit';
 import type { PlainObject } from '../../config/merge.js';
 import { withDeadline } from '../../core/deadline.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import type { CommandRunner } from '../../core/command/runner.js';
-import { withLock } from '../../core/state/lock.js';
+import { clusterLockBeside, withClusterOperationLock } from '../../core/state/lock.js';
 import {
   HEAD_STATE_DIR,
   TAG,
@@ -396,14 +395,8 @@ export class KubernetesNodeProvider implements NodeProvider {
     }
   }
 
-  async withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
-    const parent = path.dirname(this.options.stateDir);
-    await fsp.mkdir(parent, { recursive: true });
-    return withLock(path.join(parent, `${path.basename(this.options.stateDir)}.cluster`), 'cluster', fn, {
-      waitMs: 30 * 60_000,
-      onWait: () =>
-        logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${this.clusterName}`),
-    });
+  withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
+    return withClusterOperationLock(clusterLockBeside(this.options.stateDir), this.clusterName, sink, fn);
   }
 }
 

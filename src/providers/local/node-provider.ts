@@ -12,7 +12,7 @@ import { markedPids } from '../../core/command/ssh.js';
 import { CloudtikError } from '../../core/errors.js';
 import { installHost } from '../../core/host/install.js';
 import { logEvent, type EventSink } from '../../core/events.js';
-import { withLock } from '../../core/state/lock.js';
+import { withClusterOperationLock } from '../../core/state/lock.js';
 import {
   TAG,
   type NodeInfo,
@@ -260,13 +260,8 @@ export class LocalNodeProvider implements NodeProvider {
     if ((await this.listNodes()).length === 0) await fsp.rm(this.options.stateDir, { recursive: true, force: true });
   }
 
-  async withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
+  withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
     const target = path.join(path.dirname(this.options.store.file), `${this.clusterName}.cluster`);
-    await fsp.mkdir(path.dirname(target), { recursive: true });
-    return withLock(target, 'cluster', fn, {
-      waitMs: 30 * 60_000,
-      onWait: () =>
-        logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${this.clusterName}`),
-    });
+    return withClusterOperationLock(target, this.clusterName, sink, fn);
   }
 }

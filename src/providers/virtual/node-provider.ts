@@ -20,7 +20,7 @@ import {
 } from '../provider.js';
 import { isDockerStatus } from './docker-client.js';
 import { DockerExecRunner } from './docker-runner.js';
-import { withLock } from '../../core/state/lock.js';
+import { clusterLockBeside, withClusterOperationLock } from '../../core/state/lock.js';
 import { ClusterStateFile } from './state-file.js';
 import { getWorkspace, networkName, pickNodeAddress, type WorkspaceInfo } from './workspace.js';
 import { bootCommand } from '../../core/updater/resume.js';
@@ -516,14 +516,7 @@ export class VirtualNodeProvider implements NodeProvider {
     return removeGate(this.gateTarget);
   }
 
-  async withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
-    // The lock sits beside the state folder, not in it: `stop` removes that folder while holding the lock.
-    const parent = path.dirname(this.options.stateDir);
-    await fsp.mkdir(parent, { recursive: true });
-    return withLock(path.join(parent, `${path.basename(this.options.stateDir)}.cluster`), 'cluster', fn, {
-      waitMs: 30 * 60_000,
-      onWait: () =>
-        logEvent(sink, 'info', `waiting for another cloudtik command working on cluster ${this.clusterName}`),
-    });
+  withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
+    return withClusterOperationLock(clusterLockBeside(this.options.stateDir), this.clusterName, sink, fn);
   }
 }

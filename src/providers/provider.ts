@@ -31,6 +31,33 @@ export const TAG = {
   killed: 'cloudtik-node-killed',
 } as const;
 
+/** Labels holding the resource limits a node got (after clamping), read back when it is listed. */
+export const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } as const;
+
+/** What a new node is labelled with at creation: CloudTik's immutable tags and its limits. */
+export function creationLabels(n: {
+  workspace: string;
+  cluster: string;
+  kind: NodeKind;
+  nodeType: string;
+  launchHash: string;
+  seqId: number;
+  limits: { cpus: number; memoryBytes: number };
+}): Record<string, string> {
+  return {
+    [TAG.workspace]: n.workspace,
+    [TAG.cluster]: n.cluster,
+    [TAG.nodeKind]: n.kind,
+    [TAG.nodeType]: n.nodeType,
+    [TAG.nodeName]: `cloudtik-${n.cluster}-${n.kind}`,
+    [TAG.nodeStatus]: 'uninitialized',
+    [TAG.launchConfig]: n.launchHash,
+    [TAG.seqId]: String(n.seqId),
+    [LIMIT_LABEL.cpus]: String(n.limits.cpus),
+    [LIMIT_LABEL.memory]: String(n.limits.memoryBytes),
+  };
+}
+
 /** Node statuses kept in the {@link TAG.nodeStatus} tag, in updater order. */
 export type NodeStatus =
   'uninitialized' | 'waiting-for-ssh' | 'syncing-files' | 'setting-up' | 'up-to-date' | 'update-failed';

@@ -15,6 +15,7 @@ import type { CommandRunner } from '../../core/command/runner.js';
 import { clusterLockBeside, withClusterOperationLock } from '../../core/state/lock.js';
 import {
   HEAD_STATE_DIR,
+  LIMIT_LABEL,
   TAG,
   type ClusterSupportSpec,
   type HostResources,
@@ -30,7 +31,6 @@ import { KUBERNETES_HINTS } from './hints.js';
 import { pendingProblem, type Pod } from './pods.js';
 import { KubeExecRunner } from './runner.js';
 import {
-  LIMIT_LABEL,
   clusterSelector,
   clusterServices,
   dataDisks,

@@ -7,7 +7,7 @@ import { isPlainObject, type PlainObject } from '../../config/merge.js';
 import { parseMemory } from '../../config/resources.js';
 import { STATE_PORT } from '../../core/state/store.js';
 import { bootCommand } from '../../core/updater/resume.js';
-import { TAG, type NodeKind } from '../provider.js';
+import { creationLabels, TAG, type NodeKind } from '../provider.js';
 
 /** The label on everything cloudtik makes; only objects with it are ever deleted. */
 export const MANAGED_LABEL = 'app.kubernetes.io/managed-by';
@@ -15,7 +15,6 @@ export const MANAGED_VALUE = 'cloudtik';
 /** CloudTik's label of a node's unique id. */
 export const UUID_LABEL = 'cloudtik-node-uuid';
 /** Labels with the CPUs and memory (bytes) a node's container was given. */
-export const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } as const;
 /** Annotation prefix of tags whose values cannot be label values. */
 export const TAG_ANNOTATION = 'tags.cloudtik.io/';
 /** The node container's name (CloudTik's). */
@@ -155,20 +154,7 @@ export interface PodInput {
 
 /** The labels every node pod gets (CloudTik's tags and ours). */
 export function podLabels(p: PodInput, limits: { cpus: number; memoryBytes: number }): Record<string, string> {
-  return {
-    [MANAGED_LABEL]: MANAGED_VALUE,
-    [TAG.workspace]: p.workspace,
-    [TAG.cluster]: p.cluster,
-    [TAG.nodeKind]: p.kind,
-    [TAG.nodeType]: p.nodeType,
-    [TAG.nodeName]: `cloudtik-${p.cluster}-${p.kind}`,
-    [TAG.nodeStatus]: 'uninitialized',
-    [TAG.launchConfig]: p.launchHash,
-    [TAG.seqId]: String(p.seqId),
-    [UUID_LABEL]: p.uuid,
-    [LIMIT_LABEL.cpus]: String(limits.cpus),
-    [LIMIT_LABEL.memory]: String(limits.memoryBytes),
-  };
+  return { [MANAGED_LABEL]: MANAGED_VALUE, ...creationLabels({ ...p, limits }), [UUID_LABEL]: p.uuid };
 }
 
 function quantities(r: { cpus?: number; memoryBytes?: number }): Record<string, string> {

@@ -5,12 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { collectDirectory } from '../../core/host/files.js';
-import {
-  hashImageInputs,
-  packContext,
-  type ContextFile,
-  type ImageHashInputs,
-} from './image-context.js';
+import { hashImageInputs, packContext, type ContextFile, type ImageHashInputs } from './image-context.js';
 
 let dir: string;
 

@@ -29,7 +29,6 @@ export interface ImageHashInputs {
   extra?: Record<string, string | number>;
 }
 
-
 async function fileDigest(file: ContextFile): Promise<string> {
   if (file.digest !== undefined) return file.digest;
   if (file.data !== undefined) return crypto.createHash('sha256').update(file.data).digest('hex');

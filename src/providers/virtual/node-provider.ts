@@ -8,6 +8,8 @@ import { CloudtikError } from '../../core/errors.js';
 import { logEvent, nullSink, type EventSink } from '../../core/events.js';
 import type { CommandRunner } from '../../core/command/runner.js';
 import {
+  creationLabels,
+  LIMIT_LABEL,
   TAG,
   type NodeInfo,
   type NodeKind,
@@ -41,7 +43,6 @@ import {
 export { DATA_DIR_MOUNT, DATA_DISK_MOUNT, STATE_MOUNT };
 
 /** Labels with the limits a container really got (after clamping to the host). */
-const LIMIT_LABEL = { cpus: 'cloudtik-cpus', memory: 'cloudtik-memory' } as const;
 
 /**
  * Node containers come back when the engine does (after an engine or host restart) and when their
@@ -324,18 +325,15 @@ export class VirtualNodeProvider implements NodeProvider {
     await this.state.update((s) => {
       s.nodes[node.name] = { tags: {}, ...s.nodes[node.name], disks };
     });
-    const labels: Record<string, string> = {
-      [TAG.workspace]: this.workspaceName,
-      [TAG.cluster]: this.clusterName,
-      [TAG.nodeKind]: request.kind,
-      [TAG.nodeType]: request.nodeType,
-      [TAG.nodeName]: `cloudtik-${this.clusterName}-${request.kind}`,
-      [TAG.nodeStatus]: 'uninitialized',
-      [TAG.launchConfig]: request.launchHash,
-      [TAG.seqId]: String(node.seqId),
-      [LIMIT_LABEL.cpus]: String(node.limits.cpus),
-      [LIMIT_LABEL.memory]: String(node.limits.memoryBytes),
-    };
+    const labels = creationLabels({
+      workspace: this.workspaceName,
+      cluster: this.clusterName,
+      kind: request.kind,
+      nodeType: request.nodeType,
+      launchHash: request.launchHash,
+      seqId: node.seqId,
+      limits: node.limits,
+    });
     const spec = {
       name: node.name,
       Hostname: node.name.length <= 63 ? node.name : node.name.slice(-63),

@@ -373,25 +373,31 @@ export class KubernetesNodeProvider implements NodeProvider {
 
   /** The cluster's Services, and data-disk claims its pods left (kept ones stay). */
   async releaseCluster(): Promise<void> {
-    const selector = clusterSelector(this.workspaceName, this.clusterName);
-    const services = await this.call('list services', () =>
-      this.api.core.listNamespacedService({ namespace: this.namespace, labelSelector: selector }),
+    const namespace = this.namespace;
+    const labelSelector = clusterSelector(this.workspaceName, this.clusterName);
+    await this.deleteLabelled(
+      'service',
+      () => this.api.core.listNamespacedService({ namespace, labelSelector }),
+      (name) => this.api.core.deleteNamespacedService({ name, namespace }),
     );
-    for (const s of services.items) {
-      const name = s.metadata?.name ?? '';
-      await this.call(`delete service ${name}`, () =>
-        orMissing(() => this.api.core.deleteNamespacedService({ name, namespace: this.namespace })),
-      );
-    }
     if (this.options.permanentDisks) return;
-    const claims = await this.call('list claims', () =>
-      this.api.core.listNamespacedPersistentVolumeClaim({ namespace: this.namespace, labelSelector: selector }),
+    await this.deleteLabelled(
+      'claim',
+      () => this.api.core.listNamespacedPersistentVolumeClaim({ namespace, labelSelector }),
+      (name) => this.api.core.deleteNamespacedPersistentVolumeClaim({ name, namespace }),
     );
-    for (const c of claims.items) {
-      const name = c.metadata?.name ?? '';
-      await this.call(`delete claim ${name}`, () =>
-        orMissing(() => this.api.core.deleteNamespacedPersistentVolumeClaim({ name, namespace: this.namespace })),
-      );
+  }
+
+  /** Delete each object `list` finds (it lists by the cluster's labels); one already gone is fine. */
+  private async deleteLabelled(
+    kind: string,
+    list: () => Promise<{ items: { metadata?: { name?: string } }[] }>,
+    remove: (name: string) => Promise<unknown>,
+  ): Promise<void> {
+    const found = await this.call(`list ${kind}s`, list);
+    for (const item of found.items) {
+      const name = item.metadata?.name ?? '';
+      await this.call(`delete ${kind} ${name}`, () => orMissing(() => remove(name)));
     }
   }
 

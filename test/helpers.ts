@@ -74,7 +74,10 @@ export function cli(
 }
 
 /** Like {@link cli} but fails with the full output when the exit code is not 0. */
-export async function cliOk(args: string[], options: { env?: Record<string, string> } = {}): Promise<CliResult> {
+export async function cliOk(
+  args: string[],
+  options: { env?: Record<string, string>; input?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   const r = await cli(args, options);
   if (r.code !== 0)
     throw new Error(`cloudtik ${args.join(' ')} exited ${r.code}\n--- stdout\n${r.stdout}\n--- stderr\n${r.stderr}`);

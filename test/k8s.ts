@@ -4,10 +4,11 @@
  * `afterAll`: `up` builds it first when the build cache is cold (minutes), then returns once the
  * node is Ready; `down` removes everything it made. Needs root, as the script does.
  */
+import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { withDeadline } from '../src/core/deadline.js';
 import { runTool, type ToolResult } from '../src/core/process.js';
-import { ROOT } from './helpers.js';
+import { cli, ROOT } from './helpers.js';
 
 export const K8S_SCRIPT = path.join(ROOT, 'dev', 'k8s.sh');
 
@@ -70,4 +71,20 @@ export async function startDevKubernetes(images: string[]): Promise<DevKubernete
       await k8sScript(['--quiet', 'down']);
     },
   };
+}
+
+/**
+ * What a test file on the development Kubernetes leaves behind: its cluster stopped, its workspace
+ * deleted (each tried even when the tests failed), the cluster taken down and its folder removed.
+ */
+export async function tearDownK8sTest(
+  k8s: DevKubernetes | undefined,
+  files: { clusterFile: string; wsFile: string; dir: string },
+): Promise<void> {
+  if (!k8s) return;
+  const env = { KUBECONFIG: k8s.kubeconfig };
+  await cli(['stop', files.clusterFile, '--yes'], { env, timeoutMs: 400_000 }).catch(() => undefined);
+  await cli(['workspace', 'delete', files.wsFile, '--yes'], { env, timeoutMs: 400_000 }).catch(() => undefined);
+  await k8s.down();
+  await fsp.rm(files.dir, { recursive: true, force: true });
 }

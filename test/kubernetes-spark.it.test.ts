@@ -3,11 +3,10 @@
  * of the spark-runtime image, every DataNode and NodeManager registered, and a PySpark word count
  * from HDFS through `cloudtik submit` with the right answer.
  */
-import fsp from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { imageRef } from '../src/providers/virtual/images.js';
-import { cli, eventually, tempDir, testWorkspace, writeFile, type CliResult } from './helpers.js';
-import { startDevKubernetes, type DevKubernetes } from './k8s.js';
+import { cli, cliOk, eventually, tempDir, testWorkspace, writeFile, type CliResult } from './helpers.js';
+import { startDevKubernetes, tearDownK8sTest, type DevKubernetes } from './k8s.js';
 
 const IMAGE = imageRef('cloudtik/spark-runtime');
 const CLUSTER = 'spark';
@@ -21,10 +20,8 @@ function k(args: string[]): Promise<CliResult> {
   return cli(args, { env: { KUBECONFIG: k8s.kubeconfig }, timeoutMs: 900_000 });
 }
 
-async function kOk(args: string[]): Promise<CliResult> {
-  const r = await k(args);
-  if (r.code !== 0) throw new Error(`cloudtik ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r;
+function kOk(args: string[]): Promise<CliResult> {
+  return cliOk(args, { env: { KUBECONFIG: k8s.kubeconfig }, timeoutMs: 900_000 });
 }
 
 beforeAll(async () => {
@@ -52,13 +49,7 @@ beforeAll(async () => {
   await kOk(['workspace', 'create', wsFile, '--yes']);
 }, 900_000);
 
-afterAll(async () => {
-  if (!k8s) return;
-  await k(['stop', clusterFile, '--yes']).catch(() => undefined);
-  await k(['workspace', 'delete', wsFile, '--yes']).catch(() => undefined);
-  await k8s.down();
-  await fsp.rm(dir, { recursive: true, force: true });
-}, 600_000);
+afterAll(() => tearDownK8sTest(k8s, { clusterFile, wsFile, dir }), 900_000);
 
 describe('HDFS and Spark on kubernetes', () => {
   it('starts 1 head + 2 workers with HDFS and YARN, every DataNode and NodeManager registered', async () => {

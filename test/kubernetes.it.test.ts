@@ -10,8 +10,18 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_NODE_IMAGE, imageRef } from '../src/providers/virtual/images.js';
-import { CLI, cli, eventually, runProgram, tempDir, testWorkspace, writeFile, type CliResult } from './helpers.js';
-import { startDevKubernetes, type DevKubernetes } from './k8s.js';
+import {
+  CLI,
+  cli,
+  cliOk,
+  eventually,
+  runProgram,
+  tempDir,
+  testWorkspace,
+  writeFile,
+  type CliResult,
+} from './helpers.js';
+import { startDevKubernetes, tearDownK8sTest, type DevKubernetes } from './k8s.js';
 
 const IMAGE = imageRef(DEFAULT_NODE_IMAGE);
 const CLUSTER = 'bare';
@@ -26,10 +36,8 @@ function k(args: string[], input?: string): Promise<CliResult> {
   return cli(args, { env: { KUBECONFIG: k8s.kubeconfig }, input, timeoutMs: 400_000 });
 }
 
-async function kOk(args: string[], input?: string): Promise<CliResult> {
-  const r = await k(args, input);
-  if (r.code !== 0) throw new Error(`cloudtik ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
-  return r;
+function kOk(args: string[], input?: string): Promise<CliResult> {
+  return cliOk(args, { env: { KUBECONFIG: k8s.kubeconfig }, input, timeoutMs: 400_000 });
 }
 
 /** Names of the namespace's objects of `kind` with the cluster's label. */
@@ -79,13 +87,7 @@ beforeAll(async () => {
   );
 }, 600_000);
 
-afterAll(async () => {
-  if (!k8s) return;
-  await k(['stop', clusterFile, '--yes']).catch(() => undefined);
-  await k(['workspace', 'delete', wsFile, '--yes']).catch(() => undefined);
-  await k8s.down();
-  await fsp.rm(dir, { recursive: true, force: true });
-}, 600_000);
+afterAll(() => tearDownK8sTest(k8s, { clusterFile, wsFile, dir }), 900_000);
 
 describe('kubernetes provider', () => {
   it('creates a workspace: namespace, accounts, a namespaced Role and its binding', async () => {

@@ -255,9 +255,15 @@ export class LocalNodeProvider implements NodeProvider {
     return this.options.runnerFor(node.id);
   }
 
-  /** The cluster's local folder (bootstrap, secrets) goes once it holds no host. */
+  /**
+   * Once the cluster holds no host: its local folder (bootstrap, secrets) goes, and so does every
+   * shared connection to its listed hosts, also one the stopped controller reopened to a host it
+   * had given back already (it would linger for the idle timeout).
+   */
   async cleanupCluster(): Promise<void> {
-    if ((await this.listNodes()).length === 0) await fsp.rm(this.options.stateDir, { recursive: true, force: true });
+    if ((await this.listNodes()).length > 0) return;
+    await fsp.rm(this.options.stateDir, { recursive: true, force: true });
+    await Promise.all(this.options.hosts.map((h) => this.options.closeHost(h.ip)));
   }
 
   withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {

@@ -91,7 +91,8 @@ afterAll(() => tearDownK8sTest(k8s, { clusterFile, wsFile, dir }), 900_000);
 
 describe('kubernetes provider', () => {
   it('creates a workspace: namespace, accounts, a namespaced Role and its binding', async () => {
-    await kOk(['workspace', 'create', wsFile, '--yes']);
+    const created = await kOk(['workspace', 'create', wsFile, '--yes']);
+    expect(created.stdout).toContain(`Created workspace ${ws} (network namespace/${ws}).`);
     const sa = await k8s.kubectlOk(['-n', ws, 'get', 'serviceaccounts', '-o', 'name']);
     expect(sa).toContain('serviceaccount/cloudtik-head-service-account');
     expect(sa).toContain('serviceaccount/cloudtik-worker-service-account');
@@ -109,7 +110,7 @@ describe('kubernetes provider', () => {
       'cloudtik-role-binding',
     );
     const info = await kOk(['workspace', 'info', wsFile]);
-    expect(info.stdout).toContain(ws);
+    expect(info.stdout).toContain(`network: namespace/${ws}\n`);
   });
 
   it('starts 1 head + 2 workers (the workers launched by the head from inside the cluster)', async () => {
@@ -146,6 +147,25 @@ describe('kubernetes provider', () => {
     });
     expect(t.stdout).toMatch(/T-4 \/dev\/pts\/\d+/);
     expect(t.code).toBe(5);
+  });
+
+  it('attach --port-forward reaches a port on the head from this machine while the terminal is open', async () => {
+    const port = 18_000 + Math.floor(Math.random() * 1000);
+    const serve = `node -e "require('http').createServer((q,s)=>s.end('pod-'+process.pid)).listen(${port},'127.0.0.1')"`;
+    const argv = `${process.execPath} ${CLI} attach ${clusterFile} --port-forward ${port}`;
+    const session = runProgram('script', ['-qec', argv, '/dev/null'], {
+      env: { ...process.env, KUBECONFIG: k8s.kubeconfig, CI: 'true', NO_COLOR: '1' },
+      input: `${serve} & sleep 20; kill %1; exit 0\n`,
+      timeoutMs: 90_000,
+    });
+    const body = await eventually('the forwarded port answers', 40_000, async () => {
+      const r = await fetch(`http://127.0.0.1:${port}/`).catch(() => undefined);
+      return r?.ok ? await r.text() : undefined;
+    });
+    expect(body).toMatch(/^pod-\d+$/);
+    expect((await session).code).toBe(0);
+    // Closed with the terminal.
+    await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
   });
 
   it('refuses, from the head, a request its Role does not allow', async () => {

@@ -2,11 +2,13 @@
  * `cloudtik node kubernetes-attach`: an interactive terminal on a node pod through the exec
  * subresource with a TTY (what `cloudtik attach` runs, so no kubectl is needed). The local
  * terminal is put in raw mode, its size follows the window, and the exit code is the shell's.
+ * With `--forward`, local ports reach the same ports on the pod while the terminal is open.
  */
 import { PassThrough } from 'node:stream';
 import { CloudtikError } from '../../core/errors.js';
 import type { ProviderNodeCommand } from '../provider.js';
 import { apiError, kubeApi, type ExecStatus } from './api.js';
+import { forwardPorts, parseForwardPorts } from './forward.js';
 import { attachArgv, exitCodeOf } from './runner.js';
 import { CONTAINER } from './spec.js';
 
@@ -22,6 +24,7 @@ export const kubernetesAttachCommand: ProviderNodeCommand = async (opts, signal)
   const user = required(opts, 'user');
   const api = await kubeApi(typeof opts.kubeconfig === 'string' ? opts.kubeconfig : undefined);
   const command = typeof opts.run === 'string' ? opts.run : undefined;
+  const closeForwards = await forwardPorts(api, { namespace, pod }, parseForwardPorts(opts.forward));
   const stdin = process.stdin;
   const tty = stdin.isTTY === true && process.stdout.isTTY === true;
   if (tty) stdin.setRawMode(true);
@@ -43,6 +46,7 @@ export const kubernetesAttachCommand: ProviderNodeCommand = async (opts, signal)
     signal.addEventListener('abort', () => ws.close(), { once: true });
     await new Promise<void>((resolve) => ws.on('close', () => resolve()));
   } finally {
+    closeForwards();
     if (tty) stdin.setRawMode(false);
     stdin.pause();
   }

@@ -181,11 +181,6 @@ export class KubeExecRunner implements CommandRunner {
   }
 
   interactiveShellArgv(command?: string, options: ShellArgvOptions = {}): string[] {
-    if ((options.forwardPorts ?? []).length > 0) {
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'port forwarding is not supported on kubernetes nodes yet', {
-        hint: 'reach the web UIs from inside the cluster, or through a Service of your own',
-      });
-    }
     const argv = [
       process.execPath,
       path.join(packageInfo().root, 'bin', 'cloudtik.js'),
@@ -200,6 +195,8 @@ export class KubeExecRunner implements CommandRunner {
     ];
     if (this.target.kubeconfig) argv.push('--kubeconfig', this.target.kubeconfig);
     if (command !== undefined) argv.push('--run', command);
+    const ports = options.forwardPorts ?? [];
+    if (ports.length > 0) argv.push('--forward', ports.join(','));
     return argv;
   }
 }

@@ -11,6 +11,10 @@ export const command: CommandSpec = {
     { flags: '--user <name>', description: 'the user the shell runs as' },
     { flags: '--kubeconfig <file>', description: 'credentials (default: KUBECONFIG, ~/.kube/config, in-cluster)' },
     { flags: '--run <command>', description: 'run this instead of a login shell' },
+    {
+      flags: '--forward <ports>',
+      description: 'forward these local ports (comma-separated) to the same ports on the pod',
+    },
   ],
   async run(_args, opts, ctx) {
     const { providerNodeCommand } = await import('../../common.js');

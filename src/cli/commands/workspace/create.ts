@@ -5,7 +5,7 @@ export const WORKSPACE_FILE_ARG = { name: '<workspace_config_file>', description
 
 export const command: CommandSpec = {
   name: 'create',
-  description: 'create a workspace (for virtual: a Docker bridge network)',
+  description: 'create a workspace (virtual: a Docker bridge network; kubernetes: a namespace and its accounts)',
   arguments: [WORKSPACE_FILE_ARG],
   options: [workspaceNameOption, yesOption],
   async run(args, opts, ctx) {
@@ -15,7 +15,7 @@ export const command: CommandSpec = {
     ctx.reporter.result(
       { created, ...info },
       created
-        ? `Created workspace ${info.name} (network ${info.network}, subnet ${info.subnet ?? '-'}).`
+        ? `Created workspace ${info.name} (network ${info.network}${info.subnet === undefined ? '' : `, subnet ${info.subnet}`}).`
         : `Workspace ${info.name} already exists (network ${info.network}).`,
     );
   },

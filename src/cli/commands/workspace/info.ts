@@ -1,6 +1,15 @@
+import type { WorkspaceInfo } from '../../../providers/provider.js';
 import type { CommandSpec } from '../../command-spec.js';
 import { loadWorkspace, workspaceNameOption } from '../../common.js';
 import { WORKSPACE_FILE_ARG } from './create.js';
+
+/** ` (bridge …, subnet …, gateway …)` with what the provider has of these; nothing when none. */
+export function networkDetails(info: WorkspaceInfo): string {
+  const parts = (['bridge', 'subnet', 'gateway'] as const)
+    .filter((k) => info[k] !== undefined)
+    .map((k) => `${k} ${info[k]}`);
+  return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
+}
 
 export const command: CommandSpec = {
   name: 'info',
@@ -13,7 +22,7 @@ export const command: CommandSpec = {
     const info = await workspaceInfo(config);
     const lines = [
       `Workspace ${info.name}`,
-      `  network: ${info.network} (bridge ${info.bridge ?? '-'}, subnet ${info.subnet ?? '-'}, gateway ${info.gateway ?? '-'})`,
+      `  network: ${info.network}${networkDetails(info)}`,
       `  clusters: ${info.clusters.length === 0 ? 'none' : ''}`,
       ...info.clusters.map((c) => `    ${c.name}: ${c.head} head, ${c.workers} worker(s), ${c.running} running`),
     ];

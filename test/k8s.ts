@@ -79,12 +79,15 @@ export async function startDevKubernetes(images: string[]): Promise<DevKubernete
  */
 export async function tearDownK8sTest(
   k8s: DevKubernetes | undefined,
-  files: { clusterFile: string; wsFile: string; dir: string },
+  files: { clusterFile: string; wsFile: string; dir: string; args?: string[] },
 ): Promise<void> {
   if (!k8s) return;
   const env = { KUBECONFIG: k8s.kubeconfig };
-  await cli(['stop', files.clusterFile, '--yes'], { env, timeoutMs: 400_000 }).catch(() => undefined);
-  await cli(['workspace', 'delete', files.wsFile, '--yes'], { env, timeoutMs: 400_000 }).catch(() => undefined);
+  const extra = files.args ?? [];
+  await cli(['stop', ...extra, files.clusterFile, '--yes'], { env, timeoutMs: 400_000 }).catch(() => undefined);
+  await cli(['workspace', 'delete', ...extra, files.wsFile, '--yes'], { env, timeoutMs: 400_000 }).catch(
+    () => undefined,
+  );
   await k8s.down();
   await fsp.rm(files.dir, { recursive: true, force: true });
 }

@@ -13,6 +13,19 @@ export const KUBERNETES_HINTS: ProviderHints = {
         `provider.namespace (${ns}) is not applied: a workspace's namespace is named after it (${config.workspace_name})`,
       );
     }
+    const provider = config.provider as Record<string, unknown>;
+    for (const key of ['head_external_service', 'node_service', 'cloud_provider']) {
+      if (provider[key] !== undefined && provider[key] !== false)
+        warnings.push(`provider.${key} is not applied by this kubernetes provider yet`);
+    }
+    for (const [name, type] of Object.entries(config.available_node_types)) {
+      for (const key of ['service', 'ingress']) {
+        if ((type.node_config as Record<string, unknown>)[key] !== undefined)
+          warnings.push(
+            `available_node_types.${name}.node_config.${key} is not applied by this kubernetes provider yet`,
+          );
+      }
+    }
     if (config.docker.enabled === true)
       warnings.push('docker.enabled is not applied by the kubernetes provider: its nodes are the pods');
     return warnings;

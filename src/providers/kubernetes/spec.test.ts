@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { loadClusterConfig, loadWorkspaceConfig } from '../../config/load.js';
 import { TAG } from '../provider.js';
+import { KUBERNETES_HINTS } from './hints.js';
 import { pendingProblem } from './pods.js';
 import { exitCodeOf } from './runner.js';
 import {
@@ -242,5 +243,24 @@ describe("CloudTik's kubernetes examples load unchanged", () => {
     const { config } = await loadWorkspaceConfig(path.join(FIXTURES, 'example-workspace.yaml'));
     expect(config.workspace_name).toBe('example-workspace');
     expect(config.provider.type).toBe('kubernetes');
+  });
+});
+
+describe('kubernetes config warnings', () => {
+  beforeEach(() => vi.stubEnv('CLOUDTIK_USER_TEMPLATES', ''));
+  afterEach(() => vi.unstubAllEnvs());
+
+  it('name each accepted key this provider does not apply, and none for the example', async () => {
+    const { config } = await loadClusterConfig(path.join(FIXTURES, 'example-cluster.yaml'));
+    expect(KUBERNETES_HINTS.configWarnings(config)).toEqual([]);
+    const provider = config.provider as Record<string, unknown>;
+    provider.namespace = 'other';
+    provider.head_external_service = true;
+    config.available_node_types['worker.default']!.node_config.ingress = { host: 'x' };
+    expect(KUBERNETES_HINTS.configWarnings(config)).toEqual([
+      "provider.namespace (other) is not applied: a workspace's namespace is named after it (example-workspace)",
+      'provider.head_external_service is not applied by this kubernetes provider yet',
+      'available_node_types.worker.default.node_config.ingress is not applied by this kubernetes provider yet',
+    ]);
   });
 });

@@ -155,7 +155,8 @@ describe('kubernetes provider', () => {
     const argv = `${process.execPath} ${CLI} attach ${clusterFile} --port-forward ${port}`;
     const session = runProgram('script', ['-qec', argv, '/dev/null'], {
       env: { ...process.env, KUBECONFIG: k8s.kubeconfig, CI: 'true', NO_COLOR: '1' },
-      input: `${serve} & sleep 20; kill %1; exit 0\n`,
+      // Open until the test has been through the forward (it leaves a file on the head), 60 s at most.
+      input: `rm -f /tmp/pf-done; ${serve} & for i in $(seq 300); do [ -e /tmp/pf-done ] && break; sleep 0.2; done; kill %1; exit 0\n`,
       timeoutMs: 90_000,
     });
     const body = await eventually('the forwarded port answers', 40_000, async () => {
@@ -163,6 +164,7 @@ describe('kubernetes provider', () => {
       return r?.ok ? await r.text() : undefined;
     });
     expect(body).toMatch(/^pod-\d+$/);
+    await kOk(['exec', clusterFile, 'touch /tmp/pf-done']);
     expect((await session).code).toBe(0);
     // Closed with the terminal.
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();

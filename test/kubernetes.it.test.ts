@@ -8,7 +8,10 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { Readable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubeApi } from '../src/providers/kubernetes/api.js';
+import { KubeExecRunner } from '../src/providers/kubernetes/runner.js';
 import { DEFAULT_NODE_IMAGE, imageRef } from '../src/providers/virtual/images.js';
 import {
   CLI,
@@ -168,6 +171,20 @@ describe('kubernetes provider', () => {
     expect((await session).code).toBe(0);
     // Closed with the terminal.
     await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
+  });
+
+  it("sends a command's script and its own input on stdin: no environment value in the pod's process list", async () => {
+    const [head] = (await objects('pods')).filter((p) => p.includes('-head-'));
+    const api = await kubeApi(k8s.kubeconfig);
+    const runner = new KubeExecRunner(api, { namespace: ws, pod: head!.replace('pod/', ''), user: 'ubuntu' });
+    const r = await runner.run({
+      command: 'ps -eo args; cat; echo " $CLOUDTIK_T_VALUE"',
+      env: { CLOUDTIK_T_VALUE: 'hidden-4711' },
+      stdin: Readable.from(['input-line']),
+    });
+    expect(r.exitCode).toBe(0);
+    expect(r.stdout).toContain('input-line hidden-4711');
+    expect(r.stdout.split('input-line')[0]).not.toContain('hidden-4711');
   });
 
   it('refuses, from the head, a request its Role does not allow', async () => {

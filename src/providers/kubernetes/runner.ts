@@ -68,8 +68,8 @@ export class KubeExecRunner implements CommandRunner {
   async run(options: RunOptions): Promise<CommandResult> {
     const script = buildNodeScript({ command: options.command, env: options.env });
     const user = options.asRoot ? 'root' : this.target.user;
-    if (options.stdin) return this.exec(asUser(user, ['bash', '-c', script]), options);
-    return this.exec(asUser(user, FROM_STDIN), { ...options, stdin: scriptStdin(script) });
+    // The command's own input, if any, follows the script on the same stream.
+    return this.exec(asUser(user, FROM_STDIN), { ...options, stdin: scriptStdin(script, options.stdin) });
   }
 
   /** Run `argv` in the node's container (as root), streaming stdin and output. */

@@ -1,9 +1,23 @@
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import type { CommandContext, CommandGroupSpec, CommandSpec } from './command-spec.js';
 import { renderError } from './errors.js';
 import { TerminalReporter } from './render.js';
 import { commandGroups, topLevelCommands } from './commands/index.js';
 import { packageVersion } from '../version.js';
+
+/**
+ * An option's parser whose refusal reads as a usage error (`option '--workers <n>' argument 'abc'
+ * is invalid. …`, exit code 1) instead of a crash with a stack trace.
+ */
+function usageParser(parse: (value: string, previous: unknown) => unknown) {
+  return (value: string, previous: unknown): unknown => {
+    try {
+      return parse(value, previous);
+    } catch (err) {
+      throw new InvalidArgumentError(err instanceof Error ? err.message : String(err));
+    }
+  };
+}
 
 function addCommand(parent: Command, spec: CommandSpec): void {
   const cmd = parent.command(spec.name, { hidden: spec.hidden === true }).description(spec.description);
@@ -11,7 +25,7 @@ function addCommand(parent: Command, spec: CommandSpec): void {
   for (const a of spec.arguments ?? []) cmd.argument(a.name, a.description);
   for (const o of spec.options ?? []) {
     const opt = new Option(o.flags, o.description);
-    if (o.parse) opt.argParser(o.parse);
+    if (o.parse) opt.argParser(usageParser(o.parse));
     if (o.default !== undefined) opt.default(o.default);
     cmd.addOption(opt);
   }

@@ -1,0 +1,32 @@
+import type { Command } from 'commander';
+import { describe, expect, it } from 'vitest';
+import { buildProgram } from './main.js';
+
+/** The program with `name`'s errors thrown instead of exiting, and what it writes to stderr. */
+function programFor(name: string): { program: Command; stderr: () => string } {
+  const program = buildProgram();
+  let err = '';
+  const sub = program.commands.find((c) => c.name() === name)!;
+  sub.exitOverride().configureOutput({ writeErr: (s) => (err += s), writeOut: () => undefined });
+  return { program, stderr: () => err };
+}
+
+describe('cli option values', () => {
+  it('a refused option value is a usage error naming the option and why, with no stack trace', async () => {
+    const { program, stderr } = programFor('scale');
+    await expect(program.parseAsync(['scale', 'x.yaml', '--workers', 'abc'], { from: 'user' })).rejects.toMatchObject({
+      code: 'commander.invalidArgument',
+      exitCode: 1,
+    });
+    expect(stderr()).toContain(`option '--workers <n>' argument 'abc' is invalid. expected a non-negative integer`);
+    expect(stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  it('attach refuses a port out of range the same way', async () => {
+    const { program, stderr } = programFor('attach');
+    await expect(
+      program.parseAsync(['attach', 'x.yaml', '--port-forward', '8088,0'], { from: 'user' }),
+    ).rejects.toMatchObject({ code: 'commander.invalidArgument' });
+    expect(stderr()).toContain("argument '8088,0' is invalid. 0 is not a port number");
+  });
+});

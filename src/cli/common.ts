@@ -34,6 +34,15 @@ export function parseInteger(value: string): number {
   return n;
 }
 
+/** `8088,9870` -> [8088, 9870]; each a port number. */
+export function parsePorts(value: string): number[] {
+  return value.split(',').map((p) => {
+    const n = parseInteger(p.trim());
+    if (n < 1 || n > 65535) throw new Error(`${p} is not a port number`);
+    return n;
+  });
+}
+
 /** Load a cluster config, apply name overrides and report its warnings. */
 export async function loadCluster(
   file: string,

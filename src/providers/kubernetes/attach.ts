@@ -8,7 +8,7 @@ import { PassThrough } from 'node:stream';
 import { CloudtikError } from '../../core/errors.js';
 import type { ProviderNodeCommand } from '../provider.js';
 import { apiError, kubeApi, type ExecStatus } from './api.js';
-import { forwardPorts, parseForwardPorts } from './forward.js';
+import { forwardPorts } from './forward.js';
 import { attachArgv, exitCodeOf } from './runner.js';
 import { CONTAINER } from './spec.js';
 
@@ -24,7 +24,7 @@ export const kubernetesAttachCommand: ProviderNodeCommand = async (opts, signal)
   const user = required(opts, 'user');
   const api = await kubeApi(typeof opts.kubeconfig === 'string' ? opts.kubeconfig : undefined);
   const command = typeof opts.run === 'string' ? opts.run : undefined;
-  const closeForwards = await forwardPorts(api, { namespace, pod }, parseForwardPorts(opts.forward));
+  const closeForwards = await forwardPorts(api, { namespace, pod }, (opts.forward as number[] | undefined) ?? []);
   const stdin = process.stdin;
   const tty = stdin.isTTY === true && process.stdout.isTTY === true;
   if (tty) stdin.setRawMode(true);

@@ -12,17 +12,6 @@ interface Closing {
   on(event: 'close', listener: () => void): void;
 }
 
-/** The ports as `--forward` carries them (`8088,9870`). */
-export function parseForwardPorts(value: unknown): number[] {
-  if (typeof value !== 'string' || value === '') return [];
-  return value.split(',').map((p) => {
-    const n = Number(p);
-    if (!Number.isInteger(n) || n < 1 || n > 65535)
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `--forward: ${p} is not a port number`);
-    return n;
-  });
-}
-
 /** Open the forwards; the function it resolves with closes them (and their connections). */
 export async function forwardPorts(
   api: KubeApi,

@@ -4,18 +4,9 @@ import {
   clusterNameOption,
   loadCluster,
   nodeIpOption,
-  parseInteger,
+  parsePorts,
   workspaceNameOption,
 } from '../../common.js';
-
-/** `8088,9870` -> [8088, 9870]; each a port number. */
-function parsePorts(value: string): number[] {
-  return value.split(',').map((p) => {
-    const n = parseInteger(p.trim());
-    if (n < 1 || n > 65535) throw new Error(`${p} is not a port number`);
-    return n;
-  });
-}
 
 export const command: CommandSpec = {
   name: 'attach',

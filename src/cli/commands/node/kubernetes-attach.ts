@@ -1,4 +1,5 @@
 import type { CommandSpec } from '../../command-spec.js';
+import { parsePorts } from '../../common.js';
 
 /** What `cloudtik attach` runs for a kubernetes node: a terminal on the pod through the API; not for users. */
 export const command: CommandSpec = {
@@ -14,6 +15,7 @@ export const command: CommandSpec = {
     {
       flags: '--forward <ports>',
       description: 'forward these local ports (comma-separated) to the same ports on the pod',
+      parse: parsePorts,
     },
   ],
   async run(_args, opts, ctx) {

@@ -5,12 +5,7 @@
  */
 import net from 'node:net';
 import { CloudtikError } from '../../core/errors.js';
-import type { KubeApi } from './api.js';
-
-/** The one event of the forward's web socket used here. */
-interface Closing {
-  on(event: 'close', listener: () => void): void;
-}
+import type { ExecSocket, KubeApi } from './api.js';
 
 /** Open the forwards; the function it resolves with closes them (and their connections). */
 export async function forwardPorts(
@@ -18,6 +13,7 @@ export async function forwardPorts(
   target: { namespace: string; pod: string },
   ports: readonly number[],
 ): Promise<() => void> {
+  if (ports.length === 0) return () => undefined;
   const forward = new api.lib.PortForward(api.config);
   const sockets = new Set<net.Socket>();
   const servers: net.Server[] = [];
@@ -31,9 +27,9 @@ export async function forwardPorts(
         sockets.add(socket);
         socket.on('close', () => sockets.delete(socket));
         socket.on('error', () => socket.destroy());
-        // Typed here: the library's socket type comes from a package without resolvable types.
+        // The same web socket as an exec's (typed in api.ts: the library's type does not resolve).
         (forward.portForward(target.namespace, target.pod, [port], socket, null, socket) as Promise<unknown>)
-          .then((ws) => (ws as Closing).on('close', () => socket.end()))
+          .then((ws) => (ws as ExecSocket).on('close', () => socket.end()))
           .catch(() => socket.destroy());
       });
       servers.push(server);

@@ -239,18 +239,7 @@ describe("CloudTik's kubernetes examples load unchanged", () => {
     expect(worker.resources).toMatchObject({ CPU: 3, memory: 13 * 2 ** 30 });
   });
 
-  it('example-workspace.yaml', async () => {
-    const { config } = await loadWorkspaceConfig(path.join(FIXTURES, 'example-workspace.yaml'));
-    expect(config.workspace_name).toBe('example-workspace');
-    expect(config.provider.type).toBe('kubernetes');
-  });
-});
-
-describe('kubernetes config warnings', () => {
-  beforeEach(() => vi.stubEnv('CLOUDTIK_USER_TEMPLATES', ''));
-  afterEach(() => vi.unstubAllEnvs());
-
-  it('name each accepted key this provider does not apply, and none for the example', async () => {
+  it('start warns of each accepted key this provider does not apply, and of none in the example', async () => {
     const { config } = await loadClusterConfig(path.join(FIXTURES, 'example-cluster.yaml'));
     expect(KUBERNETES_HINTS.configWarnings(config)).toEqual([]);
     const provider = config.provider as Record<string, unknown>;
@@ -262,5 +251,11 @@ describe('kubernetes config warnings', () => {
       'provider.head_external_service is not applied by this kubernetes provider yet',
       'available_node_types.worker.default.node_config.ingress is not applied by this kubernetes provider yet',
     ]);
+  });
+
+  it('example-workspace.yaml', async () => {
+    const { config } = await loadWorkspaceConfig(path.join(FIXTURES, 'example-workspace.yaml'));
+    expect(config.workspace_name).toBe('example-workspace');
+    expect(config.provider.type).toBe('kubernetes');
   });
 });

@@ -76,6 +76,8 @@ export class ClusterController {
   private readonly updating = new Map<string, string>();
   private readonly failures = new Map<string, TypeFailures>();
   private readonly resumes = new Map<string, { count: number; at: number }>();
+  /** When each worker's last setup or restart by this controller finished (see ScalerNode.updatedAt). */
+  private readonly updatedAt = new Map<string, number>();
   private readonly inFlight = new Set<Promise<unknown>>();
   private passCount = 0;
   private lastMessages = '';
@@ -153,7 +155,11 @@ export class ClusterController {
     ]);
     const beatById = new Map<string, NodeHeartbeat>(beats.map((b) => [b.nodeId, b]));
     const byId = new Map(nodes.map((n) => [n.id, n]));
-    const workers = nodes.map((n) => toScalerNode(n, beatById.get(n.id), this.resumes.get(n.id)));
+    for (const id of this.updatedAt.keys()) if (!byId.has(id)) this.updatedAt.delete(id);
+    const workers = nodes.map((n) => ({
+      ...toScalerNode(n, beatById.get(n.id), this.resumes.get(n.id)),
+      updatedAt: this.updatedAt.get(n.id),
+    }));
     const blockedTypes: Record<string, string> = {};
     for (const [type, f] of this.failures) {
       if (f.count >= MAX_CONSECUTIVE_FAILURES) {
@@ -479,6 +485,7 @@ export class ClusterController {
         readyTimeoutMs: this.deps.readyTimeoutMs,
         extraEnv: this.deps.nodeEnv,
       });
+      this.updatedAt.set(node.id, this.clock.now());
       await this.event({
         kind: 'update',
         nodeType: node.nodeType,

@@ -245,6 +245,15 @@ describe('planPass: recover', () => {
       node: { heartbeatAt: NOW - 10 * MIN, resumedAt: NOW - 40 * S },
       reason: 'no heartbeat 40s',
     },
+    {
+      name: 'a long setup that ended 10s ago',
+      node: { heartbeatAt: undefined, createdAt: NOW - 2 * MIN, updatedAt: NOW - 10 * S },
+    },
+    {
+      name: 'set up longer ago than the timeout',
+      node: { heartbeatAt: undefined, createdAt: NOW - 2 * MIN, updatedAt: NOW - 40 * S },
+      reason: 'no heartbeat since launch 40s',
+    },
   ])('$name', ({ node: over, updating = false, reason }) => {
     const result = planPass(input(config(), [node('a', over)], { updating: new Set(updating ? ['a'] : []) }));
     expect(result.recover).toEqual(reason ? [{ nodeId: 'a', nodeType: W, reason }] : []);

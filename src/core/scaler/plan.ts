@@ -23,7 +23,8 @@ export const REASON_DEMAND = 'resource demand';
  * Plan one pass:
  * - terminate: see `workersToTerminate`;
  * - recover: kept, up-to-date workers with no updater running whose last heartbeat (or launch,
- *   when none came since; or the controller's start or the worker's resume, when later) is older
+ *   when none came since; or the controller's start, the worker's resume or the end of its setup,
+ *   when later) is older
  *   than the heartbeat timeout;
  * - resume: stopped workers that finished their setup, started again rather than replaced;
  * - launch, counting kept and pending workers: first what min_workers needs, then nodes for the
@@ -65,6 +66,7 @@ export function planPass(input: PassInput): PassResult {
       launchedOnly ? w.createdAt : (w.heartbeatAt as number),
       input.memory.startedAt,
       w.resumedAt ?? 0,
+      w.updatedAt ?? 0,
     );
     if (now - since > config.heartbeatTimeoutMs) {
       const age = formatDuration(now - since);

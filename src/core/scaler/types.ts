@@ -54,6 +54,8 @@ export interface ScalerNode {
   resumable?: boolean;
   /** When the controller last started it again; it gets LAUNCH_GRACE_MS to run and heartbeat. */
   resumedAt?: number;
+  /** When the controller last finished setting it up or restarting its services: heartbeats are due from then. */
+  updatedAt?: number;
   /** The `cloudtik-node-status` tag. */
   status: string;
   /** The `cloudtik-launch-config` label. */

@@ -36,14 +36,13 @@ step_hadoop() {
         rm -rf "$home/share/hadoop/lib"
         mkdir -p "$home/share/hadoop/lib"
         cp "$ctx"/jars/*.jar "$home/share/hadoop/lib/"
-        # One modification time on every host: class data sharing archives check each jar's time and
-        # size, so archives made on one host hold on another (see cds_key in docker/spark/install.sh).
+        # One modification time everywhere: class data sharing archives check each jar's time and size.
         touch -m -d @"$JAR_TIME" "$home"/share/hadoop/lib/*.jar
     fi
     rm -rf "$home/bin" "$home/share/doc/example-conf"
     mkdir -p "$home/libexec" "$home/etc/hadoop" "$home/share/doc" "$home/bin" \
         "$home/share/hadoop/yarn/lib" "$home/share/hadoop/yarn/aux"
-    install -m 0755 "$ctx/bin/hadoop-launcher" "$ctx/bin/site-xml" "$home/libexec/"
+    install -m 0755 "$ctx/bin/hadoop-launcher" "$ctx/bin/site-xml" "$ctx/bin/cds-options" "$home/libexec/"
     cp -R "$ctx/conf/." "$home/etc/hadoop/"
     cp -R "$ctx/example-conf" "$home/share/doc/example-conf"
     for cmd in hadoop hdfs yarn mapred; do
@@ -61,28 +60,15 @@ step_hadoop() {
 
 # A formatted NameNode folder made by the node user, holding the Spark event log folder: a new
 # cluster's NameNode starts from a copy with identifiers of its own (see namenode-template.sh).
-# On a host, the template the installing machine made for the same layer (sent as
-# prebuilt-namenode/, with that layer's marker as its key) is taken as it is.
+# Images only: on a host, making it costs more (several Java starts, on every first install) than
+# the one format it would save, so the NameNode there formats at its first start (runtimes/hdfs).
 step_namenode() {
-    local template=$home/share/hadoop/namenode-template scratch key=${CLOUDTIK_LAYER_HASH:-}
+    local template=$home/share/hadoop/namenode-template
     rm -rf "$template" "$template.key"
+    [ "$mode" = image ] || return 0
     install -d -o "$user" -g "$(id -gn "$user")" "$template"
-    if [ "$mode" = host ] && [ -n "$key" ] && [ -d "$ctx/prebuilt-namenode/current" ] &&
-        [ "$(cat "$ctx/prebuilt-namenode/key" 2>/dev/null)" = "$key" ]; then
-        cp -R "$ctx/prebuilt-namenode/current" "$template/"
-        chmod -R u=rwX,go=rX "$template" && chmod 0700 "$template/current"
-        chown -R "$user:" "$template"
-        echo "namenode: took the template of the installing machine"
-    elif [ "$mode" = image ]; then
-        runuser -u "$user" -- env HOME=/tmp "$ctx/namenode-template.sh" "$template" /shared/spark-events
-        rm -rf /tmp/runtime "/tmp/hadoop-$user" "/tmp/hsperfdata_$user"
-    else
-        scratch=$(mktemp -d)
-        chown "$user:" "$scratch"
-        runuser -u "$user" -- env HOME="$scratch" "$ctx/namenode-template.sh" "$template" /shared/spark-events
-        rm -rf "$scratch"
-    fi
-    [ -z "$key" ] || echo "$key" >"$template.key"
+    runuser -u "$user" -- env HOME=/tmp "$ctx/namenode-template.sh" "$template" /shared/spark-events
+    rm -rf /tmp/runtime "/tmp/hadoop-$user" "/tmp/hsperfdata_$user"
 }
 
 layer_main "java webapps hadoop namenode" "$@"

@@ -23,12 +23,16 @@ step_system() {
     prometheus-node-exporter --version
 }
 
-# pyspark (and py4j) from the folder only; pip builds pyspark's wheel from its source archive.
+# pyspark (and py4j) from the folder only; pip builds pyspark's wheel from its source archive. On a
+# host its modules are not compiled at install (a fifth of the step): drivers and executors import
+# them from pyspark.zip, compiled below, and Python compiles the few others when first imported.
 step_pyspark() {
+    local compile=()
+    [ "$mode" = image ] || compile=(--no-compile)
     rm -rf "$venv"
     python3 -m venv "$venv"
     PIP_FIND_LINKS= "$venv/bin/pip" install --no-index --find-links "$ctx/python" --no-cache-dir \
-        --disable-pip-version-check "pyspark==${SPARK_VERSION}"
+        --disable-pip-version-check "${compile[@]}" "pyspark==${SPARK_VERSION}"
     compile_pyspark_zip
     # In images the Dockerfile copies the environment over with its owner set.
     [ "$mode" = image ] || chown -R "$user:" "$venv"
@@ -96,40 +100,22 @@ step_spark() {
     spark-submit --version 2>&1 | grep -q "version ${SPARK_VERSION}"
 }
 
-# What class data sharing archives depend on: this layer's marker (CLOUDTIK_LAYER_HASH on hosts), the
-# JDK's files, and the path, size and time of every jar a trained JVM loads from.
-cds_key() {
-    local jdk
-    jdk=$(readlink -f /usr/lib/jvm/java-17)
-    {
-        echo "layer ${CLOUDTIK_LAYER_HASH:-}"
-        echo "spark $(readlink -f /opt/spark)"
-        sha256sum "$jdk/lib/modules" "$jdk/lib/server/libjvm.so" "$jdk/lib/server/classes.jsa"
-        find -L /opt/hadoop/share/hadoop /opt/spark/jars -name '*.jar' -printf '%p %s %T@\n' | LC_ALL=C sort
-    } | sha256sum | cut -d' ' -f1
-}
-
 # Class data sharing archives of the Hadoop daemons, the Hadoop client, the history server and
-# Spark's jobs (see cds-train.sh): nodes start them with a third less CPU time. Last: an archive is
-# only valid for the exact jars and JDK it was made with. On a host, archives the installing machine
-# made for the same key (sent as prebuilt-cds/) are taken as they are instead of training again.
+# Spark's jobs (see cds-train.sh): nodes start them with a third less CPU time. Images train them
+# here. A bare host does not: training costs a minute and a half of CPU on every first start; its
+# daemons write their own archives when they first stop instead (see
+# /opt/hadoop/libexec/cds-options), into folders of the node user, emptied on each install so that
+# no archive outlives the jars and JDK it was made for.
 step_cds() {
+    if [ "$mode" = host ]; then
+        rm -rf /opt/cds
+        install -d -m 0755 /opt/cds
+        install -d -m 0755 -o "$user" -g "$(id -gn "$user")" /opt/cds/hadoop /opt/cds/spark
+        return
+    fi
     . /etc/profile.d/cloudtik-hadoop.sh
     . "$ctx/profile.sh"
-    local key dir
-    key=$(cds_key)
-    if [ -f "$ctx/prebuilt-cds/key" ] && [ "$(cat "$ctx/prebuilt-cds/key")" = "$key" ]; then
-        for dir in hadoop spark; do
-            rm -rf "/opt/cds/$dir"
-            install -d -m 0755 "/opt/cds/$dir"
-            cp -f "$ctx/prebuilt-cds/$dir"/*.jsa "/opt/cds/$dir/"
-            chmod 0644 "/opt/cds/$dir"/*.jsa
-        done
-        echo "cds: took the archives of the installing machine"
-    else
-        "$ctx/cds-train.sh" /opt/cds
-    fi
-    echo "$key" >/opt/cds/key
+    "$ctx/cds-train.sh" /opt/cds
 }
 
 layer_main "system pyspark spark cds" "$@"

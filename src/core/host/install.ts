@@ -67,12 +67,7 @@ export async function installHost(opts: HostInstallOptions): Promise<HostInstall
     Promise.all(layers.map((layer) => layerInputs(layer, probe, opts))),
   );
   const hashes = layerHashes(inputs);
-  // Only a layer the host lacks gets this machine's own outputs: a start that installs nothing hashes none of them.
-  const pending = await Promise.all(
-    inputs
-      .filter((layer, i) => probe.layers[layer.layer] !== hashes[i])
-      .map(async (layer) => withExtras(layer, await ownOutputs(layer.layer))),
-  );
+  const pending = inputs.filter((layer, i) => probe.layers[layer.layer] !== hashes[i]);
   const toInstall = new Map(pending.map((layer) => [layer.layer, layer]));
   const upload = missingFiles(pending, probe.files);
   const uploadedBytes = upload.length > 0 ? await uploadFiles(upload, opts) : 0;
@@ -229,68 +224,6 @@ async function collectLayerInputs(
   return { layer, files, env, args };
 }
 
-function withExtras(layer: LayerInputs, extras: LayerFile[]): LayerInputs {
-  return extras.length > 0 ? { ...layer, extras } : layer;
-}
-
-/**
- * What a layer's install.sh makes on a host that another host with the same inputs can take as it
- * is: the folder, the file beside it with the key it was made for, and which of its files count.
- * The script compares the key with its own before it takes them (see each script's step).
- */
-interface LayerOutput {
-  /** The extras' folder in the layer's stage on the host. */
-  prefix: string;
-  dir: string;
-  keyFile: string;
-  include: (name: string) => boolean;
-}
-
-const OUTPUTS: Partial<Record<HostLayerName, LayerOutput>> = {
-  // The NameNode template (docker/hadoop/install.sh, step namenode): several JVM starts to make.
-  hadoop: {
-    prefix: 'prebuilt-namenode',
-    dir: '/opt/hadoop/share/hadoop/namenode-template',
-    keyFile: '/opt/hadoop/share/hadoop/namenode-template.key',
-    include: () => true,
-  },
-  // The class data sharing archives (docker/spark/install.sh, step cds): a minute or more of training.
-  spark: { prefix: 'prebuilt-cds', dir: '/opt/cds', keyFile: '/opt/cds/key', include: (n) => n.endsWith('.jsa') },
-};
-
-/**
- * What this machine's own install of `layer` made, as `<prefix>/key` and `<prefix>/<file>`: a head
- * installing its workers sends them along, and a worker whose key matches takes them instead of
- * making them again. None when this machine has no such install.
- */
-function ownOutputs(layer: HostLayerName): Promise<LayerFile[]> {
-  // Once per process: the head's controller sets up several workers at once, and the archives are hundreds of MB.
-  let files = ownOutputsOf.get(layer);
-  if (!files) {
-    files = collectOwnOutputs(layer);
-    ownOutputsOf.set(layer, files);
-    // Nothing made yet is not kept: this machine's own install may still make them.
-    files.then((f) => f.length > 0 || ownOutputsOf.delete(layer)).catch(() => ownOutputsOf.delete(layer));
-  }
-  return files;
-}
-
-const ownOutputsOf = new Map<HostLayerName, Promise<LayerFile[]>>();
-
-async function collectOwnOutputs(layer: HostLayerName): Promise<LayerFile[]> {
-  const out = OUTPUTS[layer];
-  if (!out || !(await fsp.stat(out.keyFile).catch(() => undefined))?.isFile()) return [];
-  const files = (await collectDirectory(out.dir).catch(() => [])).filter((f) => out.include(f.name));
-  if (files.length === 0) return [];
-  return withSha256(
-    [{ name: 'key', path: out.keyFile }, ...files].map((f) => ({
-      name: `${out.prefix}/${f.name}`,
-      path: f.path,
-      mode: 0o644,
-    })),
-  );
-}
-
 /**
  * Sends `files` to the host's cache in one upload (named by sha256), then checks every sha256 on
  * the host before the files enter the cache. Returns the bytes sent.
@@ -336,18 +269,22 @@ async function uploadFiles(files: LayerFile[], opts: HostInstallOptions): Promis
 /** The root script that puts a layer's folder together from the cache, runs its install.sh and writes the marker. */
 export function layerScript(layer: LayerInputs, hash: string): string {
   const stage = `${HOST_CACHE}/stage/${layer.layer}`;
-  const links = [...layer.files, ...(layer.extras ?? [])].map((f) => {
+  const links = layer.files.map((f) => {
     const target = `${stage}/${f.name}`;
     return `install -d ${quote(path.posix.dirname(target))} && ln -f ${HOST_CACHE}/files/${f.sha256} ${quote(target)} && chmod ${(f.mode & 0o111 ? 0o755 : 0o644).toString(8)} ${quote(target)}`;
   });
   const env = Object.entries({ ...layer.env, CLOUDTIK_LAYER_HASH: hash }).map(([k, v]) => `${k}=${quote(v)}`);
   const args = layer.args.map((a) => quote(a.split(STAGE).join(stage)));
+  const marker = `${HOST_CACHE}/layers/${layer.layer}`;
   return [
     'set -euo pipefail',
+    // One install at a time on a host: a second one waits, then finds the layer in place.
+    `install -d -m 0755 ${HOST_CACHE} && exec 9>${HOST_CACHE}/install.lock && flock 9`,
+    `if [ "$(cat ${marker} 2>/dev/null)" = ${hash} ]; then echo "the ${layer.layer} layer is in place"; exit 0; fi`,
     `rm -rf ${stage} && install -d -m 0755 ${stage} ${HOST_CACHE}/layers`,
     ...links,
     `env ${env.join(' ')} bash ${stage}/install.sh ${args.join(' ')}`,
-    `echo ${hash} > ${HOST_CACHE}/layers/${layer.layer}.tmp && mv -f ${HOST_CACHE}/layers/${layer.layer}.tmp ${HOST_CACHE}/layers/${layer.layer}`,
+    `echo ${hash} > ${marker}.tmp && mv -f ${marker}.tmp ${marker}`,
     `rm -rf ${stage}`,
   ].join('\n');
 }

@@ -60,12 +60,6 @@ export interface LayerInputs {
   env: Record<string, string>;
   /** Arguments of `install.sh`; {@link STAGE} stands for the layer's folder on the host. */
   args: string[];
-  /**
-   * Files the install may use but that do not decide whether the host has the layer (so no part of
-   * its marker): what the installing machine made for itself that the script can take instead of
-   * making it again, when the script finds it fits the host.
-   */
-  extras?: LayerFile[];
 }
 
 /** Placeholder for the layer's folder on the host in {@link LayerInputs.args}. */
@@ -157,7 +151,7 @@ export function isDebianLike(os: string): boolean {
 export function missingFiles(inputs: readonly LayerInputs[], cached: ReadonlySet<string>): LayerFile[] {
   const missing = new Map<string, LayerFile>();
   for (const layer of inputs) {
-    for (const f of [...layer.files, ...(layer.extras ?? [])]) if (!cached.has(f.sha256)) missing.set(f.sha256, f);
+    for (const f of layer.files) if (!cached.has(f.sha256)) missing.set(f.sha256, f);
   }
   return [...missing.values()];
 }

@@ -138,6 +138,17 @@ export interface PrepareNodeContext {
   signal?: AbortSignal;
 }
 
+/** Machines {@link NodeProvider.installAhead} readies: those the next `count` launches of a node type would take. */
+export interface InstallAheadRequest {
+  nodeType: string;
+  nodeConfig: Record<string, unknown>;
+  count: number;
+  /** Runtimes those nodes run. */
+  runtimes: readonly string[];
+  /** `cloudtik_package_url`, when the config sets one. */
+  packageUrl?: string;
+}
+
 /** What {@link NodeProvider.retryTeardowns} found: machines cleaned up now, and those still silent. */
 export interface TeardownRetry {
   stopped: string[];
@@ -184,6 +195,13 @@ export interface NodeProvider {
    * made for it (listed hosts: data disks, and the software a node image carries).
    */
   prepareNode?(node: NodeInfo, context: PrepareNodeContext): Promise<void>;
+  /**
+   * Install what {@link prepareNode} would on the machines the next launches would take, without
+   * taking them: a new cluster's start does it while its head is set up, so that the workers its
+   * head launches then find their software in place. Best effort: a failure is a warning, and the
+   * setup at launch does whatever this left undone.
+   */
+  installAhead?(requests: readonly InstallAheadRequest[], sink: EventSink, signal?: AbortSignal): Promise<void>;
   /**
    * Try again to stop what the cluster ran on machines it gave back while they did not answer
    * (listed hosts); which answered now, and which still do not.

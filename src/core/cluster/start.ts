@@ -1,4 +1,5 @@
 import { env } from '../../config/env.js';
+import { packageUrlOf } from '../../config/built-in-commands.js';
 import type { ClusterConfig } from '../../config/types.js';
 import {
   TAG,
@@ -10,8 +11,8 @@ import {
 } from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
-import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
-import { fileMountsContentsHash, launchHash, runtimeHash } from '../updater/hashes.js';
+import { errorMessage, logEvent, nullSink, timedStep, type EventSink } from '../events.js';
+import { fileMountsContentsHash, launchHash, runtimeHash, runtimeSectionOf } from '../updater/hashes.js';
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
 import { nodeImage, openCluster, type ClusterContext } from './context.js';
@@ -167,6 +168,34 @@ async function undoUnreachableHead<T>(
   }
 }
 
+/**
+ * A new cluster's workers get their software while its head is set up, on the machines their
+ * launches will take (providers that install on machines: see NodeProvider.installAhead). The
+ * head's controller may launch and set them up before this ends: an install on a host waits for
+ * the one under way there, then finds its layers in place. Never rejects.
+ */
+function installWorkersAhead(
+  ctx: ClusterContext,
+  config: ClusterConfig,
+  workerTypes: readonly string[],
+  sink: EventSink,
+  signal: AbortSignal,
+): Promise<void> {
+  const requests = workerTypes.flatMap((nodeType) => {
+    const type = config.available_node_types[nodeType];
+    const count = type ? Math.min(type.min_workers, type.max_workers) : 0;
+    if (!type || count <= 0) return [];
+    const runtimes = runtimeSectionOf(config, { kind: 'worker', nodeType }).types ?? [];
+    return [{ nodeType, nodeConfig: type.node_config, count, runtimes, packageUrl: packageUrlOf(config) }];
+  });
+  const install = ctx.provider.installAhead?.bind(ctx.provider);
+  if (!install || requests.length === 0) return Promise.resolve();
+  const hosts = requests.reduce((n, r) => n + r.count, 0);
+  return timedStep(sink, 'ahead', `Install the software of ${hosts} worker(s) ahead`, () =>
+    install(requests, sink, signal),
+  ).catch((err: unknown) => logEvent(sink, 'warn', `installing worker software ahead failed: ${errorMessage(err)}`));
+}
+
 export async function startCluster(options: StartOptions): Promise<StartResult> {
   const { config, sink } = options;
   const t0 = performance.now();
@@ -236,6 +265,9 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
 
     const secrets = await ensureSecrets(ctx.stateDir);
     const host = await ctx.module.hostResources();
+    const ahead = new AbortController();
+    const workersAhead =
+      plan.head === undefined ? installWorkersAhead(ctx, config, workerTypes, sink, ahead.signal) : Promise.resolve();
     t = performance.now();
     const headIp = head.ip;
     const update = await undoUnreachableHead(ctx, plan.head === undefined ? head : undefined, () =>
@@ -262,10 +294,16 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
           });
           await ctx.provider.publishClusterState?.(head, ctx.stateDir);
         },
+      }).catch(async (err: unknown) => {
+        // Settled before a head that cannot be reached is given back (with the connections to every host).
+        ahead.abort();
+        await workersAhead;
+        throw err;
       }),
     );
     timings.update = Math.round(performance.now() - t);
     return {
+      workersAhead,
       head,
       update,
       createdHead: plan.head === undefined,
@@ -274,10 +312,16 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     };
   });
 
+  // Its own step; the head's controller may set those workers up meanwhile (a host install waits for the other).
+  await started.workersAhead;
   if (options.wait !== false) {
     t = performance.now();
     await timedStep(sink, 'workers', 'Workers (launched by the head)', () =>
-      waitForWorkers(ctx, { sink, signal: options.signal, timeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000 }),
+      waitForWorkers(ctx, {
+        sink,
+        signal: options.signal,
+        timeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
+      }),
     );
     timings.workers = Math.round(performance.now() - t);
   }

@@ -129,18 +129,22 @@ function headCandidates(state: HostsState, request: AllocateRequest): string[] {
  * failed, leaving hosts allocated to nobody). Workers get free hosts of the requested instance
  * type, in listed order, never the head's host.
  */
+/**
+ * The free hosts of an instance type a worker launch takes, in the order it takes them: those that
+ * answered first (in listed order), then those that did not, longest silent first.
+ */
+export function freeWorkerHosts(state: HostsState, instanceType: string, headHost: string): string[] {
+  return Object.entries(state.nodes)
+    .filter(([id, r]) => id !== headHost && r.state === 'terminated' && r.instance_type === instanceType)
+    .sort(([, a], [, b]) => (a.unanswered?.since ?? 0) - (b.unanswered?.since ?? 0))
+    .map(([id]) => id);
+}
+
 export function allocate(state: HostsState, request: AllocateRequest): { state: HostsState; ids: string[] } {
   const free =
     request.kind === 'head'
       ? headCandidates(state, request)
-      : Object.entries(state.nodes)
-          .filter(
-            ([id, r]) =>
-              id !== request.headHost && r.state === 'terminated' && r.instance_type === request.instanceType,
-          )
-          // Hosts that answered first (in listed order), then those that did not, longest silent first.
-          .sort(([, a], [, b]) => (a.unanswered?.since ?? 0) - (b.unanswered?.since ?? 0))
-          .map(([id]) => id);
+      : freeWorkerHosts(state, request.instanceType, request.headHost);
   if (free.length < request.count) {
     const what = `${request.count} host(s) of instance type '${request.instanceType}'`;
     throw new CloudtikError('ERR_CLOUDTIK_CAPACITY', `not enough free hosts: ${what} asked for, ${free.length} free`, {

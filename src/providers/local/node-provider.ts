@@ -11,10 +11,11 @@ import { tailLines, type CommandRunner } from '../../core/command/runner.js';
 import { markedPids } from '../../core/command/ssh.js';
 import { CloudtikError } from '../../core/errors.js';
 import { installHost } from '../../core/host/install.js';
-import { logEvent, type EventSink } from '../../core/events.js';
+import { errorMessage, logEvent, type EventSink } from '../../core/events.js';
 import { withClusterOperationLock } from '../../core/state/lock.js';
 import {
   TAG,
+  type InstallAheadRequest,
   type NodeInfo,
   type NodeKind,
   type NodeLaunchRequest,
@@ -28,6 +29,7 @@ import {
   allocate,
   clearUnanswered,
   clusterHosts,
+  freeWorkerHosts,
   mergeTags,
   release,
   unansweredHosts,
@@ -108,8 +110,7 @@ export class LocalNodeProvider implements NodeProvider {
 
   async createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
     if (request.count <= 0) return [];
-    const named = request.nodeConfig.instance_type;
-    const instanceType = typeof named === 'string' ? named : 'default';
+    const instanceType = instanceTypeOf(request.nodeConfig);
     const created = await this.options.store.update((state) => {
       const seq = Math.max(0, ...clusterHosts(state, this.clusterTags).map(([, r]) => Number(r.tags[TAG.seqId] ?? 0)));
       const tags = {
@@ -204,6 +205,35 @@ export class LocalNodeProvider implements NodeProvider {
     });
   }
 
+  /** The free hosts worker launches would take next get their software now (see NodeProvider.installAhead). */
+  async installAhead(requests: readonly InstallAheadRequest[], sink: EventSink, signal?: AbortSignal): Promise<void> {
+    const state = await this.options.store.read();
+    const taken = new Set<string>();
+    const jobs = requests.flatMap((request) => {
+      const free = freeWorkerHosts(state, instanceTypeOf(request.nodeConfig), this.options.headHost);
+      const ids = free.filter((id) => !taken.has(id)).slice(0, request.count);
+      for (const id of ids) taken.add(id);
+      return ids.map((id) => ({ id, request }));
+    });
+    const quiet = withoutChecks(sink);
+    await Promise.all(
+      jobs.map(async ({ id, request }) => {
+        try {
+          await installHost({
+            runner: this.options.runnerFor(id),
+            runtimes: request.runtimes,
+            packageUrl: request.packageUrl,
+            sink: quiet,
+            signal,
+          });
+        } catch (err) {
+          if (signal?.aborted) return;
+          logEvent(sink, 'warn', `host ${id}: installing ahead failed; its setup tries again: ${errorMessage(err)}`);
+        }
+      }),
+    );
+  }
+
   private async prepareDisks(id: string, runner: CommandRunner, entries: string[], sink: EventSink): Promise<void> {
     const probe = await runner.run({ command: probeScript(entries), asRoot: true });
     const { devices, signatures } = parseProbe(probe.stdout);
@@ -270,4 +300,18 @@ export class LocalNodeProvider implements NodeProvider {
     const target = path.join(path.dirname(this.options.store.file), `${this.clusterName}.cluster`);
     return withClusterOperationLock(target, this.clusterName, sink, fn);
   }
+}
+
+/** The instance type a node type's `node_config` asks for (`default` when it names none). */
+function instanceTypeOf(nodeConfig: Record<string, unknown>): string {
+  const named = nodeConfig.instance_type;
+  return typeof named === 'string' ? named : 'default';
+}
+
+/** `sink` without an install's checks (probe, collect) and skipped layers: what is in place already says nothing. */
+function withoutChecks(sink: EventSink): EventSink {
+  return (event) => {
+    if (event.type === 'step' && (event.state === 'skip' || /:(probe|prepare)$/.test(event.id))) return;
+    sink(event);
+  };
 }

@@ -196,6 +196,68 @@ function installWorkersAhead(
   ).catch((err: unknown) => logEvent(sink, 'warn', `installing worker software ahead failed: ${errorMessage(err)}`));
 }
 
+/** What {@link updateHead} needs besides the start's options. */
+interface HeadUpdate {
+  head: NodeInfo;
+  /** Made by this start: given back when it cannot be reached, and its workers' software goes on ahead. */
+  created: boolean;
+  workerTypes: readonly string[];
+  imageOf: (kind: NodeKind, nodeType: string) => string;
+  hashes: (kind: NodeKind, nodeType: string) => string;
+  fileMountsHash: string;
+}
+
+/**
+ * Update the head; once its files are in place, hand over to it the config its controller runs
+ * with. A new head's workers get their software meanwhile (see installWorkersAhead), settled before
+ * a failure is passed on.
+ */
+async function updateHead(
+  ctx: ClusterContext,
+  options: StartOptions,
+  u: HeadUpdate,
+): Promise<{ update: NodeUpdateResult; workersAhead: Promise<void> }> {
+  const { config, sink } = options;
+  const { head, workerTypes, fileMountsHash } = u;
+  const secrets = await ensureSecrets(ctx.stateDir);
+  const host = await ctx.module.hostResources();
+  const ahead = new AbortController();
+  const workersAhead = u.created
+    ? installWorkersAhead(ctx, config, workerTypes, sink, ahead.signal)
+    : Promise.resolve();
+  const update = await undoUnreachableHead(ctx, u.created ? head : undefined, () =>
+    updateNode({
+      provider: ctx.provider,
+      node: head,
+      config,
+      headIp: head.ip as string,
+      mode: options.mode,
+      runtimeHash: runtimeHash(config, 'head', config.head_node_type),
+      fileMountsHash,
+      sink,
+      signal: options.signal,
+      readyTimeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
+      extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
+      beforeStart: async () => {
+        await writeBootstrap(ctx.stateDir, {
+          config: headSideConfig(config),
+          images: Object.fromEntries(workerTypes.map((w) => [w, u.imageOf('worker', w)])),
+          launchHashes: Object.fromEntries(workerTypes.map((w) => [w, u.hashes('worker', w)])),
+          fileMountsHash,
+          host,
+        });
+        await ctx.provider.publishClusterState?.(head, ctx.stateDir);
+      },
+    }).catch(async (err: unknown) => {
+      // Settled before a head that cannot be reached is given back (with the connections to every host).
+      ahead.abort();
+      await workersAhead;
+      throw err;
+    }),
+  );
+  return { update, workersAhead };
+}
+
 export async function startCluster(options: StartOptions): Promise<StartResult> {
   const { config, sink } = options;
   const t0 = performance.now();
@@ -263,44 +325,15 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     if (!head.ip)
       throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
 
-    const secrets = await ensureSecrets(ctx.stateDir);
-    const host = await ctx.module.hostResources();
-    const ahead = new AbortController();
-    const workersAhead =
-      plan.head === undefined ? installWorkersAhead(ctx, config, workerTypes, sink, ahead.signal) : Promise.resolve();
     t = performance.now();
-    const headIp = head.ip;
-    const update = await undoUnreachableHead(ctx, plan.head === undefined ? head : undefined, () =>
-      updateNode({
-        provider: ctx.provider,
-        node: head,
-        config,
-        headIp,
-        mode: options.mode,
-        runtimeHash: runtimeHash(config, 'head', headType),
-        fileMountsHash,
-        sink,
-        signal: options.signal,
-        readyTimeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
-        extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
-        // Hand over to the head once its files are in place: the config its controller runs with.
-        beforeStart: async () => {
-          await writeBootstrap(ctx.stateDir, {
-            config: headSideConfig(config),
-            images: Object.fromEntries(workerTypes.map((w) => [w, imageOf('worker', w)])),
-            launchHashes: Object.fromEntries(workerTypes.map((w) => [w, hashes('worker', w)])),
-            fileMountsHash,
-            host,
-          });
-          await ctx.provider.publishClusterState?.(head, ctx.stateDir);
-        },
-      }).catch(async (err: unknown) => {
-        // Settled before a head that cannot be reached is given back (with the connections to every host).
-        ahead.abort();
-        await workersAhead;
-        throw err;
-      }),
-    );
+    const { update, workersAhead } = await updateHead(ctx, options, {
+      head,
+      created: plan.head === undefined,
+      workerTypes,
+      imageOf,
+      hashes,
+      fileMountsHash,
+    });
     timings.update = Math.round(performance.now() - t);
     return {
       workersAhead,

@@ -138,8 +138,17 @@ export async function recordedServices(runtimeDir = env.runtimeDir()): Promise<S
 }
 
 /**
+ * How long a stopped service may take to exit before it is killed. Most exit within a second or
+ * two; a Hadoop daemon on a bare host that writes its class data sharing archive as it exits (its
+ * first stop, see docker/hadoop/bin/cds-options) took more than 10 s on a busy 2-core machine,
+ * with every daemon of the cluster writing its own at the same time.
+ */
+export const STOP_GRACE_MS = 30_000;
+
+/**
  * Stop a service: SIGTERM to its supervisor, then SIGKILL to the whole group after `graceMs`
- * (by default 10 s, none on a node that is discarded right after: nothing it would save survives).
+ * (by default {@link STOP_GRACE_MS}, none on a node that is discarded right after: nothing it
+ * would save survives).
  */
 export async function stopService(
   name: ServiceName,
@@ -152,7 +161,7 @@ export async function stopService(
     return false;
   }
   await signalGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + (options.graceMs ?? (env.nodeDiscarded() ? 0 : 10_000));
+  const deadline = Date.now() + (options.graceMs ?? (env.nodeDiscarded() ? 0 : STOP_GRACE_MS));
   while (Date.now() < deadline && groupAlive(pid)) await new Promise((r) => setTimeout(r, 50));
   if (groupAlive(pid)) await signalGroup(pid, 'SIGKILL');
   await fsp.rm(paths.pidFile, { force: true });

@@ -107,7 +107,7 @@ async function presentNodeManagers(ctx: RuntimeNodeContext, signal: AbortSignal)
 /**
  * While the whole cluster stops, the workers stop at the same time as the head. A NodeManager's
  * stop tells the ResourceManager that it leaves; one that finds the ResourceManager gone retries
- * until its stop grace (10 s) ends. So the ResourceManager stops once no NodeManager is left, or
+ * until its stop grace (STOP_GRACE_MS) ends. So the ResourceManager stops once no NodeManager is left, or
  * after NODEMANAGERS_LEAVE_MS.
  */
 async function awaitNodeManagersLeft(ctx: RuntimeNodeContext): Promise<void> {

@@ -156,10 +156,9 @@ export class ClusterController {
     const beatById = new Map<string, NodeHeartbeat>(beats.map((b) => [b.nodeId, b]));
     const byId = new Map(nodes.map((n) => [n.id, n]));
     for (const id of this.updatedAt.keys()) if (!byId.has(id)) this.updatedAt.delete(id);
-    const workers = nodes.map((n) => ({
-      ...toScalerNode(n, beatById.get(n.id), this.resumes.get(n.id)),
-      updatedAt: this.updatedAt.get(n.id),
-    }));
+    const workers = nodes.map((n) =>
+      toScalerNode(n, beatById.get(n.id), this.resumes.get(n.id), this.updatedAt.get(n.id)),
+    );
     const blockedTypes: Record<string, string> = {};
     for (const [type, f] of this.failures) {
       if (f.count >= MAX_CONSECUTIVE_FAILURES) {
@@ -539,6 +538,7 @@ function toScalerNode(
   n: NodeInfo,
   hb: NodeHeartbeat | undefined,
   resumed: { count: number; at: number } | undefined,
+  updatedAt: number | undefined,
 ): ScalerNode {
   return {
     id: n.id,
@@ -552,6 +552,7 @@ function toScalerNode(
       n.tags[TAG.killed] === undefined &&
       (resumed?.count ?? 0) < MAX_RESUMES,
     resumedAt: resumed?.at,
+    updatedAt,
     status: statusOf(n),
     launchHash: n.tags[TAG.launchConfig] ?? '',
     createdAt: n.createdAt,

@@ -1,6 +1,6 @@
 import { env } from '../../config/env.js';
 import { packageUrlOf } from '../../config/built-in-commands.js';
-import type { ClusterConfig } from '../../config/types.js';
+import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
 import {
   TAG,
   type ClusterSupportSpec,
@@ -181,15 +181,16 @@ function installWorkersAhead(
   sink: EventSink,
   signal: AbortSignal,
 ): Promise<void> {
+  const install = ctx.provider.installAhead?.bind(ctx.provider);
+  if (!install) return Promise.resolve();
   const requests = workerTypes.flatMap((nodeType) => {
-    const type = config.available_node_types[nodeType];
-    const count = type ? Math.min(type.min_workers, type.max_workers) : 0;
-    if (!type || count <= 0) return [];
+    const type = config.available_node_types[nodeType] as NodeTypeConfig; // workerTypes are its keys
+    const count = Math.min(type.min_workers, type.max_workers);
+    if (count <= 0) return [];
     const runtimes = runtimeSectionOf(config, { kind: 'worker', nodeType }).types ?? [];
     return [{ nodeType, nodeConfig: type.node_config, count, runtimes, packageUrl: packageUrlOf(config) }];
   });
-  const install = ctx.provider.installAhead?.bind(ctx.provider);
-  if (!install || requests.length === 0) return Promise.resolve();
+  if (requests.length === 0) return Promise.resolve();
   const hosts = requests.reduce((n, r) => n + r.count, 0);
   return timedStep(sink, 'ahead', `Install the software of ${hosts} worker(s) ahead`, () =>
     install(requests, sink, signal),

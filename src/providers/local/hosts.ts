@@ -125,11 +125,6 @@ function headCandidates(state: HostsState, request: AllocateRequest): string[] {
 }
 
 /**
- * Picks `count` free hosts for the request, all or none (CloudTik kept a partial pick and then
- * failed, leaving hosts allocated to nobody). Workers get free hosts of the requested instance
- * type, in listed order, never the head's host.
- */
-/**
  * The free hosts of an instance type a worker launch takes, in the order it takes them: those that
  * answered first (in listed order), then those that did not, longest silent first.
  */
@@ -140,6 +135,11 @@ export function freeWorkerHosts(state: HostsState, instanceType: string, headHos
     .map(([id]) => id);
 }
 
+/**
+ * Picks `count` free hosts for the request, all or none (CloudTik kept a partial pick and then
+ * failed, leaving hosts allocated to nobody). Workers get free hosts of the requested instance
+ * type, in listed order, never the head's host.
+ */
 export function allocate(state: HostsState, request: AllocateRequest): { state: HostsState; ids: string[] } {
   const free =
     request.kind === 'head'

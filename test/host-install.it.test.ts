@@ -58,7 +58,7 @@ describe('installing a bare host', () => {
 
   it('installs Java, Hadoop, Spark, Prometheus, Node and cloudtik, usable by the user in a login shell', async () => {
     const bashrcBefore = await login(host, 'sha256sum ~/.bashrc ~/.profile');
-    first = await installHost({ runner, runtimes: ALL_RUNTIMES, sink: (e) => firstEvents.push(e) });
+    first = await installHost({ runner, runtimes: ALL_RUNTIMES, head: true, sink: (e) => firstEvents.push(e) });
     expect(first.layers.map((l) => [l.layer, l.state])).toEqual([
       ['base', 'installed'],
       ['hadoop', 'installed'],
@@ -110,7 +110,7 @@ describe('installing a bare host', () => {
     const before = await cacheListing(host);
     const events: CoreEvent[] = [];
     const t0 = performance.now();
-    const second = await installHost({ runner, runtimes: ALL_RUNTIMES, sink: (e) => events.push(e) });
+    const second = await installHost({ runner, runtimes: ALL_RUNTIMES, head: true, sink: (e) => events.push(e) });
     const ms = performance.now() - t0;
     expect(second.layers.map((l) => [l.layer, l.state])).toEqual([
       ['base', 'cached'],
@@ -131,7 +131,7 @@ describe('installing a bare host', () => {
       host,
       `echo stale | sudo tee ${HOST_CACHE}/layers/cloudtik >/dev/null && sudo chmod a-x /usr/local/bin/node`,
     );
-    const err = (await installHost({ runner, runtimes: ALL_RUNTIMES, sink: () => undefined }).catch(
+    const err = (await installHost({ runner, runtimes: ALL_RUNTIMES, head: true, sink: () => undefined }).catch(
       (e: unknown) => e,
     )) as {
       message: string;
@@ -147,7 +147,7 @@ describe('installing a bare host', () => {
     expect(err.hint).toContain(`${HOST_CACHE}/stage/cloudtik`);
 
     await login(host, 'sudo chmod a+x /usr/local/bin/node');
-    const again = await installHost({ runner, runtimes: ALL_RUNTIMES, sink: () => undefined });
+    const again = await installHost({ runner, runtimes: ALL_RUNTIMES, head: true, sink: () => undefined });
     expect(again.layers.map((l) => [l.layer, l.state])).toEqual([
       ['base', 'cached'],
       ['hadoop', 'cached'],
@@ -160,7 +160,9 @@ describe('installing a bare host', () => {
 
   it('refuses a host whose user has no passwordless sudo, before anything runs', async () => {
     await login(host, 'sudo rm /etc/sudoers.d/ubuntu /etc/sudoers.d/cloudtik-nodes');
-    const err = await installHost({ runner, runtimes: ['hdfs'], sink: () => undefined }).catch((e: unknown) => e);
+    const err = await installHost({ runner, runtimes: ['hdfs'], head: true, sink: () => undefined }).catch(
+      (e: unknown) => e,
+    );
     expect(err).toBeInstanceOf(Error);
     expect((err as Error).message).toBe(`host ${name}: user ubuntu cannot run sudo without a password`);
     expect((err as { hint?: string }).hint).toMatch(/NOPASSWD/);

@@ -50,7 +50,7 @@ export class LocalHosts {
       privateKeyPath: hosts.keyPath,
       knownHostsPath: knownHostsPath(path.join(dir, 'ws')),
     });
-    await installHost({ runner: first, runtimes: [], sink: nullSink });
+    await installHost({ runner: first, runtimes: [], head: true, sink: nullSink });
     await first.upload(hosts.keyPath, KEY_ON_HEAD);
     await first.run({ command: `chmod 0600 ${KEY_ON_HEAD}` });
     return new LocalHosts(hosts, first, dir);

@@ -88,6 +88,10 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
     // NameNode formats at its first start) and no class data sharing archives.
     const made = "ls -d /opt/hadoop/share/hadoop/namenode-template* 2>/dev/null; find /opt/cds -name '*.jsa' | wc -l";
     for (const h of lh.list) expect((await lh.hosts.rootShell(h, made)).stdout.trim(), h.ip).toBe('0');
+    // The head-only services' packages (state store, Prometheus server) are on the head alone.
+    const headOnly = 'for c in redis-server prometheus; do command -v $c >/dev/null && echo $c; done; true';
+    const found = await Promise.all(lh.list.map(async (h) => (await lh.hosts.rootShell(h, headOnly)).stdout.trim()));
+    expect(found).toEqual(['redis-server\nprometheus', '', '', '']);
   }, 2_700_000);
 
   it('runtime status reports every service running and answering on the right hosts', async () => {

@@ -32,5 +32,11 @@ disable_services() {
     fi
 }
 
+# Whether the install is for a node that may run head-only services (the state store, the
+# Prometheus server): every image is, a bare host when CLOUDTIK_NODE_KIND is not `worker`.
+for_head() {
+    [ "$mode" = image ] || [ "${CLOUDTIK_NODE_KIND:-head}" != worker ]
+}
+
 # The modification time host installs give the jars they copy (2000-01-01 UTC), the same on every host.
 JAR_TIME=946684800

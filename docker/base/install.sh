@@ -10,8 +10,9 @@
 #           version check below tells a wrong one.
 #   MODE    image: also creates the user ubuntu (uid 1000), the skeleton .bashrc and the group-sudo rule
 #           host:  leaves users and their dotfiles alone; the rule covers CLOUDTIK_NODE_USER only
-#   STEP    packages ca node user (default: all, in this order)
-# Environment: NODE_VERSION, NPM_VERSION (checked), CLOUDTIK_NODE_USER (default ubuntu).
+#   STEP    ca packages node user (default: all, in this order)
+# Environment: NODE_VERSION, NPM_VERSION (checked), CLOUDTIK_NODE_USER (default ubuntu), CLOUDTIK_NODE_KIND
+#              (host mode: `worker` leaves out redis-server, the head's state store).
 set -euo pipefail
 # shellcheck source=install-lib.sh
 . "$(dirname "$0")/install-lib.sh"
@@ -19,17 +20,30 @@ set -euo pipefail
 step_packages() {
     install -D -m 0755 "$(dirname "$0")/apt-install" /usr/local/libexec/cloudtik/apt-install
     install -D -m 0644 "$(dirname "$0")/install-lib.sh" /usr/local/libexec/cloudtik/install-lib.sh
-    /usr/local/libexec/cloudtik/apt-install \
-        bash ca-certificates curl iproute2 less passwd procps redis-server rsync sudo tini
+    local packages=(bash ca-certificates curl iproute2 less passwd procps rsync sudo tini)
+    # redis-server is the head's state store.
+    if for_head; then packages+=(redis-server); fi
+    /usr/local/libexec/cloudtik/apt-install "${packages[@]}"
     disable_services redis-server
 }
 
-# Certificate authorities the image builder's host added to its trust store (for TLS-inspecting proxies).
+# Certificate authorities the image builder's host added to its trust store (for TLS-inspecting
+# proxies). The bundle is made again only for a new or changed one (a second of CPU): on a host
+# without ca-certificates, this step runs first and the package's own setup takes them in.
 step_ca() {
-    if [ -d "$ctx/host-ca" ]; then
-        find "$ctx/host-ca" -maxdepth 1 -name '*.crt' -exec install -m 0644 -t /usr/local/share/ca-certificates/ {} +
+    local crt name changed=0
+    mkdir -p /usr/local/share/ca-certificates
+    for crt in "$ctx"/host-ca/*.crt; do
+        [ -f "$crt" ] || continue
+        name=${crt##*/}
+        if ! cmp -s "$crt" "/usr/local/share/ca-certificates/$name" || [ ! -e "/etc/ssl/certs/${name%.crt}.pem" ]; then
+            install -m 0644 "$crt" /usr/local/share/ca-certificates/
+            changed=1
+        fi
+    done
+    if [ "$changed" = 1 ] && command -v update-ca-certificates >/dev/null; then
+        update-ca-certificates >/dev/null
     fi
-    update-ca-certificates >/dev/null
     install -D -m 0644 "$ctx/profile.sh" /etc/profile.d/cloudtik-base.sh
 }
 
@@ -71,4 +85,4 @@ step_user() {
     runuser -u "$user" -- sudo -n true
 }
 
-layer_main "packages ca node user" "$@"
+layer_main "ca packages node user" "$@"

@@ -8,18 +8,23 @@
 #   FOLDER  this folder's files plus python/ and jars/ from downloads.lock
 #   MODE    image or host
 #   STEP    system pyspark spark cds (default: all, in this order)
-# Environment: SPARK_VERSION (checked), CLOUDTIK_NODE_USER (default ubuntu).
+# Environment: SPARK_VERSION (checked), CLOUDTIK_NODE_USER (default ubuntu), CLOUDTIK_NODE_KIND
+#              (host mode: `worker` leaves out the Prometheus server).
 set -euo pipefail
 . /usr/local/libexec/cloudtik/install-lib.sh
 venv=/opt/spark-venv
 export PATH=/usr/local/bin:$PATH
 
-# The Prometheus web UI needs one file of libjs-moment-timezone; its 210 MB of JSON time zone data stay out.
+# The Prometheus server runs on the head only: a bare worker host goes without it and its web UI's
+# JavaScript libraries. The web UI needs one file of libjs-moment-timezone, whose 210 MB of JSON
+# time zone data stay out.
 step_system() {
+    local packages=(python3 python3-venv prometheus-node-exporter)
+    if for_head; then packages+=(prometheus); fi
     echo 'path-exclude=/usr/share/javascript/moment-timezone/data/*' > /etc/dpkg/dpkg.cfg.d/cloudtik-moment-timezone
-    /usr/local/libexec/cloudtik/apt-install python3 python3-venv prometheus prometheus-node-exporter
+    /usr/local/libexec/cloudtik/apt-install "${packages[@]}"
     disable_services prometheus prometheus-node-exporter
-    prometheus --version
+    if for_head; then prometheus --version; fi
     prometheus-node-exporter --version
 }
 

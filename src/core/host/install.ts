@@ -38,6 +38,8 @@ export interface HostInstallOptions {
   runner: CommandRunner;
   /** Runtime names of the node (hdfs, yarn, spark, prometheus). */
   runtimes: readonly string[];
+  /** Whether the host is a cluster's head: workers go without head-only packages (redis-server, the Prometheus server). */
+  head: boolean;
   /** Install cloudtik from this URL (`cloudtik_package_url`) instead of the CLI's own packed tarball. */
   packageUrl?: string;
   sink: EventSink;
@@ -179,7 +181,7 @@ function withSha256(files: LocalFile[]): Promise<LayerFile[]> {
 const collected = new Map<string, Promise<LayerInputs>>();
 
 function layerInputs(layer: HostLayerName, probe: HostProbe, opts: HostInstallOptions): Promise<LayerInputs> {
-  const key = [layer, probe.arch, probe.user, opts.packageUrl ?? ''].join('\0');
+  const key = [layer, probe.arch, probe.user, opts.head, opts.packageUrl ?? ''].join('\0');
   let inputs = collected.get(key);
   if (!inputs) {
     inputs = collectLayerInputs(layer, probe, opts);
@@ -204,6 +206,7 @@ async function collectLayerInputs(
   });
   files.push(...fetched.map((f) => ({ ...f, mode: 0o644 })));
   const env: Record<string, string> = { CLOUDTIK_NODE_USER: probe.user };
+  if (layer === 'base' || layer === 'spark') env.CLOUDTIK_NODE_KIND = opts.head ? 'head' : 'worker';
   const pack = { sink: opts.sink, signal: opts.signal };
   if (layer === 'base') {
     const runtime = await fetchNodeRuntime(probe.arch, pack);

@@ -199,6 +199,7 @@ export class LocalNodeProvider implements NodeProvider {
     await installHost({
       runner: context.runner,
       runtimes: context.runtimes,
+      head: node.kind === 'head',
       packageUrl: context.packageUrl,
       sink: context.sink,
       signal: context.signal,
@@ -222,6 +223,7 @@ export class LocalNodeProvider implements NodeProvider {
           await installHost({
             runner: this.options.runnerFor(id),
             runtimes: request.runtimes,
+            head: false,
             packageUrl: request.packageUrl,
             sink: quiet,
             signal,

@@ -68,7 +68,7 @@ export const STAGE = '<stage>';
 /** The arguments of a layer's install script. */
 export function layerArgs(layer: HostLayerName, cloudtik: { version: string; url?: string }): string[] {
   if (layer !== 'cloudtik') return [STAGE, 'host'];
-  return cloudtik.url !== undefined ? [cloudtik.url, ''] : [`${STAGE}/cloudtik.tgz`, cloudtik.version];
+  return cloudtik.url !== undefined ? [cloudtik.url, '', 'host'] : [`${STAGE}/cloudtik.tgz`, cloudtik.version, 'host'];
 }
 
 function sorted<T>(items: T[], key: (item: T) => string): T[] {

@@ -57,7 +57,15 @@ export interface ExecApi {
 
 let loaded: Promise<Client> | undefined;
 function client(): Promise<Client> {
-  loaded ??= import('@kubernetes/client-node');
+  loaded ??= import('@kubernetes/client-node').catch((err: unknown) => {
+    loaded = undefined;
+    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+    // An optional dependency: installs on bare hosts leave it out (the bundled CLI carries its own copy).
+    throw new CloudtikError('ERR_CLOUDTIK_KUBERNETES', 'the package @kubernetes/client-node is not installed', {
+      hint: 'install cloudtik with its optional dependencies: sudo npm install --global cloudtik',
+      cause: err,
+    });
+  });
   return loaded;
 }
 

@@ -63,13 +63,13 @@ export async function getJson(url) {
  * their JMX servlets (cheap to serve; `hdfs dfsadmin` or `yarn node` would start a JVM on the head).
  */
 export async function registered(ip) {
-  const bean = async (port, name) =>
-    (await getJson(`http://${ip}:${port}/jmx?qry=Hadoop:service=${name}`))?.beans?.[0] ?? {};
   // The ResourceManager first: it answers in a fraction of the NameNode's time, and NodeManagers
-  // usually register last, so the NameNode is asked a few times only.
-  const rm = await bean(8088, 'ResourceManager,name=ClusterMetrics');
-  const nm = rm.NumActiveNMs ?? 0;
+  // usually register last, so the NameNode is asked a few times only. Its REST metrics are live;
+  // its ClusterMetrics JMX bean is refreshed at most every 10 s.
+  const rm = (await getJson(`http://${ip}:8088/ws/v1/cluster/metrics`))?.clusterMetrics ?? {};
+  const nm = rm.activeNodes ?? 0;
   if (nm < 3) return { dn: undefined, nm };
-  const nn = await bean(9870, 'NameNode,name=FSNamesystemState');
+  const nn =
+    (await getJson(`http://${ip}:9870/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState`))?.beans?.[0] ?? {};
   return { dn: nn.NumLiveDataNodes ?? 0, nm };
 }

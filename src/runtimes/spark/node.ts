@@ -86,8 +86,8 @@ export const HISTORY_WAIT_S = 60;
 /**
  * The shell lines the history server's service runs before it starts. It first waits until the
  * cluster's workers have joined: as many live DataNodes and running NodeManagers as the cluster's
- * `min_workers` (at least one), asked of the daemons' JMX servlets, which cost them little to
- * answer, or until HISTORY_WAIT_S have passed. Only then does it make sure its event log folder
+ * `min_workers` (at least one), asked of the NameNode's JMX servlet and the ResourceManager's
+ * REST metrics, which cost them little to answer, or until HISTORY_WAIT_S have passed. Only then does it make sure its event log folder
  * exists in HDFS (through WebHDFS: curl, no JVM per try; the NameNode's first WebHDFS call costs
  * it about a second of CPU) and start its own JVM. It has nothing to show before, and the CPU
  * meanwhile goes to the daemons the workers wait for. A NameNode started from the image's template
@@ -109,15 +109,17 @@ export function historyServerPrelude(ctx: RuntimeNodeContext, dir: string): stri
     mkdir.push(`until curl -sf -X PUT ${url} >/dev/null; do sleep 0.5; done`);
   }
   if (ctx.runtime.types.includes('yarn')) {
-    const jmx = http(RESOURCEMANAGER_HTTP_PORT, '/jmx?qry=Hadoop:service=ResourceManager,name=ClusterMetrics');
+    // The REST metrics, not the ClusterMetrics JMX bean: Hadoop refreshes a metrics source's JMX
+    // values at most every 10 s, so the bean reports NodeManagers up to 10 s after they registered.
+    const metrics = http(RESOURCEMANAGER_HTTP_PORT, '/ws/v1/cluster/metrics');
     // First: the ResourceManager answers this in a fraction of the NameNode's time, and
     // NodeManagers, slower to start than DataNodes, usually register last.
-    ready.unshift(`at_least ${jmx} NumActiveNMs ${want}`);
+    ready.unshift(`at_least ${metrics} activeNodes ${want}`);
   }
   if (ready.length === 0) return mkdir;
   return [
-    // at_least URL KEY N: the JMX document at URL has KEY with a value of N or more.
-    `at_least() { local n; n=$(curl -sf "$1" | sed -n "s/^ *\\"$2\\" : \\([0-9]*\\).*/\\1/p"); [ "\${n:-0}" -ge "$3" ]; }`,
+    // at_least URL KEY N: the JSON document at URL has KEY with a value of N or more.
+    `at_least() { local n; n=$(curl -sf "$1" | grep -o "\\"$2\\" *: *[0-9]*" | grep -o '[0-9]*$' | head -n 1); [ "\${n:-0}" -ge "$3" ]; }`,
     `for _ in $(seq ${HISTORY_WAIT_S}); do { ${ready.join(' && ')}; } && break; sleep 1; done`,
     ...mkdir,
   ];

@@ -167,6 +167,12 @@ export interface NodeProvider {
    * grace, as nothing they would save is kept. Unset where nodes outlive the cluster (listed hosts).
    */
   readonly discardsNodes?: boolean;
+  /**
+   * A new cluster's start creates its min_workers while the head is set up, tagged as the head's
+   * controller tags its launches, and the controller only sets them up. For providers whose
+   * launch is a few quick requests and whose controller is slow to make its first one (pods).
+   */
+  readonly launchesWorkersWithHead?: boolean;
   /** Nodes that are not terminated (running or stopped but present). */
   listNodes(filter?: { kind?: NodeKind; nodeType?: string }): Promise<NodeInfo[]>;
   createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]>;

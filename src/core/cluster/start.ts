@@ -1,6 +1,5 @@
 import { env } from '../../config/env.js';
-import { packageUrlOf } from '../../config/built-in-commands.js';
-import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
+import type { ClusterConfig } from '../../config/types.js';
 import {
   TAG,
   type ClusterSupportSpec,
@@ -11,9 +10,10 @@ import {
 } from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
-import { errorMessage, logEvent, nullSink, timedStep, type EventSink } from '../events.js';
-import { fileMountsContentsHash, launchHash, runtimeHash, runtimeSectionOf } from '../updater/hashes.js';
+import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
+import { fileMountsContentsHash, launchHash, runtimeHash } from '../updater/hashes.js';
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
+import { installWorkersAhead, launchWorkersWithHead } from './ahead.js';
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
 import { nodeImage, openCluster, type ClusterContext } from './context.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
@@ -168,35 +168,6 @@ async function undoUnreachableHead<T>(
   }
 }
 
-/**
- * A new cluster's workers get their software while its head is set up, on the machines their
- * launches will take (providers that install on machines: see NodeProvider.installAhead). The
- * head's controller may launch and set them up before this ends: an install on a host waits for
- * the one under way there, then finds its layers in place. Never rejects.
- */
-function installWorkersAhead(
-  ctx: ClusterContext,
-  config: ClusterConfig,
-  workerTypes: readonly string[],
-  sink: EventSink,
-  signal: AbortSignal,
-): Promise<void> {
-  const install = ctx.provider.installAhead?.bind(ctx.provider);
-  if (!install) return Promise.resolve();
-  const requests = workerTypes.flatMap((nodeType) => {
-    const type = config.available_node_types[nodeType] as NodeTypeConfig; // workerTypes are its keys
-    const count = Math.min(type.min_workers, type.max_workers);
-    if (count <= 0) return [];
-    const runtimes = runtimeSectionOf(config, { kind: 'worker', nodeType }).types ?? [];
-    return [{ nodeType, nodeConfig: type.node_config, count, runtimes, packageUrl: packageUrlOf(config) }];
-  });
-  if (requests.length === 0) return Promise.resolve();
-  const hosts = requests.reduce((n, r) => n + r.count, 0);
-  return timedStep(sink, 'ahead', `Install the software of ${hosts} worker(s) ahead`, () =>
-    install(requests, sink, signal),
-  ).catch((err: unknown) => logEvent(sink, 'warn', `installing worker software ahead failed: ${errorMessage(err)}`));
-}
-
 /** What {@link updateHead} needs besides the start's options. */
 interface HeadUpdate {
   head: NodeInfo;
@@ -210,8 +181,9 @@ interface HeadUpdate {
 
 /**
  * Update the head; once its files are in place, hand over to it the config its controller runs
- * with. A new head's workers get their software meanwhile (see installWorkersAhead), settled before
- * a failure is passed on.
+ * with. A new head's workers get their software meanwhile (see installWorkersAhead), or are
+ * created meanwhile (see launchWorkersWithHead) and exist before its controller starts; both are
+ * settled, and such workers terminated, before a failure is passed on.
  */
 async function updateHead(
   ctx: ClusterContext,
@@ -226,6 +198,7 @@ async function updateHead(
   const workersAhead = u.created
     ? installWorkersAhead(ctx, config, workerTypes, sink, ahead.signal)
     : Promise.resolve();
+  const withHead = u.created ? launchWorkersWithHead(ctx, config, workerTypes, u, sink) : undefined;
   const update = await undoUnreachableHead(ctx, u.created ? head : undefined, () =>
     updateNode({
       provider: ctx.provider,
@@ -240,6 +213,8 @@ async function updateHead(
       readyTimeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
       extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
       beforeStart: async () => {
+        // The controller starts with the head's services: the workers made with the head are there by then.
+        await withHead?.settled();
         await writeBootstrap(ctx.stateDir, {
           config: headSideConfig(config),
           images: Object.fromEntries(workerTypes.map((w) => [w, u.imageOf('worker', w)])),
@@ -253,10 +228,11 @@ async function updateHead(
       // Settled before a head that cannot be reached is given back (with the connections to every host).
       ahead.abort();
       await workersAhead;
+      await withHead?.undo();
       throw err;
     }),
   );
-  return { update, workersAhead };
+  return { update, workersAhead: Promise.all([workersAhead, withHead?.launched]).then(() => undefined) };
 }
 
 export async function startCluster(options: StartOptions): Promise<StartResult> {

@@ -73,6 +73,8 @@ export class KubernetesNodeProvider implements NodeProvider {
   readonly hints: ProviderHints = KUBERNETES_HINTS;
   /** A deleted pod takes its processes and, unless they are kept, its claims with it. */
   readonly discardsNodes: boolean;
+  /** The controller's first launch waits for its Kubernetes client to load in a small pod (over a second). */
+  readonly launchesWorkersWithHead = true;
   private readonly api: KubeApi;
   private readonly namespace: string;
   private launching: Promise<unknown> = Promise.resolve();

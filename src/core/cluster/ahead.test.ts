@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
+import type { NodeInfo, NodeLaunchRequest, NodeProvider } from '../../providers/provider.js';
+import type { CoreEvent } from '../events.js';
+import { firstWorkers, launchWorkersWithHead } from './ahead.js';
+import type { ClusterContext } from './context.js';
+
+function type(min: number, max: number): NodeTypeConfig {
+  return { node_config: { size: `${min}-${max}` }, min_workers: min, max_workers: max, resources: {} };
+}
+
+const config = {
+  cluster_name: 'c',
+  head_node_type: 'head.default',
+  available_node_types: {
+    'head.default': type(0, 0),
+    'worker.small': type(2, 8),
+    'worker.capped': type(5, 1),
+    'worker.none': type(0, 4),
+  },
+} as unknown as ClusterConfig;
+const WORKER_TYPES = ['worker.small', 'worker.capped', 'worker.none'];
+
+/** A provider that records launches and terminations; `fail` names node types whose launch fails. */
+function recorder(opts: { withHead: boolean; fail?: string[] }) {
+  const launched: NodeLaunchRequest[] = [];
+  const terminated: string[][] = [];
+  const provider = {
+    launchesWorkersWithHead: opts.withHead,
+    createNodes: (request: NodeLaunchRequest): Promise<NodeInfo[]> => {
+      launched.push(request);
+      if (opts.fail?.includes(request.nodeType)) return Promise.reject(new Error('no room'));
+      return Promise.resolve(
+        Array.from({ length: request.count }, (_, i) => ({ id: `${request.nodeType}-${i}` }) as NodeInfo),
+      );
+    },
+    terminateNodes: (ids: string[]): Promise<void> => {
+      terminated.push(ids);
+      return Promise.resolve();
+    },
+  } as unknown as NodeProvider;
+  return { ctx: { provider } as ClusterContext, launched, terminated };
+}
+
+const launch = {
+  imageOf: (kind: string, t: string) => `img:${kind}:${t}`,
+  hashes: (kind: string, t: string) => `h:${kind}:${t}`,
+};
+
+describe('firstWorkers', () => {
+  it("counts each worker type's min_workers within its max_workers, and leaves out types with none", () => {
+    expect(firstWorkers(config, WORKER_TYPES).map((w) => [w.nodeType, w.count])).toEqual([
+      ['worker.small', 2],
+      ['worker.capped', 1],
+    ]);
+  });
+});
+
+describe('launchWorkersWithHead', () => {
+  it('launches nothing for a provider that does not launch workers with the head', async () => {
+    const r = recorder({ withHead: false });
+    const w = launchWorkersWithHead(r.ctx, config, WORKER_TYPES, launch, () => undefined);
+    expect(await w.launched).toEqual([]);
+    expect(r.launched).toEqual([]);
+  });
+
+  it('launches the first workers as the controller would, with its image and launch hash, and undoes them', async () => {
+    const r = recorder({ withHead: true });
+    const events: CoreEvent[] = [];
+    const w = launchWorkersWithHead(r.ctx, config, WORKER_TYPES, launch, (e) => events.push(e));
+    await w.settled();
+    expect((await w.launched).map((n) => n.id)).toEqual(['worker.small-0', 'worker.small-1', 'worker.capped-0']);
+    expect(r.launched).toEqual([
+      {
+        kind: 'worker',
+        nodeType: 'worker.small',
+        nodeConfig: { size: '2-8' },
+        image: 'img:worker:worker.small',
+        launchHash: 'h:worker:worker.small',
+        count: 2,
+      },
+      {
+        kind: 'worker',
+        nodeType: 'worker.capped',
+        nodeConfig: { size: '5-1' },
+        image: 'img:worker:worker.capped',
+        launchHash: 'h:worker:worker.capped',
+        count: 1,
+      },
+    ]);
+    expect(events).toContainEqual({
+      type: 'log',
+      level: 'info',
+      message: 'Launching 3 worker(s) with the head (set up by its controller)',
+    });
+    await w.undo();
+    expect(r.terminated).toEqual([['worker.small-0', 'worker.small-1', 'worker.capped-0']]);
+  });
+
+  it('turns a failed launch into a warning and leaves its workers to the controller', async () => {
+    const r = recorder({ withHead: true, fail: ['worker.small'] });
+    const events: CoreEvent[] = [];
+    const w = launchWorkersWithHead(r.ctx, config, WORKER_TYPES, launch, (e) => events.push(e));
+    expect((await w.launched).map((n) => n.id)).toEqual(['worker.capped-0']);
+    expect(events).toContainEqual({
+      type: 'log',
+      level: 'warn',
+      message: 'launching worker.small workers with the head failed: no room',
+    });
+  });
+});

@@ -1,0 +1,126 @@
+/**
+ * What a new cluster's start does for its workers while its head is set up, before the head's
+ * controller takes over: install their software on the machines they will take (listed hosts),
+ * or create them outright (pods), so the controller finds them and only sets them up.
+ */
+import { once } from 'node:events';
+import { packageUrlOf } from '../../config/built-in-commands.js';
+import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
+import type { NodeInfo, NodeKind, NodeLaunchRequest } from '../../providers/provider.js';
+import { withDeadline } from '../deadline.js';
+import { errorMessage, logEvent, nullSink, timedStep, type EventSink } from '../events.js';
+import { runtimeSectionOf } from '../updater/hashes.js';
+import type { ClusterContext } from './context.js';
+
+/** The workers a new cluster's controller launches first: each worker type's min_workers (within max_workers). */
+export function firstWorkers(
+  config: ClusterConfig,
+  workerTypes: readonly string[],
+): { nodeType: string; type: NodeTypeConfig; count: number }[] {
+  return workerTypes.flatMap((nodeType) => {
+    const type = config.available_node_types[nodeType] as NodeTypeConfig; // workerTypes are its keys
+    const count = Math.min(type.min_workers, type.max_workers);
+    return count > 0 ? [{ nodeType, type, count }] : [];
+  });
+}
+
+/**
+ * A new cluster's workers get their software while its head is set up, on the machines their
+ * launches will take (providers that install on machines: see NodeProvider.installAhead). The
+ * head's controller may launch and set them up before this ends: an install on a host waits for
+ * the one under way there, then finds its layers in place. Never rejects.
+ */
+export function installWorkersAhead(
+  ctx: ClusterContext,
+  config: ClusterConfig,
+  workerTypes: readonly string[],
+  sink: EventSink,
+  signal: AbortSignal,
+): Promise<void> {
+  const install = ctx.provider.installAhead?.bind(ctx.provider);
+  if (!install) return Promise.resolve();
+  const requests = firstWorkers(config, workerTypes).map(({ nodeType, type, count }) => {
+    const runtimes = runtimeSectionOf(config, { kind: 'worker', nodeType }).types ?? [];
+    return { nodeType, nodeConfig: type.node_config, count, runtimes, packageUrl: packageUrlOf(config) };
+  });
+  if (requests.length === 0) return Promise.resolve();
+  const hosts = requests.reduce((n, r) => n + r.count, 0);
+  return timedStep(sink, 'ahead', `Install the software of ${hosts} worker(s) ahead`, () =>
+    install(requests, sink, signal),
+  ).catch((err: unknown) => logEvent(sink, 'warn', `installing worker software ahead failed: ${errorMessage(err)}`));
+}
+
+/** How long the head's services wait for the workers launched with it (pods: under a second). */
+const WITH_HEAD_WAIT_MS = 10_000;
+
+/** Workers created with the head (see {@link launchWorkersWithHead}). */
+export interface WorkersWithHead {
+  /** Settles once every launch ended; the nodes it made (a failed launch made none). */
+  launched: Promise<NodeInfo[]>;
+  /**
+   * Wait until the launches ended, for a while at most: pods that wait for room (or for a node a
+   * cluster autoscaler adds) must not hold back the head's services; the controller then finds
+   * them pending and counts them.
+   */
+  settled(): Promise<void>;
+  /** Terminate what the launches made (the head's update failed: nothing of this start stays half made). */
+  undo(): Promise<void>;
+}
+
+/**
+ * A new cluster's min_workers, created while its head is set up, with the tags the head's
+ * controller gives its own launches (providers with {@link NodeProvider.launchesWorkersWithHead}).
+ * The controller then finds them running with nothing set up, and sets them up. A failed launch
+ * is a warning: the controller launches what is missing. Never rejects.
+ */
+export function launchWorkersWithHead(
+  ctx: ClusterContext,
+  config: ClusterConfig,
+  workerTypes: readonly string[],
+  launch: {
+    imageOf: (kind: NodeKind, nodeType: string) => string;
+    hashes: (kind: NodeKind, nodeType: string) => string;
+  },
+  sink: EventSink,
+): WorkersWithHead {
+  const requests: NodeLaunchRequest[] = ctx.provider.launchesWorkersWithHead
+    ? firstWorkers(config, workerTypes).map(({ nodeType, type, count }) => ({
+        kind: 'worker',
+        nodeType,
+        nodeConfig: type.node_config,
+        image: launch.imageOf('worker', nodeType),
+        launchHash: launch.hashes('worker', nodeType),
+        count,
+      }))
+    : [];
+  const launched = Promise.all(
+    requests.map((request) =>
+      ctx.provider.createNodes(request, nullSink).catch((err: unknown) => {
+        logEvent(sink, 'warn', `launching ${request.nodeType} workers with the head failed: ${errorMessage(err)}`);
+        return [];
+      }),
+    ),
+  ).then((made) => made.flat());
+  if (requests.length > 0) {
+    const count = requests.reduce((n, r) => n + r.count, 0);
+    logEvent(sink, 'info', `Launching ${count} worker(s) with the head (set up by its controller)`);
+  }
+  const undo = async (): Promise<void> => {
+    const made = await launched;
+    if (made.length > 0)
+      await ctx.provider
+        .terminateNodes(
+          made.map((n) => n.id),
+          sink,
+        )
+        .catch(() => undefined);
+  };
+  const settled = (): Promise<void> =>
+    withDeadline(
+      async (signal) => {
+        await Promise.race([launched, once(signal, 'abort')]);
+      },
+      { ms: WITH_HEAD_WAIT_MS, expired: () => new Error('still launching') },
+    ).catch(() => logEvent(sink, 'debug', 'the head starts while its first workers are still launching'));
+  return { launched, settled, undo };
+}

@@ -59,7 +59,13 @@ export interface KubernetesProviderOptions {
 const UNSCHEDULABLE_GRACE_MS = 20_000;
 /** How long a new pod may take to run (image pulls included). */
 const RUNNING_WAIT_MS = 10 * 60_000;
-const POLL_MS = 400;
+/**
+ * Pause between two looks at pods that should run or be gone: short for the first seconds (a pod
+ * usually runs in under one, and its wait is on every start's path), longer after.
+ */
+function pollPause(elapsedMs: number): number {
+  return elapsedMs < 5_000 ? 100 : 400;
+}
 
 const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
   new Promise((resolve) => {
@@ -203,7 +209,7 @@ export class KubernetesNodeProvider implements NodeProvider {
               logEvent(sink, 'warn', `pod ${name} is pending: ${problem.message}`);
             }
           }
-          await sleep(POLL_MS, signal);
+          await sleep(pollPause(Date.now() - since), signal);
           if (signal.aborted) return;
         }
       },
@@ -246,6 +252,7 @@ export class KubernetesNodeProvider implements NodeProvider {
 
   private async waitGone(names: string[]): Promise<void> {
     if (names.length === 0) return;
+    const since = Date.now();
     await withDeadline(
       async (signal) => {
         while (!signal.aborted) {
@@ -256,7 +263,7 @@ export class KubernetesNodeProvider implements NodeProvider {
             }),
           );
           if (!list.items.some((p) => names.includes(p.metadata?.name ?? ''))) return;
-          await sleep(POLL_MS, signal);
+          await sleep(pollPause(Date.now() - since), signal);
         }
       },
       {

@@ -110,7 +110,11 @@ describe('layerArgs', () => {
   it('passes the layer folder and host mode, or the cloudtik tarball or URL with the version to check', () => {
     expect(layerArgs('spark', { version: '1.0.0' })).toEqual([STAGE, 'host']);
     expect(layerArgs('cloudtik', { version: '1.0.0' })).toEqual([`${STAGE}/cloudtik.tgz`, '1.0.0', 'host']);
-    expect(layerArgs('cloudtik', { version: '1.0.0', url: 'https://x/c.tgz' })).toEqual(['https://x/c.tgz', '', 'host']);
+    expect(layerArgs('cloudtik', { version: '1.0.0', url: 'https://x/c.tgz' })).toEqual([
+      'https://x/c.tgz',
+      '',
+      'host',
+    ]);
   });
 });
 

@@ -45,6 +45,7 @@ function recorder(opts: { withHead: boolean; fail?: string[] }) {
 const launch = {
   imageOf: (kind: string, t: string) => `img:${kind}:${t}`,
   hashes: (kind: string, t: string) => `h:${kind}:${t}`,
+  workers: [] as NodeInfo[],
 };
 
 describe('firstWorkers', () => {
@@ -95,6 +96,28 @@ describe('launchWorkersWithHead', () => {
     });
     await w.undo();
     expect(r.terminated).toEqual([['worker.small-0', 'worker.small-1', 'worker.capped-0']]);
+  });
+
+  it('launches only what the workers the cluster has already leave missing', async () => {
+    const r = recorder({ withHead: true });
+    const kept = [{ id: 'old-1', nodeType: 'worker.small' } as NodeInfo];
+    const w = launchWorkersWithHead(r.ctx, config, WORKER_TYPES, { ...launch, workers: kept }, () => undefined);
+    expect((await w.launched).map((n) => n.id)).toEqual(['worker.small-0', 'worker.capped-0']);
+    expect(r.launched.map((l) => [l.nodeType, l.count])).toEqual([
+      ['worker.small', 1],
+      ['worker.capped', 1],
+    ]);
+    const full = [...kept, { id: 'old-2', nodeType: 'worker.small' }, { id: 'old-3', nodeType: 'worker.capped' }];
+    const none = recorder({ withHead: true });
+    const w2 = launchWorkersWithHead(
+      none.ctx,
+      config,
+      WORKER_TYPES,
+      { ...launch, workers: full as NodeInfo[] },
+      () => undefined,
+    );
+    expect(await w2.launched).toEqual([]);
+    expect(none.launched).toEqual([]);
   });
 
   it('turns a failed launch into a warning and leaves its workers to the controller', async () => {

@@ -67,31 +67,36 @@ export interface WorkersWithHead {
   undo(): Promise<void>;
 }
 
+/** What {@link launchWorkersWithHead} launches with: each type's image and launch hash, and the workers already there. */
+export interface WithHeadLaunch {
+  imageOf: (kind: NodeKind, nodeType: string) => string;
+  hashes: (kind: NodeKind, nodeType: string) => string;
+  /** Workers the cluster has already (a new head for a cluster whose workers outlived the old one). */
+  workers: readonly NodeInfo[];
+}
+
 /**
- * A new cluster's min_workers, created while its head is set up, with the tags the head's
- * controller gives its own launches (providers with {@link NodeProvider.launchesWorkersWithHead}).
- * The controller then finds them running with nothing set up, and sets them up. A failed launch
- * is a warning: the controller launches what is missing. Never rejects.
+ * A new cluster's min_workers, less the workers it has already, created while its head is set
+ * up, with the tags the head's controller gives its own launches (providers with
+ * {@link NodeProvider.launchesWorkersWithHead}). The controller then finds them running with
+ * nothing set up, and sets them up. A failed launch is a warning: the controller launches what is
+ * missing. Never rejects.
  */
 export function launchWorkersWithHead(
   ctx: ClusterContext,
   config: ClusterConfig,
   workerTypes: readonly string[],
-  launch: {
-    imageOf: (kind: NodeKind, nodeType: string) => string;
-    hashes: (kind: NodeKind, nodeType: string) => string;
-  },
+  launch: WithHeadLaunch,
   sink: EventSink,
 ): WorkersWithHead {
   const requests: NodeLaunchRequest[] = ctx.provider.launchesWorkersWithHead
-    ? firstWorkers(config, workerTypes).map(({ nodeType, type, count }) => ({
-        kind: 'worker',
-        nodeType,
-        nodeConfig: type.node_config,
-        image: launch.imageOf('worker', nodeType),
-        launchHash: launch.hashes('worker', nodeType),
-        count,
-      }))
+    ? firstWorkers(config, workerTypes).flatMap(({ nodeType, type, count }) => {
+        const missing = count - launch.workers.filter((w) => w.nodeType === nodeType).length;
+        if (missing <= 0) return [];
+        const image = launch.imageOf('worker', nodeType);
+        const launchHash = launch.hashes('worker', nodeType);
+        return [{ kind: 'worker' as const, nodeType, nodeConfig: type.node_config, image, launchHash, count: missing }];
+      })
     : [];
   const launched = Promise.all(
     requests.map((request) =>

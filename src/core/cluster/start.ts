@@ -177,6 +177,8 @@ interface HeadUpdate {
   imageOf: (kind: NodeKind, nodeType: string) => string;
   hashes: (kind: NodeKind, nodeType: string) => string;
   fileMountsHash: string;
+  /** The cluster's workers when the head is launched. */
+  workers: readonly NodeInfo[];
 }
 
 /**
@@ -310,6 +312,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
       imageOf,
       hashes,
       fileMountsHash,
+      workers: nodes.filter((n) => n.kind === 'worker'),
     });
     timings.update = Math.round(performance.now() - t);
     return {

@@ -119,6 +119,7 @@ describe('kubernetes provider', () => {
   it('starts 1 head + 2 workers (created with the head, set up by its controller inside the cluster)', async () => {
     const r = await kOk(['start', clusterFile, '--yes']);
     expect(r.stderr + r.stdout).toContain('Launching 2 worker(s) with the head (set up by its controller)');
+    expect(r.stderr + r.stdout).toMatch(/Workers \(set up by the head\): done/);
     expect(r.stdout).toContain('2 worker(s)');
     expect(await objects('pods')).toHaveLength(3);
     expect((await runningWorkers()).length).toBe(2);

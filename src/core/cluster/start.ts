@@ -329,7 +329,9 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   await started.workersAhead;
   if (options.wait !== false) {
     t = performance.now();
-    await timedStep(sink, 'workers', 'Workers (launched by the head)', () =>
+    const withHead = started.createdHead && ctx.provider.launchesWorkersWithHead === true;
+    const title = withHead ? 'Workers (set up by the head)' : 'Workers (launched by the head)';
+    await timedStep(sink, 'workers', title, () =>
       waitForWorkers(ctx, {
         sink,
         signal: options.signal,

@@ -1,6 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { CoreEvent } from '../src/core/events.js';
 import { ROOT } from './helpers.js';
 
 interface PackageJson {
@@ -29,4 +31,30 @@ describe('the built package', () => {
     expect(target).toBeDefined();
     expect(fs.existsSync(path.join(ROOT, 'bin', target as string))).toBe(true);
   });
+});
+
+describe('the download cache', () => {
+  it('fills one entry once when two installs of a start fetch the Node runtime at the same time', async () => {
+    const cache = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-cache-'));
+    const before = process.env.CLOUDTIK_IMAGE_CACHE;
+    process.env.CLOUDTIK_IMAGE_CACHE = cache;
+    try {
+      const { fetchNodeRuntime } = await import('../src/core/host/package.js');
+      const events: CoreEvent[] = [];
+      const opts = { sink: (e: CoreEvent) => events.push(e) };
+      const [a, b] = await Promise.all([fetchNodeRuntime('x86_64', opts), fetchNodeRuntime('x86_64', opts)]);
+      expect(a).toEqual(b);
+      const fetches = events.filter(
+        (e) => e.type === 'step' && e.state === 'start' && e.title.startsWith('Fetch node-'),
+      );
+      expect(fetches).toHaveLength(1);
+      // Nothing half written is left beside the entries.
+      const left = fs.readdirSync(path.join(cache, 'packages')).filter((f) => f.includes('tmp'));
+      expect(left).toEqual([]);
+    } finally {
+      if (before === undefined) delete process.env.CLOUDTIK_IMAGE_CACHE;
+      else process.env.CLOUDTIK_IMAGE_CACHE = before;
+      fs.rmSync(cache, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

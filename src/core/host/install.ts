@@ -180,8 +180,17 @@ function withSha256(files: LocalFile[]): Promise<LayerFile[]> {
  */
 const collected = new Map<string, Promise<LayerInputs>>();
 
+/**
+ * `head` or `worker` for the layers that install head-only packages (base: the state store; spark:
+ * the Prometheus server); the other layers are the same on both, and collected once.
+ */
+function nodeKind(layer: HostLayerName, opts: HostInstallOptions): 'head' | 'worker' | undefined {
+  if (layer !== 'base' && layer !== 'spark') return undefined;
+  return opts.head ? 'head' : 'worker';
+}
+
 function layerInputs(layer: HostLayerName, probe: HostProbe, opts: HostInstallOptions): Promise<LayerInputs> {
-  const key = [layer, probe.arch, probe.user, opts.head, opts.packageUrl ?? ''].join('\0');
+  const key = [layer, probe.arch, probe.user, nodeKind(layer, opts) ?? '', opts.packageUrl ?? ''].join('\0');
   let inputs = collected.get(key);
   if (!inputs) {
     inputs = collectLayerInputs(layer, probe, opts);
@@ -206,7 +215,8 @@ async function collectLayerInputs(
   });
   files.push(...fetched.map((f) => ({ ...f, mode: 0o644 })));
   const env: Record<string, string> = { CLOUDTIK_NODE_USER: probe.user };
-  if (layer === 'base' || layer === 'spark') env.CLOUDTIK_NODE_KIND = opts.head ? 'head' : 'worker';
+  const kind = nodeKind(layer, opts);
+  if (kind) env.CLOUDTIK_NODE_KIND = kind;
   const pack = { sink: opts.sink, signal: opts.signal };
   if (layer === 'base') {
     const runtime = await fetchNodeRuntime(probe.arch, pack);

@@ -202,8 +202,23 @@ interface PackedManifest {
   sha256: string;
 }
 
-/** `npm pack <spec>` once into the cache; a manifest written last marks a complete entry. */
-async function cachedRegistryPack(spec: string, label: string, opts: PackOptions): Promise<CachedTarball> {
+/** Packs under way in this process, by spec: concurrent installs of one start share one. */
+const packing = new Map<string, Promise<CachedTarball>>();
+
+/**
+ * `npm pack <spec>` once into the cache; a manifest written last marks a complete entry. Each
+ * writer uses its own temporary names, so processes filling one cache at once do not collide.
+ */
+function cachedRegistryPack(spec: string, label: string, opts: PackOptions): Promise<CachedTarball> {
+  let pack = packing.get(spec);
+  if (!pack) {
+    pack = registryPack(spec, label, opts).finally(() => packing.delete(spec));
+    packing.set(spec, pack);
+  }
+  return pack;
+}
+
+async function registryPack(spec: string, label: string, opts: PackOptions): Promise<CachedTarball> {
   const dir = path.join(env.imageCacheDir(), 'packages');
   const manifestFile = path.join(dir, `${spec.replace(/[@/]/g, '_')}.json`);
   try {
@@ -221,8 +236,9 @@ async function cachedRegistryPack(spec: string, label: string, opts: PackOptions
       await fsp.rename(packed, file);
       const sha256 = await hashFile(file);
       const manifest: PackedManifest = { spec, file: path.basename(file), sha256 };
-      await fsp.writeFile(`${manifestFile}.tmp`, JSON.stringify(manifest));
-      await fsp.rename(`${manifestFile}.tmp`, manifestFile);
+      const written = path.join(tmp, 'manifest.json');
+      await fsp.writeFile(written, JSON.stringify(manifest));
+      await fsp.rename(written, manifestFile);
       return { path: file, sha256 };
     } finally {
       await fsp.rm(tmp, { recursive: true, force: true });

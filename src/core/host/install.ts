@@ -181,23 +181,22 @@ function withSha256(files: LocalFile[]): Promise<LayerFile[]> {
 const collected = new Map<string, Promise<LayerInputs>>();
 
 /**
- * `head` or `worker` for the layers that install head-only packages (base: the state store; spark:
- * the Prometheus server); the other layers are the same on both, and collected once.
+ * A layer's inputs for this host: what was collected for the layer, plus, for the layers that
+ * install head-only packages (base: the state store; spark: the Prometheus server), whether the
+ * host is the head. The files are the same for both, so the head and its workers share one
+ * collection.
  */
-function nodeKind(layer: HostLayerName, opts: HostInstallOptions): 'head' | 'worker' | undefined {
-  if (layer !== 'base' && layer !== 'spark') return undefined;
-  return opts.head ? 'head' : 'worker';
-}
-
 function layerInputs(layer: HostLayerName, probe: HostProbe, opts: HostInstallOptions): Promise<LayerInputs> {
-  const key = [layer, probe.arch, probe.user, nodeKind(layer, opts) ?? '', opts.packageUrl ?? ''].join('\0');
+  const key = [layer, probe.arch, probe.user, opts.packageUrl ?? ''].join('\0');
   let inputs = collected.get(key);
   if (!inputs) {
     inputs = collectLayerInputs(layer, probe, opts);
     collected.set(key, inputs);
     inputs.catch(() => collected.delete(key));
   }
-  return inputs;
+  if (layer !== 'base' && layer !== 'spark') return inputs;
+  const kind = opts.head ? 'head' : 'worker';
+  return inputs.then((i) => ({ ...i, env: { ...i.env, CLOUDTIK_NODE_KIND: kind } }));
 }
 
 /** A layer's folder (without its Dockerfile), its locked downloads and the extra files its script takes. */
@@ -215,8 +214,6 @@ async function collectLayerInputs(
   });
   files.push(...fetched.map((f) => ({ ...f, mode: 0o644 })));
   const env: Record<string, string> = { CLOUDTIK_NODE_USER: probe.user };
-  const kind = nodeKind(layer, opts);
-  if (kind) env.CLOUDTIK_NODE_KIND = kind;
   const pack = { sink: opts.sink, signal: opts.signal };
   if (layer === 'base') {
     const runtime = await fetchNodeRuntime(probe.arch, pack);

@@ -61,6 +61,7 @@ describe('launchWorkersWithHead', () => {
   it('launches nothing for a provider that does not launch workers with the head', async () => {
     const r = recorder({ withHead: false });
     const w = launchWorkersWithHead(r.ctx, config, WORKER_TYPES, launch, () => undefined);
+    expect(w.count).toBe(0);
     expect(await w.launched).toEqual([]);
     expect(r.launched).toEqual([]);
   });
@@ -69,6 +70,7 @@ describe('launchWorkersWithHead', () => {
     const r = recorder({ withHead: true });
     const events: CoreEvent[] = [];
     const w = launchWorkersWithHead(r.ctx, config, WORKER_TYPES, launch, (e) => events.push(e));
+    expect(w.count).toBe(3);
     await w.settled();
     expect((await w.launched).map((n) => n.id)).toEqual(['worker.small-0', 'worker.small-1', 'worker.capped-0']);
     expect(r.launched).toEqual([
@@ -116,6 +118,7 @@ describe('launchWorkersWithHead', () => {
       { ...launch, workers: full as NodeInfo[] },
       () => undefined,
     );
+    expect(w2.count).toBe(0);
     expect(await w2.launched).toEqual([]);
     expect(none.launched).toEqual([]);
   });

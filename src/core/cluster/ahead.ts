@@ -55,6 +55,8 @@ const WITH_HEAD_WAIT_MS = 10_000;
 
 /** Workers created with the head (see {@link launchWorkersWithHead}). */
 export interface WorkersWithHead {
+  /** How many workers it launches (none where the provider does not, or the cluster has them). */
+  count: number;
   /** Settles once every launch ended; the nodes it made (a failed launch made none). */
   launched: Promise<NodeInfo[]>;
   /**
@@ -106,19 +108,11 @@ export function launchWorkersWithHead(
       }),
     ),
   ).then((made) => made.flat());
-  if (requests.length > 0) {
-    const count = requests.reduce((n, r) => n + r.count, 0);
-    logEvent(sink, 'info', `Launching ${count} worker(s) with the head (set up by its controller)`);
-  }
+  const count = requests.reduce((n, r) => n + r.count, 0);
+  if (count > 0) logEvent(sink, 'info', `Launching ${count} worker(s) with the head (set up by its controller)`);
   const undo = async (): Promise<void> => {
-    const made = await launched;
-    if (made.length > 0)
-      await ctx.provider
-        .terminateNodes(
-          made.map((n) => n.id),
-          sink,
-        )
-        .catch(() => undefined);
+    const ids = (await launched).map((n) => n.id);
+    if (ids.length > 0) await ctx.provider.terminateNodes(ids, sink).catch(() => undefined);
   };
   const settled = (): Promise<void> =>
     withDeadline(
@@ -127,5 +121,5 @@ export function launchWorkersWithHead(
       },
       { ms: WITH_HEAD_WAIT_MS, expired: () => new Error('still launching') },
     ).catch(() => logEvent(sink, 'debug', 'the head starts while its first workers are still launching'));
-  return { launched, settled, undo };
+  return { count, launched, settled, undo };
 }

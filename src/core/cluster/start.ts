@@ -191,7 +191,7 @@ async function updateHead(
   ctx: ClusterContext,
   options: StartOptions,
   u: HeadUpdate,
-): Promise<{ update: NodeUpdateResult; workersAhead: Promise<void> }> {
+): Promise<{ update: NodeUpdateResult; workersAhead: Promise<void>; launchedWithHead: boolean }> {
   const { config, sink } = options;
   const { head, workerTypes, fileMountsHash } = u;
   const secrets = await ensureSecrets(ctx.stateDir);
@@ -234,7 +234,11 @@ async function updateHead(
       throw err;
     }),
   );
-  return { update, workersAhead: Promise.all([workersAhead, withHead?.launched]).then(() => undefined) };
+  return {
+    update,
+    workersAhead: Promise.all([workersAhead, withHead?.launched]).then(() => undefined),
+    launchedWithHead: (withHead?.count ?? 0) > 0,
+  };
 }
 
 export async function startCluster(options: StartOptions): Promise<StartResult> {
@@ -305,7 +309,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
       throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
 
     t = performance.now();
-    const { update, workersAhead } = await updateHead(ctx, options, {
+    const { update, workersAhead, launchedWithHead } = await updateHead(ctx, options, {
       head,
       created: plan.head === undefined,
       workerTypes,
@@ -317,6 +321,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     timings.update = Math.round(performance.now() - t);
     return {
       workersAhead,
+      launchedWithHead,
       head,
       update,
       createdHead: plan.head === undefined,
@@ -329,8 +334,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   await started.workersAhead;
   if (options.wait !== false) {
     t = performance.now();
-    const withHead = started.createdHead && ctx.provider.launchesWorkersWithHead === true;
-    const title = withHead ? 'Workers (set up by the head)' : 'Workers (launched by the head)';
+    const title = started.launchedWithHead ? 'Workers (set up by the head)' : 'Workers (launched by the head)';
     await timedStep(sink, 'workers', title, () =>
       waitForWorkers(ctx, {
         sink,

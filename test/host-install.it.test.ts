@@ -86,8 +86,10 @@ describe('installing a bare host', () => {
       'stat -c %U /opt/hadoop/etc/hadoop /opt/spark/conf /opt/spark-venv; ' +
         'echo "$JAVA_HOME $HADOOP_CONF_DIR $SPARK_HOME"; stat -c %U /opt/cds/hadoop /opt/cds/spark; ' +
         "find /opt/cds -name '*.jsa' | wc -l; sudo -n true && echo sudo-ok; " +
-        // The bundled CLI carries its own Kubernetes client: hosts leave out the optional package.
-        '[ -e /usr/local/lib/node_modules/cloudtik/node_modules/@kubernetes ] || echo no-kubernetes-client',
+        // The bundled CLI carries its own Kubernetes client: hosts leave out the optional package,
+        // beside the dependencies that are there.
+        'd=/usr/local/lib/node_modules/cloudtik/node_modules; [ -f $d/yaml/package.json ] && echo dependencies; ' +
+        '[ -e $d/@kubernetes ] || echo no-kubernetes-client',
     );
     expect(layout.out.split('\n')).toEqual([
       'ubuntu',
@@ -99,6 +101,7 @@ describe('installing a bare host', () => {
       'ubuntu',
       '0',
       'sudo-ok',
+      'dependencies',
       'no-kubernetes-client',
     ]);
     expect(await login(host, 'sha256sum ~/.bashrc ~/.profile')).toEqual(bashrcBefore);

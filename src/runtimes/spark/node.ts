@@ -87,12 +87,12 @@ export const HISTORY_WAIT_S = 60;
  * The shell lines the history server's service runs before it starts. It first waits until the
  * cluster's workers have joined: as many live DataNodes and running NodeManagers as the cluster's
  * `min_workers` (at least one), asked of the NameNode's JMX servlet and the ResourceManager's
- * REST metrics, which cost them little to answer, or until HISTORY_WAIT_S have passed. Only then does it make sure its event log folder
- * exists in HDFS (through WebHDFS: curl, no JVM per try; the NameNode's first WebHDFS call costs
- * it about a second of CPU) and start its own JVM. It has nothing to show before, and the CPU
- * meanwhile goes to the daemons the workers wait for. A NameNode started from the image's template
- * has the folder from its first moment, so applications can log before the server is up. The wait
- * never fails the service.
+ * REST metrics, which cost them little to answer, or until HISTORY_WAIT_S have passed. Only then
+ * does it make sure its event log folder exists in HDFS (through WebHDFS: curl, no JVM per try;
+ * the NameNode's first WebHDFS call costs it about a second of CPU) and start its own JVM. It has
+ * nothing to show before, and the CPU meanwhile goes to the daemons the workers wait for. A
+ * NameNode started from the image's template has the folder from its first moment, so
+ * applications can log before the server is up. The wait never fails the service.
  */
 export function historyServerPrelude(ctx: RuntimeNodeContext, dir: string): string[] {
   const http = (port: number, p: string): string => quote(`http://${ctx.headIp}:${port}${p}`);

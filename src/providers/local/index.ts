@@ -5,6 +5,7 @@
  * the CLI and the head's controller on that same machine.
  */
 import os from 'node:os';
+import path from 'node:path';
 import { env } from '../../config/env.js';
 import { hostResources, instanceResources } from '../../config/prepare.js';
 import type { AuthConfig, ProviderConfig } from '../../config/types.js';
@@ -14,7 +15,8 @@ import { createSshRunner, sshTargetFromAuth, type SshRunner } from '../../core/c
 import { knownHostsPath } from '../../core/command/ssh-known-hosts.js';
 import type { ClusterRef, HostResources, ProviderHints, ProviderModule } from '../provider.js';
 import { chooseHeadHost, listedHosts, reconcile, type ListedHost } from './hosts.js';
-import { LocalNodeProvider } from './node-provider.js';
+import { FileHostBook } from './book.js';
+import { HostNodeProvider } from './node-provider.js';
 import { HostStateStore } from './store.js';
 import { LOCAL_WORKSPACE, localWorkspaces } from './workspace.js';
 
@@ -117,16 +119,19 @@ export const provider: ProviderModule = {
     const { section, hosts, headHost } = listedHostsOf(cluster);
     const hostStore = store();
     if (cluster.provider) await hostStore.update((s) => ({ state: reconcile(s, hosts), result: undefined }));
-    return new LocalNodeProvider({
+    const { runnerFor, closeHost } = runners(cluster, headHost);
+    return new HostNodeProvider({
       clusterName: cluster.clusterName,
       workspaceName: cluster.workspaceName,
-      hosts,
-      headHost,
-      store: hostStore,
+      book: new FileHostBook(hostStore, headHost),
+      lockTarget: path.join(path.dirname(hostStore.file), `${cluster.clusterName}.cluster`),
+      sharedHost: headHost,
       sizeOf: sizeOf(section),
       sshUser: cluster.auth?.ssh_user ?? cluster.sshUser,
       stateDir: cluster.stateDir,
-      ...runners(cluster, headHost),
+      runnerFor,
+      closeHost,
+      closeAll: () => Promise.all(hosts.map((h) => closeHost(h.ip))).then(() => undefined),
     });
   },
   workspaces: () => Promise.resolve(localWorkspaces(store())),

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CommandRunner } from '../../core/command/runner.js';
 import { allocate, listedHosts, reconcile } from './hosts.js';
-import { LocalNodeProvider } from './node-provider.js';
+import { FileHostBook } from './book.js';
+import { HostNodeProvider } from './node-provider.js';
 import { HostStateStore } from './store.js';
 
 let dir: string;
@@ -18,21 +19,25 @@ afterEach(async () => {
 const hosts = listedHosts(['10.0.0.1', '10.0.0.2', '10.0.0.3'].map((ip) => ({ ip })));
 const tags = { 'cloudtik-cluster-name': 'c1', 'cloudtik-workspace-name': 'ws' };
 
-async function providerWith(closed: string[]): Promise<{ provider: LocalNodeProvider; store: HostStateStore }> {
+async function providerWith(closed: string[]): Promise<{ provider: HostNodeProvider; store: HostStateStore }> {
   const store = new HostStateStore(path.join(dir, 'state'));
   await store.update((s) => ({ state: reconcile(s, hosts), result: undefined }));
-  const provider = new LocalNodeProvider({
+  const provider = new HostNodeProvider({
     clusterName: 'c1',
     workspaceName: 'ws',
-    hosts,
-    headHost: '10.0.0.1',
-    store,
+    book: new FileHostBook(store, '10.0.0.1'),
+    lockTarget: path.join(dir, 'c1.cluster'),
+    sharedHost: '10.0.0.1',
     sizeOf: () => ({ cpus: 2, memoryBytes: 2 ** 31 }),
     stateDir: path.join(dir, 'cluster'),
     sshUser: 'ubuntu',
     runnerFor: () => ({}) as CommandRunner,
     closeHost: (host) => {
       closed.push(host);
+      return Promise.resolve();
+    },
+    closeAll: () => {
+      closed.push(...hosts.map((h) => h.ip));
       return Promise.resolve();
     },
   });

@@ -1,12 +1,11 @@
 /**
- * Nodes of a `local` cluster: hosts listed in `provider.nodes`, reached over SSH. Nothing is
- * provisioned: creating a node hands a free listed host to the cluster, terminating one stops
- * every service the cluster runs there and gives the host back. Which host belongs to which
- * cluster is kept in the state file (store.ts), shared with the head's controller, which runs on
- * the same machine.
+ * Nodes that are hosts reached over SSH (`local`: hosts listed in `provider.nodes`; `onpremise`:
+ * hosts of a pool). Nothing is provisioned: creating a node takes a free host for the cluster,
+ * terminating one stops every service the cluster runs there and gives the host back. Which host
+ * belongs to which cluster is kept by a {@link HostBook}: the local state file (store.ts), shared
+ * with the head's controller on the same machine, or the host-pool service.
  */
 import fsp from 'node:fs/promises';
-import path from 'node:path';
 import { tailLines, type CommandRunner } from '../../core/command/runner.js';
 import { markedPids } from '../../core/command/ssh.js';
 import { CloudtikError } from '../../core/errors.js';
@@ -25,28 +24,26 @@ import {
   type TeardownRetry,
 } from '../provider.js';
 import { dataDiskScript, parseProbe, planDataDisks, probeScript } from './disks.js';
-import {
-  allocate,
-  clearUnanswered,
-  clusterHosts,
-  freeWorkerHosts,
-  mergeTags,
-  release,
-  unansweredHosts,
-  type HostRecord,
-  type ListedHost,
-} from './hosts.js';
-import type { HostStateStore } from './store.js';
+import type { HostBook } from './book.js';
+import type { HostRecord } from './hosts.js';
 
 /** When the host was handed to the cluster (ms since the epoch); kept with its tags. */
 const CREATED_TAG = 'cloudtik-node-created-at';
 
-export interface LocalProviderOptions {
+export interface HostProviderOptions {
   clusterName: string;
   workspaceName: string;
-  hosts: readonly ListedHost[];
-  headHost: string;
-  store: HostStateStore;
+  /** Who holds which host. */
+  book: HostBook;
+  /** Where the cluster's operation lock is kept (a path; the lock file sits beside it). */
+  lockTarget: string;
+  /**
+   * A host whose processes of ours are not all the cluster's, so leftovers of SSH commands are not
+   * ended there when it is given back (the local head: the machine the user runs `cloudtik` on).
+   */
+  sharedHost?: string;
+  /** Extra commands (run as root) that clear what the cluster left on a host it gives back. */
+  clearHost?: (id: string) => string | undefined;
   /** CPU and memory of an instance type (from provider.instance_types, or this machine's). */
   sizeOf: (instanceType: string) => { cpus: number; memoryBytes: number };
   /** This cluster's local state folder (bootstrap, secrets). */
@@ -57,6 +54,8 @@ export interface LocalProviderOptions {
   runnerFor: (host: string) => CommandRunner;
   /** End the shared connection to a host (once the host is given back). */
   closeHost: (host: string) => Promise<void>;
+  /** End the shared connection to every host the cluster may have used. */
+  closeAll: () => Promise<void>;
 }
 
 /**
@@ -73,11 +72,11 @@ export const LEFTOVERS_SCRIPT = [
 /** Stops every service of ours on a host; `--kill` does it at once, as a crash would. */
 export const HOST_TEARDOWN = 'cloudtik node stop --services';
 
-export class LocalNodeProvider implements NodeProvider {
+export class HostNodeProvider implements NodeProvider {
   readonly clusterName: string;
   readonly workspaceName: string;
 
-  constructor(private readonly options: LocalProviderOptions) {
+  constructor(private readonly options: HostProviderOptions) {
     this.clusterName = options.clusterName;
     this.workspaceName = options.workspaceName;
   }
@@ -105,36 +104,23 @@ export class LocalNodeProvider implements NodeProvider {
     const tags = { ...this.clusterTags };
     if (filter.kind) tags[TAG.nodeKind] = filter.kind;
     if (filter.nodeType) tags[TAG.nodeType] = filter.nodeType;
-    return clusterHosts(await this.options.store.read(), tags).map(([id, r]) => this.toNodeInfo(id, r));
+    return (await this.options.book.list(tags)).map(([id, r]) => this.toNodeInfo(id, r));
   }
 
   async createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
     if (request.count <= 0) return [];
-    const instanceType = instanceTypeOf(request.nodeConfig);
-    const created = await this.options.store.update((state) => {
-      const seq = Math.max(0, ...clusterHosts(state, this.clusterTags).map(([, r]) => Number(r.tags[TAG.seqId] ?? 0)));
-      const tags = {
+    const taken = await this.options.book.take({
+      kind: request.kind,
+      instanceType: instanceTypeOf(request.nodeConfig),
+      count: request.count,
+      tags: {
         ...this.clusterTags,
         [TAG.nodeType]: request.nodeType,
         [TAG.launchConfig]: request.launchHash,
         [CREATED_TAG]: String(Date.now()),
-      };
-      const picked = allocate(state, {
-        kind: request.kind,
-        instanceType,
-        count: request.count,
-        tags,
-        headHost: this.options.headHost,
-      });
-      let next = picked.state;
-      picked.ids.forEach((id, i) => {
-        next = mergeTags(next, id, {
-          [TAG.seqId]: String(seq + i + 1),
-          [TAG.nodeName]: `${this.clusterName}-${request.kind}-${seq + i + 1}`,
-        });
-      });
-      return { state: next, result: picked.ids.map((id) => this.toNodeInfo(id, next.nodes[id]!)) };
+      },
     });
+    const created = taken.map(([id, r]) => this.toNodeInfo(id, r));
     logEvent(
       sink,
       'debug',
@@ -150,11 +136,8 @@ export class LocalNodeProvider implements NodeProvider {
    */
   async terminateNodes(ids: string[], sink: EventSink): Promise<void> {
     const answered = await Promise.all(ids.map((id) => this.teardown(id, HOST_TEARDOWN, sink)));
-    const silent = { ids: new Set(ids.filter((_, i) => !answered[i])), now: Date.now() };
-    await this.options.store.update((state) => ({
-      state: release(state, ids, this.clusterTags, silent),
-      result: undefined,
-    }));
+    const silent = new Set(ids.filter((_, i) => !answered[i]));
+    await this.options.book.giveBack(ids, this.clusterTags, silent);
     await Promise.all(ids.map((id) => this.options.closeHost(id)));
   }
 
@@ -164,8 +147,12 @@ export class LocalNodeProvider implements NodeProvider {
       const runner = this.options.runnerFor(id);
       const r = await runner.run({ command });
       if (r.exitCode !== 0) logEvent(sink, 'warn', `host ${id}: '${command}' failed: ${(r.stderr || r.stdout).trim()}`);
-      // On a worker's host, what a stopped controller left running there (a setup cut short) goes too.
-      if (id !== this.options.headHost) await runner.run({ command: LEFTOVERS_SCRIPT, asRoot: true });
+      // What a stopped controller left running there (a setup cut short) goes too, and what the
+      // cluster kept on the host.
+      const clear = [id === this.options.sharedHost ? '' : LEFTOVERS_SCRIPT, this.options.clearHost?.(id) ?? '']
+        .filter((c) => c !== '')
+        .join('\n');
+      if (clear !== '') await runner.run({ command: clear, asRoot: true });
       return true;
     } catch (err) {
       logEvent(
@@ -179,11 +166,11 @@ export class LocalNodeProvider implements NodeProvider {
 
   /** Hosts given back while they did not answer: stop the cluster's services there if they answer now. */
   async retryTeardowns(sink: EventSink): Promise<TeardownRetry> {
-    const ids = unansweredHosts(await this.options.store.read(), this.clusterTags);
+    const ids = await this.options.book.unanswered(this.clusterTags);
     const answered = await Promise.all(ids.map((id) => this.teardown(id, HOST_TEARDOWN, sink)));
     const stopped = ids.filter((_, i) => answered[i]);
     if (stopped.length > 0) {
-      await this.options.store.update((state) => ({ state: clearUnanswered(state, stopped), result: undefined }));
+      await this.options.book.clearUnanswered(stopped);
       await Promise.all(stopped.map((id) => this.options.closeHost(id)));
     }
     return { stopped, unanswered: ids.filter((_, i) => !answered[i]) };
@@ -208,11 +195,12 @@ export class LocalNodeProvider implements NodeProvider {
 
   /** The free hosts worker launches would take next get their software now (see NodeProvider.installAhead). */
   async installAhead(requests: readonly InstallAheadRequest[], sink: EventSink, signal?: AbortSignal): Promise<void> {
-    const state = await this.options.store.read();
+    const book = this.options.book;
+    if (!book.freeWorkerHosts) return;
+    const frees = await Promise.all(requests.map((r) => book.freeWorkerHosts!(instanceTypeOf(r.nodeConfig))));
     const taken = new Set<string>();
-    const jobs = requests.flatMap((request) => {
-      const free = freeWorkerHosts(state, instanceTypeOf(request.nodeConfig), this.options.headHost);
-      const ids = free.filter((id) => !taken.has(id)).slice(0, request.count);
+    const jobs = requests.flatMap((request, i) => {
+      const ids = frees[i]!.filter((id) => !taken.has(id)).slice(0, request.count);
       for (const id of ids) taken.add(id);
       return ids.map((id) => ({ id, request }));
     });
@@ -280,7 +268,7 @@ export class LocalNodeProvider implements NodeProvider {
   }
 
   async setTags(id: string, tags: Record<string, string>): Promise<void> {
-    await this.options.store.update((state) => ({ state: mergeTags(state, id, tags), result: undefined }));
+    await this.options.book.setTags(id, tags);
   }
 
   commandRunner(node: NodeInfo): CommandRunner {
@@ -295,12 +283,11 @@ export class LocalNodeProvider implements NodeProvider {
   async cleanupCluster(): Promise<void> {
     if ((await this.listNodes()).length > 0) return;
     await fsp.rm(this.options.stateDir, { recursive: true, force: true });
-    await Promise.all(this.options.hosts.map((h) => this.options.closeHost(h.ip)));
+    await this.options.closeAll();
   }
 
   withClusterLock<T>(sink: EventSink, fn: () => Promise<T>): Promise<T> {
-    const target = path.join(path.dirname(this.options.store.file), `${this.clusterName}.cluster`);
-    return withClusterOperationLock(target, this.clusterName, sink, fn);
+    return withClusterOperationLock(this.options.lockTarget, this.clusterName, sink, fn);
   }
 }
 

@@ -189,6 +189,14 @@ export const env = {
     const v = process.env.CLOUDTIK_REDIS_PASSWORD;
     return v === undefined || v === '' ? undefined : v;
   },
+  /**
+   * `CLOUDTIK_SIMULATOR_TOKEN`: the host-pool service's token for its clients, in place of the
+   * service's token file (a client on another machine than the service, or a head).
+   */
+  simulatorToken(): string | undefined {
+    const v = process.env.CLOUDTIK_SIMULATOR_TOKEN?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  },
   /** Gate side: the policy of the cluster's Docker gate (JSON), set by `start` on the gate's container. */
   gatePolicy(): string | undefined {
     const v = process.env.CLOUDTIK_GATE_POLICY;

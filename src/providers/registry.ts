@@ -31,3 +31,11 @@ export async function loadProvider(type: string): Promise<ProviderModule> {
   }
   return (await load()).provider;
 }
+
+/**
+ * The host-pool service (`cloudtik simulator`) and its client: the other side of the onpremise
+ * provider, loaded when the command runs.
+ */
+export function loadPoolService(): Promise<typeof import('./onpremise/pool/service.js')> {
+  return import('./onpremise/pool/service.js');
+}

@@ -30,6 +30,7 @@ import { command as runtimeServices } from './runtime/services.js';
 import { command as runtimeStart } from './runtime/start.js';
 import { command as runtimeStatus } from './runtime/status.js';
 import { command as runtimeStop } from './runtime/stop.js';
+import { command as simulator } from './simulator/simulator.js';
 import { command as workspaceCreate } from './workspace/create.js';
 import { command as workspaceDelete } from './workspace/delete.js';
 import { command as workspaceInfo } from './workspace/info.js';
@@ -53,6 +54,7 @@ export const topLevelCommands: CommandSpec[] = [
   killNode,
   events,
   monitor,
+  simulator,
 ];
 
 export const commandGroups: CommandGroupSpec[] = [

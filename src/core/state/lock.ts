@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { CloudtikError } from '../errors.js';
 import { logEvent, type EventSink } from '../events.js';
+import { pidAlive } from './files.js';
 
 /** A lock older than this without a refresh is taken over (its holder hung or its host is gone). */
 const STALE_MS = 15_000;
@@ -13,15 +14,6 @@ interface Owner {
   pid: number;
   host: string;
   since: number;
-}
-
-function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
 }
 
 async function readOwner(dir: string): Promise<{ owner: Owner | undefined; mtimeMs: number } | undefined> {

@@ -1,7 +1,9 @@
 /**
  * The listed hosts of a `local` cluster and who holds them: pure decisions on the state the store
  * keeps (see store.ts). A host is a node of at most one cluster at a time; the host that runs
- * `cloudtik start` (or `provider.local_ip`) is the head and only the head.
+ * `cloudtik start` (or `provider.local_ip`) is the head and only the head. The host-pool service
+ * (../onpremise/pool/state.ts) keeps the same records and shares the decisions that do not depend
+ * on how the head is chosen: reconcile, release, the order free hosts are taken in, the marks.
  */
 import { CloudtikError } from '../../core/errors.js';
 
@@ -15,6 +17,8 @@ export interface HostRecord {
   tags: Record<string, string>;
   state: HostState;
   instance_type: string;
+  /** The address the host is reached at from outside its network (host-pool hosts only). */
+  external_ip?: string;
   /**
    * Set on a free host that did not answer when its cluster gave it back: that cluster's services
    * may still run there. Until it answers again, such a host is given to a cluster last.
@@ -29,6 +33,7 @@ export interface HostsState {
 export interface ListedHost {
   ip: string;
   instanceType: string;
+  externalIp?: string;
 }
 
 export const DEFAULT_INSTANCE_TYPE = 'default';
@@ -74,23 +79,28 @@ export function chooseHeadHost(
   );
 }
 
+function listedRecord(record: HostRecord | undefined, host: ListedHost): HostRecord {
+  const next: HostRecord = record
+    ? { ...record, instance_type: host.instanceType }
+    : { name: host.ip, ip: host.ip, tags: {}, state: 'terminated', instance_type: host.instanceType };
+  if (host.externalIp !== undefined) next.external_ip = host.externalIp;
+  else delete next.external_ip;
+  return next;
+}
+
 /**
- * The state brought in line with the listed hosts: hosts no longer listed are dropped once they
- * are free (a host still in use stays until its cluster lets it go), new ones are added free, and
- * listed ones take the instance type the config gives them now.
+ * The state brought in line with the listed hosts, in listed order: new ones are added free,
+ * listed ones take the instance type (and external address) the list gives them now, hosts no
+ * longer listed are dropped once they are free (a host still in use stays, after the listed ones,
+ * until its cluster lets it go).
  */
-export function reconcile(state: HostsState, hosts: readonly ListedHost[]): HostsState {
+export function reconcile<S extends HostsState>(state: S, hosts: readonly ListedHost[]): S {
   const nodes: Record<string, HostRecord> = {};
-  const listed = new Map(hosts.map((h) => [h.ip, h]));
+  for (const host of hosts) nodes[host.ip] = listedRecord(state.nodes[host.ip], host);
   for (const [id, record] of Object.entries(state.nodes)) {
-    const host = listed.get(id);
-    if (host) nodes[id] = { ...record, instance_type: host.instanceType };
-    else if (record.state === 'running') nodes[id] = record;
+    if (!(id in nodes) && record.state === 'running') nodes[id] = record;
   }
-  for (const host of hosts) {
-    nodes[host.ip] ??= { name: host.ip, ip: host.ip, tags: {}, state: 'terminated', instance_type: host.instanceType };
-  }
-  return { nodes };
+  return { ...state, nodes };
 }
 
 /** Hosts that are nodes of this cluster (matching every given tag). */
@@ -125,14 +135,23 @@ function headCandidates(state: HostsState, request: AllocateRequest): string[] {
 }
 
 /**
- * The free hosts of an instance type a worker launch takes, in the order it takes them: those that
- * answered first (in listed order), then those that did not, longest silent first.
+ * The free hosts of an instance type that `accept` lets through, in the order a launch takes them:
+ * those that answered first (in listed order), then those that did not, longest silent first.
  */
-export function freeWorkerHosts(state: HostsState, instanceType: string, headHost: string): string[] {
+export function freeHostsInOrder(
+  state: HostsState,
+  instanceType: string,
+  accept: (id: string, record: HostRecord) => boolean = () => true,
+): string[] {
   return Object.entries(state.nodes)
-    .filter(([id, r]) => id !== headHost && r.state === 'terminated' && r.instance_type === instanceType)
+    .filter(([id, r]) => r.state === 'terminated' && r.instance_type === instanceType && accept(id, r))
     .sort(([, a], [, b]) => (a.unanswered?.since ?? 0) - (b.unanswered?.since ?? 0))
     .map(([id]) => id);
+}
+
+/** The free hosts of an instance type a worker launch takes, in order (see {@link freeHostsInOrder}), never the head's. */
+export function freeWorkerHosts(state: HostsState, instanceType: string, headHost: string): string[] {
+  return freeHostsInOrder(state, instanceType, (id) => id !== headHost);
 }
 
 /**
@@ -152,23 +171,26 @@ export function allocate(state: HostsState, request: AllocateRequest): { state: 
     });
   }
   const ids = free.slice(0, request.count);
+  return { state: takeHosts(state, ids, { ...request.tags, [TAG_KIND]: request.kind }), ids };
+}
+
+/** The hosts made nodes: running, with `tags` in place of whatever they had, their marks removed. */
+export function takeHosts<S extends HostsState>(state: S, ids: readonly string[], tags: Record<string, string>): S {
   const nodes = { ...state.nodes };
-  for (const id of ids) {
-    nodes[id] = { ...unmarked(nodes[id]!), state: 'running', tags: { ...request.tags, [TAG_KIND]: request.kind } };
-  }
-  return { state: { nodes }, ids };
+  for (const id of ids) nodes[id] = { ...unmarked(nodes[id]!), state: 'running', tags: { ...tags } };
+  return { ...state, nodes };
 }
 
 /**
  * The hosts given back: free again, their tags cleared; those in `unanswered` (at time `now`) are
  * marked as holding the cluster's services still. Hosts of other clusters are left alone.
  */
-export function release(
-  state: HostsState,
+export function release<S extends HostsState>(
+  state: S,
   ids: readonly string[],
   cluster: Record<string, string>,
   unanswered: { ids: ReadonlySet<string>; now: number } = { ids: new Set(), now: 0 },
-): HostsState {
+): S {
   const nodes = { ...state.nodes };
   const owner = { cluster: cluster[TAG_CLUSTER] ?? '', workspace: cluster[TAG_WORKSPACE] ?? '' };
   for (const id of ids) {
@@ -182,7 +204,7 @@ export function release(
       ...(unanswered.ids.has(id) ? { unanswered: { ...owner, since: unanswered.now } } : {}),
     };
   }
-  return { nodes };
+  return { ...state, nodes };
 }
 
 function unmarked(record: HostRecord): HostRecord {
@@ -204,20 +226,20 @@ export function unansweredHosts(state: HostsState, cluster: Record<string, strin
 }
 
 /** The hosts' `unanswered` marks removed (they answered; what ran there is stopped). */
-export function clearUnanswered(state: HostsState, ids: readonly string[]): HostsState {
+export function clearUnanswered<S extends HostsState>(state: S, ids: readonly string[]): S {
   const nodes = { ...state.nodes };
   for (const id of ids) {
     const record = nodes[id];
     if (record?.state === 'terminated' && record.unanswered) nodes[id] = unmarked(record);
   }
-  return { nodes };
+  return { ...state, nodes };
 }
 
 /** Tags merged into a host of the cluster (mutable tags: node status, runtime hash ...). */
-export function mergeTags(state: HostsState, id: string, tags: Record<string, string>): HostsState {
+export function mergeTags<S extends HostsState>(state: S, id: string, tags: Record<string, string>): S {
   const record = state.nodes[id];
   if (!record || record.state !== 'running') {
     throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `host ${id} is not a node of this cluster any more`);
   }
-  return { nodes: { ...state.nodes, [id]: { ...record, tags: { ...record.tags, ...tags } } } };
+  return { ...state, nodes: { ...state.nodes, [id]: { ...record, tags: { ...record.tags, ...tags } } } };
 }

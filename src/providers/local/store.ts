@@ -10,6 +10,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
+import { writeJsonAtomic } from '../../core/state/files.js';
 import { withLock } from '../../core/state/lock.js';
 import type { HostRecord, HostsState } from './hosts.js';
 
@@ -20,7 +21,8 @@ export function defaultStateFile(): string {
   return path.join(env.home(), 'local', STATE_FILE_NAME);
 }
 
-function isRecord(value: unknown): value is HostRecord {
+/** Whether `value` has the shape of a host record (CloudTik's: ip, state, tags). */
+export function isHostRecord(value: unknown): value is HostRecord {
   const r = value as Partial<HostRecord> | null;
   return (
     typeof r === 'object' &&
@@ -49,7 +51,7 @@ export function parseState(text: string, file: string): HostsState {
   const nodes = (parsed as { nodes?: unknown } | null)?.nodes;
   if (typeof nodes !== 'object' || nodes === null || Array.isArray(nodes)) throw corrupt(file, 'no "nodes" object');
   for (const [id, record] of Object.entries(nodes)) {
-    if (!isRecord(record)) throw corrupt(file, `host "${id}" is not a {ip, state, tags} record`);
+    if (!isHostRecord(record)) throw corrupt(file, `host "${id}" is not a {ip, state, tags} record`);
     (record as { instance_type?: string }).instance_type ??= 'default';
     (record as { name?: string }).name ??= id;
   }
@@ -80,15 +82,7 @@ export class HostStateStore {
     });
   }
 
-  private async write(state: HostsState): Promise<void> {
-    const tmp = `${this.file}.${process.pid}.tmp`;
-    const handle = await fsp.open(tmp, 'w', 0o600);
-    try {
-      await handle.writeFile(`${JSON.stringify(state, null, 1)}\n`);
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await fsp.rename(tmp, this.file);
+  private write(state: HostsState): Promise<void> {
+    return writeJsonAtomic(this.file, state);
   }
 }

@@ -1,0 +1,155 @@
+import type { CommandContext, CommandSpec } from '../../command-spec.js';
+import { CloudtikError } from '../../../core/errors.js';
+import { TAG } from '../../../providers/provider.js';
+
+type PoolService = Awaited<ReturnType<typeof import('../../../providers/registry.js').loadPoolService>>;
+type PoolStatus = Awaited<ReturnType<PoolService['poolStatus']>>;
+
+function parsePort(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`'${value}' is not a port (0-65535)`);
+  return n;
+}
+
+async function service(): Promise<PoolService> {
+  const { loadPoolService } = await import('../../../providers/registry.js');
+  return loadPoolService();
+}
+
+interface Options {
+  bindAddress?: string;
+  port?: number;
+  reload?: boolean;
+  shutdown?: boolean;
+}
+
+/** Columns padded to their widest cell, two spaces apart (as kubectl prints them). */
+export function columns(rows: readonly string[][]): string {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
+  return rows
+    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '))
+    .join('\n');
+}
+
+/** The pool as text: a line per host, a line per instance type, and loud lines for refused launches. */
+export function renderPoolStatus(s: PoolStatus): string {
+  const rows = [['HOST', 'TYPE', 'STATE', 'WORKSPACE', 'CLUSTER', 'KIND']];
+  for (const h of s.hosts) {
+    const state = h.state === 'running' ? 'in use' : h.unanswered ? 'free (unanswered)' : 'free';
+    const tag = (k: string): string => h.tags[k] ?? '-';
+    rows.push([h.name, h.instance_type, state, tag(TAG.workspace), tag(TAG.cluster), tag(TAG.nodeKind)]);
+  }
+  const lines = [
+    `Host pool at ${s.address} (${s.config}): ${s.hosts.length} host(s); workspaces: ${s.workspaces.join(', ') || '-'}`,
+    columns(rows),
+    '',
+  ];
+  for (const [type, free] of Object.entries(s.free)) {
+    const total = s.hosts.filter((h) => h.instance_type === type).length;
+    lines.push(`${type}: ${free}/${total} free`);
+  }
+  for (const [type, free] of Object.entries(s.free)) {
+    const refused = s.refused.filter((r) => r.instance_type === type);
+    const last = refused[refused.length - 1];
+    if (free > 0 || !last) continue;
+    const when = new Date(last.at).toISOString();
+    lines.push(
+      `NO FREE HOST OF TYPE ${type}: ${refused.length} launch(es) refused, the last at ${when} (${last.count} asked for by cluster ${last.cluster})`,
+    );
+  }
+  return lines.join('\n');
+}
+
+async function status(opts: Options, ctx: CommandContext): Promise<void> {
+  const svc = await service();
+  const pool = await svc.runningPool(opts);
+  try {
+    const s = await svc.poolStatus(pool);
+    ctx.reporter.result(s, renderPoolStatus(s));
+  } finally {
+    pool.close();
+  }
+}
+
+async function control(pool: string | undefined, opts: Options, ctx: CommandContext): Promise<void> {
+  const svc = await service();
+  const client = await svc.runningPool(opts);
+  try {
+    if (opts.reload) {
+      const { default: path } = await import('node:path');
+      await (pool === undefined ? client.call('reload') : client.call('reload', path.resolve(pool)));
+      const s = await svc.poolStatus(client);
+      const line = `reloaded the pool at ${client.address}: ${s.hosts.length} host(s) of ${Object.keys(s.instance_types).length} instance type(s)`;
+      ctx.reporter.result({ reloaded: true, address: client.address, hosts: s.hosts.length }, line);
+      return;
+    }
+    await client.call('shutdown');
+    const stopped = opts.bindAddress === undefined && opts.port === undefined ? await svc.waitStopped() : true;
+    const line = `the host-pool service at ${client.address} ${stopped ? 'stopped' : 'was asked to stop'}`;
+    ctx.reporter.result({ stopped, address: client.address }, line);
+  } finally {
+    client.close();
+  }
+}
+
+async function start(pool: string | undefined, opts: Options, ctx: CommandContext): Promise<void> {
+  if (pool === undefined) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'no pool file given', {
+      hint: 'cloudtik simulator POOL.yaml (instance_types and nodes, as CloudTik writes them)',
+    });
+  }
+  const svc = await service();
+  const running = await svc.startPoolServer({
+    configFile: pool,
+    ...(opts.bindAddress !== undefined && { bindAddress: opts.bindAddress }),
+    ...(opts.port !== undefined && { port: opts.port }),
+    echo: (line) => process.stderr.write(`${line}\n`),
+    verbose: ctx.verbose,
+  });
+  const types = Object.keys(running.config.instanceTypes).length;
+  const line = `host-pool service at ${running.bindAddress}:${running.port} (pid ${running.pid}): ${running.hosts} host(s) of ${types} instance type(s) from ${pool}; clients send the token in ${running.tokenFile}; log: ${running.logFile}`;
+  ctx.reporter.result(
+    {
+      pid: running.pid,
+      address: `${running.bindAddress}:${running.port}`,
+      hosts: running.hosts,
+      instance_types: types,
+      token_file: running.tokenFile,
+      log_file: running.logFile,
+    },
+    line,
+  );
+  const onAbort = (): void => void running.close();
+  ctx.signal.addEventListener('abort', onAbort, { once: true });
+  try {
+    await running.closed;
+  } finally {
+    ctx.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+export const command: CommandSpec = {
+  name: 'simulator',
+  description:
+    "run the host-pool service that hands the hosts of POOL.yaml to onpremise clusters (CloudTik's cloud simulator); `cloudtik simulator status` shows the pool",
+  arguments: [{ name: '[pool]', description: 'the pool file (instance_types and nodes); or `status`' }],
+  options: [
+    {
+      flags: '--bind-address <address>',
+      description:
+        'the address to listen at (default 127.0.0.1, this machine only): bind one the cluster heads can reach; with --reload/--shutdown/status, the service to talk to',
+    },
+    { flags: '--port <port>', description: 'the port (default 8282)', parse: parsePort },
+    { flags: '--reload', description: 'make the running service read its pool file again' },
+    { flags: '--shutdown', description: 'stop the running service' },
+  ],
+  async run(args, opts, ctx) {
+    const options = opts as Options;
+    if (options.reload && options.shutdown) {
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', '--reload and --shutdown do not go together');
+    }
+    if (args[0] === 'status') return status(options, ctx);
+    if (options.reload || options.shutdown) return control(args[0], options, ctx);
+    return start(args[0], options, ctx);
+  },
+};

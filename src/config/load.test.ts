@@ -776,7 +776,7 @@ runtime: {types: []}
         col: undefined,
         path: 'provider.type',
         message: 'is required',
-        hint: 'set provider.type to one of: kubernetes, local, virtual',
+        hint: 'set provider.type to one of: kubernetes, local, onpremise, virtual',
       },
     ]);
   });

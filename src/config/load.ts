@@ -7,7 +7,8 @@ import { deepCopy, isPlainObject, mergeAll, mergeConfig, type PlainObject } from
 import { applyMinWorkers, applyOverrides, fillNodeTypeDefaults, stringifyEnvs } from './prepare.js';
 import { checkClusterRules } from './rules.js';
 import { checkSchema, type SchemaName } from './schema-check.js';
-import type { ClusterConfig, ClusterOverrides, LoadedConfig, WorkspaceConfig } from './types.js';
+import { resolveProviderConfig } from '../providers/registry.js';
+import type { ClusterConfig, ClusterOverrides, LoadedConfig, ProviderConfig, WorkspaceConfig } from './types.js';
 
 export { ConfigError, formatIssue, isConfigError } from './issues.js';
 
@@ -56,12 +57,21 @@ function mergeNodeTypeCommands(config: PlainObject): void {
   }
 }
 
+/** Keys the provider section takes from outside the file (the onpremise pool's address and instance types). */
+async function resolveProvider(data: PlainObject): Promise<void> {
+  const section = data.provider;
+  if (!isPlainObject(section) || typeof section.type !== 'string') return;
+  const extra = await resolveProviderConfig(section as ProviderConfig);
+  if (extra) Object.assign(section, extra);
+}
+
 /**
  * Loads a cluster config file the way `cloudtik start` needs it.
  *
  * Pipeline: read (a missing file is an error) → parse YAML keeping positions → check the file
  * as written against `schema/cluster.json` → follow `from:` templates down to the provider's
  * built-in defaults and merge them (CloudTik's rules, see `mergeConfig`) → apply `overrides` →
+ * the provider's keys from outside the file (onpremise: the pool's address and instance types) →
  * check the merged result (required keys, values from templates) → fill defaults (`max_workers`,
  * per type `min_workers`/`max_workers`/`resources`; a top-level `min_workers` or
  * `overrides.minWorkers` goes to the only worker type) → semantic rules → `merged_commands`
@@ -77,6 +87,7 @@ export async function loadClusterConfig(
 ): Promise<LoadedConfig<ClusterConfig>> {
   const { data, issues, file: absolute } = await loadMerged(file, 'cluster');
   const minWorkers = applyOverrides(data, overrides, issues);
+  if (issues.errors.length === 0) await resolveProvider(data);
   const steps = [
     () => applyMinWorkers(data, minWorkers, issues),
     () => fillNodeTypeDefaults(data),

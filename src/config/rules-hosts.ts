@@ -15,32 +15,61 @@ function definedInstanceTypes(provider: PlainObject): string[] {
   return isPlainObject(provider.instance_types) ? Object.keys(provider.instance_types) : [];
 }
 
+/** Where a config's instance types come from: its own provider section, or (onpremise) the host pool. */
+interface InstanceTypeSource {
+  defined: string[];
+  /** The name that means "the size of this machine", where there is one. */
+  implicit?: string;
+  where: string;
+  hint: string;
+}
+
+function instanceTypeSource(provider: PlainObject): InstanceTypeSource {
+  const defined = definedInstanceTypes(provider);
+  if (provider.type === 'onpremise') {
+    const address =
+      typeof provider.cloud_simulator_address === 'string' ? ` at ${provider.cloud_simulator_address}` : '';
+    return {
+      defined,
+      where: `the host pool${address} (it has: ${defined.join(', ') || 'none'})`,
+      hint: "name one of the pool's instance types, or define this one in the pool's file and run cloudtik simulator --reload",
+    };
+  }
+  return {
+    defined,
+    implicit: IMPLICIT_INSTANCE_TYPE,
+    where: 'provider.instance_types',
+    hint: 'define it under provider.instance_types with CPU and memory',
+  };
+}
+
 function checkInstanceTypeName(
   name: unknown,
   path: Array<string | number>,
-  defined: string[],
+  source: InstanceTypeSource,
   issues: IssueCollector,
 ): void {
-  if (typeof name !== 'string' || name === IMPLICIT_INSTANCE_TYPE || defined.includes(name)) return;
-  const match = closestMatch(name, defined);
-  issues.error(path, `instance type '${name}' is not defined in provider.instance_types`, {
-    hint: match ? `did you mean '${match}'?` : `define it under provider.instance_types with CPU and memory`,
+  if (typeof name !== 'string' || name === source.implicit || source.defined.includes(name)) return;
+  const match = closestMatch(name, source.defined);
+  issues.error(path, `instance type '${name}' is not defined in ${source.where}`, {
+    hint: match ? `did you mean '${match}'?` : source.hint,
   });
 }
 
-/** Instance types named by node types and by listed hosts exist in `provider.instance_types`. */
+/** Instance types named by node types and by listed hosts exist in `provider.instance_types` (or the host pool). */
 export function checkInstanceTypeNames(config: PlainObject, issues: IssueCollector): void {
   const provider = isPlainObject(config.provider) ? config.provider : {};
-  const defined = definedInstanceTypes(provider);
+  const source = instanceTypeSource(provider);
   const types = isPlainObject(config.available_node_types) ? config.available_node_types : {};
   for (const [name, nodeType] of Object.entries(types)) {
     if (!isPlainObject(nodeType) || !isPlainObject(nodeType.node_config)) continue;
     const path = ['available_node_types', name, 'node_config', 'instance_type'];
-    checkInstanceTypeName(nodeType.node_config.instance_type, path, defined, issues);
+    checkInstanceTypeName(nodeType.node_config.instance_type, path, source, issues);
   }
   const nodes = Array.isArray(provider.nodes) ? provider.nodes : [];
   nodes.forEach((node, i) => {
-    if (isPlainObject(node)) checkInstanceTypeName(node.instance_type, ['provider', 'nodes', i, 'instance_type'], defined, issues);
+    if (isPlainObject(node))
+      checkInstanceTypeName(node.instance_type, ['provider', 'nodes', i, 'instance_type'], source, issues);
   });
 }
 

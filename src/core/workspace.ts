@@ -7,7 +7,7 @@ import { CloudtikError } from './errors.js';
 import { logEvent, type EventSink } from './events.js';
 
 async function workspacesOf(config: WorkspaceConfig): Promise<WorkspaceProvider> {
-  return (await loadProvider(config.provider.type)).workspaces();
+  return (await loadProvider(config.provider.type)).workspaces(config.provider);
 }
 
 export async function createWorkspace(config: WorkspaceConfig): Promise<{ created: boolean; info: WorkspaceInfo }> {
@@ -49,7 +49,7 @@ export async function deleteWorkspace(
   options: { force?: boolean; sink: EventSink },
 ): Promise<{ deleted: boolean; stoppedClusters: string[] }> {
   const module = await loadProvider(config.provider.type);
-  const workspaces = await module.workspaces();
+  const workspaces = await module.workspaces(config.provider);
   const ws = config.workspace_name;
   const type = config.provider.type;
   const clusters = await workspaces.clusters(ws);
@@ -68,6 +68,7 @@ export async function deleteWorkspace(
       clusterName: c.name,
       stateDir: clusterStateDir(type, ws, c.name),
       sshUser: 'root',
+      provider: config.provider,
     });
     await provider.withClusterLock(options.sink, async () => {
       const nodes = await provider.listNodes();

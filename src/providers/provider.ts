@@ -319,7 +319,8 @@ export type ProviderNodeCommand = (opts: Record<string, unknown>, signal: AbortS
 export interface ProviderModule {
   readonly type: string;
   nodeProvider(cluster: ClusterRef): Promise<NodeProvider>;
-  workspaces(): Promise<WorkspaceProvider>;
+  /** Its workspaces; `section` is the config's provider section, when there is a config (where its workspaces are kept). */
+  workspaces(section?: ProviderConfig): Promise<WorkspaceProvider>;
   commandRunners(cluster: ClusterRef): Promise<CommandRunnerFactory>;
   /** What a node can get at most; one answer for the CLI, the config and the controller. */
   hostResources(): Promise<HostResources>;

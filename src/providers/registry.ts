@@ -4,11 +4,13 @@
  */
 import { closestMatch } from '../config/suggest.js';
 import { CloudtikError } from '../core/errors.js';
+import type { ProviderConfig } from '../config/types.js';
 import type { ProviderModule } from './provider.js';
 
 const LOADERS: Record<string, () => Promise<{ provider: ProviderModule }>> = {
   kubernetes: () => import('./kubernetes/index.js'),
   local: () => import('./local/index.js'),
+  onpremise: () => import('./onpremise/index.js'),
   virtual: () => import('./virtual/index.js'),
 };
 
@@ -30,6 +32,23 @@ export async function loadProvider(type: string): Promise<ProviderModule> {
     });
   }
   return (await load()).provider;
+}
+
+/**
+ * Providers whose configs take keys from outside the file when loaded (the onpremise pool's
+ * address and instance types), each a module of its own so that loading other configs stays light.
+ */
+const CONFIG_RESOLVERS: Record<
+  string,
+  () => Promise<{ resolveConfig(section: ProviderConfig): Promise<Record<string, unknown>> }>
+> = {
+  onpremise: () => import('./onpremise/resolve.js'),
+};
+
+/** The keys a provider section gets from outside the file, if its provider has any. */
+export async function resolveProviderConfig(section: ProviderConfig): Promise<Record<string, unknown> | undefined> {
+  const load = Object.hasOwn(CONFIG_RESOLVERS, section.type) ? CONFIG_RESOLVERS[section.type] : undefined;
+  return load ? (await load()).resolveConfig(section) : undefined;
 }
 
 /**

@@ -82,7 +82,7 @@ export async function openCluster(
   const stateDir = clusterStateDir(config.provider.type, config.workspace_name, config.cluster_name);
   const { module, provider } = await clusterProvider(config, { stateDir });
   if (options.requireWorkspace !== false) {
-    const ws = await (await module.workspaces()).get(config.workspace_name);
+    const ws = await (await module.workspaces(config.provider)).get(config.workspace_name);
     if (!ws) {
       throw new CloudtikError('ERR_CLOUDTIK_WORKSPACE', `workspace ${config.workspace_name} does not exist`, {
         hint: `create it first: cloudtik workspace create <workspace.yaml> (a file with workspace_name: ${config.workspace_name} and provider.type: ${config.provider.type})`,

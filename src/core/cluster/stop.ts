@@ -3,7 +3,7 @@ import type { ClusterConfig } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
 import { runBatch, groupCommands } from '../command/batch.js';
 import { CloudtikError } from '../errors.js';
-import { logEvent, timedStep, type EventSink } from '../events.js';
+import { errorMessage, logEvent, timedStep, type EventSink } from '../events.js';
 import { commandsFor } from '../updater/hashes.js';
 import { nodeEnvironment } from '../updater/node-updater.js';
 import { openCluster, type ClusterContext } from './context.js';
@@ -184,11 +184,35 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
       return { cluster: config.cluster_name, terminated, remaining, ms: Math.round(performance.now() - t0) };
     }
     terminated.push(...(await sweep(ctx, sink)));
+    await retryGivenBack(ctx, sink);
     // The gate goes last: until the head is gone, its controller may still call the engine.
     await ctx.provider.releaseCluster?.();
     await ctx.provider.cleanupCluster();
     return { cluster: config.cluster_name, terminated, remaining: [], ms: Math.round(performance.now() - t0) };
   });
+}
+
+/**
+ * Hosts the cluster gave back while they did not answer (listed or pooled hosts) may still run its
+ * services, and no controller is left to try them again: stop tries once more, and names those
+ * still silent.
+ */
+async function retryGivenBack(ctx: ClusterContext, sink: EventSink): Promise<void> {
+  if (!ctx.provider.retryTeardowns) return;
+  try {
+    const r = await ctx.provider.retryTeardowns(sink);
+    for (const id of r.stopped)
+      logEvent(sink, 'info', `host ${id} answers again: the cluster's services there are stopped`);
+    for (const id of r.unanswered) {
+      logEvent(
+        sink,
+        'warn',
+        `host ${id} still does not answer: services of this cluster may still run there (it is handed out last; cloudtik stop tries again)`,
+      );
+    }
+  } catch (err) {
+    logEvent(sink, 'warn', `could not try the hosts given back unanswered again: ${errorMessage(err)}`);
+  }
 }
 
 /** Remove the workers once `stopped` (the controller, their stop commands) is done. */

@@ -10,13 +10,12 @@ import { env } from '../../config/env.js';
 import { hostResources, instanceResources } from '../../config/prepare.js';
 import type { AuthConfig, ProviderConfig } from '../../config/types.js';
 import { workspaceStateDir } from '../../core/cluster/context.js';
-import type { CommandResult, CommandRunner, RunOptions, ShellArgvOptions } from '../../core/command/runner.js';
-import { createSshRunner, sshTargetFromAuth, type SshRunner } from '../../core/command/ssh.js';
 import { knownHostsPath } from '../../core/command/ssh-known-hosts.js';
 import type { ClusterRef, HostResources, ProviderHints, ProviderModule } from '../provider.js';
 import { chooseHeadHost, listedHosts, reconcile, type ListedHost } from './hosts.js';
 import { FileHostBook } from './book.js';
 import { HostNodeProvider } from './node-provider.js';
+import { sshHostRunners, type HostRunners } from './runners.js';
 import { HostStateStore } from './store.js';
 import { LOCAL_WORKSPACE, localWorkspaces } from './workspace.js';
 
@@ -36,61 +35,16 @@ function sizeOf(provider: ProviderConfig): (instanceType: string) => HostResourc
   };
 }
 
-/** A runner whose commands all get some environment first. */
-class WithEnv implements CommandRunner {
-  readonly nodeId: string;
-  constructor(
-    private readonly inner: CommandRunner,
-    private readonly env: Record<string, string>,
-  ) {
-    this.nodeId = inner.nodeId;
-  }
-  run(options: RunOptions): Promise<CommandResult> {
-    return this.inner.run({ ...options, env: { ...this.env, ...options.env } });
-  }
-  upload(source: string, target: string): Promise<void> {
-    return this.inner.upload(source, target);
-  }
-  download(source: string, target: string): Promise<void> {
-    return this.inner.download(source, target);
-  }
-  interactiveShellArgv(command?: string, options?: ShellArgvOptions): string[] {
-    return this.inner.interactiveShellArgv(command, options);
-  }
-}
-
 /** A runner per host; commands on the head's host learn where the cluster's state is on this machine. */
-function runners(
-  cluster: ClusterRef,
-  headHost: string,
-): { runnerFor: (host: string) => CommandRunner; closeHost: (host: string) => Promise<void> } {
+function runners(cluster: ClusterRef, headHost: string): HostRunners {
   const auth: AuthConfig = cluster.auth ?? { ssh_user: cluster.sshUser };
-  const known = knownHostsPath(workspaceStateDir('local', LOCAL_WORKSPACE));
-  const cache = new Map<string, CommandRunner>();
-  const connections = new Map<string, SshRunner>();
   const headEnv = {
     CLOUDTIK_STATE_DIR: cluster.stateDir,
     CLOUDTIK_HOME: env.home(),
     CLOUDTIK_CONTROLLER_AS_USER: '1',
   };
-  const sshTo = (host: string): SshRunner => {
-    let ssh = connections.get(host);
-    // The config loader made the key's path absolute, so the folder given here is never used.
-    ssh ??= createSshRunner(sshTargetFromAuth(auth, { nodeId: host, host }, { knownHostsPath: known, configDir: '/' }));
-    connections.set(host, ssh);
-    return ssh;
-  };
-  return {
-    runnerFor(host) {
-      let runner = cache.get(host);
-      if (runner) return runner;
-      runner = host === headHost ? new WithEnv(sshTo(host), headEnv) : sshTo(host);
-      cache.set(host, runner);
-      return runner;
-    },
-    // Also ends a connection another process (the head's controller) left open to that host.
-    closeHost: (host) => sshTo(host).close(),
-  };
+  const known = knownHostsPath(workspaceStateDir('local', LOCAL_WORKSPACE));
+  return sshHostRunners(auth, known, (host) => (host === headHost ? headEnv : undefined));
 }
 
 const store = (): HostStateStore => new HostStateStore();

@@ -44,6 +44,11 @@ export interface HostProviderOptions {
   sharedHost?: string;
   /** Extra commands (run as root) that clear what the cluster left on a host it gives back. */
   clearHost?: (id: string) => string | undefined;
+  /**
+   * A shell condition true on hosts whose processes of ours may be stopped: a host it fails on is
+   * given back untouched (a pool's host that another pool's cluster holds, listed twice by mistake).
+   */
+  teardownGuard?: string;
   /** CPU and memory of an instance type (from provider.instance_types, or this machine's). */
   sizeOf: (instanceType: string) => { cpus: number; memoryBytes: number };
   /** This cluster's local state folder (bootstrap, secrets). */
@@ -145,14 +150,15 @@ export class HostNodeProvider implements NodeProvider {
   private async teardown(id: string, command: string, sink: EventSink): Promise<boolean> {
     try {
       const runner = this.options.runnerFor(id);
-      const r = await runner.run({ command });
+      const guard = this.options.teardownGuard ? `${this.options.teardownGuard} || exit 0\n` : '';
+      const r = await runner.run({ command: guard + command });
       if (r.exitCode !== 0) logEvent(sink, 'warn', `host ${id}: '${command}' failed: ${(r.stderr || r.stdout).trim()}`);
       // What a stopped controller left running there (a setup cut short) goes too, and what the
       // cluster kept on the host.
-      const clear = [id === this.options.sharedHost ? '' : LEFTOVERS_SCRIPT, this.options.clearHost?.(id) ?? '']
+      const clear = [id === this.options.sharedHost ? '' : `(${LEFTOVERS_SCRIPT})`, this.options.clearHost?.(id) ?? '']
         .filter((c) => c !== '')
         .join('\n');
-      if (clear !== '') await runner.run({ command: clear, asRoot: true });
+      if (clear !== '') await runner.run({ command: guard + clear, asRoot: true });
       return true;
     } catch (err) {
       logEvent(

@@ -74,6 +74,8 @@ export interface PoolMethods {
     args: [ids: string[], options?: { unanswered?: string[]; cluster?: string; workspace?: string }];
     result: null;
   };
+  /** The free hosts a worker launch of an instance type would take next, in that order (not reserved). */
+  free_nodes: { args: [instanceType: string]; result: string[] };
   /** Free hosts that a cluster gave back while they did not answer. */
   unanswered_nodes: { args: [workspace: string, cluster: string]; result: string[] };
   /** Marks removed: those hosts answered and the cluster's services there are stopped. */
@@ -97,6 +99,7 @@ export const POOL_METHODS: readonly PoolMethod[] = [
   'set_node_tags',
   'terminate_node',
   'terminate_nodes',
+  'free_nodes',
   'unanswered_nodes',
   'clear_unanswered',
   'get_instance_types',

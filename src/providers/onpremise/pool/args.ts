@@ -58,6 +58,7 @@ const CHECKS: Record<PoolMethod, readonly Check[]> = {
   set_node_tags: [text('node id'), tags('tags')],
   terminate_node: [text('node id')],
   terminate_nodes: [ids('node ids'), optional(terminateOptions)],
+  free_nodes: [text('instance type')],
   unanswered_nodes: [text('workspace'), text('cluster')],
   clear_unanswered: [ids('node ids')],
   get_instance_types: [],

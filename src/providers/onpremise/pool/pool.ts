@@ -8,6 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { isConfigError } from '../../../config/issues.js';
 import type { PoolMethod, PoolMethods, PoolStatus } from '../protocol.js';
+import { freeHostsInOrder } from '../../local/hosts.js';
 import { loadPoolConfig, type PoolConfig } from './config.js';
 import {
   addWorkspace,
@@ -239,6 +240,7 @@ export class HostPool {
     set_node_tags: (id, tags) => this.change((s) => ({ state: setHostTags(s, id, tags), result: null })),
     terminate_node: (id) => this.giveBack([id]),
     terminate_nodes: (...args) => this.giveBack(...args),
+    free_nodes: (type) => answer(() => freeHostsInOrder(this.state, type)),
     unanswered_nodes: (workspace, cluster) => answer(() => unansweredOf(this.state, workspace, cluster)),
     clear_unanswered: (ids) => this.change((s) => ({ state: clearMarks(s, ids), result: null })),
     get_instance_types: () => answer(() => this.config.instanceTypes),

@@ -120,6 +120,16 @@ describe('the pool', () => {
     ]);
   });
 
+  it('free_nodes names the hosts the next worker launches take, in order, without taking them', async () => {
+    const { pool } = await open(HOSTS(3));
+    await pool.call('create_workspace', ['ws']);
+    await pool.call('create_node', [{ instance_type: 't' }, tags('a'), 1]);
+    expect(await pool.call('free_nodes', ['t'])).toEqual(['h1', 'h2']);
+    expect(await pool.call('free_nodes', ['t'])).toEqual(['h1', 'h2']);
+    expect(await pool.call('free_nodes', ['none'])).toEqual([]);
+    expect(await pool.call('create_node', [{ instance_type: 't' }, tags('b'), 2])).toEqual(['h1', 'h2']);
+  });
+
   it('reloads only its own file and then hands out a host added to it', async () => {
     const { pool } = await open(HOSTS(1));
     await pool.call('create_workspace', ['ws']);

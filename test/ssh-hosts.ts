@@ -36,6 +36,18 @@ install -d -m 0700 -o ${SSH_USER} -g ${SSH_USER} /home/${SSH_USER}/.ssh
 printf '%s\\n' "$AUTHORIZED_KEY" > /home/${SSH_USER}/.ssh/authorized_keys
 chown ${SSH_USER}: /home/${SSH_USER}/.ssh/authorized_keys
 chmod 0600 /home/${SSH_USER}/.ssh/authorized_keys
+# A host that runs its own Docker engine (see DOCKER_HOST_CONFIG) mounts its cgroup hierarchies
+# read-write: the engine's containers need them.
+if [ "\${CLOUDTIK_TEST_DOCKER_HOST:-}" = 1 ]; then
+  umount -R /sys/fs/cgroup
+  mount -t tmpfs cgroup_root /sys/fs/cgroup
+  for c in cpuset cpu cpuacct blkio memory devices freezer pids; do
+    mkdir -p /sys/fs/cgroup/$c
+    mount -t cgroup -o $c cgroup /sys/fs/cgroup/$c 2>/dev/null || rmdir /sys/fs/cgroup/$c
+  done
+  mkdir -p /sys/fs/cgroup/systemd
+  mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd
+fi
 mkdir -p /run/sshd
 /usr/sbin/sshd -D -e &
 wait
@@ -126,8 +138,28 @@ async function waitForBanner(containerId: string, ip: string): Promise<void> {
   }
 }
 
-/** Start `count` SSH hosts on a labelled network of their own; `label` makes the names unique. */
-export async function startSshHosts(count: number, label: string): Promise<SshHosts> {
+/**
+ * What a test host that runs its own Docker engine gets: every capability this machine's engine can
+ * give (all but CAP_SYS_RESOURCE, so no `--privileged`), no seccomp or AppArmor profile, its own
+ * cgroup namespace, and the engine's storage in memory (removed with the host). Test hosts only.
+ */
+const DOCKER_HOST_CONFIG = {
+  CapAdd: ['ALL'],
+  CapDrop: ['SYS_RESOURCE'],
+  SecurityOpt: ['seccomp=unconfined', 'apparmor=unconfined'],
+  CgroupnsMode: 'private',
+  Tmpfs: { '/var/lib/docker': 'rw,exec,size=6g' },
+};
+
+/**
+ * Start `count` SSH hosts on a labelled network of their own; `label` makes the names unique. With
+ * `docker`, each can run a Docker engine (none is installed: that is the code under test's job).
+ */
+export async function startSshHosts(
+  count: number,
+  label: string,
+  options: { docker?: boolean } = {},
+): Promise<SshHosts> {
   const image = await sshHostImage();
   const keyPath = await sessionKey();
   const publicKey = (await fsp.readFile(`${keyPath}.pub`, 'utf8')).trim();
@@ -142,8 +174,8 @@ export async function startSshHosts(count: number, label: string): Promise<SshHo
         name: `${workspace}-host${i}`,
         Image: image,
         Labels: labels,
-        Env: [`AUTHORIZED_KEY=${publicKey}`],
-        HostConfig: { NetworkMode: network.id },
+        Env: [`AUTHORIZED_KEY=${publicKey}`, ...(options.docker ? ['CLOUDTIK_TEST_DOCKER_HOST=1'] : [])],
+        HostConfig: { NetworkMode: network.id, ...(options.docker ? DOCKER_HOST_CONFIG : {}) },
       });
       await container.start();
       const info = await container.inspect();

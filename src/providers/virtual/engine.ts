@@ -446,6 +446,11 @@ export class Image {
     return this.engine.request('GET', `/images/${this.ref}/history`);
   }
 
+  /** `docker save` of this image: a tar stream of its layers and config (the body of the answer). */
+  export(): Promise<http.IncomingMessage> {
+    return this.engine.requestStream('GET', `/images/${this.ref}/get`);
+  }
+
   remove(options: { force?: boolean } = {}): Promise<void> {
     return this.engine.request('DELETE', `/images/${this.ref}`, { query: options });
   }

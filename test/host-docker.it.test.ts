@@ -7,10 +7,10 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSshRunner, type SshRunner } from '../src/core/command/ssh.js';
 import { knownHostsPath } from '../src/core/command/ssh-known-hosts.js';
-import { ensureHostEngine, shipImage } from '../src/providers/local/host-docker.js';
+import { ensureHostEngine, hostEngine, shipImage } from '../src/providers/local/host-docker.js';
 import { packageInfo } from '../src/core/host/package.js';
 import { connectDocker } from '../src/providers/virtual/docker-client.js';
-import { tempDir } from './helpers.js';
+import { execInContainer, tempDir } from './helpers.js';
 import { startSshHosts, type SshHosts } from './ssh-hosts.js';
 
 let hosts: SshHosts;
@@ -55,4 +55,26 @@ describe('Docker on a host reached over SSH', () => {
     expect(r.stderr).toBe('');
     expect(r.stdout.trim()).toBe(packageInfo().version);
   }, 600_000);
+
+  it("drives the host's engine through the SSH connection as this machine's: the image is there, and a container made through it runs", async () => {
+    const engine = await hostEngine(runner);
+    expect((await engine.version()).ApiVersion).toMatch(/^1\.\d+$/);
+    const local = await connectDocker();
+    expect((await engine.getImage(IMAGE).inspect()).Id).toBe((await local.getImage(IMAGE).inspect()).Id);
+    const container = await engine.createContainer({
+      Image: IMAGE,
+      Cmd: ['sleep', 'infinity'],
+      HostConfig: { NetworkMode: 'host', Init: true },
+      Labels: { 'cloudtik-test': 'host-engine' },
+    });
+    try {
+      await container.start();
+      const r = await execInContainer(container, ['bash', '-c', 'hostname -I; cloudtik --version']);
+      expect(r.code).toBe(0);
+      expect(r.stdout).toContain(hosts.hosts[0]!.ip);
+      expect(r.stdout).toContain(packageInfo().version);
+    } finally {
+      await container.remove({ force: true });
+    }
+  }, 300_000);
 });

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { Duplex } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
 import { env } from '../config/env.js';
@@ -93,4 +94,44 @@ export function runTool(file: string, args: string[], options: ToolOptions = {})
       });
     });
   });
+}
+
+/**
+ * A program whose stdin and stdout are one byte stream (`ssh HOST docker system dial-stdio`: a
+ * remote socket). Writing ends at the stream's end; the stream fails with the program's last
+ * stderr line when it exits non-zero, and destroying the stream ends the program.
+ */
+export function spawnDuplex(file: string, args: string[], what: string): Duplex {
+  const child = spawn(file, args, { env: env.toolEnv(), stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-4096)));
+  child.stdin.on('error', () => undefined);
+  const duplex = new Duplex({
+    // As a socket does: once the other side is done, so is this one (and the stream closes).
+    allowHalfOpen: false,
+    write(chunk: Buffer, _enc, callback) {
+      child.stdin.write(chunk, callback);
+    },
+    final(callback) {
+      child.stdin.end(callback);
+    },
+    read() {
+      child.stdout.resume();
+    },
+    destroy(err, callback) {
+      child.kill();
+      callback(err);
+    },
+  });
+  child.stdout.on('data', (c: Buffer) => {
+    if (!duplex.push(c)) child.stdout.pause();
+  });
+  child.stdout.on('end', () => duplex.push(null));
+  child.on('error', (err) => duplex.destroy(err));
+  child.on('close', (code) => {
+    if (code !== 0 && code !== null && !duplex.destroyed) {
+      duplex.destroy(new Error(`${what} exited with ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
+    }
+  });
+  return duplex;
 }

@@ -11,7 +11,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { PassThrough } from 'node:stream';
+import { PassThrough, type Duplex } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { env } from '../../config/env.js';
 import { resolveLocalPath } from '../../config/prepare.js';
@@ -19,7 +19,7 @@ import type { AuthConfig } from '../../config/types.js';
 import { systemClock } from '../clock.js';
 import { withDeadline } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
-import { runTool } from '../process.js';
+import { runTool, spawnDuplex } from '../process.js';
 import {
   OutputTail,
   type CommandResult,
@@ -158,6 +158,14 @@ export class SshRunner implements CommandRunner {
       t.proxyCommand ?? '',
     ]);
     return path.join(this.controlDir, crypto.createHash('sha256').update(text).digest('hex').slice(0, 16));
+  }
+
+  /**
+   * A byte stream to `remote` (a program that speaks on its stdin and stdout, like `docker system
+   * dial-stdio`), over the shared connection once {@link connect} opened it.
+   */
+  dial(remote: string): Duplex {
+    return spawnDuplex('ssh', [...this.sshOptions(), '-T', this.destination, remote], `ssh to ${this.nodeId}`);
   }
 
   /** Open (or find) the shared connection, retrying a host that is not up yet until the deadline. */

@@ -4,10 +4,11 @@
  * this machine's engine (no registry is needed), only when the host lacks them.
  */
 import type { CommandRunner } from '../../core/command/runner.js';
+import type { SshRunner } from '../../core/command/ssh.js';
 import { tailLines } from '../../core/command/runner.js';
 import { quote } from '../../core/command/shell.js';
 import { CloudtikError } from '../../core/errors.js';
-import type { DockerEngine } from '../virtual/engine.js';
+import { DockerEngine } from '../virtual/engine.js';
 
 /** Seconds a new engine may take to answer after it was started. */
 const ENGINE_START_S = 60;
@@ -78,4 +79,14 @@ export async function shipImage(
     });
   }
   return { sent: true, id };
+}
+
+/**
+ * The host's engine, driven through its API as this machine's is: each request is a stream to
+ * `docker system dial-stdio` on the host (through sudo: the SSH user need not be in the docker
+ * group), over the runner's shared SSH connection.
+ */
+export async function hostEngine(runner: SshRunner): Promise<DockerEngine> {
+  await runner.connect();
+  return new DockerEngine({ dial: () => runner.dial('sudo -n docker system dial-stdio') });
 }

@@ -10,15 +10,19 @@
  * Requests use unversioned paths (the engine's own API version); `connectDocker` refuses engines
  * older than MIN_DOCKER_API. Errors carry the engine's HTTP status (`statusCode`) and message.
  */
-import { spawn } from 'node:child_process';
 import http from 'node:http';
 import net from 'node:net';
-import { Duplex, type Readable, type Writable } from 'node:stream';
+import type { Duplex, Readable, Writable } from 'node:stream';
 import { text } from 'node:stream/consumers';
+import { spawnDuplex } from '../../core/process.js';
 
 /** Where the engine listens. */
 export type EngineEndpoint =
-  { socketPath: string } | { host: string; port: number } | { ssh: { host: string; port: number; username?: string } };
+  | { socketPath: string }
+  | { host: string; port: number }
+  | { ssh: { host: string; port: number; username?: string } }
+  /** Any way to a connection to the engine's socket (a host's engine through its SSH runner). */
+  | { dial: () => Duplex };
 
 /** A failed engine call: the HTTP status and the engine's message. */
 export class DockerEngineError extends Error {
@@ -177,35 +181,7 @@ function sshConnection(ssh: { host: string; port: number; username?: string }): 
   const args = ['-o', 'BatchMode=yes', '-p', String(ssh.port)];
   if (ssh.username) args.push('-l', ssh.username);
   args.push('--', ssh.host, 'docker', 'system', 'dial-stdio');
-  const child = spawn('ssh', args, { stdio: ['pipe', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
-  const duplex = new Duplex({
-    write(chunk: Buffer, _enc, callback) {
-      child.stdin.write(chunk, callback);
-    },
-    final(callback) {
-      child.stdin.end(callback);
-    },
-    read() {
-      child.stdout.resume();
-    },
-    destroy(err, callback) {
-      child.kill();
-      callback(err);
-    },
-  });
-  child.stdout.on('data', (c: Buffer) => {
-    if (!duplex.push(c)) child.stdout.pause();
-  });
-  child.stdout.on('end', () => duplex.push(null));
-  child.on('error', (err) => duplex.destroy(err));
-  child.on('close', (code) => {
-    if (code !== 0 && code !== null && !duplex.destroyed) {
-      duplex.destroy(new Error(`ssh to ${ssh.host} exited with ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
-    }
-  });
-  return duplex;
+  return spawnDuplex('ssh', args, `ssh to ${ssh.host}`);
 }
 
 interface RequestOptions {
@@ -221,14 +197,16 @@ export class DockerEngine {
 
   constructor(readonly endpoint: EngineEndpoint) {
     // Unix socket and TCP: connections are kept for the next call (idle ones do not keep the process alive).
-    this.agent = 'ssh' in endpoint ? undefined : new http.Agent({ keepAlive: true, maxSockets: 16 });
+    this.agent =
+      'ssh' in endpoint || 'dial' in endpoint ? undefined : new http.Agent({ keepAlive: true, maxSockets: 16 });
   }
 
   private connection(): http.RequestOptions {
     const e = this.endpoint;
     if ('socketPath' in e) return { socketPath: e.socketPath, agent: this.agent };
     if ('host' in e) return { host: e.host, port: e.port, agent: this.agent };
-    // No agent: each request gets its own ssh connection.
+    // No agent: each request gets its own connection.
+    if ('dial' in e) return { createConnection: () => e.dial() };
     return { createConnection: () => sshConnection(e.ssh) };
   }
 
@@ -284,6 +262,7 @@ export class DockerEngine {
     const e = this.endpoint;
     if ('socketPath' in e) return net.connect(e.socketPath);
     if ('host' in e) return net.connect(e.port, e.host);
+    if ('dial' in e) return e.dial();
     return sshConnection(e.ssh);
   }
 

@@ -27,10 +27,16 @@ function ownAddresses(): string[] {
     .map((a) => a!.address);
 }
 
-/** Size of an instance type: its `provider.instance_types` entry, else this machine's (as in the config). */
-function sizeOf(provider: ProviderConfig): (instanceType: string) => HostResources {
+/**
+ * Size of an instance type: its `provider.instance_types` entry, else `fallback` (this machine's,
+ * as in the config, for listed hosts; nothing for a pool's, whose types are all defined).
+ */
+export function sizeOf(
+  provider: ProviderConfig,
+  fallback: HostResources = hostResources(),
+): (instanceType: string) => HostResources {
   return (name) => {
-    const r = instanceResources({ instance_type: name }, hostResources(), provider);
+    const r = instanceResources({ instance_type: name }, fallback, provider);
     return { cpus: r.CPU ?? 0, memoryBytes: r.memory ?? 0 };
   };
 }

@@ -246,16 +246,25 @@ export async function readProcessFile(file = poolFiles.process()): Promise<PoolP
   return pidAlive(info.pid) ? info : undefined;
 }
 
-/** The token clients send: `CLOUDTIK_SIMULATOR_TOKEN`, else the service's token file on this machine. */
-export async function clientToken(): Promise<string | undefined> {
-  const fromEnv = env.simulatorToken();
-  if (fromEnv !== undefined) return fromEnv;
+async function readTokenFile(file: string): Promise<string | undefined> {
   try {
-    const token = (await fsp.readFile(poolFiles.token(), 'utf8')).trim();
+    const token = (await fsp.readFile(file, 'utf8')).trim();
     return token === '' ? undefined : token;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The token clients send: `CLOUDTIK_SIMULATOR_TOKEN`, else the copy in `copyFile` (a head's, when
+ * given), else the service's token file on this machine.
+ */
+export async function clientToken(copyFile?: string): Promise<string | undefined> {
+  return (
+    env.simulatorToken() ??
+    (copyFile === undefined ? undefined : await readTokenFile(copyFile)) ??
+    (await readTokenFile(poolFiles.token()))
+  );
 }
 
 /**

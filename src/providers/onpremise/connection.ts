@@ -3,14 +3,11 @@
  * else the service running on this machine) and the token (`CLOUDTIK_SIMULATOR_TOKEN`, else the
  * copy `start` put in the cluster's state folder on the head, else the service's own token file).
  */
-import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { env } from '../../config/env.js';
 import type { ProviderConfig } from '../../config/types.js';
 import { CloudtikError } from '../../core/errors.js';
-import { clientToken, findPoolService, PoolClient } from './client.js';
+import { clientToken, findPoolService, PoolClient, splitAddress } from './client.js';
 import { poolFiles } from './paths.js';
-import { DEFAULT_POOL_PORT } from './protocol.js';
 
 /** The token's copy in a cluster's state folder on its head. */
 export const HEAD_TOKEN_FILE = 'pool-token';
@@ -22,24 +19,12 @@ export interface PoolConnection {
 
 /** `host` or `host:port` (CloudTik's form) as `host:port`. */
 export function withPort(address: string): string {
-  const a = address.trim();
-  return /:\d+$/.test(a) ? a : `${a}:${DEFAULT_POOL_PORT}`;
-}
-
-async function readToken(file: string): Promise<string | undefined> {
-  try {
-    const token = (await fsp.readFile(file, 'utf8')).trim();
-    return token === '' ? undefined : token;
-  } catch {
-    return undefined;
-  }
+  const { host, port } = splitAddress(address);
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 async function tokenFor(address: string, stateDir: string | undefined): Promise<string> {
-  const token =
-    env.simulatorToken() ??
-    (stateDir ? await readToken(path.join(stateDir, HEAD_TOKEN_FILE)) : undefined) ??
-    (await clientToken());
+  const token = await clientToken(stateDir === undefined ? undefined : path.join(stateDir, HEAD_TOKEN_FILE));
   if (token) return token;
   throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `no token for the host-pool service at ${address}`, {
     hint: `the service writes it at its first start to ${poolFiles.token()} on its machine; copy that file here, or set CLOUDTIK_SIMULATOR_TOKEN`,

@@ -5,33 +5,20 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { hostResources, instanceResources } from '../../config/prepare.js';
+import { hostResources } from '../../config/prepare.js';
 import type { AuthConfig, ProviderConfig } from '../../config/types.js';
 import { workspaceStateDir } from '../../core/cluster/context.js';
 import { quote } from '../../core/command/shell.js';
 import { knownHostsPath } from '../../core/command/ssh-known-hosts.js';
 import { clusterLockBeside } from '../../core/state/lock.js';
+import { sizeOf } from '../local/index.js';
 import { sshHostRunners, type HostRunners } from '../local/runners.js';
-import {
-  HEAD_STATE_DIR,
-  type ClusterRef,
-  type HostResources,
-  type ProviderHints,
-  type ProviderModule,
-} from '../provider.js';
+import { HEAD_STATE_DIR, type ClusterRef, type ProviderHints, type ProviderModule } from '../provider.js';
 import { PoolHostBook } from './book.js';
 import { poolConnection } from './connection.js';
 import { PoolClient } from './client.js';
 import { CLAIM_FILE, claimGuard, HEAD_KEY_FILE, PoolNodeProvider } from './node-provider.js';
 import { poolWorkspaces, withoutPool } from './workspace.js';
-
-/** Size of one of the pool's instance types (the config holds them once loaded). */
-function sizeOf(section: ProviderConfig): (instanceType: string) => HostResources {
-  return (name) => {
-    const r = instanceResources({ instance_type: name }, { cpus: 0, memoryBytes: 0 }, section);
-    return { cpus: r.CPU ?? 0, memoryBytes: r.memory ?? 0 };
-  };
-}
 
 /**
  * Runners over SSH to the pool's hosts. On the head, the key `start` copied there reaches the
@@ -86,7 +73,7 @@ export const provider: ProviderModule = {
       lockTarget: clusterLockBeside(cluster.stateDir),
       clearHost: () => clearHostScript(sshUser),
       teardownGuard: claimGuard(connection.address),
-      sizeOf: sizeOf(section),
+      sizeOf: sizeOf(section, { cpus: 0, memoryBytes: 0 }),
       sshUser,
       stateDir: cluster.stateDir,
       runnerFor: (host) => {

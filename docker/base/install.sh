@@ -20,7 +20,8 @@ set -euo pipefail
 step_packages() {
     install -D -m 0755 "$(dirname "$0")/apt-install" /usr/local/libexec/cloudtik/apt-install
     install -D -m 0644 "$(dirname "$0")/install-lib.sh" /usr/local/libexec/cloudtik/install-lib.sh
-    local packages=(bash ca-certificates curl iproute2 less passwd procps rsync sudo tini)
+    # openssh-client: a head in a container on a host of a pool reaches the other hosts over SSH.
+    local packages=(bash ca-certificates curl iproute2 less openssh-client passwd procps rsync sudo tini)
     # redis-server is the head's state store.
     if for_head; then packages+=(redis-server); fi
     /usr/local/libexec/cloudtik/apt-install "${packages[@]}"

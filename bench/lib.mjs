@@ -62,13 +62,13 @@ export async function getJson(url) {
  * Live DataNodes and active NodeManagers as the NameNode and the ResourceManager count them, from
  * their JMX servlets (cheap to serve; `hdfs dfsadmin` or `yarn node` would start a JVM on the head).
  */
-export async function registered(ip) {
+export async function registered(ip, workers = 3) {
   // The ResourceManager first: it answers in a fraction of the NameNode's time, and NodeManagers
   // usually register last, so the NameNode is asked a few times only. Its REST metrics are live;
   // its ClusterMetrics JMX bean is refreshed at most every 10 s.
   const rm = (await getJson(`http://${ip}:8088/ws/v1/cluster/metrics`))?.clusterMetrics ?? {};
   const nm = rm.activeNodes ?? 0;
-  if (nm < 3) return { dn: undefined, nm };
+  if (nm < workers) return { dn: undefined, nm };
   const nn =
     (await getJson(`http://${ip}:9870/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState`))?.beans?.[0] ?? {};
   return { dn: nn.NumLiveDataNodes ?? 0, nm };

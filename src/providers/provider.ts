@@ -1,4 +1,4 @@
-import type { AuthConfig, ClusterConfig, ProviderConfig } from '../config/types.js';
+import type { AuthConfig, ClusterConfig, DockerConfig, ProviderConfig } from '../config/types.js';
 import type { CommandRunner } from '../core/command/runner.js';
 import type { CoreEvent, EventSink } from '../core/events.js';
 
@@ -147,6 +147,8 @@ export interface InstallAheadRequest {
   runtimes: readonly string[];
   /** `cloudtik_package_url`, when the config sets one. */
   packageUrl?: string;
+  /** The image those nodes run, where they run one (containers on hosts). */
+  image?: string;
 }
 
 /** What {@link NodeProvider.retryTeardowns} found: machines cleaned up now, and those still silent. */
@@ -233,6 +235,8 @@ export interface ClusterRef {
   provider?: ProviderConfig;
   /** The config's `auth` section (how to reach hosts over SSH), when there is a config. */
   auth?: AuthConfig;
+  /** The config's `docker` section (nodes in containers on hosts), when there is a config. */
+  docker?: DockerConfig;
 }
 
 /** A workspace as its provider lists it. */

@@ -36,12 +36,14 @@ export function installWorkersAhead(
   workerTypes: readonly string[],
   sink: EventSink,
   signal: AbortSignal,
+  imageOf?: (kind: NodeKind, nodeType: string) => string,
 ): Promise<void> {
   const install = ctx.provider.installAhead?.bind(ctx.provider);
   if (!install) return Promise.resolve();
   const requests = firstWorkers(config, workerTypes).map(({ nodeType, type, count }) => {
     const runtimes = runtimeSectionOf(config, { kind: 'worker', nodeType }).types ?? [];
-    return { nodeType, nodeConfig: type.node_config, count, runtimes, packageUrl: packageUrlOf(config) };
+    const image = imageOf?.('worker', nodeType);
+    return { nodeType, nodeConfig: type.node_config, count, runtimes, packageUrl: packageUrlOf(config), image };
   });
   if (requests.length === 0) return Promise.resolve();
   const hosts = requests.reduce((n, r) => n + r.count, 0);

@@ -66,6 +66,7 @@ export async function clusterProvider(
     sshUser: config.auth.ssh_user,
     provider: config.provider,
     auth: config.auth,
+    docker: config.docker,
     ...where,
   });
   return { module, provider };

@@ -198,7 +198,7 @@ async function updateHead(
   const host = await ctx.module.hostResources();
   const ahead = new AbortController();
   const workersAhead = u.created
-    ? installWorkersAhead(ctx, config, workerTypes, sink, ahead.signal)
+    ? installWorkersAhead(ctx, config, workerTypes, sink, ahead.signal, u.imageOf)
     : Promise.resolve();
   const withHead = u.created ? launchWorkersWithHead(ctx, config, workerTypes, u, sink) : undefined;
   const update = await undoUnreachableHead(ctx, u.created ? head : undefined, () =>

@@ -77,6 +77,14 @@ export function markedPids(mark?: string): string {
   return `for p in /proc/[0-9]*; do ${test} && echo "\${p#/proc/}"; done`;
 }
 
+/**
+ * `command` started without the command's mark, for a daemon that outlives the cluster (a host's
+ * Docker engine): a host given back ends what carries the mark.
+ */
+export function unmarked(command: string): string {
+  return `env -u ${RUN_MARK} ${command}`;
+}
+
 export function createSshRunner(target: SshTarget): SshRunner {
   return new SshRunner(target);
 }

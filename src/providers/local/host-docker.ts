@@ -3,8 +3,9 @@
  * host's engine, installed from Debian's `docker.io` when none answers, and node images sent from
  * this machine's engine (no registry is needed), only when the host lacks them.
  */
+import path from 'node:path';
 import type { CommandRunner } from '../../core/command/runner.js';
-import type { SshRunner } from '../../core/command/ssh.js';
+import { unmarked, type SshRunner } from '../../core/command/ssh.js';
 import { tailLines } from '../../core/command/runner.js';
 import { quote } from '../../core/command/shell.js';
 import { CloudtikError } from '../../core/errors.js';
@@ -16,9 +17,13 @@ const ENGINE_START_S = 60;
 /**
  * Run as root: `ready` when an engine answers; else installs Debian's `docker.io` (if `dockerd` is
  * missing), starts it (systemd where the host runs it, else a `dockerd` of its own, logging to
- * /var/log/cloudtik-dockerd.log), waits for it and says `installed`.
+ * /var/log/cloudtik-dockerd.log, that giving the host back leaves running), waits for it and says `installed`. One at a time on a host: a
+ * second caller (the head's controller while \`start\` readies the host) waits, then finds it ready.
  */
 export const HOST_ENGINE_SCRIPT = `set -e
+mkdir -p /var/lib/cloudtik
+exec 9>/var/lib/cloudtik/engine-install.lock
+flock 9
 if docker info >/dev/null 2>&1; then echo ready; exit 0; fi
 if ! command -v dockerd >/dev/null 2>&1; then
   export DEBIAN_FRONTEND=noninteractive
@@ -28,7 +33,7 @@ fi
 if [ -d /run/systemd/system ] && command -v systemctl >/dev/null 2>&1; then
   systemctl enable --now docker >/dev/null
 else
-  nohup dockerd >/var/log/cloudtik-dockerd.log 2>&1 </dev/null &
+  nohup ${unmarked('dockerd')} >/var/log/cloudtik-dockerd.log 2>&1 </dev/null 9>&- &
 fi
 for _ in $(seq ${ENGINE_START_S * 5}); do
   if docker info >/dev/null 2>&1; then echo installed; exit 0; fi
@@ -49,10 +54,13 @@ export async function ensureHostEngine(runner: CommandRunner): Promise<'ready' |
   });
 }
 
-/** The id of an image on the host, or undefined when it has none by that name. */
+/** Held while an image loads on a host: a second sender waits, then finds the image there. */
+const LOAD_LOCK = '/var/lib/cloudtik/image-load.lock';
+
+/** The id of an image on the host (once no load is under way), or undefined when it has none by that name. */
 async function hostImageId(runner: CommandRunner, ref: string): Promise<string | undefined> {
   const r = await runner.run({
-    command: `docker image inspect --format '{{.Id}}' ${quote(ref)} 2>/dev/null`,
+    command: `mkdir -p ${path.posix.dirname(LOAD_LOCK)} && flock ${LOAD_LOCK} docker image inspect --format '{{.Id}}' ${quote(ref)} 2>/dev/null`,
     asRoot: true,
   });
   const id = r.stdout.trim();
@@ -71,7 +79,7 @@ export async function shipImage(
   const { Id: id } = await local.getImage(ref).inspect();
   if ((await hostImageId(runner, ref)) === id) return { sent: false, id };
   const archive = await local.getImage(ref).export();
-  const r = await runner.run({ command: 'docker load -q', asRoot: true, stdin: archive });
+  const r = await runner.run({ command: `flock ${LOAD_LOCK} docker load -q`, asRoot: true, stdin: archive });
   if (r.exitCode !== 0 || (await hostImageId(runner, ref)) !== id) {
     throw new CloudtikError('ERR_CLOUDTIK_NODE_UPDATE', `host ${runner.nodeId}: sending image ${ref} failed`, {
       details: tailLines(r.stderr + r.stdout, 10),

@@ -25,6 +25,8 @@ import {
 } from '../provider.js';
 import { dataDiskScript, parseProbe, planDataDisks, probeScript } from './disks.js';
 import type { HostBook } from './book.js';
+import { DATA_DISK_ROOT } from './disks.js';
+import type { HostContainers } from './host-containers.js';
 import type { HostRecord } from './hosts.js';
 
 /** When the host was handed to the cluster (ms since the epoch); kept with its tags. */
@@ -61,6 +63,8 @@ export interface HostProviderOptions {
   closeHost: (host: string) => Promise<void>;
   /** End the shared connection to every host the cluster may have used. */
   closeAll: () => Promise<void>;
+  /** Set when each host runs its node in a container (`docker.enabled`); unset for bare hosts. */
+  containers?: HostContainers;
 }
 
 /**
@@ -131,7 +135,39 @@ export class HostNodeProvider implements NodeProvider {
       'debug',
       `hosts ${created.map((n) => n.id).join(', ')} are now ${request.kind} nodes of ${this.clusterName}`,
     );
+    if (this.options.containers) await this.launchContainers(created, request, sink);
     return created;
+  }
+
+  /**
+   * Each host claimed, its data disks ready, its engine and the node image there, then the node's
+   * container started. Nothing half made: on a failure every host of the batch is given back clean.
+   */
+  private async launchContainers(nodes: NodeInfo[], request: NodeLaunchRequest, sink: EventSink): Promise<void> {
+    const containers = this.options.containers!;
+    const entries = (request.nodeConfig.data_disks as string[] | undefined) ?? [];
+    const launched = await Promise.allSettled(
+      nodes.map(async (node) => {
+        const runner = this.options.runnerFor(node.id);
+        await this.claimHost(node, runner);
+        if (entries.length > 0) await this.prepareDisks(node.id, runner, entries, sink);
+        await containers.readyHost(node.id, request.image, sink);
+        const binds = entries.map((_, i) => `${DATA_DISK_ROOT}/data_disk_${i + 1}`);
+        await containers.create({ node, image: request.image, launchHash: request.launchHash, binds });
+      }),
+    );
+    const failed = launched.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (!failed) return;
+    await this.terminateNodes(
+      nodes.map((n) => n.id),
+      sink,
+    ).catch(() => undefined);
+    throw failed.reason;
+  }
+
+  /** Makes sure the host may serve the cluster before anything is done there (a pool's claim); fails if not. */
+  protected claimHost(_node: NodeInfo, _runner: CommandRunner): Promise<void> {
+    return Promise.resolve();
   }
 
   /**
@@ -140,18 +176,30 @@ export class HostNodeProvider implements NodeProvider {
    * services once it answers again.
    */
   async terminateNodes(ids: string[], sink: EventSink): Promise<void> {
-    const answered = await Promise.all(ids.map((id) => this.teardown(id, HOST_TEARDOWN, sink)));
+    const answered = await Promise.all(ids.map((id) => this.teardown(id, sink)));
     const silent = new Set(ids.filter((_, i) => !answered[i]));
     await this.options.book.giveBack(ids, this.clusterTags, silent);
-    await Promise.all(ids.map((id) => this.options.closeHost(id)));
+    await Promise.all(ids.map((id) => this.closeHost(id)));
+  }
+
+  private async closeHost(id: string): Promise<void> {
+    this.options.containers?.forget(id);
+    await this.options.closeHost(id);
+  }
+
+  /** What stops the cluster's node on a host: its container removed, or its services stopped. */
+  private get teardownCommand(): { command: string; asRoot: boolean } {
+    const containers = this.options.containers;
+    return containers ? { command: containers.removeScript, asRoot: true } : { command: HOST_TEARDOWN, asRoot: false };
   }
 
   /** Stops the cluster's services on a host; whether the host answered. */
-  private async teardown(id: string, command: string, sink: EventSink): Promise<boolean> {
+  private async teardown(id: string, sink: EventSink): Promise<boolean> {
+    const { command, asRoot } = this.teardownCommand;
     try {
       const runner = this.options.runnerFor(id);
       const guard = this.options.teardownGuard ? `${this.options.teardownGuard} || exit 0\n` : '';
-      const r = await runner.run({ command: guard + command });
+      const r = await runner.run({ command: guard + command, asRoot });
       if (r.exitCode !== 0) logEvent(sink, 'warn', `host ${id}: '${command}' failed: ${(r.stderr || r.stdout).trim()}`);
       // What a stopped controller left running there (a setup cut short) goes too, and what the
       // cluster kept on the host.
@@ -173,11 +221,11 @@ export class HostNodeProvider implements NodeProvider {
   /** Hosts given back while they did not answer: stop the cluster's services there if they answer now. */
   async retryTeardowns(sink: EventSink): Promise<TeardownRetry> {
     const ids = await this.options.book.unanswered(this.clusterTags);
-    const answered = await Promise.all(ids.map((id) => this.teardown(id, HOST_TEARDOWN, sink)));
+    const answered = await Promise.all(ids.map((id) => this.teardown(id, sink)));
     const stopped = ids.filter((_, i) => answered[i]);
     if (stopped.length > 0) {
       await this.options.book.clearUnanswered(stopped);
-      await Promise.all(stopped.map((id) => this.options.closeHost(id)));
+      await Promise.all(stopped.map((id) => this.closeHost(id)));
     }
     return { stopped, unanswered: ids.filter((_, i) => !answered[i]) };
   }
@@ -185,8 +233,11 @@ export class HostNodeProvider implements NodeProvider {
   /**
    * Data disks first (a failure there stops the setup before anything is installed), then what a
    * node image carries: Node, cloudtik and the runtimes' software (cached: a second time is a check).
+   * A node in a container has all of it from its launch.
    */
   async prepareNode(node: NodeInfo, context: PrepareNodeContext): Promise<void> {
+    if (this.options.containers) return;
+    await this.claimHost(node, context.runner);
     const entries = (context.nodeConfig.data_disks as string[] | undefined) ?? [];
     if (entries.length > 0) await this.prepareDisks(node.id, context.runner, entries, context.sink);
     await installHost({
@@ -211,9 +262,14 @@ export class HostNodeProvider implements NodeProvider {
       return ids.map((id) => ({ id, request }));
     });
     const quiet = withoutChecks(sink);
+    const containers = this.options.containers;
     await Promise.all(
       jobs.map(async ({ id, request }) => {
         try {
+          if (containers) {
+            if (request.image) await containers.readyHost(id, request.image, sink);
+            return;
+          }
           await installHost({
             runner: this.options.runnerFor(id),
             runtimes: request.runtimes,
@@ -248,14 +304,26 @@ export class HostNodeProvider implements NodeProvider {
     logEvent(sink, 'debug', `host ${id}: data disks ${steps.map((s) => `${s.action} ${s.target}`).join(', ')}`);
   }
 
-  /** Hosts are not switched on and off by the cluster: a listed host of the cluster is running. */
-  async startNodes(): Promise<void> {}
+  /** Hosts are not switched on and off by the cluster: a listed host of the cluster is running. Its container may be. */
+  async startNodes(ids: string[]): Promise<void> {
+    const containers = this.options.containers;
+    if (containers) await Promise.all(ids.map((id) => containers.start(id)));
+  }
 
-  /** When each host booted (its kernel's boot time), so a host restart is seen like a node restart. */
+  /**
+   * When each host booted (its kernel's boot time), so a host restart is seen like a node restart;
+   * for a node in a container, when the container started.
+   */
   async nodeStarts(ids: string[]): Promise<Map<string, NodeStart>> {
     const out = new Map<string, NodeStart>();
+    const containers = this.options.containers;
     await Promise.all(
       ids.map(async (id) => {
+        if (containers) {
+          const started = await containers.started(id).catch(() => undefined);
+          out.set(id, started ?? { startedAt: undefined, restartCount: 0 });
+          return;
+        }
         const r = await this.options
           .runnerFor(id)
           .run({ command: "awk '/^btime/ {print $2}' /proc/stat" })
@@ -270,7 +338,8 @@ export class HostNodeProvider implements NodeProvider {
   /** Kills every service of the cluster on the host at once, as a crash would; the host stays listed. */
   async killNode(id: string): Promise<void> {
     await this.setTags(id, { [TAG.killed]: 'true' });
-    await this.options.runnerFor(id).run({ command: `${HOST_TEARDOWN} --kill` });
+    if (this.options.containers) await this.options.containers.kill(id);
+    else await this.options.runnerFor(id).run({ command: `${HOST_TEARDOWN} --kill` });
   }
 
   async setTags(id: string, tags: Record<string, string>): Promise<void> {
@@ -278,7 +347,7 @@ export class HostNodeProvider implements NodeProvider {
   }
 
   commandRunner(node: NodeInfo): CommandRunner {
-    return this.options.runnerFor(node.id);
+    return this.options.containers?.runner(node.id) ?? this.options.runnerFor(node.id);
   }
 
   /**

@@ -31,6 +31,8 @@ export class WithEnv implements CommandRunner {
 
 export interface HostRunners {
   runnerFor: (host: string) => CommandRunner;
+  /** The shared SSH connection to a host itself (no environment added). */
+  sshFor: (host: string) => SshRunner;
   /** Ends the shared connection to a host, also one another process (the head's controller) left open. */
   closeHost: (host: string) => Promise<void>;
 }
@@ -62,6 +64,7 @@ export function sshHostRunners(
       cache.set(host, runner);
       return runner;
     },
+    sshFor: sshTo,
     closeHost: (host) => sshTo(host).close(),
   };
 }

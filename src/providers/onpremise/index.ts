@@ -9,11 +9,24 @@ import { hostResources } from '../../config/prepare.js';
 import type { AuthConfig, ProviderConfig } from '../../config/types.js';
 import { workspaceStateDir } from '../../core/cluster/context.js';
 import { quote } from '../../core/command/shell.js';
+import { CloudtikError } from '../../core/errors.js';
 import { knownHostsPath } from '../../core/command/ssh-known-hosts.js';
 import { clusterLockBeside } from '../../core/state/lock.js';
 import { sizeOf } from '../local/index.js';
+import { HostContainers } from '../local/host-containers.js';
+import { hostEngine } from '../local/host-docker.js';
 import { sshHostRunners, type HostRunners } from '../local/runners.js';
-import { HEAD_STATE_DIR, type ClusterRef, type ProviderHints, type ProviderModule } from '../provider.js';
+import {
+  HEAD_STATE_DIR,
+  type ClusterRef,
+  type ImageBuilder,
+  type NodeProvider,
+  type ProviderHints,
+  type ProviderModule,
+} from '../provider.js';
+import { loadProvider } from '../registry.js';
+import { connectDocker } from '../virtual/docker-client.js';
+import type { DockerEngine } from '../virtual/engine.js';
 import { PoolHostBook } from './book.js';
 import { poolConnection } from './connection.js';
 import { PoolClient } from './client.js';
@@ -46,15 +59,47 @@ function clearHostScript(sshUser: string): string {
   ].join('\n');
 }
 
+/**
+ * With `docker.enabled`, each host runs its node in a container. Images come from this machine's
+ * engine when `start` runs here; the head's controller sends them on from the head's host, which
+ * got them from `start`.
+ */
+function containersOf(
+  cluster: ClusterRef,
+  sshFor: HostRunners['sshFor'],
+  heads: () => Promise<string | undefined>,
+): HostContainers | undefined {
+  if (cluster.docker?.enabled !== true) return undefined;
+  const onHead = cluster.stateDir === HEAD_STATE_DIR;
+  const imageSource = async (): Promise<DockerEngine> => {
+    if (!onHead) return connectDocker();
+    const head = await heads();
+    if (!head)
+      throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `cluster ${cluster.clusterName} has no head to send images from`);
+    return hostEngine(sshFor(head));
+  };
+  return new HostContainers({
+    workspaceName: cluster.workspaceName,
+    clusterName: cluster.clusterName,
+    sshUser: cluster.auth?.ssh_user ?? cluster.sshUser,
+    sshFor,
+    imageSource,
+    ensureImage: onHead ? undefined : (ref, sink) => virtualImages().then((images) => images.ensure([ref], sink)),
+  });
+}
+
+/** The virtual provider's node images, built here when missing (loaded when first needed). */
+async function virtualImages(): Promise<ImageBuilder> {
+  const images = (await loadProvider('virtual')).images;
+  if (!images) throw new Error('the virtual provider builds no images');
+  return images;
+}
+
 const HINTS: ProviderHints = {
   inspectNode: (id) =>
     `check the host: ssh ${id} (is sshd up, is the disk full?); cloudtik simulator status shows the pool`,
   clusterSupport: "Nothing besides the pool's hosts",
-  configWarnings(config) {
-    return config.docker.enabled === true
-      ? ['docker.enabled is not applied by the onpremise provider yet: software runs on the hosts themselves']
-      : [];
-  },
+  configWarnings: () => [],
 };
 
 export const provider: ProviderModule = {
@@ -63,10 +108,11 @@ export const provider: ProviderModule = {
     const section: ProviderConfig = cluster.provider ?? { type: 'onpremise' };
     const connection = await poolConnection(section, cluster.stateDir);
     const client = new PoolClient(connection.address, connection.token);
-    const { runnerFor, closeHost } = runners(cluster);
+    const { runnerFor, closeHost, sshFor } = runners(cluster);
     const opened = new Set<string>();
     const sshUser = cluster.auth?.ssh_user ?? cluster.sshUser;
-    return new PoolNodeProvider({
+    const headHost = async (): Promise<string | undefined> => (await made.listNodes({ kind: 'head' }))[0]?.id;
+    const made: NodeProvider = new PoolNodeProvider({
       clusterName: cluster.clusterName,
       workspaceName: cluster.workspaceName,
       book: new PoolHostBook(client, cluster.workspaceName),
@@ -84,7 +130,9 @@ export const provider: ProviderModule = {
       closeAll: () => Promise.all([...opened].map(closeHost)).then(() => undefined),
       connection,
       auth: cluster.auth,
+      containers: containersOf(cluster, sshFor, headHost),
     });
+    return made;
   },
   async workspaces(section?: ProviderConfig) {
     try {
@@ -95,8 +143,9 @@ export const provider: ProviderModule = {
     }
   },
   commandRunners(cluster: ClusterRef) {
-    const { runnerFor } = runners(cluster);
-    return Promise.resolve((node) => runnerFor(node.id));
+    const { runnerFor, sshFor } = runners(cluster);
+    const containers = containersOf(cluster, sshFor, () => Promise.resolve(undefined));
+    return Promise.resolve((node) => containers?.runner(node.id) ?? runnerFor(node.id));
   },
   hostResources: () => Promise.resolve(hostResources()),
   hints: HINTS,

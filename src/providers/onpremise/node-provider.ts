@@ -12,7 +12,7 @@ import { tailLines, type CommandRunner } from '../../core/command/runner.js';
 import { quote } from '../../core/command/shell.js';
 import { CloudtikError } from '../../core/errors.js';
 import { HostNodeProvider, type HostProviderOptions } from '../local/node-provider.js';
-import { HEAD_STATE_DIR, TAG, type NodeInfo, type PrepareNodeContext } from '../provider.js';
+import { HEAD_STATE_DIR, TAG, type NodeInfo } from '../provider.js';
 import { HEAD_TOKEN_FILE, type PoolConnection } from './connection.js';
 
 /** The SSH key reaching the workers, in the cluster's state folder on the head. */
@@ -52,24 +52,23 @@ export class PoolNodeProvider extends HostNodeProvider {
   prepareCluster(): Promise<{ created: boolean }> {
     const host = this.pool.connection.address.replace(/:\d+$/, '');
     if (isLoopback(host)) {
-      return Promise.reject(
-        new CloudtikError(
-          'ERR_CLOUDTIK_CONFIG',
-          `the host-pool service listens at ${this.pool.connection.address}, which the cluster's head (a host of the pool) cannot reach`,
-          {
-            hint: 'start it on an address the hosts reach (cloudtik simulator POOL.yaml --bind-address <address>), and set provider.cloud_simulator_address to it',
-          },
-        ),
+      const err = new CloudtikError(
+        'ERR_CLOUDTIK_CONFIG',
+        `the host-pool service listens at ${this.pool.connection.address}, which the cluster's head (a host of the pool) cannot reach`,
+        {
+          hint: 'start it on an address the hosts reach (cloudtik simulator POOL.yaml --bind-address <address>), and set provider.cloud_simulator_address to it',
+        },
       );
+      return Promise.reject(err);
     }
     return Promise.resolve({ created: false });
   }
 
   /** The host is claimed for this pool first: a host another pool hands out too is refused, untouched. */
-  override async prepareNode(node: NodeInfo, context: PrepareNodeContext): Promise<void> {
+  protected override async claimHost(node: NodeInfo, runner: CommandRunner): Promise<void> {
     const address = this.pool.connection.address;
     const owner = `${this.workspaceName}/${this.clusterName}`;
-    const r = await context.runner.run({ command: claimScript(address, owner), asRoot: true });
+    const r = await runner.run({ command: claimScript(address, owner), asRoot: true });
     if (r.exitCode === 3) {
       // Not this pool's to use: given back untouched (its services, if any, are the other cluster's).
       const cluster = { [TAG.cluster]: this.clusterName, [TAG.workspace]: this.workspaceName };
@@ -84,12 +83,14 @@ export class PoolNodeProvider extends HostNodeProvider {
       );
     }
     if (r.exitCode !== 0) throw failed(node, r.stderr + r.stdout, 'cannot claim host');
-    await super.prepareNode(node, context);
   }
 
-  /** The cluster's state files, the pool's token and the workers' SSH key, readable by the SSH user only. */
+  /**
+   * The cluster's state files, the pool's token and the workers' SSH key, readable by the SSH user
+   * only: on the head's host, or in the head's container.
+   */
   async publishClusterState(head: NodeInfo, stateDir: string): Promise<void> {
-    const runner = this.pool.runnerFor(head.id);
+    const runner = this.commandRunner(head);
     const dir = HEAD_STATE_DIR;
     const user = this.pool.sshUser;
     await mustRun(runner, `mkdir -p ${dir} && chown ${quote(`${user}:`)} ${dir} && chmod 700 ${dir}`, head, true);

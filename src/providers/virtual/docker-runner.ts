@@ -12,12 +12,16 @@ import {
 } from '../../core/command/runner.js';
 import { CloudtikError } from '../../core/errors.js';
 
-/** Runs commands in a node container through `docker exec`, as the cluster's ssh user. */
+/**
+ * Runs commands in a node container through `docker exec`, as the cluster's ssh user. The
+ * container is named after the node unless `container` names it.
+ */
 export class DockerExecRunner implements CommandRunner {
   constructor(
     private readonly docker: DockerEngine,
     readonly nodeId: string,
     private readonly user: string,
+    private readonly container: string = nodeId,
   ) {}
 
   async run(options: RunOptions): Promise<CommandResult> {
@@ -32,7 +36,7 @@ export class DockerExecRunner implements CommandRunner {
   }
 
   private async exec(argv: string[], options: Omit<RunOptions, 'command'>): Promise<CommandResult> {
-    const container = this.docker.getContainer(this.nodeId);
+    const container = this.docker.getContainer(this.container);
     const exec = await container.exec({
       Cmd: argv,
       User: options.asRoot ? 'root' : this.user,
@@ -86,14 +90,14 @@ export class DockerExecRunner implements CommandRunner {
     // Folders are made as the user where it may (so they are the user's), as root elsewhere.
     const asUser = await this.execArgv(['mkdir', '-p', plan.destDir], { asRoot: false });
     if (asUser.exitCode !== 0) await this.mustRun(['mkdir', '-p', plan.destDir], `create ${plan.destDir}`);
-    await this.docker.getContainer(this.nodeId).putArchive(plan.archive, { path: plan.destDir });
+    await this.docker.getContainer(this.container).putArchive(plan.archive, { path: plan.destDir });
     if (plan.copied.length > 0)
       await this.mustRun(['chown', '-R', `${this.user}:`, '--', ...plan.copied], `chown ${plan.copied.join(' ')}`);
   }
 
   async download(source: string, target: string): Promise<void> {
     const sourcePath = expandHome(source, this.home);
-    const container = this.docker.getContainer(this.nodeId);
+    const container = this.docker.getContainer(this.container);
     let archive: NodeJS.ReadableStream;
     try {
       archive = await container.getArchive({ path: sourcePath });
@@ -109,7 +113,7 @@ export class DockerExecRunner implements CommandRunner {
         hint: `their ports are open on this machine at the node's address (cloudtik status shows it), e.g. http://<node ip>:${options.forwardPorts![0]}`,
       });
     }
-    const argv = ['docker', 'exec', '-it', '-u', this.user, '-w', this.home, this.nodeId, 'bash'];
+    const argv = ['docker', 'exec', '-it', '-u', this.user, '-w', this.home, this.container, 'bash'];
     if (command !== undefined) argv.push('-c', buildNodeScript({ command }));
     return argv;
   }

@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CloudtikError } from '../../core/errors.js';
-import { dataDiskScript, parseProbe, planDataDisks, probeScript, type BlockDevice } from './disks.js';
+import { clearDisksScript, dataDiskScript, parseProbe, planDataDisks, probeScript, type BlockDevice } from './disks.js';
 
 const disk = (name: string, extra: Partial<BlockDevice> = {}): BlockDevice => ({
   name,
@@ -77,10 +77,23 @@ describe('data disks on hosts', () => {
   it('links a folder disk for real (the folder part of the script, run as this user)', () => {
     const root = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-disks-'));
     try {
-      const steps = planDataDisks('h', [path.join(root, 'a b')], []);
-      const script = dataDiskScript(steps, os.userInfo().username).replaceAll('/mnt/cloudtik', path.join(root, 'mnt'));
+      fs.mkdirSync(path.join(root, 'kept'));
+      fs.writeFileSync(path.join(root, 'kept', 'theirs'), 'x');
+      const steps = planDataDisks('h', [path.join(root, 'a b'), path.join(root, 'kept')], []);
+      const record = path.join(root, 'state', 'data-disks');
+      const script = dataDiskScript(steps, os.userInfo().username, record).replaceAll(
+        '/mnt/cloudtik',
+        path.join(root, 'mnt'),
+      );
       execFileSync('bash', ['-c', script]);
       expect(fs.readlinkSync(path.join(root, 'mnt', 'data_disk_1'))).toBe(path.join(root, 'a b'));
+      fs.writeFileSync(path.join(root, 'a b', 'data'), 'cluster data');
+      // Given back: the folder it made goes with its data, the one that was there stays, links go.
+      execFileSync('bash', ['-c', clearDisksScript(record)]);
+      expect(fs.readdirSync(root).sort()).toEqual(['kept', 'mnt', 'state']);
+      expect(fs.readdirSync(path.join(root, 'kept'))).toEqual(['theirs']);
+      expect(fs.readdirSync(path.join(root, 'mnt'))).toEqual([]);
+      expect(fs.existsSync(record)).toBe(false);
     } finally {
       fs.rmSync(root, { recursive: true, force: true });
     }

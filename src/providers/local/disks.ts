@@ -92,24 +92,57 @@ export function planDataDisks(
   });
 }
 
-/** The shell (run as root) that carries out the steps; the ssh user owns each disk's root. */
-export function dataDiskScript(steps: readonly DiskStep[], user: string): string {
+/**
+ * Where a host keeps what its data-disk setup made, a line each: `folder PATH` (a folder it
+ * created), `link PATH`, `mount PATH`. {@link clearDisksScript} undoes them when the host is given back.
+ */
+export const DISK_RECORD = '/var/lib/cloudtik/data-disks';
+
+/**
+ * The shell (run as root) that carries out the steps; the ssh user owns each disk's root. What it
+ * makes is added to `record`.
+ */
+export function dataDiskScript(steps: readonly DiskStep[], user: string, record = DISK_RECORD): string {
   const u = quote(user);
-  const lines = ['set -e', `mkdir -p ${DATA_DISK_ROOT}`];
+  const r = quote(record);
+  const note = (kind: string, p: string): string => `printf '%s %s\\n' ${kind} ${p} >> ${r}`;
+  const lines = ['set -e', `mkdir -p ${DATA_DISK_ROOT} "$(dirname ${r})"`];
   for (const step of steps) {
     const target = quote(step.target);
     if (step.action === 'folder') {
       const source = quote(step.source);
-      lines.push(`mkdir -p ${source}`, `chown ${u}: ${source}`, `ln -sfn ${source} ${target}`);
+      lines.push(`[ -d ${source} ] || { mkdir -p ${source}; ${note('folder', source)}; }`);
+      lines.push(`chown ${u}: ${source}`, `ln -sfn ${source} ${target}`, note('link', target));
       continue;
     }
     const device = quote(step.device);
     // mkfs without -F/-f: it refuses a device that turned out to hold something after all.
     if (step.action === 'format') lines.push(`mkfs.ext4 -q -L ${DISK_LABEL} ${device}`);
     if (step.action !== 'keep') lines.push(`mkdir -p ${target}`, `mount ${device} ${target}`);
-    lines.push(`chown ${u}: ${target}`);
+    lines.push(`chown ${u}: ${target}`, note('mount', target));
   }
   return lines.join('\n');
+}
+
+/**
+ * Undoes what {@link dataDiskScript} recorded (as root): devices unmounted (their filesystems
+ * kept), links removed, folders it created removed with their contents. A folder that was there
+ * before the setup stays.
+ */
+export function clearDisksScript(record = DISK_RECORD): string {
+  const r = quote(record);
+  return [
+    `if [ -f ${r} ]; then`,
+    '  while read -r kind p; do',
+    '    case "$kind" in',
+    '      mount) umount -- "$p" 2>/dev/null || true ;;',
+    '      link) [ -L "$p" ] && rm -f -- "$p" ;;',
+    '      folder) [ "$p" != / ] && rm -rf --one-file-system -- "$p" ;;',
+    '    esac',
+    `  done < ${r}`,
+    `  rm -f ${r}`,
+    'fi',
+  ].join('\n');
 }
 
 /** Reads what the plan needs from the host: its block devices and the named devices' signatures. */

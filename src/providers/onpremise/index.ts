@@ -12,6 +12,7 @@ import { quote } from '../../core/command/shell.js';
 import { CloudtikError } from '../../core/errors.js';
 import { knownHostsPath } from '../../core/command/ssh-known-hosts.js';
 import { clusterLockBeside } from '../../core/state/lock.js';
+import { clearDisksScript } from '../local/disks.js';
 import { sizeOf } from '../local/index.js';
 import { HostContainers } from '../local/host-containers.js';
 import { hostEngine } from '../local/host-docker.js';
@@ -48,7 +49,8 @@ function runners(cluster: ClusterRef): HostRunners {
 
 /**
  * What an onpremise node leaves on a host it gives back, as root: the head's state folder (the
- * key and token with it), the pool claim, and the shared SSH connections its controller kept open.
+ * key and token with it), the pool claim, the shared SSH connections its controller kept open, and
+ * its data disks (folders it made, links, mounts).
  */
 function clearHostScript(sshUser: string): string {
   const home = `$(getent passwd ${quote(sshUser)} | cut -d: -f6)`;
@@ -56,6 +58,7 @@ function clearHostScript(sshUser: string): string {
     `home=${home}`,
     `[ -n "$home" ] && pkill -u ${quote(sshUser)} -f "ControlPath=$home/.cloudtik/ssh/"`,
     `rm -rf ${HEAD_STATE_DIR} ${CLAIM_FILE}`,
+    clearDisksScript(),
   ].join('\n');
 }
 

@@ -10,8 +10,11 @@ import { CLI, eventually } from './helpers.js';
 export interface PoolService {
   address: string;
   child: ChildProcess;
-  /** What the service printed so far (stdout and stderr). */
-  output(): string;
+  /** What the service printed so far. */
+  stdout(): string;
+  stderr(): string;
+  /** Its exit code once it ended (128 for a signal). */
+  exited: Promise<number>;
   /** SIGKILL, as a crash would; resolves once the process is gone. */
   kill(): Promise<void>;
 }
@@ -28,37 +31,49 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Starts the service on `bind:port` and waits until it answers. */
+/**
+ * Starts `cloudtik simulator POOL_FILE --port PORT [--bind-address BIND]` with the test's
+ * environment, and resolves once it says where it listens.
+ */
 export async function startPoolService(options: {
   poolFile: string;
-  bind: string;
+  bind?: string;
   port: number;
   env: Record<string, string>;
 }): Promise<PoolService> {
-  const args = [CLI, 'simulator', options.poolFile, '--bind-address', options.bind, '--port', String(options.port)];
+  const args = [CLI, 'simulator', options.poolFile, '--port', String(options.port)];
+  if (options.bind !== undefined) args.push('--bind-address', options.bind);
   const child = spawn(process.execPath, args, {
     env: { ...process.env, CI: 'true', NO_COLOR: '1', ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
+  let err = '';
   child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (out += b.toString()));
-  const address = `${options.bind}:${options.port}`;
-  await eventually(`the pool service answering at ${address}`, 30_000, async () => {
-    if (child.exitCode !== null) throw new Error(`the pool service exited ${child.exitCode}:\n${out}`);
-    const r = await rawCall(address, { type: 'get_instance_types', args: [] }).catch(() => undefined);
-    return r?.status === 401 ? true : undefined;
-  });
+  child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+  const exited = new Promise<number>((resolve) =>
+    child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : -1))),
+  );
+  const address = `${options.bind ?? '127.0.0.1'}:${options.port}`;
+  await eventually(
+    `the pool service listening at ${address}`,
+    20_000,
+    () => {
+      if (child.exitCode !== null) throw new Error(`the pool service exited ${child.exitCode}:\n${out}${err}`);
+      return Promise.resolve(out.includes('host-pool service at') ? true : undefined);
+    },
+    { everyMs: 20 },
+  );
   return {
     address,
     child,
-    output: () => out,
-    kill: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGKILL');
-      }),
+    stdout: () => out,
+    stderr: () => err,
+    exited,
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
   };
 }
 

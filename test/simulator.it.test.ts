@@ -2,45 +2,17 @@
  * The host-pool service (`cloudtik simulator`) as users run it: the built CLI in the foreground,
  * called over HTTP by several clients at once, killed and started again, reloaded, stopped.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudtikError } from '../src/core/errors.js';
 import { PoolCallError, PoolClient } from '../src/providers/onpremise/client.js';
 import type { PoolHost, PoolStatus } from '../src/providers/onpremise/protocol.js';
-import { CLI, cli, tempDir, writeFile } from './helpers.js';
-import { freePort } from './pool-service.js';
+import { cli, tempDir, writeFile } from './helpers.js';
+import { freePort, startPoolService, type PoolService } from './pool-service.js';
 
 const CLUSTER = 'cloudtik-cluster-name';
 const WORKSPACE = 'cloudtik-workspace-name';
-
-interface Service {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exited: Promise<number>;
-}
-
-/** Starts `cloudtik simulator <args>` with `home` as CLOUDTIK_HOME; resolves once it says where it listens. */
-async function startService(home: string, args: string[]): Promise<Service> {
-  const child = spawn(process.execPath, [CLI, 'simulator', ...args], {
-    env: { ...process.env, CI: 'true', NO_COLOR: '1', CLOUDTIK_HOME: home },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const service: Service = { child, stdout: '', stderr: '', exited: new Promise(() => undefined) };
-  service.exited = new Promise((resolve) => child.on('close', (code, signal) => resolve(code ?? (signal ? 128 : -1))));
-  child.stdout.on('data', (b: Buffer) => (service.stdout += b.toString()));
-  child.stderr.on('data', (b: Buffer) => (service.stderr += b.toString()));
-  const deadline = Date.now() + 20_000;
-  while (!service.stdout.includes('host-pool service at')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      throw new Error(`the service did not start\n--- stdout\n${service.stdout}\n--- stderr\n${service.stderr}`);
-    }
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return service;
-}
 
 function poolFile(hosts: Array<[string, string]>): string {
   const lines = hosts.map(([ip, type]) => `  - {ip: ${ip}, instance_type: ${type}}`);
@@ -128,7 +100,7 @@ describe('cloudtik simulator', () => {
   let file: string;
   let port: number;
   let address: string;
-  let service: Service;
+  let service: PoolService;
   let client: PoolClient;
   const env = (): Record<string, string> => ({ CLOUDTIK_HOME: home });
 
@@ -137,7 +109,7 @@ describe('cloudtik simulator', () => {
     file = await writeFile(home, 'pool.yaml', poolFile([...SMALL, ['10.9.0.9', 'big']]));
     port = await freePort();
     address = `127.0.0.1:${port}`;
-    service = await startService(home, [file, '--port', String(port)]);
+    service = await startPoolService({ poolFile: file, port, env: { CLOUDTIK_HOME: home } });
     client = new PoolClient(address, await readToken(home), { timeoutMs: 5000 });
   });
 
@@ -149,12 +121,12 @@ describe('cloudtik simulator', () => {
 
   it('says where it listens, how many hosts, and where the token is, never the token', async () => {
     const token = await readToken(home);
-    expect(service.stdout).toContain(
+    expect(service.stdout()).toContain(
       `host-pool service at 127.0.0.1:${port} (pid ${service.child.pid}): 4 host(s) of 2 instance type(s)`,
     );
-    expect(service.stdout).toContain(path.join(home, 'onpremise', 'cloudtik-cloud-simulator.token'));
+    expect(service.stdout()).toContain(path.join(home, 'onpremise', 'cloudtik-cloud-simulator.token'));
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(service.stdout + service.stderr).not.toContain(token);
+    expect(service.stdout() + service.stderr()).not.toContain(token);
     const mode = (await fsp.stat(path.join(home, 'onpremise', 'cloudtik-cloud-simulator.token'))).mode & 0o777;
     expect(mode).toBe(0o600);
   });
@@ -168,7 +140,7 @@ describe('cloudtik simulator', () => {
     expect(await res.json()).toEqual({ error: { code: 'unauthorized', message: 'no Authorization header' } });
     const log = await fsp.readFile(path.join(home, 'onpremise', 'logs', 'cloudtik-cloud-simulator.log'), 'utf8');
     expect(log).toContain('refused 401 unauthorized: no Authorization header (method list_workspaces, from 127.0.0.1)');
-    expect(service.stderr).toContain('refused 401 unauthorized: no Authorization header');
+    expect(service.stderr()).toContain('refused 401 unauthorized: no Authorization header');
     const wrong = await new PoolClient(address, 'not-the-token').call('status').catch((e: unknown) => e);
     expect(wrong).toMatchObject({ code: 'ERR_CLOUDTIK_CONFIG' });
   });
@@ -210,7 +182,7 @@ describe('cloudtik simulator', () => {
     const atKill = done.rounds;
     await service.exited;
     await sleep(200);
-    service = await startService(home, [file, '--port', String(port)]);
+    service = await startPoolService({ poolFile: file, port, env: { CLOUDTIK_HOME: home } });
     const holdings = (await Promise.all(runs)).flat();
     for (const c of clients) c.close();
     expect(atKill).toBeLessThan(200); // the service died mid-way
@@ -260,7 +232,7 @@ describe('cloudtik simulator', () => {
     expect(text.stdout).toMatch(/10\.9\.0\.9\s+big\s+in use\s+ws\s+keep/);
     expect(text.stdout).toContain('small: 3/3 free');
     expect(text.stdout).toContain('NO FREE HOST OF TYPE big');
-    expect(service.stderr).toContain("LAUNCH REFUSED 409 no_capacity: no free host of instance type 'big'");
+    expect(service.stderr()).toContain("LAUNCH REFUSED 409 no_capacity: no free host of instance type 'big'");
   });
 
   it('stops on --shutdown and removes its process file', async () => {
@@ -300,7 +272,7 @@ describe('cloudtik simulator', () => {
         ].join('\n'),
       );
       const examplePort = await freePort();
-      const svc = await startService(exampleHome, [example, '--port', String(examplePort)]);
+      const svc = await startPoolService({ poolFile: example, port: examplePort, env: { CLOUDTIK_HOME: exampleHome } });
       const c = new PoolClient(`127.0.0.1:${examplePort}`, await readToken(exampleHome));
       await c.call('create_workspace', 'default');
       const head = { [CLUSTER]: 'x', [WORKSPACE]: 'default', 'cloudtik-node-kind': 'head' };

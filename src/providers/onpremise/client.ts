@@ -14,6 +14,7 @@ import {
   AUTH_SCHEME,
   DEFAULT_POOL_PORT,
   POOL_ERRORS,
+  parseProcessFile,
   type PoolErrorBody,
   type PoolErrorCode,
   type PoolMethod,
@@ -234,16 +235,8 @@ export function reachableAddress(bindAddress: string, port: number): string {
 
 /** The process file of the service running on this machine, if there is one and its process lives. */
 export async function readProcessFile(file = poolFiles.process()): Promise<PoolProcessFile | undefined> {
-  let info: PoolProcessFile;
-  try {
-    info = JSON.parse(await fsp.readFile(file, 'utf8')) as PoolProcessFile;
-  } catch {
-    return undefined;
-  }
-  if (!Number.isInteger(info.pid) || typeof info.port !== 'number' || typeof info.bind_address !== 'string') {
-    return undefined;
-  }
-  return pidAlive(info.pid) ? info : undefined;
+  const info = parseProcessFile(await fsp.readFile(file, 'utf8').catch(() => ''));
+  return info && typeof info.port === 'number' && pidAlive(info.pid) ? info : undefined;
 }
 
 async function readTokenFile(file: string): Promise<string | undefined> {

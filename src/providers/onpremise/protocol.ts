@@ -141,3 +141,13 @@ export interface PoolProcessFile {
   /** The pool file it serves (absolute). */
   config: string;
 }
+
+/** A process file's text, or undefined when it is not one (half written, damaged). */
+export function parseProcessFile(text: string): PoolProcessFile | undefined {
+  try {
+    const info = JSON.parse(text) as PoolProcessFile;
+    return Number.isInteger(info.pid) && typeof info.bind_address === 'string' ? info : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -9,7 +9,7 @@ import fsp from 'node:fs/promises';
 import net from 'node:net';
 import { CloudtikError } from '../../../core/errors.js';
 import { reachableAddress, splitAddress } from '../client.js';
-import type { PoolProcessFile } from '../protocol.js';
+import { parseProcessFile, type PoolProcessFile } from '../protocol.js';
 import { pidAlive } from '../../../core/state/files.js';
 
 /** Whether something accepts connections at `address` (`host:port`) within a second. */
@@ -43,15 +43,6 @@ async function replaceWhole(file: string, text: string): Promise<void> {
   const tmp = `${file}.${process.pid}.tmp`;
   await fsp.writeFile(tmp, text, { mode: 0o600 });
   await fsp.rename(tmp, file);
-}
-
-function parseProcessFile(text: string): PoolProcessFile | undefined {
-  try {
-    const info = JSON.parse(text) as PoolProcessFile;
-    return Number.isInteger(info.pid) && typeof info.bind_address === 'string' ? info : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 async function busy(file: string, info: PoolProcessFile): Promise<CloudtikError> {

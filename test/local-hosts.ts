@@ -38,10 +38,10 @@ export class LocalHosts {
     readonly dir: string,
   ) {}
 
-  /** `count` fresh hosts; the first gets Node, cloudtik and the hosts' key. */
-  static async start(count: number, label: string): Promise<LocalHosts> {
+  /** `count` fresh hosts; the first gets Node, cloudtik and the hosts' key. With `docker`, each may run an engine. */
+  static async start(count: number, label: string, options: { docker?: boolean } = {}): Promise<LocalHosts> {
     const dir = await tempDir(label);
-    const hosts = await startSshHosts(count, label);
+    const hosts = await startSshHosts(count, label, options);
     const h0 = hosts.hosts[0]!;
     const first = createSshRunner({
       nodeId: h0.ip,

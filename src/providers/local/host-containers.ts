@@ -4,17 +4,33 @@
  * runtimes answer at the host's address. The host's engine is driven through its API over the
  * host's shared SSH connection (see host-docker.ts); commands reach the node by `docker exec`.
  */
-import type { CommandResult, CommandRunner, RunOptions, ShellArgvOptions } from '../../core/command/runner.js';
+import {
+  tailLines,
+  type CommandResult,
+  type CommandRunner,
+  type RunOptions,
+  type ShellArgvOptions,
+} from '../../core/command/runner.js';
+import { CloudtikError } from '../../core/errors.js';
 import type { SshRunner } from '../../core/command/ssh.js';
 import { buildNodeScript, quote } from '../../core/command/shell.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import { bootCommand } from '../../core/updater/resume.js';
-import { creationLabels, TAG, type NodeInfo, type NodeStart } from '../provider.js';
+import { creationLabels, TAG, type ImageBuilder, type NodeInfo, type NodeKind, type NodeStart } from '../provider.js';
+import { loadProvider } from '../registry.js';
 import { isDockerStatus } from '../virtual/docker-client.js';
 import { DockerExecRunner } from '../virtual/docker-runner.js';
 import type { DockerEngine } from '../virtual/engine.js';
 import { NODE_CAPABILITIES } from '../virtual/mounts.js';
 import { ensureHostEngine, hostEngine, shipImage } from './host-docker.js';
+import { WithEnv } from './runners.js';
+
+/** The virtual provider's node images, built here when missing (loaded when first needed). */
+export async function nodeImages(): Promise<ImageBuilder> {
+  const images = (await loadProvider('virtual')).images;
+  if (!images) throw new Error('the virtual provider builds no images');
+  return images;
+}
 
 /** Label naming the image a node container was made from (its id on the host is in the container). */
 const IMAGE_LABEL = 'cloudtik-node-image';
@@ -36,6 +52,12 @@ export interface HostContainerOptions {
   imageSource: () => Promise<DockerEngine>;
   /** Makes sure an image is in the image source (built when missing); unset where it is given. */
   ensureImage?: (ref: string, sink: EventSink) => Promise<void>;
+  /**
+   * What a head that shares this machine's files needs (the local provider's head: the user's
+   * cloudtik folder, the SSH key): host paths bound at the same path, the environment its commands
+   * get, and the uid its user must have to write those files as the user does.
+   */
+  head?: { binds: string[]; env: Record<string, string>; uid: number | undefined };
 }
 
 /** A new node container: which node, from which image, with which host folders. */
@@ -85,7 +107,12 @@ export class HostContainers {
     await this.ensure(image, sink);
     this.source ??= this.options.imageSource();
     const t0 = Date.now();
-    const { sent } = await shipImage(await this.source, ssh, image);
+    const { sent } = await shipImage(await this.source, ssh, image).catch((err: unknown) => {
+      if (!isDockerStatus(err, 404)) throw err;
+      throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `node image ${image} is not there to send to host ${host}`, {
+        hint: 'build it where cloudtik runs (cloudtik image build), or load it into the Docker engine there',
+      });
+    });
     if (sent) logEvent(sink, 'info', `host ${host}: sent image ${image} (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     return { sent };
   }
@@ -128,12 +155,33 @@ export class HostContainers {
       HostConfig: {
         Init: true,
         NetworkMode: 'host',
-        Binds: spec.binds.map((p) => `${p}:${p}`),
+        Binds: [...spec.binds, ...(spec.node.kind === 'head' ? (this.options.head?.binds ?? []) : [])].map(
+          (p) => `${p}:${p}`,
+        ),
         CapAdd: NODE_CAPABILITIES,
         RestartPolicy: RESTART_POLICY,
       },
     });
     await container.start();
+    const uid = this.options.head?.uid;
+    if (spec.node.kind === 'head' && uid !== undefined) await this.takeUid(engine, spec.node.id, uid);
+  }
+
+  /** The container's user gets `uid` (files it writes in bound folders are then the user's). */
+  private async takeUid(engine: DockerEngine, host: string, uid: number): Promise<void> {
+    const user = this.options.sshUser;
+    if (user === 'root') return;
+    const u = quote(user);
+    const script = [
+      `id -u ${u} >/dev/null 2>&1 || useradd -m -s /bin/bash ${u}`,
+      `[ "$(id -u ${u})" = ${uid} ] || usermod -o -u ${uid} ${u}`,
+    ].join('\n');
+    const r = await new DockerExecRunner(engine, host, 'root', this.containerName).execArgv(['bash', '-c', script]);
+    if (r.exitCode !== 0) {
+      throw new CloudtikError('ERR_CLOUDTIK_NODE_UPDATE', `host ${host}: cannot give ${user} uid ${uid} in the node`, {
+        details: tailLines(r.stderr + r.stdout, 10),
+      });
+    }
   }
 
   private async removeOn(engine: DockerEngine): Promise<void> {
@@ -181,10 +229,16 @@ export class HostContainers {
   }
 
   /** Runs commands in the node's container on `host`, by `docker exec` over the host's SSH connection. */
-  runner(host: string): CommandRunner {
-    return new HostContainerRunner(host, this.containerName, this.options.sshUser, this.options.sshFor(host), () =>
-      this.engine(host),
+  runner(host: string, kind?: NodeKind): CommandRunner {
+    const runner = new HostContainerRunner(
+      host,
+      this.containerName,
+      this.options.sshUser,
+      this.options.sshFor(host),
+      () => this.engine(host),
     );
+    const env = kind === 'head' ? this.options.head?.env : undefined;
+    return env ? new WithEnv(runner, env) : runner;
   }
 }
 

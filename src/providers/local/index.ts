@@ -15,7 +15,10 @@ import type { ClusterRef, HostResources, ProviderHints, ProviderModule } from '.
 import { chooseHeadHost, listedHosts, reconcile, type ListedHost } from './hosts.js';
 import { FileHostBook } from './book.js';
 import { HostNodeProvider } from './node-provider.js';
+import { HostContainers, nodeImages } from './host-containers.js';
+import { hostEngine } from './host-docker.js';
 import { sshHostRunners, type HostRunners } from './runners.js';
+import { connectDocker } from '../virtual/docker-client.js';
 import { HostStateStore } from './store.js';
 import { LOCAL_WORKSPACE, localWorkspaces } from './workspace.js';
 
@@ -41,16 +44,48 @@ export function sizeOf(
   };
 }
 
-/** A runner per host; commands on the head's host learn where the cluster's state is on this machine. */
+/** What commands on the head learn: where the cluster's state is on this machine; the controller runs as the user. */
+function headEnv(cluster: ClusterRef): Record<string, string> {
+  return { CLOUDTIK_STATE_DIR: cluster.stateDir, CLOUDTIK_HOME: env.home(), CLOUDTIK_CONTROLLER_AS_USER: '1' };
+}
+
+/** A runner per host; commands on the head's host (bare) get {@link headEnv}. */
 function runners(cluster: ClusterRef, headHost: string): HostRunners {
   const auth: AuthConfig = cluster.auth ?? { ssh_user: cluster.sshUser };
-  const headEnv = {
-    CLOUDTIK_STATE_DIR: cluster.stateDir,
-    CLOUDTIK_HOME: env.home(),
-    CLOUDTIK_CONTROLLER_AS_USER: '1',
-  };
   const known = knownHostsPath(workspaceStateDir('local', LOCAL_WORKSPACE));
-  return sshHostRunners(auth, known, (host) => (host === headHost ? headEnv : undefined));
+  const bare = cluster.docker?.enabled !== true;
+  return sshHostRunners(auth, known, (host) => (bare && host === headHost ? headEnv(cluster) : undefined));
+}
+
+/**
+ * With `docker.enabled`, each host runs its node in a container; the head's shares this machine's
+ * cloudtik folder (the hosts' state file, the cluster's state) and the SSH key, as the user.
+ * Images come from this machine's engine, or where it does not answer (the head's container, a
+ * user not in the docker group), from the head host's engine over SSH.
+ */
+function containersOf(
+  cluster: ClusterRef,
+  sshFor: HostRunners['sshFor'],
+  headHost: string,
+): HostContainers | undefined {
+  if (cluster.docker?.enabled !== true) return undefined;
+  const local = connectDocker().catch(() => undefined);
+  const key = cluster.auth?.ssh_private_key;
+  return new HostContainers({
+    workspaceName: cluster.workspaceName,
+    clusterName: cluster.clusterName,
+    sshUser: cluster.auth?.ssh_user ?? cluster.sshUser,
+    sshFor,
+    imageSource: async () => (await local) ?? hostEngine(sshFor(headHost)),
+    ensureImage: async (ref, sink) => {
+      if (await local) await (await nodeImages()).ensure([ref], sink);
+    },
+    head: {
+      binds: [env.home(), ...(key ? [key] : [])],
+      env: headEnv(cluster),
+      uid: process.getuid?.(),
+    },
+  });
 }
 
 const store = (): HostStateStore => new HostStateStore();
@@ -66,11 +101,7 @@ function listedHostsOf(cluster: ClusterRef): { section: ProviderConfig; hosts: L
 const HINTS: ProviderHints = {
   inspectNode: (id) => `check the host: ssh ${id} (is sshd up, is the disk full?)`,
   clusterSupport: 'Nothing besides the hosts',
-  configWarnings(config) {
-    return config.docker.enabled === true
-      ? ['docker.enabled is not applied by the local provider yet: software runs on the hosts themselves']
-      : [];
-  },
+  configWarnings: () => [],
 };
 
 export const provider: ProviderModule = {
@@ -79,7 +110,7 @@ export const provider: ProviderModule = {
     const { section, hosts, headHost } = listedHostsOf(cluster);
     const hostStore = store();
     if (cluster.provider) await hostStore.update((s) => ({ state: reconcile(s, hosts), result: undefined }));
-    const { runnerFor, closeHost } = runners(cluster, headHost);
+    const { runnerFor, closeHost, sshFor } = runners(cluster, headHost);
     return new HostNodeProvider({
       clusterName: cluster.clusterName,
       workspaceName: cluster.workspaceName,
@@ -92,12 +123,15 @@ export const provider: ProviderModule = {
       runnerFor,
       closeHost,
       closeAll: () => Promise.all(hosts.map((h) => closeHost(h.ip))).then(() => undefined),
+      containers: containersOf(cluster, sshFor, headHost),
     });
   },
   workspaces: () => Promise.resolve(localWorkspaces(store())),
   commandRunners(cluster: ClusterRef) {
-    const { runnerFor } = runners(cluster, listedHostsOf(cluster).headHost);
-    return Promise.resolve((node) => runnerFor(node.id));
+    const { headHost } = listedHostsOf(cluster);
+    const { runnerFor, sshFor } = runners(cluster, headHost);
+    const containers = containersOf(cluster, sshFor, headHost);
+    return Promise.resolve((node) => containers?.runner(node.id, node.kind) ?? runnerFor(node.id));
   },
   hostResources: () => Promise.resolve(hostResources()),
   hints: HINTS,

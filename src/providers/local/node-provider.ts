@@ -347,7 +347,7 @@ export class HostNodeProvider implements NodeProvider {
   }
 
   commandRunner(node: NodeInfo): CommandRunner {
-    return this.options.containers?.runner(node.id) ?? this.options.runnerFor(node.id);
+    return this.options.containers?.runner(node.id, node.kind) ?? this.options.runnerFor(node.id);
   }
 
   /**

@@ -14,18 +14,16 @@ import { knownHostsPath } from '../../core/command/ssh-known-hosts.js';
 import { clusterLockBeside } from '../../core/state/lock.js';
 import { clearDisksScript } from '../local/disks.js';
 import { sizeOf } from '../local/index.js';
-import { HostContainers } from '../local/host-containers.js';
+import { HostContainers, nodeImages } from '../local/host-containers.js';
 import { hostEngine } from '../local/host-docker.js';
 import { sshHostRunners, type HostRunners } from '../local/runners.js';
 import {
   HEAD_STATE_DIR,
   type ClusterRef,
-  type ImageBuilder,
   type NodeProvider,
   type ProviderHints,
   type ProviderModule,
 } from '../provider.js';
-import { loadProvider } from '../registry.js';
 import { connectDocker } from '../virtual/docker-client.js';
 import type { DockerEngine } from '../virtual/engine.js';
 import { PoolHostBook } from './book.js';
@@ -87,15 +85,8 @@ function containersOf(
     sshUser: cluster.auth?.ssh_user ?? cluster.sshUser,
     sshFor,
     imageSource,
-    ensureImage: onHead ? undefined : (ref, sink) => virtualImages().then((images) => images.ensure([ref], sink)),
+    ensureImage: onHead ? undefined : (ref, sink) => nodeImages().then((images) => images.ensure([ref], sink)),
   });
-}
-
-/** The virtual provider's node images, built here when missing (loaded when first needed). */
-async function virtualImages(): Promise<ImageBuilder> {
-  const images = (await loadProvider('virtual')).images;
-  if (!images) throw new Error('the virtual provider builds no images');
-  return images;
 }
 
 const HINTS: ProviderHints = {

@@ -253,10 +253,12 @@ describe('onpremise provider: clusters of two workspaces share a pool of SSH hos
     await cliOk(['workspace', 'delete', path.join(dir, 'ws-b.yaml'), '-y'], { env });
   }, 1_500_000);
 
-  it('a worker host that stops answering is given back marked and replaced by the free one', async () => {
+  it('a worker host that died (every process, sshd too) is given back marked and replaced by the free one', async () => {
     const worker = upWorkers(await status('a'))[0]!;
     const host = hosts.hosts.find((h) => h.ip === worker.ip)!;
-    await docker.getContainer(host.containerId).pause();
+    // Every process but the host's init ends, as in a crash: the node's services, sshd and the
+    // controller's shared connection with it. The host refuses SSH until sshd is started again.
+    await hosts.rootShell(host, 'kill -KILL -1; true');
     try {
       await eventually(
         '3 workers up again, none on the silent host',
@@ -271,7 +273,7 @@ describe('onpremise provider: clusters of two workspaces share a pool of SSH hos
       const s = await poolStatus();
       expect(s.hosts.find((h) => h.name === worker.ip)?.state).toBe('terminated');
     } finally {
-      await docker.getContainer(host.containerId).unpause();
+      await hosts.rootShell(host, 'mkdir -p /run/sshd && /usr/sbin/sshd');
     }
   }, 1_200_000);
 

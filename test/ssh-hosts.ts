@@ -50,7 +50,9 @@ if [ "\${CLOUDTIK_TEST_DOCKER_HOST:-}" = 1 ]; then
 fi
 mkdir -p /run/sshd
 /usr/sbin/sshd -D -e &
-wait
+wait || true
+# sshd stopped (a test stops it): the host stays up without it until the test starts it again.
+exec sleep infinity
 `;
 
 export interface SshHost {

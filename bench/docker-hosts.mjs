@@ -4,12 +4,15 @@
 // `start` (engines installed, the node image sent to each host over SSH) until every DataNode and
 // NodeManager registered, then `stop` and a second `start` until the same (goal: <= 12 s). The
 // floor of the image sending is `docker save` of the same image here into nothing, measured in the
-// same run. Prints JSON and writes .bench/docker-hosts.json.
+// same run; `registryPushFloorMs` is that save gzipped as a push to a registry on the head would
+// compress it, before any worker pulls (the other way images could reach hosts). Prints JSON and
+// writes .bench/docker-hosts.json.
 // Usage: npm run build && node --import tsx bench/docker-hosts.mjs [--runs N] [--verbose]
 import crypto from 'node:crypto';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { cli, docker, median, registered, ROOT } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -43,10 +46,15 @@ async function startTimed(file, headIp) {
   return { ms: Math.round(performance.now() - t0), imagesSent: sends.length, sendMs: sends };
 }
 
-/** `docker save` of the image into nothing: what sending it costs at least on this machine. */
-async function saveFloorMs() {
+/**
+ * `docker save` of the image into nothing: what sending it costs at least on this machine. With
+ * `gzip`, the saved layers compressed as a push to a registry compresses them (gzip's default
+ * level): what the registry way costs at least before any host pulls.
+ */
+async function saveFloorMs(gzip = false) {
   const t0 = performance.now();
-  const stream = await docker.getImage(IMAGE).get();
+  const saved = await docker.getImage(IMAGE).get();
+  const stream = gzip ? saved.pipe(zlib.createGzip({ level: 6 })) : saved;
   for await (const chunk of stream) void chunk;
   return Math.round(performance.now() - t0);
 }
@@ -84,6 +92,7 @@ try {
   );
   const headIp = hosts.hosts[0].ip;
   const floors = [await saveFloorMs(), await saveFloorMs(), await saveFloorMs()];
+  const pushFloorMs = await saveFloorMs(true);
   const first = { ...(await startTimed(file, headIp)), load: load() };
   const again = [];
   for (let r = 0; r < RUNS; r++) {
@@ -104,6 +113,7 @@ try {
     imageSendMs: first.sendMs,
     imageSaveFloorMs: saveMs,
     imageSendRatioToFloor: Number((median(first.sendMs) / saveMs).toFixed(2)),
+    registryPushFloorMs: pushFloorMs,
     secondStartMs: median(again.map((a) => a.ms)),
     secondStartImagesSent: again.reduce((n, a) => n + a.imagesSent, 0),
     secondStartRuns: again.map(({ ms, load: l }) => ({ ms, load: l })),

@@ -34,7 +34,8 @@ const env = { CLOUDTIK_HOME: home };
 /** `start` until every DataNode and NodeManager registered; milliseconds, and what it said of images. */
 async function startTimed(file, headIp) {
   const t0 = performance.now();
-  const { out } = await cli(['start', file, '-y', ...(VERBOSE ? ['-v'] : [])], env);
+  const { out: stdout, err } = await cli(['start', file, '-y', ...(VERBOSE ? ['-v'] : [])], env);
+  const out = stdout + err;
   if (VERBOSE) process.stderr.write(out);
   for (;;) {
     const r = await registered(headIp, WORKERS);

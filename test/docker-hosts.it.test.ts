@@ -9,6 +9,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { activeNodeManagers, liveDataNodes } from './engine-probes.js';
 import { cli, cliOk, docker, eventually, tempDir, testWorkspace } from './helpers.js';
 import { freePort, startPoolService, type PoolService } from './pool-service.js';
 import { startSshHosts, type SshHost, type SshHosts } from './ssh-hosts.js';
@@ -29,17 +30,7 @@ async function status(): Promise<StatusJson> {
   return JSON.parse((await cliOk(['status', cluster, '--json'], { env })).stdout) as StatusJson;
 }
 
-/** A JSON document from a web endpoint on a host, or undefined while it does not answer. */
-async function getJson(url: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** The cluster's containers on a host: name, state, network mode, image. */
+/** The cluster's containers on a host: name, state, image. */
 async function containersOn(host: SshHost): Promise<string[]> {
   const r = await hosts.rootShell(
     host,
@@ -113,16 +104,8 @@ available_node_types:
       expect(mode.stdout.trim()).toBe('host');
     }
     // The runtimes answer at the hosts' own addresses.
-    await eventually('2 live DataNodes', 180_000, async () => {
-      const doc = await getJson(`http://${headIp}:9870/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState`);
-      const live = ((doc?.beans ?? []) as { NumLiveDataNodes?: number }[])[0]?.NumLiveDataNodes;
-      return live === 2 ? live : undefined;
-    });
-    await eventually('2 NodeManagers', 180_000, async () => {
-      const doc = await getJson(`http://${headIp}:8088/ws/v1/cluster/metrics`);
-      const active = (doc?.clusterMetrics as { activeNodes?: number } | undefined)?.activeNodes;
-      return active === 2 ? active : undefined;
-    });
+    await eventually('2 live DataNodes', 180_000, async () => ((await liveDataNodes(headIp)) === 2 ? 2 : undefined));
+    await eventually('2 NodeManagers', 180_000, async () => ((await activeNodeManagers(headIp)) === 2 ? 2 : undefined));
   }, 1_800_000);
 
   it('runs a PySpark job on YARN through cloudtik submit, with the right answer', async () => {

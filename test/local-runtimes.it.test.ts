@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hostRepositories } from '../src/core/host/downloads.js';
+import { activeNodeManagers, getJson, liveDataNodes } from './engine-probes.js';
 import { eventually, runProgram } from './helpers.js';
 import { expectNothingSetUp, LocalHosts } from './local-hosts.js';
 
@@ -28,27 +29,6 @@ const BODY = `available_node_types:
   worker.default:
     min_workers: 3
 `;
-
-/** A JSON document from a web endpoint on a host, or undefined while it does not answer. */
-async function getJson(url: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(3000) });
-    return res.ok ? ((await res.json()) as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-async function liveDataNodes(): Promise<number> {
-  const doc = await getJson(`http://${headIp}:9870/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState`);
-  const beans = (doc?.beans ?? []) as { NumLiveDataNodes?: number }[];
-  return beans[0]?.NumLiveDataNodes ?? 0;
-}
-
-async function activeNodeManagers(): Promise<number> {
-  const doc = await getJson(`http://${headIp}:8088/ws/v1/cluster/metrics`);
-  return (doc?.clusterMetrics as { activeNodes?: number } | undefined)?.activeNodes ?? 0;
-}
 
 describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () => {
   beforeAll(async () => {
@@ -75,8 +55,8 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
     const s = await lh.status();
     expect(s.nodes).toHaveLength(4);
     expect(s.nodes.every((n) => n.status === 'up-to-date')).toBe(true);
-    await eventually('3 live DataNodes', 120_000, async () => ((await liveDataNodes()) === 3 ? 3 : undefined));
-    await eventually('3 NodeManagers', 120_000, async () => ((await activeNodeManagers()) === 3 ? 3 : undefined));
+    await eventually('3 live DataNodes', 120_000, async () => ((await liveDataNodes(headIp)) === 3 ? 3 : undefined));
+    await eventually('3 NodeManagers', 120_000, async () => ((await activeNodeManagers(headIp)) === 3 ? 3 : undefined));
     await eventually('4 node exporters scraped', 120_000, async () => {
       const doc = await getJson(`http://${headIp}:9090/api/v1/targets`);
       const targets =
@@ -153,7 +133,7 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
   it('after a stop, the Hadoop daemons start from the archives they wrote as they stopped', async () => {
     // The second start restarted the ResourceManager: its NodeManagers register again first, so
     // that each leaves it in a clean stop (one that finds it gone retries past its stop grace).
-    await eventually('3 NodeManagers', 120_000, async () => ((await activeNodeManagers()) === 3 ? 3 : undefined));
+    await eventually('3 NodeManagers', 120_000, async () => ((await activeNodeManagers(headIp)) === 3 ? 3 : undefined));
     await lh.headOk('stop ~/cluster.yaml -y', 600);
     const archives = `find /opt/cds -name '*.jsa' -size +1M -printf '%f\\n' | sort | tr '\\n' ' '`;
     expect((await lh.hosts.rootShell(lh.list[0]!, archives)).stdout.trim()).toBe(
@@ -163,7 +143,7 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
       expect((await lh.hosts.rootShell(h, archives)).stdout.trim(), h.ip).toBe('datanode.jsa nodemanager.jsa');
     }
     await lh.headOk('start ~/cluster.yaml -y', 600);
-    await eventually('3 live DataNodes', 120_000, async () => ((await liveDataNodes()) === 3 ? 3 : undefined));
+    await eventually('3 live DataNodes', 120_000, async () => ((await liveDataNodes(headIp)) === 3 ? 3 : undefined));
     // (Read as the daemon's own user: root in a container may not read another user's memory map.)
     const mapped = async (h: (typeof lh.list)[number], daemon: string, archive: string): Promise<string> => {
       const find = `for p in $(pgrep -x java); do tr '\\0' '\\n' </proc/$p/cmdline | grep -qx '.*[.]${daemon}' && echo $p; done`;

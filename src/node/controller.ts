@@ -7,6 +7,7 @@
  */
 import type { ClusterConfig } from '../config/types.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { CloudtikError } from '../core/errors.js';
 import { errorMessage, type CoreEvent, type EventSink } from '../core/events.js';
 import { formatDuration } from '../core/scaler/format.js';
 import { planPass } from '../core/scaler/plan.js';
@@ -53,10 +54,34 @@ const BACKOFF_CAP_MS = 60_000;
 /** How often hosts given back while they did not answer are tried again (see NodeProvider.retryTeardowns). */
 export const TEARDOWN_RETRY_MS = 30_000;
 
-interface TypeFailures {
+export interface TypeFailures {
   count: number;
   until: number;
   lastError: string;
+  /** The last failure was a refusal for lack of capacity (no free host, a host out of memory). */
+  capacity?: boolean;
+}
+
+/**
+ * Worker types not to launch now, and why. A type that failed {@link MAX_CONSECUTIVE_FAILURES}
+ * times in a row is given up on until its config changes, unless its failures were refusals for
+ * lack of capacity: capacity comes back (another cluster gives hosts back), so such a type only
+ * backs off, and says it is out of capacity.
+ */
+export function blockedTypesOf(failures: ReadonlyMap<string, TypeFailures>, now: number): Record<string, string> {
+  const blocked: Record<string, string> = {};
+  for (const [type, f] of failures) {
+    const many = f.count >= MAX_CONSECUTIVE_FAILURES;
+    const wait = Math.ceil((f.until - now) / 1000);
+    if (many && !f.capacity) {
+      blocked[type] = `gave up after ${f.count} failures in a row: ${f.lastError}; fix it and run cloudtik start again`;
+    } else if (f.until > now) {
+      blocked[type] = many
+        ? `out of capacity after ${f.count} refusals in a row, trying again in ${wait}s: ${f.lastError}`
+        : `backing off ${wait}s after ${f.count} failure(s): ${f.lastError}`;
+    }
+  }
+  return blocked;
 }
 
 interface Applied {
@@ -159,16 +184,7 @@ export class ClusterController {
     const workers = nodes.map((n) =>
       toScalerNode(n, beatById.get(n.id), this.resumes.get(n.id), this.updatedAt.get(n.id)),
     );
-    const blockedTypes: Record<string, string> = {};
-    for (const [type, f] of this.failures) {
-      if (f.count >= MAX_CONSECUTIVE_FAILURES) {
-        blockedTypes[type] =
-          `gave up after ${f.count} failures in a row: ${f.lastError}; fix it and run cloudtik start again`;
-      } else if (f.until > now) {
-        blockedTypes[type] =
-          `backing off ${Math.ceil((f.until - now) / 1000)}s after ${f.count} failure(s): ${f.lastError}`;
-      }
-    }
+    const blockedTypes = blockedTypesOf(this.failures, now);
     const failing = [...this.failures]
       .filter(([type]) => blockedTypes[type] === undefined)
       .map(([type, f]) => `${type}: retrying after ${f.count} failure(s) in a row: ${f.lastError}`);
@@ -418,10 +434,11 @@ export class ClusterController {
     void tracked.finally(() => this.inFlight.delete(tracked));
   }
 
-  private noteFailure(nodeType: string, error: string, now: number): void {
+  private noteFailure(nodeType: string, error: string, now: number, capacity = false): void {
     const f = this.failures.get(nodeType) ?? { count: 0, until: 0, lastError: '' };
     f.count++;
     f.lastError = error;
+    f.capacity = capacity;
     f.until = now + Math.min(1000 * 2 ** (f.count - 1), BACKOFF_CAP_MS);
     this.failures.set(nodeType, f);
   }
@@ -447,7 +464,8 @@ export class ClusterController {
       );
     } catch (err) {
       const message = errorMessage(err);
-      this.noteFailure(nodeType, message, this.clock.now());
+      const capacity = err instanceof CloudtikError && err.code === 'ERR_CLOUDTIK_CAPACITY';
+      this.noteFailure(nodeType, message, this.clock.now(), capacity);
       await this.event({
         kind: 'launch-failed',
         nodeType,
@@ -460,7 +478,7 @@ export class ClusterController {
       this.pending.set(nodeType, Math.max(0, (this.pending.get(nodeType) ?? 0) - count));
     }
     if (created.length < count) {
-      this.noteFailure(nodeType, `only ${created.length} of ${count} could be launched`, this.clock.now());
+      this.noteFailure(nodeType, `only ${created.length} of ${count} could be launched`, this.clock.now(), true);
     }
     const ok = await Promise.all(created.map((node) => this.update(applied, node, 'full', `new node (${reason})`)));
     // A type is healthy again once a whole launch came up.

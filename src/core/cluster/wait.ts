@@ -106,7 +106,9 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
       }
       if (done) return joined;
       const gaveUp = Object.entries(status?.blocked ?? {}).filter(
-        ([type, why]) => why.startsWith('gave up') && (options.total !== undefined || (targets[type] ?? 0) > 0),
+        ([type, why]) =>
+          (why.startsWith('gave up') || why.startsWith('out of capacity')) &&
+          (options.total !== undefined || (targets[type] ?? 0) > 0),
       );
       if (gaveUp.length > 0) {
         throw new CloudtikError(

@@ -21,6 +21,8 @@ let cluster: string;
 let headIp: string;
 const env: Record<string, string> = {};
 const CONTAINER = 'cloudtik-ws-dh-dh';
+/** The workers' data disk: a folder on each host, made by the setup. */
+const DISK = '/var/lib/dh-disk';
 
 interface StatusJson {
   nodes: { id: string; kind: string; ip: string; status: string }[];
@@ -76,7 +78,7 @@ available_node_types:
     node_config: {instance_type: node}
   worker.default:
     min_workers: 2
-    node_config: {instance_type: node}
+    node_config: {instance_type: node, data_disks: [${DISK}]}
 `,
     );
   }, 900_000);
@@ -122,9 +124,19 @@ available_node_types:
     );
     const r = await cliOk(['submit', cluster, job], { env, timeoutMs: 900_000 });
     expect(r.stdout).toContain('TOTAL=5000050000 MASTER=yarn');
+    // The job's files went to HDFS, whose DataNodes keep blocks on the data disk bound into their containers.
+    const blocks = await Promise.all(
+      hosts.hosts
+        .filter((h) => h.ip !== headIp)
+        .map(async (h) => (await hosts.rootShell(h, `find ${DISK} -name 'blk_*' | wc -l`)).stdout.trim()),
+    );
+    expect(
+      blocks.some((n) => Number(n) > 0),
+      blocks.join(' '),
+    ).toBe(true);
   }, 900_000);
 
-  it('stop removes every container of the cluster and gives the hosts back; the images stay', async () => {
+  it('stop removes every container and data disk of the cluster and gives the hosts back; the images stay', async () => {
     await cliOk(['stop', cluster, '-y'], { env, timeoutMs: 600_000 });
     const free = JSON.parse((await cliOk(['simulator', 'status', '--json'], { env })).stdout) as {
       free: Record<string, number>;
@@ -132,7 +144,10 @@ available_node_types:
     expect(free.free.node).toBe(3);
     for (const h of hosts.hosts) {
       expect(await containersOn(h)).toEqual([]);
-      const left = await hosts.rootShell(h, 'ls -d /cloudtik/state /var/lib/cloudtik/pool-claim 2>/dev/null; true');
+      const left = await hosts.rootShell(
+        h,
+        `ls -d /cloudtik/state /var/lib/cloudtik/pool-claim ${DISK} /mnt/cloudtik/data_disk_1 2>/dev/null; true`,
+      );
       expect(left.stdout.trim()).toBe('');
       const images = await hosts.rootShell(h, "docker images --format '{{.Repository}}'");
       expect(images.stdout, images.stderr).toContain('cloudtik/spark-runtime');

@@ -126,10 +126,16 @@ export function spawnDuplex(file: string, args: string[], what: string): Duplex 
   child.stdout.on('data', (c: Buffer) => {
     if (!duplex.push(c)) child.stdout.pause();
   });
-  child.stdout.on('end', () => duplex.push(null));
+  // Once the other side said all it had to say, how the program ends is no error of the stream:
+  // the stream ends as a socket does (destroying it now would race with that end).
+  let ended = false;
+  child.stdout.on('end', () => {
+    ended = true;
+    duplex.push(null);
+  });
   child.on('error', (err) => duplex.destroy(err));
   child.on('close', (code) => {
-    if (code !== 0 && code !== null && !duplex.destroyed) {
+    if (code !== 0 && code !== null && !ended && !duplex.destroyed) {
       duplex.destroy(new Error(`${what} exited with ${code}: ${stderr.trim().split('\n').pop() ?? ''}`));
     }
   });

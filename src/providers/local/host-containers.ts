@@ -13,13 +13,13 @@ import {
 } from '../../core/command/runner.js';
 import { CloudtikError } from '../../core/errors.js';
 import type { SshRunner } from '../../core/command/ssh.js';
-import { buildNodeScript, quote } from '../../core/command/shell.js';
+import { quote } from '../../core/command/shell.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import { bootCommand } from '../../core/updater/resume.js';
 import { creationLabels, TAG, type ImageBuilder, type NodeInfo, type NodeKind, type NodeStart } from '../provider.js';
 import { loadProvider } from '../registry.js';
 import { isDockerStatus } from '../virtual/docker-client.js';
-import { DockerExecRunner } from '../virtual/docker-runner.js';
+import { DockerExecRunner, dockerExecShellArgv } from '../virtual/docker-runner.js';
 import type { DockerEngine } from '../virtual/engine.js';
 import { NODE_CAPABILITIES } from '../virtual/mounts.js';
 import { ensureHostEngine, hostEngine, shipImage } from './host-docker.js';
@@ -31,9 +31,6 @@ export async function nodeImages(): Promise<ImageBuilder> {
   if (!images) throw new Error('the virtual provider builds no images');
   return images;
 }
-
-/** Label naming the image a node container was made from (its id on the host is in the container). */
-const IMAGE_LABEL = 'cloudtik-node-image';
 
 /** See the virtual provider: a node someone stopped by hand stays stopped until `cloudtik start`. */
 const RESTART_POLICY = { Name: 'unless-stopped' } as const;
@@ -134,18 +131,15 @@ export class HostContainers {
   async create(spec: HostContainerSpec): Promise<void> {
     const engine = await this.engine(spec.node.id);
     await this.removeOn(engine);
-    const labels = {
-      ...creationLabels({
-        workspace: this.options.workspaceName,
-        cluster: this.options.clusterName,
-        kind: spec.node.kind,
-        nodeType: spec.node.nodeType,
-        launchHash: spec.launchHash,
-        seqId: spec.node.seqId,
-        limits: spec.node.limits,
-      }),
-      [IMAGE_LABEL]: spec.image,
-    };
+    const labels = creationLabels({
+      workspace: this.options.workspaceName,
+      cluster: this.options.clusterName,
+      kind: spec.node.kind,
+      nodeType: spec.node.nodeType,
+      launchHash: spec.launchHash,
+      seqId: spec.node.seqId,
+      limits: spec.node.limits,
+    });
     const container = await engine.createContainer({
       name: this.containerName,
       Image: spec.image,
@@ -274,9 +268,7 @@ class HostContainerRunner implements CommandRunner {
 
   /** `docker exec -it` on the host, through an SSH terminal to it. */
   interactiveShellArgv(command?: string, options: ShellArgvOptions = {}): string[] {
-    const home = this.user === 'root' ? '/root' : `/home/${this.user}`;
-    const argv = ['sudo', '-n', 'docker', 'exec', '-it', '-u', this.user, '-w', home, this.container, 'bash'];
-    if (command !== undefined) argv.push('-c', buildNodeScript({ command }));
+    const argv = ['sudo', '-n', ...dockerExecShellArgv(this.container, this.user, command)];
     return this.ssh.interactiveShellArgv(argv.map(quote).join(' '), options);
   }
 }

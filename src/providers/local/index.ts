@@ -19,6 +19,7 @@ import { HostContainers, nodeImages } from './host-containers.js';
 import { hostEngine } from './host-docker.js';
 import { sshHostRunners, type HostRunners } from './runners.js';
 import { connectDocker } from '../virtual/docker-client.js';
+import type { DockerEngine } from '../virtual/engine.js';
 import { HostStateStore } from './store.js';
 import { LOCAL_WORKSPACE, localWorkspaces } from './workspace.js';
 
@@ -69,16 +70,18 @@ function containersOf(
   headHost: string,
 ): HostContainers | undefined {
   if (cluster.docker?.enabled !== true) return undefined;
-  const local = connectDocker().catch(() => undefined);
+  // Asked once, when an image is first needed (not when the provider is made for `status`).
+  let answer: Promise<DockerEngine | undefined> | undefined;
+  const local = (): Promise<DockerEngine | undefined> => (answer ??= connectDocker().catch(() => undefined));
   const key = cluster.auth?.ssh_private_key;
   return new HostContainers({
     workspaceName: cluster.workspaceName,
     clusterName: cluster.clusterName,
     sshUser: cluster.auth?.ssh_user ?? cluster.sshUser,
     sshFor,
-    imageSource: async () => (await local) ?? hostEngine(sshFor(headHost)),
+    imageSource: async () => (await local()) ?? hostEngine(sshFor(headHost)),
     ensureImage: async (ref, sink) => {
-      if (await local) await (await nodeImages()).ensure([ref], sink);
+      if (await local()) await (await nodeImages()).ensure([ref], sink);
     },
     head: {
       binds: [env.home(), ...(key ? [key] : [])],

@@ -113,13 +113,11 @@ export class DockerExecRunner implements CommandRunner {
         hint: `their ports are open on this machine at the node's address (cloudtik status shows it), e.g. http://<node ip>:${options.forwardPorts![0]}`,
       });
     }
-    const argv = ['docker', 'exec', '-it', '-u', this.user, '-w', this.home, this.container, 'bash'];
-    if (command !== undefined) argv.push('-c', buildNodeScript({ command }));
-    return argv;
+    return dockerExecShellArgv(this.container, this.user, command);
   }
 
   private get home(): string {
-    return this.user === 'root' ? '/root' : `/home/${this.user}`;
+    return homeOf(this.user);
   }
 
   private async mustRun(argv: string[], what: string): Promise<void> {
@@ -130,6 +128,17 @@ export class DockerExecRunner implements CommandRunner {
       });
     }
   }
+}
+
+function homeOf(user: string): string {
+  return user === 'root' ? '/root' : `/home/${user}`;
+}
+
+/** `docker exec -it` of a shell (or of `command`) in `container`, as `user` in its home. */
+export function dockerExecShellArgv(container: string, user: string, command?: string): string[] {
+  const argv = ['docker', 'exec', '-it', '-u', user, '-w', homeOf(user), container, 'bash'];
+  if (command !== undefined) argv.push('-c', buildNodeScript({ command }));
+  return argv;
 }
 
 /** Quoted form of an argv, for showing a command a user can run by hand. */

@@ -13,7 +13,8 @@ import { formatDuration } from '../core/scaler/format.js';
 import { planPass } from '../core/scaler/plan.js';
 import { requestedBundles } from '../core/scaler/requests.js';
 import { scalerConfigOf } from '../core/scaler/config.js';
-import type { Decision, ScalerConfig, ScalerMemory, ScalerNode } from '../core/scaler/types.js';
+import { workersToSetUp, type SetupCandidate } from '../core/scaler/setup.js';
+import type { Decision, LaunchDecision, ScalerConfig, ScalerMemory, ScalerNode } from '../core/scaler/types.js';
 import type { ClusterEvent, ControllerStatus, NodeHeartbeat, StateStore, StatusNode } from '../core/state/store.js';
 import { fileMountsContentsHash, runtimeHash } from '../core/updater/hashes.js';
 import { formatPhases, type NodeUpdateOptions, type NodeUpdateResult } from '../core/updater/node-updater.js';
@@ -91,6 +92,37 @@ interface Applied {
   scaler: ScalerConfig;
   runtimeHashes: Record<string, string>;
   fileMountsHash: string;
+}
+
+/** What a pass sees: the cluster's workers, their heartbeats and the scale requests. */
+interface Observed {
+  nodes: NodeInfo[];
+  byId: ReadonlyMap<string, NodeInfo>;
+  beats: ReadonlyMap<string, NodeHeartbeat>;
+  requests: ControllerStatus['requests'];
+  /** Worker heartbeats left by nodes that no longer exist. */
+  goneHeartbeats: string[];
+}
+
+/** What the acting steps of one pass share. */
+interface PassState {
+  seen: Observed;
+  terminated: ReadonlySet<string>;
+  /** What the controller does to each worker, for the published status. */
+  actions: Map<string, string>;
+  now: number;
+}
+
+/** What the published controller status is made of. */
+interface StatusInput {
+  applied: Applied;
+  nodes: NodeInfo[];
+  beats: ReadonlyMap<string, NodeHeartbeat>;
+  actions: ReadonlyMap<string, string>;
+  requests: ControllerStatus['requests'];
+  blocked: Record<string, string>;
+  messages: string[];
+  now: number;
 }
 
 export class ClusterController {
@@ -173,26 +205,18 @@ export class ClusterController {
     const t0 = performance.now();
     const now = this.clock.now();
     const applied = await this.applyConfig();
-    const [nodes, beats, stored] = await Promise.all([
-      this.deps.provider.listNodes({ kind: 'worker' }),
-      this.deps.store.heartbeats(),
-      this.deps.store.requests(),
-    ]);
-    const beatById = new Map<string, NodeHeartbeat>(beats.map((b) => [b.nodeId, b]));
-    const byId = new Map(nodes.map((n) => [n.id, n]));
-    for (const id of this.updatedAt.keys()) if (!byId.has(id)) this.updatedAt.delete(id);
-    const workers = nodes.map((n) =>
-      toScalerNode(n, beatById.get(n.id), this.resumes.get(n.id), this.updatedAt.get(n.id)),
-    );
+    const seen = await this.observe();
     const blockedTypes = blockedTypesOf(this.failures, now);
     const failing = [...this.failures]
       .filter(([type]) => blockedTypes[type] === undefined)
       .map(([type, f]) => `${type}: retrying after ${f.count} failure(s) in a row: ${f.lastError}`);
     const result = planPass({
       config: applied.scaler,
-      workers,
+      workers: seen.nodes.map((n) =>
+        toScalerNode(n, seen.beats.get(n.id), this.resumes.get(n.id), this.updatedAt.get(n.id)),
+      ),
       pending: Object.fromEntries(this.pending),
-      requests: requestedBundles(stored),
+      requests: requestedBundles(seen.requests),
       demands: [],
       updating: new Set(this.updating.keys()),
       blockedTypes,
@@ -201,38 +225,94 @@ export class ClusterController {
     });
     this.memory.lastUsedAt = result.lastUsedAt;
 
-    const events: ClusterEvent[] = [];
     const actions = new Map<string, string>();
-
     // Terminate first: what goes frees room for what comes.
-    const terminate = result.terminate.filter((d) => d.nodeId !== undefined && !this.updating.has(d.nodeId));
-    if (terminate.length > 0) {
-      const ids = terminate.map((d) => d.nodeId as string);
-      for (const d of terminate) {
-        const node = byId.get(d.nodeId as string);
-        if (node && node.tags[TAG.nodeStatus] === 'update-failed') this.noteFailure(d.nodeType, d.reason, now);
-      }
-      // Recorded before acting: a controller stopped midway still leaves the why behind.
-      const why: ClusterEvent[] = terminate.map((d) => ({
-        time: now,
-        kind: 'terminate',
-        nodeType: d.nodeType,
-        nodeIds: [d.nodeId as string],
-        reason: d.reason,
-        message: `terminating ${d.nodeId} (${d.nodeType}): ${d.reason}`,
-      }));
-      await this.deps.store.addEvents(why);
-      for (const e of why) this.deps.log.info({ event: e.kind, reason: e.reason, nodeType: e.nodeType }, e.message);
-      await this.deps.provider.terminateNodes(ids, this.sink());
-      await this.deps.store.removeHeartbeats(ids);
-      for (const d of terminate) actions.set(d.nodeId as string, `terminated: ${d.reason}`);
-    }
+    const terminated = await this.terminate(result.terminate, seen.byId, now, actions);
     if (result.resume.length > 0) await this.resume(result.resume, now, actions);
-    // Heartbeats of nodes that no longer exist.
-    const gone = beats.filter((b) => b.kind === 'worker' && !byId.has(b.nodeId)).map((b) => b.nodeId);
-    await this.deps.store.removeHeartbeats(gone);
+    await this.deps.store.removeHeartbeats(seen.goneHeartbeats);
+    const events = this.launchAll(applied, result.launch, now);
+    // After the launches above counted as pending: a retry must not stop what they set up.
+    this.maybeRetryTeardowns(now);
+    events.push(...this.recoverAll(applied, result.recover, { seen, terminated, actions, now }));
+    events.push(...this.setUpAll(applied, { seen, terminated, actions, now }));
+    events.push(...this.scalerMessages(result.messages, now));
+    await this.deps.store.addEvents(events);
+    for (const e of events) this.deps.log.info({ event: e.kind, reason: e.reason, nodeType: e.nodeType }, e.message);
 
-    for (const l of result.launch) {
+    for (const [id, why] of this.updating) if (!actions.has(id)) actions.set(id, why);
+    // Terminated workers are gone: the published view lists what is left (events keep the why).
+    const status = this.status({
+      applied,
+      nodes: seen.nodes.filter((n) => !terminated.has(n.id)),
+      beats: seen.beats,
+      actions,
+      requests: seen.requests,
+      blocked: blockedTypes,
+      messages: [...result.messages, ...failing, ...this.silentMessages(now)],
+      now,
+    });
+    status.passMs = Math.round(performance.now() - t0);
+    await this.deps.store.setStatus(status);
+    return status;
+  }
+
+  /** The workers, their heartbeats and the scale requests; forgets what it knew of workers that are gone. */
+  private async observe(): Promise<Observed> {
+    const [nodes, beats, requests] = await Promise.all([
+      this.deps.provider.listNodes({ kind: 'worker' }),
+      this.deps.store.heartbeats(),
+      this.deps.store.requests(),
+    ]);
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    for (const id of this.updatedAt.keys()) if (!byId.has(id)) this.updatedAt.delete(id);
+    return {
+      nodes,
+      byId,
+      beats: new Map<string, NodeHeartbeat>(beats.map((b) => [b.nodeId, b])),
+      requests,
+      // Heartbeats of nodes that no longer exist.
+      goneHeartbeats: beats.filter((b) => b.kind === 'worker' && !byId.has(b.nodeId)).map((b) => b.nodeId),
+    };
+  }
+
+  /**
+   * Terminate the workers the scaler retires, except those being updated now; resolves to the
+   * ids terminated. A worker whose setup failed counts as a failure of its type.
+   */
+  private async terminate(
+    decisions: Decision[],
+    byId: ReadonlyMap<string, NodeInfo>,
+    now: number,
+    actions: Map<string, string>,
+  ): Promise<Set<string>> {
+    const terminate = decisions.filter((d) => d.nodeId !== undefined && !this.updating.has(d.nodeId));
+    if (terminate.length === 0) return new Set();
+    const ids = terminate.map((d) => d.nodeId as string);
+    for (const d of terminate) {
+      const node = byId.get(d.nodeId as string);
+      if (node && node.tags[TAG.nodeStatus] === 'update-failed') this.noteFailure(d.nodeType, d.reason, now);
+    }
+    // Recorded before acting: a controller stopped midway still leaves the why behind.
+    const why: ClusterEvent[] = terminate.map((d) => ({
+      time: now,
+      kind: 'terminate',
+      nodeType: d.nodeType,
+      nodeIds: [d.nodeId as string],
+      reason: d.reason,
+      message: `terminating ${d.nodeId} (${d.nodeType}): ${d.reason}`,
+    }));
+    await this.deps.store.addEvents(why);
+    for (const e of why) this.deps.log.info({ event: e.kind, reason: e.reason, nodeType: e.nodeType }, e.message);
+    await this.deps.provider.terminateNodes(ids, this.sink());
+    await this.deps.store.removeHeartbeats(ids);
+    for (const d of terminate) actions.set(d.nodeId as string, `terminated: ${d.reason}`);
+    return new Set(ids);
+  }
+
+  /** Start the launches the scaler decided (in the background); returns their events. */
+  private launchAll(applied: Applied, launches: readonly LaunchDecision[], now: number): ClusterEvent[] {
+    const events: ClusterEvent[] = [];
+    for (const l of launches) {
       if (l.count <= 0) continue;
       events.push({
         time: now,
@@ -244,16 +324,18 @@ export class ClusterController {
       });
       this.track(this.launch(applied, l.nodeType, l.count, l.reason));
     }
-    // After the launches above counted as pending: a retry must not stop what they set up.
-    this.maybeRetryTeardowns(now);
+    return events;
+  }
 
-    const terminated = new Set(terminate.map((d) => d.nodeId));
-    for (const r of result.recover) {
-      const node = r.nodeId ? byId.get(r.nodeId) : undefined;
-      if (!node || terminated.has(node.id) || this.updating.has(node.id)) continue;
-      actions.set(node.id, `recovering: ${r.reason}`);
+  /** Re-run the start commands of workers without a recent heartbeat (in the background); returns the events. */
+  private recoverAll(applied: Applied, decisions: readonly Decision[], pass: PassState): ClusterEvent[] {
+    const events: ClusterEvent[] = [];
+    for (const r of decisions) {
+      const node = r.nodeId ? pass.seen.byId.get(r.nodeId) : undefined;
+      if (!node || pass.terminated.has(node.id) || this.updating.has(node.id)) continue;
+      pass.actions.set(node.id, `recovering: ${r.reason}`);
       events.push({
-        time: now,
+        time: pass.now,
         kind: 'recover',
         nodeType: node.nodeType,
         nodeIds: [node.id],
@@ -262,68 +344,47 @@ export class ClusterController {
       });
       this.track(this.update(applied, node, 'restart-only', r.reason));
     }
+    return events;
+  }
 
-    // Workers that need setup: new ones the controller adopted mid-update, or changed setup inputs.
-    for (const node of nodes) {
-      if (terminated.has(node.id) || this.updating.has(node.id) || !node.running) continue;
-      const type = applied.scaler.workerTypes[node.nodeType];
-      if (!type || node.tags[TAG.launchConfig] !== type.launchHash) continue;
-      const status = node.tags[TAG.nodeStatus];
-      if (status === 'update-failed') continue;
-      // A node of a launch still in flight: that launch sets it up once its whole batch exists.
-      if ((status === undefined || status === 'uninitialized') && (this.pending.get(node.nodeType) ?? 0) > 0) continue;
-      let reason: string | undefined;
-      if (status !== 'up-to-date') reason = `status ${status ?? 'unknown'} with no updater running`;
-      else if (node.tags[TAG.runtimeConfig] !== applied.runtimeHashes[node.nodeType]) reason = 'setup inputs changed';
-      else if (node.tags[TAG.fileMountsContents] !== applied.fileMountsHash) reason = 'file mounts changed';
-      if (!reason) continue;
-      actions.set(node.id, `updating: ${reason}`);
-      events.push({
-        time: now,
+  /**
+   * Set up the workers that need it (see workersToSetUp), in the background; returns the events.
+   * Runs after the launches and recoveries of the pass started: their nodes are skipped.
+   */
+  private setUpAll(applied: Applied, pass: PassState): ClusterEvent[] {
+    const decisions = workersToSetUp({
+      workers: pass.seen.nodes.map(toSetupCandidate),
+      launchHashes: Object.fromEntries(Object.values(applied.scaler.workerTypes).map((t) => [t.name, t.launchHash])),
+      runtimeHashes: applied.runtimeHashes,
+      fileMountsHash: applied.fileMountsHash,
+      pending: this.pending,
+      skip: new Set([...pass.terminated, ...this.updating.keys()]),
+    });
+    return decisions.map((d) => {
+      const node = pass.seen.byId.get(d.nodeId as string) as NodeInfo;
+      pass.actions.set(node.id, `updating: ${d.reason}`);
+      this.track(this.update(applied, node, 'full', d.reason));
+      return {
+        time: pass.now,
         kind: 'update',
         nodeType: node.nodeType,
         nodeIds: [node.id],
-        reason,
-        message: `setting up ${node.id}: ${reason}`,
-      });
-      this.track(this.update(applied, node, 'full', reason));
-    }
-
-    if (result.messages.join('\n') !== this.lastMessages) {
-      this.lastMessages = result.messages.join('\n');
-      for (const m of result.messages) events.push({ time: now, kind: 'warning', reason: 'scaler', message: m });
-    }
-    await this.deps.store.addEvents(events);
-    for (const e of events) this.deps.log.info({ event: e.kind, reason: e.reason, nodeType: e.nodeType }, e.message);
-
-    for (const [id, why] of this.updating) if (!actions.has(id)) actions.set(id, why);
-    // Terminated workers are gone: the published view lists what is left (events keep the why).
-    const status = this.status(
-      applied,
-      nodes.filter((n) => !terminated.has(n.id)),
-      beatById,
-      actions,
-      stored,
-      blockedTypes,
-      [...result.messages, ...failing, ...this.silentMessages(now)],
-      now,
-    );
-    status.passMs = Math.round(performance.now() - t0);
-    await this.deps.store.setStatus(status);
-    return status;
+        reason: d.reason,
+        message: `setting up ${node.id}: ${d.reason}`,
+      };
+    });
   }
 
-  private status(
-    applied: Applied,
-    nodes: NodeInfo[],
-    beats: Map<string, NodeHeartbeat>,
-    actions: Map<string, string>,
-    requests: ControllerStatus['requests'],
-    blocked: Record<string, string>,
-    messages: string[],
-    now: number,
-  ): ControllerStatus {
-    const workers: StatusNode[] = nodes.map((n) => {
+  /** The scaler's messages as warning events, only when they changed since the last pass. */
+  private scalerMessages(messages: readonly string[], now: number): ClusterEvent[] {
+    if (messages.join('\n') === this.lastMessages) return [];
+    this.lastMessages = messages.join('\n');
+    return messages.map((m) => ({ time: now, kind: 'warning', reason: 'scaler', message: m }));
+  }
+
+  private status(s: StatusInput): ControllerStatus {
+    const { applied, beats, actions, now } = s;
+    const workers: StatusNode[] = s.nodes.map((n) => {
       const hb = beats.get(n.id);
       return {
         id: n.id,
@@ -353,10 +414,10 @@ export class ClusterController {
       headIp: this.deps.headIp,
       workers,
       pending: Object.fromEntries(this.pending),
-      blocked,
+      blocked: s.blocked,
       targets,
-      requests,
-      messages,
+      requests: s.requests,
+      messages: s.messages,
     };
   }
 
@@ -576,5 +637,18 @@ function toScalerNode(
     createdAt: n.createdAt,
     heartbeatAt: hb?.time,
     inUse: hb?.inUse ?? false,
+  };
+}
+
+/** A worker as the setup rule sees it (see workersToSetUp). */
+function toSetupCandidate(n: NodeInfo): SetupCandidate {
+  return {
+    id: n.id,
+    nodeType: n.nodeType,
+    running: n.running,
+    launchHash: n.tags[TAG.launchConfig],
+    status: n.tags[TAG.nodeStatus],
+    runtimeHash: n.tags[TAG.runtimeConfig],
+    fileMountsHash: n.tags[TAG.fileMountsContents],
   };
 }

@@ -1,0 +1,339 @@
+#!/usr/bin/env node
+// Our own replacements side by side with the libraries they replaced, each loaded the way the CLI
+// loads code (bundled with esbuild, the module imported lazily as a chunk of its own), each run in
+// a fresh `node` process, interleaved. Per process: wall ms from process start to the first call
+// done, CPU ms (user + sys) and peak RSS at that point; then, where it applies, a bulk workload
+// timed on its own. The floor is a bundled entry that only reports (an empty node process).
+// Ours is measured as compiled in dist/ now (run `npm run build` first).
+// Prints JSON and writes .bench/libraries.json. Usage: node bench/libraries.mjs [--runs N]
+import { spawn } from 'node:child_process';
+import fs from 'node:fs/promises';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { build } from 'esbuild';
+import { median, ROOT } from './lib.mjs';
+
+const args = process.argv.slice(2);
+const RUNS = Number(args.includes('--runs') ? args[args.indexOf('--runs') + 1] : '7');
+const WORK = path.join(ROOT, '.bench', 'libraries');
+const DIST = path.join(ROOT, 'dist');
+const dist = (p) => JSON.stringify(path.join(DIST, p));
+const LIST_ITEMS = 100_000;
+const LOG_LINES = 10_000;
+
+// Every entry starts with this: its arguments, a snapshot of its costs, and the report it writes.
+const PRELUDE = `
+import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
+import { Writable } from 'node:stream';
+const [out, socketPath, redisPort, logFile, tarDir] = process.argv.slice(2);
+const snap = () => {
+  const c = process.cpuUsage();
+  return { ms: performance.now(), cpuMs: (c.user + c.system) / 1000, rssMiB: process.resourceUsage().maxRSS / 1024 };
+};
+let first;
+const firstDone = () => (first = snap());
+const report = (work, extra = {}) => {
+  const end = snap();
+  const w = work && { ms: end.ms - work.ms, cpuMs: end.cpuMs - work.cpuMs, rssMiB: end.rssMiB };
+  fs.writeFileSync(out, JSON.stringify({ first: first ?? end, work: w, ...extra }));
+  process.exit(0);
+};
+const sink = () => { let bytes = 0; const s = new Writable({ write(c, _e, cb) { bytes += c.length; cb(); } }); s.bytes = () => bytes; return s; };
+const check = (ok, what) => { if (!ok) throw new Error('bench check failed: ' + what); };
+`;
+
+const ENTRIES = {
+  floor: `report();`,
+  'docker/ours': `
+    const { DockerEngine } = await import(${dist('providers/virtual/engine.js')});
+    check((await new DockerEngine({ socketPath }).version()).ApiVersion, 'engine version');
+    firstDone(); report();`,
+  'docker/library': `
+    const { default: Docker } = await import('dockerode');
+    check((await new Docker({ socketPath }).version()).ApiVersion, 'engine version');
+    firstDone(); report();`,
+  'redis/ours': `
+    const { RespConnection } = await import(${dist('core/state/resp.js')});
+    const c = await RespConnection.open({ host: '127.0.0.1', port: Number(redisPort), connectTimeoutMs: 5000 });
+    check((await c.call('PING')) === 'PONG', 'PING');
+    await c.call('SET', 'bench:key', 'value');
+    check((await c.call('GET', 'bench:key')) === 'value', 'GET');
+    firstDone();
+    const w = snap();
+    check((await c.call('LRANGE', 'bench:list', 0, -1)).length === ${LIST_ITEMS}, 'LRANGE');
+    report(w);`,
+  'redis/library': `
+    const m = await import('@redis/client');
+    const createClient = m.createClient ?? m.default.createClient; // a CommonJS package
+    const c = createClient({ socket: { host: '127.0.0.1', port: Number(redisPort) } });
+    c.on('error', (e) => { throw e; });
+    await c.connect();
+    check((await c.ping()) === 'PONG', 'PING');
+    await c.set('bench:key', 'value');
+    check((await c.get('bench:key')) === 'value', 'GET');
+    firstDone();
+    const w = snap();
+    check((await c.lRange('bench:list', 0, -1)).length === ${LIST_ITEMS}, 'LRANGE');
+    report(w);`,
+  'log/ours': `
+    const { createLogger } = await import(${dist('node/log.js')});
+    const fd = fs.openSync(logFile, 'a');
+    const log = createLogger({ pid: process.pid, hostname: 'bench', name: 'agent' }, { write: (l) => fs.writeSync(fd, l) });
+    log.info({ node: 'n1' }, 'started');
+    firstDone();
+    const w = snap();
+    for (let i = 0; i < ${LOG_LINES}; i++) log.info({ node: 'n1', i }, 'a line of the log');
+    report(w, { bytes: fs.fstatSync(fd).size });`,
+  'log/library': `
+    const { default: pino } = await import('pino');
+    const dest = pino.destination({ dest: logFile, sync: true });
+    const log = pino({ base: { pid: process.pid, hostname: 'bench', name: 'agent' } }, dest);
+    log.info({ node: 'n1' }, 'started');
+    firstDone();
+    const w = snap();
+    for (let i = 0; i < ${LOG_LINES}; i++) log.info({ node: 'n1', i }, 'a line of the log');
+    dest.flushSync();
+    report(w, { bytes: fs.statSync(logFile).size });`,
+  'spinner/ours': `
+    const { TerminalReporter } = await import(${dist('cli/render.js')});
+    const r = new TerminalReporter({ json: false, verbose: false, live: false, color: false, out: process.stdout, err: process.stdout });
+    r.event({ type: 'step', id: 'launch', title: 'Launching nodes', state: 'start' });
+    r.event({ type: 'step', id: 'launch', title: 'Launching nodes', state: 'done', ms: 1 });
+    r.close();
+    firstDone(); report();`,
+  'spinner/library': `
+    const { Listr } = await import('listr2');
+    await new Listr([{ title: 'Launching nodes', task: async () => undefined }]).run();
+    firstDone(); report();`,
+  'tar/ours': `
+    const { packContext } = await import(${dist('providers/virtual/image-context.js')});
+    const files = [];
+    const walk = (dir, prefix) => {
+      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+        const p = dir + '/' + e.name;
+        if (e.isDirectory()) walk(p, prefix + e.name + '/');
+        else files.push({ name: prefix + e.name, path: p, mode: fs.statSync(p).mode });
+      }
+    };
+    const w = snap();
+    walk(tarDir, '');
+    const s = sink();
+    await pipeline(packContext(files), s);
+    firstDone();
+    report(w, { bytes: s.bytes() });`,
+  'tar/library': `
+    const { default: tar } = await import('tar-fs');
+    const w = snap();
+    const s = sink();
+    await pipeline(tar.pack(tarDir), s);
+    firstDone();
+    report(w, { bytes: s.bytes() });`,
+};
+
+const PAIRS = {
+  docker: { ours: 'src/providers/virtual/engine.ts', library: 'dockerode', call: 'engine version' },
+  redis: {
+    ours: 'src/core/state/resp.ts',
+    library: '@redis/client',
+    call: `PING, SET, GET; work: LRANGE of ${LIST_ITEMS} items`,
+  },
+  log: { ours: 'src/node/log.ts', library: 'pino', call: `first line to a file; work: ${LOG_LINES} lines` },
+  spinner: { ours: 'src/cli/render.ts', library: 'listr2', call: 'one task rendered to a non-TTY stream' },
+  tar: {
+    ours: 'src/providers/virtual/image-context.ts',
+    library: 'tar-fs',
+    call: 'pack 200 small files + one 20 MiB file to a stream',
+  },
+};
+
+/** Bundle every entry on its own, as scripts/bundle-cli.mjs bundles the CLI (tar-fs stays external there too). */
+async function bundle() {
+  const sizes = {};
+  for (const [name, body] of Object.entries(ENTRIES)) {
+    const dir = path.join(WORK, 'out', name);
+    const src = path.join(WORK, 'src', `${name.replace('/', '-')}.mjs`);
+    await fs.writeFile(src, `${PRELUDE}\n${body}\n`);
+    await fs.rm(dir, { recursive: true, force: true });
+    await build({
+      entryPoints: { main: src },
+      outdir: dir,
+      bundle: true,
+      splitting: true,
+      format: 'esm',
+      platform: 'node',
+      target: 'node20',
+      // As the CLI bundle: tar-fs loads from node_modules; native add-ons cannot be bundled.
+      external: ['tar-fs', '*.node'],
+      // Bundled CommonJS calls require() and reads __dirname (ssh2, under dockerode): give it Node's.
+      banner: {
+        js: "import { createRequire as __r } from 'node:module'; import { dirname as __d } from 'node:path'; import { fileURLToPath as __u } from 'node:url'; const require = __r(import.meta.url); const __filename = __u(import.meta.url); const __dirname = __d(__filename);",
+      },
+      logLevel: 'error',
+      legalComments: 'none',
+    });
+    let bytes = 0;
+    for (const f of await fs.readdir(dir)) bytes += (await fs.stat(path.join(dir, f))).size;
+    sizes[name] = bytes;
+  }
+  return sizes;
+}
+
+/** A tree of 200 small files in 10 folders plus one 20 MiB file. */
+async function tarFixture(dir) {
+  for (let d = 0; d < 10; d++) {
+    await fs.mkdir(path.join(dir, `d${d}`), { recursive: true });
+    for (let f = 0; f < 20; f++)
+      await fs.writeFile(path.join(dir, `d${d}`, `f${f}.txt`), `file ${d}/${f}\n`.repeat(40));
+  }
+  await fs.writeFile(path.join(dir, 'big.bin'), Buffer.alloc(20 * 2 ** 20, 7));
+}
+
+const freePort = () =>
+  new Promise((resolve, reject) => {
+    const s = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+
+/** Send RESP commands on one connection and wait for as many replies (each a one-line reply). */
+function redisCommands(port, commands) {
+  const encode = (a) => `*${a.length}\r\n${a.map((x) => `$${Buffer.byteLength(String(x))}\r\n${x}\r\n`).join('')}`;
+  return new Promise((resolve, reject) => {
+    const s = net.connect(port, '127.0.0.1');
+    let lines = 0;
+    s.on('data', (b) => {
+      lines += b.toString('latin1').split('\r\n').length - 1;
+      if (lines >= commands.length) s.end(resolve);
+    });
+    s.on('error', reject);
+    s.write(commands.map(encode).join(''));
+  });
+}
+
+async function startRedis() {
+  const port = await freePort();
+  const child = spawn(
+    'redis-server',
+    ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  for (let i = 0; ; i++) {
+    try {
+      await redisCommands(port, [['PING']]);
+      break;
+    } catch (err) {
+      if (i > 100) throw new Error(`redis-server on port ${port} did not answer within 10 s: ${err.message}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  const push = [];
+  for (let i = 0; i < LIST_ITEMS; i += 1000)
+    push.push(['RPUSH', 'bench:list', ...Array.from({ length: 1000 }, (_, j) => `item-${i + j}`)]);
+  await redisCommands(port, [['DEL', 'bench:list'], ...push]);
+  return { port, child };
+}
+
+function runEntry(name, argv) {
+  return new Promise((resolve, reject) => {
+    const out = path.join(WORK, `${name.replace('/', '-')}.json`);
+    const child = spawn(process.execPath, [path.join(WORK, 'out', name, 'main.js'), out, ...argv], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.on('data', (b) => (err += b));
+    child.on('close', async (code) => {
+      if (code !== 0) return reject(new Error(`${name} exited ${code}\n${err}`));
+      resolve(JSON.parse(await fs.readFile(out, 'utf8')));
+    });
+  });
+}
+
+const round = (x) => (x === undefined ? undefined : +x.toFixed(1));
+function summarize(samples) {
+  const of = (pick) => {
+    const xs = samples.map(pick).filter((x) => x !== undefined);
+    return xs.length ? round(median(xs)) : undefined;
+  };
+  return {
+    firstCallMs: of((s) => s.first.ms),
+    cpuMs: of((s) => s.first.cpuMs),
+    peakRssMiB: of((s) => s.first.rssMiB),
+    workMs: of((s) => s.work?.ms),
+    workCpuMs: of((s) => s.work?.cpuMs),
+    workPeakRssMiB: of((s) => s.work?.rssMiB),
+    bytes: samples[0]?.bytes,
+  };
+}
+
+function comparePair(ours, lib, floor) {
+  const ratio = (a, b) => (a === undefined || !b ? undefined : +(a / b).toFixed(2));
+  const keys = ['firstCallMs', 'cpuMs', 'peakRssMiB'];
+  const over = (m) => Object.fromEntries(keys.map((k) => [k, round(m[k] - floor[k])]));
+  return {
+    oursToFloor: Object.fromEntries(keys.map((k) => [k, ratio(ours[k], floor[k])])),
+    libraryToFloor: Object.fromEntries(keys.map((k) => [k, ratio(lib[k], floor[k])])),
+    oursOverFloor: over(ours),
+    libraryOverFloor: over(lib),
+    librarySaved: Object.fromEntries(
+      [...keys, 'workMs', 'workCpuMs'].map((k) => [k, ours[k] === undefined ? undefined : round(lib[k] - ours[k])]),
+    ),
+  };
+}
+
+async function main() {
+  await fs.mkdir(path.join(WORK, 'src'), { recursive: true });
+  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-lib-'));
+  const redis = await startRedis();
+  try {
+    const sizes = await bundle();
+    const tarDir = path.join(tmp, 'tree');
+    await tarFixture(tarDir);
+    const samples = Object.fromEntries(Object.keys(ENTRIES).map((n) => [n, []]));
+    for (let i = 0; i < RUNS; i++) {
+      for (const name of Object.keys(ENTRIES)) {
+        const logFile = path.join(tmp, `log-${i}-${name.replace('/', '-')}.log`);
+        const argv = ['/var/run/docker.sock', String(redis.port), logFile, tarDir];
+        samples[name].push(await runEntry(name, argv));
+        await fs.rm(logFile, { force: true });
+      }
+    }
+    const floor = summarize(samples.floor);
+    const result = {
+      when: new Date().toISOString(),
+      node: process.version,
+      host: { cpus: os.cpus().length, load: os.loadavg().map((x) => +x.toFixed(2)) },
+      runs: RUNS,
+      floor: { ...floor, bundleBytes: sizes.floor },
+      pairs: {},
+    };
+    for (const [pair, about] of Object.entries(PAIRS)) {
+      const ours = { ...summarize(samples[`${pair}/ours`]), bundleBytes: sizes[`${pair}/ours`] };
+      const lib = { ...summarize(samples[`${pair}/library`]), bundleBytes: sizes[`${pair}/library`] };
+      const version = JSON.parse(
+        await fs.readFile(path.join(ROOT, 'node_modules', about.library, 'package.json'), 'utf8'),
+      ).version;
+      result.pairs[pair] = {
+        call: about.call,
+        ours: { module: about.ours, ...ours },
+        library: { name: `${about.library} ${version}`, ...lib },
+        ...comparePair(ours, lib, floor),
+      };
+    }
+    await fs.writeFile(path.join(ROOT, '.bench', 'libraries.json'), JSON.stringify(result, null, 2));
+    process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
+  } finally {
+    redis.child.kill('SIGTERM');
+    await fs.rm(tmp, { recursive: true, force: true });
+  }
+}
+
+main().catch((err) => {
+  process.stderr.write(`${err.stack ?? err}\n`);
+  process.exit(1);
+});

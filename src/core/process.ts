@@ -1,8 +1,9 @@
-import { spawn } from 'node:child_process';
-import { Duplex } from 'node:stream';
+import { spawn, spawnSync } from 'node:child_process';
+import { Duplex, type Readable } from 'node:stream';
 import fs from 'node:fs';
 import path from 'node:path';
 import { env } from '../config/env.js';
+import { CloudtikError, type ErrorCode } from './errors.js';
 
 /** What a host tool run returns; a non-zero exit is not thrown, the caller decides. */
 export interface ToolResult {
@@ -15,6 +16,8 @@ export interface ToolResult {
 
 export interface ToolOptions {
   cwd?: string;
+  /** The program's environment; default {@link env.toolEnv}. */
+  env?: NodeJS.ProcessEnv;
   signal?: AbortSignal;
   /** Written to the process's stdin (a string, or a stream piped in); none: stdin is closed. */
   input?: string | NodeJS.ReadableStream;
@@ -43,17 +46,52 @@ export function findTool(name: string): string | undefined {
   return undefined;
 }
 
+/** Keeps the last lines of a program's output (both streams, as they interleave) for error details. */
+class LineTail {
+  readonly lines: string[] = [];
+  private readonly partial = { stdout: '', stderr: '' };
+
+  constructor(
+    private readonly keep: number,
+    private readonly onLine?: (line: string) => void,
+  ) {}
+
+  feed(stream: 'stdout' | 'stderr', chunk: Buffer): void {
+    const lines = (this.partial[stream] + chunk.toString('utf8')).split('\n');
+    this.partial[stream] = lines.pop() ?? '';
+    for (const line of lines) this.push(line);
+  }
+
+  /** The program ended: its last lines without a newline count too. */
+  finish(): string[] {
+    for (const rest of [this.partial.stdout, this.partial.stderr]) if (rest !== '') this.push(rest);
+    this.partial.stdout = this.partial.stderr = '';
+    return this.lines;
+  }
+
+  private push(line: string): void {
+    this.lines.push(line);
+    if (this.lines.length > this.keep) this.lines.shift();
+    this.onLine?.(line);
+  }
+}
+
+/** How a program ended, as an exit code (a program ended by a signal counts as 128). */
+function exitCode(code: number | null, signal: NodeJS.Signals | null): number {
+  return code ?? (signal === null ? 1 : 128);
+}
+
 /**
  * The one process adapter: run a host program (npm, tar, debootstrap, ssh) with captured output.
  * Rejects only when it cannot be started (or `signal` stopped it).
  */
 export function runTool(file: string, args: string[], options: ToolOptions = {}): Promise<ToolResult> {
-  const keep = options.tailLines ?? 30;
   const collect = options.keepOutput !== false;
+  const tail = new LineTail(options.tailLines ?? 30, options.onLine);
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
       cwd: options.cwd,
-      env: env.toolEnv(),
+      env: options.env ?? env.toolEnv(),
       stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       signal: options.signal,
     });
@@ -65,35 +103,117 @@ export function runTool(file: string, args: string[], options: ToolOptions = {})
     }
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    const tail: string[] = [];
-    const partial = { stdout: '', stderr: '' };
-    const feed = (stream: 'stdout' | 'stderr', chunk: Buffer): void => {
-      (stream === 'stdout' ? options.onStdout : options.onStderr)?.(chunk);
-      if (collect) (stream === 'stdout' ? out : err).push(chunk);
-      else if (stream === 'stdout') return; // uncollected stdout may be binary: no line tail
-      const text = partial[stream] + chunk.toString('utf8');
-      const lines = text.split('\n');
-      partial[stream] = lines.pop() ?? '';
-      for (const line of lines) pushLine(line);
-    };
-    const pushLine = (line: string): void => {
-      tail.push(line);
-      if (tail.length > keep) tail.shift();
-      options.onLine?.(line);
-    };
-    child.stdout?.on('data', (c: Buffer) => feed('stdout', c));
-    child.stderr?.on('data', (c: Buffer) => feed('stderr', c));
+    child.stdout?.on('data', (c: Buffer) => {
+      options.onStdout?.(c);
+      if (!collect) return; // uncollected stdout may be binary: no line tail
+      out.push(c);
+      tail.feed('stdout', c);
+    });
+    child.stderr?.on('data', (c: Buffer) => {
+      options.onStderr?.(c);
+      if (collect) err.push(c);
+      tail.feed('stderr', c);
+    });
     child.on('error', reject);
     child.on('close', (code, signal) => {
-      for (const rest of [partial.stdout, partial.stderr]) if (rest !== '') pushLine(rest);
       resolve({
-        code: code ?? (signal === null ? 1 : 128),
+        code: exitCode(code, signal),
         stdout: Buffer.concat(out).toString('utf8'),
         stderr: Buffer.concat(err).toString('utf8'),
-        tail,
+        tail: tail.finish(),
       });
     });
   });
+}
+
+/** What {@link toolError} says about a program that failed. */
+export interface ToolFailure {
+  code: ErrorCode;
+  /** What the program was for: `debootstrap bookworm`, `initialization command for node x`. */
+  what: string;
+  /** The command as a person would run it again (not a generated wrapper script). */
+  command: string;
+  hint?: string;
+}
+
+/** The error for a program that exited non-zero: what failed, its command and exit code, the tail of its output. */
+export function toolError(result: Pick<ToolResult, 'code' | 'tail'>, failure: ToolFailure): CloudtikError {
+  return new CloudtikError(failure.code, `${failure.what} failed (exit code ${result.code}): ${failure.command}`, {
+    details: result.tail.filter((line) => line.trim() !== ''),
+    hint: failure.hint,
+  });
+}
+
+/** A program whose output is a byte stream for another consumer (`tar -c` into `docker import`). */
+export interface ToolStream {
+  /** The program's stdout, with back-pressure. */
+  stdout: Readable;
+  /** How it ended; `stdout` is empty in the result, `tail` holds its stderr. */
+  done: Promise<ToolResult>;
+  /** End the program (its consumer failed). */
+  kill(): void;
+}
+
+/** Start a program whose stdout is read as a stream; its stderr is kept for the error. */
+export function streamTool(file: string, args: string[], options: { signal?: AbortSignal } = {}): ToolStream {
+  const child = spawn(file, args, { env: env.toolEnv(), stdio: ['ignore', 'pipe', 'pipe'], signal: options.signal });
+  const tail = new LineTail(20);
+  const err: Buffer[] = [];
+  child.stderr.on('data', (c: Buffer) => {
+    err.push(c);
+    tail.feed('stderr', c);
+  });
+  const done = new Promise<ToolResult>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code, signal) =>
+      resolve({
+        code: exitCode(code, signal),
+        stdout: '',
+        stderr: Buffer.concat(err).toString('utf8'),
+        tail: tail.finish(),
+      }),
+    );
+  });
+  // The consumer may fail first and never wait for `done`: its rejection is then no crash.
+  done.catch(() => undefined);
+  return { stdout: child.stdout, done, kill: () => child.kill() };
+}
+
+/**
+ * Start a long-lived program in its own process group, detached from ours (a node service's
+ * supervisor outlives `cloudtik node start`). Returns its pid, or undefined when it could not start.
+ */
+export function startDetached(file: string, args: string[], options: { env: NodeJS.ProcessEnv }): number | undefined {
+  const child = spawn(file, args, { detached: true, stdio: 'ignore', env: options.env });
+  // A failed start is reported by the missing pid; the event would otherwise crash the process.
+  child.on('error', () => undefined);
+  child.unref();
+  return child.pid;
+}
+
+/**
+ * Run a program on this terminal (its stdin, stdout and stderr are ours) and wait for it: an
+ * interactive shell, or this CLI again through sudo. Resolves with its exit code.
+ */
+export function runInteractive(
+  file: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv } = {},
+): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    const child = spawn(file, args, { stdio: 'inherit', env: options.env ?? env.toolEnv() });
+    child.on('error', reject);
+    child.on('close', (code, signal) => resolve(exitCode(code, signal)));
+  });
+}
+
+/**
+ * {@link runInteractive}, blocking: for a short command that must finish before this process
+ * goes on (no event loop work in between). Returns the exit code (1 when it could not start).
+ */
+export function runInteractiveSync(file: string, args: string[], options: { env?: NodeJS.ProcessEnv } = {}): number {
+  const r = spawnSync(file, args, { stdio: 'inherit', env: options.env ?? env.toolEnv() });
+  return r.status ?? (r.signal === null ? 1 : 128);
 }
 
 /**

@@ -2,12 +2,12 @@
  * `cloudtik node start|stop`: start and stop the node services under their supervisor. Kept apart
  * from the services themselves so these short commands load little.
  */
-import { spawnSync } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../config/env.js';
 import { readSecrets } from '../core/cluster/bootstrap.js';
 import { CloudtikError } from '../core/errors.js';
+import { runInteractiveSync } from '../core/process.js';
 import { STATE_PORT } from '../core/state/store.js';
 import { HEAD_STATE_DIR } from '../providers/provider.js';
 import {
@@ -101,11 +101,9 @@ function asRoot(argv: string[]): number | undefined {
   if (process.getuid?.() === 0 || env.controllerAsUser()) return undefined;
   const cli = process.argv[1];
   if (!cli) throw new Error('cannot tell where the cloudtik CLI is');
-  const r = spawnSync('sudo', ['-n', '-E', process.execPath, cli, ...argv], {
-    stdio: 'inherit',
-    env: { ...process.env, CLOUDTIK_RUNTIME_DIR: env.runtimeDir() },
+  return runInteractiveSync('sudo', ['-n', '-E', process.execPath, cli, ...argv], {
+    env: { ...env.processEnv(), CLOUDTIK_RUNTIME_DIR: env.runtimeDir() },
   });
-  return r.status ?? 1;
 }
 
 export interface NodeServicesResult {

@@ -4,13 +4,12 @@
  * writes each restart to the service's log. `cloudtik node start` spawns it detached and keeps
  * its pid; `cloudtik node stop` ends it (and so the service) by that pid.
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../config/env.js';
 import { CloudtikError } from '../core/errors.js';
-import { runTool } from '../core/process.js';
+import { runTool, startDetached, toolError } from '../core/process.js';
 
 /** Node services: the state store, agent and controller, and runtime daemons (`hdfs-namenode`, ...). */
 export type ServiceName = 'state' | 'agent' | 'controller' | (string & {});
@@ -112,13 +111,9 @@ export async function startService(
   if (running !== undefined) return { pid: running, started: false };
   await fsp.mkdir(paths.logDir, { recursive: true });
   await fsp.mkdir(paths.runDir, { recursive: true });
-  const child = spawn('bash', ['-c', SUPERVISOR_SCRIPT, 'supervise', name, paths.log, ...command], {
-    detached: true,
-    stdio: 'ignore',
+  const pid = startDetached('bash', ['-c', SUPERVISOR_SCRIPT, 'supervise', name, paths.log, ...command], {
     env: options.env ?? env.processEnv(),
   });
-  const pid = child.pid;
-  child.unref();
   if (pid === undefined) {
     throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `could not start the ${name} service`, {
       hint: 'is bash installed on the node?',
@@ -181,15 +176,15 @@ async function signalGroup(pid: number, signal: NodeJS.Signals): Promise<void> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EPERM') continue;
       // procps' kill takes a process group after `--` only with the `-NAME` form of the signal.
-      const r = await runTool('sudo', ['-n', 'kill', `-${signal.replace(/^SIG/, '')}`, '--', String(target)]);
+      const args = ['-n', 'kill', `-${signal.replace(/^SIG/, '')}`, '--', String(target)];
+      const r = await runTool('sudo', args);
       if (r.code === 0 || !isAlive(pid)) return;
-      throw new CloudtikError(
-        'ERR_CLOUDTIK_NODE_COMMAND',
-        `could not send ${signal} to process ${pid}: ${r.stderr.trim()}`,
-        {
-          hint: 'it runs as another user: stopping it needs passwordless sudo, or run the command as that user',
-        },
-      );
+      throw toolError(r, {
+        code: 'ERR_CLOUDTIK_NODE_COMMAND',
+        what: `sending ${signal} to process ${pid}`,
+        command: ['sudo', ...args].join(' '),
+        hint: 'it runs as another user: stopping it needs passwordless sudo, or run the command as that user',
+      });
     }
   }
 }

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import { Readable } from 'node:stream';
 import { packageUrlOf } from '../../config/built-in-commands.js';
@@ -13,9 +12,10 @@ import {
 } from '../../providers/provider.js';
 import { systemClock, type Clock } from '../clock.js';
 import { buildNodeScript, quote } from '../command/shell.js';
-import { OutputTail, tailLines, type CommandRunner } from '../command/runner.js';
+import { tailLines, type CommandRunner } from '../command/runner.js';
 import { buildBatchScript, groupCommands, runBatch } from '../command/batch.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
+import { runTool, toolError } from '../process.js';
 import type { EventSink, NodePhase } from '../events.js';
 import { encodeRuntimeConfig } from '../../runtimes/node/context.js';
 import { commandsFor, runtimeSectionOf } from './hashes.js';
@@ -371,25 +371,14 @@ async function runLocalGroup(
   options: Omit<GroupOptions, 'retries' | 'intervalMs' | 'clock'>,
 ): Promise<void> {
   for (const command of group.commands) {
-    const out = new OutputTail();
-    const code = await new Promise<number>((resolve, reject) => {
-      const child = spawn('bash', ['-c', buildNodeScript({ command, env: options.env })], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-        signal: options.signal,
+    const script = buildNodeScript({ command, env: options.env });
+    const result = await runTool('bash', ['-c', script], { signal: options.signal, tailLines: 20 });
+    if (result.code !== 0) {
+      throw toolError(result, {
+        code: 'ERR_CLOUDTIK_NODE_COMMAND',
+        what: `initialization command for node ${options.node} on this host`,
+        command,
       });
-      child.stdout.on('data', (b: Buffer) => out.push(b.toString()));
-      child.stderr.on('data', (b: Buffer) => out.push(b.toString()));
-      child.on('error', reject);
-      child.on('close', (c) => resolve(c ?? -1));
-    });
-    if (code !== 0) {
-      throw new CloudtikError(
-        'ERR_CLOUDTIK_NODE_COMMAND',
-        `initialization command for node ${options.node} failed on this host (exit ${code}): ${command}`,
-        {
-          details: tailLines(out.toString(), 20),
-        },
-      );
     }
   }
 }

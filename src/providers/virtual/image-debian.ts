@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -6,7 +5,7 @@ import type { DockerEngine } from './engine.js';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
 import { errorMessage, logEvent, type EventSink } from '../../core/events.js';
-import { findTool, runTool } from '../../core/host/process.js';
+import { findTool, runTool, streamTool, toolError } from '../../core/host/process.js';
 import { DEBIAN_SUITE, DEBIAN_VARIANT, IMAGE_LABEL } from './image-versions.js';
 
 export interface BootstrapOptions {
@@ -76,8 +75,10 @@ export async function bootstrapDebianImage(docker: DockerEngine, opts: Bootstrap
       onLine: (line) => logEvent(opts.sink, 'debug', `[debootstrap] ${line}`),
     });
     if (result.code !== 0) {
-      throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `debootstrap ${DEBIAN_SUITE} failed (exit code ${result.code})`, {
-        details: result.tail,
+      throw toolError(result, {
+        code: 'ERR_CLOUDTIK_IMAGE',
+        what: `debootstrap ${DEBIAN_SUITE}`,
+        command: [debootstrap, ...args].join(' '),
         hint: 'check that the Debian mirror is reachable (set CLOUDTIK_DEBIAN_MIRROR to use another one)',
       });
     }
@@ -111,39 +112,34 @@ export async function importRootfs(
     'CMD ["bash"]',
   ];
   logEvent(opts.sink, 'info', `importing ${opts.dir} as ${opts.ref}`);
-  const child = spawn(tar, ['-C', opts.dir, '--numeric-owner', '-c', '.'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: env.toolEnv(),
-  });
-  const stderr: string[] = [];
-  child.stderr.on('data', (c: Buffer) => stderr.push(c.toString('utf8')));
-  const exited = new Promise<number>((resolve, reject) => {
-    child.on('error', reject);
-    child.on('close', (code) => resolve(code ?? 1));
-  });
+  const tarArgs = ['-C', opts.dir, '--numeric-owner', '-c', '.'];
+  const archive = streamTool(tar, tarArgs, { signal: opts.signal });
   let id: string | undefined;
   let failure: string | undefined;
   try {
-    const stream = await docker.importImage(child.stdout, { repo, tag, changes, abortSignal: opts.signal });
+    const stream = await docker.importImage(archive.stdout, { repo, tag, changes, abortSignal: opts.signal });
     for await (const line of jsonLines(stream)) {
       if (typeof line.error === 'string') failure = line.error;
       if (typeof line.status === 'string' && /^sha256:[0-9a-f]{64}$/.test(line.status)) id = line.status;
     }
   } catch (err) {
-    child.kill();
+    archive.kill();
     throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `docker import of ${opts.ref} failed: ${errorMessage(err)}`, {
       cause: err,
     });
   }
-  const code = await exited;
-  if (code !== 0 || failure !== undefined) {
-    throw new CloudtikError(
-      'ERR_CLOUDTIK_IMAGE',
-      `docker import of ${opts.ref} failed: ${failure ?? `tar exited with ${code}`}`,
-      {
-        details: stderr.join('').trim().split('\n').slice(-10),
-      },
-    );
+  const tarred = await archive.done;
+  if (tarred.code !== 0) {
+    throw toolError(tarred, {
+      code: 'ERR_CLOUDTIK_IMAGE',
+      what: `packing ${opts.dir} for docker import of ${opts.ref}`,
+      command: [tar, ...tarArgs].join(' '),
+    });
+  }
+  if (failure !== undefined) {
+    throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `docker import of ${opts.ref} failed: ${failure}`, {
+      details: tarred.tail.filter((line) => line.trim() !== ''),
+    });
   }
   if (id === undefined) id = ((await docker.getImage(opts.ref).inspect()) as { Id: string }).Id;
   return id;

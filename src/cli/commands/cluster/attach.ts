@@ -27,7 +27,7 @@ export const command: CommandSpec = {
     const config = await loadCluster(args[0] as string, opts, ctx.reporter);
     const { openCluster } = await import('../../../core/cluster/context.js');
     const { selectNodes } = await import('../../../core/cluster/nodes.js');
-    const { spawn } = await import('node:child_process');
+    const { runInteractive } = await import('../../../core/process.js');
     const cluster = await openCluster(config, { requireWorkspace: false });
     const [node] = selectNodes(config, await cluster.provider.listNodes(), {
       nodeIp: opts.nodeIp as string | undefined,
@@ -36,10 +36,6 @@ export const command: CommandSpec = {
     const forwardPorts = (opts.portForward as number[] | undefined) ?? [];
     const argv = cluster.provider.commandRunner(node).interactiveShellArgv(undefined, { forwardPorts });
     const [bin, ...rest] = argv;
-    return new Promise<number>((resolve, reject) => {
-      const child = spawn(bin as string, rest, { stdio: 'inherit' });
-      child.on('error', reject);
-      child.on('close', (code) => resolve(code ?? 1));
-    });
+    return runInteractive(bin as string, rest);
   },
 };

@@ -10,7 +10,7 @@ import {
   type TeardownRetry,
 } from '../providers/provider.js';
 import type { ClusterConfig } from '../config/types.js';
-import { blockedTypesOf, ClusterController, MAX_CONSECUTIVE_FAILURES, TEARDOWN_RETRY_MS } from './controller.js';
+import { ClusterController, TEARDOWN_RETRY_MS } from './controller.js';
 
 const W = 'worker.default';
 
@@ -224,37 +224,5 @@ describe('ClusterController', () => {
     await controller.pass();
     await controller.settle();
     expect(updates).toHaveLength(2);
-  });
-});
-
-describe('blockedTypesOf', () => {
-  const now = 100_000;
-  const many = MAX_CONSECUTIVE_FAILURES;
-  it.each([
-    [
-      'a failure backs off',
-      { count: 1, until: now + 2000, lastError: 'boom' },
-      /^backing off 2s after 1 failure\(s\): boom$/,
-    ],
-    ['a type whose back-off ended may launch', { count: 2, until: now - 1, lastError: 'boom' }, undefined],
-    [
-      'too many failures give up',
-      { count: many, until: now + 16_000, lastError: 'setup failed' },
-      /^gave up after 5 failures in a row: setup failed; fix it/,
-    ],
-    [
-      'too many refusals for capacity never give up, and say so while backing off',
-      { count: many + 3, until: now + 60_000, lastError: 'no free host', capacity: true },
-      /^out of capacity after 8 refusals in a row, trying again in 60s: no free host$/,
-    ],
-    [
-      'capacity refusals try again once the back-off ends',
-      { count: many + 3, until: now - 1, lastError: 'no free host', capacity: true },
-      undefined,
-    ],
-  ])('%s', (_, failures, want) => {
-    const blocked = blockedTypesOf(new Map([['worker.default', failures]]), now);
-    if (want === undefined) expect(blocked).toEqual({});
-    else expect(blocked['worker.default']).toMatch(want);
   });
 });

@@ -13,6 +13,7 @@ import { formatDuration } from '../core/scaler/format.js';
 import { planPass } from '../core/scaler/plan.js';
 import { requestedBundles } from '../core/scaler/requests.js';
 import { scalerConfigOf } from '../core/scaler/config.js';
+import { blockedTypesOf, failureAfter, retryingMessages, type TypeFailures } from '../core/scaler/failures.js';
 import { workersToSetUp, type SetupCandidate } from '../core/scaler/setup.js';
 import type { Decision, LaunchDecision, ScalerConfig, ScalerMemory, ScalerNode } from '../core/scaler/types.js';
 import type { ClusterEvent, ControllerStatus, NodeHeartbeat, StateStore, StatusNode } from '../core/state/store.js';
@@ -48,42 +49,8 @@ export interface ControllerDeps {
 /** A stopped worker is started again at most this many times by one controller, then replaced. */
 export const MAX_RESUMES = 3;
 
-/** After this many failures in a row a worker type stops launching until its config changes. */
-export const MAX_CONSECUTIVE_FAILURES = 5;
-const BACKOFF_CAP_MS = 60_000;
-
 /** How often hosts given back while they did not answer are tried again (see NodeProvider.retryTeardowns). */
 export const TEARDOWN_RETRY_MS = 30_000;
-
-export interface TypeFailures {
-  count: number;
-  until: number;
-  lastError: string;
-  /** The last failure was a refusal for lack of capacity (no free host, a host out of memory). */
-  capacity?: boolean;
-}
-
-/**
- * Worker types not to launch now, and why. A type that failed {@link MAX_CONSECUTIVE_FAILURES}
- * times in a row is given up on until its config changes, unless its failures were refusals for
- * lack of capacity: capacity comes back (another cluster gives hosts back), so such a type only
- * backs off, and says it is out of capacity.
- */
-export function blockedTypesOf(failures: ReadonlyMap<string, TypeFailures>, now: number): Record<string, string> {
-  const blocked: Record<string, string> = {};
-  for (const [type, f] of failures) {
-    const many = f.count >= MAX_CONSECUTIVE_FAILURES;
-    const wait = Math.ceil((f.until - now) / 1000);
-    if (many && !f.capacity) {
-      blocked[type] = `gave up after ${f.count} failures in a row: ${f.lastError}; fix it and run cloudtik start again`;
-    } else if (f.until > now) {
-      blocked[type] = many
-        ? `out of capacity after ${f.count} refusals in a row, trying again in ${wait}s: ${f.lastError}`
-        : `backing off ${wait}s after ${f.count} failure(s): ${f.lastError}`;
-    }
-  }
-  return blocked;
-}
 
 interface Applied {
   hash: string;
@@ -207,9 +174,7 @@ export class ClusterController {
     const applied = await this.applyConfig();
     const seen = await this.observe();
     const blockedTypes = blockedTypesOf(this.failures, now);
-    const failing = [...this.failures]
-      .filter(([type]) => blockedTypes[type] === undefined)
-      .map(([type, f]) => `${type}: retrying after ${f.count} failure(s) in a row: ${f.lastError}`);
+    const failing = retryingMessages(this.failures, blockedTypes);
     const result = planPass({
       config: applied.scaler,
       workers: seen.nodes.map((n) =>
@@ -496,12 +461,7 @@ export class ClusterController {
   }
 
   private noteFailure(nodeType: string, error: string, now: number, capacity = false): void {
-    const f = this.failures.get(nodeType) ?? { count: 0, until: 0, lastError: '' };
-    f.count++;
-    f.lastError = error;
-    f.capacity = capacity;
-    f.until = now + Math.min(1000 * 2 ** (f.count - 1), BACKOFF_CAP_MS);
-    this.failures.set(nodeType, f);
+    this.failures.set(nodeType, failureAfter(this.failures.get(nodeType), { error, now, capacity }));
   }
 
   private async launch(applied: Applied, nodeType: string, count: number, reason: string): Promise<void> {

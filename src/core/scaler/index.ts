@@ -22,3 +22,12 @@ export {
 export { STARTUP_GRACE_MS, updateLastUsed, workersToTerminate, type TerminateResult } from './terminate.js';
 export { planPass, REASON_DEMAND, REASON_REQUEST } from './plan.js';
 export { scalerConfigOf } from './config.js';
+export { workersToSetUp, setupReason, type SetupCandidate, type SetupInput } from './setup.js';
+export {
+  blockedTypesOf,
+  failureAfter,
+  retryingMessages,
+  BACKOFF_CAP_MS,
+  MAX_CONSECUTIVE_FAILURES,
+  type TypeFailures,
+} from './failures.js';

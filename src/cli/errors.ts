@@ -1,9 +1,10 @@
 import pc from 'picocolors';
+import { env } from '../config/env.js';
 import { isCloudtikError } from '../core/errors.js';
 
 /** Print an error for a person (or as JSON) and return the exit code. Stack traces only with --verbose. */
 export function renderError(err: unknown, options: { verbose: boolean; json: boolean }): number {
-  const c = pc.createColors(process.stderr.isTTY === true && !process.env.NO_COLOR);
+  const c = pc.createColors(process.stderr.isTTY === true && !env.noColor());
   if (isCloudtikError(err)) {
     if (options.json) {
       process.stdout.write(

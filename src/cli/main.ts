@@ -4,6 +4,7 @@ import { renderError } from './errors.js';
 import { TerminalReporter } from './render.js';
 import { commandGroups, topLevelCommands } from './commands/index.js';
 import { packageVersion } from '../version.js';
+import { env } from '../config/env.js';
 
 /**
  * An option's parser whose refusal reads as a usage error (`option '--workers <n>' argument 'abc'
@@ -37,13 +38,13 @@ function addCommand(parent: Command, spec: CommandSpec): void {
     const command = received[received.length - 1] as Command;
     const opts = command.opts();
     const args = command.args;
-    const verbose = opts.verbose === true || process.env.CLOUDTIK_VERBOSE === '1';
+    const verbose = opts.verbose === true || env.verbose();
     const json = opts.json === true;
     const reporter = new TerminalReporter({
       json,
       verbose,
-      live: process.stderr.isTTY === true && process.env.CI !== 'true',
-      color: process.stderr.isTTY === true && !process.env.NO_COLOR,
+      live: process.stderr.isTTY === true && !env.isCI(),
+      color: process.stderr.isTTY === true && !env.noColor(),
     });
     const controller = new AbortController();
     let interrupts = 0;

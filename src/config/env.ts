@@ -79,6 +79,10 @@ export const env = {
   noColor(): boolean {
     return process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== '';
   },
+  /** `CLOUDTIK_VERBOSE=1`: every command runs as with `--verbose`. */
+  verbose(): boolean {
+    return process.env.CLOUDTIK_VERBOSE === '1';
+  },
   /** Whether we run under CI (plain progress output). */
   isCI(): boolean {
     return process.env.CI === 'true' || process.env.CI === '1';
@@ -202,8 +206,41 @@ export const env = {
     const v = process.env.CLOUDTIK_GATE_POLICY;
     return v === undefined || v === '' ? undefined : v;
   },
+  /** Node side: the runtime section the node updater handed over (`CLOUDTIK_RUNTIME_CONFIG`, base64 JSON). */
+  runtimeConfig(): string | undefined {
+    const v = process.env.CLOUDTIK_RUNTIME_CONFIG;
+    return v === undefined || v === '' ? undefined : v;
+  },
+  /** Node side: where the node image installed Hadoop (`HADOOP_HOME`, else `/opt/hadoop`). */
+  hadoopHome(): string {
+    return nonEmpty(process.env.HADOOP_HOME) ?? '/opt/hadoop';
+  },
+  /** Node side: Hadoop's configuration folder (`HADOOP_CONF_DIR`, else `etc/hadoop` of {@link env.hadoopHome}). */
+  hadoopConfDir(): string {
+    return nonEmpty(process.env.HADOOP_CONF_DIR) ?? path.join(env.hadoopHome(), 'etc', 'hadoop');
+  },
+  /** Node side: where the node image installed Spark (`SPARK_HOME`, else `/opt/spark`). */
+  sparkHome(): string {
+    return nonEmpty(process.env.SPARK_HOME) ?? '/opt/spark';
+  },
+  /** Node side: Spark's configuration folder (`SPARK_CONF_DIR`, else `conf` of {@link env.sparkHome}). */
+  sparkConfDir(): string {
+    return nonEmpty(process.env.SPARK_CONF_DIR) ?? path.join(env.sparkHome(), 'conf');
+  },
+  /** Node side: JVM options the node image gives Spark's daemons (`SPARK_DAEMON_JAVA_OPTS`), or ''. */
+  sparkDaemonJavaOpts(): string {
+    return process.env.SPARK_DAEMON_JAVA_OPTS ?? '';
+  },
+  /** The login name this process runs as (`USER`), or undefined where the environment does not say. */
+  userName(): string | undefined {
+    return nonEmpty(process.env.USER);
+  },
   /** Node side: the environment a service started by `cloudtik node start` inherits. */
   processEnv(): NodeJS.ProcessEnv {
     return { ...process.env };
   },
 };
+
+function nonEmpty(v: string | undefined): string | undefined {
+  return v === undefined || v === '' ? undefined : v;
+}

@@ -38,13 +38,7 @@ export interface ImageLayout {
 }
 
 export function imageLayout(): ImageLayout {
-  const hadoopHome = process.env.HADOOP_HOME ?? '/opt/hadoop';
-  const sparkHome = process.env.SPARK_HOME ?? '/opt/spark';
-  return {
-    hadoopConfDir: process.env.HADOOP_CONF_DIR ?? path.join(hadoopHome, 'etc', 'hadoop'),
-    sparkConfDir: process.env.SPARK_CONF_DIR ?? path.join(sparkHome, 'conf'),
-    sparkHome,
-  };
+  return { hadoopConfDir: env.hadoopConfDir(), sparkConfDir: env.sparkConfDir(), sparkHome: env.sparkHome() };
 }
 
 /** Encode a runtime section for the `CLOUDTIK_RUNTIME_CONFIG` variable. */
@@ -54,7 +48,7 @@ export function encodeRuntimeConfig(runtime: unknown): string {
 
 export function runtimeNodeContext(head: boolean): RuntimeNodeContext {
   const id = env.nodeIdentity();
-  const raw = process.env.CLOUDTIK_RUNTIME_CONFIG;
+  const raw = env.runtimeConfig();
   if (!raw) {
     throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', 'CLOUDTIK_RUNTIME_CONFIG is not set on this node', {
       hint: 'runtime commands run through the node updater (cloudtik start, or the head for workers)',

@@ -4,6 +4,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { env } from '../../config/env.js';
 import { hadoopXml } from '../template.js';
 import type { RuntimeNodeContext } from './context.js';
 
@@ -37,7 +38,7 @@ export async function writeCoreSite(ctx: RuntimeNodeContext): Promise<void> {
     hadoopXml({
       'fs.defaultFS': defaultFs(ctx),
       'hadoop.tmp.dir': path.join(ctx.home, 'hadoop', 'tmp'),
-      'hadoop.http.staticuser.user': process.env.USER ?? 'ubuntu',
+      'hadoop.http.staticuser.user': env.userName() ?? 'ubuntu',
     }),
   );
 }

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { env } from '../../config/env.js';
 import { startService, stopService } from '../../node/services.js';
 import { renderTemplate } from '../template.js';
 import { JOB_LOG4J_FILE } from './index.js';
@@ -133,9 +134,9 @@ export async function start(ctx: RuntimeNodeContext): Promise<void> {
   // Niced as well: the NameNode and the ResourceManager beside it come first.
   await startService('spark-history', ['bash', '-c', [...prelude, 'exec nice -n 10 spark-history-server'].join('\n')], {
     env: {
-      ...process.env,
+      ...env.processEnv(),
       SPARK_LOCAL_IP: ctx.nodeIp,
-      SPARK_DAEMON_JAVA_OPTS: `${process.env.SPARK_DAEMON_JAVA_OPTS ?? ''} ${QUICK_START_JVM_OPTS}`.trim(),
+      SPARK_DAEMON_JAVA_OPTS: `${env.sparkDaemonJavaOpts()} ${QUICK_START_JVM_OPTS}`.trim(),
     },
   });
 }

@@ -295,7 +295,7 @@ spark.stop()
     await expect(fetch(`http://${headIp}:18080/`)).rejects.toThrow();
     const down = await cli(['runtime', 'status', file, '--runtimes', 'spark', ...names]);
     expect(down.code).toBe(1);
-    expect(down.stdout).toMatch(/spark-history\s*│\s*down/);
+    expect(down.stdout).toMatch(/spark-history\s+down/);
     await cliOk(['runtime', 'start', file, '--runtimes', 'spark', ...names]);
     await eventually('history server back', 60_000, async () =>
       (await fetch(`http://${headIp}:18080/`)).ok ? true : undefined,

@@ -3,6 +3,7 @@ import type { ClusterConfig, WorkspaceConfig } from '../config/types.js';
 import type { ImageBuilder, ProviderNodeCommand } from '../providers/provider.js';
 import type { OptionSpec } from './command-spec.js';
 import type { Reporter } from './reporter.js';
+import { parseOutputFormat } from './table.js';
 
 export const CLUSTER_FILE_ARG = { name: '<cluster_config_file>', description: 'the cluster YAML file' };
 
@@ -17,6 +18,13 @@ export const workspaceNameOption: OptionSpec = {
 export const yesOption: OptionSpec = { flags: '-y, --yes', description: 'do not ask for confirmation' };
 export const nodeIpOption: OptionSpec = { flags: '--node-ip <ip>', description: 'the node to use (default: the head)' };
 export const allNodesOption: OptionSpec = { flags: '--all-nodes', description: 'run on every node of the cluster' };
+
+/** `-o wide` on the commands that print tables. */
+export const outputOption: OptionSpec = {
+  flags: '-o, --output <format>',
+  description: 'wide: print more columns (ids, addresses, full times)',
+  parse: parseOutputFormat,
+};
 
 export const runtimesOption: OptionSpec = {
   flags: '--runtimes <list>',

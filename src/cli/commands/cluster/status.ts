@@ -1,3 +1,5 @@
+import type { NodeRow } from '../../../core/cluster/nodes.js';
+import type { StatusNode } from '../../../core/state/store.js';
 import type { CommandSpec } from '../../command-spec.js';
 import {
   CLUSTER_FILE_ARG,
@@ -5,52 +7,70 @@ import {
   formatAge,
   formatBytes,
   loadCluster,
+  outputOption,
   workspaceNameOption,
 } from '../../common.js';
+import { statusTint, type Column } from '../../table.js';
 
 function heartbeat(ageMs: number | undefined, kind: string): string {
   if (kind === 'head') return '-';
   return ageMs === undefined ? 'none' : `${(ageMs / 1000).toFixed(ageMs < 10_000 ? 1 : 0)}s ago`;
 }
 
+/** A node as `status` shows it: its row and what the head's controller says of it. */
+export interface StatusLine {
+  row: NodeRow;
+  controller: StatusNode | undefined;
+}
+
+const iso = (ms: number): string => new Date(ms).toISOString();
+
+/** The columns of `status`; `-o wide` adds the provider state, restarts, the controller's action and full times. */
+export const STATUS_COLUMNS: Column<StatusLine>[] = [
+  { header: 'node', cell: ({ row }) => row.id },
+  { header: 'kind', cell: ({ row }) => row.kind },
+  { header: 'type', cell: ({ row }) => row.nodeType },
+  { header: 'seq', cell: ({ row }) => String(row.seqId), wide: true },
+  { header: 'ip', cell: ({ row }) => row.ip ?? '-' },
+  { header: 'status', cell: ({ row }) => row.status, tint: ({ row }) => statusTint(row.status) },
+  { header: 'state', cell: ({ row }) => row.state, wide: true },
+  { header: 'heartbeat', cell: ({ row, controller }) => heartbeat(controller?.heartbeatAgeMs, row.kind) },
+  {
+    header: 'restarted',
+    cell: ({ row }, wide) =>
+      row.restartedAt === undefined ? '-' : wide ? iso(row.restartedAt) : `${formatAge(row.restartedAt)} ago`,
+  },
+  { header: 'restarts', cell: ({ row }) => String(row.restartCount ?? 0), wide: true },
+  { header: 'cpu', cell: ({ row }) => String(row.cpus) },
+  { header: 'memory', cell: ({ row }) => formatBytes(row.memoryBytes) },
+  { header: 'age', cell: ({ row }) => formatAge(row.createdAt) },
+  { header: 'created', cell: ({ row }) => iso(row.createdAt), wide: true },
+  { header: 'action', cell: ({ controller }) => controller?.action ?? '-', wide: true },
+];
+
 export const command: CommandSpec = {
   name: 'status',
   description: "show the nodes of a cluster and what the head's controller is doing with them, and why",
   arguments: [CLUSTER_FILE_ARG],
-  options: [clusterNameOption, workspaceNameOption],
+  options: [clusterNameOption, workspaceNameOption, outputOption],
   async run(args, opts, ctx) {
     const config = await loadCluster(args[0] as string, opts, ctx.reporter);
     const { clusterNodeRows } = await import('../../../core/cluster/nodes.js');
     const { readControllerStatus } = await import('../../../core/cluster/head-state.js');
     const { renderControllerStatus } = await import('../../summaries.js');
+    const { renderTable, tableOptions } = await import('../../table.js');
     const { nodes, rows } = await clusterNodeRows(config);
     const head = nodes.find((n) => n.kind === 'head' && n.running);
     const controller = head
       ? await readControllerStatus(config, head)
       : { status: undefined, error: 'no running head' };
     const why = new Map((controller.status?.workers ?? []).map((w) => [w.id, w]));
-    const { default: Table } = await import('cli-table3');
-    const table = new Table({
-      head: ['NODE', 'KIND', 'TYPE', 'IP', 'STATUS', 'HEARTBEAT', 'RESTARTED', 'CPU', 'MEMORY', 'AGE'],
-      style: { head: [], border: [] },
-    });
-    for (const r of rows)
-      table.push([
-        r.id,
-        r.kind,
-        r.nodeType,
-        r.ip ?? '-',
-        r.status,
-        heartbeat(why.get(r.id)?.heartbeatAgeMs, r.kind),
-        r.restartedAt === undefined ? '-' : `${formatAge(r.restartedAt)} ago`,
-        String(r.cpus),
-        formatBytes(r.memoryBytes),
-        formatAge(r.createdAt),
-      ]);
+    const lines = rows.map((row) => ({ row, controller: why.get(row.id) }));
+    const table = renderTable(STATUS_COLUMNS, lines, tableOptions(opts.output as 'wide' | undefined));
     const text =
       rows.length === 0
         ? `Cluster ${config.cluster_name} has no nodes.`
-        : `Cluster ${config.cluster_name} (workspace ${config.workspace_name}): ${rows.length} node(s)\n${table.toString()}\n${renderControllerStatus(controller.status, controller.error)}`;
+        : `Cluster ${config.cluster_name} (workspace ${config.workspace_name}): ${rows.length} node(s)\n\n${table}\n\n${renderControllerStatus(controller.status, controller.error)}`;
     ctx.reporter.result(
       {
         cluster: config.cluster_name,

@@ -1,4 +1,17 @@
+import type { ImageBuildResult } from '../../../providers/provider.js';
 import type { CommandSpec } from '../../command-spec.js';
+import { formatBytes, imageBuilder, outputOption } from '../../common.js';
+import type { Column } from '../../table.js';
+import { imageId } from './list.js';
+
+/** The columns of `image build`; `-o wide` shows whole image ids. */
+export const BUILD_COLUMNS: Column<ImageBuildResult>[] = [
+  { header: 'image', cell: (r) => r.ref },
+  { header: 'result', cell: (r) => (r.action === 'cached' ? 'up to date' : r.action) },
+  { header: 'image id', cell: (r, wide) => imageId(r.id, wide) },
+  { header: 'size', cell: (r) => formatBytes(r.sizeBytes) },
+  { header: 'time', cell: (r) => `${(r.ms / 1000).toFixed(1)}s` },
+];
 
 export const command: CommandSpec = {
   name: 'build',
@@ -25,6 +38,7 @@ export const command: CommandSpec = {
       flags: '--variant <name>',
       description: 'with --os-image: tag the images <version>-<name> (for example gpu), next to the default ones',
     },
+    outputOption,
   ],
   async run(_args, opts, ctx) {
     const { CloudtikError } = await import('../../../core/errors.js');
@@ -35,7 +49,6 @@ export const command: CommandSpec = {
         hint: 'for example: cloudtik image build --os-image my/cuda:12 --variant gpu',
       });
     }
-    const { imageBuilder } = await import('../../common.js');
     const builder = await imageBuilder();
     const t0 = performance.now();
     const results = await builder.build({
@@ -47,18 +60,8 @@ export const command: CommandSpec = {
       signal: ctx.signal,
     });
     const totalMs = Math.round(performance.now() - t0);
-    const { formatBytes } = await import('../../common.js');
-    const { default: Table } = await import('cli-table3');
-    const table = new Table({ head: ['IMAGE', 'RESULT', 'IMAGE ID', 'SIZE', 'TIME'], style: { head: [], border: [] } });
-    for (const r of results) {
-      table.push([
-        r.ref,
-        r.action === 'cached' ? 'up to date' : r.action,
-        r.id.replace(/^sha256:/, '').slice(0, 12),
-        formatBytes(r.sizeBytes),
-        `${(r.ms / 1000).toFixed(1)}s`,
-      ]);
-    }
-    ctx.reporter.result({ images: results, totalMs }, `${table.toString()}\nDone in ${(totalMs / 1000).toFixed(1)}s.`);
+    const { renderTable, tableOptions } = await import('../../table.js');
+    const table = renderTable(BUILD_COLUMNS, results, tableOptions(opts.output as 'wide' | undefined));
+    ctx.reporter.result({ images: results, totalMs }, `${table}\n\nDone in ${(totalMs / 1000).toFixed(1)}s.`);
   },
 };

@@ -1,31 +1,39 @@
+import type { NodeImageRow } from '../../../providers/provider.js';
 import type { CommandSpec } from '../../command-spec.js';
+import { formatAge, formatBytes, imageBuilder, outputOption } from '../../common.js';
+import type { Column } from '../../table.js';
+
+/** An image id as `docker images` shows it (12 hex digits), or whole with `-o wide`. */
+export function imageId(id: string, wide: boolean): string {
+  return wide ? id : id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/** The columns of `image list`; `-o wide` shows whole ids and hashes and the creation time. */
+export const IMAGE_COLUMNS: Column<NodeImageRow>[] = [
+  { header: 'image', cell: (r) => r.name },
+  { header: 'tag', cell: (r) => r.tag },
+  { header: 'image id', cell: (r, wide) => imageId(r.id, wide) },
+  { header: 'hash', cell: (r, wide) => (wide ? r.hash : r.hash?.slice(0, 12)) ?? '-' },
+  { header: 'size', cell: (r) => formatBytes(r.sizeBytes) },
+  {
+    header: 'created',
+    cell: (r, wide) => (wide ? r.createdAt : `${formatAge(Date.parse(r.createdAt))} ago`),
+  },
+];
 
 export const command: CommandSpec = {
   name: 'list',
   aliases: ['ls'],
   description: 'list the cloudtik node images in the local Docker engine (tag, content hash, size, age)',
-  async run(_args, _opts, ctx) {
-    const { imageBuilder } = await import('../../common.js');
+  options: [outputOption],
+  async run(_args, opts, ctx) {
+    const { renderTable, tableOptions } = await import('../../table.js');
     const rows = await (await imageBuilder()).list();
-    const { formatAge, formatBytes } = await import('../../common.js');
-    const { default: Table } = await import('cli-table3');
-    const table = new Table({
-      head: ['IMAGE', 'TAG', 'IMAGE ID', 'HASH', 'SIZE', 'CREATED'],
-      style: { head: [], border: [] },
-    });
-    for (const r of rows) {
-      table.push([
-        r.name,
-        r.tag,
-        r.id.replace(/^sha256:/, '').slice(0, 12),
-        r.hash?.slice(0, 12) ?? '-',
-        formatBytes(r.sizeBytes),
-        `${formatAge(Date.parse(r.createdAt))} ago`,
-      ]);
-    }
     ctx.reporter.result(
       rows,
-      rows.length === 0 ? 'No cloudtik node images; build them with: cloudtik image build' : table.toString(),
+      rows.length === 0
+        ? 'No cloudtik node images; build them with: cloudtik image build'
+        : renderTable(IMAGE_COLUMNS, rows, tableOptions(opts.output as 'wide' | undefined)),
     );
   },
 };

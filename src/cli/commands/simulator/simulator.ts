@@ -1,6 +1,8 @@
 import type { CommandContext, CommandSpec } from '../../command-spec.js';
 import { CloudtikError } from '../../../core/errors.js';
 import { TAG } from '../../../providers/provider.js';
+import { outputOption } from '../../common.js';
+import { renderTable, tableOptions, type Column, type OutputFormat, type TableOptions } from '../../table.js';
 
 type PoolService = Awaited<ReturnType<typeof import('../../../providers/registry.js').loadPoolService>>;
 type PoolStatus = Awaited<ReturnType<PoolService['poolStatus']>>;
@@ -21,27 +23,39 @@ interface Options {
   port?: number;
   reload?: boolean;
   shutdown?: boolean;
+  output?: OutputFormat;
 }
 
-/** Columns padded to their widest cell, two spaces apart (as kubectl prints them). */
-export function columns(rows: readonly string[][]): string {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows
-    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  '))
-    .join('\n');
-}
+type PoolHost = PoolStatus['hosts'][number];
+
+const tag = (k: string) => (h: PoolHost) => h.tags[k] ?? '-';
+
+/** The columns of `simulator status`; `-o wide` adds the addresses and since when a host did not answer. */
+export const HOST_COLUMNS: Column<PoolHost>[] = [
+  { header: 'host', cell: (h) => h.name },
+  { header: 'ip', cell: (h) => h.ip, wide: true },
+  { header: 'external ip', cell: (h) => h.external_ip ?? '-', wide: true },
+  { header: 'type', cell: (h) => h.instance_type },
+  {
+    header: 'state',
+    cell: (h) => (h.state === 'running' ? 'in use' : h.unanswered ? 'free (unanswered)' : 'free'),
+    tint: (h) => (h.state !== 'running' && h.unanswered ? 'yellow' : undefined),
+  },
+  { header: 'workspace', cell: tag(TAG.workspace) },
+  { header: 'cluster', cell: tag(TAG.cluster) },
+  { header: 'kind', cell: tag(TAG.nodeKind) },
+  {
+    header: 'unanswered since',
+    cell: (h) => (h.unanswered ? new Date(h.unanswered.since).toISOString() : '-'),
+    wide: true,
+  },
+];
 
 /** The pool as text: a line per host, a line per instance type, and loud lines for refused launches. */
-export function renderPoolStatus(s: PoolStatus): string {
-  const rows = [['HOST', 'TYPE', 'STATE', 'WORKSPACE', 'CLUSTER', 'KIND']];
-  for (const h of s.hosts) {
-    const state = h.state === 'running' ? 'in use' : h.unanswered ? 'free (unanswered)' : 'free';
-    const tag = (k: string): string => h.tags[k] ?? '-';
-    rows.push([h.name, h.instance_type, state, tag(TAG.workspace), tag(TAG.cluster), tag(TAG.nodeKind)]);
-  }
+export function renderPoolStatus(s: PoolStatus, table: TableOptions = {}): string {
   const lines = [
     `Host pool at ${s.address} (${s.config}): ${s.hosts.length} host(s); workspaces: ${s.workspaces.join(', ') || '-'}`,
-    columns(rows),
+    renderTable(HOST_COLUMNS, s.hosts, table),
     '',
   ];
   for (const [type, free] of Object.entries(s.free)) {
@@ -65,7 +79,7 @@ async function status(opts: Options, ctx: CommandContext): Promise<void> {
   const pool = await svc.runningPool(opts);
   try {
     const s = await svc.poolStatus(pool);
-    ctx.reporter.result(s, renderPoolStatus(s));
+    ctx.reporter.result(s, renderPoolStatus(s, tableOptions(opts.output)));
   } finally {
     pool.close();
   }
@@ -142,6 +156,7 @@ export const command: CommandSpec = {
     { flags: '--port <port>', description: 'the port (default 8282)', parse: parsePort },
     { flags: '--reload', description: 'make the running service read its pool file again' },
     { flags: '--shutdown', description: 'stop the running service' },
+    outputOption,
   ],
   async run(args, opts, ctx) {
     const options = opts as Options;

@@ -1,15 +1,37 @@
+import type { WorkspaceDetails } from '../../../core/workspace.js';
 import type { CommandSpec } from '../../command-spec.js';
+import { outputOption } from '../../common.js';
+import type { Column } from '../../table.js';
+
+/** The columns of `workspace list`; `-o wide` adds the bridge, the gateway, node counts and the creation time. */
+export const WORKSPACE_COLUMNS: Column<WorkspaceDetails>[] = [
+  { header: 'workspace', cell: (w) => w.name },
+  { header: 'network', cell: (w) => w.network },
+  { header: 'bridge', cell: (w) => w.bridge ?? '-', wide: true },
+  { header: 'subnet', cell: (w) => w.subnet ?? '-' },
+  { header: 'gateway', cell: (w) => w.gateway ?? '-', wide: true },
+  { header: 'created', cell: (w) => w.createdAt ?? '-', wide: true },
+  {
+    header: 'clusters',
+    cell: (w, wide) =>
+      w.clusters.map((c) => (wide ? `${c.name} (${c.running}/${c.head + c.workers} running)` : c.name)).join(', ') ||
+      '-',
+  },
+];
 
 export const command: CommandSpec = {
   name: 'list',
   description: 'list the workspaces on this machine and their clusters',
-  async run(_args, _opts, ctx) {
+  options: [outputOption],
+  async run(_args, opts, ctx) {
     const { listAllWorkspaces } = await import('../../../core/workspace.js');
+    const { renderTable, tableOptions } = await import('../../table.js');
     const all = await listAllWorkspaces();
-    const { default: Table } = await import('cli-table3');
-    const table = new Table({ head: ['WORKSPACE', 'NETWORK', 'SUBNET', 'CLUSTERS'], style: { head: [], border: [] } });
-    for (const w of all)
-      table.push([w.name, w.network, w.subnet ?? '-', w.clusters.map((c) => c.name).join(', ') || '-']);
-    ctx.reporter.result(all, all.length === 0 ? 'No workspaces.' : table.toString());
+    ctx.reporter.result(
+      all,
+      all.length === 0
+        ? 'No workspaces.'
+        : renderTable(WORKSPACE_COLUMNS, all, tableOptions(opts.output as 'wide' | undefined)),
+    );
   },
 };

@@ -1,5 +1,6 @@
 import readline from 'node:readline/promises';
 import type { ClusterConfig, WorkspaceConfig } from '../config/types.js';
+import { CloudtikError } from '../core/errors.js';
 import type { ImageBuilder, ProviderNodeCommand } from '../providers/provider.js';
 import type { OptionSpec } from './command-spec.js';
 import type { Reporter } from './reporter.js';
@@ -84,10 +85,22 @@ function formatIssuePosition(w: { file: string; line?: number; col?: number; pat
   return `${pos} ${w.path ? `${w.path}: ` : ''}`;
 }
 
-/** Ask a yes/no question on a terminal; without a terminal the answer is yes (scripts pass -y anyway). */
-export async function confirm(question: string, yes: boolean): Promise<boolean> {
-  if (yes || !process.stdin.isTTY) return true;
-  const rl = readline.createInterface({ input: process.stdin, output: process.stderr });
+/**
+ * Ask a yes/no question on a terminal. `yes` (-y) answers it. Without a terminal nobody can
+ * answer, and a script that forgot -y must not remove a cluster unasked: that is a usage error.
+ */
+export async function confirm(
+  question: string,
+  yes: boolean,
+  input: NodeJS.ReadableStream & { isTTY?: boolean } = process.stdin,
+): Promise<boolean> {
+  if (yes) return true;
+  if (input.isTTY !== true) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', `"${question}" needs an answer and there is no terminal to ask on`, {
+      hint: 'pass -y (--yes) to go ahead without being asked',
+    });
+  }
+  const rl = readline.createInterface({ input, output: process.stderr });
   try {
     const answer = await rl.question(`${question} [y/N] `);
     return /^y(es)?$/i.test(answer.trim());

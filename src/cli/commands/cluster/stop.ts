@@ -23,8 +23,8 @@ export const command: CommandSpec = {
   ],
   async run(args, opts, ctx) {
     const config = await loadCluster(args[0] as string, opts, ctx.reporter);
-    const what = opts.workersOnly === true ? 'the workers of' : '';
-    if (!(await confirm(`Stop ${what} cluster ${config.cluster_name}?`, opts.yes === true))) return 1;
+    const what = opts.workersOnly === true ? 'the workers of ' : '';
+    if (!(await confirm(`Stop ${what}cluster ${config.cluster_name}?`, opts.yes === true))) return 1;
     const { stopCluster } = await import('../../../core/cluster/stop.js');
     const result = await stopCluster({
       config,

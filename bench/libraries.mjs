@@ -4,7 +4,9 @@
 // a fresh `node` process, interleaved. Per process: wall ms from process start to the first call
 // done, CPU ms (user + sys) and peak RSS at that point; then, where it applies, a bulk workload
 // timed on its own. The floor is a bundled entry that only reports (an empty node process).
-// Ours is measured as compiled in dist/ now (run `npm run build` first).
+// Ours is measured as compiled in dist/ now (run `npm run build` first). The tar writer we had
+// was measured here too, against tar-fs: no gain, so the build context is written by tar-fs now
+// (figures in bench/README.md).
 // Prints JSON and writes .bench/libraries.json. Usage: node bench/libraries.mjs [--runs N]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -25,9 +27,7 @@ const LOG_LINES = 10_000;
 // Every entry starts with this: its arguments, a snapshot of its costs, and the report it writes.
 const PRELUDE = `
 import fs from 'node:fs';
-import { pipeline } from 'node:stream/promises';
-import { Writable } from 'node:stream';
-const [out, socketPath, redisPort, logFile, tarDir] = process.argv.slice(2);
+const [out, socketPath, redisPort, logFile] = process.argv.slice(2);
 const snap = () => {
   const c = process.cpuUsage();
   return { ms: performance.now(), cpuMs: (c.user + c.system) / 1000, rssMiB: process.resourceUsage().maxRSS / 1024 };
@@ -40,7 +40,6 @@ const report = (work, extra = {}) => {
   fs.writeFileSync(out, JSON.stringify({ first: first ?? end, work: w, ...extra }));
   process.exit(0);
 };
-const sink = () => { let bytes = 0; const s = new Writable({ write(c, _e, cb) { bytes += c.length; cb(); } }); s.bytes = () => bytes; return s; };
 const check = (ok, what) => { if (!ok) throw new Error('bench check failed: ' + what); };
 `;
 
@@ -107,29 +106,6 @@ const ENTRIES = {
     const { Listr } = await import('listr2');
     await new Listr([{ title: 'Launching nodes', task: async () => undefined }]).run();
     firstDone(); report();`,
-  'tar/ours': `
-    const { packContext } = await import(${dist('providers/virtual/image-context.js')});
-    const files = [];
-    const walk = (dir, prefix) => {
-      for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
-        const p = dir + '/' + e.name;
-        if (e.isDirectory()) walk(p, prefix + e.name + '/');
-        else files.push({ name: prefix + e.name, path: p, mode: fs.statSync(p).mode });
-      }
-    };
-    const w = snap();
-    walk(tarDir, '');
-    const s = sink();
-    await pipeline(packContext(files), s);
-    firstDone();
-    report(w, { bytes: s.bytes() });`,
-  'tar/library': `
-    const { default: tar } = await import('tar-fs');
-    const w = snap();
-    const s = sink();
-    await pipeline(tar.pack(tarDir), s);
-    firstDone();
-    report(w, { bytes: s.bytes() });`,
 };
 
 const PAIRS = {
@@ -141,14 +117,9 @@ const PAIRS = {
   },
   log: { ours: 'src/node/log.ts', library: 'pino', call: `first line to a file; work: ${LOG_LINES} lines` },
   spinner: { ours: 'src/cli/render.ts', library: 'listr2', call: 'one task rendered to a non-TTY stream' },
-  tar: {
-    ours: 'src/providers/virtual/image-context.ts',
-    library: 'tar-fs',
-    call: 'pack 200 small files + one 20 MiB file to a stream',
-  },
 };
 
-/** Bundle every entry on its own, as scripts/bundle-cli.mjs bundles the CLI (tar-fs stays external there too). */
+/** Bundle every entry on its own, as scripts/bundle-cli.mjs bundles the CLI. */
 async function bundle() {
   const sizes = {};
   for (const [name, body] of Object.entries(ENTRIES)) {
@@ -164,8 +135,8 @@ async function bundle() {
       format: 'esm',
       platform: 'node',
       target: 'node20',
-      // As the CLI bundle: tar-fs loads from node_modules; native add-ons cannot be bundled.
-      external: ['tar-fs', '*.node'],
+      // Native add-ons (optional in ssh2, under dockerode) cannot be bundled.
+      external: ['*.node'],
       // Bundled CommonJS calls require() and reads __dirname (ssh2, under dockerode): give it Node's.
       banner: {
         js: "import { createRequire as __r } from 'node:module'; import { dirname as __d } from 'node:path'; import { fileURLToPath as __u } from 'node:url'; const require = __r(import.meta.url); const __filename = __u(import.meta.url); const __dirname = __d(__filename);",
@@ -178,16 +149,6 @@ async function bundle() {
     sizes[name] = bytes;
   }
   return sizes;
-}
-
-/** A tree of 200 small files in 10 folders plus one 20 MiB file. */
-async function tarFixture(dir) {
-  for (let d = 0; d < 10; d++) {
-    await fs.mkdir(path.join(dir, `d${d}`), { recursive: true });
-    for (let f = 0; f < 20; f++)
-      await fs.writeFile(path.join(dir, `d${d}`, `f${f}.txt`), `file ${d}/${f}\n`.repeat(40));
-  }
-  await fs.writeFile(path.join(dir, 'big.bin'), Buffer.alloc(20 * 2 ** 20, 7));
 }
 
 const freePort = () =>
@@ -292,13 +253,11 @@ async function main() {
   const redis = await startRedis();
   try {
     const sizes = await bundle();
-    const tarDir = path.join(tmp, 'tree');
-    await tarFixture(tarDir);
     const samples = Object.fromEntries(Object.keys(ENTRIES).map((n) => [n, []]));
     for (let i = 0; i < RUNS; i++) {
       for (const name of Object.keys(ENTRIES)) {
         const logFile = path.join(tmp, `log-${i}-${name.replace('/', '-')}.log`);
-        const argv = ['/var/run/docker.sock', String(redis.port), logFile, tarDir];
+        const argv = ['/var/run/docker.sock', String(redis.port), logFile];
         samples[name].push(await runEntry(name, argv));
         await fs.rm(logFile, { force: true });
       }

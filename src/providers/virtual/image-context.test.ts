@@ -100,6 +100,35 @@ describe('packContext', () => {
     expect(fs.statSync(path.join(out, 'run.sh')).mode & 0o777).toBe(0o755);
   });
 
+  it('takes files from several folders, one file under two names, and in-memory files', async () => {
+    const other = await fsp.mkdtemp(path.join(os.tmpdir(), 'cloudtik-ctx-other-'));
+    try {
+      await fsp.writeFile(path.join(other, 'b.txt'), 'beta\n');
+      const files: ContextFile[] = [
+        { name: 'x/one.txt', path: path.join(dir, 'conf', 'a.txt'), mode: 0o644 },
+        { name: 'x/two.txt', path: path.join(dir, 'conf', 'a.txt'), mode: 0o755 },
+        { name: 'b.txt', path: path.join(other, 'b.txt'), mode: 0o600 },
+        { name: 'Dockerfile', data: Buffer.from('FROM scratch\n'), mode: 0o644 },
+      ];
+      const listing = execFileSync('tar', ['-tvf', '-'], { input: await tarBytes(files) }).toString();
+      expect(
+        listing
+          .split('\n')
+          .filter(Boolean)
+          .map((l) => `${l.split(/\s+/)[0]} ${l.split(/\s+/).at(-1)}`),
+      ).toEqual(['-rw-r--r-- x/one.txt', '-rwxr-xr-x x/two.txt', '-rw-r--r-- b.txt', '-rw-r--r-- Dockerfile']);
+      // Owner root (uid and gid 0) and the fixed mtime on every entry.
+      for (const l of listing.split('\n').filter(Boolean)) expect(l).toMatch(/ 0\/0 .* 1985-10-26 /);
+    } finally {
+      await fsp.rm(other, { recursive: true, force: true });
+    }
+  });
+
+  it('fails, naming the path, on a folder given as a file', async () => {
+    const files: ContextFile[] = [{ name: 'conf', path: path.join(dir, 'conf'), mode: 0o644 }];
+    await expect(tarBytes(files)).rejects.toThrow(`${path.join(dir, 'conf')} is not a regular file`);
+  });
+
   it('is byte-for-byte deterministic', async () => {
     const pack = async (): Promise<Buffer> => {
       const chunks: Buffer[] = [];
@@ -111,3 +140,9 @@ describe('packContext', () => {
     expect((await pack()).equals(a)).toBe(true);
   });
 });
+
+async function tarBytes(files: ContextFile[]): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of packContext(files)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}

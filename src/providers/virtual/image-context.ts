@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
-import fs from 'node:fs';
-import fsp from 'node:fs/promises';
-import { Readable } from 'node:stream';
+import path from 'node:path';
+import type { Readable } from 'node:stream';
+import tar from 'tar-fs';
 import { hashFile, normalMode } from '../../core/host/files.js';
 
 /**
@@ -63,96 +63,64 @@ export async function hashImageInputs(inputs: ImageHashInputs): Promise<string> 
   return hash.digest('hex');
 }
 
-// ---- tar (ustar + pax for long names), enough for a Docker build context ----
+// ---- the context as a tar stream ----
 
-const BLOCK = 512;
 /** Fixed mtime so equal contexts give equal tar streams (and Docker's COPY cache sees no change). */
-const MTIME = 499_162_500; // 1985-10-26, the date npm pack uses
+const MTIME = new Date(499_162_500 * 1000); // 1985-10-26, the date npm pack uses
 
-function writeString(buf: Buffer, offset: number, length: number, value: string): void {
-  buf.write(value, offset, length, 'utf8');
+function contextHeader(file: ContextFile, size: number): tar.Headers {
+  return { name: file.name, size, mode: normalMode(file.mode), mtime: MTIME, type: 'file', uid: 0, gid: 0 };
 }
 
-function writeOctal(buf: Buffer, offset: number, length: number, value: number): void {
-  writeString(buf, offset, length, value.toString(8).padStart(length - 1, '0') + '\0');
-}
-
-function tarHeader(name: string, size: number, mode: number, type: '0' | 'x' | '5'): Buffer {
-  const h = Buffer.alloc(BLOCK);
-  writeString(h, 0, 100, name);
-  writeOctal(h, 100, 8, mode);
-  writeOctal(h, 108, 8, 0);
-  writeOctal(h, 116, 8, 0);
-  writeOctal(h, 124, 12, size);
-  writeOctal(h, 136, 12, MTIME);
-  h.fill(0x20, 148, 156); // checksum is computed with its own field as spaces
-  writeString(h, 156, 1, type);
-  writeString(h, 257, 6, 'ustar\0');
-  writeString(h, 263, 2, '00');
-  writeString(h, 265, 32, 'root');
-  writeString(h, 297, 32, 'root');
-  let sum = 0;
-  for (const byte of h) sum += byte;
-  writeString(h, 148, 8, sum.toString(8).padStart(6, '0') + '\0 ');
-  return h;
-}
-
-function padding(size: number): Buffer {
-  const rest = size % BLOCK;
-  return Buffer.alloc(rest === 0 ? 0 : BLOCK - rest);
-}
-
-/** Headers for one entry: a pax header first when the name does not fit ustar's 100 bytes. */
-function entryHeaders(name: string, size: number, mode: number, type: '0' | '5'): Buffer[] {
-  if (Buffer.byteLength(name) <= 100) return [tarHeader(name, size, mode, type)];
-  const body = `path=${name}\n`;
-  // A pax record is "<len> <body>" where <len> counts its own digits too.
-  const bodyBytes = Buffer.byteLength(body);
-  let len = bodyBytes + 2;
-  while (`${len}`.length + 1 + bodyBytes !== len) len = `${len}`.length + 1 + bodyBytes;
-  const record = Buffer.from(`${len} ${body}`);
-  return [
-    tarHeader('PaxHeader', record.length, 0o644, 'x'),
-    record,
-    padding(record.length),
-    tarHeader(Buffer.from(name).subarray(0, 100).toString('utf8'), size, mode, type),
-  ];
-}
-
-async function* tarChunks(files: ContextFile[]): AsyncGenerator<Buffer> {
-  const dirs = new Set<string>();
+/** Files on disk by the folder they are in (tar-fs packs entries of one folder per call). */
+function byFolder(files: ContextFile[]): Map<string, Map<string, ContextFile[]>> {
+  const folders = new Map<string, Map<string, ContextFile[]>>();
   for (const file of files) {
-    const parts = file.name.split('/');
-    for (let i = 1; i < parts.length; i++) {
-      const dir = `${parts.slice(0, i).join('/')}/`;
-      if (dirs.has(dir)) continue;
-      dirs.add(dir);
-      yield* entryHeaders(dir, 0, 0o755, '5');
-    }
-    const mode = normalMode(file.mode);
-    if (file.data !== undefined) {
-      yield* entryHeaders(file.name, file.data.length, mode, '0');
-      yield file.data;
-      yield padding(file.data.length);
-      continue;
-    }
+    if (file.data !== undefined) continue;
     if (file.path === undefined) throw new Error(`context file ${file.name} has neither path nor data`);
-    const size = (await fsp.stat(file.path)).size;
-    yield* entryHeaders(file.name, size, mode, '0');
-    let written = 0;
-    for await (const chunk of fs.createReadStream(file.path)) {
-      const buf = chunk as Buffer;
-      written += buf.length;
-      if (written > size) throw new Error(`${file.path} changed size while the build context was sent`);
-      yield buf;
-    }
-    if (written !== size) throw new Error(`${file.path} changed size while the build context was sent`);
-    yield padding(size);
+    const abs = path.resolve(file.path);
+    const folder = folders.get(path.dirname(abs)) ?? new Map<string, ContextFile[]>();
+    folders.set(path.dirname(abs), folder);
+    // The same disk file may stand under two names: each header takes the next of them.
+    folder.set(path.basename(abs), [...(folder.get(path.basename(abs)) ?? []), file]);
   }
-  yield Buffer.alloc(BLOCK * 2);
+  return folders;
 }
 
-/** A tar stream of the given files (uid/gid 0, fixed mtime), as Docker's build API takes it. */
+/**
+ * A tar stream of the given files (uid/gid 0, fixed mtime, modes 0755/0644), as Docker's build API
+ * takes it. Written by tar-fs, which the file copies to nodes use too: our own writer was no
+ * cheaper to load or to run (bench/libraries.mjs). Files on disk go first, folder by folder, each
+ * renamed to its place in the context; in-memory files follow.
+ */
 export function packContext(files: ContextFile[]): Readable {
-  return Readable.from(tarChunks(files), { objectMode: false });
+  const folders = [...byFolder(files)];
+  // An empty tar-fs pack: the stream every folder's entries go into.
+  const pack = tar.pack(path.sep, { entries: [], finalize: false });
+  const next = (i: number): void => {
+    const group = folders[i];
+    if (group === undefined) {
+      for (const file of files)
+        if (file.data !== undefined) pack.entry(contextHeader(file, file.data.length), file.data);
+      pack.finalize();
+      return;
+    }
+    const [dir, byName] = group;
+    tar.pack(dir, {
+      pack,
+      entries: [...byName].flatMap(([name, named]) => named.map(() => name)),
+      // A context file may be a link into the download cache: its target's bytes go in.
+      dereference: true,
+      map: (h) => {
+        const file = byName.get(h.name)?.shift();
+        if (file !== undefined && h.type === 'file') return contextHeader(file, h.size);
+        pack.destroy(new Error(`${path.join(dir, h.name)} is not a regular file: a build context holds files only`));
+        return h;
+      },
+      finalize: false,
+      finish: () => next(i + 1),
+    });
+  };
+  next(0);
+  return pack;
 }

@@ -1,21 +1,22 @@
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
-import {
-  TAG,
-  type ClusterSupportSpec,
-  type NodeInfo,
-  type NodeKind,
-  type NodeLaunchRequest,
-  type NodeProvider,
-} from '../../providers/provider.js';
+import { type NodeInfo, type NodeKind, type NodeLaunchRequest, type NodeProvider } from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
 import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
-import { fileMountsContentsHash, launchHash, runtimeHash } from '../updater/hashes.js';
+import { fileMountsContentsHash, runtimeHash } from '../updater/hashes.js';
+import {
+  newWorkers,
+  planHead,
+  planStart,
+  plannedImage,
+  plannedLaunchHash,
+  type StartPlan,
+} from '../plan-start/plan.js';
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
 import { installWorkersAhead, launchWorkersWithHead } from './ahead.js';
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
-import { nodeImage, openCluster, type ClusterContext } from './context.js';
+import { openCluster, type ClusterContext } from './context.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
 import { waitForWorkers } from './wait.js';
 
@@ -46,32 +47,6 @@ export interface StartResult {
   timings: Record<string, number>;
 }
 
-export interface HeadPlan {
-  /** The head to keep, if a current one exists. */
-  head: NodeInfo | undefined;
-  /** The kept head is stopped but finished its setup before: it is started again, with its data. */
-  resume: boolean;
-  /** Heads that are dead, outdated or surplus. */
-  terminate: NodeInfo[];
-}
-
-/**
- * Which head stays: the first running one whose type and launch hash match the config, else the
- * first such one that is stopped after a finished setup (an engine restart, `docker stop`): it is
- * started again rather than replaced, so what its disks hold survives. Workers are the
- * controller's business: it adopts them, starts stopped ones, replaces outdated ones and launches
- * the rest.
- */
-export function planHead(config: ClusterConfig, nodes: NodeInfo[], headHash: string): HeadPlan {
-  const heads = nodes.filter((n) => n.kind === 'head');
-  const current = (h: NodeInfo): boolean =>
-    h.nodeType === config.head_node_type && h.tags[TAG.launchConfig] === headHash;
-  const resumable = (h: NodeInfo): boolean =>
-    !h.running && h.tags[TAG.nodeStatus] === 'up-to-date' && h.tags[TAG.killed] === undefined;
-  const head = heads.find((h) => current(h) && h.running) ?? heads.find((h) => current(h) && resumable(h));
-  return { head, resume: head !== undefined && !head.running, terminate: heads.filter((h) => h !== head) };
-}
-
 /** Start a stopped head again; resolves with it as listed once it runs (with its address). */
 async function resumeHead(provider: NodeProvider, head: NodeInfo, sink: EventSink): Promise<NodeInfo> {
   const look = provider.hints?.inspectNode(head.id);
@@ -87,38 +62,10 @@ async function resumeHead(provider: NodeProvider, head: NodeInfo, sink: EventSin
   });
 }
 
-/**
- * Host paths the head mounts at the same path: every folder workers mount (its controller makes
- * their folders). Not the engine's socket: the head reaches the engine through the cluster's gate.
- */
-export function headHostMounts(config: ClusterConfig): string[] {
-  const mounts = new Set<string>();
-  for (const t of Object.values(config.available_node_types)) {
-    for (const d of [...(t.node_config.data_disks ?? []), ...(t.node_config.data_dirs ?? [])]) mounts.add(d);
-  }
-  return [...mounts];
-}
-
 async function createHead(ctx: ClusterContext, request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo> {
   const [created] = await ctx.provider.createNodes(request, sink);
   if (!created) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the head node was not created');
   return created;
-}
-
-/** What the cluster needs besides its nodes: the head's image; each worker type's image, folders and limits. */
-function supportSpec(
-  config: ClusterConfig,
-  workerTypes: string[],
-  imageOf: (kind: NodeKind, nodeType: string) => string,
-): ClusterSupportSpec {
-  return {
-    image: imageOf('head', config.head_node_type),
-    workers: workerTypes.map((w) => ({
-      nodeType: w,
-      nodeConfig: config.available_node_types[w]?.node_config ?? {},
-      image: imageOf('worker', w),
-    })),
-  };
 }
 
 /**
@@ -141,12 +88,6 @@ async function launchHeadAndSupport(
   throw gate.status === 'rejected' ? gate.reason : (head as PromiseRejectedResult).reason;
 }
 
-/**
- * Create or update a cluster: bring up the head (a new one when its launch config changed), hand
- * the prepared config to it, and update it; its controller then launches and sets up the workers.
- * Unless `wait` is false, return once every worker type has its `min_workers` joined. Safe to
- * re-run at any point: it converges, and two runs at once serialise on the cluster lock.
- */
 /**
  * Run the head's update; when a head made by this start cannot be reached at all (SSH refused,
  * wrong key, changed host key), it is given back and the cluster's local files removed, so a
@@ -241,94 +182,34 @@ async function updateHead(
   };
 }
 
+/**
+ * Create or update a cluster: bring up the head (a new one when its launch config changed), hand
+ * the prepared config to it, and update it; its controller then launches and sets up the workers.
+ * Unless `wait` is false, return once every worker type has its `min_workers` joined. Safe to
+ * re-run at any point: it converges, and two runs at once serialise on the cluster lock. What it
+ * creates, keeps and reports is decided in src/core/plan-start (planStart, planHead).
+ */
 export async function startCluster(options: StartOptions): Promise<StartResult> {
   const { config, sink } = options;
   const t0 = performance.now();
   const timings: Record<string, number> = {};
   const ctx = await openCluster(config);
-  const version = packageVersion();
-  const imageOf = (kind: NodeKind, nodeType: string): string => nodeImage(config, { kind, nodeType }, version);
-  const workerTypes = Object.keys(config.available_node_types).filter((t) => t !== config.head_node_type);
-  const images = [
-    ...new Set([imageOf('head', config.head_node_type), ...workerTypes.map((t) => imageOf('worker', t))]),
-  ];
+  const plan = planStart(config, packageVersion());
   let t = performance.now();
   const builder = ctx.module.images;
-  if (builder) await timedStep(sink, 'images', 'Node images', () => builder.ensure(images, sink));
+  if (builder) await timedStep(sink, 'images', 'Node images', () => builder.ensure(plan.images, sink));
   timings.images = Math.round(performance.now() - t);
 
   for (const warning of ctx.module.hints.configWarnings(config)) logEvent(sink, 'warn', warning);
-  const hashes = (kind: NodeKind, nodeType: string): string => launchHash(config, nodeType, imageOf(kind, nodeType));
   const fileMountsHash = await fileMountsContentsHash(config.file_mounts);
-  const headType = config.head_node_type;
-  const headTypeConfig = config.available_node_types[headType];
-  if (!headTypeConfig) throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `head node type ${headType} is not defined`);
-
-  const launchHead = (): Promise<NodeInfo> =>
-    createHead(
-      ctx,
-      {
-        kind: 'head',
-        nodeType: headType,
-        nodeConfig: headTypeConfig.node_config,
-        image: imageOf('head', headType),
-        launchHash: hashes('head', headType),
-        count: 1,
-        hostMounts: headHostMounts(config),
-      },
-      sink,
-    );
+  const headRequest = plan.headRequest;
+  if (!headRequest) {
+    throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `head node type ${config.head_node_type} is not defined`);
+  }
   const before = await ctx.provider.listNodes({ kind: 'worker' });
-  const started = await ctx.provider.withClusterLock(sink, async () => {
-    t = performance.now();
-    const nodes = await ctx.provider.listNodes();
-    const plan = planHead(config, nodes, hashes('head', headType));
-    if (plan.terminate.length > 0) {
-      await timedStep(sink, 'terminate', `Remove ${plan.terminate.length} outdated or dead head node(s)`, () =>
-        ctx.provider.terminateNodes(
-          plan.terminate.map((n) => n.id),
-          sink,
-        ),
-      );
-    }
-    const kept = plan.head;
-    const prepare = ctx.provider.prepareCluster?.bind(ctx.provider);
-    const head = await launchHeadAndSupport(ctx, kept, {
-      support: () =>
-        prepare
-          ? timedStep(sink, 'gate', ctx.module.hints.clusterSupport, () =>
-              prepare(supportSpec(config, workerTypes, imageOf), sink),
-            )
-          : Promise.resolve({ created: false }),
-      head: kept
-        ? () => (plan.resume ? resumeHead(ctx.provider, kept, sink) : Promise.resolve(kept))
-        : () => timedStep(sink, 'nodes', 'Launch head', launchHead),
-    });
-    timings.nodes = Math.round(performance.now() - t);
-    if (!head.ip)
-      throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
-
-    t = performance.now();
-    const { update, workersAhead, launchedWithHead } = await updateHead(ctx, options, {
-      head,
-      created: plan.head === undefined,
-      workerTypes,
-      imageOf,
-      hashes,
-      fileMountsHash,
-      workers: nodes.filter((n) => n.kind === 'worker'),
-    });
-    timings.update = Math.round(performance.now() - t);
-    return {
-      workersAhead,
-      launchedWithHead,
-      head,
-      update,
-      createdHead: plan.head === undefined,
-      resumedHead: plan.resume,
-      terminated: plan.terminate.map((n) => n.id),
-    };
-  });
+  const started = await ctx.provider.withClusterLock(sink, () =>
+    bringUpHead(ctx, options, { plan, headRequest, fileMountsHash, timings }),
+  );
 
   // Its own step; the head's controller may set those workers up meanwhile (a host install waits for the other).
   await started.workersAhead;
@@ -345,7 +226,6 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     timings.workers = Math.round(performance.now() - t);
   }
   timings.total = Math.round(performance.now() - t0);
-  const known = new Set(before.map((n) => n.id));
   const final = await ctx.provider.listNodes();
   return {
     cluster: config.cluster_name,
@@ -353,14 +233,86 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     head: final.find((n) => n.id === started.head.id) ?? started.head,
     workers: final.filter((n) => n.kind === 'worker'),
     resumed: { head: started.resumedHead },
-    created: {
-      head: started.createdHead,
-      workers: final.filter((n) => n.kind === 'worker' && !known.has(n.id)).length,
-    },
+    created: { head: started.createdHead, workers: newWorkers(before, final).length },
     terminated: started.terminated,
     updates: [started.update],
     endpoints: runtimeEndpoints(config, started.head.ip ?? ''),
     usage: runtimeUsage(config, '{file}'),
     timings,
+  };
+}
+
+/** What {@link bringUpHead} acts on. */
+interface HeadStart {
+  plan: StartPlan;
+  headRequest: NodeLaunchRequest;
+  fileMountsHash: string;
+  /** Filled with the `nodes` and `update` steps' milliseconds. */
+  timings: Record<string, number>;
+}
+
+interface HeadStarted {
+  head: NodeInfo;
+  update: NodeUpdateResult;
+  /** Workers' software installed, or workers launched, beside the new head's update. */
+  workersAhead: Promise<void>;
+  launchedWithHead: boolean;
+  createdHead: boolean;
+  resumedHead: boolean;
+  terminated: string[];
+}
+
+/**
+ * Under the cluster lock: remove the heads planHead retires, make the cluster's support and the
+ * head (kept, started again or new), and update the head.
+ */
+async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadStart): Promise<HeadStarted> {
+  const { config, sink } = options;
+  const { plan, timings } = s;
+  let t = performance.now();
+  const nodes = await ctx.provider.listNodes();
+  const headPlan = planHead(config, nodes, plan.head.launchHash);
+  if (headPlan.terminate.length > 0) {
+    await timedStep(sink, 'terminate', `Remove ${headPlan.terminate.length} outdated or dead head node(s)`, () =>
+      ctx.provider.terminateNodes(
+        headPlan.terminate.map((n) => n.id),
+        sink,
+      ),
+    );
+  }
+  const kept = headPlan.head;
+  const prepare = ctx.provider.prepareCluster?.bind(ctx.provider);
+  const head = await launchHeadAndSupport(ctx, kept, {
+    support: () =>
+      prepare
+        ? timedStep(sink, 'gate', ctx.module.hints.clusterSupport, () => prepare(plan.support, sink))
+        : Promise.resolve({ created: false }),
+    head: kept
+      ? () => (headPlan.resume ? resumeHead(ctx.provider, kept, sink) : Promise.resolve(kept))
+      : () => timedStep(sink, 'nodes', 'Launch head', () => createHead(ctx, s.headRequest, sink)),
+  });
+  timings.nodes = Math.round(performance.now() - t);
+  if (!head.ip)
+    throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
+
+  t = performance.now();
+  const { update, workersAhead, launchedWithHead } = await updateHead(ctx, options, {
+    head,
+    created: headPlan.head === undefined,
+    workerTypes: plan.workers.map((w) => w.nodeType),
+    imageOf: (kind, nodeType) => plannedImage(plan, kind, nodeType),
+    hashes: (kind, nodeType) => plannedLaunchHash(plan, kind, nodeType),
+    fileMountsHash: s.fileMountsHash,
+    workers: nodes.filter((n) => n.kind === 'worker'),
+  });
+  timings.update = Math.round(performance.now() - t);
+  return {
+    workersAhead,
+    launchedWithHead,
+    head,
+    update,
+    createdHead: headPlan.head === undefined,
+    resumedHead: headPlan.resume,
+    terminated: headPlan.terminate.map((n) => n.id),
   };
 }

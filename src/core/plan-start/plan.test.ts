@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
 import { TAG, type NodeInfo } from '../../providers/provider.js';
-import { headHostMounts, planHead } from './start.js';
+import { launchHash } from '../updater/hashes.js';
+import { headHostMounts, newWorkers, planHead, planStart, plannedImage, plannedLaunchHash } from './plan.js';
 
 function type(min: number, max = 32, nodeConfig: NodeTypeConfig['node_config'] = {}): NodeTypeConfig {
   return { node_config: nodeConfig, min_workers: min, max_workers: max, resources: {} };
@@ -130,5 +131,91 @@ describe('planHead', () => {
 describe('headHostMounts', () => {
   it('gives the head every folder a worker type mounts, once each, and not the Docker socket', () => {
     expect(headHostMounts(config)).toEqual(['/srv/share', '/mnt/d1', '/mnt/d2']);
+  });
+});
+
+describe('planStart', () => {
+  const base = {
+    ...config,
+    auth: { ssh_user: 'u' },
+    runtime: { types: [] },
+    docker: {},
+  } as unknown as ClusterConfig;
+  const withDocker = (docker: object): ClusterConfig => ({ ...base, docker });
+
+  it.each<{ name: string; config: ClusterConfig; head: string; workers: string[]; images: string[] }>([
+    {
+      name: 'no image named: the default image, tagged with the version, built once',
+      config: base,
+      head: 'cloudtik/cloudtik:1.2.3',
+      workers: ['cloudtik/cloudtik:1.2.3'],
+      images: ['cloudtik/cloudtik:1.2.3'],
+    },
+    {
+      name: 'a head image and a worker image: both, the head first',
+      config: withDocker({ head_image: 'my/head', worker_image: 'my/worker:7' }),
+      head: 'my/head:1.2.3',
+      workers: ['my/worker:7'],
+      images: ['my/head:1.2.3', 'my/worker:7'],
+    },
+  ])('$name', ({ config: c, head, workers, images }) => {
+    const plan = planStart(c, '1.2.3');
+    expect(plan.head.image).toBe(head);
+    expect(plan.workers.map((w) => [w.nodeType, w.image])).toEqual(workers.map((i) => ['worker.default', i]));
+    expect(plan.images).toEqual(images);
+    expect(plan.support).toEqual({
+      image: head,
+      workers: [
+        {
+          nodeType: 'worker.default',
+          nodeConfig: c.available_node_types['worker.default']?.node_config,
+          image: workers[0],
+        },
+      ],
+    });
+  });
+
+  it('asks for one head of the head type, with the launch hash of its image and every worker folder mounted', () => {
+    const plan = planStart(base, '1.2.3');
+    expect(plan.headRequest).toEqual({
+      kind: 'head',
+      nodeType: 'head.default',
+      nodeConfig: { data_dirs: ['/srv/share'] },
+      image: 'cloudtik/cloudtik:1.2.3',
+      launchHash: launchHash(base, 'head.default', 'cloudtik/cloudtik:1.2.3'),
+      count: 1,
+      hostMounts: ['/srv/share', '/mnt/d1', '/mnt/d2'],
+    });
+    expect(plannedLaunchHash(plan, 'worker', 'worker.default')).toBe(
+      launchHash(base, 'worker.default', 'cloudtik/cloudtik:1.2.3'),
+    );
+  });
+
+  it('a new image changes the launch hash (nodes on the old one are replaced)', () => {
+    const a = planStart(base, '1.2.3');
+    const b = planStart(base, '1.2.4');
+    expect(a.head.launchHash).not.toBe(b.head.launchHash);
+  });
+
+  it('has no head to create when the head type is not defined', () => {
+    const plan = planStart({ ...base, head_node_type: 'head.missing' }, '1.2.3');
+    expect(plan.headRequest).toBeUndefined();
+  });
+
+  it('refuses the image of a type it did not plan', () => {
+    expect(() => plannedImage(planStart(base, '1.2.3'), 'worker', 'worker.gone')).toThrow(
+      /worker.gone is not in the start plan/,
+    );
+  });
+});
+
+describe('newWorkers', () => {
+  it.each([
+    { name: 'none before: every worker is new', before: [], after: ['h1', 'w1', 'w2'], want: ['w1', 'w2'] },
+    { name: 'kept workers are not new', before: ['w1'], after: ['h1', 'w1', 'w2'], want: ['w2'] },
+    { name: 'a worker gone since is not counted', before: ['w1'], after: ['h1'], want: [] },
+  ])('$name', ({ before, after, want }) => {
+    const nodes = (ids: string[]): NodeInfo[] => ids.map((id) => node(id, id.startsWith('h') ? 'head' : 'worker'));
+    expect(newWorkers(nodes(before), nodes(after)).map((n) => n.id)).toEqual(want);
   });
 });

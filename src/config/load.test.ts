@@ -89,8 +89,8 @@ describe('CloudTik example files load unchanged', () => {
       'hdfs',
       'yarn',
     ]);
-    expect(config.from).toBeUndefined();
-    expect(config.min_workers).toBeUndefined();
+    expect((config as Record<string, unknown>).from).toBeUndefined();
+    expect((config as Record<string, unknown>).min_workers).toBeUndefined();
     expect(JSON.parse(JSON.stringify(config))).toEqual(config);
   });
 
@@ -271,7 +271,7 @@ describe('node types and workers', () => {
     const file = write('c.yaml', `${MINIMAL}min_workers: 2\n`);
     const { config } = await loadClusterConfig(file);
     expect(config.available_node_types['worker.default']?.min_workers).toBe(2);
-    expect(config.min_workers).toBeUndefined();
+    expect((config as Record<string, unknown>).min_workers).toBeUndefined();
   });
 
   it('an ambiguous top-level min_workers is an error at its key', async () => {

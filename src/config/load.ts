@@ -8,7 +8,15 @@ import { applyMinWorkers, applyOverrides, fillNodeTypeDefaults, stringifyEnvs } 
 import { checkClusterRules } from './rules.js';
 import { checkSchema, type SchemaName } from './schema-check.js';
 import { resolveProviderConfig } from '../providers/registry.js';
-import type { ClusterConfig, ClusterOverrides, LoadedConfig, ProviderConfig, WorkspaceConfig } from './types.js';
+import type {
+  CheckedClusterConfig,
+  CheckedWorkspaceConfig,
+  ClusterConfig,
+  ClusterOverrides,
+  LoadedConfig,
+  ProviderConfig,
+  WorkspaceConfig,
+} from './types.js';
 
 export { ConfigError, formatIssue, isConfigError } from './issues.js';
 
@@ -37,9 +45,17 @@ async function loadMerged(file: string, kind: SchemaName): Promise<MergedResult>
   return { data, issues, file: absolute };
 }
 
-function checkMerged(data: PlainObject, kind: SchemaName, issues: IssueCollector): void {
+interface CheckedConfigs {
+  cluster: CheckedClusterConfig;
+  workspace: CheckedWorkspaceConfig;
+}
+
+/** Checks the merged config against the schema with the merged-stage requirements; throws on errors. */
+function checkMerged<K extends SchemaName>(data: PlainObject, kind: K, issues: IssueCollector): CheckedConfigs[K] {
   issues.addAll(checkSchema(data, { schema: kind, stage: 'merged', file: issues.file, source: issues.source }));
   issues.throwIfErrors();
+  // Ajv found nothing wrong with `data` against the schema these types are generated from.
+  return data as unknown as CheckedConfigs[K];
 }
 
 /** Gives each worker type that sets its own commands or runtime its own `merged_commands`. */
@@ -63,6 +79,25 @@ async function resolveProvider(data: PlainObject): Promise<void> {
   if (!isPlainObject(section) || typeof section.type !== 'string') return;
   const extra = await resolveProviderConfig(section as ProviderConfig);
   if (extra) Object.assign(section, extra);
+}
+
+/**
+ * Runs the preparation steps on a config that already has errors: its values may have the wrong
+ * types, so each step runs best effort, adding what it finds, and never hides the errors already
+ * found. Findings on values the file does not write (defaults derived from a bad value) only add
+ * noise, so only those with a position in the file are kept.
+ */
+function runBestEffort(steps: ReadonlyArray<() => void>, issues: IssueCollector): void {
+  const before = issues.issues.length;
+  for (const step of steps) {
+    try {
+      step();
+    } catch {
+      // Nothing to add from this step: the errors found so far say what is wrong.
+    }
+  }
+  const found = issues.issues.splice(before);
+  issues.issues.push(...found.filter((i) => i.line !== undefined));
 }
 
 /**
@@ -94,27 +129,13 @@ export async function loadClusterConfig(
     () => checkClusterRules(data, { issues, baseDir: path.dirname(absolute) }),
     () => prepareRuntimes(data, issues),
   ];
-  const clean = issues.errors.length === 0;
-  const before = issues.issues.length;
-  if (clean) checkMerged(data, 'cluster', issues);
-  for (const step of steps) {
-    if (clean) {
-      step();
-      continue;
-    }
-    // The file already has errors, so values may have the wrong types: each step runs best
-    // effort, adding what it finds, and never hides the errors already found.
-    try {
-      step();
-    } catch {
-      // Nothing to add from this step: the errors found so far say what is wrong.
-    }
+  if (issues.errors.length > 0) {
+    // So the user sees every problem at once; then this throws, as there are errors.
+    runBestEffort(steps, issues);
+    issues.throwIfErrors();
   }
-  if (!clean) {
-    // Rule findings on values the file does not write (defaults derived from a bad value) only add noise.
-    const found = issues.issues.splice(before);
-    issues.issues.push(...found.filter((i) => i.line !== undefined));
-  }
+  const checked = checkMerged(data, 'cluster', issues);
+  for (const step of steps) step();
   issues.throwIfErrors();
 
   stringifyEnvs(data.runtime);
@@ -123,7 +144,8 @@ export async function loadClusterConfig(
   }
   data.merged_commands = mergeCommands(data, { runtimes: runtimeCommandGroups(data.runtime) });
   mergeNodeTypeCommands(data);
-  return { config: deepCopy(data) as unknown as ClusterConfig, file: absolute, warnings: issues.warnings };
+  // The steps after the check filled what ClusterConfig adds to the checked type (see types.ts).
+  return { config: deepCopy(checked) as ClusterConfig, file: absolute, warnings: issues.warnings };
 }
 
 /**
@@ -141,6 +163,5 @@ export async function loadWorkspaceConfig(
     data.workspace_name = opts.workspaceName;
     issues.markOverridden(['workspace_name'], '--workspace-name');
   }
-  checkMerged(data, 'workspace', issues);
-  return { config: data as unknown as WorkspaceConfig, file: absolute, warnings: issues.warnings };
+  return { config: checkMerged(data, 'workspace', issues), file: absolute, warnings: issues.warnings };
 }

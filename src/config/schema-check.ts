@@ -6,7 +6,7 @@ import { Ajv, type AnySchemaObject, type ErrorObject, type Options, type Validat
 import { appendTarget, isPlainObject } from './merge.js';
 import { assetDir } from './paths.js';
 import { closestMatch } from './suggest.js';
-import type { ConfigIssue } from './types.js';
+import type { CheckedClusterConfig, CheckedWorkspaceConfig, ConfigIssue, NodeTypeConfig } from './types.js';
 import { formatPath, positionOf, type KeyPath, type YamlSource } from './yaml-source.js';
 
 /** Which schema file: `cluster.json` or `workspace.json`. */
@@ -23,16 +23,33 @@ const SCHEMA_IDS: Record<SchemaName, string> = {
   workspace: 'urn:cloudtik:schema:workspace',
 };
 
+/**
+ * What the merged stage requires on top of the schema. `CheckedClusterConfig` and
+ * `CheckedWorkspaceConfig` (types.ts) say the same in types; `satisfies` keeps the key names to
+ * those the schema declares (a provider section takes any key, so there it cannot).
+ */
 const MERGED_REQUIREMENTS: Record<SchemaName, AnySchemaObject> = {
   cluster: {
-    required: ['workspace_name', 'cluster_name', 'provider', 'auth', 'head_node_type', 'available_node_types'],
+    required: [
+      'workspace_name',
+      'cluster_name',
+      'provider',
+      'auth',
+      'head_node_type',
+      'available_node_types',
+    ] satisfies Array<keyof CheckedClusterConfig>,
     properties: {
       provider: { required: ['type'] },
-      auth: { required: ['ssh_user'] },
-      available_node_types: { additionalProperties: { required: ['node_config'] } },
+      auth: { required: ['ssh_user'] satisfies Array<keyof CheckedClusterConfig['auth']> },
+      available_node_types: {
+        additionalProperties: { required: ['node_config'] satisfies Array<keyof NodeTypeConfig> },
+      },
     },
   },
-  workspace: { required: ['workspace_name', 'provider'], properties: { provider: { required: ['type'] } } },
+  workspace: {
+    required: ['workspace_name', 'provider'] satisfies Array<keyof CheckedWorkspaceConfig>,
+    properties: { provider: { required: ['type'] } },
+  },
 };
 
 const STAGES: readonly SchemaStage[] = ['file', 'merged'];

@@ -1,22 +1,32 @@
 /**
- * The shape of a prepared (merged, defaulted, validated) config. Keys keep CloudTik's names,
- * so a CloudTik YAML reads the same here. Unknown provider-specific keys are kept as they are.
+ * The shape of a loaded config. Keys keep CloudTik's names, so a CloudTik YAML reads the same here.
+ *
+ * The types are generated from the JSON Schemas (`src/config/generated/`, `npm run gen:types`), where
+ * every key is optional as in a file. Here they are narrowed to what loading guarantees on top of the
+ * schema, each with the loader step that guarantees it:
+ * - the merged-stage check (`MERGED_REQUIREMENTS` in schema-check.ts) requires a few keys;
+ * - `defaults.yaml`, which every provider's defaults build on, gives options, docker, auth, the
+ *   copying lists and `runtime.types`: a file can change those values but not remove them;
+ * - prepare.ts fills `max_workers` and per node type `min_workers`, `max_workers`, `resources`, turns
+ *   `runtime.envs` values into strings and removes the top-level `min_workers` (given to the worker
+ *   type); load.ts removes `from` (resolved) and computes `merged_commands` (commands.ts).
+ * The one cast left is in load.ts: from the data ajv checked at the merged stage to `CheckedClusterConfig`
+ * or `CheckedWorkspaceConfig`; from there to `ClusterConfig` is a narrowing between related types (tsc rejects
+ * it if they stop agreeing), and `CheckedWorkspaceConfig` is assignable to `WorkspaceConfig` as it is.
  */
+import type * as ClusterSchema from './generated/cluster.js';
+import type * as WorkspaceSchema from './generated/workspace.js';
 
-export type CommandKey =
-  | 'initialization_commands'
-  | 'head_initialization_commands'
-  | 'worker_initialization_commands'
-  | 'setup_commands'
-  | 'head_setup_commands'
-  | 'worker_setup_commands'
-  | 'bootstrap_commands'
-  | 'start_commands'
-  | 'head_start_commands'
-  | 'worker_start_commands'
-  | 'stop_commands'
-  | 'head_stop_commands'
-  | 'worker_stop_commands';
+/** `T` with the keys `K` present. */
+type With<T, K extends keyof T> = T & Required<Pick<T, K>>;
+
+/** A cluster config as the schema allows it, every key optional (before defaults are merged in). */
+export type ClusterConfigFile = ClusterSchema.CloudTikClusterConfig;
+/** A workspace config as the schema allows it, every key optional. */
+export type WorkspaceConfigFile = WorkspaceSchema.CloudTikWorkspaceConfig;
+
+/** The 13 command list keys of a config (node types may set some of them). */
+export type CommandKey = Extract<keyof ClusterConfigFile, `${string}_commands`>;
 
 /** A named group of commands; `cloudtik` groups are built in, `user` comes from the config. */
 export interface CommandGroup {
@@ -24,119 +34,100 @@ export interface CommandGroup {
   commands: string[];
 }
 
-/** Commands per phase and node kind, after merging built-ins, runtimes and user lists. */
-export interface MergedCommands {
-  head_initialization_commands: CommandGroup[];
-  worker_initialization_commands: CommandGroup[];
-  head_setup_commands: CommandGroup[];
-  worker_setup_commands: CommandGroup[];
-  head_start_commands: CommandGroup[];
-  worker_start_commands: CommandGroup[];
-  head_stop_commands: CommandGroup[];
-  worker_stop_commands: CommandGroup[];
-}
+/**
+ * Commands per phase and node kind, after merging built-ins, runtimes and user lists
+ * (`mergeCommands`; the schema only says `merged_commands` is computed).
+ */
+export type MergedCommands = Record<
+  `${'head' | 'worker'}_${'initialization' | 'setup' | 'start' | 'stop'}_commands`,
+  CommandGroup[]
+>;
 
-export interface InstanceType {
-  CPU?: number;
-  GPU?: number;
-  /** `4G`, `1024M`, or a number of bytes. */
-  memory?: string | number;
-}
+/** `{CPU, GPU, memory}` written out (a node type may instead name one of `provider.instance_types`). */
+export type InstanceType = Exclude<ClusterSchema.InstanceType, string>;
 
-export interface VirtualNodeConfig {
-  instance_type?: InstanceType;
-  data_disks?: string[];
-  data_dirs?: string[];
-  [key: string]: unknown;
-}
+/** Provider-specific settings of a node type; unknown keys are kept as they are. */
+export type VirtualNodeConfig = ClusterSchema.NodeConfig;
 
-export interface NodeTypeConfig {
-  node_config: VirtualNodeConfig;
-  min_workers: number;
-  max_workers: number;
-  launch_priority?: number;
-  /** CPU, GPU, memory (bytes) and custom resources; every type also has `{<type name>: 1}`. */
-  resources: Record<string, number>;
-  runtime?: { types?: string[]; [key: string]: unknown };
-  /** Present when the type has commands or a runtime of its own. */
-  merged_commands?: MergedCommands;
-  [key: string]: unknown;
-}
+/** A runtime section after `stringifyEnvs` (prepare.ts) turned numbers and booleans in `envs` into text. */
+type PreparedRuntime = ClusterSchema.Runtime & { envs?: Record<string, string> };
 
-export interface ProviderConfig {
-  type: string;
-  use_internal_ips?: boolean;
-  [key: string]: unknown;
-}
+/**
+ * A node type: `node_config` is required by the merged-stage check; `fillNodeTypeDefaults`
+ * (prepare.ts) fills `min_workers`, `max_workers` and `resources` (CPU, GPU, memory in bytes and
+ * custom ones; every type also has `{<type name>: 1}`); `mergeNodeTypeCommands` (load.ts) gives
+ * `merged_commands` to worker types with commands or a runtime of their own.
+ */
+export type NodeTypeConfig = Omit<ClusterSchema.NodeType, 'runtime' | 'merged_commands'> &
+  Required<Pick<ClusterSchema.NodeType, 'node_config' | 'min_workers' | 'max_workers' | 'resources'>> & {
+    runtime?: PreparedRuntime;
+    merged_commands?: MergedCommands;
+  };
 
-export interface AuthConfig {
-  ssh_user: string;
-  ssh_port?: number;
-  ssh_private_key?: string;
-  ssh_public_key?: string;
-  ssh_proxy_command?: string;
-}
+/**
+ * The provider section of a cluster or a workspace: the keys either schema declares (both keep
+ * unknown provider-specific keys); `type` is required by the merged-stage check.
+ */
+export type ProviderConfig = ClusterSchema.Provider & WorkspaceSchema.Provider & { type: string };
 
-export interface DockerConfig {
-  enabled?: boolean;
-  image?: string;
-  head_image?: string;
-  worker_image?: string;
-  container_name?: string;
-  pull_before_run?: boolean;
-  run_options?: string[];
-  head_run_options?: string[];
-  worker_run_options?: string[];
-  [key: string]: unknown;
-}
+/** `ssh_user` comes from `defaults.yaml` (and is required by the merged-stage check). */
+export type AuthConfig = With<ClusterSchema.Authentication, 'ssh_user'>;
 
-export interface ClusterOptions {
-  upscaling_speed: number;
-  idle_timeout_minutes: number;
-  retry_setup_command?: boolean;
-  retry_start_command?: boolean;
-  number_of_retries?: number;
-  retry_interval?: number;
-  stable_node_seq_id?: boolean;
-  [key: string]: unknown;
-}
+export type DockerConfig = ClusterSchema.Container;
 
-export interface RuntimeSection {
-  types: string[];
-  envs?: Record<string, string>;
-  [key: string]: unknown;
-}
+/** `upscaling_speed` and `idle_timeout_minutes` come from `defaults.yaml`. */
+export type ClusterOptions = With<ClusterSchema.ClusterOptions, 'upscaling_speed' | 'idle_timeout_minutes'>;
 
-export interface ClusterConfig {
-  cluster_name: string;
-  workspace_name: string;
-  max_workers: number;
-  provider: ProviderConfig;
+/** `types` comes from `defaults.yaml` (`[]`). */
+export type RuntimeSection = With<PreparedRuntime, 'types'>;
+
+/**
+ * A merged cluster config that passed the merged-stage check: the schema's type with the keys
+ * `MERGED_REQUIREMENTS` (schema-check.ts) requires. Loading narrows it further to `ClusterConfig`.
+ */
+export type CheckedClusterConfig = With<ClusterConfigFile, 'workspace_name' | 'cluster_name' | 'head_node_type'> & {
+  provider: With<ClusterSchema.Provider, 'type'>;
   auth: AuthConfig;
-  docker: DockerConfig;
-  head_node_type: string;
-  available_node_types: Record<string, NodeTypeConfig>;
-  /** Remote path -> local path. */
-  file_mounts: Record<string, string>;
-  cluster_synced_files: string[];
-  rsync_exclude: string[];
-  rsync_filter: string[];
-  options: ClusterOptions;
-  runtime: RuntimeSection;
-  /** npm tarball (file://, http(s)://) installed on every node during setup. */
-  cloudtik_package_url?: string;
-  /** CloudTik-compatible alias of `cloudtik_package_url`. */
-  cloudtik_wheel_url?: string;
-  python_version?: string;
-  merged_commands: MergedCommands;
-  [key: string]: unknown;
-}
+  available_node_types: Record<string, With<ClusterSchema.NodeType, 'node_config'>>;
+};
 
-export interface WorkspaceConfig {
-  workspace_name: string;
-  provider: ProviderConfig;
-  [key: string]: unknown;
-}
+/** A merged workspace config that passed the merged-stage check (`MERGED_REQUIREMENTS`, schema-check.ts). */
+export type CheckedWorkspaceConfig = With<WorkspaceConfigFile, 'workspace_name'> & {
+  provider: With<WorkspaceSchema.Provider, 'type'>;
+};
+
+/** Keys the loader resolves or moves, so a loaded config never has them. */
+type ResolvedKeys = 'from' | 'min_workers';
+/** Keys whose type is narrowed below. */
+type NarrowedKeys = 'provider' | 'auth' | 'docker' | 'options' | 'runtime' | 'available_node_types' | 'merged_commands';
+
+/** A loaded cluster config (`loadClusterConfig`). */
+export type ClusterConfig = Omit<ClusterConfigFile, ResolvedKeys | NarrowedKeys> &
+  Required<
+    Pick<
+      ClusterConfigFile,
+      | 'cluster_name'
+      | 'workspace_name'
+      | 'max_workers'
+      | 'head_node_type'
+      | 'file_mounts'
+      | 'cluster_synced_files'
+      | 'rsync_exclude'
+      | 'rsync_filter'
+    >
+  > & {
+    provider: ProviderConfig;
+    auth: AuthConfig;
+    docker: DockerConfig;
+    options: ClusterOptions;
+    runtime: RuntimeSection;
+    available_node_types: Record<string, NodeTypeConfig>;
+    merged_commands: MergedCommands;
+  };
+
+/** A loaded workspace config (`loadWorkspaceConfig`): `workspace_name` and `provider.type` are required by the merged-stage check. */
+export type WorkspaceConfig = Omit<WorkspaceConfigFile, 'from' | 'provider'> &
+  Required<Pick<WorkspaceConfigFile, 'workspace_name'>> & { provider: ProviderConfig };
 
 export type IssueSeverity = 'error' | 'warning';
 

@@ -6,6 +6,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../config/env.js';
 import { readSecrets } from '../core/cluster/bootstrap.js';
+import { waitFor } from '../core/deadline.js';
 import { CloudtikError } from '../core/errors.js';
 import { runInteractiveSync } from '../core/process.js';
 import { STATE_PORT } from '../core/state/store.js';
@@ -165,27 +166,20 @@ async function codeStamp(): Promise<string> {
 
 async function waitForStateStore(log: string): Promise<void> {
   const password = await redisPassword();
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      const { RedisStateStore } = await import('../core/state/redis-store.js');
+  const { RedisStateStore } = await import('../core/state/redis-store.js');
+  await waitFor(
+    async () => {
       const store = await RedisStateStore.connect({ host: '127.0.0.1', password, connectTimeoutMs: 1000 });
       await store.close();
-      return;
-    } catch (err) {
-      if (Date.now() > deadline) {
-        throw new CloudtikError(
-          'ERR_CLOUDTIK_TIMEOUT',
-          `the state store did not answer on port ${STATE_PORT} in 15 s`,
-          {
-            cause: err,
-            hint: `see its log: ${log}`,
-          },
-        );
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+      return true;
+    },
+    {
+      what: `the state store to answer on port ${STATE_PORT}`,
+      ms: 15_000,
+      retryErrors: true,
+      hint: `see its log: ${log}; by hand: redis-cli -p ${STATE_PORT} ping (NOAUTH means it answers)`,
+    },
+  );
 }
 
 export async function nodeStop(o: NodeServiceOptions): Promise<NodeServicesResult> {

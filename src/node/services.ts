@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../config/env.js';
+import { waitUpTo } from '../core/deadline.js';
 import { CloudtikError } from '../core/errors.js';
 import { runTool, startDetached, toolError } from '../core/process.js';
 
@@ -156,9 +157,13 @@ export async function stopService(
     return false;
   }
   await signalGroup(pid, 'SIGTERM');
-  const deadline = Date.now() + (options.graceMs ?? (env.nodeDiscarded() ? 0 : STOP_GRACE_MS));
-  while (Date.now() < deadline && groupAlive(pid)) await new Promise((r) => setTimeout(r, 50));
-  if (groupAlive(pid)) await signalGroup(pid, 'SIGKILL');
+  const graceMs = options.graceMs ?? (env.nodeDiscarded() ? 0 : STOP_GRACE_MS);
+  const exited = await waitUpTo(() => !groupAlive(pid), {
+    what: `the ${name} service to exit`,
+    ms: graceMs,
+    pauseMs: 50,
+  });
+  if (!exited && groupAlive(pid)) await signalGroup(pid, 'SIGKILL');
   await fsp.rm(paths.pidFile, { force: true });
   return true;
 }

@@ -1,7 +1,8 @@
 import pLimit from 'p-limit';
 import type { ClusterConfig } from '../../config/types.js';
 import { TAG, type NodeInfo, type NodeStart } from '../../providers/provider.js';
-import { systemClock } from '../clock.js';
+import { systemClock, type Clock } from '../clock.js';
+import { waitFor } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import { nullSink, type EventSink } from '../events.js';
 import { nodeEnvironment } from '../updater/node-updater.js';
@@ -220,6 +221,7 @@ export interface WaitForReadyOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   sink?: EventSink;
+  clock?: Clock;
 }
 
 /**
@@ -227,24 +229,34 @@ export interface WaitForReadyOptions {
  * joined (or each worker type its min_workers when `minWorkers` is not given).
  */
 export async function waitForReady(ctx: ClusterContext, options: WaitForReadyOptions): Promise<NodeInfo[]> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    const nodes = await ctx.provider.listNodes({ kind: 'head' });
-    if (nodes.some((n) => n.running && n.tags[TAG.nodeStatus] === 'up-to-date')) break;
-    if (Date.now() > deadline) {
-      throw new CloudtikError(
-        'ERR_CLOUDTIK_TIMEOUT',
-        `cluster ${ctx.config.cluster_name} not ready after ${Math.round(options.timeoutMs / 1000)} s: the head is not up-to-date`,
-        { hint: 'see the node statuses with: cloudtik status <cluster.yaml>' },
-      );
-    }
-    await systemClock.sleep(500, options.signal);
-  }
+  const clock = options.clock ?? systemClock;
+  const deadline = clock.now() + options.timeoutMs;
+  const cluster = ctx.config.cluster_name;
+  await waitFor(
+    async () => {
+      const nodes = await ctx.provider.listNodes({ kind: 'head' });
+      return nodes.some((n) => n.running && n.tags[TAG.nodeStatus] === 'up-to-date') || undefined;
+    },
+    {
+      what: `the head of cluster ${cluster} to be up-to-date`,
+      ms: options.timeoutMs,
+      pauseMs: 500,
+      clock,
+      signal: options.signal,
+      expired: () =>
+        new CloudtikError(
+          'ERR_CLOUDTIK_TIMEOUT',
+          `cluster ${cluster} not ready after ${Math.round(options.timeoutMs / 1000)} s: the head is not up-to-date`,
+          { hint: 'see the node statuses with: cloudtik status <cluster.yaml>' },
+        ),
+    },
+  );
   await waitForWorkers(ctx, {
     ...(options.minWorkers !== undefined ? { total: options.minWorkers } : {}),
-    timeoutMs: Math.max(0, deadline - Date.now()),
+    timeoutMs: Math.max(0, deadline - clock.now()),
     sink: options.sink ?? nullSink,
     signal: options.signal,
+    clock,
   });
   return ctx.provider.listNodes();
 }

@@ -1,6 +1,8 @@
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { systemClock, type Clock } from '../clock.js';
+import { waitFor } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, type EventSink } from '../events.js';
 import { pidAlive } from './files.js';
@@ -64,6 +66,19 @@ export interface LockOptions {
   waitMs?: number;
   /** Called once when the lock is busy and we start waiting. */
   onWait?: () => void;
+  clock?: Clock;
+}
+
+/** Create the lock directory with our owner file; false when someone holds it. */
+async function tryTake(dir: string, me: Owner): Promise<boolean> {
+  try {
+    await fsp.mkdir(dir);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw err;
+  }
+  await fsp.writeFile(path.join(dir, 'owner.json'), JSON.stringify(me));
+  return true;
 }
 
 /**
@@ -77,33 +92,32 @@ export async function acquireLock(
   options: LockOptions = {},
 ): Promise<() => Promise<void>> {
   const dir = `${target}.lock`;
-  const deadline = Date.now() + (options.waitMs ?? 120_000);
-  const me: Owner = { pid: process.pid, host: os.hostname(), since: Date.now() };
+  const clock = options.clock ?? systemClock;
+  const me: Owner = { pid: process.pid, host: os.hostname(), since: clock.now() };
+  let holder: Owner | undefined;
   let told = false;
-  for (;;) {
-    try {
-      await fsp.mkdir(dir);
-      await fsp.writeFile(path.join(dir, 'owner.json'), JSON.stringify(me));
-      break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
+  const take = async (): Promise<true | undefined> => {
+    if (await tryTake(dir, me)) return true;
     const info = await readOwner(dir);
+    holder = info?.owner;
     if (info && isAbandoned(info)) {
       await breakLock(dir, info.owner);
-      continue;
+      return (await tryTake(dir, me)) || undefined;
     }
-    if (Date.now() > deadline) {
-      throw new CloudtikError('ERR_CLOUDTIK_LOCK', `timed out waiting for the ${what} lock ${dir}`, {
-        hint: `another cloudtik command (pid ${info?.owner?.pid ?? '?'} on ${info?.owner?.host ?? '?'}) is working on it; wait for it to finish`,
-      });
-    }
-    if (!told) {
-      options.onWait?.();
-      told = true;
-    }
-    await new Promise((r) => setTimeout(r, POLL_MS));
-  }
+    if (!told) options.onWait?.();
+    told = true;
+    return undefined;
+  };
+  await waitFor(take, {
+    what: `the ${what} lock ${dir}`,
+    ms: options.waitMs ?? 120_000,
+    pauseMs: POLL_MS,
+    clock,
+    expired: () =>
+      new CloudtikError('ERR_CLOUDTIK_LOCK', `timed out waiting for the ${what} lock ${dir}`, {
+        hint: `another cloudtik command (pid ${holder?.pid ?? '?'} on ${holder?.host ?? '?'}) is working on it; wait for it to finish`,
+      }),
+  });
   const refresh = setInterval(() => {
     const now = new Date();
     fsp.utimes(dir, now, now).catch(() => undefined);

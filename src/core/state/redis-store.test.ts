@@ -218,6 +218,22 @@ describe('RedisStateStore on a real Redis', () => {
 });
 
 describe('RedisStateStore for a daemon', () => {
+  it('gives up waiting for a store that never comes, naming its address', async () => {
+    const port = await freePort();
+    const err = await RedisStateStore.connect({
+      host: '127.0.0.1',
+      port,
+      password: 'x',
+      reconnect: true,
+      patienceMs: 300,
+    }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloudtikError);
+    expect((err as CloudtikError).message).toContain(`127.0.0.1:${port}`);
+    expect((err as CloudtikError).details.join(' ')).toMatch(
+      new RegExp(`timed out after 0.3 s waiting for the cluster's state store at 127.0.0.1:${port}`),
+    );
+  });
+
   it('waits for a store that is not up yet, and reconnects after it restarts', async () => {
     const redis = new Redis(await freePort(), 'pw');
     const connecting = RedisStateStore.connect({

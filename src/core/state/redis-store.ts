@@ -1,3 +1,5 @@
+import { NODE_RUNTIME_DIR } from '../../config/env.js';
+import { waitFor } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import { RespConnection, type RespOptions, type RespValue } from './resp.js';
 import {
@@ -31,7 +33,15 @@ export interface RedisStoreOptions {
    * when it drops; clients fail fast instead.
    */
   reconnect?: boolean;
+  /**
+   * With `reconnect`: how long to wait for the store at first (default {@link STORE_PATIENCE_MS});
+   * then the daemon fails, and its supervisor starts it again.
+   */
+  patienceMs?: number;
 }
+
+/** How long a daemon waits for the state store at its start before it gives up. */
+export const STORE_PATIENCE_MS = 5 * 60_000;
 
 const str = (v: RespValue): string | undefined => (typeof v === 'string' ? v : undefined);
 const strings = (v: RespValue): string[] => (Array.isArray(v) ? v.flatMap((x) => str(x) ?? []) : []);
@@ -56,7 +66,10 @@ export class RedisStateStore implements StateStore {
       reconnect: options.reconnect ?? false,
     };
     try {
-      return new RedisStateStore(o.reconnect ? await openPatiently(o) : await RespConnection.open(o), o);
+      const conn = o.reconnect
+        ? await openPatiently(o, options.patienceMs ?? STORE_PATIENCE_MS)
+        : await RespConnection.open(o);
+      return new RedisStateStore(conn, o);
     } catch (err) {
       throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `cannot reach the cluster's state store at ${o.host}:${o.port}`, {
         cause: err,
@@ -162,15 +175,16 @@ export class RedisStateStore implements StateStore {
   }
 }
 
-/** Open a connection, trying again with back-off (0.1 s doubling to 2 s) until the store answers. */
-async function openPatiently(o: RespOptions): Promise<RespConnection> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await RespConnection.open(o);
-    } catch {
-      await new Promise((r) => setTimeout(r, Math.min(100 * 2 ** attempt, 2000)));
-    }
-  }
+/** Open a connection, trying again with back-off (0.1 s doubling to 2 s) until the store answers or `ms` pass. */
+async function openPatiently(o: RespOptions, ms: number): Promise<RespConnection> {
+  let attempt = 0;
+  return waitFor(() => RespConnection.open(o), {
+    what: `the cluster's state store at ${o.host}:${o.port} (on the head) to answer`,
+    ms,
+    pauseMs: () => Math.min(100 * 2 ** attempt++, 2000),
+    retryErrors: true,
+    hint: `check that the head runs its state store: cloudtik node start --state --head, on the head (its log: ~/${NODE_RUNTIME_DIR}/logs/state.log)`,
+  });
 }
 
 function parseJson<T>(raw: string | undefined): T | undefined {

@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { PlainObject } from '../../config/merge.js';
-import { withDeadline } from '../../core/deadline.js';
+import { waitFor } from '../../core/deadline.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import type { CommandRunner } from '../../core/command/runner.js';
@@ -66,12 +66,6 @@ const RUNNING_WAIT_MS = 10 * 60_000;
 function pollPause(elapsedMs: number): number {
   return elapsedMs < 5_000 ? 100 : 400;
 }
-
-const sleep = (ms: number, signal?: AbortSignal): Promise<void> =>
-  new Promise((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
 
 export class KubernetesNodeProvider implements NodeProvider {
   readonly clusterName: string;
@@ -188,33 +182,31 @@ export class KubernetesNodeProvider implements NodeProvider {
    * whose image cannot be had) fails the wait with the reason Kubernetes gives.
    */
   private async waitRunning(names: string[], sink: EventSink): Promise<void> {
-    const since = Date.now();
     const warned = new Set<string>();
-    await withDeadline(
-      async (signal) => {
-        for (;;) {
-          const pods = (await this.pods()).filter((p) => names.includes(p.metadata?.name ?? ''));
-          const waiting = pods.filter((p) => toNode(p).running === false || !p.status?.podIP);
-          if (pods.length === names.length && waiting.length === 0) return;
-          if (pods.length < names.length) {
-            const gone = names.filter((n) => !pods.some((p) => p.metadata?.name === n));
-            throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `pod(s) ${gone.join(', ')} vanished while starting`);
-          }
-          for (const p of waiting) {
-            const problem = pendingProblem(p, Date.now() - since >= UNSCHEDULABLE_GRACE_MS);
-            if (problem?.fatal) throw this.podError(p, problem.message);
-            const name = p.metadata?.name ?? '';
-            if (problem && !warned.has(name)) {
-              warned.add(name);
-              logEvent(sink, 'warn', `pod ${name} is pending: ${problem.message}`);
-            }
-          }
-          await sleep(pollPause(Date.now() - since), signal);
-          if (signal.aborted) return;
+    await waitFor(
+      async ({ waitedMs }) => {
+        const pods = (await this.pods()).filter((p) => names.includes(p.metadata?.name ?? ''));
+        const waiting = pods.filter((p) => toNode(p).running === false || !p.status?.podIP);
+        if (pods.length === names.length && waiting.length === 0) return true;
+        if (pods.length < names.length) {
+          const gone = names.filter((n) => !pods.some((p) => p.metadata?.name === n));
+          throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `pod(s) ${gone.join(', ')} vanished while starting`);
         }
+        for (const p of waiting) {
+          const problem = pendingProblem(p, waitedMs >= UNSCHEDULABLE_GRACE_MS);
+          if (problem?.fatal) throw this.podError(p, problem.message);
+          const name = p.metadata?.name ?? '';
+          if (problem && !warned.has(name)) {
+            warned.add(name);
+            logEvent(sink, 'warn', `pod ${name} is pending: ${problem.message}`);
+          }
+        }
+        return undefined;
       },
       {
+        what: `pod(s) ${names.join(', ')} to run`,
         ms: RUNNING_WAIT_MS,
+        pauseMs: pollPause,
         expired: () =>
           new CloudtikError(
             'ERR_CLOUDTIK_TIMEOUT',
@@ -252,22 +244,20 @@ export class KubernetesNodeProvider implements NodeProvider {
 
   private async waitGone(names: string[]): Promise<void> {
     if (names.length === 0) return;
-    const since = Date.now();
-    await withDeadline(
-      async (signal) => {
-        while (!signal.aborted) {
-          const list = await this.call('list pods', () =>
-            this.api.core.listNamespacedPod({
-              namespace: this.namespace,
-              labelSelector: clusterSelector(this.workspaceName, this.clusterName),
-            }),
-          );
-          if (!list.items.some((p) => names.includes(p.metadata?.name ?? ''))) return;
-          await sleep(pollPause(Date.now() - since), signal);
-        }
+    await waitFor(
+      async () => {
+        const list = await this.call('list pods', () =>
+          this.api.core.listNamespacedPod({
+            namespace: this.namespace,
+            labelSelector: clusterSelector(this.workspaceName, this.clusterName),
+          }),
+        );
+        return list.items.some((p) => names.includes(p.metadata?.name ?? '')) ? undefined : true;
       },
       {
+        what: `pod(s) ${names.join(', ')} to be gone`,
         ms: 120_000,
+        pauseMs: pollPause,
         expired: () =>
           new CloudtikError('ERR_CLOUDTIK_TIMEOUT', `pod(s) ${names.join(', ')} were not gone within 120s`, {
             hint: `kubectl -n ${this.namespace} get pods ${names.join(' ')}`,

@@ -3,6 +3,7 @@
  * the client that reaches the running one (`--reload`, `--shutdown`, `status`).
  */
 import fsp from 'node:fs/promises';
+import { waitUpTo } from '../../../core/deadline.js';
 import { CloudtikError } from '../../../core/errors.js';
 import { clientToken, findPoolService, PoolClient, reachableAddress, readProcessFile } from '../client.js';
 import { poolFiles } from '../paths.js';
@@ -46,14 +47,15 @@ export function poolStatus(client: PoolClient): Promise<PoolStatus> {
 
 /** Waits (at most `ms`) until this machine's service has removed its process file; whether it did. */
 export async function waitStopped(ms = 10_000): Promise<boolean> {
-  const until = Date.now() + ms;
-  while (Date.now() < until) {
-    const gone = await fsp.access(poolFiles.process()).then(
-      () => false,
-      () => true,
-    );
-    if (gone || (await readProcessFile()) === undefined) return true;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return false;
+  const file = poolFiles.process();
+  return waitUpTo(
+    async () => {
+      const gone = await fsp.access(file).then(
+        () => false,
+        () => true,
+      );
+      return gone || (await readProcessFile()) === undefined;
+    },
+    { what: `the host-pool service to remove ${file}`, ms, pauseMs: 50 },
+  );
 }

@@ -61,7 +61,7 @@ export interface CloudTikClusterConfig {
    */
   python_version?: string;
   /**
-   * Encryption of runtime settings shared through the head.
+   * Encryption of runtime settings shared through the head. Accepted for CloudTik compatibility; not applied by this version.
    */
   encryption?: {
     /**
@@ -70,7 +70,7 @@ export interface CloudTikClusterConfig {
     key?: string;
   };
   /**
-   * CloudTik-compatible spelling of encryption.key.
+   * CloudTik-compatible spelling of encryption.key. Accepted for CloudTik compatibility; not applied by this version.
    */
   'encryption.key'?: string;
   options?: ClusterOptions;
@@ -185,7 +185,7 @@ export interface ClusterOptions {
   idle_timeout_minutes?: number;
   launch_with_strong_priority?: boolean;
   /**
-   * Reuse the lowest free node sequence number.
+   * Reuse the lowest free node sequence number. Accepted for CloudTik compatibility; not applied by this version (a new node takes the next number).
    */
   stable_node_seq_id?: boolean;
   retry_setup_command?: boolean;
@@ -211,11 +211,11 @@ export interface Provider {
    */
   use_internal_ips?: boolean;
   /**
-   * Publish the head's service ports on the host (virtual).
+   * Publish the head's service ports on the host (virtual). Accepted for CloudTik compatibility; not applied by this version.
    */
   enable_port_mapping?: boolean;
   /**
-   * First host port used for port mapping (virtual).
+   * First host port used for port mapping (virtual). Accepted for CloudTik compatibility; not applied by this version.
    */
   port_mapping_base?: number;
   /**
@@ -344,7 +344,7 @@ export interface Container {
   image?: string;
   container_name?: string;
   /**
-   * Pull the image before starting a node.
+   * Pull the image before starting a node. Accepted for CloudTik compatibility; not applied by this version.
    */
   pull_before_run?: boolean;
   /**

@@ -20,12 +20,19 @@ import type { EventSink, NodePhase } from '../events.js';
 import { encodeRuntimeConfig } from '../../runtimes/node/context.js';
 import { commandsFor, runtimeSectionOf } from './hashes.js';
 import { bootWaitLines, RESUME_DROP, resumeWriteCommand } from './resume.js';
+import {
+  commandGroupsOf,
+  planNodeUpdate,
+  retryPolicy,
+  upToDateTags,
+  type UpdateMode,
+  type UpdateSteps,
+} from '../plan-update/plan.js';
 
 /** How long one readiness attempt waits for the node's boot to finish re-running its start commands. */
 const BOOT_WAIT_SECONDS = 20;
 
-/** What `start` asked for: setup and start (full), start only, or setup only. */
-export type UpdateMode = 'full' | 'restart-only' | 'no-restart';
+export type { UpdateMode } from '../plan-update/plan.js';
 
 export interface NodeUpdateOptions {
   provider: NodeProvider;
@@ -94,129 +101,148 @@ export function nodeEnvironment(config: ClusterConfig, node: NodeInfo, headIp: s
   };
 }
 
+/** One node update under way: what its steps share. */
+interface UpdateRun {
+  options: NodeUpdateOptions;
+  clock: Clock;
+  runner: CommandRunner;
+  env: Record<string, string>;
+  phases: Partial<Record<NodePhase, number>>;
+  /** The phase running now (named by a failure). */
+  phase: NodePhase;
+}
+
 /**
  * Bring one node to `up-to-date`: wait until it answers, sync files, run setup (unless its
  * runtime hash says nothing changed) and start commands. Status is kept in the node's tags;
  * a failure leaves `update-failed` and throws an error naming the node, phase and command.
+ * Which steps run is decided by planNodeUpdate (src/core/plan-update).
  */
 export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdateResult> {
   const { provider, node, config, sink } = options;
   const clock = options.clock ?? systemClock;
-  const runner = provider.commandRunner(node);
-  const phases: Partial<Record<NodePhase, number>> = {};
-  const env = { ...nodeEnvironment(config, node, options.headIp), ...options.extraEnv };
-  const commands = commandsFor(config, node.nodeType);
-  const isHead = node.kind === 'head';
-  let phase: NodePhase = 'waiting-for-ssh';
+  const r: UpdateRun = {
+    options,
+    clock,
+    runner: provider.commandRunner(node),
+    phases: {},
+    env: { ...nodeEnvironment(config, node, options.headIp), ...options.extraEnv },
+    phase: 'waiting-for-ssh',
+  };
+  const groups = commandGroupsOf(commandsFor(config, node.nodeType), node.kind);
   const started = clock.now();
-
-  const setStatus = (status: NodeStatus, extra: Record<string, string> = {}): Promise<void> =>
-    provider.setTags(node.id, { [TAG.nodeStatus]: status, ...extra });
-
-  /** Run command groups in order; `retry` turns on CloudTik's bounded retries for each command. */
-  const runGroups = async (groups: CommandGroup[], retry: boolean | undefined): Promise<void> => {
-    const retries = retry ? (config.options.number_of_retries ?? 3) : 0;
-    const intervalMs = (config.options.retry_interval ?? 1) * 1000;
-    await runCommandGroups(runner, groups, {
-      env,
-      node: node.id,
-      sink,
-      signal: options.signal,
-      retries,
-      clock,
-      intervalMs,
-    });
-  };
-
-  const runPhase = async <T>(p: NodePhase, fn: () => Promise<T>): Promise<T> => {
-    phase = p;
-    const t0 = clock.now();
-    sink({ type: 'node-phase', node: node.id, kind: node.kind, phase: p, state: 'start' });
-    const result = await fn();
-    phases[p] = clock.now() - t0;
-    sink({ type: 'node-phase', node: node.id, kind: node.kind, phase: p, state: 'done', ms: phases[p] });
-    return result;
-  };
-
-  const upToDate =
-    !options.force &&
-    node.tags[TAG.runtimeConfig] === options.runtimeHash &&
-    node.tags[TAG.fileMountsContents] === options.fileMountsHash;
-  const doSetup = options.mode !== 'restart-only' && !upToDate;
-  const startGroups = isHead ? commands.head_start_commands : commands.worker_start_commands;
+  const steps = planNodeUpdate({
+    mode: options.mode,
+    force: options.force === true,
+    tags: node.tags,
+    runtimeHash: options.runtimeHash,
+    fileMountsHash: options.fileMountsHash,
+    fileMounts: Object.keys(config.file_mounts).length,
+  });
   try {
-    await setStatus('waiting-for-ssh');
-    await runPhase('waiting-for-ssh', () =>
-      waitForNode(runner, config.auth.ssh_user, { ...options, clock, dropResume: doSetup, hints: provider.hints }),
+    await setStatus(r, 'waiting-for-ssh');
+    await runPhase(r, 'waiting-for-ssh', () =>
+      waitForNode(r.runner, config.auth.ssh_user, {
+        ...options,
+        clock,
+        dropResume: steps.setup,
+        hints: provider.hints,
+      }),
     );
-
-    if (doSetup) {
-      if (Object.keys(config.file_mounts).length > 0) {
-        await setStatus('syncing-files');
-        await runPhase('syncing-files', async () => {
-          for (const [remote, local] of Object.entries(config.file_mounts)) await runner.upload(local, remote);
-        });
-      }
-      await setStatus('setting-up');
-      await runPhase('setting-up', async () => {
-        await provider.prepareNode?.(node, {
-          runner,
-          nodeConfig: config.available_node_types[node.nodeType]?.node_config ?? {},
-          runtimes: runtimeSectionOf(config, node).types ?? [],
-          packageUrl: packageUrlOf(config),
-          sink,
-          signal: options.signal,
-        });
-        const init = isHead ? commands.head_initialization_commands : commands.worker_initialization_commands;
-        for (const group of init) await runLocalGroup(group, { env, node: node.id, sink, signal: options.signal });
-        await runGroups(
-          isHead ? commands.head_setup_commands : commands.worker_setup_commands,
-          config.options.retry_setup_command,
-        );
-      });
-    } else {
-      sink({
-        type: 'node-phase',
-        node: node.id,
-        kind: node.kind,
-        phase: 'setting-up',
-        state: 'skip',
-        detail: upToDate ? 'no change' : 'restart only',
-      });
-    }
+    if (steps.setup) await setUp(r, steps, groups);
+    else phaseEvent(r, 'setting-up', { state: 'skip', detail: steps.skipped });
     await options.beforeStart?.();
-    if (options.mode !== 'no-restart') {
-      await runPhase('starting', async () => {
-        await runGroups(startGroups, config.options.retry_start_command);
-        await saveResumeScript(runner, config.auth.ssh_user, { groups: startGroups, env });
+    if (steps.start) {
+      await runPhase(r, 'starting', async () => {
+        await runGroups(r, groups.start, config.options.retry_start_command);
+        await saveResumeScript(r.runner, config.auth.ssh_user, { groups: groups.start, env: r.env });
       });
     }
-    const hashes: Record<string, string> =
-      doSetup || upToDate
-        ? { [TAG.runtimeConfig]: options.runtimeHash, [TAG.fileMountsContents]: options.fileMountsHash }
-        : {};
-    const setupAt: Record<string, string> =
-      doSetup || node.tags[TAG.setupAt] === undefined ? { [TAG.setupAt]: String(clock.now()) } : {};
-    await setStatus('up-to-date', { ...hashes, ...setupAt });
+    const { runtimeHash, fileMountsHash } = options;
+    await setStatus(r, 'up-to-date', upToDateTags(steps, { runtimeHash, fileMountsHash, now: clock.now() }));
     sink({ type: 'node-status', node: node.id, kind: node.kind, status: 'up-to-date', ms: clock.now() - started });
-    return { node: node.id, setupSkipped: !doSetup, phases };
+    return { node: node.id, setupSkipped: !steps.setup, phases: r.phases };
   } catch (err) {
-    await setStatus('update-failed').catch(() => undefined);
-    sink({
-      type: 'node-phase',
-      node: node.id,
-      kind: node.kind,
-      phase,
-      state: 'fail',
-      detail: err instanceof Error ? err.message : String(err),
-    });
-    if (isCloudtikError(err)) throw err;
-    throw new CloudtikError(
-      'ERR_CLOUDTIK_NODE_UPDATE',
-      `${node.kind} node ${node.id} failed while ${phase}: ${err instanceof Error ? err.message : String(err)}`,
-      { cause: err },
-    );
+    return failUpdate(r, err);
   }
+}
+
+function setStatus(r: UpdateRun, status: NodeStatus, extra: Record<string, string> = {}): Promise<void> {
+  return r.options.provider.setTags(r.options.node.id, { [TAG.nodeStatus]: status, ...extra });
+}
+
+function phaseEvent(
+  r: UpdateRun,
+  phase: NodePhase,
+  e: { state: 'start' | 'done' | 'skip' | 'fail'; ms?: number; detail?: string },
+): void {
+  const { node, sink } = r.options;
+  sink({ type: 'node-phase', node: node.id, kind: node.kind, phase, ...e });
+}
+
+async function runPhase<T>(r: UpdateRun, p: NodePhase, fn: () => Promise<T>): Promise<T> {
+  r.phase = p;
+  const t0 = r.clock.now();
+  phaseEvent(r, p, { state: 'start' });
+  const result = await fn();
+  r.phases[p] = r.clock.now() - t0;
+  phaseEvent(r, p, { state: 'done', ms: r.phases[p] });
+  return result;
+}
+
+/** Run command groups in order; `retry` turns on CloudTik's bounded retries for each command. */
+async function runGroups(r: UpdateRun, groups: CommandGroup[], retry: boolean | undefined): Promise<void> {
+  const { retries, intervalMs } = retryPolicy(r.options.config.options, retry);
+  await runCommandGroups(r.runner, groups, {
+    env: r.env,
+    node: r.options.node.id,
+    sink: r.options.sink,
+    signal: r.options.signal,
+    retries,
+    clock: r.clock,
+    intervalMs,
+  });
+}
+
+/** The setup steps: the file mounts, the provider's preparation, initialization and setup commands. */
+async function setUp(
+  r: UpdateRun,
+  steps: UpdateSteps,
+  groups: { initialization: CommandGroup[]; setup: CommandGroup[] },
+): Promise<void> {
+  const { provider, node, config, sink, signal } = r.options;
+  if (steps.syncFiles) {
+    await setStatus(r, 'syncing-files');
+    await runPhase(r, 'syncing-files', async () => {
+      for (const [remote, local] of Object.entries(config.file_mounts)) await r.runner.upload(local, remote);
+    });
+  }
+  await setStatus(r, 'setting-up');
+  await runPhase(r, 'setting-up', async () => {
+    await provider.prepareNode?.(node, {
+      runner: r.runner,
+      nodeConfig: config.available_node_types[node.nodeType]?.node_config ?? {},
+      runtimes: runtimeSectionOf(config, node).types ?? [],
+      packageUrl: packageUrlOf(config),
+      sink,
+      signal,
+    });
+    for (const group of groups.initialization) await runLocalGroup(group, { env: r.env, node: node.id, sink, signal });
+    await runGroups(r, groups.setup, config.options.retry_setup_command);
+  });
+}
+
+/** Leave `update-failed` on the node, say which phase failed, and throw an error naming the node. */
+async function failUpdate(r: UpdateRun, err: unknown): Promise<never> {
+  const { node } = r.options;
+  await setStatus(r, 'update-failed').catch(() => undefined);
+  phaseEvent(r, r.phase, { state: 'fail', detail: err instanceof Error ? err.message : String(err) });
+  if (isCloudtikError(err)) throw err;
+  throw new CloudtikError(
+    'ERR_CLOUDTIK_NODE_UPDATE',
+    `${node.kind} node ${node.id} failed while ${r.phase}: ${err instanceof Error ? err.message : String(err)}`,
+    { cause: err },
+  );
 }
 
 /**
@@ -278,7 +304,8 @@ async function waitForNode(
       last = `exit ${r.exitCode}: ${tailLines(r.stderr + r.stdout, 5).join(' | ')}`;
     } catch (err) {
       // An SSH runner already retried within its own deadline; what it reports is final.
-      if (isCloudtikError(err) && (err.code === 'ERR_CLOUDTIK_INTERRUPTED' || err.code === 'ERR_CLOUDTIK_SSH')) throw err;
+      if (isCloudtikError(err) && (err.code === 'ERR_CLOUDTIK_INTERRUPTED' || err.code === 'ERR_CLOUDTIK_SSH'))
+        throw err;
       last = err instanceof Error ? err.message : String(err);
     }
     if (options.clock.now() > deadline) {

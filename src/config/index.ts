@@ -3,7 +3,7 @@ export { env } from './env.js';
 export { loadClusterConfig, loadWorkspaceConfig } from './load.js';
 export { ConfigError, formatIssue, isConfigError } from './issues.js';
 export { mergeConfig, mergeAll, deepCopy, isPlainObject, type PlainObject } from './merge.js';
-export { parseMemory, formatMemory } from './resources.js';
+export { parseMemory, formatMemory } from '../core/units.js';
 export { stableStringify, sha1Hex } from './hash.js';
 export {
   builtInCommands,

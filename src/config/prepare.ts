@@ -3,7 +3,7 @@ import path from 'node:path';
 import { env } from './env.js';
 import type { IssueCollector } from './issues.js';
 import { isPlainObject, type PlainObject } from './merge.js';
-import { parseMemory } from './resources.js';
+import { parseMemory } from '../core/units.js';
 import type { ClusterOverrides } from './types.js';
 
 /** The mapping under `key`, created empty when missing or not a mapping. */

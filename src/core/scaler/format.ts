@@ -1,4 +1,5 @@
 /** Short human renderings used in the scaler's reasons and messages. */
+import { formatMemory } from '../units.js';
 import type { ResourceBundle } from './types.js';
 
 /**
@@ -36,6 +37,6 @@ export function formatBundles(bundles: readonly ResourceBundle[]): string {
 }
 
 function formatAmount(key: string, n: number): string {
-  if (/memory/i.test(key) && n >= 2 ** 30) return `${+(n / 2 ** 30).toFixed(2)}GiB`;
+  if (/memory/i.test(key) && n >= 2 ** 30) return formatMemory(n, { iec: true });
   return String(+n.toFixed(3));
 }

@@ -12,7 +12,7 @@ import { KubernetesNodeProvider } from './node-provider.js';
 import { KubeExecRunner } from './runner.js';
 import { parseCpu } from './spec.js';
 import { kubernetesWorkspaces } from './workspace.js';
-import { parseMemory } from '../../config/resources.js';
+import { parseMemory } from '../../core/units.js';
 
 function kubeconfigOf(cluster: ClusterRef): string | undefined {
   const v = (cluster.provider as { kubeconfig?: unknown } | undefined)?.kubeconfig;

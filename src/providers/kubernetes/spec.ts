@@ -4,7 +4,7 @@
  * tag <-> label mapping. Everything carries {@link MANAGED_LABEL} and the workspace label.
  */
 import { isPlainObject, type PlainObject } from '../../config/merge.js';
-import { parseMemory } from '../../config/resources.js';
+import { parseMemory } from '../../core/units.js';
 import { STATE_PORT } from '../../core/state/store.js';
 import { bootCommand } from '../../core/updater/resume.js';
 import { creationLabels, TAG, type NodeKind } from '../provider.js';

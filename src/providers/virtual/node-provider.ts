@@ -3,7 +3,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { DockerEngine } from './engine.js';
 import pLimit from 'p-limit';
-import { parseMemory } from '../../config/resources.js';
+import { formatMemory, parseMemory } from '../../core/units.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, nullSink, type EventSink } from '../../core/events.js';
 import type { CommandRunner } from '../../core/command/runner.js';
@@ -165,11 +165,10 @@ export class VirtualNodeProvider implements NodeProvider {
       cpus = host.cpus;
     }
     if (memoryBytes > host.memoryBytes) {
-      const gib = (host.memoryBytes / 2 ** 30).toFixed(1);
       logEvent(
         sink,
         'warn',
-        `${request.nodeType}: memory ${String(instance.memory)} is more than this host has; limiting containers to ${gib}G`,
+        `${request.nodeType}: memory ${String(instance.memory)} is more than this host has; limiting containers to ${formatMemory(host.memoryBytes)}`,
       );
       memoryBytes = host.memoryBytes;
     }
@@ -206,11 +205,10 @@ export class VirtualNodeProvider implements NodeProvider {
     const fit = await this.fitting(request, limits.memoryBytes);
     if (fit === 0) {
       const host = await this.hostCapacity();
-      const gib = (n: number): string => `${(n / 2 ** 30).toFixed(1)}G`;
       const held = (await this.listNodes()).reduce((sum, n) => sum + (n.running ? n.limits.memoryBytes : 0), 0);
       throw new CloudtikError(
         'ERR_CLOUDTIK_CAPACITY',
-        `host out of memory for a ${request.nodeType} node: it needs ${gib(limits.memoryBytes)}, the cluster's nodes hold ${gib(held)} of the host's ${gib(host.memoryBytes)}`,
+        `host out of memory for a ${request.nodeType} node: it needs ${formatMemory(limits.memoryBytes)}, the cluster's nodes hold ${formatMemory(held)} of the host's ${formatMemory(host.memoryBytes)}`,
         { hint: `lower min_workers or instance_type.memory of ${request.nodeType}` },
       );
     }

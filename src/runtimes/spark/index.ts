@@ -1,3 +1,4 @@
+import { formatMemoryWhole } from '../../core/units.js';
 import type { RuntimeDefinition, RuntimeIssue } from '../runtime.js';
 import { sparkSizing } from './sizing.js';
 
@@ -6,9 +7,6 @@ import { sparkSizing } from './sizing.js';
  * Spark's messages go to the job log named by the `cloudtik.job.log` system property.
  */
 export const JOB_LOG4J_FILE = 'log4j2-job.properties';
-
-/** `2G` for whole gigabytes, else `1792M`. */
-const memoryText = (mb: number): string => (mb % 1024 === 0 ? `${mb / 1024}G` : `${mb}M`);
 
 export const spark: RuntimeDefinition = {
   name: 'spark',
@@ -48,7 +46,7 @@ export const spark: RuntimeDefinition = {
         issues.push({
           path: ['available_node_types', t.name, 'node_config', 'instance_type', 'memory'],
           message: `${t.name}: ${s.error}`,
-          hint: `give it at least ${memoryText(s.neededMemoryMb)}, or leave spark out of runtime.types`,
+          hint: `give it at least ${formatMemoryWhole(s.neededMemoryMb * 2 ** 20)}, or leave spark out of runtime.types`,
         });
       } else if (!chosen || ('executorMemoryMb' in chosen && s.executorMemoryMb < chosen.executorMemoryMb)) {
         chosen = s;

@@ -1,5 +1,6 @@
+import { formatMemory } from '../../../core/units.js';
 import type { CommandSpec } from '../../command-spec.js';
-import { CLUSTER_FILE_ARG, clusterNameOption, formatBytes, loadCluster, workspaceNameOption } from '../../common.js';
+import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
 
 export const command: CommandSpec = {
   name: 'info',
@@ -14,7 +15,7 @@ export const command: CommandSpec = {
     const { runtimeUsage } = await import('../../../core/cluster/runtimes.js');
     const info = clusterInfo(config, await listClusterNodes(config));
     const res = Object.entries(info.resources)
-      .map(([k, v]) => `${k}: ${k === 'memory' ? formatBytes(v) : v}`)
+      .map(([k, v]) => `${k}: ${k === 'memory' ? formatMemory(v) : v}`)
       .join(', ');
     const lines = [
       `Cluster ${info.cluster} (workspace ${info.workspace})`,
@@ -24,7 +25,7 @@ export const command: CommandSpec = {
       `  node types:`,
       ...Object.entries(info.nodeTypes).map(
         ([name, t]) =>
-          `    ${name}: ${info.nodes.byType[name] ?? 0} running, min ${t.min_workers}, max ${t.max_workers}, CPU ${t.resources.CPU ?? '-'}, memory ${t.resources.memory ? formatBytes(t.resources.memory) : '-'}`,
+          `    ${name}: ${info.nodes.byType[name] ?? 0} running, min ${t.min_workers}, max ${t.max_workers}, CPU ${t.resources.CPU ?? '-'}, memory ${t.resources.memory ? formatMemory(t.resources.memory) : '-'}`,
       ),
       `  max_workers: ${info.maxWorkers}`,
       `  runtimes: ${info.runtimes.join(', ') || 'none'}`,

@@ -1,3 +1,4 @@
+import { parseMemory } from '../../../core/units.js';
 import type { CommandSpec } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, parseInteger, workspaceNameOption } from '../../common.js';
 
@@ -11,7 +12,7 @@ export function parseResources(value: string): Record<string, number> {
     const m = /^([A-Za-z_][\w.-]*)\s*[:=]\s*(\S+)$/.exec(part);
     if (!m) throw new Error(`expected NAME:AMOUNT pairs like CPU:4,GPU:1, got ${JSON.stringify(part)}`);
     const [, name, raw] = m as unknown as [string, string, string];
-    const amount = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : name === 'memory' ? parseUnit(raw) : NaN;
+    const amount = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : name === 'memory' ? memoryOrNaN(raw) : NaN;
     if (!Number.isFinite(amount) || amount < 0) throw new Error(`${name}: expected a non-negative amount, got ${raw}`);
     out[name] = amount;
   }
@@ -19,11 +20,12 @@ export function parseResources(value: string): Record<string, number> {
   return out;
 }
 
-function parseUnit(raw: string): number {
-  const m = /^(\d+(?:\.\d+)?)([KMGT])i?B?$/i.exec(raw);
-  if (!m) return NaN;
-  const power = { K: 1, M: 2, G: 3, T: 4 }[(m[2] as string).toUpperCase() as 'K' | 'M' | 'G' | 'T'];
-  return Math.round(Number(m[1]) * 1024 ** power);
+function memoryOrNaN(raw: string): number {
+  try {
+    return parseMemory(raw);
+  } catch {
+    return NaN;
+  }
 }
 
 export const command: CommandSpec = {

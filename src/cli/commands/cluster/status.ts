@@ -1,11 +1,11 @@
 import type { NodeRow } from '../../../core/cluster/nodes.js';
 import type { StatusNode } from '../../../core/state/store.js';
+import { formatMemory } from '../../../core/units.js';
 import type { CommandSpec } from '../../command-spec.js';
 import {
   CLUSTER_FILE_ARG,
   clusterNameOption,
   formatAge,
-  formatBytes,
   loadCluster,
   outputOption,
   workspaceNameOption,
@@ -42,7 +42,7 @@ export const STATUS_COLUMNS: Column<StatusLine>[] = [
   },
   { header: 'restarts', cell: ({ row }) => String(row.restartCount ?? 0), wide: true },
   { header: 'cpu', cell: ({ row }) => String(row.cpus) },
-  { header: 'memory', cell: ({ row }) => formatBytes(row.memoryBytes) },
+  { header: 'memory', cell: ({ row }) => formatMemory(row.memoryBytes) },
   { header: 'age', cell: ({ row }) => formatAge(row.createdAt) },
   { header: 'created', cell: ({ row }) => iso(row.createdAt), wide: true },
   { header: 'action', cell: ({ controller }) => controller?.action ?? '-', wide: true },

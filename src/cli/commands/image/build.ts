@@ -1,6 +1,7 @@
+import { formatMemory } from '../../../core/units.js';
 import type { ImageBuildResult } from '../../../providers/provider.js';
 import type { CommandSpec } from '../../command-spec.js';
-import { formatBytes, imageBuilder, outputOption } from '../../common.js';
+import { imageBuilder, outputOption } from '../../common.js';
 import type { Column } from '../../table.js';
 import { imageId } from './list.js';
 
@@ -9,7 +10,7 @@ export const BUILD_COLUMNS: Column<ImageBuildResult>[] = [
   { header: 'image', cell: (r) => r.ref },
   { header: 'result', cell: (r) => (r.action === 'cached' ? 'up to date' : r.action) },
   { header: 'image id', cell: (r, wide) => imageId(r.id, wide) },
-  { header: 'size', cell: (r) => formatBytes(r.sizeBytes) },
+  { header: 'size', cell: (r) => formatMemory(r.sizeBytes) },
   { header: 'time', cell: (r) => `${(r.ms / 1000).toFixed(1)}s` },
 ];
 

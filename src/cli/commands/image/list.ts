@@ -1,6 +1,7 @@
+import { formatMemory } from '../../../core/units.js';
 import type { NodeImageRow } from '../../../providers/provider.js';
 import type { CommandSpec } from '../../command-spec.js';
-import { formatAge, formatBytes, imageBuilder, outputOption } from '../../common.js';
+import { formatAge, imageBuilder, outputOption } from '../../common.js';
 import type { Column } from '../../table.js';
 
 /** An image id as `docker images` shows it (12 hex digits), or whole with `-o wide`. */
@@ -14,7 +15,7 @@ export const IMAGE_COLUMNS: Column<NodeImageRow>[] = [
   { header: 'tag', cell: (r) => r.tag },
   { header: 'image id', cell: (r, wide) => imageId(r.id, wide) },
   { header: 'hash', cell: (r, wide) => (wide ? r.hash : r.hash?.slice(0, 12)) ?? '-' },
-  { header: 'size', cell: (r) => formatBytes(r.sizeBytes) },
+  { header: 'size', cell: (r) => formatMemory(r.sizeBytes) },
   {
     header: 'created',
     cell: (r, wide) => (wide ? r.createdAt : `${formatAge(Date.parse(r.createdAt))} ago`),

@@ -8,7 +8,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { ConfigError } from '../../../config/issues.js';
 import { isPlainObject, type PlainObject } from '../../../config/merge.js';
-import { parseMemory } from '../../../config/resources.js';
+import { parseMemory } from '../../../core/units.js';
 import { closestMatch } from '../../../config/suggest.js';
 import type { ConfigIssue } from '../../../config/types.js';
 import { formatPath, parseYamlSource, positionOf, type KeyPath, type YamlSource } from '../../../config/yaml-source.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatMemory, parseMemory } from './resources.js';
+import { formatMemory, formatMemoryWhole, parseMemory } from './units.js';
 
 const GiB = 1024 ** 3;
 const MiB = 1024 ** 2;
@@ -43,5 +43,33 @@ describe('formatMemory', () => {
   ])('%d -> %s', (bytes, text) => {
     expect(formatMemory(bytes)).toBe(text);
     expect(parseMemory(text)).toBe(bytes);
+  });
+});
+
+describe('formatMemory with iec', () => {
+  it.each<[number, string]>([
+    [4 * GiB, '4GiB'],
+    [1.25 * GiB, '1.25GiB'],
+    [512 * MiB, '512MiB'],
+    [100, '100B'],
+  ])('%d -> %s', (bytes, text) => {
+    expect(formatMemory(bytes, { iec: true })).toBe(text);
+    expect(parseMemory(text)).toBe(bytes);
+  });
+});
+
+describe('formatMemoryWhole', () => {
+  it.each<[number, string]>([
+    [2 * GiB, '2G'],
+    [1792 * MiB, '1792M'],
+    [1.5 * GiB, '1536M'],
+    [1000 * 1024, '1000K'],
+    [1025, '1025B'],
+    [2 * 1024 ** 4, '2T'],
+    [0, '0B'],
+    [10.9, '10B'],
+  ])('%d -> %s', (bytes, text) => {
+    expect(formatMemoryWhole(bytes)).toBe(text);
+    expect(parseMemory(text)).toBe(Math.floor(bytes));
   });
 });

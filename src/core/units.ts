@@ -1,3 +1,7 @@
+/**
+ * Memory sizes, read and written in one place: configs, `--resources memory:8G`, tables and
+ * messages. K, M, G and T are powers of 1024 throughout, as in CloudTik's configs and Java's options.
+ */
 const UNIT_POWER: Record<string, number> = { K: 1, M: 2, G: 3, T: 4 };
 
 const MEMORY_TEXT = /^(\d+(?:\.\d+)?)\s*(?:([KMGT])i?B?|B)?$/i;
@@ -34,14 +38,31 @@ const FORMAT_UNITS: ReadonlyArray<[string, number]> = [
   ['K', 1024],
 ];
 
+export interface FormatMemoryOptions {
+  /** Name the unit the IEC way, `4GiB` rather than `4G` (bytes stay `512B`). */
+  iec?: boolean;
+}
+
 /**
  * Short text for a number of bytes with the largest binary unit that keeps the amount >= 1,
  * at most two decimals and no trailing zeros: `4294967296 -> "4G"`, `1610612736 -> "1.5G"`,
  * `512 -> "512B"`. `parseMemory(formatMemory(n))` equals `n` whenever two decimals are exact.
  */
-export function formatMemory(bytes: number): string {
+export function formatMemory(bytes: number, options: FormatMemoryOptions = {}): string {
   for (const [unit, size] of FORMAT_UNITS) {
-    if (bytes >= size) return `${Number((bytes / size).toFixed(2))}${unit}`;
+    if (bytes >= size) return `${Number((bytes / size).toFixed(2))}${unit}${options.iec === true ? 'iB' : ''}`;
   }
   return `${Math.max(0, Math.floor(bytes))}B`;
+}
+
+/**
+ * The largest unit in which a size is a whole number: `2G`, `1792M`, `1000K` (what Java's and
+ * Spark's memory options take, and what a hint can ask for exactly). Bytes are rounded down.
+ */
+export function formatMemoryWhole(bytes: number): string {
+  const whole = Math.max(0, Math.floor(bytes));
+  for (const [unit, size] of FORMAT_UNITS) {
+    if (whole >= size && whole % size === 0) return `${whole / size}${unit}`;
+  }
+  return `${whole}B`;
 }

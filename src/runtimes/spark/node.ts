@@ -7,6 +7,7 @@ import { env } from '../../config/env.js';
 import { startService, stopService } from '../../node/services.js';
 import { renderTemplate } from '../template.js';
 import { JOB_LOG4J_FILE } from './index.js';
+import { nodeSizes } from './sizing.js';
 import { optionsOf, templateFile, type RuntimeNodeContext } from '../node/context.js';
 import { quote } from '../../core/command/shell.js';
 import {
@@ -50,7 +51,7 @@ function eventLogDir(ctx: RuntimeNodeContext): string {
 export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   await writeCoreSite(ctx);
   const options = optionsOf(ctx, 'spark');
-  const sizing = (options.spark_executor_resource ?? {}) as Record<string, number>;
+  const sizes = nodeSizes(options.spark_executor_resource as Record<string, number> | undefined);
   const template = await fsp.readFile(templateFile('spark', 'spark-defaults.conf'), 'utf8');
   const cds = jobCds(ctx.layout.sparkHome, fs.existsSync(JOB_ARCHIVE) ? JOB_ARCHIVE : undefined);
   let text = renderTemplate(
@@ -58,9 +59,9 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
     {
       node_ip: ctx.nodeIp,
       head_ip: ctx.headIp,
-      driver_memory: sizing.spark_driver_memory ?? 1024,
-      executor_cores: sizing.spark_executor_cores ?? 1,
-      executor_memory: sizing.spark_executor_memory ?? 512,
+      driver_memory: sizes.driverMemoryMb,
+      executor_cores: sizes.executorCores,
+      executor_memory: sizes.executorMemoryMb,
       event_log_dir: eventLogDir(ctx),
       quick_start_jvm_opts: QUICK_START_JVM_OPTS,
       job_cds_opts: cds.opts,

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { driverMemoryFor, executorCoresFor, MIN_WORKER_MB, sparkSizing } from './sizing.js';
+import {
+  DEFAULT_WORKER,
+  driverMemoryFor,
+  executorCoresFor,
+  MIN_WORKER_MB,
+  nodeSizes,
+  sparkSizing,
+  type NodeSizes,
+} from './sizing.js';
 
 describe('sparkSizing', () => {
   it.each([
@@ -94,5 +102,37 @@ describe('sparkSizing', () => {
     [12, 4],
   ])('%i CPUs give executors of %i cores', (cpus, cores) => {
     expect(executorCoresFor(cpus)).toBe(cores);
+  });
+});
+
+describe('nodeSizes', () => {
+  const sized = {
+    spark_executor_cores: 2,
+    spark_executor_memory: 1500,
+    spark_driver_memory: 2048,
+    yarn_container_resource_memory: 6144,
+    yarn_container_resource_vcores: 8,
+  };
+  // The default worker's sizes: what sparkSizing gives a 4 CPU / 4 GB worker (see its table above).
+  const fallback = { executorCores: 4, executorMemoryMb: 640, driverMemoryMb: 1024, yarnMemoryMb: 3072, yarnVcores: 4 };
+  it.each<{ name: string; resource: Record<string, number> | undefined; want: NodeSizes }>([
+    {
+      name: 'the prepared sizes',
+      resource: sized,
+      want: { executorCores: 2, executorMemoryMb: 1500, driverMemoryMb: 2048, yarnMemoryMb: 6144, yarnVcores: 8 },
+    },
+    { name: 'none prepared (no worker types): the default worker', resource: undefined, want: fallback },
+    { name: 'an empty section: the default worker', resource: {}, want: fallback },
+    {
+      name: 'a size the user set alone, the rest from the default worker',
+      resource: { spark_executor_memory: 2048 },
+      want: { ...fallback, executorMemoryMb: 2048 },
+    },
+  ])('$name', ({ resource, want }) => {
+    expect(nodeSizes(resource)).toEqual(want);
+  });
+
+  it('falls back to exactly the sizing of the default worker', () => {
+    expect(sparkSizing(DEFAULT_WORKER, DEFAULT_WORKER)).toMatchObject(nodeSizes(undefined));
   });
 });

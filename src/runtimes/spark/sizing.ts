@@ -105,3 +105,36 @@ export function sparkSizing(
     driverMemoryMb: driverMemoryFor(head.memoryMb),
   };
 }
+
+/**
+ * The worker a node's configuration is sized for when its prepared config carries no sizes (a
+ * cluster without worker types): CloudTik's example worker of 4 CPUs and 4 GB.
+ */
+export const DEFAULT_WORKER = { cpus: 4, memoryMb: LARGE_NODE_MB };
+
+/** The sizes a node's Spark and YARN configuration files use (MB and cores). */
+export interface NodeSizes {
+  executorCores: number;
+  executorMemoryMb: number;
+  driverMemoryMb: number;
+  yarnMemoryMb: number;
+  yarnVcores: number;
+}
+
+/**
+ * The one rule for the sizes a node configures: each size in the prepared
+ * `spark_executor_resource` (sized by sparkSizing when the config was loaded, or set by the
+ * user), else that of DEFAULT_WORKER with a head of the same size.
+ */
+export function nodeSizes(resource: Readonly<Record<string, number>> | undefined): NodeSizes {
+  const fallback = sparkSizing(DEFAULT_WORKER, DEFAULT_WORKER);
+  if ('error' in fallback) throw new Error(`the default Spark worker does not size: ${fallback.error}`);
+  const r = resource ?? {};
+  return {
+    executorCores: r.spark_executor_cores ?? fallback.executorCores,
+    executorMemoryMb: r.spark_executor_memory ?? fallback.executorMemoryMb,
+    driverMemoryMb: r.spark_driver_memory ?? fallback.driverMemoryMb,
+    yarnMemoryMb: r.yarn_container_resource_memory ?? fallback.yarnMemoryMb,
+    yarnVcores: r.yarn_container_resource_vcores ?? fallback.yarnVcores,
+  };
+}

@@ -7,12 +7,13 @@ import { startService, stopService } from '../../node/services.js';
 import { hadoopXml } from '../template.js';
 import { optionsOf, SHUFFLE_DIR, type RuntimeNodeContext } from '../node/context.js';
 import { diskDirs, RESOURCEMANAGER_HTTP_PORT, writeConf, writeCoreSite } from '../node/hadoop.js';
+import { nodeSizes } from '../spark/sizing.js';
 
 export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   await writeCoreSite(ctx);
-  const sizing = (optionsOf(ctx, 'spark').spark_executor_resource ?? {}) as Record<string, number>;
-  const memory = sizing.yarn_container_resource_memory ?? 3072;
-  const vcores = sizing.yarn_container_resource_vcores ?? 4;
+  const sizes = nodeSizes(optionsOf(ctx, 'spark').spark_executor_resource as Record<string, number> | undefined);
+  const memory = sizes.yarnMemoryMb;
+  const vcores = sizes.yarnVcores;
   const spark = ctx.runtime.types.includes('spark');
   await writeConf(
     ctx.layout.hadoopConfDir,

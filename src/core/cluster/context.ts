@@ -32,7 +32,7 @@ export const DEFAULT_IMAGE = 'cloudtik/cloudtik';
 /** The image a node of this kind and type runs, with the package version as the default tag. */
 export function nodeImage(config: ClusterConfig, node: { kind: NodeKind; nodeType: string }, version: string): string {
   const d = config.docker;
-  const typed = config.available_node_types[node.nodeType]?.docker as { worker_image?: string } | undefined;
+  const typed = config.available_node_types[node.nodeType]?.docker;
   const explicit = (node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image)) ?? d.image;
   let name = explicit ?? DEFAULT_IMAGE;
   if (explicit === undefined) {

@@ -10,6 +10,7 @@ import path from 'node:path';
 import { env } from '../config/env.js';
 import { waitUpTo } from '../core/deadline.js';
 import { CloudtikError } from '../core/errors.js';
+import { pidAlive } from '../core/pid.js';
 import { runTool, startDetached, toolError } from '../core/process.js';
 
 /** Node services: the state store, agent and controller, and runtime daemons (`hdfs-namenode`, ...). */
@@ -86,16 +87,7 @@ export async function servicePid(name: ServiceName, runtimeDir?: string): Promis
     const now = processStart(pid);
     if (now !== undefined && now !== started) return undefined;
   }
-  return isAlive(pid) ? pid : undefined;
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
+  return pidAlive(pid) ? pid : undefined;
 }
 
 /**
@@ -183,7 +175,7 @@ async function signalGroup(pid: number, signal: NodeJS.Signals): Promise<void> {
       // procps' kill takes a process group after `--` only with the `-NAME` form of the signal.
       const args = ['-n', 'kill', `-${signal.replace(/^SIG/, '')}`, '--', String(target)];
       const r = await runTool('sudo', args);
-      if (r.code === 0 || !isAlive(pid)) return;
+      if (r.code === 0 || !pidAlive(pid)) return;
       throw toolError(r, {
         code: 'ERR_CLOUDTIK_NODE_COMMAND',
         what: `sending ${signal} to process ${pid}`,
@@ -200,7 +192,7 @@ function groupAlive(pid: number): boolean {
     process.kill(-pid, 0);
     return true;
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM' || isAlive(pid);
+    return (err as NodeJS.ErrnoException).code === 'EPERM' || pidAlive(pid);
   }
 }
 

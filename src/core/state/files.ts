@@ -1,4 +1,4 @@
-/** Small file and process facts that state keepers share: atomic JSON writes, live pids. */
+/** Small file facts that state keepers share: atomic JSON writes. */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 
@@ -21,15 +21,5 @@ export async function writeJsonAtomic(file: string, value: unknown, mode = 0o600
     await dir.sync();
   } finally {
     await dir.close();
-  }
-}
-
-/** Whether a process with this pid runs on this machine (one of another user's counts). */
-export function pidAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -5,7 +5,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { waitFor } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, type EventSink } from '../events.js';
-import { pidAlive } from './files.js';
+import { pidAlive } from '../pid.js';
 
 /** A lock older than this without a refresh is taken over (its holder hung or its host is gone). */
 const STALE_MS = 15_000;

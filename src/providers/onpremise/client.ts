@@ -9,6 +9,7 @@ import os from 'node:os';
 import { env } from '../../config/env.js';
 import { withDeadline } from '../../core/deadline.js';
 import { CloudtikError, type ErrorCode } from '../../core/errors.js';
+import { pidAlive } from '../../core/pid.js';
 import { poolFiles } from './paths.js';
 import {
   AUTH_SCHEME,
@@ -21,7 +22,6 @@ import {
   type PoolMethods,
   type PoolProcessFile,
 } from './protocol.js';
-import { pidAlive } from '../../core/state/files.js';
 
 /** How long a call may take unless told otherwise. */
 export const DEFAULT_CALL_MS = 30_000;

@@ -8,9 +8,9 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import net from 'node:net';
 import { CloudtikError } from '../../../core/errors.js';
+import { pidAlive } from '../../../core/pid.js';
 import { reachableAddress, splitAddress } from '../client.js';
 import { parseProcessFile, type PoolProcessFile } from '../protocol.js';
-import { pidAlive } from '../../../core/state/files.js';
 
 /** Whether something accepts connections at `address` (`host:port`) within a second. */
 export function answers(address: string): Promise<boolean> {

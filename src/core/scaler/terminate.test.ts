@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LAUNCH_GRACE_MS, STARTUP_GRACE_MS, workersToTerminate } from './terminate.js';
+import { earlyVerdict, LAUNCH_GRACE_MS, STARTUP_GRACE_MS, workersToTerminate } from './terminate.js';
 import { config, MIN, NOW, S, times, type, W } from './scaler.fixtures.js';
 import type { PassInput, ScalerConfig, ScalerNode } from './types.js';
 
@@ -223,5 +223,64 @@ describe('workersToTerminate', () => {
     });
     const { terminate } = workersToTerminate(i);
     expect(terminate.length).toBeGreaterThan(5000);
+  });
+});
+
+describe('earlyVerdict', () => {
+  const t = type(W);
+  const stopped = { running: false, status: 'exited' };
+  it.each<{ name: string; w: ScalerNode; known?: boolean; updating?: boolean; want: { go?: string; resume?: string } }>(
+    [
+      { name: 'a current running worker may stay', w: node('a'), want: {} },
+      {
+        name: 'a type no longer in the config',
+        w: node('a', { nodeType: 'gone' }),
+        known: false,
+        want: { go: 'node type gone is no longer in the config' },
+      },
+      {
+        name: 'a stopped worker of a type no longer in the config',
+        w: node('a', { nodeType: 'gone', ...stopped }),
+        known: false,
+        want: { go: 'not running (exited)' },
+      },
+      { name: 'stopped, never set up', w: node('a', stopped), want: { go: 'not running (exited)' } },
+      {
+        name: 'stopped after its setup: started again',
+        w: node('a', { ...stopped, resumable: true }),
+        want: { resume: 'stopped (exited) after its setup' },
+      },
+      {
+        name: 'stopped after its setup but outdated',
+        w: node('a', { ...stopped, resumable: true, launchHash: 'h0' }),
+        want: { go: 'not running (exited)' },
+      },
+      {
+        name: 'created and still starting',
+        w: node('a', { running: false, status: 'created', starting: true, createdAt: NOW - LAUNCH_GRACE_MS + S }),
+        want: {},
+      },
+      {
+        name: 'created long ago and never started',
+        w: node('a', { running: false, status: 'created', starting: true, createdAt: NOW - LAUNCH_GRACE_MS - S }),
+        want: { go: 'not running (created)' },
+      },
+      {
+        name: 'started again a moment ago',
+        w: node('a', { ...stopped, resumable: true, resumedAt: NOW - S }),
+        want: {},
+      },
+      { name: 'setup failed', w: node('a', { status: 'update-failed' }), want: { go: 'setup failed' } },
+      {
+        name: 'setup failed but an updater runs again',
+        w: node('a', { status: 'update-failed' }),
+        updating: true,
+        want: {},
+      },
+      { name: 'outdated launch config', w: node('a', { launchHash: 'h0' }), want: { go: 'outdated launch config' } },
+    ],
+  )('$name', ({ w, known, updating, want }) => {
+    const v = earlyVerdict(w, known === false ? undefined : t, { now: NOW, updating: new Set(updating ? [w.id] : []) });
+    expect(Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined))).toEqual(want);
   });
 });

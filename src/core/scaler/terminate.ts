@@ -5,7 +5,7 @@
  */
 import { formatDuration } from './format.js';
 import { groupBundles, packGroups, type CapacityRun } from './resource-demand.js';
-import type { Decision, PassInput, ScalerNode } from './types.js';
+import type { Decision, PassInput, ScalerNode, ScalerNodeType } from './types.js';
 
 /** Nothing is retired as idle during the controller's first 30 s (its view of use is still empty). */
 export const STARTUP_GRACE_MS = 30_000;
@@ -46,54 +46,91 @@ export function updateLastUsed(input: Pick<PassInput, 'workers' | 'now' | 'memor
 export function workersToTerminate(input: PassInput): TerminateResult {
   const { config, now } = input;
   const lastUsedAt = updateLastUsed(input);
-  // Most recently used first (ties by id, so the order does not depend on the listing's).
-  const order = input.workers
+  const tally = tallyWorkers(mostRecentlyUsedFirst(input.workers, lastUsedAt, now), input);
+  const needed = idleNeededByRequests(tally, input);
+  const idleGone = tally.idle.filter((_, i) => !needed.has(i));
+  const decisions: Decision[] = [
+    ...tally.decisions,
+    ...idleGone.map(({ w, at }) => ({
+      nodeId: w.id,
+      nodeType: w.nodeType,
+      reason: `idle ${formatDuration(now - at)}`,
+    })),
+  ];
+  const gone = new Set(idleGone.map(({ w }) => w.id));
+  decisions.push(...aboveGlobalMax(tally.couldGo, gone, tally.keptTotal - idleGone.length, config.maxWorkers));
+  return { terminate: decisions, resume: tally.resume, lastUsedAt };
+}
+
+/** Most recently used first (ties by id, so the order does not depend on the listing's). */
+function mostRecentlyUsedFirst(
+  workers: readonly ScalerNode[],
+  lastUsedAt: ReadonlyMap<string, number>,
+  now: number,
+): { w: ScalerNode; at: number }[] {
+  return workers
     .map((w) => ({ w, at: lastUsedAt.get(w.id) ?? now }))
     .sort((a, b) => b.at - a.at || (a.w.id < b.w.id ? -1 : a.w.id > b.w.id ? 1 : 0));
+}
 
-  const decisions: Decision[] = [];
-  const resume: Decision[] = [];
-  const keptByType = new Map<string, number>();
+/** The workers sorted out one by one, before the scale requests and the global max are considered. */
+interface Tally {
+  decisions: Decision[];
+  resume: Decision[];
   /** Kept workers that may still go for the global max (not kept for min_workers), MRU first. */
-  const couldGo: ScalerNode[] = [];
+  couldGo: ScalerNode[];
   /** Workers that would go as idle unless the requests need them, MRU first. */
-  const idle: { w: ScalerNode; at: number }[] = [];
-  const keptOther = new Map<string, number>();
-  const idleEnabled = now - input.memory.startedAt > STARTUP_GRACE_MS;
-  let keptTotal = 0;
+  idle: { w: ScalerNode; at: number }[];
+  /** Kept workers that are not idle, by type. */
+  keptOther: Map<string, number>;
+  keptTotal: number;
+}
 
+/**
+ * Why a worker goes whatever the counts (undefined: it may stay), and whether it is a stopped
+ * worker to start again.
+ */
+export function earlyVerdict(
+  w: ScalerNode,
+  type: ScalerNodeType | undefined,
+  input: Pick<PassInput, 'now' | 'updating'>,
+): { go?: string; resume?: string } {
+  if (!type)
+    return { go: w.running ? `node type ${w.nodeType} is no longer in the config` : `not running (${w.status})` };
+  let resume: string | undefined;
+  if (!w.running) {
+    const waiting =
+      (w.starting && input.now - w.createdAt < LAUNCH_GRACE_MS) ||
+      (w.resumedAt !== undefined && input.now - w.resumedAt < LAUNCH_GRACE_MS);
+    if (!waiting && w.resumable && w.launchHash === type.launchHash) resume = `stopped (${w.status}) after its setup`;
+    else if (!waiting) return { go: `not running (${w.status})` };
+  }
+  if (w.status === 'update-failed' && !input.updating.has(w.id)) return { go: 'setup failed', resume };
+  if (w.launchHash !== type.launchHash) return { go: 'outdated launch config', resume };
+  return { resume };
+}
+
+/** Go through the workers, most recently used first: what goes now, what is kept, what is idle. */
+function tallyWorkers(order: readonly { w: ScalerNode; at: number }[], input: PassInput): Tally {
+  const { config, now } = input;
+  const t: Tally = { decisions: [], resume: [], couldGo: [], idle: [], keptOther: new Map(), keptTotal: 0 };
+  const keptByType = new Map<string, number>();
+  const idleEnabled = now - input.memory.startedAt > STARTUP_GRACE_MS;
+  const keepOther = (name: string): void => void t.keptOther.set(name, (t.keptOther.get(name) ?? 0) + 1);
   for (const { w, at } of order) {
     const type = config.workerTypes[w.nodeType];
-    const go = (reason: string): void => void decisions.push({ nodeId: w.id, nodeType: w.nodeType, reason });
-    if (!type) {
-      go(w.running ? `node type ${w.nodeType} is no longer in the config` : `not running (${w.status})`);
-      continue;
-    }
-    if (!w.running) {
-      const waiting =
-        (w.starting && now - w.createdAt < LAUNCH_GRACE_MS) ||
-        (w.resumedAt !== undefined && now - w.resumedAt < LAUNCH_GRACE_MS);
-      if (!waiting && w.resumable && w.launchHash === type.launchHash) {
-        resume.push({ nodeId: w.id, nodeType: w.nodeType, reason: `stopped (${w.status}) after its setup` });
-      } else if (!waiting) {
-        go(`not running (${w.status})`);
-        continue;
-      }
-    }
-    const updating = input.updating.has(w.id);
-    if (w.status === 'update-failed' && !updating) {
-      go('setup failed');
-      continue;
-    }
-    if (w.launchHash !== type.launchHash) {
-      go('outdated launch config');
+    const go = (reason: string): void => void t.decisions.push({ nodeId: w.id, nodeType: w.nodeType, reason });
+    const early = earlyVerdict(w, type, input);
+    if (early.resume !== undefined) t.resume.push({ nodeId: w.id, nodeType: w.nodeType, reason: early.resume });
+    if (early.go !== undefined || !type) {
+      if (early.go !== undefined) go(early.go);
       continue;
     }
     const kept = keptByType.get(type.name) ?? 0;
     if (kept < Math.min(type.minWorkers, type.maxWorkers)) {
       keptByType.set(type.name, kept + 1);
-      keptOther.set(type.name, (keptOther.get(type.name) ?? 0) + 1);
-      keptTotal++;
+      keepOther(type.name);
+      t.keptTotal++;
       continue;
     }
     if (kept >= type.maxWorkers) {
@@ -101,47 +138,52 @@ export function workersToTerminate(input: PassInput): TerminateResult {
       continue;
     }
     keptByType.set(type.name, kept + 1);
-    keptTotal++;
-    couldGo.push(w);
-    if (idleEnabled && !w.inUse && !updating && now - at > config.idleTimeoutMs) idle.push({ w, at });
-    else keptOther.set(type.name, (keptOther.get(type.name) ?? 0) + 1);
+    t.keptTotal++;
+    t.couldGo.push(w);
+    if (idleEnabled && !w.inUse && !input.updating.has(w.id) && now - at > config.idleTimeoutMs) t.idle.push({ w, at });
+    else keepOther(type.name);
   }
+  return t;
+}
 
-  // Idle workers the scale requests need stay: pack the requests on the head and the other kept
-  // workers first, then on the idle ones, most recently used first.
-  const gone = new Set<string>();
+/**
+ * Idle workers the scale requests need stay: pack the requests on the head and the other kept
+ * workers first, then on the idle ones, most recently used first. Returns indexes into `idle`.
+ */
+function idleNeededByRequests(tally: Pick<Tally, 'idle' | 'keptOther'>, input: PassInput): Set<number> {
+  const { config } = input;
   const requests = groupBundles(input.requests);
-  let needed = new Set<number>();
-  if (idle.length > 0 && requests.length > 0) {
-    const runs: CapacityRun[] = [];
-    if (config.headResources) runs.push({ cap: config.headResources, count: 1, used: false });
-    for (const [name, count] of keptOther) {
-      const t = config.workerTypes[name];
-      if (t && count > 0) runs.push({ cap: t.resources, count, used: false });
-    }
-    idle.forEach(({ w }, ref) => {
-      const t = config.workerTypes[w.nodeType];
-      if (t) runs.push({ cap: t.resources, count: 1, used: false, ref });
-    });
-    needed = new Set(
-      packGroups(runs, requests)
-        .runs.filter((r) => r.used && r.ref !== undefined)
-        .map((r) => r.ref as number),
-    );
+  if (tally.idle.length === 0 || requests.length === 0) return new Set();
+  const runs: CapacityRun[] = [];
+  if (config.headResources) runs.push({ cap: config.headResources, count: 1, used: false });
+  for (const [name, count] of tally.keptOther) {
+    const t = config.workerTypes[name];
+    if (t && count > 0) runs.push({ cap: t.resources, count, used: false });
   }
-  idle.forEach(({ w, at }, i) => {
-    if (needed.has(i)) return;
-    gone.add(w.id);
-    keptTotal--;
-    decisions.push({ nodeId: w.id, nodeType: w.nodeType, reason: `idle ${formatDuration(now - at)}` });
+  tally.idle.forEach(({ w }, ref) => {
+    const t = config.workerTypes[w.nodeType];
+    if (t) runs.push({ cap: t.resources, count: 1, used: false, ref });
   });
+  return new Set(
+    packGroups(runs, requests)
+      .runs.filter((r) => r.used && r.ref !== undefined)
+      .map((r) => r.ref as number),
+  );
+}
 
-  // Above the global max: the least recently used of those that may go.
-  for (let i = couldGo.length - 1; i >= 0 && keptTotal > config.maxWorkers; i--) {
+/** Above the global max: the least recently used of those that may go (and are not going already). */
+function aboveGlobalMax(
+  couldGo: readonly ScalerNode[],
+  gone: ReadonlySet<string>,
+  keptTotal: number,
+  maxWorkers: number,
+): Decision[] {
+  const out: Decision[] = [];
+  for (let i = couldGo.length - 1; i >= 0 && keptTotal > maxWorkers; i--) {
     const w = couldGo[i] as ScalerNode;
     if (gone.has(w.id)) continue;
     keptTotal--;
-    decisions.push({ nodeId: w.id, nodeType: w.nodeType, reason: `above global max_workers (${config.maxWorkers})` });
+    out.push({ nodeId: w.id, nodeType: w.nodeType, reason: `above global max_workers (${maxWorkers})` });
   }
-  return { terminate: decisions, resume, lastUsedAt };
+  return out;
 }

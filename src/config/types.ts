@@ -26,7 +26,7 @@ export type ClusterConfigFile = ClusterSchema.CloudTikClusterConfig;
 export type WorkspaceConfigFile = WorkspaceSchema.CloudTikWorkspaceConfig;
 
 /** The 13 command list keys of a config (node types may set some of them). */
-export type CommandKey = Extract<keyof ClusterConfigFile, `${string}_commands`>;
+export type CommandKey = Exclude<Extract<keyof ClusterConfigFile, `${string}_commands`>, 'merged_commands'>;
 
 /** A named group of commands; `cloudtik` groups are built in, `user` comes from the config. */
 export interface CommandGroup {

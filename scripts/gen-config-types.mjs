@@ -33,11 +33,10 @@ const LIST = ['allOf', 'anyOf', 'oneOf'];
 const MAP = ['properties', 'definitions'];
 
 const isObjectSchema = (schema) => [schema.type].flat().includes('object');
-const ANNOTATIONS = ['title', 'description'];
 
 /**
- * The schema as the type generator should see it; what it accepts is unchanged (only names,
- * comments and the `++key` forms move):
+ * The copy of a schema the type generator reads (the shipped schema, and so what configs may say,
+ * is unchanged):
  * - `patternProperties` (the `++key`/`key++` list appends) are left out: the loader folds them
  *   into `key` when it merges, so no loaded config has them, and they would add an index
  *   signature that lets any key through.
@@ -55,7 +54,7 @@ export function schemaForTypes(schema) {
       const target = definitions[node.$ref.replace(/^#\/definitions\//, '')];
       if (!target) throw new Error(`${node.$ref}: not a definition of this schema`);
       if (isObjectSchema(target)) return { $ref: node.$ref };
-      const own = Object.fromEntries(ANNOTATIONS.filter((k) => k in node).map((k) => [k, node[k]]));
+      const own = node.description === undefined ? {} : { description: node.description };
       return visit({ ...target, ...own, title: undefined });
     }
     const out = {};

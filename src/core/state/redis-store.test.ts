@@ -3,7 +3,7 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloudtikError } from '../errors.js';
 import { RedisStateStore } from './redis-store.js';
-import { encodeCommand, parseReply, RespError } from './resp.js';
+import { encodeCommand, parseReply, ReplyReader, RespConnection, RespError } from './resp.js';
 import { MAX_EVENTS, type ClusterEvent, type NodeHeartbeat } from './store.js';
 
 describe('RESP', () => {
@@ -33,6 +33,19 @@ describe('RESP', () => {
     const lastStart = wire.indexOf('*3');
     for (let cut = lastStart; cut < wire.length; cut++)
       expect(parseReply(wire.subarray(0, cut), lastStart)).toBeUndefined();
+  });
+
+  it('reads replies cut at any byte, one byte at a time, or all at once, as one reader would', () => {
+    const wire = Buffer.from(
+      '+OK\r\n$6\r\nhé\r\nx\r\n*3\r\n$1\r\na\r\n*-1\r\n*2\r\n:1\r\n-ERR inner\r\n*0\r\n$0\r\n\r\n',
+    );
+    const want = ['OK', 'hé\r\nx', ['a', null, [1, new RespError('ERR inner')]], [], ''];
+    for (let cut = 0; cut <= wire.length; cut++) {
+      const reader = new ReplyReader();
+      expect([...reader.push(wire.subarray(0, cut)), ...reader.push(wire.subarray(cut))]).toEqual(want);
+    }
+    const bytewise = new ReplyReader();
+    expect([...wire].flatMap((b) => bytewise.push(Buffer.from([b])))).toEqual(want);
   });
 
   it('refuses bytes that are not RESP', () => {
@@ -142,6 +155,26 @@ describe('RedisStateStore on a real Redis', () => {
     await store.removeHeartbeats(many.map((h) => h.nodeId));
   });
 
+  it('reads large replies whole: a 20 MB value and a list of 50,000 items', async () => {
+    const conn = await RespConnection.open({
+      host: '127.0.0.1',
+      port: redis.port,
+      password: redis.password,
+      connectTimeoutMs: 2000,
+    });
+    try {
+      const big = 'é'.repeat(10 * 1024 * 1024); // 20 MB in UTF-8
+      await conn.call('SET', 'test:big', big);
+      expect(await conn.call('GET', 'test:big')).toBe(big);
+      const items = Array.from({ length: 50_000 }, (_, i) => `item-${i}`);
+      for (let i = 0; i < items.length; i += 5000) await conn.call('RPUSH', 'test:list', ...items.slice(i, i + 5000));
+      expect(await conn.call('LRANGE', 'test:list', 0, -1)).toEqual(items);
+    } finally {
+      await conn.call('DEL', 'test:big', 'test:list');
+      await conn.quit();
+    }
+  });
+
   it('keeps requests, status and values; missing ones read as empty', async () => {
     expect(await store.requests()).toEqual([]);
     expect(await store.status()).toBeUndefined();
@@ -214,6 +247,66 @@ describe('RedisStateStore on a real Redis', () => {
     );
     expect(err).toBeInstanceOf(CloudtikError);
     expect(performance.now() - t0).toBeLessThan(2000);
+  });
+});
+
+describe('RESP calls to a server that does not answer', () => {
+  /** A real server that accepts connections and answers each command after `delayMs` (never when undefined). */
+  async function slowServer(delayMs?: number): Promise<{ port: number; closed: Promise<void>; stop(): Promise<void> }> {
+    let onClosed: () => void = () => undefined;
+    const closed = new Promise<void>((r) => (onClosed = r));
+    const server = net.createServer((socket) => {
+      socket.on('data', () => {
+        if (delayMs !== undefined) setTimeout(() => socket.writable && socket.write('+LATE\r\n'), delayMs);
+      });
+      socket.on('close', onClosed);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const { port } = server.address() as net.AddressInfo;
+    return { port, closed, stop: () => new Promise((r) => server.close(() => r())) };
+  }
+
+  it('fails a call after its timeout, naming the command and the server, and drops the connection', async () => {
+    const server = await slowServer();
+    try {
+      const conn = await RespConnection.open({
+        host: '127.0.0.1',
+        port: server.port,
+        connectTimeoutMs: 1000,
+        callTimeoutMs: 200,
+      });
+      const t0 = performance.now();
+      const err = await conn.call('HGETALL', 'cloudtik:node_table').catch((e: unknown) => e);
+      expect(performance.now() - t0).toBeLessThan(2000);
+      expect(err).toBeInstanceOf(CloudtikError);
+      expect((err as CloudtikError).code).toBe('ERR_CLOUDTIK_TIMEOUT');
+      expect((err as CloudtikError).message).toBe(
+        `the state store at 127.0.0.1:${server.port} did not answer HGETALL within 0.2 s`,
+      );
+      expect(conn.isOpen).toBe(false);
+      await server.closed; // the server saw the connection go
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('never hands a late reply to the next call', async () => {
+    const server = await slowServer(400);
+    try {
+      const conn = await RespConnection.open({
+        host: '127.0.0.1',
+        port: server.port,
+        connectTimeoutMs: 1000,
+        callTimeoutMs: 200,
+      });
+      await expect(conn.call('GET', 'a')).rejects.toThrow(/did not answer GET/);
+      await new Promise((r) => setTimeout(r, 300)); // the late +LATE would have arrived by now
+      // The connection went with the timeout: the next call fails with why, it does not get +LATE.
+      await expect(conn.call('SET', 'b', '1')).rejects.toThrow(/did not answer GET/);
+    } finally {
+      await server.stop();
+    }
   });
 });
 

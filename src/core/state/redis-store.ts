@@ -1,7 +1,7 @@
 import { NODE_RUNTIME_DIR } from '../../config/env.js';
 import { waitFor } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
-import { RespConnection, type RespOptions, type RespValue } from './resp.js';
+import { CALL_TIMEOUT_MS, RespConnection, type RespOptions, type RespValue } from './resp.js';
 import {
   MAX_EVENTS,
   STATE_PORT,
@@ -161,7 +161,8 @@ export class RedisStateStore implements StateStore {
       if (!this.blocking?.isOpen) this.blocking = await RespConnection.open(this.options);
       if (signal?.aborted) return; // stopped while the connection opened
       // BLPOP takes seconds (fractions allowed); one wake-up empties the list so a burst counts once.
-      const hit = await this.blocking.call('BLPOP', KEY.wake, (Math.max(10, ms) / 1000).toFixed(3));
+      const block = Math.max(10, ms);
+      const hit = await this.blocking.callWithin(block + CALL_TIMEOUT_MS, 'BLPOP', KEY.wake, (block / 1000).toFixed(3));
       if (hit !== null) await this.call('DEL', KEY.wake);
     } catch {
       if (!signal?.aborted) await new Promise((r) => setTimeout(r, ms));

@@ -2,46 +2,32 @@ import readline from 'node:readline/promises';
 import type { ClusterConfig, WorkspaceConfig } from '../config/types.js';
 import { CloudtikError } from '../core/errors.js';
 import type { ImageBuilder, ProviderNodeCommand } from '../providers/provider.js';
-import type { OptionSpec } from './command-spec.js';
+import { opt, parseInteger, type ArgumentSpec } from './command-spec.js';
 import type { Reporter } from './reporter.js';
 import { parseOutputFormat } from './table.js';
 
-export const CLUSTER_FILE_ARG = { name: '<cluster_config_file>', description: 'the cluster YAML file' };
+export { parseInteger };
 
-export const clusterNameOption: OptionSpec = {
-  flags: '-n, --cluster-name <name>',
-  description: 'override the configured cluster name',
+export const CLUSTER_FILE_ARG: ArgumentSpec<'<cluster_config_file>'> = {
+  name: '<cluster_config_file>',
+  description: 'the cluster YAML file',
 };
-export const workspaceNameOption: OptionSpec = {
-  flags: '--workspace-name <name>',
-  description: 'override the configured workspace name',
-};
-export const yesOption: OptionSpec = { flags: '-y, --yes', description: 'do not ask for confirmation' };
-export const nodeIpOption: OptionSpec = { flags: '--node-ip <ip>', description: 'the node to use (default: the head)' };
-export const allNodesOption: OptionSpec = { flags: '--all-nodes', description: 'run on every node of the cluster' };
+
+export const clusterNameOption = opt.string('-n, --cluster-name <name>', 'override the configured cluster name');
+export const workspaceNameOption = opt.string('--workspace-name <name>', 'override the configured workspace name');
+export const yesOption = opt.flag('-y, --yes', 'do not ask for confirmation');
+export const nodeIpOption = opt.string('--node-ip <ip>', 'the node to use (default: the head)');
+export const allNodesOption = opt.flag('--all-nodes', 'run on every node of the cluster');
 
 /** `-o wide` on the commands that print tables. */
-export const outputOption: OptionSpec = {
-  flags: '-o, --output <format>',
-  description: 'wide: print more columns (ids, addresses, full times)',
-  parse: parseOutputFormat,
-};
+export const outputOption = opt.parsed(
+  '-o, --output <format>',
+  'wide: print more columns (ids, addresses, full times)',
+  parseOutputFormat,
+);
 
-export const runtimesOption: OptionSpec = {
-  flags: '--runtimes <list>',
-  description: 'only these runtimes (comma separated)',
-};
-
-/** The `--runtimes` list, or undefined for all of them. */
-export function runtimesOf(opts: Record<string, unknown>): string[] | undefined {
-  return typeof opts.runtimes === 'string' ? opts.runtimes.split(',').map((s) => s.trim()) : undefined;
-}
-
-export function parseInteger(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw new Error(`expected a non-negative integer, got ${JSON.stringify(value)}`);
-  return n;
-}
+/** `--runtimes a,b`: only these runtimes (undefined: all of them). */
+export const runtimesOption = opt.list('--runtimes <list>', 'only these runtimes (comma separated)');
 
 /** `8088,9870` -> [8088, 9870]; each a port number. */
 export function parsePorts(value: string): number[] {
@@ -52,17 +38,23 @@ export function parsePorts(value: string): number[] {
   });
 }
 
+/** `-n, --cluster-name` and `--workspace-name`, as the commands that load a config take them. */
+export interface NameOverrides {
+  clusterName?: string | undefined;
+  workspaceName?: string | undefined;
+}
+
 /** Load a cluster config, apply name overrides and report its warnings. */
 export async function loadCluster(
   file: string,
-  opts: Record<string, unknown>,
+  opts: NameOverrides,
   reporter: Reporter,
   extra: { minWorkers?: number; maxWorkers?: number } = {},
 ): Promise<ClusterConfig> {
   const { loadClusterConfig } = await import('../config/load.js');
   const loaded = await loadClusterConfig(file, {
-    clusterName: opts.clusterName as string | undefined,
-    workspaceName: opts.workspaceName as string | undefined,
+    clusterName: opts.clusterName,
+    workspaceName: opts.workspaceName,
     ...extra,
   });
   for (const w of loaded.warnings) reporter.warn(formatIssuePosition(w) + w.message);
@@ -71,11 +63,11 @@ export async function loadCluster(
 
 export async function loadWorkspace(
   file: string,
-  opts: Record<string, unknown>,
+  opts: Pick<NameOverrides, 'workspaceName'>,
   reporter: Reporter,
 ): Promise<WorkspaceConfig> {
   const { loadWorkspaceConfig } = await import('../config/load.js');
-  const loaded = await loadWorkspaceConfig(file, { workspaceName: opts.workspaceName as string | undefined });
+  const loaded = await loadWorkspaceConfig(file, { workspaceName: opts.workspaceName });
   for (const w of loaded.warnings) reporter.warn(formatIssuePosition(w) + w.message);
   return loaded.config;
 }
@@ -115,11 +107,6 @@ export function formatAge(createdAt: number, now = Date.now()): string {
   if (s < 3600) return `${Math.floor(s / 60)}m${s % 60}s`;
   if (s < 86400) return `${Math.floor(s / 3600)}h${Math.floor((s % 3600) / 60)}m`;
   return `${Math.floor(s / 86400)}d${Math.floor((s % 86400) / 3600)}h`;
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes >= 2 ** 30) return `${(bytes / 2 ** 30).toFixed(bytes % 2 ** 30 === 0 ? 0 : 1)}G`;
-  return `${Math.round(bytes / 2 ** 20)}M`;
 }
 
 /** The provider whose node images `cloudtik image build|list` make and show: the one whose nodes are containers. */

@@ -20,7 +20,8 @@ function usageParser(parse: (value: string, previous: unknown) => unknown) {
   };
 }
 
-function addCommand(parent: Command, spec: CommandSpec): void {
+/** Add a command to `parent`: its arguments, options and the action that runs it (exported for tests). */
+export function addCommand(parent: Command, spec: CommandSpec): void {
   const cmd = parent.command(spec.name, { hidden: spec.hidden === true }).description(spec.description);
   for (const alias of spec.aliases ?? []) cmd.alias(alias);
   for (const a of spec.arguments ?? []) cmd.argument(a.name, a.description);

@@ -1,28 +1,28 @@
-import type { CommandSpec } from '../../command-spec.js';
-import { allNodesOption, clusterNameOption, loadCluster, nodeIpOption, workspaceNameOption } from '../../common.js';
+import { defineCommand, opt } from '../../command-spec.js';
+import {
+  CLUSTER_FILE_ARG,
+  allNodesOption,
+  clusterNameOption,
+  loadCluster,
+  nodeIpOption,
+  workspaceNameOption,
+} from '../../common.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'exec',
   description: 'run a shell command on the head (or on a node, or on all nodes)',
-  arguments: [
-    { name: '<cluster_config_file>', description: 'the cluster YAML file' },
-    { name: '<cmd...>', description: 'the shell command' },
-  ],
+  arguments: [CLUSTER_FILE_ARG, { name: '<cmd...>', description: 'the shell command' }],
   options: [
     clusterNameOption,
     workspaceNameOption,
     nodeIpOption,
     allNodesOption,
-    {
-      flags: '--parallel',
-      description: 'with --all-nodes, run on the nodes at the same time (default)',
-      default: true,
-    },
-    { flags: '--no-parallel', description: 'with --all-nodes, run on one node after another' },
+    opt.flag('--parallel', 'with --all-nodes, run on the nodes at the same time (default)', true),
+    opt.flag('--no-parallel', 'with --all-nodes, run on one node after another'),
   ],
   async run(args, opts, ctx) {
     const [file, ...words] = args;
-    const config = await loadCluster(file as string, opts, ctx.reporter);
+    const config = await loadCluster(file, opts, ctx.reporter);
     const { openCluster } = await import('../../../core/cluster/context.js');
     const { execOnNodes } = await import('../../../core/cluster/nodes.js');
     const cluster = await openCluster(config, { requireWorkspace: false });
@@ -31,9 +31,9 @@ export const command: CommandSpec = {
     const partial = new Map<string, { out: NodeJS.WriteStream; prefix: string; text: string }>();
     const results = await execOnNodes(cluster, {
       command: words.join(' '),
-      nodeIp: opts.nodeIp as string | undefined,
+      nodeIp: opts.nodeIp,
       allNodes: many,
-      parallel: opts.parallel !== false,
+      parallel: opts.parallel,
       signal: ctx.signal,
       onOutput: (node, stream, text) => {
         const out = stream === 'stdout' && !ctx.json ? process.stdout : process.stderr;
@@ -58,4 +58,4 @@ export const command: CommandSpec = {
     return failed[0]?.exitCode ?? 0;
   },
   passThrough: true,
-};
+});

@@ -1,7 +1,7 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'head-ip',
   aliases: ['head_ip'],
   description: 'print the IP of the head node',
@@ -9,12 +9,12 @@ export const command: CommandSpec = {
   options: [
     clusterNameOption,
     workspaceNameOption,
-    { flags: '--public', description: 'the public IP (the same as the internal one on virtual)' },
+    opt.flag('--public', 'the public IP (the same as the internal one on virtual)'),
   ],
   async run(args, opts, ctx) {
-    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const config = await loadCluster(args[0], opts, ctx.reporter);
     const { listClusterNodes, requireHead } = await import('../../../core/cluster/nodes.js');
     const head = requireHead(config, await listClusterNodes(config));
     ctx.reporter.result({ head_ip: head.ip ?? null, node: head.id }, head.ip ?? '');
   },
-};
+});

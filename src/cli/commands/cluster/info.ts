@@ -1,14 +1,14 @@
 import { formatMemory } from '../../../core/units.js';
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'info',
   description: 'show cluster resources, node counts and useful commands',
   arguments: [CLUSTER_FILE_ARG],
   options: [clusterNameOption, workspaceNameOption],
   async run(args, opts, ctx) {
-    const file = args[0] as string;
+    const [file] = args;
     const config = await loadCluster(file, opts, ctx.reporter);
     const { listClusterNodes, clusterInfo } = await import('../../../core/cluster/nodes.js');
     const { usefulCommands, renderEndpoints } = await import('../../summaries.js');
@@ -35,4 +35,4 @@ export const command: CommandSpec = {
     ];
     ctx.reporter.result(info, lines.join('\n'));
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 import {
   CLUSTER_FILE_ARG,
   clusterNameOption,
@@ -8,7 +8,7 @@ import {
   yesOption,
 } from '../../common.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'kill-node',
   aliases: ['kill_node', 'kill-random-node'],
   description: 'kill a worker abruptly (a random one, or --node-ip) to see the head heal the cluster',
@@ -17,16 +17,16 @@ export const command: CommandSpec = {
     clusterNameOption,
     workspaceNameOption,
     yesOption,
-    { flags: '--node-ip <ip>', description: 'the worker to kill (default: a random worker)' },
+    opt.string('--node-ip <ip>', 'the worker to kill (default: a random worker)'),
   ],
   async run(args, opts, ctx) {
-    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const config = await loadCluster(args[0], opts, ctx.reporter);
     const { killNode } = await import('../../../core/cluster/nodes.js');
     if (!(await confirm(`Kill a worker of cluster ${config.cluster_name}?`, opts.yes === true))) return 1;
-    const node = await killNode(config, opts.nodeIp as string | undefined);
+    const node = await killNode(config, opts.nodeIp);
     ctx.reporter.result(
       { killed: node.id, ip: node.ip ?? null },
       `Killed ${node.id} (${node.ip ?? 'no ip'}). The head replaces it: watch with cloudtik status or cloudtik events.`,
     );
   },
-};
+});

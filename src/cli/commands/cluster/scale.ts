@@ -1,6 +1,6 @@
 import { parseMemory } from '../../../core/units.js';
-import type { CommandSpec } from '../../command-spec.js';
-import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, parseInteger, workspaceNameOption } from '../../common.js';
+import { defineCommand, opt } from '../../command-spec.js';
+import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
 
 /** `CPU:4,GPU:1,memory:8G` into a resource bundle (memory accepts units). */
 export function parseResources(value: string): Record<string, number> {
@@ -11,7 +11,7 @@ export function parseResources(value: string): Record<string, number> {
     .filter(Boolean)) {
     const m = /^([A-Za-z_][\w.-]*)\s*[:=]\s*(\S+)$/.exec(part);
     if (!m) throw new Error(`expected NAME:AMOUNT pairs like CPU:4,GPU:1, got ${JSON.stringify(part)}`);
-    const [, name, raw] = m as unknown as [string, string, string];
+    const [, name = '', raw = ''] = m;
     const amount = /^\d+(\.\d+)?$/.test(raw) ? Number(raw) : name === 'memory' ? memoryOrNaN(raw) : NaN;
     if (!Number.isFinite(amount) || amount < 0) throw new Error(`${name}: expected a non-negative amount, got ${raw}`);
     out[name] = amount;
@@ -28,7 +28,26 @@ function memoryOrNaN(raw: string): number {
   }
 }
 
-export const command: CommandSpec = {
+/** How the request reads in the head's events: `scale --workers 2 --resources {"GPU":1}`. */
+export function scaleOrigin(asked: {
+  workers?: number | undefined;
+  cpus?: number | undefined;
+  resources?: Record<string, number> | undefined;
+  workerType?: string | undefined;
+}): string {
+  const given: Array<[string, string | number | Record<string, number> | undefined]> = [
+    ['--workers', asked.workers],
+    ['--cpus', asked.cpus],
+    ['--resources', asked.resources],
+    ['--worker-type', asked.workerType],
+  ];
+  const flags = given
+    .filter(([, v]) => v !== undefined)
+    .map(([flag, v]) => `${flag} ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+  return ['scale', ...flags].join(' ');
+}
+
+export const command = defineCommand({
   name: 'scale',
   description:
     'ask the head for more workers (a floor it keeps; idle workers above it retire after idle_timeout_minutes)',
@@ -36,45 +55,31 @@ export const command: CommandSpec = {
   options: [
     clusterNameOption,
     workspaceNameOption,
-    { flags: '--workers <n>', description: 'keep at least N workers (of --worker-type)', parse: parseInteger },
-    { flags: '--cpus <n>', description: 'keep at least N CPUs in the cluster, head included', parse: parseInteger },
-    { flags: '--resources <list>', description: 'keep resources like CPU:8,GPU:1', parse: (v) => parseResources(v) },
-    { flags: '--worker-type <type>', description: 'the worker type for --workers (needed with several types)' },
-    { flags: '--up-only', description: 'do nothing if the cluster already has what is asked for' },
-    { flags: '--override', description: 'replace every earlier request instead of the ones for the same resources' },
-    { flags: '--no-wait', description: 'return once the head has the request, without waiting for workers' },
-    {
-      flags: '--timeout <seconds>',
-      description: 'give up waiting after this many seconds',
-      parse: parseInteger,
-      default: 600,
-    },
+    opt.int('--workers <n>', 'keep at least N workers (of --worker-type)'),
+    opt.int('--cpus <n>', 'keep at least N CPUs in the cluster, head included'),
+    opt.parsed('--resources <list>', 'keep resources like CPU:8,GPU:1', parseResources),
+    opt.string('--worker-type <type>', 'the worker type for --workers (needed with several types)'),
+    opt.flag('--up-only', 'do nothing if the cluster already has what is asked for'),
+    opt.flag('--override', 'replace every earlier request instead of the ones for the same resources'),
+    opt.flag('--no-wait', 'return once the head has the request, without waiting for workers'),
+    opt.int('--timeout <seconds>', 'give up waiting after this many seconds', 600),
   ],
   async run(args, opts, ctx) {
-    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const config = await loadCluster(args[0], opts, ctx.reporter);
     const { scaleCluster } = await import('../../../core/cluster/scale.js');
-    const origin = ['--workers', '--cpus', '--resources', '--worker-type']
-      .map((flag) => {
-        const key = flag.slice(2).replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
-        const v = opts[key];
-        if (v === undefined) return '';
-        return `${flag} ${typeof v === 'string' || typeof v === 'number' ? String(v) : JSON.stringify(v)}`;
-      })
-      .filter(Boolean)
-      .join(' ');
     const result = await scaleCluster({
       config,
-      ...(opts.workers !== undefined ? { workers: opts.workers as number } : {}),
-      ...(opts.cpus !== undefined ? { cpus: opts.cpus as number } : {}),
-      ...(opts.resources !== undefined ? { resources: opts.resources as Record<string, number> } : {}),
-      ...(opts.workerType !== undefined ? { workerType: opts.workerType as string } : {}),
+      workers: opts.workers,
+      cpus: opts.cpus,
+      resources: opts.resources,
+      workerType: opts.workerType,
       upOnly: opts.upOnly === true,
       override: opts.override === true,
-      wait: opts.wait !== false,
-      timeoutMs: (opts.timeout as number) * 1000,
+      wait: opts.wait,
+      timeoutMs: opts.timeout * 1000,
       sink: (e) => ctx.reporter.event(e),
       signal: ctx.signal,
-      origin: `scale ${origin}`.trim(),
+      origin: scaleOrigin(opts),
     });
     const text = result.skipped
       ? 'Nothing to do: the cluster already has that.'
@@ -83,4 +88,4 @@ export const command: CommandSpec = {
         : 'The head has the request; workers launch in the background (cloudtik status shows them).';
     ctx.reporter.result(result, text);
   },
-};
+});

@@ -1,14 +1,7 @@
-import type { CommandSpec } from '../../command-spec.js';
-import {
-  CLUSTER_FILE_ARG,
-  clusterNameOption,
-  loadCluster,
-  parseInteger,
-  workspaceNameOption,
-  yesOption,
-} from '../../common.js';
+import { defineCommand, opt } from '../../command-spec.js';
+import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption, yesOption } from '../../common.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'start',
   aliases: ['up'],
   description: 'create or update a cluster and bring every node up to date',
@@ -17,20 +10,20 @@ export const command: CommandSpec = {
     clusterNameOption,
     workspaceNameOption,
     yesOption,
-    { flags: '--min-workers <n>', description: 'override min_workers of the worker type', parse: parseInteger },
-    { flags: '--max-workers <n>', description: 'override the global max_workers', parse: parseInteger },
-    { flags: '--no-restart', description: 'run setup but do not restart services on existing nodes' },
-    { flags: '--restart-only', description: 'skip setup and only run start commands' },
-    { flags: '--no-wait', description: 'return once the head is up; its controller brings up the workers' },
+    opt.int('--min-workers <n>', 'override min_workers of the worker type'),
+    opt.int('--max-workers <n>', 'override the global max_workers'),
+    opt.flag('--no-restart', 'run setup but do not restart services on existing nodes'),
+    opt.flag('--restart-only', 'skip setup and only run start commands'),
+    opt.flag('--no-wait', 'return once the head is up; its controller brings up the workers'),
   ],
   async run(args, opts, ctx) {
     const { CloudtikError } = await import('../../../core/errors.js');
     if (opts.restart === false && opts.restartOnly === true) {
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', '--no-restart and --restart-only cannot be used together');
     }
-    const config = await loadCluster(args[0] as string, opts, ctx.reporter, {
-      minWorkers: opts.minWorkers as number | undefined,
-      maxWorkers: opts.maxWorkers as number | undefined,
+    const config = await loadCluster(args[0], opts, ctx.reporter, {
+      minWorkers: opts.minWorkers,
+      maxWorkers: opts.maxWorkers,
     });
     const { startCluster } = await import('../../../core/cluster/start.js');
     const { renderStartSummary } = await import('../../summaries.js');
@@ -41,8 +34,8 @@ export const command: CommandSpec = {
       mode,
       sink: (e) => ctx.reporter.event(e),
       signal: ctx.signal,
-      wait: opts.wait !== false,
+      wait: opts.wait,
     });
-    ctx.reporter.result(result, renderStartSummary(result, args[0] as string));
+    ctx.reporter.result(result, renderStartSummary(result, args[0]));
   },
-};
+});

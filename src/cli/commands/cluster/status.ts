@@ -1,7 +1,7 @@
 import type { NodeRow } from '../../../core/cluster/nodes.js';
 import type { StatusNode } from '../../../core/state/store.js';
 import { formatMemory } from '../../../core/units.js';
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand } from '../../command-spec.js';
 import {
   CLUSTER_FILE_ARG,
   clusterNameOption,
@@ -48,13 +48,13 @@ export const STATUS_COLUMNS: Column<StatusLine>[] = [
   { header: 'action', cell: ({ controller }) => controller?.action ?? '-', wide: true },
 ];
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'status',
   description: "show the nodes of a cluster and what the head's controller is doing with them, and why",
   arguments: [CLUSTER_FILE_ARG],
   options: [clusterNameOption, workspaceNameOption, outputOption],
   async run(args, opts, ctx) {
-    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const config = await loadCluster(args[0], opts, ctx.reporter);
     const { clusterNodeRows } = await import('../../../core/cluster/nodes.js');
     const { readControllerStatus } = await import('../../../core/cluster/head-state.js');
     const { renderControllerStatus } = await import('../../summaries.js');
@@ -66,7 +66,7 @@ export const command: CommandSpec = {
       : { status: undefined, error: 'no running head' };
     const why = new Map((controller.status?.workers ?? []).map((w) => [w.id, w]));
     const lines = rows.map((row) => ({ row, controller: why.get(row.id) }));
-    const table = renderTable(STATUS_COLUMNS, lines, tableOptions(opts.output as 'wide' | undefined));
+    const table = renderTable(STATUS_COLUMNS, lines, tableOptions(opts.output));
     const text =
       rows.length === 0
         ? `Cluster ${config.cluster_name} has no nodes.`
@@ -82,4 +82,4 @@ export const command: CommandSpec = {
       text,
     );
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 import {
   CLUSTER_FILE_ARG,
   clusterNameOption,
@@ -8,7 +8,7 @@ import {
   yesOption,
 } from '../../common.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'stop',
   aliases: ['down'],
   description: 'stop a cluster: run stop commands, remove its nodes and local state',
@@ -17,12 +17,12 @@ export const command: CommandSpec = {
     clusterNameOption,
     workspaceNameOption,
     yesOption,
-    { flags: '--workers-only', description: 'stop the workers only, keep the head' },
-    { flags: '--keep-min-workers', description: 'keep min_workers workers of each type' },
-    { flags: '--hard', description: 'skip stop commands' },
+    opt.flag('--workers-only', 'stop the workers only, keep the head'),
+    opt.flag('--keep-min-workers', 'keep min_workers workers of each type'),
+    opt.flag('--hard', 'skip stop commands'),
   ],
   async run(args, opts, ctx) {
-    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const config = await loadCluster(args[0], opts, ctx.reporter);
     const what = opts.workersOnly === true ? 'the workers of ' : '';
     if (!(await confirm(`Stop ${what}cluster ${config.cluster_name}?`, opts.yes === true))) return 1;
     const { stopCluster } = await import('../../../core/cluster/stop.js');
@@ -40,4 +40,4 @@ export const command: CommandSpec = {
           (result.remaining.length > 0 ? ` ${result.remaining.length} node(s) kept.` : '');
     ctx.reporter.result(result, text);
   },
-};
+});

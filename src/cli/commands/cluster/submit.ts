@@ -1,7 +1,7 @@
-import type { CommandSpec } from '../../command-spec.js';
-import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, parseInteger, workspaceNameOption } from '../../common.js';
+import { defineCommand, opt } from '../../command-spec.js';
+import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'submit',
   description: 'upload a job (.py, .sh, .jar, .scala) to the head and run it; Spark jobs go through spark-submit',
   arguments: [
@@ -12,37 +12,28 @@ export const command: CommandSpec = {
   options: [
     clusterNameOption,
     workspaceNameOption,
-    {
-      flags: '--job-log',
-      description:
-        "also keep the job's output in its log in ~/user/logs on the head (Spark's own logging always goes there; with --verbose to the terminal)",
-    },
-    {
-      flags: '--runtime-options <options>',
-      description: 'options for spark-submit, e.g. "--conf spark.executor.instances=2"',
-    },
-    { flags: '--wait-for-workers <n>', description: 'wait until N workers joined before running', parse: parseInteger },
-    {
-      flags: '--timeout <seconds>',
-      description: 'give up waiting for workers after this long',
-      parse: parseInteger,
-      default: 600,
-    },
+    opt.flag(
+      '--job-log',
+      "also keep the job's output in its log in ~/user/logs on the head (Spark's own logging always goes there; with --verbose to the terminal)",
+    ),
+    opt.string('--runtime-options <options>', 'options for spark-submit, e.g. "--conf spark.executor.instances=2"'),
+    opt.int('--wait-for-workers <n>', 'wait until N workers joined before running'),
+    opt.int('--timeout <seconds>', 'give up waiting for workers after this long', 600),
   ],
   passThrough: true,
   async run(args, opts, ctx) {
     const [file, job, ...jobArgs] = args;
-    const config = await loadCluster(file as string, opts, ctx.reporter);
+    const config = await loadCluster(file, opts, ctx.reporter);
     const { submitJob } = await import('../../../core/cluster/submit.js');
     const r = await submitJob({
       config,
-      file: job as string,
+      file: job,
       args: jobArgs,
       jobLog: opts.jobLog === true,
       verbose: ctx.verbose,
-      ...(typeof opts.runtimeOptions === 'string' ? { runtimeOptions: opts.runtimeOptions } : {}),
-      ...(opts.waitForWorkers !== undefined ? { waitForWorkers: opts.waitForWorkers as number } : {}),
-      timeoutMs: (opts.timeout as number) * 1000,
+      runtimeOptions: opts.runtimeOptions,
+      waitForWorkers: opts.waitForWorkers,
+      timeoutMs: opts.timeout * 1000,
       signal: ctx.signal,
       sink: (e) => ctx.reporter.event(e),
       onOutput: (stream, text) => (stream === 'stdout' && !ctx.json ? process.stdout : process.stderr).write(text),
@@ -52,4 +43,4 @@ export const command: CommandSpec = {
     if (r.exitCode !== 0 && !ctx.json) ctx.reporter.warn(`the job exited with code ${r.exitCode}`);
     return r.exitCode;
   },
-};
+});

@@ -1,7 +1,7 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'worker-ips',
   aliases: ['worker_ips'],
   description: 'print the IPs of the running workers',
@@ -9,14 +9,11 @@ export const command: CommandSpec = {
   options: [
     clusterNameOption,
     workspaceNameOption,
-    {
-      flags: '--node-status <status>',
-      description: 'only workers with this status (setting-up, up-to-date, update-failed)',
-    },
-    { flags: '--separator <sep>', description: 'separator between IPs', default: '\n' },
+    opt.string('--node-status <status>', 'only workers with this status (setting-up, up-to-date, update-failed)'),
+    opt.string('--separator <sep>', 'separator between IPs', '\n'),
   ],
   async run(args, opts, ctx) {
-    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const config = await loadCluster(args[0], opts, ctx.reporter);
     const { listClusterNodes, toRow } = await import('../../../core/cluster/nodes.js');
     const workers = (await listClusterNodes(config))
       .map((n) => toRow(n))
@@ -27,6 +24,6 @@ export const command: CommandSpec = {
           (opts.nodeStatus === undefined || r.status === opts.nodeStatus),
       );
     const ips = workers.map((w) => w.ip).filter((ip): ip is string => ip !== undefined);
-    ctx.reporter.result({ worker_ips: ips }, ips.join(opts.separator as string));
+    ctx.reporter.result({ worker_ips: ips }, ips.join(opts.separator));
   },
-};
+});

@@ -1,6 +1,6 @@
 import { formatMemory } from '../../../core/units.js';
 import type { ImageBuildResult } from '../../../providers/provider.js';
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 import { imageBuilder, outputOption } from '../../common.js';
 import type { Column } from '../../table.js';
 import { imageId } from './list.js';
@@ -14,37 +14,33 @@ export const BUILD_COLUMNS: Column<ImageBuildResult>[] = [
   { header: 'time', cell: (r) => `${(r.ms / 1000).toFixed(1)}s` },
 ];
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'build',
   description:
     'build the node images that are missing or out of date (cloudtik/debian -> cloudtik/base -> cloudtik/cloudtik, and cloudtik/base -> cloudtik/hadoop -> cloudtik/spark -> cloudtik/spark-runtime); nothing is pulled',
   options: [
-    {
-      flags: '--image <name>',
-      description:
-        'build only this image and the ones under it (cloudtik/debian, cloudtik/base, cloudtik/cloudtik, cloudtik/hadoop, cloudtik/spark, cloudtik/spark-runtime)',
-    },
-    { flags: '--no-cache', description: "rebuild without Docker's layer cache (implies --force)" },
-    {
-      flags: '--force',
-      description:
-        'rebuild even when up to date (the named image, else every image but cloudtik/debian, which is re-bootstrapped only when named)',
-    },
-    {
-      flags: '--os-image <image>',
-      description:
-        'build cloudtik/base on this image instead of cloudtik/debian, for example a CUDA image (it must be in the engine: it is never pulled); needs --variant',
-    },
-    {
-      flags: '--variant <name>',
-      description: 'with --os-image: tag the images <version>-<name> (for example gpu), next to the default ones',
-    },
+    opt.string(
+      '--image <name>',
+      'build only this image and the ones under it (cloudtik/debian, cloudtik/base, cloudtik/cloudtik, cloudtik/hadoop, cloudtik/spark, cloudtik/spark-runtime)',
+    ),
+    opt.flag('--no-cache', "rebuild without Docker's layer cache (implies --force)"),
+    opt.flag(
+      '--force',
+      'rebuild even when up to date (the named image, else every image but cloudtik/debian, which is re-bootstrapped only when named)',
+    ),
+    opt.string(
+      '--os-image <image>',
+      'build cloudtik/base on this image instead of cloudtik/debian, for example a CUDA image (it must be in the engine: it is never pulled); needs --variant',
+    ),
+    opt.string(
+      '--variant <name>',
+      'with --os-image: tag the images <version>-<name> (for example gpu), next to the default ones',
+    ),
     outputOption,
   ],
   async run(_args, opts, ctx) {
     const { CloudtikError } = await import('../../../core/errors.js');
-    const osImage = typeof opts.osImage === 'string' ? opts.osImage : undefined;
-    const variantName = typeof opts.variant === 'string' ? opts.variant : undefined;
+    const { osImage, variant: variantName } = opts;
     if ((osImage === undefined) !== (variantName === undefined)) {
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', '--os-image and --variant go together', {
         hint: 'for example: cloudtik image build --os-image my/cuda:12 --variant gpu',
@@ -53,16 +49,16 @@ export const command: CommandSpec = {
     const builder = await imageBuilder();
     const t0 = performance.now();
     const results = await builder.build({
-      image: typeof opts.image === 'string' ? opts.image : undefined,
+      image: opts.image,
       rebuild: opts.force === true,
-      noCache: opts.cache === false,
+      noCache: !opts.cache,
       variant: osImage !== undefined && variantName !== undefined ? { name: variantName, osImage } : undefined,
       sink: (event) => ctx.reporter.event(event),
       signal: ctx.signal,
     });
     const totalMs = Math.round(performance.now() - t0);
     const { renderTable, tableOptions } = await import('../../table.js');
-    const table = renderTable(BUILD_COLUMNS, results, tableOptions(opts.output as 'wide' | undefined));
+    const table = renderTable(BUILD_COLUMNS, results, tableOptions(opts.output));
     ctx.reporter.result({ images: results, totalMs }, `${table}\n\nDone in ${(totalMs / 1000).toFixed(1)}s.`);
   },
-};
+});

@@ -1,6 +1,6 @@
 import { formatMemory } from '../../../core/units.js';
 import type { NodeImageRow } from '../../../providers/provider.js';
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand } from '../../command-spec.js';
 import { formatAge, imageBuilder, outputOption } from '../../common.js';
 import type { Column } from '../../table.js';
 
@@ -22,7 +22,7 @@ export const IMAGE_COLUMNS: Column<NodeImageRow>[] = [
   },
 ];
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'list',
   aliases: ['ls'],
   description: 'list the cloudtik node images in the local Docker engine (tag, content hash, size, age)',
@@ -34,7 +34,7 @@ export const command: CommandSpec = {
       rows,
       rows.length === 0
         ? 'No cloudtik node images; build them with: cloudtik image build'
-        : renderTable(IMAGE_COLUMNS, rows, tableOptions(opts.output as 'wide' | undefined)),
+        : renderTable(IMAGE_COLUMNS, rows, tableOptions(opts.output)),
     );
   },
-};
+});

@@ -1,4 +1,4 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 
 /** A `runtime services <runtime> stop [--head]` call: which runtime, and whether on the head. */
 interface RuntimeStop {
@@ -16,7 +16,7 @@ function runtimeStopOf(argv: readonly string[]): RuntimeStop | undefined {
 /** The runtime stops that follow one another from index `k` on. */
 function stopsFrom(calls: readonly string[][], k: number): RuntimeStop[] {
   const stops: RuntimeStop[] = [];
-  for (let stop; k < calls.length && (stop = runtimeStopOf(calls[k] as string[])); k++) stops.push(stop);
+  for (let stop; k < calls.length && (stop = runtimeStopOf(calls[k] ?? [])); k++) stops.push(stop);
   return stops;
 }
 
@@ -50,15 +50,15 @@ async function stopTogether(stops: RuntimeStop[], first: number, nonce: string, 
  * that ends this process; with `--keep-going` (stop commands) this process marks each failure
  * itself and goes on, and runtime stops that follow one another run at once (see stopTogether).
  */
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'batch',
   hidden: true,
   description: 'run several cloudtik commands in one process, for the node updater',
   arguments: [{ name: '<commands...>', description: 'the commands, each one argument without the leading "cloudtik"' }],
   options: [
-    { flags: '--nonce <nonce>', description: "the batch's marker nonce" },
-    { flags: '--first <index>', description: 'the index of the first command in the batch', default: '0' },
-    { flags: '--keep-going', description: 'run the next commands after a failed one' },
+    opt.string('--nonce <nonce>', "the batch's marker nonce"),
+    opt.string('--first <index>', 'the index of the first command in the batch', '0'),
+    opt.flag('--keep-going', 'run the next commands after a failed one'),
   ],
   async run(args, opts, ctx) {
     const [{ main }, { markerLine, plainCloudtikArgs }, { CloudtikError }] = await Promise.all([
@@ -66,7 +66,7 @@ export const command: CommandSpec = {
       import('../../../core/command/batch.js'),
       import('../../../core/errors.js'),
     ]);
-    const nonce = typeof opts.nonce === 'string' ? opts.nonce : '';
+    const nonce = opts.nonce ?? '';
     const first = Number(opts.first);
     if (!/^[0-9a-f]+$/.test(nonce) || !Number.isInteger(first) || first < 0) {
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'node batch needs --nonce <hex> and --first <index>');
@@ -91,7 +91,7 @@ export const command: CommandSpec = {
         continue;
       }
       process.exitCode = 0;
-      await main([process.argv[0] ?? 'node', 'cloudtik', ...(calls[k] as string[])]);
+      await main([process.argv[0] ?? 'node', 'cloudtik', ...(calls[k] ?? [])]);
       const code = Number(process.exitCode ?? 0);
       process.exitCode = 0;
       if (code !== 0) {
@@ -102,4 +102,4 @@ export const command: CommandSpec = {
     }
     return 0;
   },
-};
+});

@@ -1,7 +1,7 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand } from '../../command-spec.js';
 
 /** What the supervisor runs: a node service in the foreground, logging JSON to stdout. */
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'run',
   hidden: true,
   description: 'run a node service in the foreground (agent | controller)',
@@ -17,4 +17,4 @@ export const command: CommandSpec = {
       });
     }
   },
-};
+});

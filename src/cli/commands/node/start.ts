@@ -1,13 +1,13 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'start',
   description: 'start node services here (on a node): the agent, or the state store / controller on the head',
   options: [
-    { flags: '--head', description: 'this node is the head' },
-    { flags: '--state', description: "start the head's state store (Redis)" },
-    { flags: '--controller', description: 'start the cluster controller (head only)' },
-    { flags: '--restart', description: 'stop the named services first' },
+    opt.flag('--head', 'this node is the head'),
+    opt.flag('--state', "start the head's state store (Redis)"),
+    opt.flag('--controller', 'start the cluster controller (head only)'),
+    opt.flag('--restart', 'stop the named services first'),
   ],
   async run(_args, opts, ctx) {
     const { nodeStart } = await import('../../../node/manage.js');
@@ -25,4 +25,4 @@ export const command: CommandSpec = {
     ].join('\n');
     ctx.reporter.result(r, text);
   },
-};
+});

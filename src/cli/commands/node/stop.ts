@@ -1,14 +1,14 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'stop',
   description: 'stop node services here (on a node): the agent, or the state store / controller',
   options: [
-    { flags: '--state', description: "stop the head's state store" },
-    { flags: '--controller', description: 'stop the cluster controller' },
-    { flags: '--all', description: 'stop every node service' },
-    { flags: '--services', description: 'stop every service this node runs, runtime daemons included' },
-    { flags: '--kill', description: 'with --services: kill at once, as a crash would' },
+    opt.flag('--state', "stop the head's state store"),
+    opt.flag('--controller', 'stop the cluster controller'),
+    opt.flag('--all', 'stop every node service'),
+    opt.flag('--services', 'stop every service this node runs, runtime daemons included'),
+    opt.flag('--kill', 'with --services: kill at once, as a crash would'),
   ],
   async run(_args, opts, ctx) {
     const { nodeStop } = await import('../../../node/manage.js');
@@ -22,4 +22,4 @@ export const command: CommandSpec = {
     if (r.code !== undefined) return r.code;
     ctx.reporter.result(r, r.stopped.map((s) => `stopped ${s}`).join('\n'));
   },
-};
+});

@@ -1,13 +1,13 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'configure',
   description: "(on a node) write a runtime's configuration for this node",
   arguments: [{ name: '<runtime>', description: 'hdfs, yarn, spark or prometheus' }],
-  options: [{ flags: '--head', description: 'this node is the head' }],
+  options: [opt.flag('--head', 'this node is the head')],
   async run(args, opts, ctx) {
     const { configureRuntime } = await import('../../../runtimes/node/index.js');
-    await configureRuntime(args[0] as string, opts.head === true);
+    await configureRuntime(args[0], opts.head === true);
     ctx.reporter.result({ configured: args[0] }, `configured ${args[0]}`);
   },
-};
+});

@@ -1,7 +1,7 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand } from '../../command-spec.js';
 
 /** Helpers runtimes run under the supervisor (the head's Prometheus target keeper). */
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'run',
   hidden: true,
   description: '(on a node) run a runtime helper in the foreground',
@@ -17,4 +17,4 @@ export const command: CommandSpec = {
     process.once('SIGTERM', () => ac.abort());
     await keepTargets(runtimeNodeContext(true), ac.signal);
   },
-};
+});

@@ -1,13 +1,13 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'services',
   description: "(on a node) start, stop or restart a runtime's services on this node",
   arguments: [
     { name: '<runtime>', description: 'hdfs, yarn, spark or prometheus' },
     { name: '<action>', description: 'start, stop or restart' },
   ],
-  options: [{ flags: '--head', description: 'this node is the head' }],
+  options: [opt.flag('--head', 'this node is the head')],
   async run(args, opts, ctx) {
     const action = args[1];
     if (action !== 'start' && action !== 'stop' && action !== 'restart') {
@@ -17,7 +17,7 @@ export const command: CommandSpec = {
       });
     }
     const { runtimeServices } = await import('../../../runtimes/node/index.js');
-    await runtimeServices(args[0] as string, action, opts.head === true);
+    await runtimeServices(args[0], action, opts.head === true);
     ctx.reporter.result({ runtime: args[0], action }, `${args[0]}: ${action} done`);
   },
-};
+});

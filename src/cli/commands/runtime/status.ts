@@ -1,11 +1,10 @@
 import type { ServiceHealth } from '../../../core/cluster/runtimes.js';
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand } from '../../command-spec.js';
 import {
   CLUSTER_FILE_ARG,
   clusterNameOption,
   loadCluster,
   outputOption,
-  runtimesOf,
   runtimesOption,
   workspaceNameOption,
 } from '../../common.js';
@@ -28,23 +27,22 @@ export const SERVICE_COLUMNS: Column<ServiceHealth>[] = [
   { header: 'log', cell: (r) => r.log, wide: true },
 ];
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'status',
   description: "show the runtimes' services on every node: running, answering on their port, and their logs",
   arguments: [CLUSTER_FILE_ARG],
   options: [clusterNameOption, workspaceNameOption, runtimesOption, outputOption],
   async run(args, opts, ctx) {
-    const config = await loadCluster(args[0] as string, opts, ctx.reporter);
+    const config = await loadCluster(args[0], opts, ctx.reporter);
     const { runtimeStatus } = await import('../../../core/cluster/runtimes.js');
     const { renderTable, tableOptions } = await import('../../table.js');
-    const only = runtimesOf(opts);
-    const rows = await runtimeStatus(config, only);
+    const rows = await runtimeStatus(config, opts.runtimes);
     const unhealthy = rows.filter((r) => !r.running || r.answering === false);
     const text =
       rows.length === 0
         ? 'No runtime services on this cluster.'
-        : `${renderTable(SERVICE_COLUMNS, rows, tableOptions(opts.output as 'wide' | undefined))}\n\n${unhealthy.length === 0 ? 'All runtime services are healthy.' : `${unhealthy.length} service(s) not healthy.`}`;
+        : `${renderTable(SERVICE_COLUMNS, rows, tableOptions(opts.output))}\n\n${unhealthy.length === 0 ? 'All runtime services are healthy.' : `${unhealthy.length} service(s) not healthy.`}`;
     ctx.reporter.result({ services: rows, healthy: unhealthy.length === 0 }, text);
     return unhealthy.length === 0 ? 0 : 1;
   },
-};
+});

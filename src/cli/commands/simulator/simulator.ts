@@ -1,8 +1,8 @@
-import type { CommandContext, CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt, type CommandContext, type OptionValues } from '../../command-spec.js';
 import { CloudtikError } from '../../../core/errors.js';
 import { TAG } from '../../../providers/provider.js';
 import { outputOption } from '../../common.js';
-import { renderTable, tableOptions, type Column, type OutputFormat, type TableOptions } from '../../table.js';
+import { renderTable, tableOptions, type Column, type TableOptions } from '../../table.js';
 
 type PoolService = Awaited<ReturnType<typeof import('../../../providers/registry.js').loadPoolService>>;
 type PoolStatus = Awaited<ReturnType<PoolService['poolStatus']>>;
@@ -18,13 +18,18 @@ async function service(): Promise<PoolService> {
   return loadPoolService();
 }
 
-interface Options {
-  bindAddress?: string;
-  port?: number;
-  reload?: boolean;
-  shutdown?: boolean;
-  output?: OutputFormat;
-}
+const SIMULATOR_OPTIONS = [
+  opt.string(
+    '--bind-address <address>',
+    'the address to listen at (default 127.0.0.1, this machine only): bind one the cluster heads can reach; with --reload/--shutdown/status, the service to talk to',
+  ),
+  opt.parsed('--port <port>', 'the port (default 8282)', parsePort),
+  opt.flag('--reload', 'make the running service read its pool file again'),
+  opt.flag('--shutdown', 'stop the running service'),
+  outputOption,
+] as const;
+
+type Options = OptionValues<typeof SIMULATOR_OPTIONS>;
 
 type PoolHost = PoolStatus['hosts'][number];
 
@@ -142,29 +147,18 @@ async function start(pool: string | undefined, opts: Options, ctx: CommandContex
   }
 }
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'simulator',
   description:
     "run the host-pool service that hands the hosts of POOL.yaml to onpremise clusters (CloudTik's cloud simulator); `cloudtik simulator status` shows the pool",
   arguments: [{ name: '[pool]', description: 'the pool file (instance_types and nodes); or `status`' }],
-  options: [
-    {
-      flags: '--bind-address <address>',
-      description:
-        'the address to listen at (default 127.0.0.1, this machine only): bind one the cluster heads can reach; with --reload/--shutdown/status, the service to talk to',
-    },
-    { flags: '--port <port>', description: 'the port (default 8282)', parse: parsePort },
-    { flags: '--reload', description: 'make the running service read its pool file again' },
-    { flags: '--shutdown', description: 'stop the running service' },
-    outputOption,
-  ],
+  options: SIMULATOR_OPTIONS,
   async run(args, opts, ctx) {
-    const options = opts as Options;
-    if (options.reload && options.shutdown) {
+    if (opts.reload && opts.shutdown) {
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', '--reload and --shutdown do not go together');
     }
-    if (args[0] === 'status') return status(options, ctx);
-    if (options.reload || options.shutdown) return control(args[0], options, ctx);
-    return start(args[0], options, ctx);
+    if (args[0] === 'status') return status(opts, ctx);
+    if (opts.reload || opts.shutdown) return control(args[0], opts, ctx);
+    return start(args[0], opts, ctx);
   },
-};
+});

@@ -1,18 +1,14 @@
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand, opt } from '../../command-spec.js';
 import { confirm, loadWorkspace, workspaceNameOption, yesOption } from '../../common.js';
 import { WORKSPACE_FILE_ARG } from './create.js';
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'delete',
   description: 'delete a workspace; refuses while clusters live in it unless --force',
   arguments: [WORKSPACE_FILE_ARG],
-  options: [
-    workspaceNameOption,
-    yesOption,
-    { flags: '--force', description: 'also remove the clusters living in the workspace' },
-  ],
+  options: [workspaceNameOption, yesOption, opt.flag('--force', 'also remove the clusters living in the workspace')],
   async run(args, opts, ctx) {
-    const config = await loadWorkspace(args[0] as string, opts, ctx.reporter);
+    const config = await loadWorkspace(args[0], opts, ctx.reporter);
     if (!(await confirm(`Delete workspace ${config.workspace_name}?`, opts.yes === true))) return 1;
     const { deleteWorkspace } = await import('../../../core/workspace.js');
     const r = await deleteWorkspace(config, { force: opts.force === true, sink: (e) => ctx.reporter.event(e) });
@@ -24,4 +20,4 @@ export const command: CommandSpec = {
       r.stoppedClusters.length > 0 ? `${text} Removed clusters: ${r.stoppedClusters.join(', ')}.` : text,
     );
   },
-};
+});

@@ -1,5 +1,5 @@
 import type { WorkspaceInfo } from '../../../providers/provider.js';
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand } from '../../command-spec.js';
 import { loadWorkspace, workspaceNameOption } from '../../common.js';
 import { WORKSPACE_FILE_ARG } from './create.js';
 
@@ -11,13 +11,13 @@ export function networkDetails(info: WorkspaceInfo): string {
   return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'info',
   description: 'show a workspace: its network and the clusters in it',
   arguments: [WORKSPACE_FILE_ARG],
   options: [workspaceNameOption],
   async run(args, opts, ctx) {
-    const config = await loadWorkspace(args[0] as string, opts, ctx.reporter);
+    const config = await loadWorkspace(args[0], opts, ctx.reporter);
     const { workspaceInfo } = await import('../../../core/workspace.js');
     const info = await workspaceInfo(config);
     const lines = [
@@ -28,4 +28,4 @@ export const command: CommandSpec = {
     ];
     ctx.reporter.result(info, lines.join('\n'));
   },
-};
+});

@@ -1,5 +1,5 @@
 import type { WorkspaceDetails } from '../../../core/workspace.js';
-import type { CommandSpec } from '../../command-spec.js';
+import { defineCommand } from '../../command-spec.js';
 import { outputOption } from '../../common.js';
 import type { Column } from '../../table.js';
 
@@ -19,7 +19,7 @@ export const WORKSPACE_COLUMNS: Column<WorkspaceDetails>[] = [
   },
 ];
 
-export const command: CommandSpec = {
+export const command = defineCommand({
   name: 'list',
   description: 'list the workspaces on this machine and their clusters',
   options: [outputOption],
@@ -29,9 +29,7 @@ export const command: CommandSpec = {
     const all = await listAllWorkspaces();
     ctx.reporter.result(
       all,
-      all.length === 0
-        ? 'No workspaces.'
-        : renderTable(WORKSPACE_COLUMNS, all, tableOptions(opts.output as 'wide' | undefined)),
+      all.length === 0 ? 'No workspaces.' : renderTable(WORKSPACE_COLUMNS, all, tableOptions(opts.output)),
     );
   },
-};
+});

@@ -4,12 +4,20 @@
  * what the controller reports (failed launches, types it gave up on) is surfaced while waiting.
  */
 import { env } from '../../config/env.js';
-import { TAG, type NodeInfo } from '../../providers/provider.js';
+import type { NodeInfo } from '../../providers/provider.js';
 import { systemClock, type Clock } from '../clock.js';
 import { CloudtikError } from '../errors.js';
-import { logEvent, type EventSink, type NodePhase } from '../events.js';
+import { logEvent, type EventSink } from '../events.js';
 import { formatDuration } from '../scaler/format.js';
-import type { NodeHeartbeat, StateStore } from '../state/store.js';
+import type { ClusterEvent, NodeHeartbeat, StateStore } from '../state/store.js';
+import {
+  hopelessTypes,
+  joinedWorkers,
+  minWorkerTargets,
+  PHASE_OF,
+  shortfall,
+  waitState,
+} from '../wait-progress/progress.js';
 import { readBootstrap } from './bootstrap.js';
 import type { ClusterContext } from './context.js';
 import { openHeadStore } from './head-state.js';
@@ -25,30 +33,21 @@ export interface WaitOptions {
   clock?: Clock;
 }
 
-const PHASE_OF: Record<string, NodePhase> = {
-  uninitialized: 'creating',
-  'waiting-for-ssh': 'waiting-for-ssh',
-  'syncing-files': 'syncing-files',
-  'setting-up': 'setting-up',
-};
-
+/**
+ * Wait until the workers asked for have joined (see src/core/wait-progress for what counts), with
+ * their progress as node events and the head's failed launches and updates as warnings. Fails
+ * early when the head gave up on a type the wait needs, else at the deadline.
+ */
 export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions): Promise<NodeInfo[]> {
   const clock = options.clock ?? systemClock;
-  const { sink } = options;
   const t0 = clock.now();
   const deadline = t0 + options.timeoutMs;
-  const targets =
-    options.targets ??
-    Object.fromEntries(
-      Object.entries(ctx.config.available_node_types)
-        .filter(([name]) => name !== ctx.config.head_node_type)
-        .map(([name, t]) => [name, t.min_workers]),
-    );
+  const want = { total: options.total, targets: options.targets ?? minWorkerTargets(ctx.config) };
   const { bootstrap } = await readBootstrap(ctx.stateDir);
   const seen = new Map<string, string>();
   const reported = new Set<string>();
   let store: StateStore | undefined;
-  const heartbeatTimeout = env.heartbeatTimeoutMs();
+  const heartbeatTimeoutMs = env.heartbeatTimeoutMs();
   try {
     for (;;) {
       if (options.signal?.aborted) throw new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', 'interrupted');
@@ -60,60 +59,17 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
         store?.events(50).catch(() => []) ?? [],
       ]);
       const now = clock.now();
-      const beatOf = new Map(beats.map((b) => [b.nodeId, b]));
-      const joined = workers.filter((w) => {
-        const hb = beatOf.get(w.id);
-        return (
-          w.running &&
-          w.tags[TAG.nodeStatus] === 'up-to-date' &&
-          w.tags[TAG.launchConfig] === bootstrap.launchHashes[w.nodeType] &&
-          hb !== undefined &&
-          now - hb.time < heartbeatTimeout
-        );
-      });
-      for (const w of workers) {
-        const state = joined.includes(w) ? 'joined' : (w.tags[TAG.nodeStatus] ?? 'uninitialized');
-        if (seen.get(w.id) === state) continue;
-        seen.set(w.id, state);
-        if (state === 'joined')
-          sink({
-            type: 'node-status',
-            node: w.id,
-            kind: 'worker',
-            status: 'up-to-date',
-            ms: now - Math.max(t0, w.createdAt),
-          });
-        else if (PHASE_OF[state])
-          sink({ type: 'node-phase', node: w.id, kind: 'worker', phase: PHASE_OF[state], state: 'start' });
-      }
-      for (const e of events) {
-        const key = `${e.time}:${e.message}`;
-        if (e.time < t0 || reported.has(key)) continue;
-        reported.add(key);
-        if (e.kind === 'launch-failed' || e.kind === 'update-failed') logEvent(sink, 'warn', `head: ${e.message}`);
-      }
-      const short: string[] = [];
-      let done: boolean;
-      if (options.total !== undefined) {
-        done = joined.length >= options.total;
-        if (!done) short.push(`${joined.length} of ${options.total} workers joined`);
-      } else {
-        for (const [type, want] of Object.entries(targets)) {
-          const have = joined.filter((w) => w.nodeType === type).length;
-          if (have < want) short.push(`${type}: ${have} of ${want} joined`);
-        }
-        done = short.length === 0;
-      }
+      const launchHashes = bootstrap.launchHashes;
+      const joined = joinedWorkers(workers, { beats, launchHashes, now, heartbeatTimeoutMs });
+      reportProgress(options.sink, { workers, joined, seen, t0, now });
+      reportHeadFailures(options.sink, events, { reported, t0 });
+      const { done, short } = shortfall(joined, want);
       if (done) return joined;
-      const gaveUp = Object.entries(status?.blocked ?? {}).filter(
-        ([type, why]) =>
-          (why.startsWith('gave up') || why.startsWith('out of capacity')) &&
-          (options.total !== undefined || (targets[type] ?? 0) > 0),
-      );
-      if (gaveUp.length > 0) {
+      const hopeless = hopelessTypes(status?.blocked ?? {}, want);
+      if (hopeless.length > 0) {
         throw new CloudtikError(
           'ERR_CLOUDTIK_CLUSTER',
-          `the head cannot bring up the workers: ${gaveUp.map(([type, why]) => `${type} ${why}`).join('; ')}`,
+          `the head cannot bring up the workers: ${hopeless.map(([type, why]) => `${type} ${why}`).join('; ')}`,
           { details: short, hint: 'see cloudtik events <cluster.yaml> for every attempt' },
         );
       }
@@ -131,5 +87,38 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
     }
   } finally {
     await store?.close();
+  }
+}
+
+/** A node event for each worker whose state changed since the last look (`seen` keeps them). */
+function reportProgress(
+  sink: EventSink,
+  look: { workers: NodeInfo[]; joined: NodeInfo[]; seen: Map<string, string>; t0: number; now: number },
+): void {
+  for (const w of look.workers) {
+    const state = waitState(w, look.joined);
+    if (look.seen.get(w.id) === state) continue;
+    look.seen.set(w.id, state);
+    const phase = PHASE_OF[state];
+    if (state === 'joined') {
+      const ms = look.now - Math.max(look.t0, w.createdAt);
+      sink({ type: 'node-status', node: w.id, kind: 'worker', status: 'up-to-date', ms });
+    } else if (phase) {
+      sink({ type: 'node-phase', node: w.id, kind: 'worker', phase, state: 'start' });
+    }
+  }
+}
+
+/** The head's failed launches and updates since the wait began, each once, as warnings. */
+function reportHeadFailures(
+  sink: EventSink,
+  events: readonly ClusterEvent[],
+  since: { reported: Set<string>; t0: number },
+): void {
+  for (const e of events) {
+    const key = `${e.time}:${e.message}`;
+    if (e.time < since.t0 || since.reported.has(key)) continue;
+    since.reported.add(key);
+    if (e.kind === 'launch-failed' || e.kind === 'update-failed') logEvent(sink, 'warn', `head: ${e.message}`);
   }
 }

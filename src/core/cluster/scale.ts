@@ -7,9 +7,10 @@ import type { ClusterConfig } from '../../config/types.js';
 import { TAG, type NodeInfo } from '../../providers/provider.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, type EventSink } from '../events.js';
-import { mergeRequests, requestsSatisfied, scaleToBundles } from '../scaler/requests.js';
+import { mergeRequests, requestsSatisfied, scaleToBundles, scaleWaitTarget } from '../scaler/requests.js';
 import { scalerConfigOf } from '../scaler/config.js';
-import type { ResourceBundle } from '../scaler/types.js';
+import type { ResourceBundle, ScalerConfig } from '../scaler/types.js';
+import type { StateStore, StoredRequest } from '../state/store.js';
 import { openCluster } from './context.js';
 import { openHeadStore } from './head-state.js';
 import { waitForWorkers } from './wait.js';
@@ -38,32 +39,15 @@ export interface ScaleResult {
   joined?: number;
 }
 
+/**
+ * Record the scale request on the head and wake its controller; with `wait`, wait until the asked
+ * workers joined. The bundles and what to wait for are decided by the pure scaler
+ * (scaleToBundles, scaleWaitTarget in src/core/scaler/requests.ts).
+ */
 export async function scaleCluster(options: ScaleOptions): Promise<ScaleResult> {
   const { config, sink } = options;
-  if (options.workers === undefined && options.cpus === undefined && options.resources === undefined) {
-    throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'say how far to scale', {
-      hint: 'use --workers N, --cpus N or --resources CPU:4,GPU:1',
-    });
-  }
   const scaler = scalerConfigOf(config);
-  const headResources = config.available_node_types[config.head_node_type]?.resources ?? {};
-  let bundles: ResourceBundle[];
-  try {
-    bundles = scaleToBundles(
-      {
-        ...(options.workers !== undefined ? { workers: options.workers } : {}),
-        ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
-        ...(options.resources !== undefined ? { resources: options.resources } : {}),
-        ...(options.workerType !== undefined ? { workerType: options.workerType } : {}),
-      },
-      scaler,
-      headResources,
-    );
-  } catch (err) {
-    throw new CloudtikError('ERR_CLOUDTIK_USAGE', err instanceof Error ? err.message : String(err), {
-      hint: `worker types: ${Object.keys(scaler.workerTypes).join(', ')}`,
-    });
-  }
+  const bundles = bundlesOf(options, scaler);
   const ctx = await openCluster(config, { requireWorkspace: false });
   const store = await openHeadStore(ctx);
   try {
@@ -80,35 +64,19 @@ export async function scaleCluster(options: ScaleOptions): Promise<ScaleResult> 
       logEvent(sink, 'info', 'the cluster already has what was asked for (--up-only): nothing to do');
       return { cluster: config.cluster_name, bundles, skipped: true, requests: persisted };
     }
-    const time = Date.now();
-    const merged = mergeRequests(persisted, { bundles, override: options.override === true, time });
-    await store.setRequests(merged.map((r) => ({ ...r, ...(r.time === time ? { origin: options.origin } : {}) })));
-    await store.addEvents([
-      {
-        time,
-        kind: 'request',
-        reason: options.origin,
-        message: `scale request: ${options.origin} (${bundles.length} bundle(s))`,
-      },
-    ]);
-    await store.wake();
+    const merged = await recordRequest(store, persisted, { bundles, options });
     logEvent(sink, 'info', `asked the head for ${describe(bundles)}`);
-    let joined: number | undefined;
-    if (options.wait && options.workers !== undefined && options.workers > 0) {
-      const type = options.workerType ?? Object.keys(scaler.workerTypes)[0] ?? '';
-      const wantOfType = Math.min(
-        options.workers,
-        scaler.workerTypes[type]?.maxWorkers ?? options.workers,
-        config.max_workers,
-      );
-      const got = await waitForWorkers(ctx, {
-        targets: { [type]: wantOfType },
-        timeoutMs: options.timeoutMs,
-        sink,
-        signal: options.signal,
-      });
-      joined = got.length;
-    }
+    const target = scaleWaitTarget(options, scaler);
+    const joined = target
+      ? (
+          await waitForWorkers(ctx, {
+            targets: { [target.nodeType]: target.count },
+            timeoutMs: options.timeoutMs,
+            sink,
+            signal: options.signal,
+          })
+        ).length
+      : undefined;
     return {
       cluster: config.cluster_name,
       bundles,
@@ -119,6 +87,55 @@ export async function scaleCluster(options: ScaleOptions): Promise<ScaleResult> 
   } finally {
     await store.close();
   }
+}
+
+/** The bundles the user asks for; a request that cannot be meant is a usage error naming the worker types. */
+function bundlesOf(options: ScaleOptions, scaler: ScalerConfig): ResourceBundle[] {
+  const { config } = options;
+  if (options.workers === undefined && options.cpus === undefined && options.resources === undefined) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'say how far to scale', {
+      hint: 'use --workers N, --cpus N or --resources CPU:4,GPU:1',
+    });
+  }
+  const headResources = config.available_node_types[config.head_node_type]?.resources ?? {};
+  try {
+    return scaleToBundles(
+      {
+        ...(options.workers !== undefined ? { workers: options.workers } : {}),
+        ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
+        ...(options.resources !== undefined ? { resources: options.resources } : {}),
+        ...(options.workerType !== undefined ? { workerType: options.workerType } : {}),
+      },
+      scaler,
+      headResources,
+    );
+  } catch (err) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', err instanceof Error ? err.message : String(err), {
+      hint: `worker types: ${Object.keys(scaler.workerTypes).join(', ')}`,
+    });
+  }
+}
+
+/** Merge the request into those kept on the head, record it as an event and wake the controller. */
+async function recordRequest(
+  store: StateStore,
+  persisted: StoredRequest[],
+  ask: { bundles: ResourceBundle[]; options: ScaleOptions },
+): Promise<StoredRequest[]> {
+  const { bundles, options } = ask;
+  const time = Date.now();
+  const merged = mergeRequests(persisted, { bundles, override: options.override === true, time });
+  await store.setRequests(merged.map((r) => ({ ...r, ...(r.time === time ? { origin: options.origin } : {}) })));
+  await store.addEvents([
+    {
+      time,
+      kind: 'request',
+      reason: options.origin,
+      message: `scale request: ${options.origin} (${bundles.length} bundle(s))`,
+    },
+  ]);
+  await store.wake();
+  return merged;
 }
 
 function resourcesOf(config: ClusterConfig, n: NodeInfo): ResourceBundle {

@@ -5,8 +5,10 @@ import {
   requestedBundles,
   requestsSatisfied,
   scaleToBundles,
+  scaleWaitTarget,
   type ScaleArgs,
 } from './requests.js';
+import { config as fixtureConfig, type as fixtureType, W } from './scaler.fixtures.js';
 import type { PersistedRequest, ResourceBundle, ScalerConfig, ScalerNodeType } from './types.js';
 
 const times = (n: number, b: ResourceBundle): ResourceBundle[] => Array.from({ length: n }, () => ({ ...b }));
@@ -244,5 +246,25 @@ describe('requestsSatisfied', () => {
     { name: 'a clear is always satisfied', bundles: [{ CPU: 0 }], satisfied: true },
   ])('$name: $satisfied', ({ bundles, satisfied }) => {
     expect(requestsSatisfied(bundles, nodes)).toBe(satisfied);
+  });
+});
+
+describe('scaleWaitTarget', () => {
+  const cfg = fixtureConfig([fixtureType(W, { maxWorkers: 5 }), fixtureType('worker.big', { maxWorkers: 50 })], {
+    maxWorkers: 20,
+  });
+  it.each<{ name: string; args: Parameters<typeof scaleWaitTarget>[0]; want: ReturnType<typeof scaleWaitTarget> }>([
+    { name: 'no wait asked', args: { wait: false, workers: 3 }, want: undefined },
+    { name: 'no workers asked (cpus)', args: { wait: true, cpus: 8 }, want: undefined },
+    { name: 'zero workers', args: { wait: true, workers: 0 }, want: undefined },
+    { name: 'the first type by default', args: { wait: true, workers: 3 }, want: { nodeType: W, count: 3 } },
+    { name: "capped by the type's max_workers", args: { wait: true, workers: 9 }, want: { nodeType: W, count: 5 } },
+    {
+      name: "capped by the cluster's max_workers",
+      args: { wait: true, workers: 30, workerType: 'worker.big' },
+      want: { nodeType: 'worker.big', count: 20 },
+    },
+  ])('$name', ({ args, want }) => {
+    expect(scaleWaitTarget(args, cfg)).toEqual(want);
   });
 });

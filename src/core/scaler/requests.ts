@@ -168,3 +168,18 @@ export function requestsSatisfied(
   const runs = nodeResources.map((cap): CapacityRun => ({ cap, count: 1, used: false }));
   return packGroups(runs, groupBundles(bundles)).remaining.length === 0;
 }
+
+/**
+ * What `cloudtik scale --workers N` waits for: N workers of the asked type (else the first type),
+ * no more than that type's and the cluster's max_workers allow. Undefined when it does not wait
+ * (no wait asked, or no workers asked for).
+ */
+export function scaleWaitTarget(
+  args: ScaleArgs & { wait: boolean },
+  config: ScalerConfig,
+): { nodeType: string; count: number } | undefined {
+  if (!args.wait || args.workers === undefined || args.workers <= 0) return undefined;
+  const nodeType = args.workerType ?? Object.keys(config.workerTypes)[0] ?? '';
+  const count = Math.min(args.workers, config.workerTypes[nodeType]?.maxWorkers ?? args.workers, config.maxWorkers);
+  return { nodeType, count };
+}

@@ -2,7 +2,7 @@ import type { Endpoint } from '../core/cluster/runtimes.js';
 import type { StartResult } from '../core/cluster/start.js';
 import { formatPhases } from '../core/updater/node-updater.js';
 import type { ClusterEvent, ControllerStatus } from '../core/state/store.js';
-import { layout } from './table.js';
+import { indented, layout } from './table.js';
 
 function secs(ms: number | undefined): string {
   return ms === undefined ? '-' : `${(ms / 1000).toFixed(1)}s`;
@@ -11,8 +11,7 @@ function secs(ms: number | undefined): string {
 /** The runtimes' web UIs and addresses, one per line. */
 export function renderEndpoints(endpoints: readonly Endpoint[]): string[] {
   if (endpoints.length === 0) return [];
-  const table = layout(endpoints.map((e) => [e.name, e.url]));
-  return ['  endpoints:', ...table.split('\n').map((line) => `    ${line}`)];
+  return ['  endpoints:', ...indented(layout(endpoints.map((e) => [e.name, e.url])), 4)];
 }
 
 /** The next commands a user typically runs on a cluster (and its runtimes' own). */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
+  indented,
   layout,
   parseOutputFormat,
   renderTable,
@@ -131,6 +132,12 @@ describe('statusTint', () => {
     ['something else', undefined],
   ])('%s is %s', (status, tint) => {
     expect(statusTint(status)).toBe(tint);
+  });
+});
+
+describe('indented', () => {
+  it('sets every line of a table in, for a table under a heading', () => {
+    expect(indented('A  B\nx  y', 4)).toEqual(['    A  B', '    x  y']);
   });
 });
 

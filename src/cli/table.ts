@@ -87,6 +87,11 @@ export function layout(rows: readonly (readonly string[])[]): string {
     .join('\n');
 }
 
+/** The lines of a table set in by `spaces`, to sit under a heading in a summary. */
+export function indented(table: string, spaces: number): string[] {
+  return table.split('\n').map((line) => ' '.repeat(spaces) + line);
+}
+
 /** A table of `rows`: the header, then a line per row (only the header when there are none). */
 export function renderTable<R>(columns: readonly Column<R>[], rows: readonly R[], options: TableOptions = {}): string {
   const shown = columns.filter((c) => options.wide === true || c.wide !== true);

@@ -1,6 +1,27 @@
+import type { ClusterInfo } from '../../../core/cluster/nodes.js';
 import { formatMemory } from '../../../core/units.js';
 import { defineCommand } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
+import { indented, renderTable, type Column } from '../../table.js';
+
+/** The node types under `info`: how many run, their bounds and resources. */
+export function nodeTypeColumns(info: ClusterInfo): Column<string>[] {
+  const type = (name: string): ClusterInfo['nodeTypes'][string] | undefined => info.nodeTypes[name];
+  return [
+    { header: 'type', cell: (name) => name },
+    { header: 'running', cell: (name) => String(info.nodes.byType[name] ?? 0) },
+    { header: 'min', cell: (name) => String(type(name)?.min_workers ?? '-') },
+    { header: 'max', cell: (name) => String(type(name)?.max_workers ?? '-') },
+    { header: 'cpu', cell: (name) => String(type(name)?.resources.CPU ?? '-') },
+    {
+      header: 'memory',
+      cell: (name) => {
+        const memory = type(name)?.resources.memory;
+        return memory ? formatMemory(memory) : '-';
+      },
+    },
+  ];
+}
 
 export const command = defineCommand({
   name: 'info',
@@ -23,10 +44,7 @@ export const command = defineCommand({
       `  nodes: ${info.nodes.total} running (${info.nodes.head} head, ${info.nodes.workers} workers), ${info.nodes.upToDate} up-to-date`,
       `  resources: ${res || 'none'}`,
       `  node types:`,
-      ...Object.entries(info.nodeTypes).map(
-        ([name, t]) =>
-          `    ${name}: ${info.nodes.byType[name] ?? 0} running, min ${t.min_workers}, max ${t.max_workers}, CPU ${t.resources.CPU ?? '-'}, memory ${t.resources.memory ? formatMemory(t.resources.memory) : '-'}`,
-      ),
+      ...indented(renderTable(nodeTypeColumns(info), Object.keys(info.nodeTypes)), 4),
       `  max_workers: ${info.maxWorkers}`,
       `  runtimes: ${info.runtimes.join(', ') || 'none'}`,
       ...renderEndpoints(info.endpoints),

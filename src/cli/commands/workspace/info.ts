@@ -1,6 +1,7 @@
-import type { WorkspaceInfo } from '../../../providers/provider.js';
+import type { ClusterSummary, WorkspaceInfo } from '../../../providers/provider.js';
 import { defineCommand } from '../../command-spec.js';
 import { loadWorkspace, workspaceNameOption } from '../../common.js';
+import { indented, renderTable, type Column } from '../../table.js';
 import { WORKSPACE_FILE_ARG } from './create.js';
 
 /** ` (bridge …, subnet …, gateway …)` with what the provider has of these; nothing when none. */
@@ -10,6 +11,14 @@ export function networkDetails(info: WorkspaceInfo): string {
     .map((k) => `${k} ${info[k]}`);
   return parts.length === 0 ? '' : ` (${parts.join(', ')})`;
 }
+
+/** The clusters under `workspace info`: their nodes by kind and how many run. */
+export const CLUSTER_COLUMNS: Column<ClusterSummary>[] = [
+  { header: 'cluster', cell: (c) => c.name },
+  { header: 'head', cell: (c) => String(c.head) },
+  { header: 'workers', cell: (c) => String(c.workers) },
+  { header: 'running', cell: (c) => String(c.running) },
+];
 
 export const command = defineCommand({
   name: 'info',
@@ -23,8 +32,8 @@ export const command = defineCommand({
     const lines = [
       `Workspace ${info.name}`,
       `  network: ${info.network}${networkDetails(info)}`,
-      `  clusters: ${info.clusters.length === 0 ? 'none' : ''}`,
-      ...info.clusters.map((c) => `    ${c.name}: ${c.head} head, ${c.workers} worker(s), ${c.running} running`),
+      `  clusters:${info.clusters.length === 0 ? ' none' : ''}`,
+      ...(info.clusters.length === 0 ? [] : indented(renderTable(CLUSTER_COLUMNS, info.clusters), 4)),
     ];
     ctx.reporter.result(info, lines.join('\n'));
   },

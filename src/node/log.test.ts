@@ -43,11 +43,13 @@ describe('node service log', () => {
     expect(String((r?.err as { stack: string }).stack)).toMatch(/TypeError: no route/);
   });
 
-  it('still writes the message when a field cannot be serialised', () => {
+  it('still writes the line when a field has a cycle or a BigInt', () => {
     const c = capture();
     const cyclic: Record<string, unknown> = {};
     cyclic.self = cyclic;
     c.log.info({ cyclic, n: 1n }, 'odd fields');
-    expect(c.records()).toEqual([{ level: 30, time: 1000, service: 'agent', pid: 7, msg: 'odd fields' }]);
+    expect(c.records()).toEqual([
+      { level: 30, time: 1000, service: 'agent', pid: 7, cyclic: { self: '[Circular]' }, n: 1, msg: 'odd fields' },
+    ]);
   });
 });

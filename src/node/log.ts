@@ -1,16 +1,15 @@
 /**
- * The node services' log (agent, controller): one JSON object per line, written synchronously to
- * stdout, which the supervisor appends to the service's log file. The shape is pino's, so tools that
- * read pino logs read these: `level` (20 debug, 30 info, 40 warn, 50 error), `time` (ms since the
- * epoch), the base fields, the call's fields, `msg`; an `Error` field becomes its type, message,
- * stack and code. Written here because loading pino cost every service about 45 ms of CPU time as
- * the nodes start.
+ * The node services' log (agent, controller, docker gate): pino, one JSON object per line written
+ * synchronously to stdout, which the supervisor appends to the service's log file: `level` (20
+ * debug, 30 info, 40 warn, 50 error), `time` (ms since the epoch), the base fields, the call's
+ * fields, `msg`. An `Error` in the `err` field becomes its type, message, stack, code and cause.
+ * Bundled, pino costs a service a few ms of CPU more than a hand-written logger
+ * (bench/libraries.mjs), not enough to keep one of our own.
  */
 import fs from 'node:fs';
+import { pino } from 'pino';
 
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
-
-const LEVELS: Record<LogLevel, number> = { debug: 20, info: 30, warn: 40, error: 50 };
 
 export interface Logger {
   debug(fields: object | string, msg?: string): void;
@@ -27,14 +26,6 @@ export interface LoggerOptions {
   now?: () => number;
 }
 
-function serializeError(err: Error): Record<string, unknown> {
-  const out: Record<string, unknown> = { type: err.constructor.name, message: err.message, stack: err.stack };
-  const code = (err as { code?: unknown }).code;
-  if (code !== undefined) out.code = code;
-  if (err.cause instanceof Error) out.cause = serializeError(err.cause);
-  return out;
-}
-
 function writeStdout(line: string): void {
   try {
     fs.writeSync(1, line);
@@ -45,31 +36,21 @@ function writeStdout(line: string): void {
 
 /** A logger whose lines carry `base` (such as the service name and pid). */
 export function createLogger(base: Record<string, unknown>, options: LoggerOptions = {}): Logger {
-  const min = LEVELS[options.level ?? 'info'];
-  const write = options.write ?? writeStdout;
-  const now = options.now ?? Date.now;
-  const emit = (level: LogLevel, fields: object | string, msg?: string): void => {
-    if (LEVELS[level] < min) return;
-    const record: Record<string, unknown> = { level: LEVELS[level], time: now(), ...base };
-    if (typeof fields === 'string') msg = fields;
-    else {
-      for (const [key, value] of Object.entries(fields))
-        record[key] = value instanceof Error ? serializeError(value) : value;
-    }
-    if (msg !== undefined) record.msg = msg;
-    let line: string;
-    try {
-      line = JSON.stringify(record);
-    } catch {
-      // A field that does not serialise (a cycle, a BigInt): the line without the fields.
-      line = JSON.stringify({ level: LEVELS[level], time: record.time, ...base, msg });
-    }
-    write(`${line}\n`);
-  };
-  return {
-    debug: (fields, msg) => emit('debug', fields, msg),
-    info: (fields, msg) => emit('info', fields, msg),
-    warn: (fields, msg) => emit('warn', fields, msg),
-    error: (fields, msg) => emit('error', fields, msg),
-  };
+  const now = options.now;
+  const log = pino(
+    {
+      base,
+      level: options.level ?? 'info',
+      serializers: { err: pino.stdSerializers.errWithCause },
+      ...(now ? { timestamp: () => `,"time":${now()}` } : {}),
+    },
+    { write: options.write ?? writeStdout },
+  );
+  const emit =
+    (level: LogLevel) =>
+    (fields: object | string, msg?: string): void => {
+      if (typeof fields === 'string') log[level](fields);
+      else log[level](fields, msg);
+    };
+  return { debug: emit('debug'), info: emit('info'), warn: emit('warn'), error: emit('error') };
 }

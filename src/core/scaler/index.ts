@@ -17,10 +17,18 @@ export {
   requestedBundles,
   requestsSatisfied,
   scaleToBundles,
+  scaleWaitTarget,
   type ScaleArgs,
 } from './requests.js';
-export { STARTUP_GRACE_MS, updateLastUsed, workersToTerminate, type TerminateResult } from './terminate.js';
-export { planPass, REASON_DEMAND, REASON_REQUEST } from './plan.js';
+export {
+  earlyVerdict,
+  isIdle,
+  STARTUP_GRACE_MS,
+  updateLastUsed,
+  workersToTerminate,
+  type TerminateResult,
+} from './terminate.js';
+export { planPass, recoverDecision, REASON_DEMAND, REASON_REQUEST } from './plan.js';
 export { scalerConfigOf } from './config.js';
 export { workersToSetUp, setupReason, type SetupCandidate, type SetupInput } from './setup.js';
 export {

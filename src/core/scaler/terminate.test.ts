@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { earlyVerdict, LAUNCH_GRACE_MS, STARTUP_GRACE_MS, workersToTerminate } from './terminate.js';
+import { earlyVerdict, isIdle, LAUNCH_GRACE_MS, STARTUP_GRACE_MS, workersToTerminate } from './terminate.js';
 import { config, MIN, NOW, S, times, type, W } from './scaler.fixtures.js';
-import type { PassInput, ScalerConfig, ScalerNode } from './types.js';
+import { idleTimeoutMs, type PassInput, type ScalerConfig, type ScalerNode } from './types.js';
 
 /** A worker; `idle` is how long ago it was last used (undefined: never seen before). */
 function node(id: string, over: Partial<ScalerNode> & { idle?: number } = {}): ScalerNode & { idle?: number } {
@@ -282,5 +282,30 @@ describe('earlyVerdict', () => {
   )('$name', ({ w, known, updating, want }) => {
     const v = earlyVerdict(w, known === false ? undefined : t, { now: NOW, updating: new Set(updating ? [w.id] : []) });
     expect(Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined))).toEqual(want);
+  });
+});
+
+describe('isIdle', () => {
+  const cfg = config(); // idle_timeout 5 min
+  it.each<{ name: string; w: ScalerNode; lastUsed: number; updating?: boolean; startedAt?: number; idle: boolean }>([
+    { name: 'unused for longer than the idle timeout', w: node('a'), lastUsed: NOW - 5 * MIN - S, idle: true },
+    { name: 'unused for exactly the idle timeout', w: node('a'), lastUsed: NOW - 5 * MIN, idle: false },
+    { name: 'in use', w: node('a', { inUse: true }), lastUsed: NOW - 10 * MIN, idle: false },
+    { name: 'its updater runs', w: node('a'), lastUsed: NOW - 10 * MIN, updating: true, idle: false },
+    {
+      name: 'the controller is in its startup grace',
+      w: node('a'),
+      lastUsed: NOW - 10 * MIN,
+      startedAt: NOW - STARTUP_GRACE_MS,
+      idle: false,
+    },
+  ])('$name', ({ w, lastUsed, updating, startedAt, idle }) => {
+    const given = input(cfg, [w], { updating: new Set(updating ? [w.id] : []) }, startedAt);
+    expect(isIdle(w, lastUsed, given)).toBe(idle);
+  });
+
+  it('never, with idle_timeout_minutes 0', () => {
+    const given = input(config(undefined, { idleTimeoutMs: idleTimeoutMs(0) }), [node('a')]);
+    expect(isIdle(node('a'), NOW - 1000 * MIN, given)).toBe(false);
   });
 });

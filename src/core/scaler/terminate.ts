@@ -110,12 +110,26 @@ export function earlyVerdict(
   return { resume };
 }
 
+/**
+ * The idle rule (`idle_timeout_minutes`, as ScalerConfig.idleTimeoutMs): a worker last used at
+ * `at` is idle when it is not in use, no updater runs for it, it was last used longer ago than
+ * the idle timeout, and the controller is past its startup grace. An idle worker above
+ * min_workers goes unless the scale requests need it.
+ */
+export function isIdle(
+  w: ScalerNode,
+  at: number,
+  input: Pick<PassInput, 'config' | 'now' | 'updating' | 'memory'>,
+): boolean {
+  const idleEnabled = input.now - input.memory.startedAt > STARTUP_GRACE_MS;
+  return idleEnabled && !w.inUse && !input.updating.has(w.id) && input.now - at > input.config.idleTimeoutMs;
+}
+
 /** Go through the workers, most recently used first: what goes now, what is kept, what is idle. */
 function tallyWorkers(order: readonly { w: ScalerNode; at: number }[], input: PassInput): Tally {
-  const { config, now } = input;
+  const { config } = input;
   const t: Tally = { decisions: [], resume: [], couldGo: [], idle: [], keptOther: new Map(), keptTotal: 0 };
   const keptByType = new Map<string, number>();
-  const idleEnabled = now - input.memory.startedAt > STARTUP_GRACE_MS;
   const keepOther = (name: string): void => void t.keptOther.set(name, (t.keptOther.get(name) ?? 0) + 1);
   for (const { w, at } of order) {
     const type = config.workerTypes[w.nodeType];
@@ -140,7 +154,7 @@ function tallyWorkers(order: readonly { w: ScalerNode; at: number }[], input: Pa
     keptByType.set(type.name, kept + 1);
     t.keptTotal++;
     t.couldGo.push(w);
-    if (idleEnabled && !w.inUse && !input.updating.has(w.id) && now - at > config.idleTimeoutMs) t.idle.push({ w, at });
+    if (isIdle(w, at, input)) t.idle.push({ w, at });
     else keepOther(type.name);
   }
   return t;

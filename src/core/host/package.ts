@@ -7,7 +7,7 @@ import { env } from '../../config/env.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, timedStep, type EventSink } from '../events.js';
 import { collectDirectory, exists, hashFile } from './files.js';
-import { findTool, runTool } from './process.js';
+import { findTool, runTool, toolError } from './process.js';
 import { NODE_PACKAGE_ARCH, NODE_VERSION, NPM_VERSION } from './versions.js';
 
 /** The cloudtik package this code runs from. */
@@ -101,8 +101,10 @@ async function npmPack(spec: string, destDir: string, opts: { cwd: string; signa
   const args = ['pack', spec, '--json', '--ignore-scripts', '--pack-destination', destDir];
   const result = await runTool(npmTool(), args, { cwd: opts.cwd, signal: opts.signal });
   if (result.code !== 0) {
-    throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `npm pack ${spec} failed (exit code ${result.code})`, {
-      details: result.stderr.trim().split('\n').slice(-15),
+    throw toolError(result, {
+      code: 'ERR_CLOUDTIK_IMAGE',
+      what: `npm pack ${spec}`,
+      command: `npm ${args.join(' ')}`,
       hint: 'check that the npm registry is reachable (npm ping) and retry',
     });
   }
@@ -282,8 +284,10 @@ export async function fetchNodeRuntime(engineArch: string, opts: PackOptions): P
         signal: opts.signal,
       });
       if (result.code !== 0) {
-        throw new CloudtikError('ERR_CLOUDTIK_IMAGE', `could not extract bin/node from ${nodeTarball.path}`, {
-          details: result.tail,
+        throw toolError(result, {
+          code: 'ERR_CLOUDTIK_IMAGE',
+          what: `extracting bin/node from ${nodeTarball.path}`,
+          command: `tar -xzf ${nodeTarball.path} -C ${tmp} package/bin/node`,
           hint: `delete ${path.dirname(nodeTarball.path)} and retry`,
         });
       }

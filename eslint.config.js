@@ -51,6 +51,8 @@ export default tseslint.config(
       'bin/**',
       'scripts/**',
       'bench/**/*.mjs',
+      // Benchmark scratch (git-ignored): generated bundles.
+      '.bench/**',
       'eslint.config.js',
     ],
   },

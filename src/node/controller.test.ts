@@ -129,7 +129,7 @@ class SilentHostsProvider extends SlowProvider {
   };
 }
 
-describe('ClusterController', () => {
+describe('ClusterController: hosts given back', () => {
   it('reports a host given back while silent, retries it every 30 s, and says when it answers again', async () => {
     const provider = new SilentHostsProvider();
     let now = 1_000_000;
@@ -192,7 +192,9 @@ describe('ClusterController', () => {
     });
     expect((await controller.pass()).messages.filter((m) => m.includes('10.0.0.7'))).toEqual([]);
   });
+});
 
+describe('ClusterController: launches', () => {
   it('leaves the nodes of a launch still in flight to that launch: one setup per new node', async () => {
     const provider = new SlowProvider();
     const updates: string[] = [];

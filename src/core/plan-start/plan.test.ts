@@ -37,85 +37,87 @@ function node(id: string, kind: 'head' | 'worker', extra: Partial<NodeInfo> = {}
   };
 }
 
+const HEAD_CASES = [
+  { name: 'no head', nodes: [node('w1', 'worker')], head: undefined, terminate: [] },
+  { name: 'a current head stays', nodes: [node('h1', 'head'), node('w1', 'worker')], head: 'h1', terminate: [] },
+  {
+    name: 'an outdated head goes',
+    nodes: [node('h1', 'head', { tags: { [TAG.launchConfig]: 'old' } })],
+    head: undefined,
+    terminate: ['h1'],
+  },
+  {
+    name: 'a dead head that never finished its setup goes',
+    nodes: [node('h1', 'head', { running: false, state: 'exited' })],
+    head: undefined,
+    terminate: ['h1'],
+  },
+  {
+    name: 'a stopped current head that finished its setup is started again',
+    nodes: [
+      node('h1', 'head', {
+        running: false,
+        state: 'exited',
+        tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date' },
+      }),
+    ],
+    head: 'h1',
+    terminate: [],
+    resume: true,
+  },
+  {
+    name: 'a stopped head killed on purpose goes',
+    nodes: [
+      node('h1', 'head', {
+        running: false,
+        state: 'exited',
+        tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date', [TAG.killed]: 'true' },
+      }),
+    ],
+    head: undefined,
+    terminate: ['h1'],
+  },
+  {
+    name: 'a stopped outdated head goes even after its setup',
+    nodes: [
+      node('h1', 'head', {
+        running: false,
+        state: 'exited',
+        tags: { [TAG.launchConfig]: 'old', [TAG.nodeStatus]: 'up-to-date' },
+      }),
+    ],
+    head: undefined,
+    terminate: ['h1'],
+  },
+  {
+    name: 'a running current head wins over a stopped one',
+    nodes: [
+      node('h1', 'head', {
+        running: false,
+        state: 'exited',
+        tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date' },
+      }),
+      node('h2', 'head'),
+    ],
+    head: 'h2',
+    terminate: ['h1'],
+  },
+  {
+    name: 'a head of another type goes',
+    nodes: [node('h1', 'head', { nodeType: 'head.big' })],
+    head: undefined,
+    terminate: ['h1'],
+  },
+  {
+    name: 'two heads: the first stays',
+    nodes: [node('h1', 'head'), node('h2', 'head')],
+    head: 'h1',
+    terminate: ['h2'],
+  },
+];
+
 describe('planHead', () => {
-  it.each([
-    { name: 'no head', nodes: [node('w1', 'worker')], head: undefined, terminate: [] },
-    { name: 'a current head stays', nodes: [node('h1', 'head'), node('w1', 'worker')], head: 'h1', terminate: [] },
-    {
-      name: 'an outdated head goes',
-      nodes: [node('h1', 'head', { tags: { [TAG.launchConfig]: 'old' } })],
-      head: undefined,
-      terminate: ['h1'],
-    },
-    {
-      name: 'a dead head that never finished its setup goes',
-      nodes: [node('h1', 'head', { running: false, state: 'exited' })],
-      head: undefined,
-      terminate: ['h1'],
-    },
-    {
-      name: 'a stopped current head that finished its setup is started again',
-      nodes: [
-        node('h1', 'head', {
-          running: false,
-          state: 'exited',
-          tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date' },
-        }),
-      ],
-      head: 'h1',
-      terminate: [],
-      resume: true,
-    },
-    {
-      name: 'a stopped head killed on purpose goes',
-      nodes: [
-        node('h1', 'head', {
-          running: false,
-          state: 'exited',
-          tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date', [TAG.killed]: 'true' },
-        }),
-      ],
-      head: undefined,
-      terminate: ['h1'],
-    },
-    {
-      name: 'a stopped outdated head goes even after its setup',
-      nodes: [
-        node('h1', 'head', {
-          running: false,
-          state: 'exited',
-          tags: { [TAG.launchConfig]: 'old', [TAG.nodeStatus]: 'up-to-date' },
-        }),
-      ],
-      head: undefined,
-      terminate: ['h1'],
-    },
-    {
-      name: 'a running current head wins over a stopped one',
-      nodes: [
-        node('h1', 'head', {
-          running: false,
-          state: 'exited',
-          tags: { [TAG.launchConfig]: HASH, [TAG.nodeStatus]: 'up-to-date' },
-        }),
-        node('h2', 'head'),
-      ],
-      head: 'h2',
-      terminate: ['h1'],
-    },
-    {
-      name: 'a head of another type goes',
-      nodes: [node('h1', 'head', { nodeType: 'head.big' })],
-      head: undefined,
-      terminate: ['h1'],
-    },
-    {
-      name: 'two heads: the first stays',
-      nodes: [node('h1', 'head'), node('h2', 'head')],
-      head: 'h1',
-      terminate: ['h2'],
-    },
-  ])('$name', ({ nodes, head, terminate, resume }) => {
+  it.each(HEAD_CASES)('$name', ({ nodes, head, terminate, resume }) => {
     const plan = planHead(config, nodes, HASH);
     expect(plan.head?.id).toBe(head);
     expect(plan.terminate.map((n) => n.id)).toEqual(terminate);

@@ -47,159 +47,161 @@ function input(cfg: ScalerConfig, workers: ScalerNode[], over: Partial<PassInput
 
 const launch = (nodeType: string, count: number, reason: string): LaunchDecision => ({ nodeType, count, reason });
 
+const LAUNCH_CASES: {
+  name: string;
+  input: PassInput;
+  launch: LaunchDecision[];
+  messages?: RegExp[];
+  infeasible?: ResourceBundle[];
+}[] = [
+  {
+    name: 'min_workers counts kept and pending workers',
+    input: input(config([type(W, { minWorkers: 3 })]), nodes(1), { pending: { [W]: 1 } }),
+    launch: [launch(W, 1, `min_workers of ${W}`)],
+  },
+  {
+    name: 'nothing to do',
+    input: input(config([type(W, { minWorkers: 1 })]), nodes(1)),
+    launch: [],
+  },
+  {
+    name: 'the upscaling cap counts pending launches',
+    input: input(config(), [], { pending: { [W]: 2 }, requests: times(20, { [W]: 1 }) }),
+    launch: [launch(W, 3, 'scale request')],
+    messages: [new RegExp(`^${W}: launching 3 of 18 now \\(upscaling_speed 1, 2 pending\\)$`)],
+  },
+  {
+    name: 'the upscaling cap grows with running workers',
+    input: input(config([type(W, { maxWorkers: 100 })], { upscalingSpeed: 1.5 }), nodes(10), {
+      requests: times(40, { [W]: 1 }),
+    }),
+    launch: [launch(W, 15, 'scale request')],
+    messages: [/^worker.default: launching 15 of 30 now/],
+  },
+  {
+    name: 'the upscaling cap never holds back min_workers',
+    input: input(config([type(W, { minWorkers: 12 })]), [], { requests: times(14, { [W]: 1 }) }),
+    launch: [launch(W, 12, `min_workers of ${W}`)],
+    messages: [/^worker.default: launching 12 of 14 now/],
+  },
+  {
+    name: 'CPU requests count the head and every kept worker',
+    input: input(config(), nodes(1, { inUse: false }), { requests: [{ CPU: 4 }, ...times(4, { CPU: 2 })] }),
+    launch: [launch(W, 1, 'scale request')],
+  },
+  {
+    name: 'requests pick the type they use best',
+    input: input(config([type('worker.four'), type('worker.six', { cpus: 6 })], { headResources: {} }), [], {
+      requests: times(3, { CPU: 2 }),
+    }),
+    launch: [launch('worker.six', 1, 'scale request')],
+  },
+  {
+    name: 'requests count nodes launched for min_workers',
+    input: input(config([type(W, { minWorkers: 2 })], { headResources: {} }), [], {
+      requests: times(3, { CPU: 4 }),
+    }),
+    launch: [launch(W, 2, `min_workers of ${W}`), launch(W, 1, 'scale request')],
+  },
+  {
+    name: 'demands use what is free',
+    input: input(config(), [node('a', { available: { CPU: 0 } })], { demands: times(2, { CPU: 1 }) }),
+    launch: [launch(W, 1, 'resource demand')],
+  },
+  {
+    name: 'demands that fit in free resources launch nothing',
+    input: input(config(), [node('a', { available: { CPU: 2 } })], { demands: times(2, { CPU: 1 }) }),
+    launch: [],
+  },
+  {
+    name: 'demands count pending launches',
+    input: input(config(), [], { pending: { [W]: 1 }, demands: times(4, { CPU: 1 }) }),
+    launch: [],
+  },
+  {
+    name: 'per-type max_workers',
+    input: input(config([type(W, { maxWorkers: 2 })]), [], { requests: times(4, { [W]: 1 }) }),
+    launch: [launch(W, 2, 'scale request')],
+    messages: [/^scale request: \{worker.default: 1\} × 2 cannot be placed now/],
+  },
+  {
+    name: 'the global max_workers holds requests back',
+    input: input(config(undefined, { maxWorkers: 2 }), nodes(2), { requests: times(4, { [W]: 1 }) }),
+    launch: [],
+    messages: [/cannot be placed now/],
+  },
+  {
+    name: 'min_workers beyond the global max cannot be met',
+    input: input(config([type(W, { minWorkers: 3 })], { maxWorkers: 2 }), []),
+    launch: [launch(W, 2, `min_workers of ${W}`)],
+    messages: [/^worker.default: 0 of 3 min_workers, the global max_workers \(2\) leaves room for 2 more$/],
+    infeasible: [{ [W]: 1 }],
+  },
+  {
+    name: 'a request no type can hold is infeasible',
+    input: input(config(), [], { requests: [{ CPU: 64 }, { GPU: 1 }] }),
+    launch: [],
+    messages: [/^scale request: no worker type can hold \{CPU: 64\}, \{GPU: 1\}$/],
+    infeasible: [{ CPU: 64 }, { GPU: 1 }],
+  },
+  {
+    name: 'only the highest launch priority launches in a pass',
+    input: input(
+      config([
+        type('worker.lo', { minWorkers: 1 }),
+        type('worker.hi', { minWorkers: 1, launchPriority: 2 }),
+        type('worker.mid', { minWorkers: 1, launchPriority: 1 }),
+      ]),
+      [],
+    ),
+    launch: [launch('worker.hi', 1, 'min_workers of worker.hi')],
+    messages: [/^worker.mid waits for higher-priority types$/, /^worker.lo waits for higher-priority types$/],
+  },
+  {
+    name: 'types that need nothing do not hold lower priorities',
+    input: input(
+      config([type('worker.lo', { minWorkers: 1 }), type('worker.hi', { minWorkers: 1, launchPriority: 2 })]),
+      [node('h', { nodeType: 'worker.hi' })],
+    ),
+    launch: [launch('worker.lo', 1, 'min_workers of worker.lo')],
+  },
+  {
+    name: 'a blocked type launches nothing and says why',
+    input: input(config([type(W, { minWorkers: 2 })]), [], {
+      blockedTypes: { [W]: 'backing off 4s after 2 failure(s): image missing' },
+    }),
+    launch: [],
+    messages: [
+      /^worker.default: 0 of 2 min_workers, not launching: backing off 4s after 2 failure\(s\): image missing$/,
+    ],
+  },
+  {
+    name: 'a blocked type does not hold lower priorities',
+    input: input(
+      config([type('worker.lo', { minWorkers: 1 }), type('worker.hi', { minWorkers: 1, launchPriority: 2 })]),
+      [],
+      { blockedTypes: { 'worker.hi': 'gave up' } },
+    ),
+    launch: [launch('worker.lo', 1, 'min_workers of worker.lo')],
+    messages: [/^worker.hi: 0 of 1 min_workers, not launching: gave up$/],
+  },
+  {
+    name: 'requests go to another type while one is blocked',
+    input: input(config([type('worker.a'), type('worker.b')], { headResources: {} }), [], {
+      requests: [{ CPU: 4 }],
+      blockedTypes: { 'worker.a': 'backing off' },
+    }),
+    launch: [launch('worker.b', 1, 'scale request')],
+  },
+  {
+    name: 'an outdated worker is replaced in the same pass',
+    input: input(config([type(W, { minWorkers: 2 })]), [node('a', { launchHash: 'h0' }), node('b')]),
+    launch: [launch(W, 1, `min_workers of ${W}`)],
+  },
+];
+
 describe('planPass: launches', () => {
-  it.each<{
-    name: string;
-    input: PassInput;
-    launch: LaunchDecision[];
-    messages?: RegExp[];
-    infeasible?: ResourceBundle[];
-  }>([
-    {
-      name: 'min_workers counts kept and pending workers',
-      input: input(config([type(W, { minWorkers: 3 })]), nodes(1), { pending: { [W]: 1 } }),
-      launch: [launch(W, 1, `min_workers of ${W}`)],
-    },
-    {
-      name: 'nothing to do',
-      input: input(config([type(W, { minWorkers: 1 })]), nodes(1)),
-      launch: [],
-    },
-    {
-      name: 'the upscaling cap counts pending launches',
-      input: input(config(), [], { pending: { [W]: 2 }, requests: times(20, { [W]: 1 }) }),
-      launch: [launch(W, 3, 'scale request')],
-      messages: [new RegExp(`^${W}: launching 3 of 18 now \\(upscaling_speed 1, 2 pending\\)$`)],
-    },
-    {
-      name: 'the upscaling cap grows with running workers',
-      input: input(config([type(W, { maxWorkers: 100 })], { upscalingSpeed: 1.5 }), nodes(10), {
-        requests: times(40, { [W]: 1 }),
-      }),
-      launch: [launch(W, 15, 'scale request')],
-      messages: [/^worker.default: launching 15 of 30 now/],
-    },
-    {
-      name: 'the upscaling cap never holds back min_workers',
-      input: input(config([type(W, { minWorkers: 12 })]), [], { requests: times(14, { [W]: 1 }) }),
-      launch: [launch(W, 12, `min_workers of ${W}`)],
-      messages: [/^worker.default: launching 12 of 14 now/],
-    },
-    {
-      name: 'CPU requests count the head and every kept worker',
-      input: input(config(), nodes(1, { inUse: false }), { requests: [{ CPU: 4 }, ...times(4, { CPU: 2 })] }),
-      launch: [launch(W, 1, 'scale request')],
-    },
-    {
-      name: 'requests pick the type they use best',
-      input: input(config([type('worker.four'), type('worker.six', { cpus: 6 })], { headResources: {} }), [], {
-        requests: times(3, { CPU: 2 }),
-      }),
-      launch: [launch('worker.six', 1, 'scale request')],
-    },
-    {
-      name: 'requests count nodes launched for min_workers',
-      input: input(config([type(W, { minWorkers: 2 })], { headResources: {} }), [], {
-        requests: times(3, { CPU: 4 }),
-      }),
-      launch: [launch(W, 2, `min_workers of ${W}`), launch(W, 1, 'scale request')],
-    },
-    {
-      name: 'demands use what is free',
-      input: input(config(), [node('a', { available: { CPU: 0 } })], { demands: times(2, { CPU: 1 }) }),
-      launch: [launch(W, 1, 'resource demand')],
-    },
-    {
-      name: 'demands that fit in free resources launch nothing',
-      input: input(config(), [node('a', { available: { CPU: 2 } })], { demands: times(2, { CPU: 1 }) }),
-      launch: [],
-    },
-    {
-      name: 'demands count pending launches',
-      input: input(config(), [], { pending: { [W]: 1 }, demands: times(4, { CPU: 1 }) }),
-      launch: [],
-    },
-    {
-      name: 'per-type max_workers',
-      input: input(config([type(W, { maxWorkers: 2 })]), [], { requests: times(4, { [W]: 1 }) }),
-      launch: [launch(W, 2, 'scale request')],
-      messages: [/^scale request: \{worker.default: 1\} × 2 cannot be placed now/],
-    },
-    {
-      name: 'the global max_workers holds requests back',
-      input: input(config(undefined, { maxWorkers: 2 }), nodes(2), { requests: times(4, { [W]: 1 }) }),
-      launch: [],
-      messages: [/cannot be placed now/],
-    },
-    {
-      name: 'min_workers beyond the global max cannot be met',
-      input: input(config([type(W, { minWorkers: 3 })], { maxWorkers: 2 }), []),
-      launch: [launch(W, 2, `min_workers of ${W}`)],
-      messages: [/^worker.default: 0 of 3 min_workers, the global max_workers \(2\) leaves room for 2 more$/],
-      infeasible: [{ [W]: 1 }],
-    },
-    {
-      name: 'a request no type can hold is infeasible',
-      input: input(config(), [], { requests: [{ CPU: 64 }, { GPU: 1 }] }),
-      launch: [],
-      messages: [/^scale request: no worker type can hold \{CPU: 64\}, \{GPU: 1\}$/],
-      infeasible: [{ CPU: 64 }, { GPU: 1 }],
-    },
-    {
-      name: 'only the highest launch priority launches in a pass',
-      input: input(
-        config([
-          type('worker.lo', { minWorkers: 1 }),
-          type('worker.hi', { minWorkers: 1, launchPriority: 2 }),
-          type('worker.mid', { minWorkers: 1, launchPriority: 1 }),
-        ]),
-        [],
-      ),
-      launch: [launch('worker.hi', 1, 'min_workers of worker.hi')],
-      messages: [/^worker.mid waits for higher-priority types$/, /^worker.lo waits for higher-priority types$/],
-    },
-    {
-      name: 'types that need nothing do not hold lower priorities',
-      input: input(
-        config([type('worker.lo', { minWorkers: 1 }), type('worker.hi', { minWorkers: 1, launchPriority: 2 })]),
-        [node('h', { nodeType: 'worker.hi' })],
-      ),
-      launch: [launch('worker.lo', 1, 'min_workers of worker.lo')],
-    },
-    {
-      name: 'a blocked type launches nothing and says why',
-      input: input(config([type(W, { minWorkers: 2 })]), [], {
-        blockedTypes: { [W]: 'backing off 4s after 2 failure(s): image missing' },
-      }),
-      launch: [],
-      messages: [
-        /^worker.default: 0 of 2 min_workers, not launching: backing off 4s after 2 failure\(s\): image missing$/,
-      ],
-    },
-    {
-      name: 'a blocked type does not hold lower priorities',
-      input: input(
-        config([type('worker.lo', { minWorkers: 1 }), type('worker.hi', { minWorkers: 1, launchPriority: 2 })]),
-        [],
-        { blockedTypes: { 'worker.hi': 'gave up' } },
-      ),
-      launch: [launch('worker.lo', 1, 'min_workers of worker.lo')],
-      messages: [/^worker.hi: 0 of 1 min_workers, not launching: gave up$/],
-    },
-    {
-      name: 'requests go to another type while one is blocked',
-      input: input(config([type('worker.a'), type('worker.b')], { headResources: {} }), [], {
-        requests: [{ CPU: 4 }],
-        blockedTypes: { 'worker.a': 'backing off' },
-      }),
-      launch: [launch('worker.b', 1, 'scale request')],
-    },
-    {
-      name: 'an outdated worker is replaced in the same pass',
-      input: input(config([type(W, { minWorkers: 2 })]), [node('a', { launchHash: 'h0' }), node('b')]),
-      launch: [launch(W, 1, `min_workers of ${W}`)],
-    },
-  ])('$name', ({ input, launch, messages = [], infeasible = [] }) => {
+  it.each(LAUNCH_CASES)('$name', ({ input, launch, messages = [], infeasible = [] }) => {
     const result = planPass(input);
     expect(result.launch).toEqual(launch);
     expect(result.infeasible).toEqual(infeasible);

@@ -39,85 +39,87 @@ const one = config(type('worker.default', { CPU: 4 }));
 const two = config(type('worker.small', { CPU: 4 }), type('worker.large', { CPU: 6, GPU: 2 }));
 const head = { CPU: 4, 'head.default': 1 };
 
+const BUNDLE_CASES: {
+  name: string;
+  args: ScaleArgs;
+  config: ScalerConfig;
+  headResources?: ResourceBundle;
+  bundles: ResourceBundle[];
+}[] = [
+  {
+    name: '--workers with the only worker type',
+    args: { workers: 3 },
+    config: one,
+    bundles: times(3, { 'worker.default': 1 }),
+  },
+  {
+    name: '--workers with a named type',
+    args: { workers: 2, workerType: 'worker.large' },
+    config: two,
+    bundles: times(2, { 'worker.large': 1 }),
+  },
+  { name: '--workers 0 clears the type', args: { workers: 0 }, config: one, bundles: [{ 'worker.default': 0 }] },
+  {
+    name: '--cpus: the head first, then bundles of the worker CPU size',
+    args: { cpus: 12 },
+    config: one,
+    bundles: [{ CPU: 4 }, { CPU: 4 }, { CPU: 4 }],
+  },
+  {
+    name: '--cpus: gcd across worker types of 4 and 6 CPUs is 2',
+    args: { cpus: 10 },
+    config: two,
+    bundles: [{ CPU: 4 }, ...times(3, { CPU: 2 })],
+  },
+  {
+    name: '--cpus: the rest rounds up',
+    args: { cpus: 11 },
+    config: two,
+    bundles: [{ CPU: 4 }, ...times(4, { CPU: 2 })],
+  },
+  { name: '--cpus below the head', args: { cpus: 3 }, config: two, bundles: [{ CPU: 3 }] },
+  { name: '--cpus 0 clears CPU', args: { cpus: 0 }, config: two, bundles: [{ CPU: 0 }] },
+  {
+    name: '--cpus with a head of no CPUs',
+    args: { cpus: 4 },
+    config: one,
+    headResources: {},
+    bundles: [{ CPU: 4 }],
+  },
+  {
+    name: '--resources split by what the worker types offer',
+    args: { resources: { GPU: 3 } },
+    config: two,
+    bundles: [{ GPU: 2 }, { GPU: 2 }],
+  },
+  {
+    name: '--resources no worker type offers: one bundle',
+    args: { resources: { license: 5 } },
+    config: two,
+    bundles: [{ license: 5 }],
+  },
+  {
+    name: '--resources: the head holds its share of each',
+    args: { resources: { CPU: 6, 'head.default': 1 } },
+    config: two,
+    bundles: [{ CPU: 4, 'head.default': 1 }, { CPU: 2 }],
+  },
+  {
+    name: '--resources with a zero clears that resource and asks for the rest',
+    args: { resources: { CPU: 0, GPU: 2 } },
+    config: two,
+    bundles: [{ CPU: 0 }, { GPU: 2 }],
+  },
+  {
+    name: '--workers and --cpus together',
+    args: { workers: 1, cpus: 4 },
+    config: one,
+    bundles: [{ 'worker.default': 1 }, { CPU: 4 }],
+  },
+];
+
 describe('scaleToBundles', () => {
-  it.each<{
-    name: string;
-    args: ScaleArgs;
-    config: ScalerConfig;
-    headResources?: ResourceBundle;
-    bundles: ResourceBundle[];
-  }>([
-    {
-      name: '--workers with the only worker type',
-      args: { workers: 3 },
-      config: one,
-      bundles: times(3, { 'worker.default': 1 }),
-    },
-    {
-      name: '--workers with a named type',
-      args: { workers: 2, workerType: 'worker.large' },
-      config: two,
-      bundles: times(2, { 'worker.large': 1 }),
-    },
-    { name: '--workers 0 clears the type', args: { workers: 0 }, config: one, bundles: [{ 'worker.default': 0 }] },
-    {
-      name: '--cpus: the head first, then bundles of the worker CPU size',
-      args: { cpus: 12 },
-      config: one,
-      bundles: [{ CPU: 4 }, { CPU: 4 }, { CPU: 4 }],
-    },
-    {
-      name: '--cpus: gcd across worker types of 4 and 6 CPUs is 2',
-      args: { cpus: 10 },
-      config: two,
-      bundles: [{ CPU: 4 }, ...times(3, { CPU: 2 })],
-    },
-    {
-      name: '--cpus: the rest rounds up',
-      args: { cpus: 11 },
-      config: two,
-      bundles: [{ CPU: 4 }, ...times(4, { CPU: 2 })],
-    },
-    { name: '--cpus below the head', args: { cpus: 3 }, config: two, bundles: [{ CPU: 3 }] },
-    { name: '--cpus 0 clears CPU', args: { cpus: 0 }, config: two, bundles: [{ CPU: 0 }] },
-    {
-      name: '--cpus with a head of no CPUs',
-      args: { cpus: 4 },
-      config: one,
-      headResources: {},
-      bundles: [{ CPU: 4 }],
-    },
-    {
-      name: '--resources split by what the worker types offer',
-      args: { resources: { GPU: 3 } },
-      config: two,
-      bundles: [{ GPU: 2 }, { GPU: 2 }],
-    },
-    {
-      name: '--resources no worker type offers: one bundle',
-      args: { resources: { license: 5 } },
-      config: two,
-      bundles: [{ license: 5 }],
-    },
-    {
-      name: '--resources: the head holds its share of each',
-      args: { resources: { CPU: 6, 'head.default': 1 } },
-      config: two,
-      bundles: [{ CPU: 4, 'head.default': 1 }, { CPU: 2 }],
-    },
-    {
-      name: '--resources with a zero clears that resource and asks for the rest',
-      args: { resources: { CPU: 0, GPU: 2 } },
-      config: two,
-      bundles: [{ CPU: 0 }, { GPU: 2 }],
-    },
-    {
-      name: '--workers and --cpus together',
-      args: { workers: 1, cpus: 4 },
-      config: one,
-      bundles: [{ 'worker.default': 1 }, { CPU: 4 }],
-    },
-  ])('$name', ({ args, config, headResources = head, bundles }) => {
+  it.each(BUNDLE_CASES)('$name', ({ args, config, headResources = head, bundles }) => {
     expect(scaleToBundles(args, config, headResources)).toEqual(bundles);
   });
 

@@ -24,78 +24,80 @@ function type(name: string, resources: ResourceBundle, over: Partial<ScalerNodeT
   };
 }
 
+const RESIDUAL_CASES: {
+  name: string;
+  caps: ResourceBundle[];
+  demands: ResourceBundle[];
+  residual: ResourceBundle[];
+  remaining: ResourceBundle[];
+}[] = [
+  {
+    name: 'fits and subtracts',
+    caps: [{ CPU: 4 }],
+    demands: times(3, { CPU: 1 }),
+    residual: [{ CPU: 1 }],
+    remaining: [],
+  },
+  {
+    name: 'too big stays',
+    caps: [{ CPU: 2 }],
+    demands: [{ CPU: 4 }],
+    residual: [{ CPU: 2 }],
+    remaining: [{ CPU: 4 }],
+  },
+  {
+    name: 'larger sums first (unsorted first-fit would strand the 3)',
+    caps: [{ CPU: 3 }, { CPU: 1 }],
+    demands: [{ CPU: 1 }, { CPU: 3 }],
+    residual: [{ CPU: 0 }, { CPU: 0 }],
+    remaining: [],
+  },
+  {
+    name: 'more resource names first',
+    caps: [{ CPU: 4, GPU: 1 }],
+    demands: [{ CPU: 4 }, { CPU: 1, GPU: 1 }],
+    residual: [{ CPU: 3, GPU: 0 }],
+    remaining: [{ CPU: 4 }],
+  },
+  {
+    name: 'a resource the node lacks',
+    caps: [{ CPU: 4 }],
+    demands: [{ GPU: 1 }],
+    residual: [{ CPU: 4 }],
+    remaining: [{ GPU: 1 }],
+  },
+  {
+    name: 'zero amounts need nothing',
+    caps: [{ CPU: 1 }],
+    demands: [{ CPU: 0, GPU: 0 }],
+    residual: [{ CPU: 1 }],
+    remaining: [],
+  },
+  {
+    name: 'fractional amounts add up',
+    caps: [{ CPU: 0.3 }],
+    demands: times(3, { CPU: 0.1 }),
+    residual: [{ CPU: 0 }],
+    remaining: [],
+  },
+  {
+    name: 'first fit fills the first node first',
+    caps: [{ CPU: 2 }, { CPU: 2 }, { CPU: 2 }],
+    demands: times(3, { CPU: 1 }),
+    residual: [{ CPU: 0 }, { CPU: 1 }, { CPU: 2 }],
+    remaining: [],
+  },
+  {
+    name: 'identical bundles over identical nodes, some left',
+    caps: times(2, { CPU: 4, memory: 4 * GiB }),
+    demands: times(5, { CPU: 2, memory: GiB }),
+    residual: times(2, { CPU: 0, memory: 2 * GiB }),
+    remaining: [{ CPU: 2, memory: GiB }],
+  },
+];
+
 describe('binPackResidual', () => {
-  it.each<{
-    name: string;
-    caps: ResourceBundle[];
-    demands: ResourceBundle[];
-    residual: ResourceBundle[];
-    remaining: ResourceBundle[];
-  }>([
-    {
-      name: 'fits and subtracts',
-      caps: [{ CPU: 4 }],
-      demands: times(3, { CPU: 1 }),
-      residual: [{ CPU: 1 }],
-      remaining: [],
-    },
-    {
-      name: 'too big stays',
-      caps: [{ CPU: 2 }],
-      demands: [{ CPU: 4 }],
-      residual: [{ CPU: 2 }],
-      remaining: [{ CPU: 4 }],
-    },
-    {
-      name: 'larger sums first (unsorted first-fit would strand the 3)',
-      caps: [{ CPU: 3 }, { CPU: 1 }],
-      demands: [{ CPU: 1 }, { CPU: 3 }],
-      residual: [{ CPU: 0 }, { CPU: 0 }],
-      remaining: [],
-    },
-    {
-      name: 'more resource names first',
-      caps: [{ CPU: 4, GPU: 1 }],
-      demands: [{ CPU: 4 }, { CPU: 1, GPU: 1 }],
-      residual: [{ CPU: 3, GPU: 0 }],
-      remaining: [{ CPU: 4 }],
-    },
-    {
-      name: 'a resource the node lacks',
-      caps: [{ CPU: 4 }],
-      demands: [{ GPU: 1 }],
-      residual: [{ CPU: 4 }],
-      remaining: [{ GPU: 1 }],
-    },
-    {
-      name: 'zero amounts need nothing',
-      caps: [{ CPU: 1 }],
-      demands: [{ CPU: 0, GPU: 0 }],
-      residual: [{ CPU: 1 }],
-      remaining: [],
-    },
-    {
-      name: 'fractional amounts add up',
-      caps: [{ CPU: 0.3 }],
-      demands: times(3, { CPU: 0.1 }),
-      residual: [{ CPU: 0 }],
-      remaining: [],
-    },
-    {
-      name: 'first fit fills the first node first',
-      caps: [{ CPU: 2 }, { CPU: 2 }, { CPU: 2 }],
-      demands: times(3, { CPU: 1 }),
-      residual: [{ CPU: 0 }, { CPU: 1 }, { CPU: 2 }],
-      remaining: [],
-    },
-    {
-      name: 'identical bundles over identical nodes, some left',
-      caps: times(2, { CPU: 4, memory: 4 * GiB }),
-      demands: times(5, { CPU: 2, memory: GiB }),
-      residual: times(2, { CPU: 0, memory: 2 * GiB }),
-      remaining: [{ CPU: 2, memory: GiB }],
-    },
-  ])('$name', ({ caps, demands, residual, remaining }) => {
+  it.each(RESIDUAL_CASES)('$name', ({ caps, demands, residual, remaining }) => {
     expect(binPackResidual(caps, demands)).toEqual({ residual, remaining });
   });
 
@@ -155,109 +157,114 @@ describe('utilizationScore', () => {
   });
 });
 
-describe('nodesForDemands', () => {
-  const small = type('small', { CPU: 2 });
-  const large = type('large', { CPU: 8 });
-  const cpu = type('cpu', { CPU: 4 });
-  const gpu = type('gpu', { CPU: 16, GPU: 1 });
+const small = type('small', { CPU: 2 });
+const large = type('large', { CPU: 8 });
+const cpu = type('cpu', { CPU: 4 });
+const gpu = type('gpu', { CPU: 16, GPU: 1 });
 
-  it.each<{
-    name: string;
-    types: ScalerNodeType[];
-    existing?: Record<string, number>;
-    demands: ResourceBundle[];
-    maxWorkers?: number;
-    unavailable?: string[];
-    add: Record<string, number>;
-    infeasible?: ResourceBundle[];
-    unmet?: ResourceBundle[];
-  }>([
-    { name: 'one large node is used best', types: [small, large], demands: times(4, { CPU: 2 }), add: { large: 1 } },
-    { name: 'a small demand takes the small type', types: [small, large], demands: [{ CPU: 2 }], add: { small: 1 } },
-    {
-      name: 'a big remainder mixes types',
-      types: [small, large],
-      demands: times(5, { CPU: 2 }),
-      add: { large: 1, small: 1 },
+const DEMAND_CASES: {
+  name: string;
+  types: ScalerNodeType[];
+  existing?: Record<string, number>;
+  demands: ResourceBundle[];
+  maxWorkers?: number;
+  unavailable?: string[];
+  add: Record<string, number>;
+  infeasible?: ResourceBundle[];
+  unmet?: ResourceBundle[];
+}[] = [
+  { name: 'one large node is used best', types: [small, large], demands: times(4, { CPU: 2 }), add: { large: 1 } },
+  { name: 'a small demand takes the small type', types: [small, large], demands: [{ CPU: 2 }], add: { small: 1 } },
+  {
+    name: 'a big remainder mixes types',
+    types: [small, large],
+    demands: times(5, { CPU: 2 }),
+    add: { large: 1, small: 1 },
+  },
+  {
+    name: 'GPU nodes are kept for GPU work',
+    types: [gpu, cpu],
+    demands: times(16, { CPU: 1 }),
+    add: { cpu: 4 },
+  },
+  {
+    name: 'GPU work takes the GPU type',
+    types: [cpu, gpu],
+    demands: [{ CPU: 1, GPU: 1 }, ...times(3, { CPU: 1 })],
+    add: { gpu: 1 },
+  },
+  {
+    name: 'the type matching more demanded resources wins',
+    types: [small, type('tagged', { CPU: 2, tag: 1 })],
+    demands: [{ CPU: 2 }, { tag: 1 }],
+    add: { tagged: 1 },
+  },
+  {
+    name: 'per-type max_workers, existing nodes count',
+    types: [type('t', { CPU: 2 }, { maxWorkers: 3 })],
+    existing: { t: 1 },
+    demands: times(5, { CPU: 2 }),
+    add: { t: 2 },
+    unmet: times(3, { CPU: 2 }),
+  },
+  {
+    name: 'global max_workers',
+    types: [small],
+    existing: { small: 2 },
+    maxWorkers: 3,
+    demands: times(4, { CPU: 2 }),
+    add: { small: 1 },
+    unmet: times(3, { CPU: 2 }),
+  },
+  {
+    name: 'a capped type leaves the rest to the next best',
+    types: [type('large', { CPU: 8 }, { maxWorkers: 1 }), small],
+    demands: times(6, { CPU: 2 }),
+    add: { large: 1, small: 2 },
+  },
+  {
+    name: 'no type can ever hold it',
+    types: [small, large],
+    demands: [{ CPU: 64 }, { CPU: 1 }],
+    add: { small: 1 },
+    infeasible: [{ CPU: 64 }],
+  },
+  {
+    name: 'a type with max_workers 0 cannot hold anything',
+    types: [type('large', { CPU: 8 }, { maxWorkers: 0 })],
+    demands: [{ CPU: 8 }],
+    add: {},
+    infeasible: [{ CPU: 8 }],
+  },
+  {
+    name: 'an unavailable type is skipped, and what only it fits waits',
+    types: [small, large],
+    unavailable: ['large'],
+    demands: [{ CPU: 8 }, ...times(2, { CPU: 2 })],
+    add: { small: 2 },
+    unmet: [{ CPU: 8 }],
+  },
+  {
+    name: 'thousands of identical demands',
+    types: [cpu],
+    demands: times(10_000, { CPU: 1 }),
+    maxWorkers: 100_000,
+    add: { cpu: 100 },
+    unmet: times(9_600, { CPU: 1 }),
+  },
+];
+
+describe('nodesForDemands', () => {
+  it.each(DEMAND_CASES)(
+    '$name',
+    ({ types, existing = {}, demands, maxWorkers = 1000, unavailable, add, infeasible = [], unmet = [] }) => {
+      const got = nodesForDemands(types, existing, demands, {
+        maxWorkers,
+        ...(unavailable ? { unavailable: new Set(unavailable) } : {}),
+      });
+      expect(got).toEqual({ add, infeasible, unmet });
     },
-    {
-      name: 'GPU nodes are kept for GPU work',
-      types: [gpu, cpu],
-      demands: times(16, { CPU: 1 }),
-      add: { cpu: 4 },
-    },
-    {
-      name: 'GPU work takes the GPU type',
-      types: [cpu, gpu],
-      demands: [{ CPU: 1, GPU: 1 }, ...times(3, { CPU: 1 })],
-      add: { gpu: 1 },
-    },
-    {
-      name: 'the type matching more demanded resources wins',
-      types: [small, type('tagged', { CPU: 2, tag: 1 })],
-      demands: [{ CPU: 2 }, { tag: 1 }],
-      add: { tagged: 1 },
-    },
-    {
-      name: 'per-type max_workers, existing nodes count',
-      types: [type('t', { CPU: 2 }, { maxWorkers: 3 })],
-      existing: { t: 1 },
-      demands: times(5, { CPU: 2 }),
-      add: { t: 2 },
-      unmet: times(3, { CPU: 2 }),
-    },
-    {
-      name: 'global max_workers',
-      types: [small],
-      existing: { small: 2 },
-      maxWorkers: 3,
-      demands: times(4, { CPU: 2 }),
-      add: { small: 1 },
-      unmet: times(3, { CPU: 2 }),
-    },
-    {
-      name: 'a capped type leaves the rest to the next best',
-      types: [type('large', { CPU: 8 }, { maxWorkers: 1 }), small],
-      demands: times(6, { CPU: 2 }),
-      add: { large: 1, small: 2 },
-    },
-    {
-      name: 'no type can ever hold it',
-      types: [small, large],
-      demands: [{ CPU: 64 }, { CPU: 1 }],
-      add: { small: 1 },
-      infeasible: [{ CPU: 64 }],
-    },
-    {
-      name: 'a type with max_workers 0 cannot hold anything',
-      types: [type('large', { CPU: 8 }, { maxWorkers: 0 })],
-      demands: [{ CPU: 8 }],
-      add: {},
-      infeasible: [{ CPU: 8 }],
-    },
-    {
-      name: 'an unavailable type is skipped, and what only it fits waits',
-      types: [small, large],
-      unavailable: ['large'],
-      demands: [{ CPU: 8 }, ...times(2, { CPU: 2 })],
-      add: { small: 2 },
-      unmet: [{ CPU: 8 }],
-    },
-    {
-      name: 'thousands of identical demands',
-      types: [cpu],
-      demands: times(10_000, { CPU: 1 }),
-      maxWorkers: 100_000,
-      add: { cpu: 100 },
-      unmet: times(9_600, { CPU: 1 }),
-    },
-  ])('$name', ({ types, existing = {}, demands, maxWorkers = 1000, unavailable, add, infeasible = [], unmet = [] }) => {
-    const got = nodesForDemands(types, existing, demands, {
-      maxWorkers,
-      ...(unavailable ? { unavailable: new Set(unavailable) } : {}),
-    });
-    expect(got).toEqual({ add, infeasible, unmet });
-  });
+  );
 
   it('adds nodes like adding them one at a time (random cases)', () => {
     const rand = prng(11);

@@ -44,163 +44,161 @@ function input(
 const reasons = (i: PassInput): Record<string, string> =>
   Object.fromEntries(workersToTerminate(i).terminate.map((d): [string, string] => [d.nodeId ?? '', d.reason]));
 
+const TERMINATE_CASES: { name: string; input: PassInput; terminate: Record<string, string> }[] = [
+  {
+    name: 'a worker that does not run',
+    input: input(config(), [node('a', { running: false, status: 'exited' })]),
+    terminate: { a: 'not running (exited)' },
+  },
+  {
+    name: 'a worker created but not started yet is being launched, not dead',
+    input: input(config(), [node('a', { running: false, starting: true, status: 'created', createdAt: NOW - 2 * S })]),
+    terminate: {},
+  },
+  {
+    name: 'a worker that never started after LAUNCH_GRACE_MS',
+    input: input(config(), [
+      node('a', { running: false, starting: true, status: 'created', createdAt: NOW - LAUNCH_GRACE_MS - S }),
+    ]),
+    terminate: { a: 'not running (created)' },
+  },
+  {
+    name: 'a node type no longer in the config',
+    input: input(config(), [node('a', { nodeType: 'worker.old' })]),
+    terminate: { a: 'node type worker.old is no longer in the config' },
+  },
+  {
+    name: 'setup failed',
+    input: input(config(), [node('a', { status: 'update-failed' })]),
+    terminate: { a: 'setup failed' },
+  },
+  {
+    name: 'setup failed, but its updater runs again',
+    input: input(config(), [node('a', { status: 'update-failed' })], { updating: new Set(['a']) }),
+    terminate: {},
+  },
+  {
+    name: 'an outdated launch config',
+    input: input(config(), [node('a', { launchHash: 'h0' }), node('b')]),
+    terminate: { a: 'outdated launch config' },
+  },
+  {
+    name: 'outdated even within min_workers',
+    input: input(config([type(W, { minWorkers: 2 })]), [
+      node('a', { launchHash: 'h0' }),
+      node('b', { launchHash: 'h0' }),
+    ]),
+    terminate: { a: 'outdated launch config', b: 'outdated launch config' },
+  },
+  {
+    name: 'idle past the timeout',
+    input: input(config(), [
+      node('a', { idle: 5 * MIN + 12 * S }),
+      node('b', { idle: 6 * MIN }),
+      node('c', { idle: MIN }),
+    ]),
+    terminate: { a: 'idle 5m12s', b: 'idle 6m' },
+  },
+  {
+    name: 'idle exactly the timeout stays',
+    input: input(config(), [node('a', { idle: 5 * MIN })]),
+    terminate: {},
+  },
+  {
+    name: 'a busy worker is never idle',
+    input: input(config(), [node('a', { idle: 60 * MIN, inUse: true })]),
+    terminate: {},
+  },
+  {
+    name: 'a worker seen for the first time is not idle',
+    input: input(config(), [node('a')]),
+    terminate: {},
+  },
+  {
+    name: 'within min_workers the most recently used stay',
+    input: input(config([type(W, { minWorkers: 2 })]), [
+      node('a', { idle: 30 * MIN }),
+      node('b', { idle: 10 * MIN }),
+      node('c', { idle: 20 * MIN }),
+    ]),
+    terminate: { a: 'idle 30m' },
+  },
+  {
+    name: 'nothing is idle in the startup grace',
+    input: input(config(), [node('a', { idle: 60 * MIN })], {}, NOW - STARTUP_GRACE_MS),
+    terminate: {},
+  },
+  {
+    name: 'idle retirement starts after the startup grace',
+    input: input(config(), [node('a', { idle: 60 * MIN })], {}, NOW - STARTUP_GRACE_MS - 1),
+    terminate: { a: 'idle 1h' },
+  },
+  {
+    name: 'no idle retirement while its updater runs',
+    input: input(config(), [node('a', { idle: 60 * MIN })], { updating: new Set(['a']) }),
+    terminate: {},
+  },
+  {
+    name: 'idle workers the CPU requests need stay (head and busy workers count first)',
+    input: input(config(), [node('a', { inUse: true }), node('b', { idle: 10 * MIN }), node('c', { idle: 20 * MIN })], {
+      requests: times(3, { CPU: 4 }),
+    }),
+    terminate: { c: 'idle 20m' },
+  },
+  {
+    name: 'idle workers a workers request needs stay, most recently used first',
+    input: input(
+      config(),
+      [node('a', { idle: 30 * MIN }), node('b', { idle: 10 * MIN }), node('c', { idle: 20 * MIN })],
+      { requests: times(2, { [W]: 1 }) },
+    ),
+    terminate: { a: 'idle 30m' },
+  },
+  {
+    name: 'requests for another type keep nothing',
+    input: input(config([type(W), type('worker.gpu')]), [node('a', { idle: 10 * MIN })], {
+      requests: [{ 'worker.gpu': 1 }],
+    }),
+    terminate: { a: 'idle 10m' },
+  },
+  {
+    name: "above a type's max_workers the least recently used go",
+    input: input(config([type(W, { maxWorkers: 1 })]), [
+      node('a', { idle: 2 * MIN }),
+      node('b', { idle: MIN, inUse: true }),
+    ]),
+    terminate: { a: `above max_workers of ${W} (1)` },
+  },
+  {
+    name: 'above the global max the least recently used that may go go, min_workers kept',
+    input: input(config([type('A', { minWorkers: 1 }), type('B')], { maxWorkers: 2 }), [
+      node('a1', { nodeType: 'A', idle: 4 * MIN }),
+      node('b1', { nodeType: 'B', idle: MIN }),
+      node('b2', { nodeType: 'B', idle: 3 * MIN }),
+    ]),
+    terminate: { b2: 'above global max_workers (2)' },
+  },
+  {
+    name: 'the global max trims busy workers too',
+    input: input(config(undefined, { maxWorkers: 1 }), [
+      node('a', { inUse: true }),
+      node('b', { idle: 2 * MIN, inUse: true }),
+    ]),
+    terminate: { b: 'above global max_workers (1)' },
+  },
+  {
+    name: 'idle ones that went count against the global max',
+    input: input(config(undefined, { maxWorkers: 2 }), [
+      node('a', { idle: MIN }),
+      node('b', { idle: 2 * MIN }),
+      node('c', { idle: 10 * MIN }),
+    ]),
+    terminate: { c: 'idle 10m' },
+  },
+];
+
 describe('workersToTerminate', () => {
-  it.each<{ name: string; input: PassInput; terminate: Record<string, string> }>([
-    {
-      name: 'a worker that does not run',
-      input: input(config(), [node('a', { running: false, status: 'exited' })]),
-      terminate: { a: 'not running (exited)' },
-    },
-    {
-      name: 'a worker created but not started yet is being launched, not dead',
-      input: input(config(), [
-        node('a', { running: false, starting: true, status: 'created', createdAt: NOW - 2 * S }),
-      ]),
-      terminate: {},
-    },
-    {
-      name: 'a worker that never started after LAUNCH_GRACE_MS',
-      input: input(config(), [
-        node('a', { running: false, starting: true, status: 'created', createdAt: NOW - LAUNCH_GRACE_MS - S }),
-      ]),
-      terminate: { a: 'not running (created)' },
-    },
-    {
-      name: 'a node type no longer in the config',
-      input: input(config(), [node('a', { nodeType: 'worker.old' })]),
-      terminate: { a: 'node type worker.old is no longer in the config' },
-    },
-    {
-      name: 'setup failed',
-      input: input(config(), [node('a', { status: 'update-failed' })]),
-      terminate: { a: 'setup failed' },
-    },
-    {
-      name: 'setup failed, but its updater runs again',
-      input: input(config(), [node('a', { status: 'update-failed' })], { updating: new Set(['a']) }),
-      terminate: {},
-    },
-    {
-      name: 'an outdated launch config',
-      input: input(config(), [node('a', { launchHash: 'h0' }), node('b')]),
-      terminate: { a: 'outdated launch config' },
-    },
-    {
-      name: 'outdated even within min_workers',
-      input: input(config([type(W, { minWorkers: 2 })]), [
-        node('a', { launchHash: 'h0' }),
-        node('b', { launchHash: 'h0' }),
-      ]),
-      terminate: { a: 'outdated launch config', b: 'outdated launch config' },
-    },
-    {
-      name: 'idle past the timeout',
-      input: input(config(), [
-        node('a', { idle: 5 * MIN + 12 * S }),
-        node('b', { idle: 6 * MIN }),
-        node('c', { idle: MIN }),
-      ]),
-      terminate: { a: 'idle 5m12s', b: 'idle 6m' },
-    },
-    {
-      name: 'idle exactly the timeout stays',
-      input: input(config(), [node('a', { idle: 5 * MIN })]),
-      terminate: {},
-    },
-    {
-      name: 'a busy worker is never idle',
-      input: input(config(), [node('a', { idle: 60 * MIN, inUse: true })]),
-      terminate: {},
-    },
-    {
-      name: 'a worker seen for the first time is not idle',
-      input: input(config(), [node('a')]),
-      terminate: {},
-    },
-    {
-      name: 'within min_workers the most recently used stay',
-      input: input(config([type(W, { minWorkers: 2 })]), [
-        node('a', { idle: 30 * MIN }),
-        node('b', { idle: 10 * MIN }),
-        node('c', { idle: 20 * MIN }),
-      ]),
-      terminate: { a: 'idle 30m' },
-    },
-    {
-      name: 'nothing is idle in the startup grace',
-      input: input(config(), [node('a', { idle: 60 * MIN })], {}, NOW - STARTUP_GRACE_MS),
-      terminate: {},
-    },
-    {
-      name: 'idle retirement starts after the startup grace',
-      input: input(config(), [node('a', { idle: 60 * MIN })], {}, NOW - STARTUP_GRACE_MS - 1),
-      terminate: { a: 'idle 1h' },
-    },
-    {
-      name: 'no idle retirement while its updater runs',
-      input: input(config(), [node('a', { idle: 60 * MIN })], { updating: new Set(['a']) }),
-      terminate: {},
-    },
-    {
-      name: 'idle workers the CPU requests need stay (head and busy workers count first)',
-      input: input(
-        config(),
-        [node('a', { inUse: true }), node('b', { idle: 10 * MIN }), node('c', { idle: 20 * MIN })],
-        { requests: times(3, { CPU: 4 }) },
-      ),
-      terminate: { c: 'idle 20m' },
-    },
-    {
-      name: 'idle workers a workers request needs stay, most recently used first',
-      input: input(
-        config(),
-        [node('a', { idle: 30 * MIN }), node('b', { idle: 10 * MIN }), node('c', { idle: 20 * MIN })],
-        { requests: times(2, { [W]: 1 }) },
-      ),
-      terminate: { a: 'idle 30m' },
-    },
-    {
-      name: 'requests for another type keep nothing',
-      input: input(config([type(W), type('worker.gpu')]), [node('a', { idle: 10 * MIN })], {
-        requests: [{ 'worker.gpu': 1 }],
-      }),
-      terminate: { a: 'idle 10m' },
-    },
-    {
-      name: "above a type's max_workers the least recently used go",
-      input: input(config([type(W, { maxWorkers: 1 })]), [
-        node('a', { idle: 2 * MIN }),
-        node('b', { idle: MIN, inUse: true }),
-      ]),
-      terminate: { a: `above max_workers of ${W} (1)` },
-    },
-    {
-      name: 'above the global max the least recently used that may go go, min_workers kept',
-      input: input(config([type('A', { minWorkers: 1 }), type('B')], { maxWorkers: 2 }), [
-        node('a1', { nodeType: 'A', idle: 4 * MIN }),
-        node('b1', { nodeType: 'B', idle: MIN }),
-        node('b2', { nodeType: 'B', idle: 3 * MIN }),
-      ]),
-      terminate: { b2: 'above global max_workers (2)' },
-    },
-    {
-      name: 'the global max trims busy workers too',
-      input: input(config(undefined, { maxWorkers: 1 }), [
-        node('a', { inUse: true }),
-        node('b', { idle: 2 * MIN, inUse: true }),
-      ]),
-      terminate: { b: 'above global max_workers (1)' },
-    },
-    {
-      name: 'idle ones that went count against the global max',
-      input: input(config(undefined, { maxWorkers: 2 }), [
-        node('a', { idle: MIN }),
-        node('b', { idle: 2 * MIN }),
-        node('c', { idle: 10 * MIN }),
-      ]),
-      terminate: { c: 'idle 10m' },
-    },
-  ])('$name', ({ input, terminate }) => {
+  it.each(TERMINATE_CASES)('$name', ({ input, terminate }) => {
     expect(reasons(input)).toEqual(terminate);
   });
 

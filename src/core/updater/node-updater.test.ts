@@ -123,7 +123,7 @@ describe('nodeEnvironment', () => {
   });
 });
 
-describe('updateNode', () => {
+describe('updateNode: steps and commands', () => {
   it('walks the statuses and runs setup then start, one call per phase', async () => {
     const runner = local();
     const t = setup(runner);
@@ -210,7 +210,9 @@ describe('updateNode', () => {
     await updateNode(setup(b).base(config(commands()), { mode: 'no-restart' }));
     expect(b.ran()).toEqual(['setup']);
   });
+});
 
+describe('updateNode: failures', () => {
   it('fails with the node, the command and its output tail, and tags update-failed', async () => {
     const runner = local();
     const t = setup(runner);
@@ -253,7 +255,9 @@ describe('updateNode', () => {
       fs.rmSync(bin, { recursive: true, force: true });
     }
   });
+});
 
+describe('updateNode: retries, output and deadlines', () => {
   it('retries a failed command a bounded number of times when asked, then goes on from it', async () => {
     const mc = commands({ head_setup_commands: group('user', 'step first', 'flaky setup 2', 'step after') });
     const ok = local();

@@ -9,41 +9,43 @@ import {
   type NodeSizes,
 } from './sizing.js';
 
+const SIZING_CASES = [
+  {
+    name: 'a 4 CPU / 4 GB worker (CloudTik example)',
+    worker: { cpus: 4, memoryMb: 4096 },
+    head: { memoryMb: 4096 },
+    want: {
+      yarnMemoryMb: 3072,
+      yarnVcores: 4,
+      executorCores: 4,
+      executorsPerWorker: 1,
+      executorMemoryMb: 640,
+      driverMemoryMb: 1024,
+    },
+  },
+  {
+    name: 'a 16 CPU / 64 GB worker',
+    worker: { cpus: 16, memoryMb: 65536 },
+    head: { memoryMb: 65536 },
+    want: {
+      yarnMemoryMb: 52224,
+      yarnVcores: 16,
+      executorCores: 4,
+      executorsPerWorker: 4,
+      executorMemoryMb: 11060,
+      driverMemoryMb: 6144,
+    },
+  },
+  {
+    name: 'a 6 CPU worker uses all its cores for one executor',
+    worker: { cpus: 6, memoryMb: 8192 },
+    head: { memoryMb: 200_000 },
+    want: { executorCores: 6, executorsPerWorker: 1, driverMemoryMb: 8192 },
+  },
+];
+
 describe('sparkSizing', () => {
-  it.each([
-    {
-      name: 'a 4 CPU / 4 GB worker (CloudTik example)',
-      worker: { cpus: 4, memoryMb: 4096 },
-      head: { memoryMb: 4096 },
-      want: {
-        yarnMemoryMb: 3072,
-        yarnVcores: 4,
-        executorCores: 4,
-        executorsPerWorker: 1,
-        executorMemoryMb: 640,
-        driverMemoryMb: 1024,
-      },
-    },
-    {
-      name: 'a 16 CPU / 64 GB worker',
-      worker: { cpus: 16, memoryMb: 65536 },
-      head: { memoryMb: 65536 },
-      want: {
-        yarnMemoryMb: 52224,
-        yarnVcores: 16,
-        executorCores: 4,
-        executorsPerWorker: 4,
-        executorMemoryMb: 11060,
-        driverMemoryMb: 6144,
-      },
-    },
-    {
-      name: 'a 6 CPU worker uses all its cores for one executor',
-      worker: { cpus: 6, memoryMb: 8192 },
-      head: { memoryMb: 200_000 },
-      want: { executorCores: 6, executorsPerWorker: 1, driverMemoryMb: 8192 },
-    },
-  ])('$name', ({ worker, head, want }) => {
+  it.each(SIZING_CASES)('$name', ({ worker, head, want }) => {
     expect(sparkSizing(worker, head)).toMatchObject(want);
   });
 

@@ -14,7 +14,7 @@
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import { env } from '../../config/env.js';
-import { systemClock } from '../../core/clock.js';
+import { waitFor } from '../../core/deadline.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import { TAG } from '../provider.js';
@@ -145,27 +145,19 @@ export async function ensureGate(
 async function waitForGate(target: GateTarget): Promise<void> {
   const socketPath = `${gateDir(target.stateDir)}/engine.sock`;
   const probe = new DockerEngine({ socketPath });
-  const deadline = systemClock.now() + GATE_READY_MS;
-  for (;;) {
-    try {
+  await waitFor(
+    async () => {
       // `/_ping` answers plain `OK`, not JSON.
       (await probe.requestStream('GET', '/_ping')).resume();
-      return;
-    } catch (err) {
-      if (systemClock.now() > deadline) {
-        const name = gateName(target.workspace, target.cluster);
-        throw new CloudtikError(
-          'ERR_CLOUDTIK_TIMEOUT',
-          `the cluster's Docker gate did not answer on ${socketPath} in ${GATE_READY_MS / 1000} s`,
-          {
-            cause: err,
-            hint: `see its log: docker logs ${name}`,
-          },
-        );
-      }
-      await systemClock.sleep(100);
-    }
-  }
+      return true;
+    },
+    {
+      what: `the cluster's Docker gate to answer on ${socketPath}`,
+      ms: GATE_READY_MS,
+      retryErrors: true,
+      hint: `see its log: docker logs ${gateName(target.workspace, target.cluster)}`,
+    },
+  );
 }
 
 async function removeGateContainer(target: GateTarget): Promise<void> {

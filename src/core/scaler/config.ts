@@ -1,5 +1,6 @@
 import type { ClusterConfig } from '../../config/types.js';
-import { idleTimeoutMs, type ScalerConfig } from './types.js';
+import { idleTimeoutMs } from './terminate.js';
+import type { ScalerConfig } from './types.js';
 
 /**
  * The scaler's view of a cluster config: its worker types, caps and timeouts. `launchHashes` gives

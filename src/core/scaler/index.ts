@@ -22,6 +22,7 @@ export {
 } from './requests.js';
 export {
   earlyVerdict,
+  idleTimeoutMs,
   isIdle,
   STARTUP_GRACE_MS,
   updateLastUsed,

@@ -1,7 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { earlyVerdict, isIdle, LAUNCH_GRACE_MS, STARTUP_GRACE_MS, workersToTerminate } from './terminate.js';
+import {
+  earlyVerdict,
+  idleTimeoutMs,
+  isIdle,
+  LAUNCH_GRACE_MS,
+  STARTUP_GRACE_MS,
+  workersToTerminate,
+} from './terminate.js';
 import { config, MIN, NOW, S, times, type, W } from './scaler.fixtures.js';
-import { idleTimeoutMs, type PassInput, type ScalerConfig, type ScalerNode } from './types.js';
+import type { PassInput, ScalerConfig, ScalerNode } from './types.js';
 
 /** A worker; `idle` is how long ago it was last used (undefined: never seen before). */
 function node(id: string, over: Partial<ScalerNode> & { idle?: number } = {}): ScalerNode & { idle?: number } {

@@ -110,8 +110,13 @@ export function earlyVerdict(
   return { resume };
 }
 
+/** `idle_timeout_minutes` in ms (ScalerConfig.idleTimeoutMs); 0 means workers are never retired for idleness. */
+export function idleTimeoutMs(minutes: number): number {
+  return minutes > 0 ? minutes * 60_000 : Number.POSITIVE_INFINITY;
+}
+
 /**
- * The idle rule (`idle_timeout_minutes`, as ScalerConfig.idleTimeoutMs): a worker last used at
+ * The idle rule (`idle_timeout_minutes`, see idleTimeoutMs): a worker last used at
  * `at` is idle when it is not in use, no updater runs for it, it was last used longer ago than
  * the idle timeout, and the controller is past its startup grace. An idle worker above
  * min_workers goes unless the scale requests need it.

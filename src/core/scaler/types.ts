@@ -135,8 +135,3 @@ export interface PersistedRequest {
   /** The command line that made it, for `status`. */
   origin?: string;
 }
-
-/** `idle_timeout_minutes` in ms; 0 means workers are never retired for idleness. */
-export function idleTimeoutMs(minutes: number): number {
-  return minutes > 0 ? minutes * 60_000 : Number.POSITIVE_INFINITY;
-}

@@ -1,11 +1,9 @@
 import path from 'node:path';
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
-import type { HostResources, NodeKind, NodeProvider, ProviderModule } from '../../providers/provider.js';
+import type { HostResources, NodeProvider, ProviderModule } from '../../providers/provider.js';
 import { loadProvider } from '../../providers/registry.js';
-import { RUNTIMES } from '../../runtimes/registry.js';
 import { CloudtikError } from '../errors.js';
-import { runtimeSectionOf } from '../updater/hashes.js';
 
 /** A cluster config bound to the provider that runs it. */
 export interface ClusterContext {
@@ -24,30 +22,6 @@ export function workspaceStateDir(providerType: string, workspace: string): stri
 /** Local folder of a cluster's state (`~/.cloudtik/<provider type>/<workspace>/<cluster>`). */
 export function clusterStateDir(providerType: string, workspace: string, cluster: string): string {
   return path.join(workspaceStateDir(providerType, workspace), cluster);
-}
-
-/** The image of clusters without runtimes (the built-in default of `docker.image`). */
-export const DEFAULT_IMAGE = 'cloudtik/cloudtik';
-
-/** The image a node of this kind and type runs, with the package version as the default tag. */
-export function nodeImage(config: ClusterConfig, node: { kind: NodeKind; nodeType: string }, version: string): string {
-  const d = config.docker;
-  const typed = config.available_node_types[node.nodeType]?.docker;
-  const explicit = (node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image)) ?? d.image;
-  let name = explicit ?? DEFAULT_IMAGE;
-  if (explicit === undefined) {
-    // No image named: a node with runtimes runs the image that carries their engines.
-    const first = (runtimeSectionOf(config, node).types ?? [])
-      .map((t) => RUNTIMES[t]?.image)
-      .find((i) => i !== undefined);
-    if (first) name = first;
-  }
-  return withDefaultTag(name, version);
-}
-
-export function withDefaultTag(image: string, version: string): string {
-  const lastSlash = image.lastIndexOf('/');
-  return image.slice(lastSlash + 1).includes(':') ? image : `${image}:${version}`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
 import { TAG, type NodeInfo } from '../../providers/provider.js';
 import { launchHash } from '../updater/hashes.js';
-import { headHostMounts, newWorkers, planHead, planStart, plannedImage, plannedLaunchHash } from './plan.js';
+import { headHostMounts, newWorkers, nodeImage, planHead, planStart, plannedImage, plannedLaunchHash } from './plan.js';
 
 function type(min: number, max = 32, nodeConfig: NodeTypeConfig['node_config'] = {}): NodeTypeConfig {
   return { node_config: nodeConfig, min_workers: min, max_workers: max, resources: {} };
@@ -219,5 +219,54 @@ describe('newWorkers', () => {
   ])('$name', ({ before, after, want }) => {
     const nodes = (ids: string[]): NodeInfo[] => ids.map((id) => node(id, id.startsWith('h') ? 'head' : 'worker'));
     expect(newWorkers(nodes(before), nodes(after)).map((n) => n.id)).toEqual(want);
+  });
+});
+
+describe('nodeImage', () => {
+  const cfg = (docker: object, runtime: object = { types: [] }, types: object = {}): ClusterConfig =>
+    ({
+      ...config,
+      docker,
+      runtime,
+      available_node_types: { ...config.available_node_types, ...types },
+    }) as unknown as ClusterConfig;
+  const head = { kind: 'head' as const, nodeType: 'head.default' };
+  const worker = { kind: 'worker' as const, nodeType: 'worker.default' };
+  it.each<{ name: string; config: ClusterConfig; node: typeof head | typeof worker; want: string }>([
+    {
+      name: 'nothing named, no runtimes: the default image',
+      config: cfg({}),
+      node: head,
+      want: 'cloudtik/cloudtik:9.9',
+    },
+    {
+      name: 'nothing named: the image of the first runtime that has one',
+      config: cfg({}, { types: ['spark'] }),
+      node: worker,
+      want: 'cloudtik/spark-runtime:9.9',
+    },
+    { name: 'docker.image for every node', config: cfg({ image: 'my/img' }), node: worker, want: 'my/img:9.9' },
+    {
+      name: 'head_image over image on the head',
+      config: cfg({ image: 'my/img', head_image: 'my/head:2' }),
+      node: head,
+      want: 'my/head:2',
+    },
+    {
+      name: "a worker type's own worker_image over the cluster's",
+      config: cfg({ worker_image: 'my/w' }, undefined, {
+        'worker.default': { ...config.available_node_types['worker.default'], docker: { worker_image: 'my/own' } },
+      }),
+      node: worker,
+      want: 'my/own:9.9',
+    },
+    {
+      name: 'a registry port is not a tag',
+      config: cfg({ image: 'registry:5000/my/img' }),
+      node: head,
+      want: 'registry:5000/my/img:9.9',
+    },
+  ])('$name', ({ config: c, node: n, want }) => {
+    expect(nodeImage(c, n, '9.9')).toBe(want);
   });
 });

@@ -12,8 +12,8 @@ import {
   type NodeKind,
   type NodeLaunchRequest,
 } from '../../providers/provider.js';
-import { nodeImage } from '../cluster/context.js';
-import { launchHash } from '../updater/hashes.js';
+import { RUNTIMES } from '../../runtimes/registry.js';
+import { launchHash, runtimeSectionOf } from '../updater/hashes.js';
 
 /** One node type as the start runs it. */
 export interface PlannedType {
@@ -33,6 +33,30 @@ export interface StartPlan {
   headRequest: NodeLaunchRequest | undefined;
   /** What the cluster needs besides its nodes: the head's image; each worker type's image, folders and limits. */
   support: ClusterSupportSpec;
+}
+
+/** The image of clusters without runtimes (the built-in default of `docker.image`). */
+export const DEFAULT_IMAGE = 'cloudtik/cloudtik';
+
+/** The image a node of this kind and type runs, with the package version as the default tag. */
+export function nodeImage(config: ClusterConfig, node: { kind: NodeKind; nodeType: string }, version: string): string {
+  const d = config.docker;
+  const typed = config.available_node_types[node.nodeType]?.docker;
+  const explicit = (node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image)) ?? d.image;
+  let name = explicit ?? DEFAULT_IMAGE;
+  if (explicit === undefined) {
+    // No image named: a node with runtimes runs the image that carries their engines.
+    const first = (runtimeSectionOf(config, node).types ?? [])
+      .map((t) => RUNTIMES[t]?.image)
+      .find((i) => i !== undefined);
+    if (first) name = first;
+  }
+  return withDefaultTag(name, version);
+}
+
+export function withDefaultTag(image: string, version: string): string {
+  const lastSlash = image.lastIndexOf('/');
+  return image.slice(lastSlash + 1).includes(':') ? image : `${image}:${version}`;
 }
 
 function plannedType(config: ClusterConfig, kind: NodeKind, nodeType: string, version: string): PlannedType {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
 import type { NodeInfo, NodeLaunchRequest, NodeProvider } from '../../providers/provider.js';
-import type { CoreEvent } from '../events.js';
-import { firstWorkers, launchWorkersWithHead } from './ahead.js';
+import type { CoreEvent, EventSink } from '../events.js';
+import { withHeadRequests, type StartPlan } from '../plan-start/plan.js';
+import { launchWorkersWithHead } from './ahead.js';
 import type { ClusterContext } from './context.js';
 
 function type(min: number, max: number): NodeTypeConfig {
@@ -42,25 +43,20 @@ function recorder(opts: { withHead: boolean; fail?: string[] }) {
   return { ctx: { provider } as ClusterContext, launched, terminated };
 }
 
-const launch = {
-  imageOf: (kind: string, t: string) => `img:${kind}:${t}`,
-  hashes: (kind: string, t: string) => `h:${kind}:${t}`,
-  workers: [] as NodeInfo[],
-};
+/** A start plan whose worker images and launch hashes name their type. */
+const plan = {
+  workers: WORKER_TYPES.map((t) => ({ nodeType: t, image: `img:worker:${t}`, launchHash: `h:worker:${t}` })),
+} as StartPlan;
 
-describe('firstWorkers', () => {
-  it("counts each worker type's min_workers within its max_workers, and leaves out types with none", () => {
-    expect(firstWorkers(config, WORKER_TYPES).map((w) => [w.nodeType, w.count])).toEqual([
-      ['worker.small', 2],
-      ['worker.capped', 1],
-    ]);
-  });
-});
+/** Launch the workers a new head's start plans (those not in `workers` already). */
+function withHead(r: ReturnType<typeof recorder>, sink: EventSink, workers: NodeInfo[] = []) {
+  return launchWorkersWithHead(r.ctx, withHeadRequests(config, plan, workers), sink);
+}
 
 describe('launchWorkersWithHead', () => {
   it('launches nothing for a provider that does not launch workers with the head', async () => {
     const r = recorder({ withHead: false });
-    const w = launchWorkersWithHead(r.ctx, config, WORKER_TYPES, launch, () => undefined);
+    const w = withHead(r, () => undefined);
     expect(w.count).toBe(0);
     expect(await w.launched).toEqual([]);
     expect(r.launched).toEqual([]);
@@ -69,7 +65,7 @@ describe('launchWorkersWithHead', () => {
   it('launches the first workers as the controller would, with its image and launch hash, and undoes them', async () => {
     const r = recorder({ withHead: true });
     const events: CoreEvent[] = [];
-    const w = launchWorkersWithHead(r.ctx, config, WORKER_TYPES, launch, (e) => events.push(e));
+    const w = withHead(r, (e) => events.push(e));
     expect(w.count).toBe(3);
     await w.settled();
     expect((await w.launched).map((n) => n.id)).toEqual(['worker.small-0', 'worker.small-1', 'worker.capped-0']);
@@ -103,7 +99,7 @@ describe('launchWorkersWithHead', () => {
   it('launches only what the workers the cluster has already leave missing', async () => {
     const r = recorder({ withHead: true });
     const kept = [{ id: 'old-1', nodeType: 'worker.small' } as NodeInfo];
-    const w = launchWorkersWithHead(r.ctx, config, WORKER_TYPES, { ...launch, workers: kept }, () => undefined);
+    const w = withHead(r, () => undefined, kept);
     expect((await w.launched).map((n) => n.id)).toEqual(['worker.small-0', 'worker.capped-0']);
     expect(r.launched.map((l) => [l.nodeType, l.count])).toEqual([
       ['worker.small', 1],
@@ -111,13 +107,7 @@ describe('launchWorkersWithHead', () => {
     ]);
     const full = [...kept, { id: 'old-2', nodeType: 'worker.small' }, { id: 'old-3', nodeType: 'worker.capped' }];
     const none = recorder({ withHead: true });
-    const w2 = launchWorkersWithHead(
-      none.ctx,
-      config,
-      WORKER_TYPES,
-      { ...launch, workers: full as NodeInfo[] },
-      () => undefined,
-    );
+    const w2 = withHead(none, () => undefined, full as NodeInfo[]);
     expect(w2.count).toBe(0);
     expect(await w2.launched).toEqual([]);
     expect(none.launched).toEqual([]);
@@ -126,7 +116,7 @@ describe('launchWorkersWithHead', () => {
   it('turns a failed launch into a warning and leaves its workers to the controller', async () => {
     const r = recorder({ withHead: true, fail: ['worker.small'] });
     const events: CoreEvent[] = [];
-    const w = launchWorkersWithHead(r.ctx, config, WORKER_TYPES, launch, (e) => events.push(e));
+    const w = withHead(r, (e) => events.push(e));
     expect((await w.launched).map((n) => n.id)).toEqual(['worker.capped-0']);
     expect(events).toContainEqual({
       type: 'log',

@@ -4,48 +4,26 @@
  * or create them outright (pods), so the controller finds them and only sets them up.
  */
 import { once } from 'node:events';
-import { packageUrlOf } from '../../config/built-in-commands.js';
-import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
-import type { NodeInfo, NodeKind, NodeLaunchRequest } from '../../providers/provider.js';
+import type { InstallAheadRequest, NodeInfo, NodeLaunchRequest } from '../../providers/provider.js';
 import { withDeadline } from '../deadline.js';
 import { errorMessage, logEvent, nullSink, timedStep, type EventSink } from '../events.js';
-import { runtimeSectionOf } from '../updater/hashes.js';
 import type { ClusterContext } from './context.js';
-
-/** The workers a new cluster's controller launches first: each worker type's min_workers (within max_workers). */
-export function firstWorkers(
-  config: ClusterConfig,
-  workerTypes: readonly string[],
-): { nodeType: string; type: NodeTypeConfig; count: number }[] {
-  return workerTypes.flatMap((nodeType) => {
-    const type = config.available_node_types[nodeType] as NodeTypeConfig; // workerTypes are its keys
-    const count = Math.min(type.min_workers, type.max_workers);
-    return count > 0 ? [{ nodeType, type, count }] : [];
-  });
-}
 
 /**
  * A new cluster's workers get their software while its head is set up, on the machines their
  * launches will take (providers that install on machines: see NodeProvider.installAhead). The
  * head's controller may launch and set them up before this ends: an install on a host waits for
- * the one under way there, then finds its layers in place. Never rejects.
+ * the one under way there, then finds its layers in place. Never rejects. Which machines:
+ * installAheadRequests (src/core/plan-start).
  */
 export function installWorkersAhead(
   ctx: ClusterContext,
-  config: ClusterConfig,
-  workerTypes: readonly string[],
+  requests: readonly InstallAheadRequest[],
   sink: EventSink,
   signal: AbortSignal,
-  imageOf?: (kind: NodeKind, nodeType: string) => string,
 ): Promise<void> {
   const install = ctx.provider.installAhead?.bind(ctx.provider);
-  if (!install) return Promise.resolve();
-  const requests = firstWorkers(config, workerTypes).map(({ nodeType, type, count }) => {
-    const runtimes = runtimeSectionOf(config, { kind: 'worker', nodeType }).types ?? [];
-    const image = imageOf?.('worker', nodeType);
-    return { nodeType, nodeConfig: type.node_config, count, runtimes, packageUrl: packageUrlOf(config), image };
-  });
-  if (requests.length === 0) return Promise.resolve();
+  if (!install || requests.length === 0) return Promise.resolve();
   const hosts = requests.reduce((n, r) => n + r.count, 0);
   return timedStep(sink, 'ahead', `Install the software of ${hosts} worker(s) ahead`, () =>
     install(requests, sink, signal),
@@ -71,37 +49,19 @@ export interface WorkersWithHead {
   undo(): Promise<void>;
 }
 
-/** What {@link launchWorkersWithHead} launches with: each type's image and launch hash, and the workers already there. */
-export interface WithHeadLaunch {
-  imageOf: (kind: NodeKind, nodeType: string) => string;
-  hashes: (kind: NodeKind, nodeType: string) => string;
-  /** Workers the cluster has already (a new head for a cluster whose workers outlived the old one). */
-  workers: readonly NodeInfo[];
-}
-
 /**
  * A new cluster's min_workers, less the workers it has already, created while its head is set
  * up, with the tags the head's controller gives its own launches (providers with
  * {@link NodeProvider.launchesWorkersWithHead}). The controller then finds them running with
  * nothing set up, and sets them up. A failed launch is a warning: the controller launches what is
- * missing. Never rejects.
+ * missing. Never rejects. Which workers: withHeadRequests (src/core/plan-start).
  */
 export function launchWorkersWithHead(
   ctx: ClusterContext,
-  config: ClusterConfig,
-  workerTypes: readonly string[],
-  launch: WithHeadLaunch,
+  planned: readonly NodeLaunchRequest[],
   sink: EventSink,
 ): WorkersWithHead {
-  const requests: NodeLaunchRequest[] = ctx.provider.launchesWorkersWithHead
-    ? firstWorkers(config, workerTypes).flatMap(({ nodeType, type, count }) => {
-        const missing = count - launch.workers.filter((w) => w.nodeType === nodeType).length;
-        if (missing <= 0) return [];
-        const image = launch.imageOf('worker', nodeType);
-        const launchHash = launch.hashes('worker', nodeType);
-        return [{ kind: 'worker' as const, nodeType, nodeConfig: type.node_config, image, launchHash, count: missing }];
-      })
-    : [];
+  const requests = ctx.provider.launchesWorkersWithHead ? planned : [];
   const launched = Promise.all(
     requests.map((request) =>
       ctx.provider.createNodes(request, nullSink).catch((err: unknown) => {

@@ -1,16 +1,16 @@
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
-import { type NodeInfo, type NodeKind, type NodeLaunchRequest, type NodeProvider } from '../../providers/provider.js';
+import type { NodeInfo, NodeLaunchRequest, NodeProvider } from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
 import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
 import { fileMountsContentsHash, runtimeHash } from '../updater/hashes.js';
 import {
+  installAheadRequests,
   newWorkers,
   planHead,
   planStart,
-  plannedImage,
-  plannedLaunchHash,
+  withHeadRequests,
   type StartPlan,
 } from '../plan-start/plan.js';
 import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
@@ -114,9 +114,8 @@ interface HeadUpdate {
   head: NodeInfo;
   /** Made by this start: given back when it cannot be reached, and its workers' software goes on ahead. */
   created: boolean;
-  workerTypes: readonly string[];
-  imageOf: (kind: NodeKind, nodeType: string) => string;
-  hashes: (kind: NodeKind, nodeType: string) => string;
+  /** Each worker type's image and launch hash. */
+  plan: StartPlan;
   fileMountsHash: string;
   /** The cluster's workers when the head is launched. */
   workers: readonly NodeInfo[];
@@ -134,14 +133,14 @@ async function updateHead(
   u: HeadUpdate,
 ): Promise<{ update: NodeUpdateResult; workersAhead: Promise<void>; launchedWithHead: boolean }> {
   const { config, sink } = options;
-  const { head, workerTypes, fileMountsHash } = u;
+  const { head, plan, fileMountsHash } = u;
   const secrets = await ensureSecrets(ctx.stateDir);
   const host = await ctx.module.hostResources();
   const ahead = new AbortController();
   const workersAhead = u.created
-    ? installWorkersAhead(ctx, config, workerTypes, sink, ahead.signal, u.imageOf)
+    ? installWorkersAhead(ctx, installAheadRequests(config, plan), sink, ahead.signal)
     : Promise.resolve();
-  const withHead = u.created ? launchWorkersWithHead(ctx, config, workerTypes, u, sink) : undefined;
+  const withHead = u.created ? launchWorkersWithHead(ctx, withHeadRequests(config, plan, u.workers), sink) : undefined;
   const update = await undoUnreachableHead(ctx, u.created ? head : undefined, () =>
     updateNode({
       provider: ctx.provider,
@@ -160,8 +159,8 @@ async function updateHead(
         await withHead?.settled();
         await writeBootstrap(ctx.stateDir, {
           config: headSideConfig(config),
-          images: Object.fromEntries(workerTypes.map((w) => [w, u.imageOf('worker', w)])),
-          launchHashes: Object.fromEntries(workerTypes.map((w) => [w, u.hashes('worker', w)])),
+          images: Object.fromEntries(plan.workers.map((w) => [w.nodeType, w.image])),
+          launchHashes: Object.fromEntries(plan.workers.map((w) => [w.nodeType, w.launchHash])),
           fileMountsHash,
           host,
         });
@@ -299,9 +298,7 @@ async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadSt
   const { update, workersAhead, launchedWithHead } = await updateHead(ctx, options, {
     head,
     created: headPlan.head === undefined,
-    workerTypes: plan.workers.map((w) => w.nodeType),
-    imageOf: (kind, nodeType) => plannedImage(plan, kind, nodeType),
-    hashes: (kind, nodeType) => plannedLaunchHash(plan, kind, nodeType),
+    plan,
     fileMountsHash: s.fileMountsHash,
     workers: nodes.filter((n) => n.kind === 'worker'),
   });

@@ -2,7 +2,19 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
 import { TAG, type NodeInfo } from '../../providers/provider.js';
 import { launchHash } from '../updater/hashes.js';
-import { headHostMounts, newWorkers, nodeImage, planHead, planStart, plannedImage, plannedLaunchHash } from './plan.js';
+import {
+  firstWorkers,
+  headHostMounts,
+  installAheadRequests,
+  newWorkers,
+  nodeImage,
+  planHead,
+  planStart,
+  plannedImage,
+  plannedLaunchHash,
+  withHeadRequests,
+  type StartPlan,
+} from './plan.js';
 
 function type(min: number, max = 32, nodeConfig: NodeTypeConfig['node_config'] = {}): NodeTypeConfig {
   return { node_config: nodeConfig, min_workers: min, max_workers: max, resources: {} };
@@ -268,5 +280,89 @@ describe('nodeImage', () => {
     },
   ])('$name', ({ config: c, node: n, want }) => {
     expect(nodeImage(c, n, '9.9')).toBe(want);
+  });
+});
+
+describe('the first workers of a new cluster', () => {
+  const cfg = {
+    ...config,
+    runtime: { types: ['hdfs'] },
+    cloudtik_package_url: 'file:///pkg.tgz',
+    available_node_types: {
+      'head.default': type(0, 0),
+      'worker.small': type(2, 8, { size: 's' }),
+      'worker.capped': type(5, 1),
+      'worker.none': type(0, 4),
+    },
+  } as unknown as ClusterConfig;
+  const WORKER_TYPES = ['worker.small', 'worker.capped', 'worker.none'];
+  const plan = {
+    workers: WORKER_TYPES.map((t) => ({ nodeType: t, image: `img:${t}`, launchHash: `h:${t}` })),
+  } as StartPlan;
+
+  it("firstWorkers counts each worker type's min_workers within its max_workers, and leaves out types with none", () => {
+    expect(firstWorkers(cfg, WORKER_TYPES).map((w) => [w.nodeType, w.count])).toEqual([
+      ['worker.small', 2],
+      ['worker.capped', 1],
+    ]);
+  });
+
+  it('installAheadRequests: their machines, with runtimes, package and image', () => {
+    expect(installAheadRequests(cfg, plan)).toEqual([
+      {
+        nodeType: 'worker.small',
+        nodeConfig: { size: 's' },
+        count: 2,
+        runtimes: ['hdfs'],
+        packageUrl: 'file:///pkg.tgz',
+        image: 'img:worker.small',
+      },
+      {
+        nodeType: 'worker.capped',
+        nodeConfig: {},
+        count: 1,
+        runtimes: ['hdfs'],
+        packageUrl: 'file:///pkg.tgz',
+        image: 'img:worker.capped',
+      },
+    ]);
+  });
+
+  it.each<{ name: string; existing: string[]; want: [string, number][] }>([
+    {
+      name: 'none there yet: all of them',
+      existing: [],
+      want: [
+        ['worker.small', 2],
+        ['worker.capped', 1],
+      ],
+    },
+    {
+      name: 'some there: the rest',
+      existing: ['worker.small'],
+      want: [
+        ['worker.small', 1],
+        ['worker.capped', 1],
+      ],
+    },
+    { name: 'all there: none', existing: ['worker.small', 'worker.small', 'worker.capped'], want: [] },
+    {
+      name: 'workers of a type without min_workers do not count',
+      existing: ['worker.none'],
+      want: [
+        ['worker.small', 2],
+        ['worker.capped', 1],
+      ],
+    },
+  ])('withHeadRequests: $name', ({ existing, want }) => {
+    const requests = withHeadRequests(
+      cfg,
+      plan,
+      existing.map((nodeType) => ({ nodeType })),
+    );
+    expect(requests.map((r) => [r.nodeType, r.count])).toEqual(want);
+    for (const r of requests) {
+      expect(r).toMatchObject({ kind: 'worker', image: `img:${r.nodeType}`, launchHash: `h:${r.nodeType}` });
+    }
   });
 });

@@ -4,10 +4,12 @@
  * besides its nodes, which head stays, and what the result reports. Pure: the start flow
  * (src/core/cluster/start.ts) lists the nodes and acts on these plans.
  */
-import type { ClusterConfig } from '../../config/types.js';
+import { packageUrlOf } from '../../config/built-in-commands.js';
+import type { ClusterConfig, NodeTypeConfig } from '../../config/types.js';
 import {
   TAG,
   type ClusterSupportSpec,
+  type InstallAheadRequest,
   type NodeInfo,
   type NodeKind,
   type NodeLaunchRequest,
@@ -154,4 +156,45 @@ export function planHead(config: ClusterConfig, nodes: NodeInfo[], headHash: str
 export function newWorkers(before: readonly NodeInfo[], after: readonly NodeInfo[]): NodeInfo[] {
   const known = new Set(before.map((n) => n.id));
   return after.filter((n) => n.kind === 'worker' && !known.has(n.id));
+}
+
+/** The workers a new cluster's controller launches first: each worker type's min_workers (within max_workers). */
+export function firstWorkers(
+  config: ClusterConfig,
+  workerTypes: readonly string[],
+): { nodeType: string; type: NodeTypeConfig; count: number }[] {
+  return workerTypes.flatMap((nodeType) => {
+    const type = config.available_node_types[nodeType] as NodeTypeConfig; // workerTypes are its keys
+    const count = Math.min(type.min_workers, type.max_workers);
+    return count > 0 ? [{ nodeType, type, count }] : [];
+  });
+}
+
+/** The machines a new cluster's first workers will take, to install their software on ahead (see installWorkersAhead). */
+export function installAheadRequests(config: ClusterConfig, plan: StartPlan): InstallAheadRequest[] {
+  const workerTypes = plan.workers.map((w) => w.nodeType);
+  return firstWorkers(config, workerTypes).map(({ nodeType, type, count }) => {
+    const runtimes = runtimeSectionOf(config, { kind: 'worker', nodeType }).types ?? [];
+    const image = plannedImage(plan, 'worker', nodeType);
+    return { nodeType, nodeConfig: type.node_config, count, runtimes, packageUrl: packageUrlOf(config), image };
+  });
+}
+
+/**
+ * The workers created with a new head (see launchWorkersWithHead): its first workers less those
+ * the cluster has already, with the image and launch hash the controller's own launches give.
+ */
+export function withHeadRequests(
+  config: ClusterConfig,
+  plan: StartPlan,
+  existing: readonly Pick<NodeInfo, 'nodeType'>[],
+): NodeLaunchRequest[] {
+  const workerTypes = plan.workers.map((w) => w.nodeType);
+  return firstWorkers(config, workerTypes).flatMap(({ nodeType, type, count }) => {
+    const missing = count - existing.filter((w) => w.nodeType === nodeType).length;
+    if (missing <= 0) return [];
+    const image = plannedImage(plan, 'worker', nodeType);
+    const launchHash = plannedLaunchHash(plan, 'worker', nodeType);
+    return [{ kind: 'worker' as const, nodeType, nodeConfig: type.node_config, image, launchHash, count: missing }];
+  });
 }

@@ -1,6 +1,5 @@
-import { formatMemoryWhole } from '../../core/units.js';
-import type { RuntimeDefinition, RuntimeIssue } from '../runtime.js';
-import { sparkSizing } from './sizing.js';
+import type { RuntimeDefinition } from '../runtime.js';
+import { prepareSparkSizes } from './sizing.js';
 
 /**
  * The logging config `cloudtik submit` runs a job's driver with (in the node's Spark conf folder):
@@ -35,37 +34,6 @@ export const spark: RuntimeDefinition = {
     'cloudtik submit {file} job.py [args]     # run a PySpark job (spark-submit on the head)',
     "cloudtik exec {file} 'pyspark'            # or attach and run spark-submit / pyspark",
   ],
-  prepare({ workerTypes, head, options }) {
-    const ratio = typeof options.yarn_memory_ratio === 'number' ? options.yarn_memory_ratio : 0.8;
-    const issues: RuntimeIssue[] = [];
-    // The smallest worker type decides, so every executor fits on every worker.
-    let chosen: ReturnType<typeof sparkSizing> | undefined;
-    for (const t of workerTypes) {
-      const s = sparkSizing(t, head, ratio);
-      if ('error' in s) {
-        issues.push({
-          path: ['available_node_types', t.name, 'node_config', 'instance_type', 'memory'],
-          message: `${t.name}: ${s.error}`,
-          hint: `give it at least ${formatMemoryWhole(s.neededMemoryMb * 2 ** 20)}, or leave spark out of runtime.types`,
-        });
-      } else if (!chosen || ('executorMemoryMb' in chosen && s.executorMemoryMb < chosen.executorMemoryMb)) {
-        chosen = s;
-      }
-    }
-    if (!chosen || 'error' in chosen) return { values: {}, issues };
-    const user = options.spark_executor_resource as Record<string, unknown> | undefined;
-    return {
-      values: {
-        spark_executor_resource: {
-          spark_executor_cores: chosen.executorCores,
-          spark_executor_memory: chosen.executorMemoryMb,
-          spark_driver_memory: chosen.driverMemoryMb,
-          yarn_container_resource_memory: chosen.yarnMemoryMb,
-          yarn_container_resource_vcores: chosen.yarnVcores,
-          ...user,
-        },
-      },
-      issues,
-    };
-  },
+  // Executor, driver and YARN sizes from the worker types: see sizing.ts.
+  prepare: prepareSparkSizes,
 };

@@ -5,8 +5,10 @@ import {
   executorCoresFor,
   MIN_WORKER_MB,
   nodeSizes,
+  prepareSparkSizes,
   sparkSizing,
   type NodeSizes,
+  type SparkSizing,
 } from './sizing.js';
 
 const SIZING_CASES = [
@@ -136,5 +138,62 @@ describe('nodeSizes', () => {
 
   it('falls back to exactly the sizing of the default worker', () => {
     expect(sparkSizing(DEFAULT_WORKER, DEFAULT_WORKER)).toMatchObject(nodeSizes(undefined));
+  });
+});
+
+describe('prepareSparkSizes', () => {
+  const head = { cpus: 4, memoryMb: 8192 };
+  const big = { name: 'worker.big', cpus: 16, memoryMb: 65536 };
+  const mid = { name: 'worker.mid', cpus: 4, memoryMb: 4096 };
+  const tiny = { name: 'worker.tiny', cpus: 1, memoryMb: 1024 };
+  const sizedFor = (w: { cpus: number; memoryMb: number }, ratio = 0.8): Record<string, number> => {
+    const s = sparkSizing(w, head, ratio) as SparkSizing;
+    return {
+      spark_executor_cores: s.executorCores,
+      spark_executor_memory: s.executorMemoryMb,
+      spark_driver_memory: s.driverMemoryMb,
+      yarn_container_resource_memory: s.yarnMemoryMb,
+      yarn_container_resource_vcores: s.yarnVcores,
+    };
+  };
+  it.each<{
+    name: string;
+    workerTypes: { name: string; cpus: number; memoryMb: number }[];
+    options?: Record<string, unknown>;
+    want: Record<string, number> | undefined;
+    issues?: string[];
+  }>([
+    { name: 'one worker type', workerTypes: [big], want: sizedFor(big) },
+    { name: 'the smallest executors decide', workerTypes: [big, mid], want: sizedFor(mid) },
+    {
+      name: 'yarn_memory_ratio applies',
+      workerTypes: [big],
+      options: { yarn_memory_ratio: 0.5 },
+      want: sizedFor(big, 0.5),
+    },
+    {
+      name: 'what the user set wins',
+      workerTypes: [big],
+      options: { spark_executor_resource: { spark_executor_memory: 2048 } },
+      want: { ...sizedFor(big), spark_executor_memory: 2048 },
+    },
+    {
+      name: 'a type too small is an issue, the others are sized',
+      workerTypes: [tiny, mid],
+      want: sizedFor(mid),
+      issues: ['worker.tiny: 1024M is too small for one Spark executor'],
+    },
+    { name: 'no worker types: nothing', workerTypes: [], want: undefined },
+    {
+      name: 'only types too small: nothing, and the issue',
+      workerTypes: [tiny],
+      want: undefined,
+      issues: ['worker.tiny: 1024M is too small'],
+    },
+  ])('$name', ({ workerTypes, options, want, issues }) => {
+    const r = prepareSparkSizes({ workerTypes, head, options: options ?? {} });
+    expect(r.values).toEqual(want ? { spark_executor_resource: want } : {});
+    expect(r.issues.map((i) => i.message)).toEqual((issues ?? []).map((m) => expect.stringContaining(m) as string));
+    for (const i of r.issues) expect(i.hint).toMatch(/^give it at least \S+, or leave spark out of runtime.types$/);
   });
 });

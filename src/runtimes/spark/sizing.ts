@@ -11,6 +11,9 @@
  * executor takes all of it (an application master, 1 GB, takes one worker's share while it
  * runs). A head below 4 GB runs the driver with 512 MB. All figures are MB.
  */
+import { formatMemoryWhole } from '../../core/units.js';
+import type { RuntimeIssue, SizingInput } from '../runtime.js';
+
 export interface SparkSizing {
   yarnMemoryMb: number;
   yarnVcores: number;
@@ -136,5 +139,47 @@ export function nodeSizes(resource: Readonly<Record<string, number>> | undefined
     driverMemoryMb: r.spark_driver_memory ?? fallback.driverMemoryMb,
     yarnMemoryMb: r.yarn_container_resource_memory ?? fallback.yarnMemoryMb,
     yarnVcores: r.yarn_container_resource_vcores ?? fallback.yarnVcores,
+  };
+}
+
+/**
+ * The `spark_executor_resource` a cluster's config gets when it is loaded (spark's `prepare`):
+ * sized for the smallest worker type (the least executor memory), so every executor fits on
+ * every worker; what the user set in it wins. A worker type too small for one executor is an
+ * issue naming the memory it needs.
+ */
+export function prepareSparkSizes({ workerTypes, head, options }: SizingInput): {
+  values: Record<string, unknown>;
+  issues: RuntimeIssue[];
+} {
+  const ratio = typeof options.yarn_memory_ratio === 'number' ? options.yarn_memory_ratio : 0.8;
+  const issues: RuntimeIssue[] = [];
+  let chosen: SparkSizing | undefined;
+  for (const t of workerTypes) {
+    const s = sparkSizing(t, head, ratio);
+    if ('error' in s) {
+      issues.push({
+        path: ['available_node_types', t.name, 'node_config', 'instance_type', 'memory'],
+        message: `${t.name}: ${s.error}`,
+        hint: `give it at least ${formatMemoryWhole(s.neededMemoryMb * 2 ** 20)}, or leave spark out of runtime.types`,
+      });
+    } else if (!chosen || s.executorMemoryMb < chosen.executorMemoryMb) {
+      chosen = s;
+    }
+  }
+  if (!chosen) return { values: {}, issues };
+  const user = options.spark_executor_resource as Record<string, unknown> | undefined;
+  return {
+    values: {
+      spark_executor_resource: {
+        spark_executor_cores: chosen.executorCores,
+        spark_executor_memory: chosen.executorMemoryMb,
+        spark_driver_memory: chosen.driverMemoryMb,
+        yarn_container_resource_memory: chosen.yarnMemoryMb,
+        yarn_container_resource_vcores: chosen.yarnVcores,
+        ...user,
+      },
+    },
+    issues,
   };
 }

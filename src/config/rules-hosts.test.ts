@@ -69,9 +69,7 @@ describe('local provider config', () => {
   });
 
   it('refuses a host listed twice and loopback addresses, at their lines', async () => {
-    const errors = await errorsOf(
-      `${LOCAL}    - ip: 10.0.0.1\n    - ip: localhost\n  local_ip: 127.0.1.1\n`,
-    );
+    const errors = await errorsOf(`${LOCAL}    - ip: 10.0.0.1\n    - ip: localhost\n  local_ip: 127.0.1.1\n`);
     expect(errors).toEqual([
       "10:11 provider.nodes[2].ip: host '10.0.0.1' is listed twice (first as provider.nodes[0])",
       "11:11 provider.nodes[3].ip: 'localhost' is a loopback address",

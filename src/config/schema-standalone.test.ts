@@ -19,9 +19,7 @@ function evaluate(source: string): Record<string, ValidateFunction | string> {
 function compiledAtRuntime(): Record<string, ValidateFunction> {
   const { schemas } = validatorSchemas();
   const ajv = schemaAjv();
-  return Object.fromEntries(
-    Object.entries(schemas).map(([name, schema]) => [name, ajv.compile(schema)]),
-  );
+  return Object.fromEntries(Object.entries(schemas).map(([name, schema]) => [name, ajv.compile(schema)]));
 }
 
 const summary = (errors: readonly ErrorObject[] | null | undefined) =>

@@ -6,6 +6,7 @@
 import { env } from '../../config/env.js';
 import type { NodeInfo } from '../../providers/provider.js';
 import { systemClock, type Clock } from '../clock.js';
+import { waitFor } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import { logEvent, type EventSink } from '../events.js';
 import { formatDuration } from '../scaler/format.js';
@@ -41,50 +42,58 @@ export interface WaitOptions {
 export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions): Promise<NodeInfo[]> {
   const clock = options.clock ?? systemClock;
   const t0 = clock.now();
-  const deadline = t0 + options.timeoutMs;
   const want = { total: options.total, targets: options.targets ?? minWorkerTargets(ctx.config) };
   const { bootstrap } = await readBootstrap(ctx.stateDir);
   const seen = new Map<string, string>();
   const reported = new Set<string>();
   let store: StateStore | undefined;
   const heartbeatTimeoutMs = env.heartbeatTimeoutMs();
+  let last: { short: string[]; messages?: string[] } = { short: [] };
   try {
-    for (;;) {
-      if (options.signal?.aborted) throw new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', 'interrupted');
-      store ??= await openHeadStore(ctx).catch(() => undefined);
-      const [workers, beats, status, events] = await Promise.all([
-        ctx.provider.listNodes({ kind: 'worker' }),
-        store?.heartbeats().catch(() => [] as NodeHeartbeat[]) ?? [],
-        store?.status().catch(() => undefined),
-        store?.events(50).catch(() => []) ?? [],
-      ]);
-      const now = clock.now();
-      const launchHashes = bootstrap.launchHashes;
-      const joined = joinedWorkers(workers, { beats, launchHashes, now, heartbeatTimeoutMs });
-      reportProgress(options.sink, { workers, joined, seen, t0, now });
-      reportHeadFailures(options.sink, events, { reported, t0 });
-      const { done, short } = shortfall(joined, want);
-      if (done) return joined;
-      const hopeless = hopelessTypes(status?.blocked ?? {}, want);
-      if (hopeless.length > 0) {
-        throw new CloudtikError(
-          'ERR_CLOUDTIK_CLUSTER',
-          `the head cannot bring up the workers: ${hopeless.map(([type, why]) => `${type} ${why}`).join('; ')}`,
-          { details: short, hint: 'see cloudtik events <cluster.yaml> for every attempt' },
-        );
-      }
-      if (now > deadline) {
-        throw new CloudtikError(
-          'ERR_CLOUDTIK_TIMEOUT',
-          `workers did not join within ${formatDuration(options.timeoutMs)}: ${short.join(', ')}`,
-          {
-            details: status?.messages ?? ['the head published no controller status: is its controller running?'],
-            hint: 'see cloudtik status <cluster.yaml> and cloudtik events <cluster.yaml>; cloudtik monitor shows the controller log',
-          },
-        );
-      }
-      await clock.sleep(250, options.signal);
-    }
+    return await waitFor(
+      async () => {
+        store ??= await openHeadStore(ctx).catch(() => undefined);
+        const [workers, beats, status, events] = await Promise.all([
+          ctx.provider.listNodes({ kind: 'worker' }),
+          store?.heartbeats().catch(() => [] as NodeHeartbeat[]) ?? [],
+          store?.status().catch(() => undefined),
+          store?.events(50).catch(() => []) ?? [],
+        ]);
+        const now = clock.now();
+        const launchHashes = bootstrap.launchHashes;
+        const joined = joinedWorkers(workers, { beats, launchHashes, now, heartbeatTimeoutMs });
+        reportProgress(options.sink, { workers, joined, seen, t0, now });
+        reportHeadFailures(options.sink, events, { reported, t0 });
+        const { done, short } = shortfall(joined, want);
+        if (done) return joined;
+        const hopeless = hopelessTypes(status?.blocked ?? {}, want);
+        if (hopeless.length > 0) {
+          throw new CloudtikError(
+            'ERR_CLOUDTIK_CLUSTER',
+            `the head cannot bring up the workers: ${hopeless.map(([type, why]) => `${type} ${why}`).join('; ')}`,
+            { details: short, hint: 'see cloudtik events <cluster.yaml> for every attempt' },
+          );
+        }
+        last = { short, messages: status?.messages };
+        return undefined;
+      },
+      {
+        what: 'the workers to join',
+        ms: options.timeoutMs,
+        clock,
+        signal: options.signal,
+        pauseMs: 250,
+        expired: () =>
+          new CloudtikError(
+            'ERR_CLOUDTIK_TIMEOUT',
+            `workers did not join within ${formatDuration(options.timeoutMs)}: ${last.short.join(', ')}`,
+            {
+              details: last.messages ?? ['the head published no controller status: is its controller running?'],
+              hint: 'see cloudtik status <cluster.yaml> and cloudtik events <cluster.yaml>; cloudtik monitor shows the controller log',
+            },
+          ),
+      },
+    );
   } finally {
     await store?.close();
   }

@@ -14,6 +14,7 @@ import { systemClock, type Clock } from '../clock.js';
 import { buildNodeScript, quote } from '../command/shell.js';
 import { tailLines, type CommandRunner } from '../command/runner.js';
 import { buildBatchScript, groupCommands, runBatch } from '../command/batch.js';
+import { waitFor } from '../deadline.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
 import { runTool, toolError } from '../process.js';
 import type { EventSink, NodePhase } from '../events.js';
@@ -294,34 +295,41 @@ async function waitForNode(
     bootWaitLines(BOOT_WAIT_SECONDS),
     ...(options.dropResume ? [RESUME_DROP] : []),
   ].join('\n');
-  const deadline = options.clock.now() + options.readyTimeoutMs;
-  let last: string;
-  for (let attempt = 0; ; attempt++) {
-    if (options.signal?.aborted) throw new CloudtikError('ERR_CLOUDTIK_INTERRUPTED', 'interrupted');
-    try {
-      const r = await runner.run({ command: prepare, asRoot: true, signal: options.signal });
-      if (r.exitCode === 0) return;
-      last = `exit ${r.exitCode}: ${tailLines(r.stderr + r.stdout, 5).join(' | ')}`;
-    } catch (err) {
-      // An SSH runner already retried within its own deadline; what it reports is final.
-      if (isCloudtikError(err) && (err.code === 'ERR_CLOUDTIK_INTERRUPTED' || err.code === 'ERR_CLOUDTIK_SSH'))
-        throw err;
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (options.clock.now() > deadline) {
-      throw new CloudtikError(
-        'ERR_CLOUDTIK_TIMEOUT',
-        `node ${options.node.id} did not answer commands within ${Math.round(options.readyTimeoutMs / 1000)} s`,
-        {
-          details: [`last attempt: ${last}`],
-          hint:
-            options.hints?.inspectNode(options.node.id) ??
-            'try it by hand: cloudtik exec <cluster.yaml> --node-ip <ip> true',
-        },
-      );
-    }
-    await options.clock.sleep(Math.min(50 * 2 ** attempt, 1000), options.signal);
-  }
+  let last = '';
+  let attempt = 0;
+  await waitFor(
+    async () => {
+      try {
+        const r = await runner.run({ command: prepare, asRoot: true, signal: options.signal });
+        if (r.exitCode === 0) return true;
+        last = `exit ${r.exitCode}: ${tailLines(r.stderr + r.stdout, 5).join(' | ')}`;
+      } catch (err) {
+        // An SSH runner already retried within its own deadline; what it reports is final.
+        if (isCloudtikError(err) && (err.code === 'ERR_CLOUDTIK_INTERRUPTED' || err.code === 'ERR_CLOUDTIK_SSH'))
+          throw err;
+        last = err instanceof Error ? err.message : String(err);
+      }
+      return undefined;
+    },
+    {
+      what: `node ${options.node.id} to answer commands`,
+      ms: options.readyTimeoutMs,
+      clock: options.clock,
+      signal: options.signal,
+      pauseMs: () => Math.min(50 * 2 ** attempt++, 1000),
+      expired: () =>
+        new CloudtikError(
+          'ERR_CLOUDTIK_TIMEOUT',
+          `node ${options.node.id} did not answer commands within ${Math.round(options.readyTimeoutMs / 1000)} s`,
+          {
+            details: [`last attempt: ${last}`],
+            hint:
+              options.hints?.inspectNode(options.node.id) ??
+              'try it by hand: cloudtik exec <cluster.yaml> --node-ip <ip> true',
+          },
+        ),
+    },
+  );
 }
 
 export interface GroupOptions {

@@ -4,9 +4,10 @@
 // a fresh `node` process, interleaved. Per process: wall ms from process start to the first call
 // done, CPU ms (user + sys) and peak RSS at that point; then, where it applies, a bulk workload
 // timed on its own. The floor is a bundled entry that only reports (an empty node process).
-// Ours is measured as compiled in dist/ now (run `npm run build` first). The tar writer we had
-// was measured here too, against tar-fs: no gain, so the build context is written by tar-fs now
-// (figures in bench/README.md).
+// Ours is measured as compiled in dist/ now (run `npm run build` first). Our tar writer and our
+// JSON logger were measured here too, against tar-fs and pino: too little gain, so the build
+// context is written by tar-fs and the node services log through pino now (figures in
+// bench/README.md).
 // Prints JSON and writes .bench/libraries.json. Usage: node bench/libraries.mjs [--runs N]
 import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -22,12 +23,11 @@ const WORK = path.join(ROOT, '.bench', 'libraries');
 const DIST = path.join(ROOT, 'dist');
 const dist = (p) => JSON.stringify(path.join(DIST, p));
 const LIST_ITEMS = 100_000;
-const LOG_LINES = 10_000;
 
 // Every entry starts with this: its arguments, a snapshot of its costs, and the report it writes.
 const PRELUDE = `
 import fs from 'node:fs';
-const [out, socketPath, redisPort, logFile] = process.argv.slice(2);
+const [out, socketPath, redisPort] = process.argv.slice(2);
 const snap = () => {
   const c = process.cpuUsage();
   return { ms: performance.now(), cpuMs: (c.user + c.system) / 1000, rssMiB: process.resourceUsage().maxRSS / 1024 };
@@ -76,25 +76,6 @@ const ENTRIES = {
     const w = snap();
     check((await c.lRange('bench:list', 0, -1)).length === ${LIST_ITEMS}, 'LRANGE');
     report(w);`,
-  'log/ours': `
-    const { createLogger } = await import(${dist('node/log.js')});
-    const fd = fs.openSync(logFile, 'a');
-    const log = createLogger({ pid: process.pid, hostname: 'bench', name: 'agent' }, { write: (l) => fs.writeSync(fd, l) });
-    log.info({ node: 'n1' }, 'started');
-    firstDone();
-    const w = snap();
-    for (let i = 0; i < ${LOG_LINES}; i++) log.info({ node: 'n1', i }, 'a line of the log');
-    report(w, { bytes: fs.fstatSync(fd).size });`,
-  'log/library': `
-    const { default: pino } = await import('pino');
-    const dest = pino.destination({ dest: logFile, sync: true });
-    const log = pino({ base: { pid: process.pid, hostname: 'bench', name: 'agent' } }, dest);
-    log.info({ node: 'n1' }, 'started');
-    firstDone();
-    const w = snap();
-    for (let i = 0; i < ${LOG_LINES}; i++) log.info({ node: 'n1', i }, 'a line of the log');
-    dest.flushSync();
-    report(w, { bytes: fs.statSync(logFile).size });`,
   'spinner/ours': `
     const { TerminalReporter } = await import(${dist('cli/render.js')});
     const r = new TerminalReporter({ json: false, verbose: false, live: false, color: false, out: process.stdout, err: process.stdout });
@@ -115,7 +96,6 @@ const PAIRS = {
     library: '@redis/client',
     call: `PING, SET, GET; work: LRANGE of ${LIST_ITEMS} items`,
   },
-  log: { ours: 'src/node/log.ts', library: 'pino', call: `first line to a file; work: ${LOG_LINES} lines` },
   spinner: { ours: 'src/cli/render.ts', library: 'listr2', call: 'one task rendered to a non-TTY stream' },
 };
 
@@ -249,17 +229,13 @@ function comparePair(ours, lib, floor) {
 
 async function main() {
   await fs.mkdir(path.join(WORK, 'src'), { recursive: true });
-  const tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-lib-'));
   const redis = await startRedis();
   try {
     const sizes = await bundle();
     const samples = Object.fromEntries(Object.keys(ENTRIES).map((n) => [n, []]));
     for (let i = 0; i < RUNS; i++) {
       for (const name of Object.keys(ENTRIES)) {
-        const logFile = path.join(tmp, `log-${i}-${name.replace('/', '-')}.log`);
-        const argv = ['/var/run/docker.sock', String(redis.port), logFile];
-        samples[name].push(await runEntry(name, argv));
-        await fs.rm(logFile, { force: true });
+        samples[name].push(await runEntry(name, ['/var/run/docker.sock', String(redis.port)]));
       }
     }
     const floor = summarize(samples.floor);
@@ -288,7 +264,6 @@ async function main() {
     process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);
   } finally {
     redis.child.kill('SIGTERM');
-    await fs.rm(tmp, { recursive: true, force: true });
   }
 }
 

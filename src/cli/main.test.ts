@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import { describe, expect, it } from 'vitest';
-import { buildProgram } from './main.js';
+import { describe, expect, it, vi } from 'vitest';
+import { buildProgram, main } from './main.js';
 
 /** The program with `name`'s errors thrown instead of exiting, and what it writes to stderr. */
 function programFor(name: string): { program: Command; stderr: () => string } {
@@ -16,7 +16,6 @@ describe('cli option values', () => {
     const { program, stderr } = programFor('scale');
     await expect(program.parseAsync(['scale', 'x.yaml', '--workers', 'abc'], { from: 'user' })).rejects.toMatchObject({
       code: 'commander.invalidArgument',
-      exitCode: 1,
     });
     expect(stderr()).toContain(`option '--workers <n>' argument 'abc' is invalid. expected a non-negative integer`);
     expect(stderr()).not.toMatch(/\n\s+at /);
@@ -28,5 +27,22 @@ describe('cli option values', () => {
       program.parseAsync(['attach', 'x.yaml', '--port-forward', '8088,0'], { from: 'user' }),
     ).rejects.toMatchObject({ code: 'commander.invalidArgument' });
     expect(stderr()).toContain("argument '8088,0' is invalid. 0 is not a port number");
+  });
+});
+
+describe('cli exit codes', () => {
+  it.each([
+    ['a refused option value', ['scale', 'x.yaml', '--workers', 'abc']],
+    ['an unknown option of a command', ['scale', 'x.yaml', '--bogus']],
+    ['an unknown command', ['nosuch']],
+  ])('%s exits 2, as other usage errors do', async (_what, argv) => {
+    const quiet = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    try {
+      await main(['node', 'cloudtik', ...argv]);
+      expect(process.exitCode).toBe(2);
+    } finally {
+      quiet.mockRestore();
+      process.exitCode = undefined;
+    }
   });
 });

@@ -8,7 +8,7 @@ import { env } from '../config/env.js';
 
 /**
  * An option's parser whose refusal reads as a usage error (`option '--workers <n>' argument 'abc'
- * is invalid. …`, exit code 1) instead of a crash with a stack trace.
+ * is invalid. …`, exit code 2) instead of a crash with a stack trace.
  */
 function usageParser(parse: (value: string, previous: unknown) => unknown) {
   return (value: string, previous: unknown): unknown => {
@@ -86,7 +86,9 @@ export function buildProgram(): Command {
     .version(packageVersion(), '-V, --version', 'print the version')
     .showHelpAfterError('(run with --help for usage)')
     .showSuggestionAfterError(true)
-    .configureHelp({ sortSubcommands: false });
+    .configureHelp({ sortSubcommands: false })
+    // Before the commands are added, so they inherit it: a usage error in any of them exits 2.
+    .exitOverride();
   for (const spec of topLevelCommands) addCommand(program, spec);
   for (const group of commandGroups) addGroup(program, group);
   return program;
@@ -94,7 +96,6 @@ export function buildProgram(): Command {
 
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram();
-  program.exitOverride();
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -6,6 +6,7 @@
  * option is a positioned config error.
  */
 import { Ajv, type ValidateFunction } from 'ajv';
+import { imageCarryingAll, runtimeImages } from '../runtimes/images.js';
 import { RUNTIMES } from '../runtimes/registry.js';
 import { orderRuntimes, runtimeCommands, RuntimeOrderError, type RuntimeDefinition } from '../runtimes/runtime.js';
 import type { RuntimeCommands } from './commands.js';
@@ -71,6 +72,7 @@ function prepareSection(
     return;
   }
   runtime.types = ordered;
+  if (!namesImage(config)) checkOneImage(ordered, [...at, 'types'], issues);
   const head = resourcesOf(config, String(config.head_node_type));
   for (const name of ordered) {
     const def = RUNTIMES[name] as RuntimeDefinition;
@@ -102,6 +104,23 @@ function prepareSection(
     }
     runtime[name] = options;
   }
+}
+
+/** Whether the config names its node images (then which engines they carry is its own business). */
+function namesImage(config: PlainObject): boolean {
+  const docker = isPlainObject(config.docker) ? config.docker : {};
+  return ['image', 'head_image', 'worker_image'].some((k) => typeof docker[k] === 'string');
+}
+
+/** Runtimes whose engines no one node image carries together cannot share a node. */
+function checkOneImage(types: readonly string[], at: (string | number)[], issues: IssueCollector): void {
+  const choice = imageCarryingAll(runtimeImages(types));
+  if (!('conflict' in choice)) return;
+  const [a, b] = choice.conflict;
+  const on = (image: string): string => types.filter((t) => RUNTIMES[t]?.image === image).join(', ');
+  issues.error(at, `no node image carries both ${on(a)} (${a}) and ${on(b)} (${b})`, {
+    hint: 'run them on different node types (available_node_types.<type>.runtime.types), or name an image that carries both with docker.image',
+  });
 }
 
 function describeOption(def: RuntimeDefinition, key: string | undefined): string | undefined {

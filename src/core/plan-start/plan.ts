@@ -14,7 +14,7 @@ import {
   type NodeKind,
   type NodeLaunchRequest,
 } from '../../providers/provider.js';
-import { RUNTIMES } from '../../runtimes/registry.js';
+import { imageCarryingAll, runtimeImages } from '../../runtimes/images.js';
 import { launchHash, runtimeSectionOf } from '../updater/hashes.js';
 
 /** One node type as the start runs it. */
@@ -47,11 +47,10 @@ export function nodeImage(config: ClusterConfig, node: { kind: NodeKind; nodeTyp
   const explicit = (node.kind === 'head' ? d.head_image : (typed?.worker_image ?? d.worker_image)) ?? d.image;
   let name = explicit ?? DEFAULT_IMAGE;
   if (explicit === undefined) {
-    // No image named: a node with runtimes runs the image that carries their engines.
-    const first = (runtimeSectionOf(config, node).types ?? [])
-      .map((t) => RUNTIMES[t]?.image)
-      .find((i) => i !== undefined);
-    if (first) name = first;
+    // No image named: a node with runtimes runs the image that carries all their engines (config
+    // loading refuses runtimes that no one image carries together).
+    const choice = imageCarryingAll(runtimeImages(runtimeSectionOf(config, node).types ?? []));
+    if ('image' in choice && choice.image) name = choice.image;
   }
   return withDefaultTag(name, version);
 }

@@ -589,7 +589,7 @@ available_node_types:
         col: 23,
         path: 'available_node_types.worker.default.runtime.types[0]',
         message: "unknown runtime 'flink'",
-        hint: 'available runtimes: prometheus, hdfs, yarn, spark',
+        hint: 'available runtimes: prometheus, hdfs, yarn, spark, zookeeper, kafka',
       },
     ]);
   });
@@ -929,6 +929,48 @@ describe('runtimes', () => {
       expect.objectContaining({ line: 7, col: 22, path: 'runtime.hdfs.dfs_replication', message: 'must be integer' }),
       expect.objectContaining({ line: 9, col: 13, path: 'runtime.spark.config', message: 'must be object' }),
     ]);
+  });
+
+  it.each([
+    [
+      'zookeeper',
+      `${MINIMAL}runtime:\n  types: [zookeeper, kafka]\n  zookeeper:\n    config: [tickTime]\n`,
+      { line: 7, col: 13, path: 'runtime.zookeeper.config', message: 'must be object' },
+    ],
+    [
+      'zookeeper',
+      `${MINIMAL}runtime:\n  types: [zookeeper]\n  zookeeper:\n    confg: {tickTime: 3000}\n`,
+      { line: 7, col: 5, path: 'runtime.zookeeper.confg', message: 'unknown key', hint: 'zookeeper options: config' },
+    ],
+    [
+      'kafka',
+      `${MINIMAL}runtime:\n  types: [kafka]\n  kafka:\n    zookeeper_connect: 2181\n`,
+      { line: 7, col: 24, path: 'runtime.kafka.zookeeper_connect', message: 'must be string' },
+    ],
+    [
+      'kafka',
+      `${MINIMAL}runtime:\n  types: [kafka]\n  kafka:\n    zookeeper_conect: z1:2181\n`,
+      {
+        line: 7,
+        col: 5,
+        path: 'runtime.kafka.zookeeper_conect',
+        message: 'unknown key',
+        hint: 'kafka options: config, zookeeper_connect, zookeeper_service_discovery, zookeeper_service_selector',
+      },
+    ],
+  ])('reports a bad %s option with its position and a hint, before anything is created', async (_name, text, want) => {
+    const err = await configError(loadClusterConfig(write('c.yaml', text)));
+    expect(brief(err.issues)).toEqual([expect.objectContaining(want)]);
+  });
+
+  it('runs zookeeper and kafka on the image that carries them and Spark, kafka after zookeeper, on the workers', async () => {
+    const { config } = await loadClusterConfig(
+      write('c.yaml', `${MINIMAL}runtime:\n  types: [kafka, spark, zookeeper]\n`),
+    );
+    expect(config.runtime.types).toEqual(['zookeeper', 'kafka', 'yarn', 'spark']);
+    expect(config.runtime.kafka).toEqual({ config: {}, zookeeper_service_discovery: true });
+    expect(config.merged_commands.worker_start_commands.map((g) => g.group_name)).toContain('kafka');
+    expect(config.merged_commands.head_start_commands.map((g) => g.group_name)).not.toContain('kafka');
   });
 
   it('refuses a worker too small for one Spark executor, naming the memory it needs', async () => {

@@ -5,7 +5,7 @@
  * runtimes' command groups. Everything here happens before anything is created, so a bad runtime
  * option is a positioned config error.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { imageCarryingAll, runtimeImages } from '../runtimes/images.js';
 import { RUNTIMES } from '../runtimes/registry.js';
 import { orderRuntimes, runtimeCommands, RuntimeOrderError, type RuntimeDefinition } from '../runtimes/runtime.js';
@@ -21,7 +21,11 @@ function validatorOf(def: RuntimeDefinition): ValidateFunction {
   let v = validators.get(def.name);
   if (!v) {
     ajv ??= new Ajv({ allErrors: true, strict: false });
-    v = ajv.compile({ type: 'object', properties: def.options });
+    v = ajv.compile({
+      type: 'object',
+      properties: def.options,
+      ...(def.closedOptions ? { additionalProperties: false } : {}),
+    });
     validators.set(def.name, v);
   }
   return v;
@@ -84,12 +88,7 @@ function prepareSection(
     const options = mergeConfig(structuredClone(def.defaults), given ?? {});
     const validate = validatorOf(def);
     if (!validate(options)) {
-      for (const e of validate.errors ?? []) {
-        const key = e.instancePath.split('/').filter(Boolean);
-        issues.error([...at, name, ...key], `${e.message ?? 'is not valid'}`, {
-          hint: describeOption(def, key[0]),
-        });
-      }
+      for (const e of validate.errors ?? []) reportOptionError(def, [...at, name], e, issues);
       continue;
     }
     // Sizing reads values other rules check; on a config with errors already it would only repeat them.
@@ -121,6 +120,22 @@ function checkOneImage(types: readonly string[], at: (string | number)[], issues
   issues.error(at, `no node image carries both ${on(a)} (${a}) and ${on(b)} (${b})`, {
     hint: 'run them on different node types (available_node_types.<type>.runtime.types), or name an image that carries both with docker.image',
   });
+}
+
+/** A runtime option the schema refuses, at its key path (an unknown key at the key, with the known ones). */
+function reportOptionError(
+  def: RuntimeDefinition,
+  at: (string | number)[],
+  e: ErrorObject,
+  issues: IssueCollector,
+): void {
+  const key = e.instancePath.split('/').filter(Boolean);
+  if (e.keyword === 'additionalProperties' && key.length === 0) {
+    const unknown = String((e.params as { additionalProperty?: unknown }).additionalProperty);
+    issues.error([...at, unknown], 'unknown key', { at: 'key', hint: describeOption(def, undefined) });
+    return;
+  }
+  issues.error([...at, ...key], `${e.message ?? 'is not valid'}`, { hint: describeOption(def, key[0]) });
 }
 
 function describeOption(def: RuntimeDefinition, key: string | undefined): string | undefined {

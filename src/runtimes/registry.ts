@@ -1,8 +1,17 @@
 import { hdfs } from './hdfs/index.js';
+import { kafka } from './kafka/index.js';
 import { prometheus } from './prometheus/index.js';
 import type { RuntimeDefinition } from './runtime.js';
 import { spark } from './spark/index.js';
 import { yarn } from './yarn/index.js';
+import { zookeeper } from './zookeeper/index.js';
 
 /** Every runtime this build can run, by name. */
-export const RUNTIMES: Readonly<Record<string, RuntimeDefinition>> = { prometheus, hdfs, yarn, spark };
+export const RUNTIMES: Readonly<Record<string, RuntimeDefinition>> = {
+  prometheus,
+  hdfs,
+  yarn,
+  spark,
+  zookeeper,
+  kafka,
+};

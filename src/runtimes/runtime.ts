@@ -49,6 +49,8 @@ export interface RuntimeDefinition {
   defaults: Record<string, unknown>;
   /** JSON Schema properties of `runtime.<name>` (types are checked before anything is created). */
   options: Record<string, unknown>;
+  /** Every key of `runtime.<name>` is in `options`: any other is a config error (a typo, not a setting). */
+  closedOptions?: boolean;
   /** The node image family that carries the product. */
   image: string;
   /** Web UIs and ports on the head. */

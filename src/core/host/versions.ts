@@ -22,6 +22,16 @@ export const HADOOP_VERSION = '3.3.6';
  */
 export const SPARK_VERSION = '3.5.5';
 
+/**
+ * Kafka in `cloudtik/streaming` (broker, KRaft controller, tools), from Maven Central: 3.9 is the
+ * last line with ZooKeeper mode. Pinned by docker/streaming/pom.xml and its downloads.lock
+ * (docker/streaming/lock.sh); keep them equal.
+ */
+export const KAFKA_VERSION = '3.9.1';
+
+/** The ZooKeeper server in `cloudtik/streaming`: the version Kafka 3.9's client is built for (same pom.xml). */
+export const ZOOKEEPER_VERSION = '3.8.4';
+
 /** Global npm cache inside the nodes; world-writable so every user's npm and `sudo npm` share it. */
 export const NODE_NPM_CACHE = '/var/cache/cloudtik-npm';
 

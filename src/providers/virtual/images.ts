@@ -13,7 +13,14 @@ import { bootstrapDebianImage, debootstrapArgs, jsonLines } from './image-debian
 import { fetchDownloads, readDownloadLock } from '../../core/host/downloads.js';
 import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from '../../core/host/package.js';
 import { DEBIAN_SUITE, IMAGE_LABEL, IMAGE_RECIPE_VERSION } from './image-versions.js';
-import { HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../../core/host/versions.js';
+import {
+  HADOOP_VERSION,
+  KAFKA_VERSION,
+  NODE_VERSION,
+  NPM_VERSION,
+  SPARK_VERSION,
+  ZOOKEEPER_VERSION,
+} from '../../core/host/versions.js';
 
 /** The node images we know how to make, each after its parent. */
 export const NODE_IMAGE_NAMES = [
@@ -23,6 +30,8 @@ export const NODE_IMAGE_NAMES = [
   'cloudtik/hadoop',
   'cloudtik/spark',
   'cloudtik/spark-runtime',
+  'cloudtik/streaming',
+  'cloudtik/streaming-runtime',
 ] as const;
 export type NodeImageName = (typeof NODE_IMAGE_NAMES)[number];
 
@@ -72,6 +81,18 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
   /** cloudtik/spark plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
   'cloudtik/spark-runtime': {
     parent: 'cloudtik/spark',
+    folder: 'cloudtik',
+    adds: 'cloudtik-package',
+  },
+  /** cloudtik/spark plus Kafka and the ZooKeeper server (Maven jars), kafkacat and netcat. */
+  'cloudtik/streaming': {
+    parent: 'cloudtik/spark',
+    folder: 'streaming',
+    versionArgs: { KAFKA_VERSION, ZOOKEEPER_VERSION },
+  },
+  /** cloudtik/streaming plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
+  'cloudtik/streaming-runtime': {
+    parent: 'cloudtik/streaming',
     folder: 'cloudtik',
     adds: 'cloudtik-package',
   },

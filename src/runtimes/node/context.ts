@@ -16,6 +16,10 @@ export interface RuntimeNodeContext {
   nodeIp: string;
   headIp: string;
   nodeId: string;
+  /** The node's sequence number in its cluster (the head is 1; CLOUDTIK_NODE_SEQ_ID). */
+  seqId?: number;
+  /** `<workspace>/<cluster>`: names what belongs to this cluster only (Kafka's KRaft cluster id). */
+  clusterName?: string;
   /** Workers the cluster keeps at least (its `min_workers`, summed over worker types). */
   minWorkers: number;
   /** The `runtime` section in effect on this node (types, and one entry per runtime). */
@@ -67,6 +71,8 @@ export function runtimeNodeContext(head: boolean): RuntimeNodeContext {
     nodeIp: id.nodeIp || '127.0.0.1',
     headIp: id.headIp || id.nodeIp || '127.0.0.1',
     nodeId: id.nodeId,
+    seqId: id.seqId,
+    clusterName: `${id.workspace}/${id.cluster}`,
     minWorkers: env.minWorkers(),
     runtime,
     dataDisks: disks,

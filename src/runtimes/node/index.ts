@@ -23,6 +23,10 @@ async function moduleOf(name: string): Promise<NodeModule> {
       return import('../spark/node.js');
     case 'prometheus':
       return import('../prometheus/node.js');
+    case 'zookeeper':
+      return import('../zookeeper/node.js');
+    case 'kafka':
+      return import('../kafka/node.js');
     default:
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown runtime '${name}'`, {
         hint: `runtimes: ${Object.keys(RUNTIMES).join(', ')}`,
@@ -38,6 +42,8 @@ const PRODUCT_FILES: Record<string, string[]> = {
   yarn: ['/usr/local/bin/yarn', '/opt/hadoop/share/hadoop/lib'],
   spark: ['/usr/local/bin/spark-submit', '/opt/spark/jars', SHUFFLE_DIR],
   prometheus: ['/usr/bin/prometheus', '/usr/bin/prometheus-node-exporter'],
+  zookeeper: ['/usr/local/bin/zookeeper-server-start', '/opt/kafka/libs'],
+  kafka: ['/usr/local/bin/kafka-server-start', '/opt/kafka/libs'],
 };
 
 /**

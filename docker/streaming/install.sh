@@ -1,0 +1,43 @@
+#!/bin/bash
+# Installs the cloudtik/streaming layer: Kafka (broker, KRaft controller, command line tools) and the
+# ZooKeeper server, from the Maven jars pinned by downloads.lock, with this folder's launchers; and
+# Debian's kafkacat (kcat) and netcat for clients and ZooKeeper's four-letter words. The streaming
+# Dockerfile runs it; `cloudtik` can run it with sudo on bare hosts.
+#
+# Usage: install.sh FOLDER MODE [STEP...]
+#   FOLDER  this folder's files plus jars/ from downloads.lock
+#   MODE    image or host
+#   STEP    system kafka (default: all, in this order)
+# Environment: KAFKA_VERSION and ZOOKEEPER_VERSION (checked), CLOUDTIK_NODE_USER (default ubuntu).
+set -euo pipefail
+. /usr/local/libexec/cloudtik/install-lib.sh
+home=/opt/kafka
+
+step_system() {
+    /usr/local/libexec/cloudtik/apt-install kafkacat netcat-openbsd
+    kafkacat -V >/dev/null
+}
+
+# The jars in /opt/kafka/libs, the launchers in /usr/local/bin, the logging settings in
+# /opt/kafka/config (the runtimes write their own server settings into ~/runtime).
+step_kafka() {
+    local tool
+    rm -rf "$home"
+    install -d "$home/libs" "$home/config"
+    cp "$ctx"/jars/*.jar "$home/libs/"
+    touch -m -d @"$JAR_TIME" "$home"/libs/*.jar
+    install -m 0644 "$ctx"/conf/*.properties "$home/config/"
+    install -m 0755 "$ctx/bin/kafka-run-class" /usr/local/bin/kafka-run-class
+    install -D -m 0755 "$ctx/bin/kafka-command" /usr/local/libexec/kafka-command
+    for tool in kafka-topics kafka-console-producer kafka-console-consumer kafka-consumer-groups \
+        kafka-metadata-quorum kafka-storage kafka-server-start zookeeper-server-start zookeeper-shell; do
+        ln -sfn /usr/local/libexec/kafka-command "/usr/local/bin/$tool"
+    done
+    test -f "$home/libs/kafka_2.13-${KAFKA_VERSION}.jar"
+    test -f "$home/libs/zookeeper-${ZOOKEEPER_VERSION}.jar"
+    if [ "$mode" = image ]; then
+        kafka-run-class kafka.Kafka --version 2>/dev/null | grep -q "^${KAFKA_VERSION}"
+    fi
+}
+
+layer_main "system kafka" "$@"

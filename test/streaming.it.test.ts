@@ -1,0 +1,211 @@
+/**
+ * The streaming runtimes on real clusters of 1 head + 3 workers: ZooKeeper and Kafka in ZooKeeper
+ * mode, a broker's worker killed mid-way and replaced by the head's controller; Kafka alone in
+ * KRaft mode. Messages go through Debian's kafkacat (librdkafka), a client this project did not
+ * write; the ZooKeeper servers are asked with their own four-letter words through netcat.
+ */
+import fsp from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DockerEngine } from '../src/providers/virtual/engine.js';
+import {
+  cli,
+  cliOk,
+  clusterContainers,
+  eventually as pollUntil,
+  execInContainer,
+  sweepWorkspace,
+  tempDir,
+  testWorkspace,
+  writeFile,
+} from './helpers.js';
+
+const ws = testWorkspace('strm');
+let dir: string;
+const MESSAGES = 10_000;
+const engine = new DockerEngine({ socketPath: '/var/run/docker.sock' });
+
+function config(cluster: string, types: string[]): string {
+  return `cluster_name: ${cluster}
+workspace_name: ${ws}
+provider:
+  type: virtual
+auth:
+  ssh_user: ubuntu
+runtime:
+  types: [${types.join(', ')}]
+  envs:
+    # The controller sees a killed worker sooner.
+    CLOUDTIK_HEARTBEAT_TIMEOUT_S: "5"
+available_node_types:
+  head.default:
+    node_config:
+      instance_type: { CPU: 1, memory: 1G }
+  worker.default:
+    min_workers: 3
+    max_workers: 3
+    node_config:
+      instance_type: { CPU: 1, memory: 1G }
+`;
+}
+
+interface Worker {
+  id: string;
+  ip: string;
+}
+
+/** The cluster's running workers, from the engine. */
+async function workers(cluster: string): Promise<Worker[]> {
+  return (await clusterContainers(ws, cluster))
+    .filter((c) => c.Labels['cloudtik-node-kind'] === 'worker' && c.State === 'running')
+    .map((c) => ({
+      id: (c.Names[0] ?? '').replace(/^\//, ''),
+      ip: Object.values(c.NetworkSettings.Networks)[0]?.IPAddress ?? '',
+    }))
+    .sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** Run a shell command as the node user on a worker; its stdout (a non-zero exit fails). */
+async function onNode(w: Worker, command: string, input?: string): Promise<string> {
+  const r = await execInContainer(
+    engine.getContainer(w.id),
+    ['runuser', '-u', 'ubuntu', '--', 'bash', '-lc', command],
+    {
+      ...(input === undefined ? {} : { input }),
+    },
+  );
+  if (r.code !== 0) throw new Error(`${w.ip}: ${command} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
+  return r.stdout;
+}
+
+function eventually<T>(cluster: string, what: string, ms: number, check: () => Promise<T | undefined>): Promise<T> {
+  return pollUntil(what, ms, check, {
+    everyMs: 1000,
+    context: async () => {
+      const s = await cli(['status', `${dir}/${cluster}.yaml`]);
+      return s.stdout + s.stderr;
+    },
+  });
+}
+
+/** Broker ids the cluster's metadata lists, asked of the broker at `via`. */
+async function brokers(via: Worker): Promise<number[]> {
+  const out = await onNode(via, `kafkacat -b ${via.ip}:9092 -L -m 10 2>&1 | grep -E '^  +broker [0-9]+ at'`);
+  return [...out.matchAll(/broker (\d+) at/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
+}
+
+/** Produce the lines `from`..`to` to `topic` with acks=all (every in-sync replica has them). */
+async function produce(via: Worker, bootstrap: string, topic: string, from: number, to: number): Promise<void> {
+  await onNode(
+    via,
+    `seq ${from} ${to} | kafkacat -P -b ${bootstrap} -t ${topic} -X request.required.acks=-1 -X message.timeout.ms=60000`,
+  );
+}
+
+/** Every message of `topic`, from the beginning to its end. */
+async function consume(via: Worker, bootstrap: string, topic: string): Promise<string[]> {
+  const out = await onNode(via, `kafkacat -C -b ${bootstrap} -t ${topic} -o beginning -e -q -m 30`);
+  return out.split('\n').filter((l) => l !== '');
+}
+
+function expectAll(lines: string[]): void {
+  expect(lines).toHaveLength(MESSAGES);
+  expect(new Set(lines).size).toBe(MESSAGES);
+  expect(lines.map(Number).sort((a, b) => a - b)).toEqual(Array.from({ length: MESSAGES }, (_, i) => i + 1));
+}
+
+/** The `zk_server_state` of each worker's ZooKeeper server, by worker address (`mntr`). */
+async function zookeeperStates(cluster: string): Promise<Record<string, string>> {
+  const states: Record<string, string> = {};
+  for (const w of await workers(cluster)) {
+    const out = await onNode(w, 'echo mntr | nc -q 2 localhost 2181').catch(() => '');
+    states[w.ip] = /^zk_server_state\s+(\S+)/m.exec(out)?.[1] ?? 'no answer';
+  }
+  return states;
+}
+
+async function startCluster(cluster: string, types: string[]): Promise<{ file: string; readyMs: number }> {
+  const file = await writeFile(dir, `${cluster}.yaml`, config(cluster, types));
+  const t0 = Date.now();
+  await cliOk(['start', file, '-y']);
+  const [first] = await workers(cluster);
+  await eventually(cluster, '3 brokers registered', 120_000, async () =>
+    (await brokers(first as Worker)).length === 3 ? true : undefined,
+  );
+  return { file, readyMs: Date.now() - t0 };
+}
+
+beforeAll(async () => {
+  dir = await tempDir('strm');
+  const wsFile = await writeFile(dir, 'ws.yaml', `workspace_name: ${ws}\nprovider:\n  type: virtual\n`);
+  await cliOk(['workspace', 'create', wsFile, '-y']);
+});
+
+afterAll(async () => {
+  for (const c of ['zk', 'kraft']) await cli(['stop', `${dir}/${c}.yaml`, '-y', '--hard']);
+  await sweepWorkspace(ws);
+  await fsp.rm(dir, { recursive: true, force: true });
+});
+
+describe('zookeeper + kafka', () => {
+  let file: string;
+
+  it('forms an ensemble with one leader, and brokers registered in it with ids from the node sequence', async () => {
+    const started = await startCluster('zk', ['zookeeper', 'kafka']);
+    file = started.file;
+    console.log(`zookeeper+kafka ready (1 head + 3 workers, all brokers registered): ${started.readyMs} ms`);
+    const states = Object.values(await zookeeperStates('zk')).sort();
+    expect(states).toEqual(['follower', 'follower', 'leader']);
+    const [first] = await workers('zk');
+    // The head is 1: workers are 2, 3, 4.
+    expect(await brokers(first as Worker)).toEqual([2, 3, 4]);
+    const status = JSON.parse((await cliOk(['runtime', 'status', file, '--json'])).stdout) as {
+      services: { service: string; healthy?: boolean; state?: string }[];
+    };
+    expect(status.services.filter((s) => s.service === 'zookeeper')).toHaveLength(3);
+    expect(status.services.filter((s) => s.service === 'kafka')).toHaveLength(3);
+  });
+
+  it('keeps all 10,000 messages of a topic replicated 3 times across the loss and replacement of a broker', async () => {
+    const before = await workers('zk');
+    const [client, , victim] = before as [Worker, Worker, Worker];
+    const bootstrap = `${client.ip}:9092`;
+    await onNode(
+      client,
+      `kafka-topics --bootstrap-server ${bootstrap} --create --topic events --partitions 3 --replication-factor 3`,
+    );
+    await produce(client, bootstrap, 'events', 1, MESSAGES / 2);
+    await engine.getContainer(victim.id).kill();
+    await produce(client, bootstrap, 'events', MESSAGES / 2 + 1, MESSAGES);
+    expectAll(await consume(client, bootstrap, 'events'));
+    // The head's controller replaces the worker; its broker registers and its ZooKeeper server joins the ensemble.
+    const replacement = await eventually('zk', 'a replacement worker', 180_000, async () => {
+      const now = await workers('zk');
+      return now.length === 3 ? now.find((w) => !before.some((b) => b.id === w.id)) : undefined;
+    });
+    await eventually('zk', 'the replacement broker registered', 180_000, async () =>
+      (await brokers(client)).length === 3 ? true : undefined,
+    );
+    const states = await eventually('zk', 'one leader, two followers', 60_000, async () => {
+      const s = await zookeeperStates('zk');
+      return Object.values(s).sort().join() === 'follower,follower,leader' ? s : undefined;
+    });
+    expect(['leader', 'follower']).toContain(states[replacement.ip]);
+    expectAll(await consume(replacement, `${replacement.ip}:9092`, 'events'));
+  });
+});
+
+describe('kafka alone (KRaft)', () => {
+  it('round-trips 10,000 messages through a topic replicated 3 times', async () => {
+    const started = await startCluster('kraft', ['kafka']);
+    console.log(`kafka (KRaft) ready (1 head + 3 workers, all brokers registered): ${started.readyMs} ms`);
+    const [client, other] = (await workers('kraft')) as [Worker, Worker];
+    const quorum = await onNode(client, `kafka-metadata-quorum --bootstrap-server ${client.ip}:9092 describe --status`);
+    expect(quorum).toMatch(/CurrentVoters:\s+\[.*2.*3.*4/);
+    await onNode(
+      client,
+      `kafka-topics --bootstrap-server ${client.ip}:9092 --create --topic events --partitions 3 --replication-factor 3`,
+    );
+    await produce(client, `${client.ip}:9092`, 'events', 1, MESSAGES);
+    expectAll(await consume(other, `${other.ip}:9092`, 'events'));
+  });
+});

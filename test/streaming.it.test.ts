@@ -163,6 +163,12 @@ describe('zookeeper + kafka', () => {
     };
     expect(status.services.filter((s) => s.service === 'zookeeper')).toHaveLength(3);
     expect(status.services.filter((s) => s.service === 'kafka')).toHaveLength(3);
+    const info = JSON.parse((await cliOk(['info', file, '--json'])).stdout) as {
+      endpoints: { runtime: string; url: string }[];
+    };
+    const ips = (await workers('zk')).map((w) => w.ip);
+    const zk = info.endpoints.find((e) => e.runtime === 'zookeeper')?.url ?? '';
+    expect(zk.split(',').sort()).toEqual(ips.map((ip) => `${ip}:2181`).sort());
   });
 
   it('keeps all 10,000 messages of a topic replicated 3 times across the loss and replacement of a broker', async () => {

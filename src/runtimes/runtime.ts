@@ -6,10 +6,12 @@
  */
 import type { RuntimeCommands } from '../config/commands.js';
 
-/** A web UI or service port on the head, shown after `start` and by `info`. */
+/** A web UI or service port on the head (or on every worker), shown after `start` and by `info`. */
 export interface RuntimeEndpoint {
   name: string;
   port: number;
+  /** Where it answers: the head (default), or every worker (shown as `ip:port,...`, a client's connect list). */
+  on?: 'head' | 'workers';
   /** URL scheme and path for web UIs; absent for plain service ports. */
   path?: string;
   scheme?: 'http' | 'hdfs' | 'thrift';

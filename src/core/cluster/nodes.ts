@@ -212,7 +212,13 @@ export function clusterInfo(config: ClusterConfig, nodes: NodeInfo[]): ClusterIn
     nodeTypes,
     maxWorkers: config.max_workers,
     runtimes: config.runtime.types,
-    endpoints: headIp ? runtimeEndpoints(config, headIp) : [],
+    endpoints: headIp
+      ? runtimeEndpoints(
+          config,
+          headIp,
+          running.flatMap((n) => (n.kind === 'worker' && n.ip ? [n.ip] : [])),
+        )
+      : [],
   };
 }
 

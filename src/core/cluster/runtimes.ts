@@ -23,14 +23,21 @@ export interface Endpoint {
   url: string;
 }
 
-/** The runtimes' web UIs and service addresses on the head at `headIp`. */
-export function runtimeEndpoints(config: ClusterConfig, headIp: string): Endpoint[] {
+/**
+ * The runtimes' web UIs and service addresses on the head at `headIp`, and those served by every
+ * worker as one `ip:port,...` list (none while no worker runs).
+ */
+export function runtimeEndpoints(config: ClusterConfig, headIp: string, workerIps: readonly string[] = []): Endpoint[] {
+  const workers = [...workerIps].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
   return config.runtime.types.flatMap((t) =>
-    (RUNTIMES[t]?.endpoints ?? []).map((e) => ({
-      runtime: t,
-      name: e.name,
-      url: `${e.scheme ?? 'http'}://${headIp}:${e.port}${e.path ?? ''}`,
-    })),
+    (RUNTIMES[t]?.endpoints ?? []).flatMap((e) => {
+      if (e.on === 'workers') {
+        return workers.length === 0
+          ? []
+          : [{ runtime: t, name: e.name, url: workers.map((ip) => `${ip}:${e.port}`).join(',') }];
+      }
+      return [{ runtime: t, name: e.name, url: `${e.scheme ?? 'http'}://${headIp}:${e.port}${e.path ?? ''}` }];
+    }),
   );
 }
 

@@ -235,7 +235,11 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     created: { head: started.createdHead, workers: newWorkers(before, final).length },
     terminated: started.terminated,
     updates: [started.update],
-    endpoints: runtimeEndpoints(config, started.head.ip ?? ''),
+    endpoints: runtimeEndpoints(
+      config,
+      started.head.ip ?? '',
+      final.flatMap((n) => (n.kind === 'worker' && n.running && n.ip ? [n.ip] : [])),
+    ),
     usage: runtimeUsage(config, '{file}'),
     timings,
   };

@@ -30,7 +30,7 @@ export const kafka: RuntimeDefinition = {
   },
   configures: 'worker',
   services: [{ name: 'kafka', on: 'worker', port: BROKER_PORT }],
-  endpoints: [],
+  endpoints: [{ name: 'Kafka brokers (bootstrap.servers)', port: BROKER_PORT, on: 'workers' }],
   usage: [
     "cloudtik exec {file} --node-ip <worker> 'kafka-topics --bootstrap-server $CLOUDTIK_NODE_IP:9092 --list'   # topics",
   ],

@@ -17,6 +17,6 @@ export const zookeeper: RuntimeDefinition = {
   },
   configures: 'worker',
   services: [{ name: 'zookeeper', on: 'worker', port: CLIENT_PORT }],
-  endpoints: [],
+  endpoints: [{ name: 'ZooKeeper ensemble (zookeeper.connect)', port: CLIENT_PORT, on: 'workers' }],
   usage: ["cloudtik exec {file} --node-ip <worker> 'echo srvr | nc -q 1 localhost 2181'   # a ZooKeeper server's mode"],
 };

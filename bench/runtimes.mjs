@@ -4,7 +4,10 @@
 // tiny sum and a small Spark SQL job) on YARN against the floor of the same job with
 // `--master local[*]` on the head, `stop` right after those jobs and of an idle cluster, the warm
 // node-image check (all up to date), and a host speed probe before each start.
-// Prints JSON (medians in ms) and writes .bench/runtimes.json. Usage: node bench/runtimes.mjs [--runs N] [--no-submit]
+// With --streaming: instead, `start` of 1 head + 3 workers with zookeeper + kafka until all three
+// brokers are registered (as a Kafka client sees them), and its stop.
+// Prints JSON (medians in ms) and writes .bench/runtimes.json (or .bench/streaming.json).
+// Usage: node bench/runtimes.mjs [--runs N] [--no-submit] [--streaming]
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -14,6 +17,7 @@ import { cli, docker, median, registered, removeWorkspace, ROOT } from './lib.mj
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 3) || 3;
 const SUBMIT = !args.includes('--no-submit');
+const STREAMING = args.includes('--streaming');
 const WS = `bench-rt-${process.pid}`;
 
 async function head() {
@@ -132,6 +136,66 @@ function jobResults(times) {
   return out;
 }
 
+/** 1 head + 3 small workers with ZooKeeper and Kafka. */
+function streamingConfig() {
+  return `cluster_name: streaming
+workspace_name: ${WS}
+provider:
+  type: virtual
+auth:
+  ssh_user: ubuntu
+runtime:
+  types: [zookeeper, kafka]
+available_node_types:
+  head.default:
+    node_config:
+      instance_type: { CPU: 1, memory: 1G }
+  worker.default:
+    min_workers: 3
+    node_config:
+      instance_type: { CPU: 1, memory: 1G }
+`;
+}
+
+/** Brokers registered, as a client (kafkacat on a worker) sees them. */
+async function brokersSeen() {
+  const [w] = await docker.listContainers({
+    filters: { label: [`cloudtik-workspace-name=${WS}`, 'cloudtik-node-kind=worker'] },
+  });
+  if (!w) return 0;
+  const ip = Object.values(w.NetworkSettings.Networks)[0].IPAddress;
+  const out = await inNode(
+    w.Id,
+    `kafkacat -b ${ip}:9092 -L -m 5 2>/dev/null | grep -cE '^  +broker [0-9]+ at' || true`,
+  );
+  return Number(out.trim()) || 0;
+}
+
+/** zookeeper + kafka: `start` until all three brokers are registered, then `stop`; RUNS times. */
+async function streaming(dir, result) {
+  const file = path.join(dir, 'streaming.yaml');
+  await fs.writeFile(file, streamingConfig());
+  const readyMs = [];
+  const startMs = [];
+  const stopMs = [];
+  const probeMs = [];
+  for (let i = 0; i < RUNS; i++) {
+    probeMs.push(hostProbeMs());
+    const t0 = performance.now();
+    await cli(['start', file, '-y']);
+    startMs.push(performance.now() - t0);
+    while ((await brokersSeen()) < 3) {
+      if (performance.now() - t0 > 300_000) throw new Error('the brokers did not all register within 300 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    readyMs.push(performance.now() - t0);
+    stopMs.push((await cli(['stop', file, '-y'])).ms);
+  }
+  result.streaming_ready = { ...summary(readyMs), startCommandMs: Math.round(median(startMs)), goalMs: 20_000 };
+  result.streaming_stop = summary(stopMs);
+  result.host_probe = { medianMs: Math.round(median(probeMs)), samples: probeMs.map(Math.round) };
+}
+
 async function main() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-rt-'));
   process.env.CLOUDTIK_HOME = path.join(dir, 'home');
@@ -142,9 +206,14 @@ async function main() {
   const result = { when: new Date().toISOString(), host: { cpus: os.cpus().length }, runs: RUNS };
   try {
     let t0 = performance.now();
-    await cli(['image', 'build']);
+    await cli(['image', 'build', ...(STREAMING ? ['--image', 'cloudtik/streaming-runtime'] : [])]);
     result.image_build_warm = { ms: Math.round(performance.now() - t0) };
     await cli(['workspace', 'create', wsFile]);
+    if (STREAMING) {
+      await streaming(dir, result);
+      await writeResult(result);
+      return;
+    }
     const startMs = [];
     const registeredMs = [];
     const jobMs = {};
@@ -186,9 +255,14 @@ async function main() {
     await removeWorkspace(WS, wsFile);
     await fs.rm(dir, { recursive: true, force: true });
   }
+  await writeResult(result);
+}
+
+async function writeResult(result) {
   console.log(JSON.stringify(result, null, 2));
   await fs.mkdir(path.join(ROOT, '.bench'), { recursive: true });
-  await fs.writeFile(path.join(ROOT, '.bench', 'runtimes.json'), JSON.stringify(result, null, 2));
+  const out = STREAMING ? 'streaming.json' : 'runtimes.json';
+  await fs.writeFile(path.join(ROOT, '.bench', out), JSON.stringify(result, null, 2));
 }
 
 await main();

@@ -39,11 +39,13 @@ describe('layersFor', () => {
     expect(layersFor(['spark'])).toEqual(['base', 'hadoop', 'spark', 'cloudtik']);
     expect(layersFor(['prometheus'])).toEqual(['base', 'hadoop', 'spark', 'cloudtik']);
     expect(layersFor(['prometheus', 'hdfs', 'yarn', 'spark'])).toEqual(['base', 'hadoop', 'spark', 'cloudtik']);
+    expect(layersFor(['zookeeper', 'kafka'])).toEqual(['base', 'hadoop', 'streaming', 'cloudtik']);
+    expect(layersFor(['spark', 'kafka'])).toEqual(['base', 'hadoop', 'spark', 'streaming', 'cloudtik']);
   });
 
   it('refuses a runtime it has no install for, naming it', () => {
-    expect(() => layersFor(['hdfs', 'kafka'])).toThrow(CloudtikError);
-    expect(() => layersFor(['kafka'])).toThrow(/runtime kafka cannot be installed on a bare host/);
+    expect(() => layersFor(['hdfs', 'flink'])).toThrow(CloudtikError);
+    expect(() => layersFor(['flink'])).toThrow(/runtime flink cannot be installed on a bare host/);
   });
 });
 

@@ -153,7 +153,7 @@ available_node_types:
   worker.default:
     min_workers: 3
     node_config:
-      instance_type: { CPU: 1, memory: 1G }
+      instance_type: { CPU: 1, memory: 1536M }
 `;
 }
 

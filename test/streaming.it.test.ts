@@ -44,13 +44,15 @@ available_node_types:
     min_workers: 3
     max_workers: 3
     node_config:
-      instance_type: { CPU: 1, memory: 1G }
+      instance_type: { CPU: 1, memory: 1536M }
 `;
 }
 
 interface Worker {
   id: string;
   ip: string;
+  /** Its node sequence number: its broker id and ZooKeeper myid. */
+  seq: number;
 }
 
 /** The cluster's running workers, from the engine. */
@@ -60,6 +62,7 @@ async function workers(cluster: string): Promise<Worker[]> {
     .map((c) => ({
       id: (c.Names[0] ?? '').replace(/^\//, ''),
       ip: Object.values(c.NetworkSettings.Networks)[0]?.IPAddress ?? '',
+      seq: Number(c.Labels['cloudtik-node-seq-id']),
     }))
     .sort((a, b) => a.id.localeCompare(b.id));
 }
@@ -155,9 +158,8 @@ describe('zookeeper + kafka', () => {
     console.log(`zookeeper+kafka ready (1 head + 3 workers, all brokers registered): ${started.readyMs} ms`);
     const states = Object.values(await zookeeperStates('zk')).sort();
     expect(states).toEqual(['follower', 'follower', 'leader']);
-    const [first] = await workers('zk');
-    // The head is 1: workers are 2, 3, 4.
-    expect(await brokers(first as Worker)).toEqual([2, 3, 4]);
+    const all = await workers('zk');
+    expect(await brokers(all[0] as Worker)).toEqual(all.map((w) => w.seq).sort((a, b) => a - b));
     const status = JSON.parse((await cliOk(['runtime', 'status', file, '--json'])).stdout) as {
       services: { service: string; healthy?: boolean; state?: string }[];
     };
@@ -188,9 +190,10 @@ describe('zookeeper + kafka', () => {
       const now = await workers('zk');
       return now.length === 3 ? now.find((w) => !before.some((b) => b.id === w.id)) : undefined;
     });
-    await eventually('zk', 'the replacement broker registered', 180_000, async () =>
-      (await brokers(client)).length === 3 ? true : undefined,
-    );
+    await eventually('zk', 'the replacement broker registered, the killed one gone', 180_000, async () => {
+      const ids = await brokers(client);
+      return ids.includes(replacement.seq) && !ids.includes(victim.seq) && ids.length === 3 ? ids : undefined;
+    });
     const states = await eventually('zk', 'one leader, two followers', 60_000, async () => {
       const s = await zookeeperStates('zk');
       return Object.values(s).sort().join() === 'follower,follower,leader' ? s : undefined;
@@ -206,7 +209,10 @@ describe('kafka alone (KRaft)', () => {
     console.log(`kafka (KRaft) ready (1 head + 3 workers, all brokers registered): ${started.readyMs} ms`);
     const [client, other] = (await workers('kraft')) as [Worker, Worker];
     const quorum = await onNode(client, `kafka-metadata-quorum --bootstrap-server ${client.ip}:9092 describe --status`);
-    expect(quorum).toMatch(/CurrentVoters:\s+\[.*2.*3.*4/);
+    const leader = Number(/^LeaderId:\s+(\d+)/m.exec(quorum)?.[1]);
+    expect((await workers('kraft')).map((w) => w.seq)).toContain(leader);
+    expect(quorum).toMatch(/^CurrentVoters:/m);
+    expect(await brokers(client)).toHaveLength(3);
     await onNode(
       client,
       `kafka-topics --bootstrap-server ${client.ip}:9092 --create --topic events --partitions 3 --replication-factor 3`,

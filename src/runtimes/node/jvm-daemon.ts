@@ -30,7 +30,7 @@ export function daemonEnv(heap: number): NodeJS.ProcessEnv {
   return {
     ...env.processEnv(),
     KAFKA_HEAP_OPTS: `-Xms${heap}m -Xmx${heap}m`,
-    KAFKA_JVM_PERFORMANCE_OPTS: `${QUICK_START_JVM_OPTS} -Xshare:auto`,
+    KAFKA_JVM_PERFORMANCE_OPTS: QUICK_START_JVM_OPTS,
     KAFKA_LOG4J_OPTS: `-Dlog4j.configuration=file:${KAFKA_HOME}/config/log4j.properties`,
   };
 }

@@ -157,17 +157,14 @@ available_node_types:
 `;
 }
 
-/** Brokers registered, as a client (kafkacat on a worker) sees them. */
+/** Brokers registered, as a client (kcat on a worker) sees them. */
 async function brokersSeen() {
   const [w] = await docker.listContainers({
     filters: { label: [`cloudtik-workspace-name=${WS}`, 'cloudtik-node-kind=worker'] },
   });
   if (!w) return 0;
   const ip = Object.values(w.NetworkSettings.Networks)[0].IPAddress;
-  const out = await inNode(
-    w.Id,
-    `kafkacat -b ${ip}:9092 -L -m 5 2>/dev/null | grep -cE '^  +broker [0-9]+ at' || true`,
-  );
+  const out = await inNode(w.Id, `kcat -b ${ip}:9092 -L -m 5 2>/dev/null | grep -cE '^  +broker [0-9]+ at' || true`);
   return Number(out.trim()) || 0;
 }
 

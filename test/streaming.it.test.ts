@@ -1,7 +1,7 @@
 /**
  * The streaming runtimes on real clusters of 1 head + 3 workers: ZooKeeper and Kafka in ZooKeeper
  * mode, a broker's worker killed mid-way and replaced by the head's controller; Kafka alone in
- * KRaft mode. Messages go through Debian's kafkacat (librdkafka), a client this project did not
+ * KRaft mode. Messages go through Debian's kcat (kafkacat, on librdkafka), a client this project did not
  * write; the ZooKeeper servers are asked with their own four-letter words through netcat.
  */
 import fsp from 'node:fs/promises';
@@ -92,7 +92,7 @@ function eventually<T>(cluster: string, what: string, ms: number, check: () => P
 
 /** Broker ids the cluster's metadata lists, asked of the broker at `via`. */
 async function brokers(via: Worker): Promise<number[]> {
-  const out = await onNode(via, `kafkacat -b ${via.ip}:9092 -L -m 10 2>&1 | grep -E '^  +broker [0-9]+ at'`);
+  const out = await onNode(via, `kcat -b ${via.ip}:9092 -L -m 10 2>&1 | grep -E '^  +broker [0-9]+ at'`);
   return [...out.matchAll(/broker (\d+) at/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
 }
 
@@ -100,13 +100,13 @@ async function brokers(via: Worker): Promise<number[]> {
 async function produce(via: Worker, bootstrap: string, topic: string, from: number, to: number): Promise<void> {
   await onNode(
     via,
-    `seq ${from} ${to} | kafkacat -P -b ${bootstrap} -t ${topic} -X request.required.acks=-1 -X message.timeout.ms=60000`,
+    `seq ${from} ${to} | kcat -P -b ${bootstrap} -t ${topic} -X request.required.acks=-1 -X message.timeout.ms=60000`,
   );
 }
 
 /** Every message of `topic`, from the beginning to its end. */
 async function consume(via: Worker, bootstrap: string, topic: string): Promise<string[]> {
-  const out = await onNode(via, `kafkacat -C -b ${bootstrap} -t ${topic} -o beginning -e -q -m 30`);
+  const out = await onNode(via, `kcat -C -b ${bootstrap} -t ${topic} -o beginning -e -q -m 30`);
   return out.split('\n').filter((l) => l !== '');
 }
 

@@ -1,7 +1,7 @@
 #!/bin/bash
 # Installs the cloudtik/streaming layer: Kafka (broker, KRaft controller, command line tools) and the
 # ZooKeeper server, from the Maven jars pinned by downloads.lock, with this folder's launchers; and
-# Debian's kafkacat (kcat) and netcat for clients and ZooKeeper's four-letter words. The streaming
+# Debian's kcat (kafkacat) and netcat for clients and ZooKeeper's four-letter words. The streaming
 # Dockerfile runs it; `cloudtik` can run it with sudo on bare hosts.
 #
 # Usage: install.sh FOLDER MODE [STEP...]
@@ -14,8 +14,8 @@ set -euo pipefail
 home=/opt/kafka
 
 step_system() {
-    /usr/local/libexec/cloudtik/apt-install kafkacat netcat-openbsd
-    kafkacat -V >/dev/null
+    /usr/local/libexec/cloudtik/apt-install kcat netcat-openbsd
+    kcat -V >/dev/null
 }
 
 # The jars in /opt/kafka/libs, the launchers in /usr/local/bin, the logging settings in

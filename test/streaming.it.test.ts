@@ -1,6 +1,6 @@
 /**
  * The streaming runtimes on real clusters of 1 head + 3 workers: ZooKeeper and Kafka in ZooKeeper
- * mode, a broker's worker killed mid-way and replaced by the head's controller; Kafka alone in
+ * mode, a broker's worker killed mid-way (`cloudtik kill-node`) and replaced by the head's controller; Kafka alone in
  * KRaft mode. Messages go through Debian's kcat (kafkacat, on librdkafka), a client this project did not
  * write; the ZooKeeper servers are asked with their own four-letter words through netcat.
  */
@@ -182,7 +182,8 @@ describe('zookeeper + kafka', () => {
       `kafka-topics --bootstrap-server ${bootstrap} --create --topic events --partitions 3 --replication-factor 3`,
     );
     await produce(client, bootstrap, 'events', 1, MESSAGES / 2);
-    await engine.getContainer(victim.id).kill();
+    // Killed for good (a container killed by the engine alone is restarted in place, as a host would reboot).
+    await cliOk(['kill-node', file, '--node-ip', victim.ip, '-y']);
     await produce(client, bootstrap, 'events', MESSAGES / 2 + 1, MESSAGES);
     expectAll(await consume(client, bootstrap, 'events'));
     // The head's controller replaces the worker; its broker registers and its ZooKeeper server joins the ensemble.

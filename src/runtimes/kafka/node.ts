@@ -31,13 +31,6 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   for (const d of logDirs(ctx)) await fsp.mkdir(d, { recursive: true });
 }
 
-/** Whether the brokers use ZooKeeper: the zookeeper runtime is in the cluster, or `zookeeper_connect` names one. */
-export function usesZookeeper(types: readonly string[], options: Record<string, unknown>): boolean {
-  return (
-    types.includes('zookeeper') || (typeof options.zookeeper_connect === 'string' && options.zookeeper_connect !== '')
-  );
-}
-
 export async function start(ctx: RuntimeNodeContext): Promise<void> {
   if (ctx.head) return;
   const self: Member = { seq: ctx.seqId ?? 0, ip: ctx.nodeIp };

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { imageCarryingAll, RUNTIME_IMAGES } from './images.js';
+import { imageCarryingAll, RUNTIME_IMAGES, runtimeImages } from './images.js';
 
 describe('imageCarryingAll', () => {
   it('knows the spark runtime image', () => {
@@ -20,6 +20,12 @@ describe('imageCarryingAll', () => {
   ];
   it.each(table)('%s', (_what, images, expected) => {
     expect(imageCarryingAll(images)).toEqual(expected);
+  });
+
+  it('runs Spark, HDFS and YARN with Kafka and ZooKeeper on the streaming image, which carries them all', () => {
+    const runtimes = ['hdfs', 'yarn', 'spark', 'zookeeper', 'kafka'];
+    expect(imageCarryingAll(runtimeImages(runtimes))).toEqual({ image: 'cloudtik/streaming-runtime' });
+    expect(imageCarryingAll(runtimeImages(['spark']))).toEqual({ image: 'cloudtik/spark-runtime' });
   });
 
   it('takes the image that carries the others, whichever comes first', () => {

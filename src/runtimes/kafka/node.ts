@@ -17,7 +17,7 @@ import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
 import { openStateStore, parseMembers, settleQuorum, type Member } from '../node/ensemble.js';
 import { diskDirs, writeConf } from '../node/hadoop.js';
 import { daemonEnv, fourLetterWord, heapMb, propertiesText, serverMode } from '../node/jvm-daemon.js';
-import { CLIENT_PORT, connectString, ENSEMBLE_KEY, quorumOf } from '../zookeeper/settings.js';
+import { CLIENT_PORT, connectString, ENSEMBLE_KEY, holdsEphemeral, quorumOf } from '../zookeeper/settings.js';
 import { kraftClusterId, serverProperties, voterCount, VOTERS_KEY, type KafkaMode } from './settings.js';
 
 export const SERVICE = 'kafka';
@@ -104,14 +104,23 @@ async function zookeeperQuorum(self: Member, store: StateStore): Promise<Member[
         members.map(async (m) => serverMode(await fourLetterWord(m.ip, CLIENT_PORT, 'srvr'))),
       );
       const serving = modes.filter((m) => m === 'leader' || m === 'follower').length;
-      if (modes.includes('leader') && serving >= quorumOf(members.length)) return members;
+      const leader = members[modes.indexOf('leader')];
+      if (leader && serving >= quorumOf(members.length)) {
+        // A broker stopped without closing its session (killed) is registered until that session
+        // expires; starting before would only fail on "NodeExists" and retry.
+        const dump = await fourLetterWord(leader.ip, CLIENT_PORT, 'dump');
+        if (dump !== undefined && !holdsEphemeral(dump, `/brokers/ids/${self.seq}`)) return members;
+        seen = `broker id ${self.seq} is still registered by an earlier session`;
+        await systemClock.sleep(500);
+        continue;
+      }
       seen = members.map((m, i) => `${m.ip}: ${modes[i] ?? 'no answer'}`).join(', ');
     }
     await systemClock.sleep(500);
   }
   throw new CloudtikError(
     'ERR_CLOUDTIK_NODE_COMMAND',
-    `worker ${self.ip}: ZooKeeper has no quorum for the Kafka broker`,
+    `worker ${self.ip}: ZooKeeper is not ready for the Kafka broker`,
     {
       hint: `ZooKeeper servers: ${seen}; see ~/runtime/cloudtik/logs/zookeeper.log on the workers`,
     },

@@ -12,7 +12,7 @@ import { runTool } from '../../core/process.js';
 import { startService, stopService } from '../../node/services.js';
 import { UsageSampler } from '../../node/metrics.js';
 import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
-import { openStateStore, settleQuorum, type Member } from '../node/ensemble.js';
+import { openStateStore, parseMembers, settleQuorum, type Member } from '../node/ensemble.js';
 import { writeConf } from '../node/hadoop.js';
 import { daemonEnv, fourLetterWord, heapMb, propertiesText, serverMode, toolEnv } from '../node/jvm-daemon.js';
 import {
@@ -116,7 +116,31 @@ async function joinEnsemble(
 
 export async function stop(ctx: RuntimeNodeContext): Promise<void> {
   if (ctx.head) return;
+  if (ctx.runtime.types.includes('kafka')) {
+    // Stop commands run in runtime order (zookeeper before kafka): this node's broker goes first.
+    await stopService('kafka');
+    await brokersGone(ctx, 20_000);
+  }
   await stopService(SERVICE);
+}
+
+/**
+ * When the whole cluster's runtimes stop, every node stops its broker and then its ZooKeeper
+ * server, all at once: a broker whose ensemble lost its quorum first cannot shut down in order and is killed
+ * after its grace (30 s), its registration left to expire. So a server stays up, for `ms` at
+ * most, while the ensemble's leader still lists a broker.
+ */
+async function brokersGone(ctx: RuntimeNodeContext, ms: number): Promise<void> {
+  const store = await openStateStore(ctx).catch(() => undefined);
+  const members = store ? parseMembers(await store.getValue(ENSEMBLE_KEY).finally(() => store.close())) : undefined;
+  const deadline = systemClock.now() + ms;
+  while (members && systemClock.now() < deadline) {
+    const modes = await Promise.all(members.map(async (m) => modeOf(m.ip)));
+    const leader = members[modes.indexOf('leader')];
+    const dump = leader ? await fourLetterWord(leader.ip, CLIENT_PORT, 'dump') : undefined;
+    if (dump === undefined || !/^\s*\/brokers\/ids\//m.test(dump)) return;
+    await systemClock.sleep(250);
+  }
 }
 
 /** The mode a worker's server is in (`leader`, `follower`, ...), or undefined when it does not answer. */

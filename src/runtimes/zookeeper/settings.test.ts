@@ -4,6 +4,7 @@ import {
   connectString,
   dynamicConfig,
   ensembleSize,
+  holdsEphemeral,
   membersAfterJoin,
   quorumOf,
   reconfigArgs,
@@ -65,5 +66,17 @@ describe('zooCfg', () => {
     });
     expect(Object.keys(cfg).at(-1)).toBe('dynamicConfigFile');
     expect(cfg.dynamicConfigFile).toBe('/conf/zoo.cfg.dynamic');
+  });
+});
+
+describe('holdsEphemeral', () => {
+  const dump =
+    'SessionTracker dump:\nephemeral nodes dump:\nSessions with Ephemerals (1):\n0x1000a:\n\t/brokers/ids/2\n\t/controller\nConnections dump:\n';
+  it.each([
+    ['/brokers/ids/2', true],
+    ['/brokers/ids/3', false],
+    ['/brokers/ids/', false],
+  ])('%s: %s', (path, want) => {
+    expect(holdsEphemeral(dump, path)).toBe(want);
   });
 });

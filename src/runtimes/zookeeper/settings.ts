@@ -44,7 +44,8 @@ export function connectString(members: readonly Member[]): string {
 
 /**
  * zoo.cfg: CloudTik's settings (ticks, limits, no standalone mode, reconfiguration on, no ACLs so
- * that `reconfig` needs no super user), the four-letter words health checks use, then the user's
+ * that `reconfig` needs no super user), the four-letter words health checks and Kafka's start
+ * use (`dump`: the ephemeral nodes, asked of the leader), then the user's
  * `runtime.zookeeper.config` over them. The members are in the dynamic file. Pure.
  */
 export function zooCfg(
@@ -60,7 +61,7 @@ export function zooCfg(
     standaloneEnabled: false,
     reconfigEnabled: true,
     skipACL: 'yes',
-    '4lw.commands.whitelist': 'srvr,mntr,ruok,stat,conf,isro',
+    '4lw.commands.whitelist': 'srvr,mntr,ruok,stat,conf,isro,dump',
     // The admin server needs Jetty, which the image leaves out.
     'admin.enableServer': false,
     'autopurge.purgeInterval': 24,
@@ -82,4 +83,9 @@ export function reconfigArgs(self: Member, gone: readonly Member[]): string[] {
 export function membersAfterJoin(members: readonly Member[], self: Member, gone: readonly Member[]): Member[] {
   const out = new Set(gone.map((m) => m.seq));
   return [...members.filter((m) => !out.has(m.seq) && m.seq !== self.seq), self].sort((a, b) => a.seq - b.seq);
+}
+
+/** Whether the leader's `dump` lists the ephemeral node `path` (a live session still holds it). Pure. */
+export function holdsEphemeral(dump: string, path: string): boolean {
+  return dump.split('\n').some((line) => line.trim() === path);
 }

@@ -202,6 +202,21 @@ describe('zookeeper + kafka', () => {
     expect(['leader', 'follower']).toContain(states[replacement.ip]);
     expectAll(await consume(replacement, `${replacement.ip}:9092`, 'events'));
   });
+
+  it('comes back from runtime stop and start with its messages, each broker started once', async () => {
+    await cliOk(['runtime', 'stop', file]);
+    await cliOk(['runtime', 'start', file]);
+    const all = await workers('zk');
+    const [client] = all as [Worker];
+    await eventually('zk', '3 brokers registered again', 60_000, async () =>
+      (await brokers(client)).length === 3 ? true : undefined,
+    );
+    expectAll(await consume(client, `${client.ip}:9092`, 'events'));
+    for (const w of all) {
+      // The supervisor logs each restart of a daemon that exited: none for a broker that waited for ZooKeeper.
+      expect(await onNode(w, 'grep -c "exited with code" ~/runtime/cloudtik/logs/kafka.log || true')).toBe('0\n');
+    }
+  });
 });
 
 describe('kafka alone (KRaft)', () => {

@@ -5,7 +5,7 @@
  * runtimes' command groups. Everything here happens before anything is created, so a bad runtime
  * option is a positioned config error.
  */
-import { Ajv, type ValidateFunction } from 'ajv';
+import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { imageCarryingAll, runtimeImages } from '../runtimes/images.js';
 import { RUNTIMES } from '../runtimes/registry.js';
 import { orderRuntimes, runtimeCommands, RuntimeOrderError, type RuntimeDefinition } from '../runtimes/runtime.js';
@@ -21,7 +21,7 @@ function validatorOf(def: RuntimeDefinition): ValidateFunction {
   let v = validators.get(def.name);
   if (!v) {
     ajv ??= new Ajv({ allErrors: true, strict: false });
-    v = ajv.compile({ type: 'object', properties: def.options });
+    v = ajv.compile({ type: 'object', properties: def.options, additionalProperties: !def.closedOptions });
     validators.set(def.name, v);
   }
   return v;
@@ -84,12 +84,7 @@ function prepareSection(
     const options = mergeConfig(structuredClone(def.defaults), given ?? {});
     const validate = validatorOf(def);
     if (!validate(options)) {
-      for (const e of validate.errors ?? []) {
-        const key = e.instancePath.split('/').filter(Boolean);
-        issues.error([...at, name, ...key], `${e.message ?? 'is not valid'}`, {
-          hint: describeOption(def, key[0]),
-        });
-      }
+      for (const e of validate.errors ?? []) optionIssue(def, [...at, name], e, issues);
       continue;
     }
     // Sizing reads values other rules check; on a config with errors already it would only repeat them.
@@ -98,8 +93,12 @@ function prepareSection(
         workerTypes: workerTypes.map((t) => ({ name: t, ...resourcesOf(config, t) })),
         head,
         options,
+        types: ordered,
       });
-      for (const i of found) issues.error(i.path, i.message, i.hint ? { hint: i.hint } : {});
+      for (const i of found) {
+        const report = i.severity === 'warning' ? issues.warning.bind(issues) : issues.error.bind(issues);
+        report(i.path, i.message, i.hint ? { hint: i.hint } : {});
+      }
       Object.assign(options, values);
     }
     runtime[name] = options;
@@ -121,6 +120,21 @@ function checkOneImage(types: readonly string[], at: (string | number)[], issues
   issues.error(at, `no node image carries both ${on(a)} (${a}) and ${on(b)} (${b})`, {
     hint: 'run them on different node types (available_node_types.<type>.runtime.types), or name an image that carries both with docker.image',
   });
+}
+
+/** One option error of a runtime's section (at `at`): an unknown key names itself and the known ones. */
+function optionIssue(def: RuntimeDefinition, at: (string | number)[], e: ErrorObject, issues: IssueCollector): void {
+  const key = e.instancePath.split('/').filter(Boolean);
+  const extra =
+    e.keyword === 'additionalProperties' ? (e.params as { additionalProperty?: string }).additionalProperty : undefined;
+  if (extra !== undefined) {
+    const known = key.length === 0 ? Object.keys(def.options) : undefined;
+    issues.error([...at, ...key, extra], `unknown ${def.name} option '${extra}'`, {
+      hint: known ? `${def.name} options: ${known.join(', ')}` : describeOption(def, key[0]),
+    });
+    return;
+  }
+  issues.error([...at, ...key], `${e.message ?? 'is not valid'}`, { hint: describeOption(def, key[0]) });
 }
 
 function describeOption(def: RuntimeDefinition, key: string | undefined): string | undefined {

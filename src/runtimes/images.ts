@@ -8,6 +8,7 @@ import { RUNTIMES } from './registry.js';
 /** Each image that carries runtimes' engines, with the other such images whose engines it carries too. */
 export const RUNTIME_IMAGES: Readonly<Record<string, { carries: readonly string[] }>> = {
   'cloudtik/spark-runtime': { carries: [] },
+  'cloudtik/sql-runtime': { carries: ['cloudtik/spark-runtime'] },
 };
 
 /** The image for a node whose runtimes need `images`, or the two that no image carries together. */

@@ -1,8 +1,19 @@
 import { hdfs } from './hdfs/index.js';
+import { metastore } from './metastore/index.js';
+import { mysql } from './mysql/index.js';
+import { postgres } from './postgres/index.js';
 import { prometheus } from './prometheus/index.js';
 import type { RuntimeDefinition } from './runtime.js';
 import { spark } from './spark/index.js';
 import { yarn } from './yarn/index.js';
 
 /** Every runtime this build can run, by name. */
-export const RUNTIMES: Readonly<Record<string, RuntimeDefinition>> = { prometheus, hdfs, yarn, spark };
+export const RUNTIMES: Readonly<Record<string, RuntimeDefinition>> = {
+  prometheus,
+  hdfs,
+  yarn,
+  spark,
+  mysql,
+  postgres,
+  metastore,
+};

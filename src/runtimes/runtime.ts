@@ -12,7 +12,7 @@ export interface RuntimeEndpoint {
   port: number;
   /** URL scheme and path for web UIs; absent for plain service ports. */
   path?: string;
-  scheme?: 'http' | 'hdfs' | 'thrift';
+  scheme?: 'http' | 'hdfs' | 'thrift' | 'mysql' | 'postgresql';
 }
 
 /** A config error a runtime finds, at a key path of the merged config. */
@@ -20,6 +20,8 @@ export interface RuntimeIssue {
   path: (string | number)[];
   message: string;
   hint?: string;
+  /** A warning does not stop the config from loading (default: an error). */
+  severity?: 'warning';
 }
 
 /** A daemon a runtime runs on nodes, under the node supervisor (its log: ~/runtime/cloudtik/logs/<name>.log). */
@@ -36,6 +38,8 @@ export interface SizingInput {
   head: { cpus: number; memoryMb: number };
   /** This runtime's merged options (defaults + user). */
   options: Record<string, unknown>;
+  /** The runtimes of the same section, in order (required ones added). */
+  types: readonly string[];
 }
 
 export interface RuntimeDefinition {
@@ -49,6 +53,8 @@ export interface RuntimeDefinition {
   defaults: Record<string, unknown>;
   /** JSON Schema properties of `runtime.<name>` (types are checked before anything is created). */
   options: Record<string, unknown>;
+  /** Keys of `runtime.<name>` that `options` does not name are errors (default: they pass). */
+  closedOptions?: boolean;
   /** The node image family that carries the product. */
   image: string;
   /** Web UIs and ports on the head. */

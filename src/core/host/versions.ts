@@ -22,6 +22,13 @@ export const HADOOP_VERSION = '3.3.6';
  */
 export const SPARK_VERSION = '3.5.5';
 
+/**
+ * The Hive standalone metastore in `cloudtik/sql`, its binary distribution from Maven Central.
+ * Pinned by docker/sql/downloads.lock (docker/sql/lock.sh), with the MariaDB and PostgreSQL JDBC
+ * drivers. 3.1.3 and not 4.x: see docker/sql/lock.sh.
+ */
+export const METASTORE_VERSION = '3.1.3';
+
 /** Global npm cache inside the nodes; world-writable so every user's npm and `sudo npm` share it. */
 export const NODE_NPM_CACHE = '/var/cache/cloudtik-npm';
 

@@ -13,7 +13,13 @@ import { bootstrapDebianImage, debootstrapArgs, jsonLines } from './image-debian
 import { fetchDownloads, readDownloadLock } from '../../core/host/downloads.js';
 import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from '../../core/host/package.js';
 import { DEBIAN_SUITE, IMAGE_LABEL, IMAGE_RECIPE_VERSION } from './image-versions.js';
-import { HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../../core/host/versions.js';
+import {
+  HADOOP_VERSION,
+  METASTORE_VERSION,
+  NODE_VERSION,
+  NPM_VERSION,
+  SPARK_VERSION,
+} from '../../core/host/versions.js';
 
 /** The node images we know how to make, each after its parent. */
 export const NODE_IMAGE_NAMES = [
@@ -23,6 +29,8 @@ export const NODE_IMAGE_NAMES = [
   'cloudtik/hadoop',
   'cloudtik/spark',
   'cloudtik/spark-runtime',
+  'cloudtik/sql',
+  'cloudtik/sql-runtime',
 ] as const;
 export type NodeImageName = (typeof NODE_IMAGE_NAMES)[number];
 
@@ -72,6 +80,18 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
   /** cloudtik/spark plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
   'cloudtik/spark-runtime': {
     parent: 'cloudtik/spark',
+    folder: 'cloudtik',
+    adds: 'cloudtik-package',
+  },
+  /** MariaDB (for mysql), PostgreSQL 15 and the Hive standalone metastore, on cloudtik/spark. */
+  'cloudtik/sql': {
+    parent: 'cloudtik/spark',
+    folder: 'sql',
+    versionArgs: { METASTORE_VERSION },
+  },
+  /** cloudtik/sql plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
+  'cloudtik/sql-runtime': {
+    parent: 'cloudtik/sql',
     folder: 'cloudtik',
     adds: 'cloudtik-package',
   },

@@ -23,6 +23,12 @@ async function moduleOf(name: string): Promise<NodeModule> {
       return import('../spark/node.js');
     case 'prometheus':
       return import('../prometheus/node.js');
+    case 'mysql':
+      return import('../mysql/node.js');
+    case 'postgres':
+      return import('../postgres/node.js');
+    case 'metastore':
+      return import('../metastore/node.js');
     default:
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown runtime '${name}'`, {
         hint: `runtimes: ${Object.keys(RUNTIMES).join(', ')}`,
@@ -38,6 +44,9 @@ const PRODUCT_FILES: Record<string, string[]> = {
   yarn: ['/usr/local/bin/yarn', '/opt/hadoop/share/hadoop/lib'],
   spark: ['/usr/local/bin/spark-submit', '/opt/spark/jars', SHUFFLE_DIR],
   prometheus: ['/usr/bin/prometheus', '/usr/bin/prometheus-node-exporter'],
+  mysql: ['/usr/sbin/mariadbd', '/usr/bin/mariadb-install-db'],
+  postgres: ['/usr/local/bin/postgres', '/usr/local/bin/initdb', '/usr/bin/psql'],
+  metastore: ['/usr/local/bin/hive-metastore', '/opt/metastore/lib'],
 };
 
 /**

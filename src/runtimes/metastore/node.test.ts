@@ -81,6 +81,8 @@ describe('mysqlInitSql', () => {
       { database: 'only_db' },
     ]);
     expect(sql.split('\n').filter(Boolean)).toEqual([
+      "DELETE FROM mysql.global_priv WHERE (User = 'root' AND Host NOT IN ('localhost', '%')) OR User = '';",
+      'FLUSH PRIVILEGES;',
       `ALTER USER 'root'@'localhost' IDENTIFIED BY '${SECRET}';`,
       `CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY '${SECRET}';`,
       `ALTER USER 'root'@'%' IDENTIFIED BY '${SECRET}';`,

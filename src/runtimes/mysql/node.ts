@@ -24,6 +24,10 @@ export interface MysqlAccount {
 export function mysqlInitSql(rootPassword: string, accounts: readonly MysqlAccount[]): string {
   const s = (v: string): string => sqlString(v, 'mysql');
   const lines = [
+    // mariadb-install-db also makes root@127.0.0.1, root@::1 and root@<hostname> without a
+    // password (and anonymous users): only root@localhost and root@'%' stay, both with the password.
+    "DELETE FROM mysql.global_priv WHERE (User = 'root' AND Host NOT IN ('localhost', '%')) OR User = '';",
+    'FLUSH PRIVILEGES;',
     `ALTER USER 'root'@'localhost' IDENTIFIED BY ${s(rootPassword)};`,
     `CREATE USER IF NOT EXISTS 'root'@'%' IDENTIFIED BY ${s(rootPassword)};`,
     `ALTER USER 'root'@'%' IDENTIFIED BY ${s(rootPassword)};`,

@@ -161,6 +161,8 @@ describe.each([
     await ok(['runtime', 'stop', file]);
     await ok(['runtime', 'start', file]);
     await healthy();
+    // The NameNode leaves safe mode once the DataNodes reported the table's blocks.
+    await onHead('hdfs dfsadmin -safemode wait');
     const out = await submit('read-again', READ);
     expect(out).toContain(EXPECTED.result);
     expect(out).toContain(EXPECTED.regions);

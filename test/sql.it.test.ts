@@ -179,7 +179,7 @@ describe.each([
       found.push(password);
     }
     const ps = (await ok(['exec', file, 'ps -eo args'])).stdout;
-    expect(ps).toContain('hive-metastore');
+    expect(ps).toContain('org.apache.hadoop.hive.metastore.HiveMetaStore');
     for (const password of found) {
       expect(ps.includes(password), 'a password is in the process list').toBe(false);
       expect(

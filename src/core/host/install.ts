@@ -24,7 +24,7 @@ import {
   type LayerInputs,
 } from './layers.js';
 import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from './package.js';
-import { HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from './versions.js';
+import { HADOOP_VERSION, METASTORE_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from './versions.js';
 
 /**
  * Installs what a node image has on a bare Debian or Ubuntu host, through nothing but the host's
@@ -226,6 +226,7 @@ async function collectLayerInputs(
   }
   if (layer === 'hadoop') env.HADOOP_VERSION = HADOOP_VERSION;
   if (layer === 'spark') env.SPARK_VERSION = SPARK_VERSION;
+  if (layer === 'sql') env.METASTORE_VERSION = METASTORE_VERSION;
   if (layer === 'cloudtik' && opts.packageUrl === undefined) {
     const tarball = await packCloudtik(pack);
     files.push({ name: 'cloudtik.tgz', path: tarball.path, mode: 0o644, sha256: tarball.sha256 });

@@ -187,7 +187,8 @@ export async function start(ctx: RuntimeNodeContext): Promise<void> {
     env: {
       ...env.processEnv(),
       METASTORE_CONF_DIR: confDir(ctx),
-      METASTORE_JAVA_OPTS: `-Xmx${heap}m ${QUICK_START_JVM_OPTS} -Dproc_metastore`,
+      // Derby's own log goes beside its database, not into the folder the service started in.
+      METASTORE_JAVA_OPTS: `-Xmx${heap}m ${QUICK_START_JVM_OPTS} -Dproc_metastore -Dderby.stream.error.file=${path.join(dataDir(ctx), 'derby.log')}`,
     },
   });
 }

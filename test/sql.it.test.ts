@@ -8,6 +8,7 @@
  */
 import fsp from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { portAnswers } from '../src/core/cluster/runtimes.js';
 import {
   cli,
   cliOk,
@@ -92,10 +93,14 @@ describe.each([
     const job = await writeFile(dir, `${cluster}-${name}.py`, text);
     return (await ok(['submit', file, job])).stdout;
   };
+  /** Every runtime service healthy, the 3 workers' among them. */
   const healthy = (): Promise<{ service: string; answering?: boolean }[]> =>
-    eventually('all runtime services healthy', 120_000, async () => {
+    eventually('all runtime services healthy on the head and 3 workers', 180_000, async () => {
       const r = await run(['runtime', 'status', file, '--json']);
-      return r.code === 0 ? (JSON.parse(r.stdout) as { services: { service: string }[] }).services : undefined;
+      if (r.code !== 0) return undefined;
+      const services = (JSON.parse(r.stdout) as { services: { service: string }[] }).services;
+      const on = (name: string): number => services.filter((x) => x.service === name).length;
+      return on('hdfs-datanode') === 3 && on('yarn-nodemanager') === 3 ? services : undefined;
     });
 
   beforeAll(async () => {
@@ -134,11 +139,15 @@ describe.each([
     expect(headIp).toBeDefined();
     expect(r.stdout).toContain(`thrift://${headIp}:9083`);
     expect(r.stdout).toContain(`${scheme}://${headIp}:${port}`);
+    const metastoreS = await eventually('the metastore answers', 180_000, async () =>
+      (await portAnswers(headIp, 9083, 1000)) ? (performance.now() - t0) / 1000 : undefined,
+    );
     const services = await healthy();
     const readyS = (performance.now() - t0) / 1000;
     console.log(
-      `${cluster}: start returned after ${startS.toFixed(1)} s, all services healthy after ${readyS.toFixed(1)} s`,
+      `${cluster}: start returned after ${startS.toFixed(1)} s, the metastore answered after ${metastoreS.toFixed(1)} s, every service on the head and 3 workers healthy after ${readyS.toFixed(1)} s`,
     );
+    console.log(r.stdout);
     expect(services.filter((s) => s.service === db || s.service === 'metastore')).toHaveLength(2);
     const info = (await ok(['info', file])).stdout;
     expect(info).toContain(`thrift://${headIp}:9083`);

@@ -3,7 +3,7 @@ import type { RuntimeNodeContext } from '../node/context.js';
 import { generatePassword, sqlString } from '../node/secrets.js';
 import { metastoreDatabase, metastoreHeapMb } from './index.js';
 import { jdbcOf, metastoreService, metastoreSite, type MetastoreConnection } from './node.js';
-import { mysqlInitSql } from '../mysql/node.js';
+import { mysqlInitSql, mysqlPaths, mysqlService } from '../mysql/node.js';
 import { pgpassLine, postgresInitSql, postgresService, postgresPaths } from '../postgres/node.js';
 import { metastoreSettings } from '../spark/node.js';
 
@@ -97,6 +97,17 @@ describe('mysqlInitSql', () => {
   });
 });
 
+describe('mysqlService', () => {
+  it('makes a new data folder, then runs the server with its init file (no password on the command line)', () => {
+    expect(
+      mysqlService(mysqlPaths({ home: '/h/runtime', dataDisks: ['/mnt/cloudtik/data_disk_1'] })).split('\n'),
+    ).toEqual([
+      '[ -d /mnt/cloudtik/data_disk_1/mysql/data/mysql ] || { mkdir -p /mnt/cloudtik/data_disk_1/mysql/data && mariadb-install-db --no-defaults --datadir=/mnt/cloudtik/data_disk_1/mysql/data --auth-root-authentication-method=normal --skip-test-db >/dev/null; } || exit 1',
+      'exec mariadbd --defaults-file=/h/runtime/mysql/conf/my.cnf --init-file=/h/runtime/secrets/mysql-init.sql',
+    ]);
+  });
+});
+
 describe('postgres', () => {
   it('init statements create what is missing and set every password', () => {
     const sql = postgresInitSql({ name: 'cloudtik', password: SECRET }, [
@@ -113,6 +124,9 @@ describe('postgres', () => {
   it('password file lines escape : and \\', () => expect(pgpassLine('u', 'a:b\\c')).toBe('*:*:*:u:a\\:b\\\\c'));
   it('the service names files, never a password', () => {
     const script = postgresService(postgresPaths(ctx(['postgres'])), 'cloudtik');
+    expect(script.split('\n')[0]).toBe(
+      '[ -f /home/u/runtime/postgres/data/PG_VERSION ] || { mkdir -p -m 0700 /home/u/runtime/postgres/data && initdb --pgdata=/home/u/runtime/postgres/data --username=cloudtik --pwfile=/home/u/runtime/secrets/postgres-admin --auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >/dev/null; } || exit 1',
+    );
     expect(script).toContain('PGPASSFILE=/home/u/runtime/secrets/pgpass psql');
     expect(script).toContain('-f /home/u/runtime/secrets/postgres-init.sql');
   });

@@ -7,8 +7,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { startService, stopService } from '../../node/services.js';
-import { runTool } from '../../core/process.js';
-import { CloudtikError } from '../../core/errors.js';
+import { quote } from '../../core/command/shell.js';
 import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
 import { writeConf } from '../node/hadoop.js';
 import { METASTORE_DB, runtimePassword, secretsDir, sqlName, sqlString, writePrivate } from '../node/secrets.js';
@@ -119,30 +118,23 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   await writeConf(path.dirname(p.conf), 'my.cnf', myCnf(p));
 }
 
-/** A new data folder: MariaDB's system tables, root without a password until the init file sets it. */
-async function installDb(p: MysqlPaths): Promise<void> {
-  if (fs.existsSync(path.join(p.data, 'mysql'))) return;
-  fs.mkdirSync(p.data, { recursive: true });
-  const r = await runTool('mariadb-install-db', [
-    '--no-defaults',
-    `--datadir=${p.data}`,
-    '--auth-root-authentication-method=normal',
-    '--skip-test-db',
-  ]);
-  if (r.code !== 0) {
-    throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `mysql: mariadb-install-db failed on the head (${p.data})`, {
-      details: r.stderr.split('\n').slice(-10),
-      hint: 'see the lines above; remove the data folder to start over',
-    });
-  }
+/**
+ * The service's script: a new data folder first (MariaDB's system tables, root without a password
+ * until the init file sets it), then the server, which runs the init file before it takes connections.
+ */
+export function mysqlService(p: MysqlPaths): string {
+  const install = `mariadb-install-db --no-defaults --datadir=${quote(p.data)} --auth-root-authentication-method=normal --skip-test-db >/dev/null`;
+  return [
+    `[ -d ${quote(path.join(p.data, 'mysql'))} ] || { mkdir -p ${quote(p.data)} && ${install}; } || exit 1`,
+    `exec mariadbd --defaults-file=${quote(p.conf)} --init-file=${quote(p.initFile)}`,
+  ].join('\n');
 }
 
 export async function start(ctx: RuntimeNodeContext): Promise<void> {
   if (!ctx.head) return;
   const p = mysqlPaths(ctx);
   fs.mkdirSync(p.run, { recursive: true });
-  await installDb(p);
-  await startService('mysql', ['mariadbd', `--defaults-file=${p.conf}`, `--init-file=${p.initFile}`]);
+  await startService('mysql', ['bash', '-c', mysqlService(p)]);
 }
 
 export async function stop(ctx: RuntimeNodeContext): Promise<void> {

@@ -1,14 +1,13 @@
 /**
  * postgres on the head: PostgreSQL 15, data on the first data disk when there is one. The data
- * folder is made by initdb with the superuser's password read from a file; at each start, once the
+ * folder is made by initdb (in the service, so the head's start does not wait for it) with the
+ * superuser's password read from a file; at each start, once the
  * server answers, the service applies passwords, users and databases with idempotent statements
  * from a file only the node user reads (psql with a password file: nothing secret on a command line).
  */
 import fs from 'node:fs';
 import path from 'node:path';
 import { startService, stopService } from '../../node/services.js';
-import { runTool } from '../../core/process.js';
-import { CloudtikError } from '../../core/errors.js';
 import { quote } from '../../core/command/shell.js';
 import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
 import { writeConf } from '../node/hadoop.js';
@@ -116,33 +115,23 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   await writeConf(p.confDir, 'pg_hba.conf', PG_HBA);
 }
 
-async function initDb(p: PostgresPaths, admin: string): Promise<void> {
-  if (fs.existsSync(path.join(p.data, 'PG_VERSION'))) return;
-  fs.mkdirSync(p.data, { recursive: true, mode: 0o700 });
-  const r = await runTool('initdb', [
-    `--pgdata=${p.data}`,
-    `--username=${admin}`,
-    `--pwfile=${p.pwFile}`,
-    '--auth=scram-sha-256',
-    '--encoding=UTF8',
-    '--locale=C.UTF-8',
-  ]);
-  if (r.code !== 0) {
-    throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `postgres: initdb failed on the head (${p.data})`, {
-      details: r.stderr.split('\n').slice(-10),
-      hint: 'see the lines above; remove the data folder to start over',
-    });
-  }
-}
-
 /**
  * The service's script: the server in the background, then (once it answers on its socket) the
  * init statements, then waiting on the server; a stop is a fast shutdown (SIGINT).
  */
 export function postgresService(p: PostgresPaths, admin: string): string {
+  const initdb = [
+    'initdb',
+    `--pgdata=${quote(p.data)}`,
+    `--username=${quote(admin)}`,
+    `--pwfile=${quote(p.pwFile)}`,
+    '--auth=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >/dev/null',
+  ].join(' ');
   const server = `postgres -D ${quote(p.data)} -c config_file=${quote(path.join(p.confDir, 'postgresql.conf'))}`;
   const psql = `PGPASSFILE=${quote(p.passFile)} psql -q -X -h ${quote(p.run)} -p ${POSTGRES_PORT} -U ${quote(admin)} -d postgres -v ON_ERROR_STOP=1 -f ${quote(p.initFile)}`;
   return [
+    // A new data folder first (initdb reads the superuser's password from its file).
+    `[ -f ${quote(path.join(p.data, 'PG_VERSION'))} ] || { mkdir -p -m 0700 ${quote(p.data)} && ${initdb}; } || exit 1`,
     `${server} &`,
     'pid=$!',
     `trap 'kill -INT $pid; wait $pid; exit 0' TERM INT`,
@@ -157,7 +146,6 @@ export async function start(ctx: RuntimeNodeContext): Promise<void> {
   const p = postgresPaths(ctx);
   const admin = adminUser(optionsOf(ctx, 'postgres'));
   fs.mkdirSync(p.run, { recursive: true });
-  await initDb(p, admin);
   await startService('postgres', ['bash', '-c', postgresService(p, admin)]);
 }
 

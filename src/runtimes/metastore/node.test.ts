@@ -162,7 +162,7 @@ describe('metastore on the node', () => {
       /^until curl -sf -X PUT 'http:\/\/10.0.0.2:9870\/webhdfs\/v1\/shared\/warehouse\?op=MKDIRS/,
     );
     expect(lines[2]).toMatch(
-      /SELECT SCHEMA_VERSION FROM VERSION.* \|\| hive-metastore schematool -dbType mysql -initSchema \|\| exit 1$/,
+      /SELECT SCHEMA_VERSION FROM VERSION.* \|\| mariadb .*<\/opt\/metastore\/scripts\/metastore\/upgrade\/mysql\/hive-schema-3\.1\.0\.mysql\.sql \|\| exit 1$/,
     );
     expect(lines[3]).toBe('exec hive-metastore server');
   });

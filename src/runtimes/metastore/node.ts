@@ -1,7 +1,8 @@
 /**
  * The Hive metastore on the head: metastore-site.xml (it holds the database password, so only the
  * node user reads it), then a service that waits for its database and HDFS, creates the schema
- * once (schematool, when the database has no metastore schema yet) and runs the Thrift server.
+ * once (the distribution's schema script through the database's client, schematool for Derby; only
+ * when the database has no metastore schema yet) and runs the Thrift server.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -138,6 +139,14 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
     await writePrivate(path.join(secretsDir(ctx), 'metastore-pgpass'), `${pgpassLine(c.user, c.password)}\n`);
 }
 
+/** The schema version of the metastore in the image (Hive 3.1.3 keeps the 3.1.0 schema). */
+export const METASTORE_SCHEMA_VERSION = '3.1.0';
+
+/** The script that creates the metastore's schema in a database (from the metastore's distribution). */
+export function schemaScript(engine: 'mysql' | 'postgres'): string {
+  return `/opt/metastore/scripts/metastore/upgrade/${engine}/hive-schema-${METASTORE_SCHEMA_VERSION}.${engine}.sql`;
+}
+
 /** How long the service waits for its database and HDFS before it gives up (and its supervisor tries again). */
 export const METASTORE_WAIT_S = 120;
 
@@ -152,18 +161,22 @@ export function metastoreService(ctx: RuntimeNodeContext, c: MetastoreConnection
   const deadline = (what: string): string =>
     `[ $SECONDS -lt ${METASTORE_WAIT_S} ] || { echo "metastore: ${what} after ${METASTORE_WAIT_S} s" >&2; exit 1; }`;
   let hasSchema: string;
+  // The database's own client runs the schema script (no JVM start); Derby has none but schematool.
+  let createSchema = `hive-metastore schematool -dbType ${c.engine} -initSchema`;
   if (c.engine === 'mysql') {
     const client = `mariadb --defaults-extra-file=${quote(path.join(secrets, 'metastore-db.cnf'))} -h ${quote(c.host)} -P ${c.port} -N -B ${quote(c.database)}`;
     lines.push(
       `until ${client} -e 'SELECT 1' >/dev/null 2>&1; do ${deadline(`mysql at ${c.host}:${c.port} did not let ${c.user} in`)}; sleep 0.5; done`,
     );
     hasSchema = `${client} -e 'SELECT SCHEMA_VERSION FROM VERSION' 2>/dev/null | grep -q .`;
+    createSchema = `${client} <${quote(schemaScript('mysql'))}`;
   } else if (c.engine === 'postgres') {
     const client = `PGPASSFILE=${quote(path.join(secrets, 'metastore-pgpass'))} psql -X -q -t -A -h ${quote(c.host)} -p ${c.port} -U ${quote(c.user)} -d ${quote(c.database)}`;
     lines.push(
       `until ${client} -c 'SELECT 1' >/dev/null 2>&1; do ${deadline(`postgres at ${c.host}:${c.port} did not let ${c.user} in`)}; sleep 0.5; done`,
     );
     hasSchema = `${client} -c 'SELECT "SCHEMA_VERSION" FROM "VERSION"' 2>/dev/null | grep -q .`;
+    createSchema = `${client} -v ON_ERROR_STOP=1 -f ${quote(schemaScript('postgres'))} >/dev/null`;
   } else {
     hasSchema = `[ -d ${quote(c.database)} ]`;
   }
@@ -174,7 +187,7 @@ export function metastoreService(ctx: RuntimeNodeContext, c: MetastoreConnection
       `until curl -sf -X PUT ${quote(url)} >/dev/null; do ${deadline('HDFS did not take the warehouse folder')}; sleep 0.5; done`,
     );
   }
-  lines.push(`${hasSchema} || hive-metastore schematool -dbType ${c.engine} -initSchema || exit 1`);
+  lines.push(`${hasSchema} || ${createSchema} || exit 1`);
   lines.push('exec hive-metastore server');
   return lines.join('\n');
 }

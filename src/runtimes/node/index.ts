@@ -46,7 +46,7 @@ const PRODUCT_FILES: Record<string, string[]> = {
   prometheus: ['/usr/bin/prometheus', '/usr/bin/prometheus-node-exporter'],
   mysql: ['/usr/sbin/mariadbd', '/usr/bin/mariadb-install-db'],
   postgres: ['/usr/local/bin/postgres', '/usr/local/bin/initdb', '/usr/bin/psql'],
-  metastore: ['/usr/local/bin/hive-metastore', '/opt/metastore/lib'],
+  metastore: ['/usr/local/bin/hive-metastore', '/opt/metastore/lib', '/opt/metastore/scripts/metastore/upgrade'],
 };
 
 /**

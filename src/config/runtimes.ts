@@ -97,8 +97,12 @@ function prepareSection(
         workerTypes: workerTypes.map((t) => ({ name: t, ...resourcesOf(config, t) })),
         head,
         options,
+        types: ordered,
       });
-      for (const i of found) issues.error(i.path, i.message, i.hint ? { hint: i.hint } : {});
+      for (const i of found) {
+        const report = i.severity === 'warning' ? issues.warning.bind(issues) : issues.error.bind(issues);
+        report(i.path, i.message, i.hint ? { hint: i.hint } : {});
+      }
       Object.assign(options, values);
     }
     runtime[name] = options;
@@ -130,12 +134,21 @@ function reportOptionError(
   issues: IssueCollector,
 ): void {
   const key = e.instancePath.split('/').filter(Boolean);
-  if (e.keyword === 'additionalProperties' && key.length === 0) {
+  if (e.keyword === 'additionalProperties') {
     const unknown = String((e.params as { additionalProperty?: unknown }).additionalProperty);
-    issues.error([...at, unknown], 'unknown key', { at: 'key', hint: describeOption(def, undefined) });
+    issues.error([...at, ...key, unknown], 'unknown key', { at: 'key', hint: knownKeys(def, key) });
     return;
   }
   issues.error([...at, ...key], `${e.message ?? 'is not valid'}`, { hint: describeOption(def, key[0]) });
+}
+
+/** The keys a runtime's section (or a mapping inside it, at `key`) takes, for an unknown key's hint. */
+function knownKeys(def: RuntimeDefinition, key: readonly string[]): string | undefined {
+  if (key.length === 0) return describeOption(def, undefined);
+  let spec: unknown = { properties: def.options };
+  for (const k of key) spec = isPlainObject(spec) && isPlainObject(spec.properties) ? spec.properties[k] : undefined;
+  if (!isPlainObject(spec) || !isPlainObject(spec.properties)) return describeOption(def, key[0]);
+  return `${def.name} ${key.join('.')} keys: ${Object.keys(spec.properties).join(', ')}`;
 }
 
 function describeOption(def: RuntimeDefinition, key: string | undefined): string | undefined {

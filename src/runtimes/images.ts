@@ -9,6 +9,7 @@ import { RUNTIMES } from './registry.js';
 export const RUNTIME_IMAGES: Readonly<Record<string, { carries: readonly string[] }>> = {
   'cloudtik/spark-runtime': { carries: [] },
   'cloudtik/streaming-runtime': { carries: ['cloudtik/spark-runtime'] },
+  'cloudtik/sql-runtime': { carries: ['cloudtik/spark-runtime'] },
 };
 
 /** The image for a node whose runtimes need `images`, or the two that no image carries together. */

@@ -1,5 +1,8 @@
 import { hdfs } from './hdfs/index.js';
 import { kafka } from './kafka/index.js';
+import { metastore } from './metastore/index.js';
+import { mysql } from './mysql/index.js';
+import { postgres } from './postgres/index.js';
 import { prometheus } from './prometheus/index.js';
 import type { RuntimeDefinition } from './runtime.js';
 import { spark } from './spark/index.js';
@@ -14,4 +17,7 @@ export const RUNTIMES: Readonly<Record<string, RuntimeDefinition>> = {
   spark,
   zookeeper,
   kafka,
+  mysql,
+  postgres,
+  metastore,
 };

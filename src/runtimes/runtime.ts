@@ -14,7 +14,7 @@ export interface RuntimeEndpoint {
   on?: 'head' | 'workers';
   /** URL scheme and path for web UIs; absent for plain service ports. */
   path?: string;
-  scheme?: 'http' | 'hdfs' | 'thrift';
+  scheme?: 'http' | 'hdfs' | 'thrift' | 'mysql' | 'postgresql';
 }
 
 /** A config error a runtime finds, at a key path of the merged config. */
@@ -22,6 +22,8 @@ export interface RuntimeIssue {
   path: (string | number)[];
   message: string;
   hint?: string;
+  /** A warning does not stop the config from loading (default: an error). */
+  severity?: 'warning';
 }
 
 /** A daemon a runtime runs on nodes, under the node supervisor (its log: ~/runtime/cloudtik/logs/<name>.log). */
@@ -38,6 +40,8 @@ export interface SizingInput {
   head: { cpus: number; memoryMb: number };
   /** This runtime's merged options (defaults + user). */
   options: Record<string, unknown>;
+  /** The runtimes of the same section, in order (required ones added). */
+  types: readonly string[];
 }
 
 export interface RuntimeDefinition {

@@ -27,6 +27,7 @@ import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from './packag
 import {
   HADOOP_VERSION,
   KAFKA_VERSION,
+  METASTORE_VERSION,
   NODE_VERSION,
   NPM_VERSION,
   SPARK_VERSION,
@@ -233,6 +234,7 @@ async function collectLayerInputs(
   }
   if (layer === 'hadoop') env.HADOOP_VERSION = HADOOP_VERSION;
   if (layer === 'spark') env.SPARK_VERSION = SPARK_VERSION;
+  if (layer === 'sql') env.METASTORE_VERSION = METASTORE_VERSION;
   if (layer === 'streaming') Object.assign(env, { KAFKA_VERSION, ZOOKEEPER_VERSION });
   if (layer === 'cloudtik' && opts.packageUrl === undefined) {
     const tarball = await packCloudtik(pack);

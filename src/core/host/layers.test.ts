@@ -36,6 +36,7 @@ describe('layersFor', () => {
     expect(layersFor([])).toEqual(['base', 'cloudtik']);
     expect(layersFor(['hdfs'])).toEqual(['base', 'hadoop', 'cloudtik']);
     expect(layersFor(['yarn', 'hdfs'])).toEqual(['base', 'hadoop', 'cloudtik']);
+    expect(layersFor(['hdfs', 'spark', 'mysql', 'metastore'])).toEqual(['base', 'hadoop', 'spark', 'sql', 'cloudtik']);
     expect(layersFor(['spark'])).toEqual(['base', 'hadoop', 'spark', 'cloudtik']);
     expect(layersFor(['prometheus'])).toEqual(['base', 'hadoop', 'spark', 'cloudtik']);
     expect(layersFor(['prometheus', 'hdfs', 'yarn', 'spark'])).toEqual(['base', 'hadoop', 'spark', 'cloudtik']);

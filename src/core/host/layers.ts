@@ -3,12 +3,12 @@ import { CloudtikError } from '../errors.js';
 
 /**
  * What a bare host gets, decided without touching it: the layers of the node images (base,
- * hadoop, spark, streaming, cloudtik), each installed by the same `docker/<layer>/install.sh` the image's
+ * hadoop, spark, sql, streaming, cloudtik), each installed by the same `docker/<layer>/install.sh` the image's
  * Dockerfile runs, and a marker hash per layer that says whether the host has it already.
  */
 
 /** The install layers in the order they go on; each builds on the ones before it, as images do. */
-export const HOST_LAYERS = ['base', 'hadoop', 'spark', 'streaming', 'cloudtik'] as const;
+export const HOST_LAYERS = ['base', 'hadoop', 'spark', 'sql', 'streaming', 'cloudtik'] as const;
 export type HostLayerName = (typeof HOST_LAYERS)[number];
 
 /** Bumped when the way layers are staged or run on a host changes in a way the inputs cannot see. */
@@ -24,6 +24,10 @@ const RUNTIME_LAYERS: Readonly<Record<string, readonly HostLayerName[]>> = {
   // Spark's YARN shuffle service goes into Hadoop's folder; Prometheus sits in the spark layer, as in cloudtik/spark.
   spark: ['hadoop', 'spark'],
   prometheus: ['hadoop', 'spark'],
+  // The SQL runtimes' products sit in the sql layer, on spark, as in cloudtik/sql.
+  mysql: ['hadoop', 'spark', 'sql'],
+  postgres: ['hadoop', 'spark', 'sql'],
+  metastore: ['hadoop', 'spark', 'sql'],
   // Kafka and ZooKeeper need only the Java of the hadoop layer.
   zookeeper: ['hadoop', 'streaming'],
   kafka: ['hadoop', 'streaming'],

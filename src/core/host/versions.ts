@@ -32,6 +32,13 @@ export const KAFKA_VERSION = '3.9.1';
 /** The ZooKeeper server in `cloudtik/streaming`: the version Kafka 3.9's client is built for (same pom.xml). */
 export const ZOOKEEPER_VERSION = '3.8.4';
 
+/**
+ * The Hive standalone metastore in `cloudtik/sql`, its binary distribution from Maven Central.
+ * Pinned by docker/sql/downloads.lock (docker/sql/lock.sh), with the MariaDB and PostgreSQL JDBC
+ * drivers. 3.1.3 and not 4.x: see docker/sql/lock.sh.
+ */
+export const METASTORE_VERSION = '3.1.3';
+
 /** Global npm cache inside the nodes; world-writable so every user's npm and `sudo npm` share it. */
 export const NODE_NPM_CACHE = '/var/cache/cloudtik-npm';
 

@@ -16,6 +16,7 @@ import { DEBIAN_SUITE, IMAGE_LABEL, IMAGE_RECIPE_VERSION } from './image-version
 import {
   HADOOP_VERSION,
   KAFKA_VERSION,
+  METASTORE_VERSION,
   NODE_VERSION,
   NPM_VERSION,
   SPARK_VERSION,
@@ -30,6 +31,8 @@ export const NODE_IMAGE_NAMES = [
   'cloudtik/hadoop',
   'cloudtik/spark',
   'cloudtik/spark-runtime',
+  'cloudtik/sql',
+  'cloudtik/sql-runtime',
   'cloudtik/streaming',
   'cloudtik/streaming-runtime',
 ] as const;
@@ -81,6 +84,18 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
   /** cloudtik/spark plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
   'cloudtik/spark-runtime': {
     parent: 'cloudtik/spark',
+    folder: 'cloudtik',
+    adds: 'cloudtik-package',
+  },
+  /** MariaDB (for mysql), PostgreSQL 15 and the Hive standalone metastore, on cloudtik/spark. */
+  'cloudtik/sql': {
+    parent: 'cloudtik/spark',
+    folder: 'sql',
+    versionArgs: { METASTORE_VERSION },
+  },
+  /** cloudtik/sql plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
+  'cloudtik/sql-runtime': {
+    parent: 'cloudtik/sql',
     folder: 'cloudtik',
     adds: 'cloudtik-package',
   },

@@ -27,6 +27,12 @@ async function moduleOf(name: string): Promise<NodeModule> {
       return import('../zookeeper/node.js');
     case 'kafka':
       return import('../kafka/node.js');
+    case 'mysql':
+      return import('../mysql/node.js');
+    case 'postgres':
+      return import('../postgres/node.js');
+    case 'metastore':
+      return import('../metastore/node.js');
     default:
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown runtime '${name}'`, {
         hint: `runtimes: ${Object.keys(RUNTIMES).join(', ')}`,
@@ -44,6 +50,9 @@ const PRODUCT_FILES: Record<string, string[]> = {
   prometheus: ['/usr/bin/prometheus', '/usr/bin/prometheus-node-exporter'],
   zookeeper: ['/usr/local/bin/zookeeper-server-start', '/opt/kafka/libs'],
   kafka: ['/usr/local/bin/kafka-server-start', '/opt/kafka/libs'],
+  mysql: ['/usr/sbin/mariadbd', '/usr/bin/mariadb-install-db'],
+  postgres: ['/usr/local/bin/postgres', '/usr/local/bin/initdb', '/usr/bin/psql'],
+  metastore: ['/usr/local/bin/hive-metastore', '/opt/metastore/lib', '/opt/metastore/scripts/metastore/upgrade'],
 };
 
 /**

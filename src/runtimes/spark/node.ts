@@ -8,6 +8,8 @@ import { startService, stopService } from '../../node/services.js';
 import { renderTemplate } from '../template.js';
 import { JOB_LOG4J_FILE } from './index.js';
 import { nodeSizes } from './sizing.js';
+import { METASTORE_PORT } from '../metastore/index.js';
+import { warehouseDir } from '../metastore/node.js';
 import { optionsOf, templateFile, type RuntimeNodeContext } from '../node/context.js';
 import { quote } from '../../core/command/shell.js';
 import {
@@ -68,18 +70,39 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
       job_class_path: cds.classPath,
       spark_home: ctx.layout.sparkHome,
       local_dirs: diskDirs(ctx, 'spark', path.join(ctx.home, 'spark', 'local')).join(','),
-      warehouse_dir: ctx.runtime.types.includes('hdfs')
-        ? `${defaultFs(ctx)}/shared/spark-warehouse`
-        : `file://${path.join(ctx.home, 'spark', 'warehouse')}`,
+      warehouse_dir: sparkWarehouseDir(ctx),
     },
     'spark-defaults.conf',
   );
+  const catalog = metastoreSettings(ctx);
+  if (catalog.length > 0) text += `# The cluster's Hive metastore is Spark's catalog.\n${catalog.join('\n')}\n`;
   const extra = (options.config ?? {}) as Record<string, unknown>;
   const lines = Object.entries(extra).map(([k, v]) => `${k} ${String(v)}`);
   if (lines.length > 0) text += `# runtime.spark.config\n${lines.join('\n')}\n`;
   await writeConf(ctx.layout.sparkConfDir, 'spark-defaults.conf', text);
   const jobLogging = await fsp.readFile(templateFile('spark', JOB_LOG4J_FILE), 'utf8');
   await writeConf(ctx.layout.sparkConfDir, JOB_LOG4J_FILE, jobLogging);
+}
+
+/** Spark's warehouse: the metastore's when the cluster has one, so both put tables in the same place. */
+function sparkWarehouseDir(ctx: RuntimeNodeContext): string {
+  if (ctx.runtime.types.includes('metastore')) return warehouseDir(ctx);
+  return ctx.runtime.types.includes('hdfs')
+    ? `${defaultFs(ctx)}/shared/spark-warehouse`
+    : `file://${path.join(ctx.home, 'spark', 'warehouse')}`;
+}
+
+/**
+ * spark-defaults.conf lines that make the cluster's metastore Spark's catalog (none without one).
+ * Spark's built-in Hive client (2.3.9) talks to the 3.1 metastore as it is: no
+ * spark.sql.hive.metastore.version or jars needed.
+ */
+export function metastoreSettings(ctx: Pick<RuntimeNodeContext, 'runtime' | 'headIp'>): string[] {
+  if (!ctx.runtime.types.includes('metastore')) return [];
+  return [
+    'spark.sql.catalogImplementation           hive',
+    `spark.hadoop.hive.metastore.uris          thrift://${ctx.headIp}:${METASTORE_PORT}`,
+  ];
 }
 
 /** How long the history server waits for the cluster to be able to run an application. */

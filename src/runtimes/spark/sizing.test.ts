@@ -191,7 +191,7 @@ describe('prepareSparkSizes', () => {
       issues: ['worker.tiny: 1024M is too small'],
     },
   ])('$name', ({ workerTypes, options, want, issues }) => {
-    const r = prepareSparkSizes({ workerTypes, head, options: options ?? {} });
+    const r = prepareSparkSizes({ workerTypes, head, options: options ?? {}, types: ['spark'] });
     expect(r.values).toEqual(want ? { spark_executor_resource: want } : {});
     expect(r.issues.map((i) => i.message)).toEqual((issues ?? []).map((m) => expect.stringContaining(m) as string));
     for (const i of r.issues) expect(i.hint).toMatch(/^give it at least \S+, or leave spark out of runtime.types$/);

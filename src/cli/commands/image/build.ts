@@ -17,11 +17,11 @@ export const BUILD_COLUMNS: Column<ImageBuildResult>[] = [
 export const command = defineCommand({
   name: 'build',
   description:
-    'build the node images that are missing or out of date (cloudtik/debian -> cloudtik/base -> cloudtik/cloudtik, and cloudtik/base -> cloudtik/hadoop -> cloudtik/spark -> cloudtik/spark-runtime, and cloudtik/spark -> cloudtik/streaming -> cloudtik/streaming-runtime); nothing is pulled',
+    'build the node images that are missing or out of date (cloudtik/debian -> cloudtik/base -> cloudtik/cloudtik, and cloudtik/base -> cloudtik/hadoop -> cloudtik/spark -> cloudtik/spark-runtime, and cloudtik/spark -> cloudtik/sql -> cloudtik/sql-runtime, and cloudtik/spark -> cloudtik/streaming -> cloudtik/streaming-runtime); nothing is pulled',
   options: [
     opt.string(
       '--image <name>',
-      'build only this image and the ones under it (cloudtik/debian, cloudtik/base, cloudtik/cloudtik, cloudtik/hadoop, cloudtik/spark, cloudtik/spark-runtime, cloudtik/streaming, cloudtik/streaming-runtime)',
+      'build only this image and the ones under it (cloudtik/debian, cloudtik/base, cloudtik/cloudtik, cloudtik/hadoop, cloudtik/spark, cloudtik/spark-runtime, cloudtik/sql, cloudtik/sql-runtime, cloudtik/streaming, cloudtik/streaming-runtime)',
     ),
     opt.flag('--no-cache', "rebuild without Docker's layer cache (implies --force)"),
     opt.flag(

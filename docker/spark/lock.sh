@@ -17,21 +17,13 @@ WHEEL_VERSION=0.45.1
 SCALA_BINARY=2.12
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=../lock-lib.sh
+. "$here/../lock-lib.sh"
 # The repositories are the tools' own: pip's index (PIP_INDEX_URL, else pip's default) and Maven's
 # central repository (CLOUDTIK_MAVEN_REPO, else the installed Maven's super-POM). The lock names
 # files by repository path only.
 pypi="${PIP_INDEX_URL:-$(python3 -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')}"
-maven_default() {
-  local home jar
-  home="$(dirname "$(dirname "$(readlink -f "$(command -v mvn)")")")"
-  jar="$(ls "$home"/lib/maven-model-builder*.jar | head -n 1)"
-  python3 - "$jar" <<'PY'
-import re, sys, zipfile
-pom = zipfile.ZipFile(sys.argv[1]).read("org/apache/maven/model/pom-4.0.0.xml").decode()
-print(re.search(r"<repositories>.*?<url>\s*(\S+?)\s*</url>", pom, re.S).group(1))
-PY
-}
-maven="${CLOUDTIK_MAVEN_REPO:-$(maven_default)}"
+maven="$(maven_repo)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -43,12 +35,7 @@ pypi_url() {
   echo "$url"
 }
 
-# entry <context path> <download URL> <source written into the lock>
-entry() {
-  local path="$1" url="$2" source="$3" file="$tmp/${1##*/}"
-  curl -fsSL -o "$file" "$url"
-  printf '%s %s %s\n' "$(sha256sum "$file" | cut -d' ' -f1)" "$path" "$source"
-}
+entry() { lock_entry "$tmp" "$@"; }
 pypi_entry() { entry "python/$2" "$(pypi_url "$1" "$2")" "pypi:$1/$2"; }
 
 out="$tmp/downloads.lock"

@@ -17,27 +17,14 @@ MARIADB_JDBC_VERSION=3.5.11
 POSTGRESQL_JDBC_VERSION=42.7.14
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# Maven's central repository (CLOUDTIK_MAVEN_REPO, else the installed Maven's super-POM).
-maven_default() {
-  local home jar
-  home="$(dirname "$(dirname "$(readlink -f "$(command -v mvn)")")")"
-  jar="$(ls "$home"/lib/maven-model-builder*.jar | head -n 1)"
-  python3 - "$jar" <<'PY'
-import re, sys, zipfile
-pom = zipfile.ZipFile(sys.argv[1]).read("org/apache/maven/model/pom-4.0.0.xml").decode()
-print(re.search(r"<repositories>.*?<url>\s*(\S+?)\s*</url>", pom, re.S).group(1))
-PY
-}
-maven="${CLOUDTIK_MAVEN_REPO:-$(maven_default)}"
+# shellcheck source=../lock-lib.sh
+. "$here/../lock-lib.sh"
+maven="$(maven_repo)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
 # entry <context path> <repository path>
-entry() {
-  local path="$1" rel="$2" file="$tmp/${1##*/}"
-  curl -fsSL -o "$file" "$maven/$rel"
-  printf '%s %s maven:%s\n' "$(sha256sum "$file" | cut -d' ' -f1)" "$path" "$rel"
-}
+entry() { lock_entry "$tmp" "$1" "$maven/$2" "maven:$2"; }
 
 out="$tmp/downloads.lock"
 {

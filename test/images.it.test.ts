@@ -46,6 +46,10 @@ describe('node images', () => {
       `cloudtik/hadoop:${version}`,
       `cloudtik/spark:${version}`,
       `cloudtik/spark-runtime:${version}`,
+      `cloudtik/sql:${version}`,
+      `cloudtik/sql-runtime:${version}`,
+      `cloudtik/streaming:${version}`,
+      `cloudtik/streaming-runtime:${version}`,
     ]);
     for (const r of built) {
       expect(r.id).toMatch(/^sha256:[0-9a-f]{64}$/);

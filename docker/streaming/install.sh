@@ -5,7 +5,8 @@
 # Dockerfile runs it; `cloudtik` can run it with sudo on bare hosts.
 #
 # Usage: install.sh FOLDER MODE [STEP...]
-#   FOLDER  this folder's files plus jars/ from downloads.lock
+#   FOLDER  this folder's files plus jars/ from downloads.lock (without jars/, the image has them
+#           in /opt/kafka/libs already and they are taken as they are)
 #   MODE    image or host
 #   STEP    system kafka cds (default: all, in this order)
 # Environment: KAFKA_VERSION and ZOOKEEPER_VERSION (checked), CLOUDTIK_NODE_USER (default ubuntu).
@@ -22,10 +23,15 @@ step_system() {
 # /opt/kafka/config (the runtimes write their own server settings into ~/runtime).
 step_kafka() {
     local tool
-    rm -rf "$home"
-    install -d "$home/libs" "$home/config"
-    cp "$ctx"/jars/*.jar "$home/libs/"
-    touch -m -d @"$JAR_TIME" "$home"/libs/*.jar
+    if [ -d "$ctx/jars" ]; then
+        rm -rf "$home/libs"
+        install -d "$home/libs"
+        cp "$ctx"/jars/*.jar "$home/libs/"
+        # One modification time everywhere: class data sharing archives check each jar's time and size.
+        touch -m -d @"$JAR_TIME" "$home"/libs/*.jar
+    fi
+    rm -rf "$home/config"
+    install -d "$home/config"
     install -m 0644 "$ctx"/conf/*.properties "$home/config/"
     install -m 0755 "$ctx/bin/kafka-run-class" /usr/local/bin/kafka-run-class
     install -D -m 0755 "$ctx/bin/kafka-command" /usr/local/libexec/kafka-command

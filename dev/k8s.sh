@@ -703,7 +703,15 @@ cmd_load_images() {
   done
   [ "${#todo[@]}" -gt 0 ] || return 0
   say "loading ${todo[*]}"
-  docker save "${todo[@]}" | ctr_k8s images import - >/dev/null
+  # containerd collects the snapshots of images it no longer has while an import unpacks, so a layer
+  # it found in place can be gone when the next one is extracted onto it ("parent snapshot ... does
+  # not exist"). A second import finds that layer missing and extracts it again.
+  local attempt
+  for attempt in 1 2; do
+    if docker save "${todo[@]}" | ctr_k8s images import - >/dev/null; then break; fi
+    [ "$attempt" -eq 1 ] || die "importing ${todo[*]} into containerd failed twice (see above)"
+    say "importing again: containerd lost a layer while unpacking"
+  done
   local i
   for i in "${!todo[@]}"; do
     ctr_k8s images label "$(qualified_ref "${todo[$i]}")" "$IMAGE_ID_LABEL=${ids[$i]}" >/dev/null

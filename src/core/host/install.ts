@@ -24,15 +24,7 @@ import {
   type LayerInputs,
 } from './layers.js';
 import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from './package.js';
-import {
-  HADOOP_VERSION,
-  KAFKA_VERSION,
-  METASTORE_VERSION,
-  NODE_VERSION,
-  NPM_VERSION,
-  SPARK_VERSION,
-  ZOOKEEPER_VERSION,
-} from './versions.js';
+import { FOLDER_VERSIONS } from './versions.js';
 
 /**
  * Installs what a node image has on a bare Debian or Ubuntu host, through nothing but the host's
@@ -223,6 +215,7 @@ async function collectLayerInputs(
   files.push(...fetched.map((f) => ({ ...f, mode: 0o644 })));
   const env: Record<string, string> = { CLOUDTIK_NODE_USER: probe.user };
   const pack = { sink: opts.sink, signal: opts.signal };
+  Object.assign(env, FOLDER_VERSIONS[layer]);
   if (layer === 'base') {
     const runtime = await fetchNodeRuntime(probe.arch, pack);
     files.push(...(await withSha256(await hostCaCertificates())));
@@ -230,12 +223,7 @@ async function collectLayerInputs(
       { name: 'node', path: runtime.nodeBinary, mode: 0o755, sha256: await hashFile(runtime.nodeBinary) },
       { name: 'npm.tgz', path: runtime.npmTarball.path, mode: 0o644, sha256: runtime.npmTarball.sha256 },
     );
-    Object.assign(env, { NODE_VERSION, NPM_VERSION });
   }
-  if (layer === 'hadoop') env.HADOOP_VERSION = HADOOP_VERSION;
-  if (layer === 'spark') env.SPARK_VERSION = SPARK_VERSION;
-  if (layer === 'sql') env.METASTORE_VERSION = METASTORE_VERSION;
-  if (layer === 'streaming') Object.assign(env, { KAFKA_VERSION, ZOOKEEPER_VERSION });
   if (layer === 'cloudtik' && opts.packageUrl === undefined) {
     const tarball = await packCloudtik(pack);
     files.push({ name: 'cloudtik.tgz', path: tarball.path, mode: 0o644, sha256: tarball.sha256 });

@@ -39,6 +39,19 @@ export const ZOOKEEPER_VERSION = '3.8.4';
  */
 export const METASTORE_VERSION = '3.1.3';
 
+/**
+ * The pinned versions each image folder (= host install layer) of docker/ is given: build args
+ * of its Dockerfile and environment of its install.sh on bare hosts alike, so the two cannot
+ * drift apart. Each Dockerfile and install.sh checks what it installed against them.
+ */
+export const FOLDER_VERSIONS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  base: { NODE_VERSION, NPM_VERSION },
+  hadoop: { HADOOP_VERSION },
+  spark: { SPARK_VERSION },
+  sql: { METASTORE_VERSION },
+  streaming: { KAFKA_VERSION, ZOOKEEPER_VERSION },
+};
+
 /** Global npm cache inside the nodes; world-writable so every user's npm and `sudo npm` share it. */
 export const NODE_NPM_CACHE = '/var/cache/cloudtik-npm';
 

@@ -16,6 +16,7 @@ import {
   resolveNodeImage,
   staleStageImages,
   variantProblem,
+  versionArgs,
 } from './images.js';
 
 const version = packageInfo().version;
@@ -125,7 +126,7 @@ describe('node image definitions', () => {
     for (const name of NODE_IMAGE_NAMES.filter((n) => n !== 'cloudtik/debian')) {
       const spec = NODE_IMAGES[name];
       const dockerfile = fs.readFileSync(path.join(imageFolder(name), 'Dockerfile'), 'utf8');
-      const args = [name === 'cloudtik/base' ? 'DEBIAN_IMAGE' : 'BASE_IMAGE', ...Object.keys(spec.versionArgs ?? {})];
+      const args = [name === 'cloudtik/base' ? 'DEBIAN_IMAGE' : 'BASE_IMAGE', ...Object.keys(versionArgs(spec))];
       if (spec.adds === 'cloudtik-package') args.push('CLOUDTIK_VERSION');
       for (const arg of args) expect(dockerfile, `${name}: ARG ${arg}`).toMatch(new RegExp(`^ARG ${arg}\\b`, 'm'));
     }

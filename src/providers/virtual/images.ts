@@ -13,15 +13,7 @@ import { bootstrapDebianImage, debootstrapArgs, jsonLines } from './image-debian
 import { fetchDownloads, readDownloadLock } from '../../core/host/downloads.js';
 import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from '../../core/host/package.js';
 import { DEBIAN_SUITE, IMAGE_LABEL, IMAGE_RECIPE_VERSION } from './image-versions.js';
-import {
-  HADOOP_VERSION,
-  KAFKA_VERSION,
-  METASTORE_VERSION,
-  NODE_VERSION,
-  NPM_VERSION,
-  SPARK_VERSION,
-  ZOOKEEPER_VERSION,
-} from '../../core/host/versions.js';
+import { FOLDER_VERSIONS } from '../../core/host/versions.js';
 
 /** The node images we know how to make, each after its parent. */
 export const NODE_IMAGE_NAMES = [
@@ -49,8 +41,11 @@ export interface NodeImageSpec {
    * `node-runtime` Node and npm and the host's CA certificates, `cloudtik-package` the packed package.
    */
   adds?: 'node-runtime' | 'cloudtik-package';
-  /** Pinned versions passed as build args (the Dockerfile checks what it installed against them). */
-  versionArgs?: Readonly<Record<string, string>>;
+}
+
+/** The pinned versions an image's Dockerfile is given as build args (its folder's, see versions.ts). */
+export function versionArgs(spec: NodeImageSpec): Readonly<Record<string, string>> {
+  return spec.folder === undefined ? {} : (FOLDER_VERSIONS[spec.folder] ?? {});
 }
 
 export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
@@ -61,7 +56,6 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
     parent: 'cloudtik/debian',
     folder: 'base',
     adds: 'node-runtime',
-    versionArgs: { NODE_VERSION, NPM_VERSION },
   },
   /** The cloudtik package. */
   'cloudtik/cloudtik': {
@@ -73,13 +67,11 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
   'cloudtik/hadoop': {
     parent: 'cloudtik/base',
     folder: 'hadoop',
-    versionArgs: { HADOOP_VERSION },
   },
   /** Python 3, Spark with its YARN shuffle service, Prometheus and the node exporter. */
   'cloudtik/spark': {
     parent: 'cloudtik/hadoop',
     folder: 'spark',
-    versionArgs: { SPARK_VERSION },
   },
   /** cloudtik/spark plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
   'cloudtik/spark-runtime': {
@@ -91,7 +83,6 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
   'cloudtik/sql': {
     parent: 'cloudtik/spark',
     folder: 'sql',
-    versionArgs: { METASTORE_VERSION },
   },
   /** cloudtik/sql plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
   'cloudtik/sql-runtime': {
@@ -103,7 +94,6 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
   'cloudtik/streaming': {
     parent: 'cloudtik/spark',
     folder: 'streaming',
-    versionArgs: { KAFKA_VERSION, ZOOKEEPER_VERSION },
   },
   /** cloudtik/streaming plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
   'cloudtik/streaming-runtime': {
@@ -573,7 +563,7 @@ async function planDockerfileImage(
   const packOptions = { sink: ctx.sink, signal: ctx.signal };
   const fetched = await fetchDownloads(locked, { label: name, ...packOptions });
   files.push(...fetched.map((f): ContextFile => ({ name: f.name, path: f.path, mode: 0o644, digest: f.sha256 })));
-  const buildArgs: Record<string, string> = { ...spec.versionArgs };
+  const buildArgs: Record<string, string> = { ...versionArgs(spec) };
   if (spec.adds === 'node-runtime') {
     const runtime = await fetchNodeRuntime(await ctx.arch(), packOptions);
     files.push(

@@ -25,6 +25,7 @@ import {
 } from './layers.js';
 import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from './package.js';
 import {
+  FLINK_VERSION,
   HADOOP_VERSION,
   KAFKA_VERSION,
   METASTORE_VERSION,
@@ -235,7 +236,7 @@ async function collectLayerInputs(
   if (layer === 'hadoop') env.HADOOP_VERSION = HADOOP_VERSION;
   if (layer === 'spark') env.SPARK_VERSION = SPARK_VERSION;
   if (layer === 'sql') env.METASTORE_VERSION = METASTORE_VERSION;
-  if (layer === 'streaming') Object.assign(env, { KAFKA_VERSION, ZOOKEEPER_VERSION });
+  if (layer === 'streaming') Object.assign(env, { KAFKA_VERSION, ZOOKEEPER_VERSION, FLINK_VERSION });
   if (layer === 'cloudtik' && opts.packageUrl === undefined) {
     const tarball = await packCloudtik(pack);
     files.push({ name: 'cloudtik.tgz', path: tarball.path, mode: 0o644, sha256: tarball.sha256 });

@@ -14,6 +14,7 @@ import { fetchDownloads, readDownloadLock } from '../../core/host/downloads.js';
 import { dockerDir, fetchNodeRuntime, packageInfo, packCloudtik } from '../../core/host/package.js';
 import { DEBIAN_SUITE, IMAGE_LABEL, IMAGE_RECIPE_VERSION } from './image-versions.js';
 import {
+  FLINK_VERSION,
   HADOOP_VERSION,
   KAFKA_VERSION,
   METASTORE_VERSION,
@@ -99,11 +100,11 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
     folder: 'cloudtik',
     adds: 'cloudtik-package',
   },
-  /** cloudtik/spark plus Kafka and the ZooKeeper server (Maven jars), kcat and netcat. */
+  /** cloudtik/spark plus Kafka and the ZooKeeper server (Maven jars), Flink with PyFlink, kcat and netcat. */
   'cloudtik/streaming': {
     parent: 'cloudtik/spark',
     folder: 'streaming',
-    versionArgs: { KAFKA_VERSION, ZOOKEEPER_VERSION },
+    versionArgs: { KAFKA_VERSION, ZOOKEEPER_VERSION, FLINK_VERSION },
   },
   /** cloudtik/streaming plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
   'cloudtik/streaming-runtime': {

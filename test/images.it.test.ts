@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../src/providers/virtual/docker-client.js';
 import type { Container, DockerEngine } from '../src/providers/virtual/engine.js';
 import { packageInfo } from '../src/core/host/package.js';
-import { HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../src/core/host/versions.js';
+import { FLINK_VERSION, HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../src/core/host/versions.js';
 import { bootstrapDebianImage } from '../src/providers/virtual/image-debian.js';
 import { CloudtikError } from '../src/core/errors.js';
 import {
@@ -278,6 +278,39 @@ describe('node images', () => {
       // No JVM warning in a command's output: one line, the listing.
       expect(lines).toBe('1');
     });
+  });
+
+  it('has Flink and PyFlink at the pinned version in cloudtik/streaming, its conf writable by ubuntu', async () => {
+    const container = await docker.createContainer({
+      Image: imageRef('cloudtik/streaming'),
+      Labels: { 'cloudtik-test-run': testRunId() },
+      HostConfig: { AutoRemove: false },
+    });
+    try {
+      await container.start();
+      const r = await execIn(
+        container,
+        'ubuntu',
+        [
+          'flink --version 2>/dev/null | grep -o "Version: [^,]*"',
+          '/opt/flink-venv/bin/python -c "from pyflink.version import __version__; print(__version__)"',
+          'test -w "$FLINK_CONF_DIR" && echo writable',
+          'ls /opt/flink/lib | grep -c "^flink-dist-"; ls /opt/flink/opt',
+          'for c in yarn-session.sh sql-client.sh flink-history-server; do command -v $c >/dev/null || echo missing $c; done',
+        ].join('; '),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.split('\n')).toEqual([
+        `Version: ${FLINK_VERSION}`,
+        FLINK_VERSION,
+        'writable',
+        '1',
+        `flink-python-${FLINK_VERSION}.jar`,
+        `flink-sql-client-${FLINK_VERSION}.jar`,
+      ]);
+    } finally {
+      await container.remove({ force: true });
+    }
   });
 
   it('skips an unchanged image without touching it', async () => {

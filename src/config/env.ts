@@ -227,6 +227,10 @@ export const env = {
   sparkConfDir(): string {
     return nonEmpty(process.env.SPARK_CONF_DIR) ?? path.join(env.sparkHome(), 'conf');
   },
+  /** Node side: Flink's configuration folder (`FLINK_CONF_DIR`, else `/opt/flink/conf`, as in the node image). */
+  flinkConfDir(): string {
+    return nonEmpty(process.env.FLINK_CONF_DIR) ?? '/opt/flink/conf';
+  },
   /** Node side: JVM options the node image gives Spark's daemons (`SPARK_DAEMON_JAVA_OPTS`), or ''. */
   sparkDaemonJavaOpts(): string {
     return process.env.SPARK_DAEMON_JAVA_OPTS ?? '';

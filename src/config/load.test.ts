@@ -573,7 +573,7 @@ available_node_types:
   it('unknown runtimes are errors, globally and per node type', async () => {
     const file = write(
       'c.yaml',
-      `${MINIMAL}runtime:\n  types: [sparkk]\navailable_node_types:\n  worker.default:\n    runtime: {types: [flink]}\n`,
+      `${MINIMAL}runtime:\n  types: [sparkk]\navailable_node_types:\n  worker.default:\n    runtime: {types: [storm]}\n`,
     );
     const err = await configError(loadClusterConfig(file));
     expect(brief(err.issues)).toEqual([
@@ -588,8 +588,8 @@ available_node_types:
         line: 8,
         col: 23,
         path: 'available_node_types.worker.default.runtime.types[0]',
-        message: "unknown runtime 'flink'",
-        hint: 'available runtimes: prometheus, hdfs, yarn, spark, zookeeper, kafka, mysql, postgres, metastore',
+        message: "unknown runtime 'storm'",
+        hint: 'available runtimes: prometheus, hdfs, yarn, spark, zookeeper, kafka, flink, mysql, postgres, metastore',
       },
     ]);
   });
@@ -958,6 +958,38 @@ describe('runtimes', () => {
         hint: 'kafka options: config, zookeeper_connect, zookeeper_service_discovery, zookeeper_service_selector',
       },
     ],
+    [
+      'flink',
+      `${MINIMAL}runtime:\n  types: [hdfs, flink]\n  flink:\n    config: [parallelism.default]\n`,
+      { line: 7, col: 13, path: 'runtime.flink.config', message: 'must be object' },
+    ],
+    [
+      'flink',
+      `${MINIMAL}runtime:\n  types: [hdfs, flink]\n  flink:\n    metastore_service_discovery: "no"\n`,
+      { line: 7, col: 34, path: 'runtime.flink.metastore_service_discovery', message: 'must be boolean' },
+    ],
+    [
+      'flink',
+      `${MINIMAL}runtime:\n  types: [hdfs, flink]\n  flink:\n    hive_metastore: thrift://m:9083\n`,
+      {
+        line: 7,
+        col: 5,
+        path: 'runtime.flink.hive_metastore',
+        message: 'unknown key',
+        hint: 'flink options: config, hive_metastore_uri, metastore_service_discovery, metastore_service_selector, flink_resource',
+      },
+    ],
+    [
+      'flink',
+      `${MINIMAL}runtime:\n  types: [yarn, flink]\n`,
+      {
+        line: 5,
+        col: 10,
+        path: 'runtime.types',
+        message: expect.stringMatching(/^flink needs hdfs/) as string,
+        hint: 'add hdfs to runtime.types',
+      },
+    ],
   ])('reports a bad %s option with its position and a hint, before anything is created', async (_name, text, want) => {
     const err = await configError(loadClusterConfig(write('c.yaml', text)));
     expect(brief(err.issues)).toEqual([expect.objectContaining(want)]);
@@ -971,6 +1003,22 @@ describe('runtimes', () => {
     expect(config.runtime.kafka).toEqual({ config: {}, zookeeper_service_discovery: true });
     expect(config.merged_commands.worker_start_commands.map((g) => g.group_name)).toContain('kafka');
     expect(config.merged_commands.head_start_commands.map((g) => g.group_name)).not.toContain('kafka');
+  });
+
+  it('runs flink on the streaming image with YARN added, sized from the worker type, configured on the head', async () => {
+    const { config } = await loadClusterConfig(
+      write(
+        'c.yaml',
+        `${MINIMAL}runtime:\n  types: [hdfs, flink]\navailable_node_types:\n  worker.default:\n    node_config:\n      instance_type: {CPU: 2, memory: 2560M}\n`,
+      ),
+    );
+    expect(config.runtime.types).toEqual(['hdfs', 'yarn', 'flink']);
+    expect(config.runtime.flink).toMatchObject({
+      config: {},
+      flink_resource: { flink_jobmanager_memory: 768, flink_taskmanager_memory: 1024, flink_taskmanager_cores: 2 },
+    });
+    expect(config.merged_commands.head_start_commands.map((g) => g.group_name)).toContain('flink');
+    expect(config.merged_commands.worker_setup_commands.map((g) => g.group_name)).not.toContain('flink');
   });
 
   it('refuses a worker too small for one Spark executor, naming the memory it needs', async () => {

@@ -1,3 +1,4 @@
+import { flink } from './flink/index.js';
 import { hdfs } from './hdfs/index.js';
 import { kafka } from './kafka/index.js';
 import { metastore } from './metastore/index.js';
@@ -17,6 +18,7 @@ export const RUNTIMES: Readonly<Record<string, RuntimeDefinition>> = {
   spark,
   zookeeper,
   kafka,
+  flink,
   mysql,
   postgres,
   metastore,

@@ -31,8 +31,53 @@ describe('jobCommand', () => {
     { types: [], file: '~/user/jobs/t.py', args: [], want: 'python3 ~/user/jobs/t.py' },
     { types: [], file: '~/user/jobs/t.sh', args: ['x'], want: 'bash ~/user/jobs/t.sh x' },
     { types: ['spark'], file: '~/user/jobs/app.jar', args: [], want: 'spark-submit ~/user/jobs/app.jar' },
-  ])('$file with runtimes $types', ({ types, file, args, want }) => {
-    expect(jobCommand(cluster(types), file, args)).toBe(want);
+    {
+      types: ['hdfs', 'yarn', 'flink'],
+      file: '~/user/jobs/wc.jar',
+      args: ['--input', 'hdfs:///in'],
+      want: 'flink run -t yarn-per-job ~/user/jobs/wc.jar --input hdfs:///in',
+    },
+    {
+      types: ['hdfs', 'yarn', 'flink'],
+      file: '~/user/jobs/wc.py',
+      args: ['x'],
+      want: 'flink run -t yarn-per-job -py ~/user/jobs/wc.py x',
+    },
+    // Spark stays the default where both run; --runtime picks Flink.
+    { types: ['yarn', 'spark', 'flink'], file: '~/user/jobs/wc.py', args: [], want: 'spark-submit ~/user/jobs/wc.py' },
+    {
+      types: ['yarn', 'spark', 'flink'],
+      file: '~/user/jobs/wc.jar',
+      args: [],
+      runtime: 'flink',
+      want: 'flink run -t yarn-per-job -p 2 ~/user/jobs/wc.jar',
+      options: '-p 2',
+    },
+    { types: ['flink'], file: '~/user/jobs/t.sh', args: [], runtime: 'flink', want: 'bash ~/user/jobs/t.sh' },
+    // A target of the user's own (a running session) replaces the per-job default.
+    {
+      types: ['hdfs', 'yarn', 'flink'],
+      file: '~/user/jobs/wc.jar',
+      args: [],
+      options: '-t yarn-session',
+      want: 'flink run -t yarn-session ~/user/jobs/wc.jar',
+    },
+  ])('$file with runtimes $types', ({ types, file, args, want, runtime, options }) => {
+    expect(jobCommand(cluster(types), file, args, options, runtime)).toBe(want);
+  });
+
+  it.each([
+    [['spark'], '~/user/jobs/a.jar', 'flink', /--runtime flink: flink is not in the cluster's runtime.types/],
+    [['spark', 'flink'], '~/user/jobs/a.jar', 'trino', /--runtime trino: jobs run on spark or flink/],
+    [['flink'], '~/user/jobs/a.scala', undefined, /Flink runs .jar and .py jobs/],
+  ])('refuses %s %s on %s', (types, file, runtime, error) => {
+    expect(() => jobCommand(cluster(types), file, [], '', runtime)).toThrow(error);
+  });
+
+  it('keeps Spark job logging to Spark jobs', () => {
+    expect(isSparkJob(cluster(['spark', 'flink']), 'a.py')).toBe(true);
+    expect(isSparkJob(cluster(['spark', 'flink']), 'a.py', 'flink')).toBe(false);
+    expect(isSparkJob(cluster(['flink']), 'a.jar')).toBe(false);
   });
 
   it('puts runtime options before the job', () => {
@@ -43,7 +88,7 @@ describe('jobCommand', () => {
 
   it('refuses files it cannot run, and Spark files without Spark', () => {
     expect(() => jobCommand(cluster([]), '~/user/jobs/a.txt', [])).toThrow(/cannot tell how to run a.txt/);
-    expect(() => jobCommand(cluster([]), '~/user/jobs/a.jar', [])).toThrow(/needs the spark runtime/);
+    expect(() => jobCommand(cluster([]), '~/user/jobs/a.jar', [])).toThrow(/needs the spark or flink runtime/);
   });
 });
 

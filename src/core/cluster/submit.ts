@@ -1,7 +1,9 @@
 /**
  * `cloudtik submit`: upload a job to the head and run it there with its output streamed; the
  * job's exit code is the result. Spark jobs (.py with Spark in the cluster, .jar, .scala) go
- * through spark-submit (or spark-shell); .sh runs with bash; other .py files with python3.
+ * through spark-submit (or spark-shell); Flink jobs (.jar, .py with Flink and not Spark in the
+ * cluster, or `--runtime flink`) through `flink run` on YARN; .sh runs with bash; other .py files
+ * with python3.
  * A Spark job's own logging goes to a job log on the head (unless `verbose`); the terminal gets
  * the job's output, Spark's errors and one progress line per state of its YARN application.
  */
@@ -27,6 +29,8 @@ export interface SubmitOptions {
   verbose?: boolean;
   /** Options for spark-submit (or the runtime's runner), placed before the job. */
   runtimeOptions?: string;
+  /** The engine of a .py, .jar or .scala job: spark or flink (default: spark when the cluster runs it). */
+  runtime?: string;
   waitForWorkers?: number;
   timeoutMs: number;
   signal?: AbortSignal;
@@ -44,21 +48,70 @@ export interface SubmitResult {
 const JOBS_DIR = '~/user/jobs';
 const LOGS_DIR = '~/user/logs';
 
+/** The engines `submit` runs .py, .jar and .scala jobs on. */
+export const JOB_RUNTIMES = ['spark', 'flink'] as const;
+export type JobRuntime = (typeof JOB_RUNTIMES)[number];
+
+/**
+ * The engine a job runs on: the one asked for (it must be in the cluster), else Spark when the
+ * cluster runs it (CloudTik's default), else Flink when it runs that; none for a cluster with neither.
+ */
+export function jobRuntime(types: readonly string[], asked?: string): JobRuntime | undefined {
+  if (asked !== undefined) {
+    if (!(JOB_RUNTIMES as readonly string[]).includes(asked)) {
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `--runtime ${asked}: jobs run on ${JOB_RUNTIMES.join(' or ')}`);
+    }
+    if (!types.includes(asked)) {
+      throw new CloudtikError(
+        'ERR_CLOUDTIK_USAGE',
+        `--runtime ${asked}: ${asked} is not in the cluster's runtime.types`,
+        {
+          hint: `its runtimes: ${types.join(', ') || 'none'}`,
+        },
+      );
+    }
+    return asked as JobRuntime;
+  }
+  return JOB_RUNTIMES.find((r) => types.includes(r));
+}
+
+/**
+ * How Flink runs a job: a per-job application on YARN unless the options name another target
+ * (`-t yarn-session` for a running session), attached, so the program's output comes back and
+ * `flink run` exits with the job's result. PyFlink scripts run the same way (`-py`).
+ */
+function flinkCommand(ext: string, file: string, opts: string): string {
+  const target = /(^|\s)(-t|--target)(\s|=)/.test(opts) ? '' : '-t yarn-per-job ';
+  if (ext === '.jar') return `flink run ${target}${opts}${file}`;
+  if (ext === '.py') return `flink run ${target}${opts}-py ${file}`;
+  throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'Flink runs .jar and .py jobs (it has no Scala shell since 1.15)', {
+    hint: 'package the Scala job as a jar, or run the .scala file on Spark (--runtime spark)',
+  });
+}
+
 /** The command that runs a job file on the head, by its extension and the cluster's runtimes. */
-export function jobCommand(config: ClusterConfig, remoteFile: string, args: string[], runtimeOptions = ''): string {
+export function jobCommand(
+  config: ClusterConfig,
+  remoteFile: string,
+  args: string[],
+  runtimeOptions = '',
+  runtime?: string,
+): string {
   const ext = path.extname(remoteFile).toLowerCase();
-  const spark = config.runtime.types.includes('spark');
+  const engine = ['.py', '.jar', '.scala'].includes(ext) ? jobRuntime(config.runtime.types, runtime) : undefined;
   const opts = runtimeOptions.trim() === '' ? '' : `${runtimeOptions.trim()} `;
   const tail = args.map(quote).join(' ');
   const file = remoteFile.startsWith('~/') ? `~/${quote(remoteFile.slice(2))}` : quote(remoteFile);
   let head: string;
   if (ext === '.sh') head = `bash ${file}`;
-  else if (ext === '.py') head = spark ? `spark-submit ${opts}${file}` : `python3 ${file}`;
+  else if (engine === 'flink') head = flinkCommand(ext, file, opts);
+  else if (ext === '.py') head = engine === 'spark' ? `spark-submit ${opts}${file}` : `python3 ${file}`;
   else if (ext === '.jar') {
-    if (!spark) throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'a .jar job needs the spark runtime in the cluster');
+    if (!engine)
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'a .jar job needs the spark or flink runtime in the cluster');
     head = `spark-submit ${opts}${file}`;
   } else if (ext === '.scala') {
-    if (!spark) throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'a .scala job needs the spark runtime in the cluster');
+    if (!engine) throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'a .scala job needs the spark runtime in the cluster');
     // spark-shell runs the script and stays open; `:quit` after it ends the shell with the script.
     return `(cat ${file}; echo; echo ':quit') | spark-shell ${opts}`.trim();
   } else {
@@ -70,9 +123,9 @@ export function jobCommand(config: ClusterConfig, remoteFile: string, args: stri
 }
 
 /** Whether a job runs through Spark's launchers (spark-submit, spark-shell). */
-export function isSparkJob(config: ClusterConfig, remoteFile: string): boolean {
+export function isSparkJob(config: ClusterConfig, remoteFile: string, runtime?: string): boolean {
   const ext = path.extname(remoteFile).toLowerCase();
-  return config.runtime.types.includes('spark') && ['.py', '.jar', '.scala'].includes(ext);
+  return ['.py', '.jar', '.scala'].includes(ext) && jobRuntime(config.runtime.types, runtime) === 'spark';
 }
 
 /** How a job's output and logging are kept on the head. */
@@ -139,7 +192,7 @@ export function jobShell(command: string, plan: JobLogPlan): string {
 }
 
 function jobLogPlan(options: SubmitOptions, name: string): JobLogPlan | undefined {
-  const sparkToLog = isSparkJob(options.config, name) && options.verbose !== true;
+  const sparkToLog = isSparkJob(options.config, name, options.runtime) && options.verbose !== true;
   if (!sparkToLog && options.jobLog !== true) return undefined;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   return {
@@ -156,7 +209,7 @@ export async function submitJob(options: SubmitOptions): Promise<SubmitResult> {
   }
   const name = path.basename(options.file);
   const remoteFile = `${JOBS_DIR}/${name}`;
-  let command = jobCommand(config, remoteFile, options.args, options.runtimeOptions);
+  let command = jobCommand(config, remoteFile, options.args, options.runtimeOptions, options.runtime);
   const ctx = await openCluster(config, { requireWorkspace: false });
   const head = requireHead(config, await ctx.provider.listNodes());
   if (options.waitForWorkers !== undefined && options.waitForWorkers > 0) {

@@ -42,11 +42,12 @@ describe('layersFor', () => {
     expect(layersFor(['prometheus', 'hdfs', 'yarn', 'spark'])).toEqual(['base', 'hadoop', 'spark', 'cloudtik']);
     expect(layersFor(['zookeeper', 'kafka'])).toEqual(['base', 'hadoop', 'streaming', 'cloudtik']);
     expect(layersFor(['spark', 'kafka'])).toEqual(['base', 'hadoop', 'spark', 'streaming', 'cloudtik']);
+    expect(layersFor(['hdfs', 'yarn', 'flink'])).toEqual(['base', 'hadoop', 'streaming', 'cloudtik']);
   });
 
   it('refuses a runtime it has no install for, naming it', () => {
-    expect(() => layersFor(['hdfs', 'flink'])).toThrow(CloudtikError);
-    expect(() => layersFor(['flink'])).toThrow(/runtime flink cannot be installed on a bare host/);
+    expect(() => layersFor(['hdfs', 'storm'])).toThrow(CloudtikError);
+    expect(() => layersFor(['storm'])).toThrow(/runtime storm cannot be installed on a bare host/);
   });
 });
 

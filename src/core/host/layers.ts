@@ -31,6 +31,8 @@ const RUNTIME_LAYERS: Readonly<Record<string, readonly HostLayerName[]>> = {
   // Kafka and ZooKeeper need only the Java of the hadoop layer.
   zookeeper: ['hadoop', 'streaming'],
   kafka: ['hadoop', 'streaming'],
+  // Flink runs on YARN; the streaming layer brings the Python PyFlink runs on.
+  flink: ['hadoop', 'streaming'],
 };
 
 /** The layers a host needs for `runtimes`, in install order. */

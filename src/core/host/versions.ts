@@ -33,6 +33,13 @@ export const KAFKA_VERSION = '3.9.1';
 export const ZOOKEEPER_VERSION = '3.8.4';
 
 /**
+ * Flink in `cloudtik/streaming`, from its PyPI packages (apache-flink, apache-flink-libraries): 1.20
+ * rather than CloudTik's 1.18, whose PyFlink has no build for the nodes' Python 3.11 (1.19 is the
+ * first); 1.20 runs on Java 17. Pinned by docker/streaming/downloads.lock (docker/streaming/lock.sh).
+ */
+export const FLINK_VERSION = '1.20.0';
+
+/**
  * The Hive standalone metastore in `cloudtik/sql`, its binary distribution from Maven Central.
  * Pinned by docker/sql/downloads.lock (docker/sql/lock.sh), with the MariaDB and PostgreSQL JDBC
  * drivers. 3.1.3 and not 4.x: see docker/sql/lock.sh.
@@ -49,7 +56,7 @@ export const FOLDER_VERSIONS: Readonly<Record<string, Readonly<Record<string, st
   hadoop: { HADOOP_VERSION },
   spark: { SPARK_VERSION },
   sql: { METASTORE_VERSION },
-  streaming: { KAFKA_VERSION, ZOOKEEPER_VERSION },
+  streaming: { KAFKA_VERSION, ZOOKEEPER_VERSION, FLINK_VERSION },
 };
 
 /** Global npm cache inside the nodes; world-writable so every user's npm and `sudo npm` share it. */

@@ -90,7 +90,7 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
     folder: 'cloudtik',
     adds: 'cloudtik-package',
   },
-  /** cloudtik/spark plus Kafka and the ZooKeeper server (Maven jars), kcat and netcat. */
+  /** cloudtik/spark plus Kafka and the ZooKeeper server (Maven jars), Flink with PyFlink, kcat and netcat. */
   'cloudtik/streaming': {
     parent: 'cloudtik/spark',
     folder: 'streaming',

@@ -27,6 +27,8 @@ async function moduleOf(name: string): Promise<NodeModule> {
       return import('../zookeeper/node.js');
     case 'kafka':
       return import('../kafka/node.js');
+    case 'flink':
+      return import('../flink/node.js');
     case 'mysql':
       return import('../mysql/node.js');
     case 'postgres':
@@ -50,6 +52,7 @@ const PRODUCT_FILES: Record<string, string[]> = {
   prometheus: ['/usr/bin/prometheus', '/usr/bin/prometheus-node-exporter'],
   zookeeper: ['/usr/local/bin/zookeeper-server-start', '/opt/kafka/libs'],
   kafka: ['/usr/local/bin/kafka-server-start', '/opt/kafka/libs'],
+  flink: ['/usr/local/bin/flink', '/usr/local/bin/flink-history-server', '/opt/flink/lib'],
   mysql: ['/usr/sbin/mariadbd', '/usr/bin/mariadb-install-db'],
   postgres: ['/usr/local/bin/postgres', '/usr/local/bin/initdb', '/usr/bin/psql'],
   metastore: ['/usr/local/bin/hive-metastore', '/opt/metastore/lib', '/opt/metastore/scripts/metastore/upgrade'],

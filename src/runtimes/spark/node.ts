@@ -113,23 +113,26 @@ export const HISTORY_WAIT_S = 60;
  * cluster's workers have joined: as many live DataNodes and running NodeManagers as the cluster's
  * `min_workers` (at least one), asked of the NameNode's JMX servlet and the ResourceManager's
  * REST metrics, which cost them little to answer, or until HISTORY_WAIT_S have passed. Only then
- * does it make sure its event log folder exists in HDFS (through WebHDFS: curl, no JVM per try;
+ * does it make sure its folders (`dir`: the event log's, or several) exist in HDFS (through WebHDFS: curl, no JVM per try;
  * the NameNode's first WebHDFS call costs it about a second of CPU) and start its own JVM. It has
  * nothing to show before, and the CPU meanwhile goes to the daemons the workers wait for. A
  * NameNode started from the image's template has the folder from its first moment, so
  * applications can log before the server is up. The wait never fails the service.
  */
-export function historyServerPrelude(ctx: RuntimeNodeContext, dir: string): string[] {
+export function historyServerPrelude(ctx: RuntimeNodeContext, dir: string | readonly string[]): string[] {
   const http = (port: number, p: string): string => quote(`http://${ctx.headIp}:${port}${p}`);
   const want = Math.max(1, ctx.minWorkers);
   const ready: string[] = [];
   const mkdir: string[] = [];
-  if (dir.startsWith('hdfs://')) {
+  const dirs = (typeof dir === 'string' ? [dir] : dir).filter((d) => d.startsWith('hdfs://'));
+  if (dirs.length > 0) {
     const jmx = http(NAMENODE_HTTP_PORT, '/jmx?qry=Hadoop:service=NameNode,name=FSNamesystemState');
     ready.push(`at_least ${jmx} NumLiveDataNodes ${want}`);
+  }
+  for (const d of dirs) {
     const url = http(
       NAMENODE_HTTP_PORT,
-      `/webhdfs/v1${new URL(dir).pathname}?op=MKDIRS&user.name=${os.userInfo().username}`,
+      `/webhdfs/v1${new URL(d).pathname}?op=MKDIRS&user.name=${os.userInfo().username}`,
     );
     mkdir.push(`until curl -sf -X PUT ${url} >/dev/null; do sleep 0.5; done`);
   }

@@ -11,7 +11,9 @@ import { nodeSizes } from '../spark/sizing.js';
 
 export async function configure(ctx: RuntimeNodeContext): Promise<void> {
   await writeCoreSite(ctx);
-  const sizes = nodeSizes(optionsOf(ctx, 'spark').spark_executor_resource as Record<string, number> | undefined);
+  // Spark's sizes when Spark runs, else Flink's (both size YARN alike from the worker type).
+  const resource = optionsOf(ctx, 'spark').spark_executor_resource ?? optionsOf(ctx, 'flink').flink_resource;
+  const sizes = nodeSizes(resource as Record<string, number> | undefined);
   const memory = sizes.yarnMemoryMb;
   const vcores = sizes.yarnVcores;
   const spark = ctx.runtime.types.includes('spark');
@@ -37,6 +39,13 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
       'yarn.nodemanager.vmem-check-enabled': false,
       'yarn.nodemanager.pmem-check-enabled': false,
       'yarn.resourcemanager.nodemanager-connect-retries': 3,
+      // The image's Hadoop jars (one folder, not Hadoop's share/hadoop/<module> layout) for the
+      // containers of applications that bring no Hadoop of their own (Flink's JobManagers and TaskManagers).
+      'yarn.application.classpath': [
+        ctx.layout.hadoopConfDir,
+        path.join(env.hadoopHome(), 'share', 'hadoop', 'lib', '*'),
+        path.join(env.hadoopHome(), 'share', 'hadoop', 'yarn', 'lib', '*'),
+      ].join(','),
       'yarn.nodemanager.aux-services': spark ? 'spark_shuffle' : '',
       ...(spark
         ? {

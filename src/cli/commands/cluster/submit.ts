@@ -3,7 +3,8 @@ import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption }
 
 export const command = defineCommand({
   name: 'submit',
-  description: 'upload a job (.py, .sh, .jar, .scala) to the head and run it; Spark jobs go through spark-submit',
+  description:
+    'upload a job (.py, .sh, .jar, .scala) to the head and run it; Spark jobs go through spark-submit, Flink jobs through flink run on YARN',
   arguments: [
     CLUSTER_FILE_ARG,
     { name: '<job_file>', description: 'the job to run' },
@@ -16,7 +17,14 @@ export const command = defineCommand({
       '--job-log',
       "also keep the job's output in its log in ~/user/logs on the head (Spark's own logging always goes there; with --verbose to the terminal)",
     ),
-    opt.string('--runtime-options <options>', 'options for spark-submit, e.g. "--conf spark.executor.instances=2"'),
+    opt.string(
+      '--runtime-options <options>',
+      'options for spark-submit or flink run, e.g. "--conf spark.executor.instances=2" or "-p 2"',
+    ),
+    opt.string(
+      '--runtime <name>',
+      'run a .py, .jar or .scala job on spark or flink (default: spark when the cluster runs it, else flink)',
+    ),
     opt.int('--wait-for-workers <n>', 'wait until N workers joined before running'),
     opt.int('--timeout <seconds>', 'give up waiting for workers after this long', 600),
   ],
@@ -32,6 +40,7 @@ export const command = defineCommand({
       jobLog: opts.jobLog === true,
       verbose: ctx.verbose,
       runtimeOptions: opts.runtimeOptions,
+      runtime: opts.runtime,
       waitForWorkers: opts.waitForWorkers,
       timeoutMs: opts.timeout * 1000,
       signal: ctx.signal,

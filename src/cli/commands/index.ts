@@ -35,6 +35,10 @@ import { command as workspaceCreate } from './workspace/create.js';
 import { command as workspaceDelete } from './workspace/delete.js';
 import { command as workspaceInfo } from './workspace/info.js';
 import { command as workspaceList } from './workspace/list.js';
+import { command as workspaceUpdate } from './workspace/update.js';
+import { command as workspaceStatus } from './workspace/status.js';
+import { command as workspaceClusters } from './workspace/clusters.js';
+import { diagnosticCommands } from './cluster/diagnostics.js';
 
 /** Command modules are light (they import the core lazily), so loading them all keeps --help fast. */
 export const topLevelCommands: CommandSpec[] = [
@@ -54,6 +58,7 @@ export const topLevelCommands: CommandSpec[] = [
   killNode,
   events,
   monitor,
+  ...diagnosticCommands,
   simulator,
 ];
 
@@ -61,7 +66,15 @@ export const commandGroups: CommandGroupSpec[] = [
   {
     name: 'workspace',
     description: 'create, delete and inspect workspaces',
-    commands: [workspaceCreate, workspaceDelete, workspaceInfo, workspaceList],
+    commands: [
+      workspaceCreate,
+      workspaceUpdate,
+      workspaceDelete,
+      workspaceStatus,
+      workspaceClusters,
+      workspaceInfo,
+      workspaceList,
+    ],
   },
   { name: 'image', description: 'build and list node images', commands: [imageBuild, imageList] },
   {

@@ -91,7 +91,8 @@ export async function startProxyServer(
   signal: AbortSignal,
 ): Promise<{ closed: Promise<void>; address: net.AddressInfo }> {
   const open = new Set<net.Socket>();
-  const server = net.createServer((socket) => {
+  // Half-open: a client that has sent all it will (HTTP/1.0, a shut-down write side) still gets the answer.
+  const server = net.createServer({ allowHalfOpen: true }, (socket) => {
     open.add(socket);
     socket.on('close', () => open.delete(socket));
     socket.on('error', () => undefined);

@@ -39,6 +39,7 @@ import { command as workspaceUpdate } from './workspace/update.js';
 import { command as workspaceStatus } from './workspace/status.js';
 import { command as workspaceClusters } from './workspace/clusters.js';
 import { diagnosticCommands } from './cluster/diagnostics.js';
+import { runtimeGroups } from './runtimes/index.js';
 
 /** Command modules are light (they import the core lazily), so loading them all keeps --help fast. */
 export const topLevelCommands: CommandSpec[] = [
@@ -87,4 +88,5 @@ export const commandGroups: CommandGroupSpec[] = [
     description: 'node-side commands, run inside cluster nodes (services: state store, agent, controller)',
     commands: [nodeStart, nodeStop, nodeRun, nodeBatch, nodeDockerGate, nodeKubernetesAttach],
   },
+  ...runtimeGroups,
 ];

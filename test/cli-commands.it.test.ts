@@ -325,4 +325,13 @@ describe('workspace status, clusters and update', () => {
     expect(update.code).not.toBe(0);
     expect(update.stderr).toContain('does not exist');
   });
+
+  it('lists no managed storages or databases, and refuses to make one on this provider', async () => {
+    const listed = JSON.parse((await cliOk(['workspace', 'storages', wsFile, '--json'])).stdout) as { storages: [] };
+    expect(listed.storages).toEqual([]);
+    const storage = await writeFile(dir, 'storage.yaml', 'storage_name: s1\nprovider:\n  type: virtual\n');
+    const r = await cli(['storage', 'create', storage, '-y']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('provider virtual has no managed cloud storage');
+  });
 });

@@ -40,6 +40,7 @@ import { command as workspaceStatus } from './workspace/status.js';
 import { command as workspaceClusters } from './workspace/clusters.js';
 import { diagnosticCommands } from './cluster/diagnostics.js';
 import { runtimeGroups } from './runtimes/index.js';
+import { managedGroup, workspaceManaged } from './managed/managed.js';
 
 /** Command modules are light (they import the core lazily), so loading them all keeps --help fast. */
 export const topLevelCommands: CommandSpec[] = [
@@ -73,6 +74,8 @@ export const commandGroups: CommandGroupSpec[] = [
       workspaceDelete,
       workspaceStatus,
       workspaceClusters,
+      workspaceManaged('storage'),
+      workspaceManaged('database'),
       workspaceInfo,
       workspaceList,
     ],
@@ -88,5 +91,7 @@ export const commandGroups: CommandGroupSpec[] = [
     description: 'node-side commands, run inside cluster nodes (services: state store, agent, controller)',
     commands: [nodeStart, nodeStop, nodeRun, nodeBatch, nodeDockerGate, nodeKubernetesAttach],
   },
+  managedGroup('storage'),
+  managedGroup('database'),
   ...runtimeGroups,
 ];

@@ -1,6 +1,6 @@
 /**
  * The commands that look into a running cluster, on one real virtual cluster (a head and one
- * worker) shared by every case: head-host/worker-hosts, process-status, logs (shown and
+ * worker, running Spark on YARN) shared by every case: head-host/worker-hosts, process-status, logs (shown and
  * followed), resource-metrics, health-check (healthy, then a worker's agent killed), cluster-dump
  * (every node's logs in the archive, no secret), start-proxy/stop-proxy (curl through it), run,
  * and workspace status|clusters|update.
@@ -29,6 +29,8 @@ const names = ['--workspace-name', ws];
 /** A secret the cluster's config carries, copied by the test into a node's log and a runtime config. */
 const TOKEN = 'tok-7Hq2Wm9xZc4VbN';
 const DB_PASSWORD = 'dbpw-Kp3Lr8TqYv';
+/** A runtime password kept on a node (~/runtime/secrets), which a log then repeats. */
+const KEPT_PASSWORD = 'kept-Vw5Xs2Nd8Jq';
 let dir: string;
 let wsFile: string;
 let file: string;
@@ -68,16 +70,16 @@ beforeAll(async () => {
       'provider:',
       '  type: virtual',
       'runtime:',
-      '  types: []',
+      '  types: [spark]',
       '  envs:',
       `    MY_API_TOKEN: ${TOKEN}`,
       'available_node_types:',
       '  head.default:',
       '    node_config:',
-      '      instance_type: {CPU: 1, memory: 1G}',
+      '      instance_type: {CPU: 1, memory: 2G}',
       '  worker.default:',
       '    node_config:',
-      '      instance_type: {CPU: 1, memory: 1G}',
+      '      instance_type: {CPU: 1, memory: 2G}',
       '    min_workers: 1',
       '',
     ].join('\n'),
@@ -113,7 +115,15 @@ describe('process-status', () => {
     const { processes } = await json<{ processes: ProcessJson[] }>(['process-status']);
     const running = processes.filter((p) => p.state === 'running').map((p) => `${p.node}/${p.service}`);
     expect(running.sort()).toEqual(
-      [`${head.id}/state`, `${head.id}/agent`, `${head.id}/controller`, `${worker.id}/agent`].sort(),
+      [
+        `${head.id}/state`,
+        `${head.id}/agent`,
+        `${head.id}/controller`,
+        `${head.id}/yarn-resourcemanager`,
+        `${head.id}/spark-history`,
+        `${worker.id}/agent`,
+        `${worker.id}/yarn-nodemanager`,
+      ].sort(),
     );
     for (const p of processes) expect(p.pid).toBeGreaterThan(1);
     const text = (await cliOk(['process-status', file, ...names])).stdout;
@@ -126,13 +136,17 @@ describe('logs', () => {
     const w = await cliOk(['logs', file, '--node-ips', worker.ip, ...names]);
     expect(w.stdout).toContain(`==> ${worker.id} (${worker.ip}) agent.log <==`);
     expect(w.stdout).toContain('node agent started');
-    expect(w.stdout).not.toContain(head.ip);
+    expect(w.stdout).not.toContain(`==> ${head.id}`);
     const c = await cliOk(['logs', file, '--runtimes', 'cloudtik', '--node-types', 'head.default', ...names]);
     expect(c.stdout).toContain('controller.log <==');
     expect(c.stdout).toContain('loaded cluster config');
-    const bad = await cli(['logs', file, '--runtimes', 'spark', ...names]);
+    const y = await cliOk(['logs', file, '--runtimes', 'yarn', '--node-ips', worker.ip, '--tail', '1000', ...names]);
+    expect(y.stdout).toContain('yarn-nodemanager.log <==');
+    expect(y.stdout).toMatch(/NodeManager/);
+    expect(y.stdout).not.toContain('agent.log');
+    const bad = await cli(['logs', file, '--runtimes', 'flink', ...names]);
     expect(bad.code).not.toBe(0);
-    expect(bad.stderr).toContain('no runtime spark in this cluster');
+    expect(bad.stderr).toContain('no runtime flink in this cluster');
   });
 
   it('follows a log until interrupted', async () => {
@@ -172,7 +186,7 @@ describe('resource-metrics', () => {
     for (const n of m.nodes) {
       expect(n).toMatchObject({ cpus: 1, stale: false });
       expect(n.memoryUsed).toBeGreaterThan(0);
-      expect(n.memoryTotal).toBe(2 ** 30);
+      expect(n.memoryTotal).toBe(2 * 2 ** 30);
     }
     expect(m.total.cpus).toBe(2);
   });
@@ -213,7 +227,7 @@ describe('cluster-dump', () => {
     await cliOk([
       'exec',
       file,
-      `mkdir -p ~/runtime/myapp/conf && printf 'db.user=app\\ndb.password=${DB_PASSWORD}\\n' > ~/runtime/myapp/conf/app.properties && echo "calling the API with $MY_API_TOKEN" >> ~/runtime/cloudtik/logs/agent.log`,
+      `mkdir -p ~/runtime/myapp/conf && printf 'db.user=app\\ndb.password=${DB_PASSWORD}\\n' > ~/runtime/myapp/conf/app.properties && echo "calling the API with $MY_API_TOKEN" >> ~/runtime/cloudtik/logs/agent.log && mkdir -p ~/runtime/secrets && echo ${KEPT_PASSWORD} > ~/runtime/secrets/mysql-root && echo "mysql root is ${KEPT_PASSWORD} now" >> ~/runtime/cloudtik/logs/agent.log`,
       '--node-ip',
       worker.ip,
       ...names,
@@ -244,7 +258,7 @@ describe('cluster-dump', () => {
       const full = path.join(root, f);
       if (!(await fsp.stat(full)).isFile()) continue;
       const text = await fsp.readFile(full, 'utf8');
-      for (const secret of [TOKEN, DB_PASSWORD, password]) expect(text, f).not.toContain(secret);
+      for (const secret of [TOKEN, DB_PASSWORD, KEPT_PASSWORD, password]) expect(text, f).not.toContain(secret);
     }
     const read = (f: string): Promise<string> => fsp.readFile(path.join(root, f), 'utf8');
     expect(await read(`head-${head.ip}/conf/cloudtik/redis/redis.conf`)).toContain('requirepass ******');
@@ -252,6 +266,8 @@ describe('cluster-dump', () => {
       'db.user=app\ndb.password=******',
     );
     expect(await read(`worker-${worker.ip}/logs/agent.log`)).toContain('calling the API with ******');
+    expect(await read(`worker-${worker.ip}/logs/agent.log`)).toContain('mysql root is ****** now');
+    expect(files.filter((f) => f.includes('secrets'))).toEqual([]);
   });
 });
 
@@ -298,6 +314,30 @@ describe('start-proxy and stop-proxy', () => {
     expect((await cliOk(['stop-proxy', file, ...names])).stdout).toContain(
       'No SOCKS5 proxy of cluster cmds is running',
     );
+  });
+});
+
+describe('runtime command groups', () => {
+  it("asks YARN's and Spark's REST APIs on the head", async () => {
+    const metrics = await eventually('one NodeManager in YARN', 90_000, async () => {
+      const m = await json<{ clusterMetrics: { activeNodes: number } }>(['yarn', 'rest']);
+      return m.clusterMetrics.activeNodes === 1 ? m : undefined;
+    });
+    expect(metrics.clusterMetrics.activeNodes).toBe(1);
+    const nodes = await json<{ nodes: { node: { nodeHostName: string }[] } }>([
+      'yarn',
+      'rest',
+      '--endpoint',
+      'cluster/nodes',
+    ]);
+    expect(nodes.nodes.node).toHaveLength(1);
+    const apps = await eventually('the history server', 60_000, async () => {
+      const r = await cli(['spark', 'applications', file, '--json', ...names]);
+      return r.code === 0 ? (JSON.parse(r.stdout) as unknown[]) : undefined;
+    });
+    expect(Array.isArray(apps)).toBe(true);
+    // No HDFS in this cluster: no default storage (jobs use the local file system), so nothing is printed.
+    expect((await cliOk(['spark', 'info', file, '--default-storage', ...names])).stdout.trim()).toBe('');
   });
 });
 

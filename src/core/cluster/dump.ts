@@ -45,7 +45,7 @@ export function gatherScript(node: Pick<NodeInfo, 'kind'>, o: DumpOptions): stri
     'set -u',
     'd=$(mktemp -d /tmp/cloudtik-dump.XXXXXX) || exit 1',
     'mkdir -p "$d/logs" "$d/conf"',
-    `cd "$HOME/runtime" 2>/dev/null && find . -maxdepth 6 -path ./cloudtik/logs -prune -o -type f -size -1024k ${CONFIG_FILE} -print 2>/dev/null | while read -r f; do mkdir -p "$d/conf/$(dirname "$f")"; cp "$f" "$d/conf/$f" 2>/dev/null; done`,
+    `cd "$HOME/runtime" 2>/dev/null && find . -maxdepth 6 \\( -path ./cloudtik/logs -o -path ./secrets \\) -prune -o -type f -size -1024k ${CONFIG_FILE} -print 2>/dev/null | while read -r f; do mkdir -p "$d/conf/$(dirname "$f")"; cp "$f" "$d/conf/$f" 2>/dev/null; done`,
     '{ uname -a; echo; uptime; echo; df -h 2>/dev/null; echo; free -m 2>/dev/null; } >"$d/system.txt" 2>&1',
   ];
   if (node.kind === 'head') {
@@ -86,7 +86,15 @@ export function dumpTargets(config: ClusterConfig, nodes: readonly NodeInfo[], o
   return running.filter((n) => o.hosts?.some((h) => h === n.ip || h === n.id));
 }
 
-async function gatherNode(ctx: ClusterContext, node: NodeInfo, o: DumpOptions, into: string): Promise<void> {
+/**
+ * The runtimes' passwords kept on a node (`~/runtime/secrets`, see runtimes/node/secrets.ts): not
+ * collected, but masked wherever a log or config repeats them.
+ */
+const READ_NODE_SECRETS =
+  'for f in "$HOME"/runtime/secrets/*; do [ -f "$f" ] && cat "$f" && echo; done 2>/dev/null; true';
+
+/** Gather a node's files into `into`; returns the secret values kept on the node. */
+async function gatherNode(ctx: ClusterContext, node: NodeInfo, o: DumpOptions, into: string): Promise<string[]> {
   const runner = ctx.provider.commandRunner(node);
   const r = await runner.run({ command: gatherScript(node, o) });
   const remote = r.stdout.trim().split('\n').pop() ?? '';
@@ -104,6 +112,11 @@ async function gatherNode(ctx: ClusterContext, node: NodeInfo, o: DumpOptions, i
   } finally {
     await runner.run({ command: `rm -rf ${remote}` });
   }
+  const kept = await runner.run({ command: READ_NODE_SECRETS });
+  return kept.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '');
 }
 
 /** Mask every text file under `dir` in place; files with NUL bytes (binary) are removed. Returns how many were masked. */
@@ -165,8 +178,12 @@ export async function dumpCluster(config: ClusterConfig, o: DumpOptions): Promis
     const root = path.join(work, name);
     await fsp.mkdir(root, { recursive: true, mode: 0o700 });
     await gatherCluster(ctx, head, o, root);
-    await Promise.all(targets.map((n) => gatherNode(ctx, n, o, path.join(root, nodeFolder(n)))));
-    const secrets = [...secretValues(config), (await readSecrets(ctx.stateDir))?.redisPassword ?? ''];
+    const onNodes = await Promise.all(targets.map((n) => gatherNode(ctx, n, o, path.join(root, nodeFolder(n)))));
+    const secrets = [
+      ...secretValues(config),
+      (await readSecrets(ctx.stateDir))?.redisPassword ?? '',
+      ...onNodes.flat(),
+    ];
     const files = await maskTree(root, secrets);
     await fsp.mkdir(path.dirname(archive), { recursive: true });
     const r = await runTool('tar', ['-czf', archive, '-C', work, name]);

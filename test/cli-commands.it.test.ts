@@ -104,8 +104,8 @@ describe('hosts', () => {
     expect((await cliOk(['worker-hosts', file, ...names])).stdout.trim()).toBe(worker.id);
     const resolved = await cliOk(['exec', file, `getent hosts ${worker.id}`, ...names]);
     expect(resolved.stdout).toContain(worker.ip);
-    const h = await json<{ head_host: string; head_ip: string }>(['head-host']);
-    expect(h).toMatchObject({ head_host: head.id, head_ip: head.ip });
+    const h = await json<{ headHost: string; headIp: string }>(['head-host']);
+    expect(h).toMatchObject({ cluster: 'cmds', headHost: head.id, headIp: head.ip });
     expect((await cliOk(['worker-hosts', file, '--node-status', 'setting-up', ...names])).stdout.trim()).toBe('');
   });
 });
@@ -355,9 +355,9 @@ describe('workspace status, clusters and update', () => {
   it('shows the workspace ready with the cluster in it, and updates it in place', async () => {
     expect((await cliOk(['workspace', 'status', wsFile])).stdout).toContain(`Workspace ${ws}: READY`);
     const clusters = JSON.parse((await cliOk(['workspace', 'clusters', wsFile, '--json'])).stdout) as {
-      clusters: { name: string; head: number; workers: number }[];
+      clusters: { cluster: string; head: number; workers: number }[];
     };
-    expect(clusters.clusters).toEqual([expect.objectContaining({ name: 'cmds', head: 1, workers: 1 })]);
+    expect(clusters.clusters).toEqual([expect.objectContaining({ cluster: 'cmds', head: 1, workers: 1 })]);
     expect((await cliOk(['workspace', 'update', wsFile])).stdout).toContain(`Workspace ${ws} is up to date`);
     const missing = await writeFile(dir, 'missing.yaml', `workspace_name: ${ws}-none\nprovider:\n  type: virtual\n`);
     expect((await cliOk(['workspace', 'status', missing])).stdout).toContain('NONE');

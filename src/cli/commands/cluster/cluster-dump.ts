@@ -10,7 +10,7 @@ export const command = defineCommand({
   options: [
     clusterNameOption,
     workspaceNameOption,
-    opt.list('--hosts <list>', 'only these nodes, by IP (comma separated)'),
+    opt.list('-h, --hosts <list>', 'only these nodes, by IP (comma separated); --help is the help here'),
     opt.flag('--head-only', 'only the head node'),
     opt.string('-o, --output <file>', 'the archive to write (default: cloudtik-dump-<cluster>-<time>.tar.gz here)'),
     opt.flag('--logs', "collect the nodes' service and runtime logs (the default)", true),
@@ -46,7 +46,7 @@ export const command = defineCommand({
       ...(opts.tempfile ? { tempDir: opts.tempfile } : {}),
     });
     ctx.reporter.result(
-      r,
+      { cluster: config.cluster_name, ...r },
       opts.silent === true
         ? r.archive
         : `Wrote ${r.archive}: ${r.nodes.length} node(s) (${r.nodes.map((n) => n.ip ?? n.node).join(', ')}), ${r.files} files, secrets masked.`,

@@ -11,6 +11,6 @@ export const command = defineCommand({
     const config = await loadCluster(args[0], opts, ctx.reporter);
     const { headHost } = await import('../../../core/cluster/hosts.js');
     const h = await headHost(config);
-    ctx.reporter.result({ head_host: h.host, head_ip: h.ip ?? null, node: h.node }, h.host);
+    ctx.reporter.result({ cluster: config.cluster_name, headHost: h.host, headIp: h.ip ?? null, node: h.node }, h.host);
   },
 });

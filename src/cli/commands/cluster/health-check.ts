@@ -45,7 +45,10 @@ export const command = defineCommand({
             ...failed.map((l) => `  ${l}`),
           ].join('\n');
     const text = opts.withDetails === true ? `${renderTable(CHECK_COLUMNS, checks)}\n\n${summary}` : summary;
-    ctx.reporter.result({ healthy: failed.length === 0, failed: checks.filter((c) => !c.healthy), checks }, text);
+    ctx.reporter.result(
+      { cluster: config.cluster_name, healthy: failed.length === 0, failed: checks.filter((c) => !c.healthy), checks },
+      text,
+    );
     return failed.length === 0 ? 0 : 1;
   },
 });

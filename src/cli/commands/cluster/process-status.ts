@@ -37,6 +37,6 @@ export const command = defineCommand({
       rows.length === 0
         ? 'No processes.'
         : `${renderTable(PROCESS_COLUMNS, rows, tableOptions(opts.output))}\n\n${rows.length - down} running, ${down} not running.`;
-    ctx.reporter.result({ processes: rows }, text);
+    ctx.reporter.result({ cluster: config.cluster_name, processes: rows }, text);
   },
 });

@@ -39,6 +39,6 @@ export const command = defineCommand({
       '',
       renderTable(METRIC_COLUMNS, m.nodes, tableOptions(opts.output)),
     ].join('\n');
-    ctx.reporter.result(m, text);
+    ctx.reporter.result({ cluster: config.cluster_name, ...m }, text);
   },
 });

@@ -29,7 +29,7 @@ export const command = defineCommand({
     });
     const where = `${state.bindAddress}:${state.port}`;
     ctx.reporter.result(
-      { started, ...state, head: head.id, head_ip: head.ip ?? null },
+      { cluster: config.cluster_name, started, ...state, head: head.id, headIp: head.ip ?? null },
       [
         `${started ? 'Started' : 'Already running:'} the SOCKS5 proxy to cluster ${config.cluster_name} on ${where} (pid ${state.pid}), through its head ${head.ip ?? head.id}.`,
         `  e.g. curl --socks5-hostname ${where} http://${head.ip ?? '<head ip>'}:<port>/`,

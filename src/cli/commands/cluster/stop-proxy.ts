@@ -11,7 +11,7 @@ export const command = defineCommand({
     const { stopProxy } = await import('../../../core/cluster/proxy/control.js');
     const { stopped, state } = await stopProxy(config);
     ctx.reporter.result(
-      { stopped, ...(state ? { pid: state.pid, port: state.port } : {}) },
+      { cluster: config.cluster_name, stopped, ...(state ? { pid: state.pid, port: state.port } : {}) },
       stopped
         ? `Stopped the SOCKS5 proxy of cluster ${config.cluster_name} (pid ${state?.pid}, port ${state?.port}).`
         : `No SOCKS5 proxy of cluster ${config.cluster_name} is running.`,

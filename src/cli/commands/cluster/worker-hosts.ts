@@ -18,7 +18,7 @@ export const command = defineCommand({
     const { workerHosts } = await import('../../../core/cluster/hosts.js');
     const hosts = await workerHosts(config, { runtime: opts.runtime, nodeStatus: opts.nodeStatus });
     ctx.reporter.result(
-      { worker_hosts: hosts.map((h) => h.host), workers: hosts },
+      { cluster: config.cluster_name, workerHosts: hosts.map((h) => h.host), workers: hosts },
       hosts.map((h) => h.host).join(opts.separator),
     );
   },

@@ -6,7 +6,7 @@
  */
 import type { CommandContext, CommandGroupSpec, CommandSpec } from '../../command-spec.js';
 import { defineCommand, opt } from '../../command-spec.js';
-import { loadWorkspace, yesOption, workspaceNameOption } from '../../common.js';
+import { loadWorkspace, yesOption } from '../../common.js';
 import { WORKSPACE_FILE_ARG } from '../workspace/create.js';
 
 export type ManagedKind = 'storage' | 'database';
@@ -71,9 +71,10 @@ export function workspaceManaged(kind: ManagedKind): CommandSpec {
   const plural = kind === 'storage' ? 'storages' : 'databases';
   return defineCommand({
     name: plural,
+    aliases: [`list-${plural}`],
     description: `list the managed cloud ${plural} of a workspace (cloud providers only: none elsewhere)`,
     arguments: [WORKSPACE_FILE_ARG],
-    options: [workspaceNameOption],
+    options: [opt.string('-n, --workspace-name <name>', 'override the configured workspace name')],
     async run(args, opts, ctx: CommandContext) {
       const config = await loadWorkspace(args[0], opts, ctx.reporter);
       ctx.reporter.result(

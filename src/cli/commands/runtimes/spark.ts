@@ -42,14 +42,17 @@ const info = defineCommand({
   async run(args, opts, ctx) {
     const config = await loadCluster(args[0], opts, ctx.reporter);
     if (opts.defaultStorage !== true) {
-      ctx.reporter.result({ runtimes: config.runtime.types }, `Runtimes: ${config.runtime.types.join(', ') || 'none'}`);
+      ctx.reporter.result(
+        { cluster: config.cluster_name, runtimes: config.runtime.types },
+        `Runtimes: ${config.runtime.types.join(', ') || 'none'}`,
+      );
       return;
     }
     const { listClusterNodes, requireHead } = await import('../../../core/cluster/nodes.js');
     const head = requireHead(config, await listClusterNodes(config));
     // What the nodes' fs.defaultFS is (see runtimes/node/hadoop.ts): HDFS's NameNode on the head.
     const uri = config.runtime.types.includes('hdfs') && head.ip ? `hdfs://${head.ip}:9000` : undefined;
-    ctx.reporter.result({ default_storage: uri ?? null }, uri ?? '');
+    ctx.reporter.result({ cluster: config.cluster_name, defaultStorage: uri ?? null }, uri ?? '');
   },
 });
 

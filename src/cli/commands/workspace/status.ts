@@ -1,12 +1,12 @@
-import { defineCommand } from '../../command-spec.js';
-import { loadWorkspace, workspaceNameOption } from '../../common.js';
+import { defineCommand, opt } from '../../command-spec.js';
+import { loadWorkspace } from '../../common.js';
 import { WORKSPACE_FILE_ARG } from './create.js';
 
 export const command = defineCommand({
   name: 'status',
   description: 'show whether a workspace exists and is ready (READY), or not (NONE)',
   arguments: [WORKSPACE_FILE_ARG],
-  options: [workspaceNameOption],
+  options: [opt.string('-n, --workspace-name <name>', 'override the configured workspace name')],
   async run(args, opts, ctx) {
     const config = await loadWorkspace(args[0], opts, ctx.reporter);
     const { loadProvider } = await import('../../../providers/registry.js');
@@ -14,7 +14,12 @@ export const command = defineCommand({
     const info = await workspaces.get(config.workspace_name);
     const status = info ? 'READY' : 'NONE';
     ctx.reporter.result(
-      { workspace: config.workspace_name, provider: config.provider.type, status, ...(info ? { info } : {}) },
+      {
+        workspace: config.workspace_name,
+        provider: config.provider.type,
+        status,
+        ...(info ? { network: info.network, ...(info.subnet ? { subnet: info.subnet } : {}) } : {}),
+      },
       `Workspace ${config.workspace_name}: ${status}${info ? ` (network ${info.network})` : ''}`,
     );
   },

@@ -1,5 +1,5 @@
 import { defineCommand, opt } from '../../command-spec.js';
-import { loadWorkspace, workspaceNameOption, yesOption } from '../../common.js';
+import { loadWorkspace, yesOption } from '../../common.js';
 import { WORKSPACE_FILE_ARG } from './create.js';
 
 export const command = defineCommand({
@@ -8,7 +8,7 @@ export const command = defineCommand({
     'apply a workspace config to an existing workspace: what it needs is checked and made again where missing (virtual: the Docker network); managed storage and databases are cloud-only',
   arguments: [WORKSPACE_FILE_ARG],
   options: [
-    workspaceNameOption,
+    opt.string('-n, --workspace-name <name>', 'override the configured workspace name'),
     yesOption,
     opt.flag('--delete-managed-storage', 'delete the managed cloud storage (cloud providers only)'),
     opt.flag('--no-delete-managed-storage', 'keep the managed cloud storage (the default)'),
@@ -31,7 +31,7 @@ export const command = defineCommand({
     }
     const { info } = await workspaces.create(config.workspace_name);
     ctx.reporter.result(
-      { updated: true, ...info },
+      { workspace: info.name, updated: true, network: info.network, ...(info.subnet ? { subnet: info.subnet } : {}) },
       `Workspace ${info.name} is up to date (network ${info.network}${info.subnet === undefined ? '' : `, subnet ${info.subnet}`}).`,
     );
   },

@@ -140,7 +140,7 @@ describe('logs', () => {
     const c = await cliOk(['logs', file, '--runtimes', 'cloudtik', '--node-types', 'head.default', ...names]);
     expect(c.stdout).toContain('controller.log <==');
     expect(c.stdout).toContain('loaded cluster config');
-    const y = await cliOk(['logs', file, '--runtimes', 'yarn', '--node-ips', worker.ip, '--tail', '1000', ...names]);
+    const y = await cliOk(['logs', file, '--runtime', 'yarn', '--node-ip', worker.ip, '--tail', '1000', ...names]);
     expect(y.stdout).toContain('yarn-nodemanager.log <==');
     expect(y.stdout).toMatch(/NodeManager/);
     expect(y.stdout).not.toContain('agent.log');
@@ -314,6 +314,16 @@ describe('start-proxy and stop-proxy', () => {
     expect((await cliOk(['stop-proxy', file, ...names])).stdout).toContain(
       'No SOCKS5 proxy of cluster cmds is running',
     );
+  });
+
+  it('fails at once, with the reason, when it cannot listen', async () => {
+    const started = Date.now();
+    const r = await cli(['start-proxy', file, '--bind-address', '203.0.113.7', '--port', '6999', ...names]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('the proxy process exited at start');
+    expect(r.stderr).toContain('EADDRNOTAVAIL');
+    expect(Date.now() - started).toBeLessThan(10_000);
+    expect((await cliOk(['stop-proxy', file, ...names])).stdout).toContain('No SOCKS5 proxy');
   });
 });
 

@@ -1,6 +1,11 @@
 import { defineCommand, opt } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, runtimesOption, workspaceNameOption } from '../../common.js';
 
+/** A list option and its one-value form together (undefined when neither was given). */
+function both(list: string[] | undefined, one: string | undefined): string[] | undefined {
+  return list === undefined && one === undefined ? undefined : [...(list ?? []), ...(one === undefined ? [] : [one])];
+}
+
 export const command = defineCommand({
   name: 'logs',
   description:
@@ -12,6 +17,9 @@ export const command = defineCommand({
     runtimesOption,
     opt.list('--node-types <list>', 'only the nodes of these node types (comma separated)'),
     opt.list('--node-ips <list>', 'only the nodes with these IPs (comma separated)'),
+    opt.string('--runtime <name>', 'only this runtime (the same as --runtimes with one)'),
+    opt.string('--node-type <type>', 'only the nodes of this node type (the same as --node-types with one)'),
+    opt.string('--node-ip <ip>', 'only the node with this IP (the same as --node-ips with one)'),
     opt.int('--tail <n>', 'the last N lines of each log', 100),
     opt.flag('-f, --follow', 'keep printing new lines as they are written (until Ctrl-C)'),
     opt.flag('--raw', "print the node services' JSON log lines as they are"),
@@ -23,9 +31,9 @@ export const command = defineCommand({
     const follow = opts.follow === true;
     let current = '';
     const count = await clusterLogs(config, {
-      runtimes: opts.runtimes,
-      nodeTypes: opts.nodeTypes,
-      nodeIps: opts.nodeIps,
+      runtimes: both(opts.runtimes, opts.runtime),
+      nodeTypes: both(opts.nodeTypes, opts.nodeType),
+      nodeIps: both(opts.nodeIps, opts.nodeIp),
       lines: opts.tail,
       follow,
       signal: ctx.signal,

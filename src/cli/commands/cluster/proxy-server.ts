@@ -1,6 +1,9 @@
 import { defineCommand, opt } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
 
+/** The line start-proxy waits for in the log (see core/cluster/proxy/control.ts). */
+const LISTENING = 'listening on';
+
 /** What `start-proxy` runs detached: the SOCKS5 server in the foreground, until SIGTERM. */
 export const command = defineCommand({
   name: 'proxy-server',
@@ -33,7 +36,9 @@ export const command = defineCommand({
         { runner, bindAddress: opts.bindAddress, port: opts.port ?? 0, log },
         ctx.signal,
       );
-      log(`listening on ${address.address}:${address.port}, relaying through ${head.id} (${head.ip ?? '?'})`);
+      log(
+        `${LISTENING} ${address.address}:${address.port} (pid ${process.pid}), relaying through ${head.id} (${head.ip ?? '?'})`,
+      );
       await closed;
       log('stopped');
     } catch (err) {

@@ -15,7 +15,6 @@ import { CloudtikError } from '../../errors.js';
 import { pidAlive } from '../../pid.js';
 import { startDetached } from '../../process.js';
 import { clusterStateDir } from '../context.js';
-import { portAnswers } from '../runtimes.js';
 
 /** Where CloudTik starts looking for a free port for the proxy. */
 export const PROXY_PORT_BASE = 6000;
@@ -76,6 +75,20 @@ export async function freePort(host: string, from = PROXY_PORT_BASE): Promise<nu
   );
 }
 
+/**
+ * Whether the proxy process we just started still runs. It is our child until this command exits,
+ * so once dead it lingers as a zombie, which a signal 0 still finds: /proc says Z for it.
+ */
+function childRuns(pid: number): boolean {
+  if (!pidAlive(pid)) return false;
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
 export interface StartProxyOptions {
   /** The cluster config file, as the proxy server process loads it again. */
   file: string;
@@ -102,14 +115,16 @@ export async function startProxy(
   if (pid === undefined) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'could not start the proxy process');
   await waitFor(
     async () => {
-      if (!pidAlive(pid)) {
+      if (!childRuns(pid)) {
         const log = await fsp.readFile(files.log, 'utf8').catch(() => '');
         throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'the proxy process exited at start', {
           details: log.trim().split('\n').slice(-5),
           hint: `its log: ${files.log}`,
         });
       }
-      return (await portAnswers(o.bindAddress, port, 500)) || undefined;
+      // Its own line in its log, not a connection: something else may answer on that address.
+      const log = await fsp.readFile(files.log, 'utf8').catch(() => '');
+      return log.includes(`:${port} (pid ${pid})`) || undefined;
     },
     {
       what: `the proxy to listen on ${o.bindAddress}:${port}`,

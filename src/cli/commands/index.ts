@@ -35,6 +35,12 @@ import { command as workspaceCreate } from './workspace/create.js';
 import { command as workspaceDelete } from './workspace/delete.js';
 import { command as workspaceInfo } from './workspace/info.js';
 import { command as workspaceList } from './workspace/list.js';
+import { command as workspaceUpdate } from './workspace/update.js';
+import { command as workspaceStatus } from './workspace/status.js';
+import { command as workspaceClusters } from './workspace/clusters.js';
+import { diagnosticCommands } from './cluster/diagnostics.js';
+import { runtimeGroups } from './runtimes/index.js';
+import { managedGroup, workspaceManaged } from './managed/managed.js';
 
 /** Command modules are light (they import the core lazily), so loading them all keeps --help fast. */
 export const topLevelCommands: CommandSpec[] = [
@@ -54,6 +60,7 @@ export const topLevelCommands: CommandSpec[] = [
   killNode,
   events,
   monitor,
+  ...diagnosticCommands,
   simulator,
 ];
 
@@ -61,7 +68,17 @@ export const commandGroups: CommandGroupSpec[] = [
   {
     name: 'workspace',
     description: 'create, delete and inspect workspaces',
-    commands: [workspaceCreate, workspaceDelete, workspaceInfo, workspaceList],
+    commands: [
+      workspaceCreate,
+      workspaceUpdate,
+      workspaceDelete,
+      workspaceStatus,
+      workspaceClusters,
+      workspaceManaged('storage'),
+      workspaceManaged('database'),
+      workspaceInfo,
+      workspaceList,
+    ],
   },
   { name: 'image', description: 'build and list node images', commands: [imageBuild, imageList] },
   {
@@ -74,4 +91,7 @@ export const commandGroups: CommandGroupSpec[] = [
     description: 'node-side commands, run inside cluster nodes (services: state store, agent, controller)',
     commands: [nodeStart, nodeStop, nodeRun, nodeBatch, nodeDockerGate, nodeKubernetesAttach],
   },
+  managedGroup('storage'),
+  managedGroup('database'),
+  ...runtimeGroups,
 ];

@@ -19,8 +19,10 @@ const RELAY_JS = [
   "  process.stdin.on('end', () => s.end());",
   '});',
   "s.on('data', (d) => out(d.toString('base64') + '\\n'));",
-  "s.on('error', (e) => { out('ERR ' + (e.code || e.message) + '\\n'); process.exit(1); });",
-  "s.on('close', () => process.exit(0));",
+  // No process.exit: it would drop stdout writes still queued on the pipe (the target's last bytes).
+  'const finish = () => { process.stdin.destroy(); process.stdout.end(); };',
+  "s.on('error', (e) => { out('ERR ' + (e.code || e.message) + '\\n'); process.exitCode = 1; });",
+  "s.on('close', finish);",
 ].join('\n');
 
 /** The shell command that relays to `host:port`. Pure. */

@@ -15,9 +15,15 @@ export const CLUSTER_FILE_ARG: ArgumentSpec<'<cluster_config_file>'> = {
 
 export const clusterNameOption = opt.string('-n, --cluster-name <name>', 'override the configured cluster name');
 export const workspaceNameOption = opt.string('--workspace-name <name>', 'override the configured workspace name');
+/** `workspace` commands name the workspace with -n (cluster commands keep -n for the cluster). */
+export const workspaceCommandNameOption = opt.string(
+  '-n, --workspace-name <name>',
+  'override the configured workspace name',
+);
 export const yesOption = opt.flag('-y, --yes', 'do not ask for confirmation');
 export const nodeIpOption = opt.string('--node-ip <ip>', 'the node to use (default: the head)');
 export const allNodesOption = opt.flag('--all-nodes', 'run on every node of the cluster');
+export const noAllNodesOption = opt.flag('--no-all-nodes', 'only the head, or the node of --node-ip (the default)');
 
 /** `-o wide` on the commands that print tables. */
 export const outputOption = opt.parsed(

@@ -29,6 +29,10 @@ export interface SubmitOptions {
   runtimeOptions?: string;
   waitForWorkers?: number;
   timeoutMs: number;
+  /** Run the job through this runtime of the cluster (`--runtime spark`), not by its extension alone. */
+  runtime?: string;
+  /** Wrap the final command (a detached screen/tmux session). */
+  wrap?: (command: string) => string;
   signal?: AbortSignal;
   sink?: EventSink;
   onOutput(stream: 'stdout' | 'stderr', text: string): void;
@@ -45,8 +49,15 @@ const JOBS_DIR = '~/user/jobs';
 const LOGS_DIR = '~/user/logs';
 
 /** The command that runs a job file on the head, by its extension and the cluster's runtimes. */
-export function jobCommand(config: ClusterConfig, remoteFile: string, args: string[], runtimeOptions = ''): string {
+export function jobCommand(
+  config: ClusterConfig,
+  remoteFile: string,
+  args: string[],
+  runtimeOptions = '',
+  runtime?: string,
+): string {
   const ext = path.extname(remoteFile).toLowerCase();
+  checkJobRuntime(config, ext, runtime);
   const spark = config.runtime.types.includes('spark');
   const opts = runtimeOptions.trim() === '' ? '' : `${runtimeOptions.trim()} `;
   const tail = args.map(quote).join(' ');
@@ -67,6 +78,21 @@ export function jobCommand(config: ClusterConfig, remoteFile: string, args: stri
     });
   }
   return tail ? `${head} ${tail}` : head;
+}
+
+/** `--runtime NAME`: a runtime of the cluster that runs jobs of this kind (only Spark runs job files). */
+function checkJobRuntime(config: ClusterConfig, ext: string, runtime: string | undefined): void {
+  if (runtime === undefined) return;
+  if (!config.runtime.types.includes(runtime)) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', `--runtime ${runtime}: not a runtime of this cluster`, {
+      hint: `its runtimes: ${config.runtime.types.join(', ') || 'none'}`,
+    });
+  }
+  if (runtime !== 'spark' || !['.py', '.jar', '.scala'].includes(ext)) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', `--runtime ${runtime} does not run ${ext || 'extensionless'} jobs`, {
+      hint: 'spark runs .py, .jar and .scala jobs; .sh and other .py jobs run without --runtime',
+    });
+  }
 }
 
 /** Whether a job runs through Spark's launchers (spark-submit, spark-shell). */
@@ -156,7 +182,7 @@ export async function submitJob(options: SubmitOptions): Promise<SubmitResult> {
   }
   const name = path.basename(options.file);
   const remoteFile = `${JOBS_DIR}/${name}`;
-  let command = jobCommand(config, remoteFile, options.args, options.runtimeOptions);
+  let command = jobCommand(config, remoteFile, options.args, options.runtimeOptions, options.runtime);
   const ctx = await openCluster(config, { requireWorkspace: false });
   const head = requireHead(config, await ctx.provider.listNodes());
   if (options.waitForWorkers !== undefined && options.waitForWorkers > 0) {
@@ -173,7 +199,7 @@ export async function submitJob(options: SubmitOptions): Promise<SubmitResult> {
   if (plan) command = jobShell(command, head.ip ? { ...plan, headAddress: head.ip } : plan);
   const log = plan ? `~/${plan.log}` : undefined;
   const [result] = await execOnNodes(ctx, {
-    command,
+    command: options.wrap ? options.wrap(command) : command,
     nodeIp: head.id,
     signal: options.signal,
     onOutput: (_node, stream, text) => options.onOutput(stream, text),

@@ -33,7 +33,7 @@ interface StatusJson {
     blocked: Record<string, string>;
     messages: string[];
   } | null;
-  controller_error?: string;
+  controllerError?: string;
 }
 
 function config(opts: { memory?: string; idleMinutes?: number; min?: number } = {}): string {

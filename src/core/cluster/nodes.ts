@@ -175,7 +175,7 @@ export interface ClusterInfo {
   nodes: { total: number; head: number; workers: number; upToDate: number; byType: Record<string, number> };
   /** Advertised resources (as configured), summed over running nodes. */
   resources: Record<string, number>;
-  nodeTypes: Record<string, { min_workers: number; max_workers: number; resources: Record<string, number> }>;
+  nodeTypes: Record<string, { minWorkers: number; maxWorkers: number; resources: Record<string, number> }>;
   maxWorkers: number;
   runtimes: string[];
   /** Web UIs and service addresses of the runtimes (empty while the head is not running). */
@@ -195,7 +195,7 @@ export function clusterInfo(config: ClusterConfig, nodes: NodeInfo[]): ClusterIn
   }
   const nodeTypes: ClusterInfo['nodeTypes'] = {};
   for (const [name, t] of Object.entries(config.available_node_types)) {
-    nodeTypes[name] = { min_workers: t.min_workers, max_workers: t.max_workers, resources: t.resources };
+    nodeTypes[name] = { minWorkers: t.min_workers, maxWorkers: t.max_workers, resources: t.resources };
   }
   const headIp = running.find((n) => n.kind === 'head')?.ip;
   return {

@@ -69,13 +69,14 @@ async function runOnNodes(config: ClusterConfig, target: ExecTarget, plan: JobPl
 }
 
 function reportResults(
+  cluster: string,
   results: ExecResult[],
   many: boolean,
   session: { kind: string; name: string } | undefined,
   ctx: CommandContext,
 ): number {
   const failed = results.filter((r) => r.exitCode !== 0);
-  if (ctx.json) ctx.reporter.result({ results, ...(session ? { session: session.name } : {}) });
+  if (ctx.json) ctx.reporter.result({ cluster, results, ...(session ? { session: session.name } : {}) });
   else if (many && failed.length > 0)
     ctx.reporter.warn(
       `command failed on ${failed.length} of ${results.length} node(s): ${failed.map((f) => `${f.ip ?? f.node} (exit ${f.exitCode})`).join(', ')}`,
@@ -125,7 +126,7 @@ export const command = defineCommand({
       plan,
       ctx,
     );
-    const code = reportResults(results, many, session, ctx);
+    const code = reportResults(config.cluster_name, results, many, session, ctx);
     // --stop stops the cluster whatever the command's exit code; a detached job is waited for first.
     if (plan.stop) {
       if (session && code === 0) {

@@ -12,8 +12,8 @@ export function nodeTypeColumns(info: ClusterInfo): Column<string>[] {
   return [
     { header: 'type', cell: (name) => name },
     { header: 'running', cell: (name) => String(info.nodes.byType[name] ?? 0) },
-    { header: 'min', cell: (name) => String(type(name)?.min_workers ?? '-') },
-    { header: 'max', cell: (name) => String(type(name)?.max_workers ?? '-') },
+    { header: 'min', cell: (name) => String(type(name)?.minWorkers ?? '-') },
+    { header: 'max', cell: (name) => String(type(name)?.maxWorkers ?? '-') },
     { header: 'cpu', cell: (name) => String(type(name)?.resources.CPU ?? '-') },
     {
       header: 'memory',
@@ -49,7 +49,7 @@ async function printNumber(config: ClusterConfig, asked: NumberFlag, ctx: Comman
   } else {
     value = workerNumbers(config, nodes)[asked];
   }
-  ctx.reporter.result({ [asked]: value }, String(value));
+  ctx.reporter.result({ cluster: config.cluster_name, [asked]: value }, String(value));
   return 0;
 }
 

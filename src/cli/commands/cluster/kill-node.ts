@@ -27,7 +27,7 @@ export const command = defineCommand({
     if (!(await confirm(`Kill a worker of cluster ${config.cluster_name}?`, opts.yes === true))) return 1;
     const node = await killNode(config, opts.nodeIp, { hard: opts.hard === true, sink: (e) => ctx.reporter.event(e) });
     ctx.reporter.result(
-      { killed: node.id, ip: node.ip ?? null },
+      { cluster: config.cluster_name, node: node.id, ip: node.ip ?? null },
       `Killed ${node.id} (${node.ip ?? 'no ip'}). The head replaces it: watch with cloudtik status or cloudtik events.`,
     );
   },

@@ -49,7 +49,8 @@ export const command = defineCommand({
       onOutput: (stream, text) => (stream === 'stdout' && !ctx.json ? process.stdout : process.stderr).write(text),
       ...(session ? { wrap: (c: string) => sessionCommand(session.kind, session.name, c) } : {}),
     }).finally(closeForwards);
-    if (ctx.json) ctx.reporter.result({ ...r, ...(session ? { session: session.name } : {}) });
+    if (ctx.json)
+      ctx.reporter.result({ cluster: config.cluster_name, ...r, ...(session ? { session: session.name } : {}) });
     else if (session && r.exitCode === 0)
       ctx.reporter.info(
         `job started in ${session.kind} session ${session.name}; join it with: cloudtik attach ${file} --${session.kind}`,

@@ -31,6 +31,9 @@ export const command = defineCommand({
       nodeIp: opts.nodeIp,
       allNodes: opts.allNodes === true,
     });
-    ctx.reporter.result({ source, target, nodes }, `Uploaded ${source} to ${target} on ${nodes.length} node(s).`);
+    ctx.reporter.result(
+      { cluster: config.cluster_name, source, target, nodes },
+      `Uploaded ${source} to ${target} on ${nodes.length} node(s).`,
+    );
   },
 });

@@ -48,6 +48,6 @@ export const command = defineCommand({
           (runtime === undefined || nodeRuntimes(config, r).includes(runtime)),
       );
     const ips = workers.map((w) => w.ip).filter((ip): ip is string => ip !== undefined);
-    ctx.reporter.result({ worker_ips: ips }, ips.join(opts.separator));
+    ctx.reporter.result({ cluster: config.cluster_name, workerIps: ips }, ips.join(opts.separator));
   },
 });

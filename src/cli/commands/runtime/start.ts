@@ -48,7 +48,10 @@ export function runtimeAction(action: 'start' | 'stop'): CommandSpec {
         parallel: opts.parallel,
         sink: (e) => ctx.reporter.event(e),
       });
-      ctx.reporter.result(r, `${action}: ${r.runtimes.join(', ') || 'no runtimes'} on ${r.nodes} node(s)`);
+      ctx.reporter.result(
+        { cluster: config.cluster_name, ...r },
+        `${action}: ${r.runtimes.join(', ') || 'no runtimes'} on ${r.nodes} node(s)`,
+      );
     },
   });
 }

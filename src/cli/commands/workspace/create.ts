@@ -1,4 +1,5 @@
 import { defineCommand, opt, type ArgumentSpec } from '../../command-spec.js';
+import { workspaceJson } from '../../json.js';
 import { loadWorkspace, workspaceCommandNameOption, yesOption } from '../../common.js';
 
 export const WORKSPACE_FILE_ARG: ArgumentSpec<'<workspace_config_file>'> = {
@@ -24,7 +25,7 @@ export const command = defineCommand({
       sink: (e) => ctx.reporter.event(e),
     });
     ctx.reporter.result(
-      { created, ...info },
+      { created, ...workspaceJson(info) },
       created
         ? `Created workspace ${info.name} (network ${info.network}${info.subnet === undefined ? '' : `, subnet ${info.subnet}`}).`
         : `Workspace ${info.name} already exists (network ${info.network}).`,

@@ -2,6 +2,7 @@ import type { ClusterSummary, WorkspaceInfo } from '../../../providers/provider.
 import { defineCommand, opt } from '../../command-spec.js';
 import { loadWorkspace, workspaceCommandNameOption } from '../../common.js';
 import { indented, renderTable, type Column } from '../../table.js';
+import { workspaceJson } from '../../json.js';
 import { WORKSPACE_FILE_ARG } from './create.js';
 
 /** ` (bridge …, subnet …, gateway …)` with what the provider has of these; nothing when none. */
@@ -48,6 +49,6 @@ export const command = defineCommand({
       `  clusters:${info.clusters.length === 0 ? ' none' : ''}`,
       ...(info.clusters.length === 0 ? [] : indented(renderTable(CLUSTER_COLUMNS, info.clusters), 4)),
     ];
-    ctx.reporter.result(info, lines.join('\n'));
+    ctx.reporter.result(workspaceJson(info), lines.join('\n'));
   },
 });

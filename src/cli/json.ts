@@ -42,6 +42,8 @@ export const DATA_MAPS = new Set([
   'pending',
   'targets',
   'bundles',
+  'instanceTypes',
+  'free',
 ]);
 
 /** The field names inside a data map's values (a list of maps, like `bundles`, is each map's). */

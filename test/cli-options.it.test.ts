@@ -195,11 +195,44 @@ available_node_types:
     expect(exists(marker(hard!.id))).toBe(false);
   });
 
-  it('exec --stop runs the command, then stops the cluster; stop --deep says what it removes', async () => {
+  it('submit takes the job options: --wait-for-workers, --screen without the tool, --runtime the cluster lacks', async () => {
+    const job = await writeFile(dir, 'job.sh', 'echo "job on $(hostname)"\n');
+    const ran = await cliOk(['submit', file, job, '--wait-for-workers', '--wait-timeout', '120']);
+    expect(ran.stdout).toMatch(/^job on /m);
+    const screen = await cli(['submit', file, job, '--screen']);
+    expect(screen.code).toBe(127);
+    expect(screen.stderr).toContain('screen is not installed on this node');
+    const runtime = await cli(['submit', file, job, '--runtime', 'spark']);
+    expect(runtime.code).toBe(2);
+    expect(runtime.stderr).toContain('--runtime spark: not a runtime of this cluster');
+    const both = await cli(['attach', file, '--screen', '--tmux']);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toContain('--screen and --tmux cannot be used together');
+  });
+
+  it('start --json and scale --json keep the field names too', async () => {
+    expect(nonCamelKeys(await json(['start', file, '-y']))).toEqual([]);
+    expect(nonCamelKeys(await json(['scale', file, '--workers', '2', '-y', '--no-wait']))).toEqual([]);
+  });
+
+  it('exec --stop runs the command, then stops the cluster; exec --start starts it again first', async () => {
     const r = await cliOk(['exec', file, '--stop', '-y', 'echo last']);
     expect(r.stdout.trim()).toBe('last');
     expect(await clusterContainers(ws, cluster)).toEqual([]);
-    const deep = await cliOk(['stop', file, '--deep', '-y']);
+    const again = await cliOk(['exec', file, '--start', '-y', '--wait-for-workers', 'echo $CLOUDTIK_NODE_KIND']);
+    expect(again.stdout.trim()).toBe('head');
+    expect(await workers()).toHaveLength(2);
+    const running = await cliOk(['exec', file, '--start', '-y', 'true']);
+    expect(running.stderr).toContain('--start has nothing to do');
+  });
+
+  it('stop --deep stops the cluster and says what it removes', async () => {
+    const deep = await cli(['stop', file, '--deep', '-y', '--json']);
+    expect(deep.code).toBe(0);
     expect(deep.stderr).toContain("--deep: stop always removes each node's data-disk folders with the node");
+    const result = JSON.parse(deep.stdout) as { cluster: string; terminated: string[] };
+    expect(nonCamelKeys(result)).toEqual([]);
+    expect(result.terminated).toHaveLength(3);
+    expect(await clusterContainers(ws, cluster)).toEqual([]);
   });
 });

@@ -39,6 +39,7 @@ export const DATA_MAPS = new Set([
   'tags',
   'env',
   'timings',
+  'phases',
   'pending',
   'targets',
   'bundles',

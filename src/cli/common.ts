@@ -44,6 +44,16 @@ export function parsePorts(value: string): number[] {
   });
 }
 
+/** Run a pure decision about the options; its refusal is a usage error (exit 2) with its message. */
+export function asUsage<T>(decide: () => T): T {
+  try {
+    return decide();
+  } catch (err) {
+    if (err instanceof CloudtikError) throw err;
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', err instanceof Error ? err.message : String(err));
+  }
+}
+
 /** `-n, --cluster-name` and `--workspace-name`, as the commands that load a config take them. */
 export interface NameOverrides {
   clusterName?: string | undefined;

@@ -28,6 +28,8 @@ describe('planJob', () => {
     ],
     [{ jobWaiter: 'screen' }, { notes: ['--job-waiter only matters with --stop and --screen or --tmux'] }],
     [{ portForward: [8080, 9870] }, { ports: [8080, 9870] }],
+    [{ force: true }, { notes: ['--force: the command runs whatever state the head is in; nothing is refused here'] }],
+    [{ withEnv: true }, { notes: ["--with-env: the command gets the cluster's environment with or without it"] }],
   ])('%j plans %j', (given, expected) => {
     const plan = planJob({ waitTimeout: 600, ...given });
     expect(plan).toMatchObject(expected);

@@ -68,6 +68,8 @@ export interface JobOptions {
   waitTimeout: number;
   portForward?: number[] | undefined;
   jobWaiter?: string | undefined;
+  force?: boolean | undefined;
+  withEnv?: boolean | undefined;
 }
 
 /** What to do around the command, and the notes for options that change nothing. */
@@ -93,6 +95,8 @@ export function planJob(o: JobOptions): JobPlan {
   if (o.waitForWorkers !== true && o.minWorkers !== undefined) {
     notes.push('--min-workers does nothing without --wait-for-workers');
   }
+  if (o.force === true) notes.push('--force: the command runs whatever state the head is in; nothing is refused here');
+  if (o.withEnv === true) notes.push("--with-env: the command gets the cluster's environment with or without it");
   if (o.jobWaiter !== undefined) {
     if (o.jobWaiter !== 'screen' && o.jobWaiter !== 'tmux') {
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown job waiter ${o.jobWaiter}`, {

@@ -12,6 +12,7 @@ import { fileTypeNote } from './commands/cluster/monitor.js';
 import { commandStyleNotes } from './commands/cluster/start.js';
 import { deepStopNote } from './commands/cluster/stop.js';
 import { managedNotes } from './commands/workspace/managed.js';
+import { asUsage } from './common.js';
 import { logLook } from './main.js';
 
 describe('attach', () => {
@@ -43,6 +44,13 @@ describe('one-line notes', () => {
     expect(runEnvNote('auto')).toBeUndefined();
     expect(runEnvNote('host')).toMatch(/^--run-env host: /);
     expect(() => runEnvNote('vm')).toThrow('--run-env: expected one of auto, host, docker, got vm');
+    // Through the command it is a usage error (exit 2), not an internal one.
+    expect(() => asUsage(() => runEnvNote('vm'))).toThrow(
+      expect.objectContaining({
+        code: 'ERR_CLOUDTIK_USAGE',
+        message: '--run-env: expected one of auto, host, docker, got vm',
+      }),
+    );
   });
 
   it('monitor --file-type: log is the log; out and err say there is one file; others are refused', () => {

@@ -110,6 +110,17 @@ describe(`parity with CloudTik ${SNAPSHOT.version}'s command line`, () => {
     expect(ours && missingOptions(theirs, ours)).toEqual([]);
   });
 
+  it.each(
+    checked.flatMap((c) =>
+      c.options.filter((o) => o.multiple).map((o) => [`${c.path} ${o.names.join('/')}`, c, o] as const),
+    ),
+  )('%s may be given several times, each adding to the others', (_name, theirs, option) => {
+    const ours = find(program, theirs.path)?.options.find((o) => option.names.includes(o.long ?? ''));
+    expect(ours?.parseArg).toBeDefined();
+    const first = ours?.parseArg?.('8080', undefined);
+    expect(ours?.parseArg?.('9870', first)).toEqual([8080, 9870]);
+  });
+
   it.each(COMMANDS_NOT_YET_PRESENT)('%s is listed as missing and is missing', (path) => {
     expect(core.map((c) => c.path)).toContain(path);
     expect(find(program, path)).toBeUndefined();

@@ -1,7 +1,14 @@
 import type { ClusterContext } from '../../../core/cluster/context.js';
 import type { NodeInfo } from '../../../providers/provider.js';
 import { defineCommand, opt, type CommandContext } from '../../command-spec.js';
-import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, nodeIpOption, workspaceNameOption } from '../../common.js';
+import {
+  CLUSTER_FILE_ARG,
+  asUsage,
+  clusterNameOption,
+  loadCluster,
+  nodeIpOption,
+  workspaceNameOption,
+} from '../../common.js';
 import {
   attachSessionCommand,
   portForwardOption,
@@ -87,13 +94,7 @@ export const command = defineCommand({
     withEnvOption,
   ],
   async run(args, opts, ctx) {
-    const { CloudtikError } = await import('../../../core/errors.js');
-    let plan: ReturnType<typeof planAttach>;
-    try {
-      plan = planAttach(opts);
-    } catch (err) {
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', (err as Error).message);
-    }
+    const plan = asUsage(() => planAttach(opts));
     for (const note of plan.notes) ctx.reporter.info(note);
     const config = await loadCluster(args[0], opts, ctx.reporter);
     const { openCluster } = await import('../../../core/cluster/context.js');

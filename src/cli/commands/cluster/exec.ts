@@ -4,6 +4,7 @@ import { defineCommand, opt, type CommandContext } from '../../command-spec.js';
 import {
   CLUSTER_FILE_ARG,
   allNodesOption,
+  asUsage,
   clusterNameOption,
   loadCluster,
   noAllNodesOption,
@@ -107,7 +108,7 @@ export const command = defineCommand({
   async run(args, opts, ctx) {
     const [file, ...words] = args;
     const plan = planJob(opts);
-    const note = runEnvNote(opts.runEnv);
+    const note = asUsage(() => runEnvNote(opts.runEnv));
     if (note) ctx.reporter.info(note);
     const config = await loadCluster(file, opts, ctx.reporter);
     const { beforeJob, waitForSession, stopAfterJob } = await import('../../job-steps.js');

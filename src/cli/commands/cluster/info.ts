@@ -3,7 +3,7 @@ import { formatMemory } from '../../../core/units.js';
 import { defineCommand, opt, type CommandContext } from '../../command-spec.js';
 import type { ClusterConfig } from '../../../config/types.js';
 import { askedNumber, type NumberFlag } from './worker-numbers.js';
-import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
+import { CLUSTER_FILE_ARG, asUsage, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
 import { indented, renderTable, type Column } from '../../table.js';
 
 /** The node types under `info`: how many run, their bounds and resources. */
@@ -71,13 +71,7 @@ export const command = defineCommand({
   ],
   async run(args, opts, ctx) {
     const [file] = args;
-    const { CloudtikError } = await import('../../../core/errors.js');
-    let asked: NumberFlag | undefined;
-    try {
-      asked = askedNumber(opts);
-    } catch (err) {
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', (err as Error).message);
-    }
+    const asked = asUsage(() => askedNumber(opts));
     const config = await loadCluster(file, opts, ctx.reporter);
     if (asked) return printNumber(config, asked, ctx);
     const { listClusterNodes, clusterInfo } = await import('../../../core/cluster/nodes.js');

@@ -1,5 +1,5 @@
 import { defineCommand, opt } from '../../command-spec.js';
-import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
+import { CLUSTER_FILE_ARG, asUsage, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
 
 /** `--file-type log|out|err`: the controller keeps one log, its output and errors together. */
 export function fileTypeNote(fileType: string | undefined): string | undefined {
@@ -21,13 +21,7 @@ export const command = defineCommand({
     opt.string('--file-type <type>', "log, out or err: which of the controller's files to follow (it keeps one: log)"),
   ],
   async run(args, opts, ctx) {
-    let note: string | undefined;
-    try {
-      note = fileTypeNote(opts.fileType);
-    } catch (err) {
-      const { CloudtikError } = await import('../../../core/errors.js');
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', (err as Error).message);
-    }
+    const note = asUsage(() => fileTypeNote(opts.fileType));
     if (note) ctx.reporter.info(note);
     const config = await loadCluster(args[0], opts, ctx.reporter);
     const { monitorController } = await import('../../../core/cluster/events.js');

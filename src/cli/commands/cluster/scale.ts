@@ -2,6 +2,7 @@ import { parseMemory } from '../../../core/units.js';
 import { defineCommand, opt } from '../../command-spec.js';
 import {
   CLUSTER_FILE_ARG,
+  asUsage,
   clusterNameOption,
   confirm,
   loadCluster,
@@ -117,13 +118,7 @@ export const command = defineCommand({
     opt.int('--timeout <seconds>', 'give up waiting after this many seconds', 600),
   ],
   async run(args, opts, ctx) {
-    const { CloudtikError } = await import('../../../core/errors.js');
-    let resources: Record<string, number> | undefined;
-    try {
-      resources = withGpus(opts.resources, opts.gpus);
-    } catch (err) {
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', (err as Error).message);
-    }
+    const resources = asUsage(() => withGpus(opts.resources, opts.gpus));
     const config = await loadCluster(args[0], opts, ctx.reporter);
     // --override drops the earlier requests (workers above the new floor retire): asked on a terminal.
     const ask = opts.override === true && opts.yes !== true && process.stdin.isTTY === true;

@@ -35,6 +35,20 @@ describe('jobCommand', () => {
     expect(jobCommand(cluster(types), file, args)).toBe(want);
   });
 
+  it('--runtime spark runs .py, .jar and .scala jobs through Spark', () => {
+    expect(jobCommand(cluster(['hdfs', 'spark']), '~/user/jobs/wc.py', [], '', 'spark')).toBe(
+      'spark-submit ~/user/jobs/wc.py',
+    );
+  });
+
+  it.each([
+    [['hdfs'], 'wc.py', 'spark', '--runtime spark: not a runtime of this cluster'],
+    [['hdfs', 'spark'], 'run.sh', 'spark', '--runtime spark does not run .sh jobs'],
+    [['hdfs', 'spark'], 'wc.py', 'hdfs', '--runtime hdfs does not run .py jobs'],
+  ])('runtimes %j: %s with --runtime %s is refused', (types, file, runtime, message) => {
+    expect(() => jobCommand(cluster(types), `~/user/jobs/${file}`, [], '', runtime)).toThrow(message);
+  });
+
   it('puts runtime options before the job', () => {
     expect(jobCommand(cluster(['spark']), '~/user/jobs/wc.py', ['in'], '--conf a=b')).toBe(
       'spark-submit --conf a=b ~/user/jobs/wc.py in',

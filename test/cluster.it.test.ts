@@ -89,8 +89,10 @@ describe('virtual clusters end to end', () => {
     expect(created.network).toBe(`cloudtik-${ws}`);
     const again = JSON.parse((await cliOk(['workspace', 'create', wsFile, '--json'])).stdout) as { created: boolean };
     expect(again.created).toBe(false);
-    const list = JSON.parse((await cliOk(['workspace', 'list', '--json'])).stdout) as { name: string }[];
-    expect(list.map((w) => w.name)).toContain(ws);
+    const list = JSON.parse((await cliOk(['workspace', 'list', '--json'])).stdout) as {
+      workspaces: { workspace: string }[];
+    };
+    expect(list.workspaces.map((w) => w.workspace)).toContain(ws);
   });
 
   it('starts the developer guide example: 1 head + 3 workers with limits, data disks and shared folders', async () => {
@@ -421,11 +423,11 @@ describe('virtual clusters end to end', () => {
     expect(conflict.code).toBe(2);
     expect(conflict.stderr).toMatch(/cannot be used together/);
     await cliOk(['start', file, '-y', '--min-workers', '2']);
-    const head = JSON.parse((await cliOk(['head-ip', file, '--json'])).stdout) as { head_ip: string };
-    const workers = JSON.parse((await cliOk(['worker-ips', file, '--json'])).stdout) as { worker_ips: string[] };
-    expect(head.head_ip).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
-    expect(workers.worker_ips).toHaveLength(2);
-    expect(workers.worker_ips).not.toContain(head.head_ip);
+    const head = JSON.parse((await cliOk(['head-ip', file, '--json'])).stdout) as { headIp: string };
+    const workers = JSON.parse((await cliOk(['worker-ips', file, '--json'])).stdout) as { workerIps: string[] };
+    expect(head.headIp).toMatch(/^\d+\.\d+\.\d+\.\d+$/);
+    expect(workers.workerIps).toHaveLength(2);
+    expect(workers.workerIps).not.toContain(head.headIp);
     await cliOk(['stop', file, '-y']);
   });
 
@@ -437,9 +439,9 @@ describe('virtual clusters end to end', () => {
     );
     await cliOk(['start', file, '-y']);
     const info = JSON.parse((await cliOk(['workspace', 'info', wsFile, '--json'])).stdout) as {
-      clusters: { name: string }[];
+      clusters: { cluster: string }[];
     };
-    expect(info.clusters.map((c) => c.name)).toEqual(['tiny']);
+    expect(info.clusters.map((c) => c.cluster)).toEqual(['tiny']);
     const refused = await cli(['workspace', 'delete', wsFile, '-y']);
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toMatch(/tiny/);

@@ -33,7 +33,7 @@ interface StatusJson {
     blocked: Record<string, string>;
     messages: string[];
   } | null;
-  controller_error?: string;
+  controllerError?: string;
 }
 
 function config(opts: { memory?: string; idleMinutes?: number; min?: number } = {}): string {
@@ -141,7 +141,7 @@ describe('the head runs the cluster', () => {
     const before = await joined();
     const victim = before[0] as string;
     const ip = (await status()).nodes.find((n) => n.id === victim)?.ip as string;
-    await cliOk(['kill-node', file, '--node-ip', ip, '-y']);
+    await cliOk(['kill-node', file, '--node-ip', ip, '--hard', '-y']);
     const after = await eventually('replacement joined', 60_000, async () => {
       const ids = await joined();
       return ids.length === 3 && !ids.includes(victim) ? ids : undefined;

@@ -326,8 +326,10 @@ describe('node images', () => {
   it('the CLI reports the images as up to date and lists them', async () => {
     const build = JSON.parse((await cliOk(['image', 'build', '--json'])).stdout) as { images: ImageBuildResult[] };
     expect(build.images.map((r) => [r.ref, r.action])).toEqual(built.map((r) => [r.ref, 'cached']));
-    const list = JSON.parse((await cliOk(['image', 'list', '--json'])).stdout) as { ref: string; id: string }[];
-    for (const r of built) expect(list).toContainEqual(expect.objectContaining({ ref: r.ref, id: r.id }));
+    const list = JSON.parse((await cliOk(['image', 'list', '--json'])).stdout) as {
+      images: { ref: string; id: string }[];
+    };
+    for (const r of built) expect(list.images).toContainEqual(expect.objectContaining({ ref: r.ref, id: r.id }));
   });
 
   it('a failed debootstrap reports its output and leaves no scratch folder', async () => {

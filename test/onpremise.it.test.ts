@@ -28,7 +28,7 @@ interface StatusJson {
 interface PoolStatusJson {
   hosts: { name: string; state: string; tags: Record<string, string> }[];
   free: Record<string, number>;
-  refused: { instance_type: string; cluster: string }[];
+  refused: { instanceType: string; cluster: string }[];
 }
 
 const CLUSTER = (name: string, workers: number, address = pool.address): string => `cluster_name: ${name}
@@ -209,7 +209,7 @@ describe('onpremise provider: clusters of two workspaces share a pool of SSH hos
       600_000,
       async () => {
         const s = await poolStatus();
-        return s.free.small === 0 && s.refused.some((r) => r.instance_type === 'small' && r.cluster === 'a')
+        return s.free.small === 0 && s.refused.some((r) => r.instanceType === 'small' && r.cluster === 'a')
           ? s
           : undefined;
       },

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CloudtikError } from '../src/core/errors.js';
 import { PoolCallError, PoolClient } from '../src/providers/onpremise/client.js';
-import type { PoolHost, PoolStatus } from '../src/providers/onpremise/protocol.js';
+import type { poolStatusJson } from '../src/cli/commands/simulator/simulator.js';
 import { cli, tempDir, writeFile } from './helpers.js';
 import { freePort, startPoolService, type PoolService } from './pool-service.js';
 
@@ -215,18 +215,12 @@ describe('cloudtik simulator', () => {
     );
     const r = await cli(['simulator', 'status', '--json'], { env: env() });
     expect(r.code).toBe(0);
-    const status = JSON.parse(r.stdout) as PoolStatus;
+    const status = JSON.parse(r.stdout) as ReturnType<typeof poolStatusJson>;
     expect(status.address).toBe(address);
     expect(status.config).toBe(file);
-    expect(status.hosts.map((h: PoolHost) => h.name)).toEqual([
-      '10.9.0.1',
-      '10.9.0.2',
-      '10.9.0.3',
-      '10.9.0.9',
-      '10.9.0.10',
-    ]);
+    expect(status.hosts.map((h) => h.name)).toEqual(['10.9.0.1', '10.9.0.2', '10.9.0.3', '10.9.0.9', '10.9.0.10']);
     expect(status.free).toEqual({ small: 3, big: 0 });
-    expect(status.refused.at(-1)).toMatchObject({ instance_type: 'big', count: 3, free: 0, cluster: 'greedy' });
+    expect(status.refused.at(-1)).toMatchObject({ instanceType: 'big', count: 3, free: 0, cluster: 'greedy' });
     const text = await cli(['simulator', 'status'], { env: env() });
     expect(text.stdout).toMatch(/HOST\s+TYPE\s+STATE\s+WORKSPACE\s+CLUSTER\s+KIND/);
     expect(text.stdout).toMatch(/10\.9\.0\.9\s+big\s+in use\s+ws\s+keep/);

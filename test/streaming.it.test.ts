@@ -183,7 +183,7 @@ describe('zookeeper + kafka', () => {
     );
     await produce(client, bootstrap, 'events', 1, MESSAGES / 2);
     // Killed for good (a container killed by the engine alone is restarted in place, as a host would reboot).
-    await cliOk(['kill-node', file, '--node-ip', victim.ip, '-y']);
+    await cliOk(['kill-node', file, '--node-ip', victim.ip, '--hard', '-y']);
     await produce(client, bootstrap, 'events', MESSAGES / 2 + 1, MESSAGES);
     expectAll(await consume(client, bootstrap, 'events'));
     // The head's controller replaces the worker; its broker registers and its ZooKeeper server joins the ensemble.

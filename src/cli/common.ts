@@ -15,9 +15,15 @@ export const CLUSTER_FILE_ARG: ArgumentSpec<'<cluster_config_file>'> = {
 
 export const clusterNameOption = opt.string('-n, --cluster-name <name>', 'override the configured cluster name');
 export const workspaceNameOption = opt.string('--workspace-name <name>', 'override the configured workspace name');
+/** `workspace` commands name the workspace with -n (cluster commands keep -n for the cluster). */
+export const workspaceCommandNameOption = opt.string(
+  '-n, --workspace-name <name>',
+  'override the configured workspace name',
+);
 export const yesOption = opt.flag('-y, --yes', 'do not ask for confirmation');
 export const nodeIpOption = opt.string('--node-ip <ip>', 'the node to use (default: the head)');
 export const allNodesOption = opt.flag('--all-nodes', 'run on every node of the cluster');
+export const noAllNodesOption = opt.flag('--no-all-nodes', 'only the head, or the node of --node-ip (the default)');
 
 /** `-o wide` on the commands that print tables. */
 export const outputOption = opt.parsed(
@@ -36,6 +42,16 @@ export function parsePorts(value: string): number[] {
     if (n < 1 || n > 65535) throw new Error(`${p} is not a port number`);
     return n;
   });
+}
+
+/** Run a pure decision about the options; its refusal is a usage error (exit 2) with its message. */
+export function asUsage<T>(decide: () => T): T {
+  try {
+    return decide();
+  } catch (err) {
+    if (err instanceof CloudtikError) throw err;
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', err instanceof Error ? err.message : String(err));
+  }
 }
 
 /** `-n, --cluster-name` and `--workspace-name`, as the commands that load a config take them. */

@@ -20,6 +20,22 @@ function usageParser(parse: (value: string, previous: unknown) => unknown) {
   };
 }
 
+const LOG_STYLES = ['auto', 'pretty', 'record'];
+const LOG_COLORS = ['auto', 'true', 'false'];
+
+/**
+ * How progress looks, from `--log-style` (pretty: a live task list; record: plain lines; auto: live
+ * on a terminal outside CI) and `--log-color` (auto: on a terminal unless NO_COLOR).
+ */
+export function logLook(
+  opts: { logStyle?: unknown; logColor?: unknown },
+  term: { tty: boolean; ci: boolean; noColor: boolean },
+): { live: boolean; color: boolean } {
+  const live = opts.logStyle === 'pretty' ? term.tty : opts.logStyle === 'record' ? false : term.tty && !term.ci;
+  const color = opts.logColor === 'true' ? true : opts.logColor === 'false' ? false : term.tty && !term.noColor;
+  return { live, color };
+}
+
 /** Add a command to `parent`: its arguments, options and the action that runs it (exported for tests). */
 export function addCommand(parent: Command, spec: CommandSpec): void {
   const cmd = parent.command(spec.name, { hidden: spec.hidden === true }).description(spec.description);
@@ -33,7 +49,11 @@ export function addCommand(parent: Command, spec: CommandSpec): void {
   }
   cmd
     .option('--json', 'print the result as JSON')
-    .option('-v, --verbose', 'show debug logs, command output and stack traces');
+    .option('-v, --verbose', 'show debug logs, command output and stack traces')
+    .addOption(new Option('--log-style <style>', 'progress as a live task list or plain lines').choices(LOG_STYLES))
+    .addOption(new Option('--log-color <when>', 'color the progress and warnings').choices(LOG_COLORS))
+    // Configs are read afresh by every command, so there is no cache to skip; accepted for scripts.
+    .addOption(new Option('--no-config-cache', 'read the config afresh (always the case)').hideHelp());
   if (spec.passThrough) cmd.allowUnknownOption(true).allowExcessArguments(true);
   cmd.action(async (...received: unknown[]) => {
     const command = received[received.length - 1] as Command;
@@ -44,8 +64,7 @@ export function addCommand(parent: Command, spec: CommandSpec): void {
     const reporter = new TerminalReporter({
       json,
       verbose,
-      live: process.stderr.isTTY === true && !env.isCI(),
-      color: process.stderr.isTTY === true && !env.noColor(),
+      ...logLook(opts, { tty: process.stderr.isTTY === true, ci: env.isCI(), noColor: env.noColor() }),
     });
     const controller = new AbortController();
     let interrupts = 0;

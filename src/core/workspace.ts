@@ -10,8 +10,26 @@ async function workspacesOf(config: WorkspaceConfig): Promise<WorkspaceProvider>
   return (await loadProvider(config.provider.type)).workspaces(config.provider);
 }
 
-export async function createWorkspace(config: WorkspaceConfig): Promise<{ created: boolean; info: WorkspaceInfo }> {
-  return (await workspacesOf(config)).create(config.workspace_name);
+/**
+ * Create a workspace. When that fails part way, what was made of a workspace that did not exist
+ * before is removed (unless `deleteIncomplete` is false, to look at it), then the error goes on.
+ */
+export async function createWorkspace(
+  config: WorkspaceConfig,
+  options: { deleteIncomplete?: boolean; sink?: EventSink } = {},
+): Promise<{ created: boolean; info: WorkspaceInfo }> {
+  const workspaces = await workspacesOf(config);
+  const name = config.workspace_name;
+  const existed = (await workspaces.get(name)) !== undefined;
+  try {
+    return await workspaces.create(name);
+  } catch (err) {
+    if (!existed && options.deleteIncomplete !== false) {
+      await workspaces.remove(name).catch(() => false);
+      if (options.sink) logEvent(options.sink, 'warn', `removed what was made of workspace ${name} before it failed`);
+    }
+    throw err;
+  }
 }
 
 export interface WorkspaceDetails extends WorkspaceInfo {

@@ -8,6 +8,7 @@ import { nullSink, type EventSink } from '../events.js';
 import { nodeEnvironment } from '../updater/node-updater.js';
 import { openCluster, type ClusterContext } from './context.js';
 import { runtimeEndpoints, type Endpoint } from './runtimes.js';
+import { runStopCommands } from './stop.js';
 import { waitForWorkers } from './wait.js';
 
 export interface NodeSelection {
@@ -174,7 +175,7 @@ export interface ClusterInfo {
   nodes: { total: number; head: number; workers: number; upToDate: number; byType: Record<string, number> };
   /** Advertised resources (as configured), summed over running nodes. */
   resources: Record<string, number>;
-  nodeTypes: Record<string, { min_workers: number; max_workers: number; resources: Record<string, number> }>;
+  nodeTypes: Record<string, { minWorkers: number; maxWorkers: number; resources: Record<string, number> }>;
   maxWorkers: number;
   runtimes: string[];
   /** Web UIs and service addresses of the runtimes (empty while the head is not running). */
@@ -194,7 +195,7 @@ export function clusterInfo(config: ClusterConfig, nodes: NodeInfo[]): ClusterIn
   }
   const nodeTypes: ClusterInfo['nodeTypes'] = {};
   for (const [name, t] of Object.entries(config.available_node_types)) {
-    nodeTypes[name] = { min_workers: t.min_workers, max_workers: t.max_workers, resources: t.resources };
+    nodeTypes[name] = { minWorkers: t.min_workers, maxWorkers: t.max_workers, resources: t.resources };
   }
   const headIp = running.find((n) => n.kind === 'head')?.ip;
   return {
@@ -267,8 +268,15 @@ export async function waitForReady(ctx: ClusterContext, options: WaitForReadyOpt
   return ctx.provider.listNodes();
 }
 
-/** Kill a worker (the one with `ip`, else a random running one) as a crash would. */
-export async function killNode(config: ClusterConfig, ip?: string): Promise<NodeInfo> {
+/**
+ * Kill a worker (the one with `ip`, else a random running one). Unless `hard`, its stop commands
+ * run first, so its services leave cleanly; `hard` kills it as a crash would.
+ */
+export async function killNode(
+  config: ClusterConfig,
+  ip?: string,
+  options: { hard?: boolean; sink?: EventSink } = {},
+): Promise<NodeInfo> {
   const ctx = await openCluster(config, { requireWorkspace: false });
   const workers = (await ctx.provider.listNodes({ kind: 'worker' })).filter((n) => n.running);
   const node =
@@ -283,6 +291,10 @@ export async function killNode(config: ClusterConfig, ip?: string): Promise<Node
         : `cluster ${config.cluster_name} has no running worker`,
       { hint: 'see the workers with: cloudtik worker-ips <cluster.yaml>' },
     );
+  }
+  if (options.hard !== true) {
+    const head = (await ctx.provider.listNodes({ kind: 'head' })).find((n) => n.running);
+    await runStopCommands(ctx, node, head?.ip ?? '', options.sink ?? nullSink);
   }
   await ctx.provider.killNode(node.id);
   return node;

@@ -15,7 +15,7 @@ import { commandsFor, runtimeSectionOf } from '../updater/hashes.js';
 import { nodeEnvironment, runCommandGroups } from '../updater/node-updater.js';
 import { readSecrets } from './bootstrap.js';
 import { openCluster } from './context.js';
-import { requireHead } from './nodes.js';
+import { requireHead, selectNodes } from './nodes.js';
 
 export interface Endpoint {
   runtime: string;
@@ -49,7 +49,16 @@ export function runtimeUsage(config: ClusterConfig, file: string): string[] {
 export async function runRuntimeCommands(
   config: ClusterConfig,
   action: 'start' | 'stop',
-  options: { runtimes?: string[]; sink: EventSink },
+  options: {
+    runtimes?: string[];
+    sink: EventSink;
+    /** Only this node (IP or id). */
+    nodeIp?: string | undefined;
+    /** Every running node (the default); false: the head only, unless `nodeIp`. */
+    allNodes?: boolean;
+    /** Workers at the same time (the default), or one after another. */
+    parallel?: boolean;
+  },
 ): Promise<{ runtimes: string[]; nodes: number }> {
   const selected = options.runtimes ?? config.runtime.types;
   const unknown = selected.filter((r) => !config.runtime.types.includes(r));
@@ -77,16 +86,35 @@ export async function runRuntimeCommands(
       announce: 'info',
     });
   };
-  const workers = nodes.filter((n) => n.kind === 'worker');
+  const targets = runtimeTargets(config, nodes, options);
+  const workers = targets.filter((n) => n.kind === 'worker');
+  const onWorkers = async (): Promise<void> => {
+    if (options.parallel === false) for (const w of workers) await runOn(w);
+    else await Promise.all(workers.map(runOn));
+  };
+  const onHead = async (): Promise<void> => {
+    if (targets.includes(head)) await runOn(head);
+  };
   // Start: the head's services first (workers register with them). Stop: the other way round.
   if (action === 'start') {
-    await runOn(head);
-    await Promise.all(workers.map(runOn));
+    await onHead();
+    await onWorkers();
   } else {
-    await Promise.all(workers.map(runOn));
-    await runOn(head);
+    await onWorkers();
+    await onHead();
   }
-  return { runtimes: selected, nodes: nodes.length };
+  return { runtimes: selected, nodes: targets.length };
+}
+
+/** The nodes `runtime start|stop` acts on: one by IP or id, every running node, or the head alone. */
+export function runtimeTargets(
+  config: ClusterConfig,
+  running: NodeInfo[],
+  o: { nodeIp?: string | undefined; allNodes?: boolean },
+): NodeInfo[] {
+  if (o.nodeIp !== undefined) return selectNodes(config, running, { nodeIp: o.nodeIp });
+  if (o.allNodes === false) return running.filter((n) => n.kind === 'head');
+  return running;
 }
 
 export interface ServiceHealth {

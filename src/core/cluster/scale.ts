@@ -20,6 +20,8 @@ export interface ScaleOptions {
   workers?: number;
   cpus?: number;
   resources?: ResourceBundle;
+  /** Bundles asked for as they are (`--bundles '[{"CPU":4}]'`), besides the others. */
+  bundles?: ResourceBundle[];
   workerType?: string;
   upOnly?: boolean;
   override?: boolean;
@@ -92,23 +94,28 @@ export async function scaleCluster(options: ScaleOptions): Promise<ScaleResult> 
 /** The bundles the user asks for; a request that cannot be meant is a usage error naming the worker types. */
 function bundlesOf(options: ScaleOptions, scaler: ScalerConfig): ResourceBundle[] {
   const { config } = options;
+  const given = options.bundles ?? [];
   if (options.workers === undefined && options.cpus === undefined && options.resources === undefined) {
+    if (given.length > 0) return given;
     throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'say how far to scale', {
-      hint: 'use --workers N, --cpus N or --resources CPU:4,GPU:1',
+      hint: 'use --workers N, --cpus N, --gpus N, --resources CPU:4,GPU:1 or --bundles \'[{"CPU":4}]\'',
     });
   }
   const headResources = config.available_node_types[config.head_node_type]?.resources ?? {};
   try {
-    return scaleToBundles(
-      {
-        ...(options.workers !== undefined ? { workers: options.workers } : {}),
-        ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
-        ...(options.resources !== undefined ? { resources: options.resources } : {}),
-        ...(options.workerType !== undefined ? { workerType: options.workerType } : {}),
-      },
-      scaler,
-      headResources,
-    );
+    return [
+      ...given,
+      ...scaleToBundles(
+        {
+          ...(options.workers !== undefined ? { workers: options.workers } : {}),
+          ...(options.cpus !== undefined ? { cpus: options.cpus } : {}),
+          ...(options.resources !== undefined ? { resources: options.resources } : {}),
+          ...(options.workerType !== undefined ? { workerType: options.workerType } : {}),
+        },
+        scaler,
+        headResources,
+      ),
+    ];
   } catch (err) {
     throw new CloudtikError('ERR_CLOUDTIK_USAGE', err instanceof Error ? err.message : String(err), {
       hint: `worker types: ${Object.keys(scaler.workerTypes).join(', ')}`,

@@ -27,7 +27,7 @@ export interface StopResult {
 }
 
 /** Run a node's stop commands; failures are reported and ignored, as stopping must go on. */
-async function runStopCommands(
+export async function runStopCommands(
   ctx: ClusterContext,
   node: NodeInfo,
   headIp: string,

@@ -53,7 +53,6 @@ describe('jobCommand', () => {
       want: 'flink run -t yarn-per-job -p 2 ~/user/jobs/wc.jar',
       options: '-p 2',
     },
-    { types: ['flink'], file: '~/user/jobs/t.sh', args: [], runtime: 'flink', want: 'bash ~/user/jobs/t.sh' },
     // A target of the user's own (a running session) replaces the per-job default.
     {
       types: ['hdfs', 'yarn', 'flink'],
@@ -70,6 +69,9 @@ describe('jobCommand', () => {
     [['spark'], '~/user/jobs/a.jar', 'flink', /--runtime flink: flink is not in the cluster's runtime.types/],
     [['spark', 'flink'], '~/user/jobs/a.jar', 'trino', /--runtime trino: jobs run on spark or flink/],
     [['flink'], '~/user/jobs/a.scala', undefined, /Flink runs .jar and .py jobs/],
+    [['hdfs'], '~/user/jobs/wc.py', 'spark', /--runtime spark: spark is not in the cluster's runtime.types/],
+    [['hdfs', 'spark'], '~/user/jobs/run.sh', 'spark', /--runtime spark does not run .sh jobs/],
+    [['hdfs', 'spark'], '~/user/jobs/wc.py', 'hdfs', /--runtime hdfs: jobs run on spark or flink/],
   ])('refuses %s %s on %s', (types, file, runtime, error) => {
     expect(() => jobCommand(cluster(types), file, [], '', runtime)).toThrow(error);
   });
@@ -78,6 +80,12 @@ describe('jobCommand', () => {
     expect(isSparkJob(cluster(['spark', 'flink']), 'a.py')).toBe(true);
     expect(isSparkJob(cluster(['spark', 'flink']), 'a.py', 'flink')).toBe(false);
     expect(isSparkJob(cluster(['flink']), 'a.jar')).toBe(false);
+  });
+
+  it('--runtime spark runs .py, .jar and .scala jobs through Spark', () => {
+    expect(jobCommand(cluster(['hdfs', 'spark']), '~/user/jobs/wc.py', [], '', 'spark')).toBe(
+      'spark-submit ~/user/jobs/wc.py',
+    );
   });
 
   it('puts runtime options before the job', () => {

@@ -33,6 +33,8 @@ export interface SubmitOptions {
   runtime?: string;
   waitForWorkers?: number;
   timeoutMs: number;
+  /** Wrap the final command (a detached screen/tmux session). */
+  wrap?: (command: string) => string;
   signal?: AbortSignal;
   sink?: EventSink;
   onOutput(stream: 'stdout' | 'stderr', text: string): void;
@@ -90,6 +92,9 @@ function flinkCommand(ext: string, file: string, opts: string): string {
 }
 
 /** The command that runs a job file on the head, by its extension and the cluster's runtimes. */
+/** The job files an engine (Spark or Flink) runs; others run as they are on the head. */
+const ENGINE_JOB_FILES = ['.py', '.jar', '.scala'];
+
 export function jobCommand(
   config: ClusterConfig,
   remoteFile: string,
@@ -98,7 +103,13 @@ export function jobCommand(
   runtime?: string,
 ): string {
   const ext = path.extname(remoteFile).toLowerCase();
-  const engine = ['.py', '.jar', '.scala'].includes(ext) ? jobRuntime(config.runtime.types, runtime) : undefined;
+  const engineJob = ENGINE_JOB_FILES.includes(ext);
+  if (runtime !== undefined && !engineJob) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', `--runtime ${runtime} does not run ${ext || 'extensionless'} jobs`, {
+      hint: `--runtime chooses the engine of ${ENGINE_JOB_FILES.join(', ')} jobs; other files run as they are`,
+    });
+  }
+  const engine = engineJob ? jobRuntime(config.runtime.types, runtime) : undefined;
   const opts = runtimeOptions.trim() === '' ? '' : `${runtimeOptions.trim()} `;
   const tail = args.map(quote).join(' ');
   const file = remoteFile.startsWith('~/') ? `~/${quote(remoteFile.slice(2))}` : quote(remoteFile);
@@ -125,7 +136,7 @@ export function jobCommand(
 /** Whether a job runs through Spark's launchers (spark-submit, spark-shell). */
 export function isSparkJob(config: ClusterConfig, remoteFile: string, runtime?: string): boolean {
   const ext = path.extname(remoteFile).toLowerCase();
-  return ['.py', '.jar', '.scala'].includes(ext) && jobRuntime(config.runtime.types, runtime) === 'spark';
+  return ENGINE_JOB_FILES.includes(ext) && jobRuntime(config.runtime.types, runtime) === 'spark';
 }
 
 /** How a job's output and logging are kept on the head. */
@@ -226,7 +237,7 @@ export async function submitJob(options: SubmitOptions): Promise<SubmitResult> {
   if (plan) command = jobShell(command, head.ip ? { ...plan, headAddress: head.ip } : plan);
   const log = plan ? `~/${plan.log}` : undefined;
   const [result] = await execOnNodes(ctx, {
-    command,
+    command: options.wrap ? options.wrap(command) : command,
     nodeIp: head.id,
     signal: options.signal,
     onOutput: (_node, stream, text) => options.onOutput(stream, text),

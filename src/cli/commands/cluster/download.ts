@@ -18,6 +18,9 @@ export const command = defineCommand({
     const { downloadFromNode } = await import('../../../core/cluster/nodes.js');
     const cluster = await openCluster(config, { requireWorkspace: false });
     const node = await downloadFromNode(cluster, { source, target, nodeIp: opts.nodeIp });
-    ctx.reporter.result({ source, target, node }, `Downloaded ${source} from ${node} to ${target}.`);
+    ctx.reporter.result(
+      { cluster: config.cluster_name, source, target, node },
+      `Downloaded ${source} from ${node} to ${target}.`,
+    );
   },
 });

@@ -15,6 +15,6 @@ export const command = defineCommand({
     const config = await loadCluster(args[0], opts, ctx.reporter);
     const { listClusterNodes, requireHead } = await import('../../../core/cluster/nodes.js');
     const head = requireHead(config, await listClusterNodes(config));
-    ctx.reporter.result({ head_ip: head.ip ?? null, node: head.id }, head.ip ?? '');
+    ctx.reporter.result({ cluster: config.cluster_name, headIp: head.ip ?? null, node: head.id }, head.ip ?? '');
   },
 });

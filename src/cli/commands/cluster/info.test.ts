@@ -10,9 +10,9 @@ const INFO: ClusterInfo = {
   nodes: { total: 3, head: 1, workers: 2, upToDate: 3, byType: { 'head.default': 1, 'worker.default': 2 } },
   resources: {},
   nodeTypes: {
-    'head.default': { min_workers: 0, max_workers: 0, resources: { CPU: 2, memory: 2 ** 31 } },
-    'worker.default': { min_workers: 1, max_workers: 4, resources: {} },
-    'worker.gpu': { min_workers: 0, max_workers: 2, resources: { CPU: 8, GPU: 1 } },
+    'head.default': { minWorkers: 0, maxWorkers: 0, resources: { CPU: 2, memory: 2 ** 31 } },
+    'worker.default': { minWorkers: 1, maxWorkers: 4, resources: {} },
+    'worker.gpu': { minWorkers: 0, maxWorkers: 2, resources: { CPU: 8, GPU: 1 } },
   },
   maxWorkers: 6,
   runtimes: [],

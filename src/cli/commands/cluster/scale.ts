@@ -1,6 +1,14 @@
 import { parseMemory } from '../../../core/units.js';
 import { defineCommand, opt } from '../../command-spec.js';
-import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
+import {
+  CLUSTER_FILE_ARG,
+  asUsage,
+  clusterNameOption,
+  confirm,
+  loadCluster,
+  workspaceNameOption,
+  yesOption,
+} from '../../common.js';
 
 /** `CPU:4,GPU:1,memory:8G` into a resource bundle (memory accepts units). */
 export function parseResources(value: string): Record<string, number> {
@@ -28,17 +36,55 @@ function memoryOrNaN(raw: string): number {
   }
 }
 
+/** `--gpus N` into the resources asked for (`--resources GPU:…` must agree). */
+export function withGpus(
+  resources: Record<string, number> | undefined,
+  gpus: number | undefined,
+): Record<string, number> | undefined {
+  if (gpus === undefined) return resources;
+  if (resources?.GPU !== undefined && resources.GPU !== gpus) {
+    throw new Error(`--gpus ${gpus} and --resources GPU:${resources.GPU} disagree: give one of them`);
+  }
+  return { ...resources, GPU: gpus };
+}
+
+/** `--bundles '[{"CPU":4},{"GPU":1}]'`: a JSON list of resource bundles, each NAME: non-negative amount. */
+export function parseBundles(value: string): Record<string, number>[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    throw new Error(`expected a JSON list of bundles like '[{"CPU":4},{"GPU":1}]', got ${value}`);
+  }
+  const list = Array.isArray(parsed) ? (parsed as unknown[]) : [parsed];
+  return list.map((b) => {
+    if (typeof b !== 'object' || b === null || Array.isArray(b) || Object.keys(b).length === 0) {
+      throw new Error(`each bundle is an object of resources like {"CPU":4}, got ${JSON.stringify(b)}`);
+    }
+    for (const [k, v] of Object.entries(b)) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+        throw new Error(`${k}: expected a non-negative amount, got ${JSON.stringify(v)}`);
+      }
+    }
+    return b as Record<string, number>;
+  });
+}
+
 /** How the request reads in the head's events: `scale --workers 2 --resources {"GPU":1}`. */
 export function scaleOrigin(asked: {
   workers?: number | undefined;
   cpus?: number | undefined;
+  gpus?: number | undefined;
   resources?: Record<string, number> | undefined;
+  bundles?: Record<string, number>[] | undefined;
   workerType?: string | undefined;
 }): string {
-  const given: Array<[string, string | number | Record<string, number> | undefined]> = [
+  const given: Array<[string, string | number | object | undefined]> = [
     ['--workers', asked.workers],
     ['--cpus', asked.cpus],
+    ['--gpus', asked.gpus],
     ['--resources', asked.resources],
+    ['--bundles', asked.bundles],
     ['--worker-type', asked.workerType],
   ];
   const flags = given
@@ -57,6 +103,13 @@ export const command = defineCommand({
     workspaceNameOption,
     opt.int('--workers <n>', 'keep at least N workers (of --worker-type)'),
     opt.int('--cpus <n>', 'keep at least N CPUs in the cluster, head included'),
+    opt.int('--gpus <n>', 'keep at least N GPUs in the cluster'),
+    opt.parsed(
+      '--bundles <json>',
+      'keep room for these resource bundles, e.g. \'[{"CPU":4},{"GPU":1}]\'',
+      parseBundles,
+    ),
+    yesOption,
     opt.parsed('--resources <list>', 'keep resources like CPU:8,GPU:1', parseResources),
     opt.string('--worker-type <type>', 'the worker type for --workers (needed with several types)'),
     opt.flag('--up-only', 'do nothing if the cluster already has what is asked for'),
@@ -65,13 +118,19 @@ export const command = defineCommand({
     opt.int('--timeout <seconds>', 'give up waiting after this many seconds', 600),
   ],
   async run(args, opts, ctx) {
+    const resources = asUsage(() => withGpus(opts.resources, opts.gpus));
     const config = await loadCluster(args[0], opts, ctx.reporter);
+    // --override drops the earlier requests (workers above the new floor retire): asked on a terminal.
+    const ask = opts.override === true && opts.yes !== true && process.stdin.isTTY === true;
+    if (ask && !(await confirm(`Replace every earlier scale request of cluster ${config.cluster_name}?`, false)))
+      return 1;
     const { scaleCluster } = await import('../../../core/cluster/scale.js');
     const result = await scaleCluster({
       config,
       workers: opts.workers,
       cpus: opts.cpus,
-      resources: opts.resources,
+      resources,
+      ...(opts.bundles ? { bundles: opts.bundles } : {}),
       workerType: opts.workerType,
       upOnly: opts.upOnly === true,
       override: opts.override === true,

@@ -1,6 +1,22 @@
 import { defineCommand, opt } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption, yesOption } from '../../common.js';
 
+/** CloudTik's options on how node commands run, and what they come to here. */
+export function commandStyleNotes(o: { redirectCommandOutput?: boolean; useLoginShells?: boolean }): string[] {
+  const notes: string[] = [];
+  if (o.redirectCommandOutput === true) {
+    notes.push(
+      '--redirect-command-output: command output is kept off the terminal already (shown with --verbose or when a step fails)',
+    );
+  }
+  if (o.useLoginShells === true) {
+    notes.push(
+      "--use-login-shells: node commands run in plain bash with the cluster's environment exported, as with --use-normal-shells",
+    );
+  }
+  return notes;
+}
+
 export const command = defineCommand({
   name: 'start',
   aliases: ['up'],
@@ -15,12 +31,19 @@ export const command = defineCommand({
     opt.flag('--no-restart', 'run setup but do not restart services on existing nodes'),
     opt.flag('--restart-only', 'skip setup and only run start commands'),
     opt.flag('--no-wait', 'return once the head is up; its controller brings up the workers'),
+    opt.flag(
+      '--redirect-command-output',
+      'keep the output of node commands off the terminal (always so without --verbose)',
+    ),
+    opt.flag('--use-login-shells', 'run node commands in login shells (they run in plain bash here)'),
+    opt.flag('--use-normal-shells', 'run node commands in plain bash (the default)'),
   ],
   async run(args, opts, ctx) {
     const { CloudtikError } = await import('../../../core/errors.js');
     if (opts.restart === false && opts.restartOnly === true) {
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', '--no-restart and --restart-only cannot be used together');
     }
+    for (const note of commandStyleNotes(opts)) ctx.reporter.info(note);
     const config = await loadCluster(args[0], opts, ctx.reporter, {
       minWorkers: opts.minWorkers,
       maxWorkers: opts.maxWorkers,

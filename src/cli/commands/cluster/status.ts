@@ -77,7 +77,7 @@ export const command = defineCommand({
         workspace: config.workspace_name,
         nodes: rows,
         controller: controller.status ?? null,
-        ...(controller.error ? { controller_error: controller.error } : {}),
+        ...(controller.error ? { controllerError: controller.error } : {}),
       },
       text,
     );

@@ -1,5 +1,6 @@
 import { defineCommand, opt } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption } from '../../common.js';
+import { JOB_OPTIONS, planJob, sessionCommand, sessionName } from '../../job-options.js';
 
 export const command = defineCommand({
   name: 'submit',
@@ -25,31 +26,48 @@ export const command = defineCommand({
       '--runtime <name>',
       'run a .py, .jar or .scala job on spark or flink (default: spark when the cluster runs it, else flink)',
     ),
-    opt.int('--wait-for-workers <n>', 'wait until N workers joined before running'),
-    opt.int('--timeout <seconds>', 'give up waiting for workers after this long', 600),
+    ...JOB_OPTIONS,
   ],
   passThrough: true,
   async run(args, opts, ctx) {
     const [file, job, ...jobArgs] = args;
+    const plan = planJob(opts);
     const config = await loadCluster(file, opts, ctx.reporter);
+    const { beforeJob, forwardPorts, waitForSession, stopAfterJob } = await import('../../job-steps.js');
     const { submitJob } = await import('../../../core/cluster/submit.js');
+    const { openCluster } = await import('../../../core/cluster/context.js');
+    const { requireHead } = await import('../../../core/cluster/nodes.js');
+    await beforeJob(config, plan, ctx, opts.yes === true);
+    const cluster = await openCluster(config, { requireWorkspace: false });
+    const head = requireHead(config, await cluster.provider.listNodes());
+    const session = plan.session ? { kind: plan.session, name: sessionName(job) } : undefined;
+    const closeForwards = await forwardPorts(cluster, head, plan.ports, ctx);
     const r = await submitJob({
       config,
       file: job,
       args: jobArgs,
       jobLog: opts.jobLog === true,
       verbose: ctx.verbose,
-      runtimeOptions: opts.runtimeOptions,
       runtime: opts.runtime,
-      waitForWorkers: opts.waitForWorkers,
-      timeoutMs: opts.timeout * 1000,
+      runtimeOptions: opts.runtimeOptions,
+      timeoutMs: opts.waitTimeout * 1000,
       signal: ctx.signal,
       sink: (e) => ctx.reporter.event(e),
       onOutput: (stream, text) => (stream === 'stdout' && !ctx.json ? process.stdout : process.stderr).write(text),
-    });
-    if (ctx.json) ctx.reporter.result(r);
+      ...(session ? { wrap: (c: string) => sessionCommand(session.kind, session.name, c) } : {}),
+    }).finally(closeForwards);
+    if (ctx.json)
+      ctx.reporter.result({ cluster: config.cluster_name, ...r, ...(session ? { session: session.name } : {}) });
+    else if (session && r.exitCode === 0)
+      ctx.reporter.info(
+        `job started in ${session.kind} session ${session.name}; join it with: cloudtik attach ${file} --${session.kind}`,
+      );
     else if (r.log) ctx.reporter.info(`job log on the head: ${r.log}`);
     if (r.exitCode !== 0 && !ctx.json) ctx.reporter.warn(`the job exited with code ${r.exitCode}`);
+    if (plan.stop) {
+      if (session && r.exitCode === 0) await waitForSession(cluster, head, session, ctx);
+      await stopAfterJob(config, ctx, opts.yes === true);
+    }
     return r.exitCode;
   },
 });

@@ -2,6 +2,7 @@ import { defineCommand } from '../../command-spec.js';
 import {
   CLUSTER_FILE_ARG,
   allNodesOption,
+  noAllNodesOption,
   clusterNameOption,
   loadCluster,
   nodeIpOption,
@@ -17,7 +18,7 @@ export const command = defineCommand({
     { name: '<source>', description: 'local path (a folder ending with / copies its contents)' },
     { name: '<target>', description: 'path on the node' },
   ],
-  options: [clusterNameOption, workspaceNameOption, nodeIpOption, allNodesOption],
+  options: [clusterNameOption, workspaceNameOption, nodeIpOption, allNodesOption, noAllNodesOption],
   async run(args, opts, ctx) {
     const [file, source, target] = args;
     const config = await loadCluster(file, opts, ctx.reporter);
@@ -30,6 +31,9 @@ export const command = defineCommand({
       nodeIp: opts.nodeIp,
       allNodes: opts.allNodes === true,
     });
-    ctx.reporter.result({ source, target, nodes }, `Uploaded ${source} to ${target} on ${nodes.length} node(s).`);
+    ctx.reporter.result(
+      { cluster: config.cluster_name, source, target, nodes },
+      `Uploaded ${source} to ${target} on ${nodes.length} node(s).`,
+    );
   },
 });

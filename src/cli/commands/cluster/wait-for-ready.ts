@@ -21,6 +21,9 @@ export const command = defineCommand({
       timeoutMs: opts.timeout * 1000,
       signal: ctx.signal,
     });
-    ctx.reporter.result({ ready: true, nodes: nodes.map((n) => toRow(n)) }, `Cluster ${config.cluster_name} is ready.`);
+    ctx.reporter.result(
+      { cluster: config.cluster_name, ready: true, nodes: nodes.map((n) => toRow(n)) },
+      `Cluster ${config.cluster_name} is ready.`,
+    );
   },
 });

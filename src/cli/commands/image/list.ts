@@ -31,7 +31,7 @@ export const command = defineCommand({
     const { renderTable, tableOptions } = await import('../../table.js');
     const rows = await (await imageBuilder()).list();
     ctx.reporter.result(
-      rows,
+      { images: rows },
       rows.length === 0
         ? 'No cloudtik node images; build them with: cloudtik image build'
         : renderTable(IMAGE_COLUMNS, rows, tableOptions(opts.output)),

@@ -1,4 +1,5 @@
 import { defineCommand, opt } from '../../command-spec.js';
+import { REVERSE_NOTE, reverseOption } from './reverse.js';
 
 export const command = defineCommand({
   name: 'services',
@@ -7,8 +8,9 @@ export const command = defineCommand({
     { name: '<runtime>', description: 'hdfs, yarn, spark or prometheus' },
     { name: '<action>', description: 'start, stop or restart' },
   ],
-  options: [opt.flag('--head', 'this node is the head')],
+  options: [opt.flag('--head', 'this node is the head'), reverseOption],
   async run(args, opts, ctx) {
+    if (opts.reverse === true) ctx.reporter.info(REVERSE_NOTE);
     const action = args[1];
     if (action !== 'start' && action !== 'stop' && action !== 'restart') {
       const { CloudtikError } = await import('../../../core/errors.js');

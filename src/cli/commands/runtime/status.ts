@@ -42,7 +42,7 @@ export const command = defineCommand({
       rows.length === 0
         ? 'No runtime services on this cluster.'
         : `${renderTable(SERVICE_COLUMNS, rows, tableOptions(opts.output))}\n\n${unhealthy.length === 0 ? 'All runtime services are healthy.' : `${unhealthy.length} service(s) not healthy.`}`;
-    ctx.reporter.result({ services: rows, healthy: unhealthy.length === 0 }, text);
+    ctx.reporter.result({ cluster: config.cluster_name, services: rows, healthy: unhealthy.length === 0 }, text);
     return unhealthy.length === 0 ? 0 : 1;
   },
 });

@@ -79,12 +79,35 @@ export function renderPoolStatus(s: PoolStatus, table: TableOptions = {}): strin
   return lines.join('\n');
 }
 
+/**
+ * The pool as `--json` shows it: the service speaks CloudTik's wire names (`instance_types`,
+ * `external_ip`), the CLI's results camelCase ones like every other command's.
+ */
+export function poolStatusJson(s: PoolStatus) {
+  return {
+    config: s.config,
+    address: s.address,
+    // Each type's CPU, GPU and memory are resources, named as resources are everywhere else.
+    instanceTypes: Object.fromEntries(
+      Object.entries(s.instance_types).map(([name, resources]) => [name, { resources }]),
+    ),
+    hosts: s.hosts.map(({ external_ip, instance_type, ...h }) => ({
+      ...h,
+      ...(external_ip !== undefined ? { externalIp: external_ip } : {}),
+      instanceType: instance_type,
+    })),
+    workspaces: s.workspaces,
+    free: s.free,
+    refused: s.refused.map(({ instance_type, ...r }) => ({ ...r, instanceType: instance_type })),
+  };
+}
+
 async function status(opts: Options, ctx: CommandContext): Promise<void> {
   const svc = await service();
   const pool = await svc.runningPool(opts);
   try {
     const s = await svc.poolStatus(pool);
-    ctx.reporter.result(s, renderPoolStatus(s, tableOptions(opts.output)));
+    ctx.reporter.result(poolStatusJson(s), renderPoolStatus(s, tableOptions(opts.output)));
   } finally {
     pool.close();
   }

@@ -1,6 +1,7 @@
 import type { WorkspaceDetails } from '../../../core/workspace.js';
 import { defineCommand } from '../../command-spec.js';
 import { outputOption } from '../../common.js';
+import { workspaceJson } from '../../json.js';
 import type { Column } from '../../table.js';
 
 /** The columns of `workspace list`; `-o wide` adds the bridge, the gateway, node counts and the creation time. */
@@ -28,7 +29,7 @@ export const command = defineCommand({
     const { renderTable, tableOptions } = await import('../../table.js');
     const all = await listAllWorkspaces();
     ctx.reporter.result(
-      all,
+      { workspaces: all.map(workspaceJson) },
       all.length === 0 ? 'No workspaces.' : renderTable(WORKSPACE_COLUMNS, all, tableOptions(opts.output)),
     );
   },

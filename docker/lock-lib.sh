@@ -18,6 +18,20 @@ print(re.search(r"<repositories>.*?<url>\s*(\S+?)\s*</url>", pom, re.S).group(1)
 PY
 }
 
+# pip's package index: PIP_INDEX_URL, else pip's own default.
+pypi_index() {
+  echo "${PIP_INDEX_URL:-$(python3 -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')}"
+}
+
+# pypi_url <index> <project> <file>: the download URL of one file of a project, from the simple
+# index (its #sha256= fragment dropped).
+pypi_url() {
+  local url
+  url="$(curl -fsSL "$1/$2/" | grep -o "href=\"[^\"]*/$3#sha256=[0-9a-f]*\"" | head -n 1 | sed 's/^href="//; s/#.*//')"
+  [ -n "$url" ] || { echo "lock.sh: $3 is not in $1/$2/" >&2; exit 1; }
+  echo "$url"
+}
+
 # lock_entry <scratch folder> <context path> <download URL> <source written into the lock>
 lock_entry() {
   local file="$1/${2##*/}"

@@ -22,21 +22,13 @@ here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # The repositories are the tools' own: pip's index (PIP_INDEX_URL, else pip's default) and Maven's
 # central repository (CLOUDTIK_MAVEN_REPO, else the installed Maven's super-POM). The lock names
 # files by repository path only.
-pypi="${PIP_INDEX_URL:-$(python3 -c 'from pip._internal.models.index import PyPI; print(PyPI.simple_url)')}"
+pypi="$(pypi_index)"
 maven="$(maven_repo)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
-# The download URL of one file of a PyPI project, from the simple index (its #sha256= fragment dropped).
-pypi_url() {
-  local project="$1" file="$2" url
-  url="$(curl -fsSL "$pypi/$project/" | grep -o "href=\"[^\"]*/$file#sha256=[0-9a-f]*\"" | head -n 1 | sed 's/^href="//; s/#.*//')"
-  [ -n "$url" ] || { echo "lock.sh: $file is not in $pypi/$project/" >&2; exit 1; }
-  echo "$url"
-}
-
 entry() { lock_entry "$tmp" "$@"; }
-pypi_entry() { entry "python/$2" "$(pypi_url "$1" "$2")" "pypi:$1/$2"; }
+pypi_entry() { entry "python/$2" "$(pypi_url "$pypi" "$1" "$2")" "pypi:$1/$2"; }
 
 out="$tmp/downloads.lock"
 {

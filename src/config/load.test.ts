@@ -589,7 +589,7 @@ available_node_types:
         col: 23,
         path: 'available_node_types.worker.default.runtime.types[0]',
         message: "unknown runtime 'flink'",
-        hint: 'available runtimes: prometheus, hdfs, yarn, spark, zookeeper, kafka, mysql, postgres, metastore',
+        hint: 'available runtimes: prometheus, hdfs, yarn, spark, zookeeper, kafka, mysql, postgres, metastore, trino',
       },
     ]);
   });

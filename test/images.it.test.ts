@@ -5,7 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectDocker } from '../src/providers/virtual/docker-client.js';
 import type { Container, DockerEngine } from '../src/providers/virtual/engine.js';
 import { packageInfo } from '../src/core/host/package.js';
-import { FLINK_VERSION, HADOOP_VERSION, NODE_VERSION, NPM_VERSION, SPARK_VERSION } from '../src/core/host/versions.js';
+import {
+  FLINK_VERSION,
+  HADOOP_VERSION,
+  NODE_VERSION,
+  NPM_VERSION,
+  SPARK_VERSION,
+  TRINO_VERSION,
+} from '../src/core/host/versions.js';
 import { bootstrapDebianImage } from '../src/providers/virtual/image-debian.js';
 import { CloudtikError } from '../src/core/errors.js';
 import {
@@ -307,6 +314,37 @@ describe('node images', () => {
         '1',
         `flink-python-${FLINK_VERSION}.jar`,
         `flink-sql-client-${FLINK_VERSION}.jar`,
+      ]);
+    } finally {
+      await container.remove({ force: true });
+    }
+  });
+
+  it('cloudtik/sql-runtime has Trino: its server with three plugins on Java 25, and its CLI on Java 17', async () => {
+    const container = await docker.createContainer({
+      Image: imageRef('cloudtik/sql-runtime'),
+      Labels: { 'cloudtik-test-run': testRunId() },
+      HostConfig: { AutoRemove: false },
+    });
+    try {
+      await container.start();
+      const r = await execIn(
+        container,
+        'ubuntu',
+        [
+          'echo $(ls /opt/trino/server/plugin)',
+          "/opt/trino/jdk/bin/java -version 2>&1 | head -n 1 | cut -d'\"' -f2",
+          "java -version 2>&1 | head -n 1 | cut -d'\"' -f2 | cut -d. -f1",
+          'trino --version',
+          'echo $(ls /opt/trino/server/bin)',
+        ].join('; '),
+      );
+      expect(r.stdout.split('\n')).toEqual([
+        'hive memory tpch',
+        expect.stringMatching(/^25\./) as string,
+        '17',
+        `Trino CLI ${TRINO_VERSION}`,
+        expect.stringMatching(/^launcher launcher\.properties linux-(amd64|arm64)$/) as string,
       ]);
     } finally {
       await container.remove({ force: true });

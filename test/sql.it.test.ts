@@ -1,10 +1,12 @@
 /**
  * The SQL stack on a real cluster (1 head + 3 small workers, one cluster per database): HDFS,
- * Spark on YARN, the Hive metastore on the head backed by mysql (MariaDB) and then by postgres.
+ * Spark on YARN, the Hive metastore on the head backed by mysql (MariaDB) and then by postgres,
+ * and Trino (the coordinator on the head, a worker on each worker).
  * A PySpark job creates a partitioned Parquet table and inserts rows; a second Spark application
- * reads the same count and sums through the metastore; after `cloudtik runtime stop` and
- * `runtime start` the table is still there; its files are in HDFS; the generated passwords never
- * show in cloudtik's output or in the head's process list.
+ * and the Trino CLI on the head read the same count and sums through the metastore, Trino with
+ * all 3 workers active; after `cloudtik runtime stop` and `runtime start` the table is still there
+ * for both; its files are in HDFS; the generated passwords never show in cloudtik's output or in
+ * the head's process list.
  */
 import fsp from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -57,6 +59,18 @@ const EXPECTED = {
   regions: `REGIONS east=${sum((i) => i % 3 === 0)},north=${sum((i) => i % 3 === 2)},west=${sum((i) => i % 3 === 1)}`,
 };
 
+/** The Trino CLI on the head, rows as tab-separated lines. */
+const trinoQuery = (sql: string): string => `trino --output-format TSV --execute "${sql}"`;
+const TRINO_TOTALS = trinoQuery('SELECT count(*), sum(amount), count(DISTINCT region) FROM hive.sqltest.sales');
+const TRINO_REGIONS = trinoQuery('SELECT region, sum(amount) FROM hive.sqltest.sales GROUP BY region ORDER BY region');
+const TRINO_WORKERS = trinoQuery(
+  "SELECT count(*) FROM system.runtime.nodes WHERE coordinator = false AND state = 'active'",
+);
+const TRINO_EXPECTED = {
+  totals: '100\t50500\t3',
+  regions: `east\t${sum((i) => i % 3 === 0)}\nnorth\t${sum((i) => i % 3 === 2)}\nwest\t${sum((i) => i % 3 === 1)}`,
+};
+
 beforeAll(async () => {
   dir = await tempDir('sql');
   const wsFile = await writeFile(dir, 'ws.yaml', `workspace_name: ${ws}\nprovider:\n  type: virtual\n`);
@@ -100,7 +114,14 @@ describe.each([
       if (r.code !== 0) return undefined;
       const services = (JSON.parse(r.stdout) as { services: { service: string }[] }).services;
       const on = (name: string): number => services.filter((x) => x.service === name).length;
-      return on('hdfs-datanode') === 3 && on('yarn-nodemanager') === 3 ? services : undefined;
+      const workers = ['hdfs-datanode', 'yarn-nodemanager', 'trino-worker'];
+      return workers.every((w) => on(w) === 3) ? services : undefined;
+    });
+  /** Trino's coordinator counts the 3 workers active (they announce themselves to it). */
+  const trinoWorkers = (): Promise<string> =>
+    eventually('Trino sees 3 active workers', 180_000, async () => {
+      const r = await run(['exec', file, TRINO_WORKERS]);
+      return r.code === 0 && r.stdout.trim() === '3' ? r.stdout : undefined;
     });
 
   beforeAll(async () => {
@@ -121,7 +142,7 @@ describe.each([
         '      instance_type: {CPU: 2, memory: 2G}',
         '    min_workers: 3',
         'runtime:',
-        `  types: [hdfs, spark, ${db}, metastore]`,
+        `  types: [hdfs, spark, ${db}, metastore, trino]`,
         '',
       ].join('\n'),
     );
@@ -144,13 +165,17 @@ describe.each([
     );
     const services = await healthy();
     const readyS = (performance.now() - t0) / 1000;
+    await trinoWorkers();
+    const trinoS = (performance.now() - t0) / 1000;
     console.log(
-      `${cluster}: start returned after ${startS.toFixed(1)} s, the metastore answered after ${metastoreS.toFixed(1)} s, every service on the head and 3 workers healthy after ${readyS.toFixed(1)} s`,
+      `${cluster}: start returned after ${startS.toFixed(1)} s, the metastore answered after ${metastoreS.toFixed(1)} s, every service on the head and 3 workers healthy after ${readyS.toFixed(1)} s, Trino saw its 3 workers after ${trinoS.toFixed(1)} s`,
     );
     console.log(r.stdout);
-    expect(services.filter((s) => s.service === db || s.service === 'metastore')).toHaveLength(2);
+    expect(services.filter((s) => [db, 'metastore', 'trino-coordinator'].includes(s.service))).toHaveLength(3);
+    expect(r.stdout).toContain(`http://${headIp}:8081`);
     const info = (await ok(['info', file])).stdout;
     expect(info).toContain(`thrift://${headIp}:9083`);
+    expect(info).toMatch(new RegExp(`Trino Web UI\\S*\\s+http://${headIp.replace(/\./g, '\\.')}:8081`));
   });
 
   it('a table one Spark application creates is read by another with the same count and sums, from HDFS', async () => {
@@ -166,6 +191,11 @@ describe.each([
       expect(listing).toMatch(new RegExp(`/shared/warehouse/sqltest.db/sales/region=${region}/part-\\S+\\.parquet`));
   });
 
+  it('the Trino CLI on the head reads the same count and sums from the table Spark wrote', async () => {
+    expect((await onHead(TRINO_TOTALS)).trim()).toBe(TRINO_EXPECTED.totals);
+    expect((await onHead(TRINO_REGIONS)).trim()).toBe(TRINO_EXPECTED.regions);
+  });
+
   it('the table is still there after runtime stop and start', async () => {
     await ok(['runtime', 'stop', file]);
     await ok(['runtime', 'start', file]);
@@ -175,6 +205,8 @@ describe.each([
     const out = await submit('read-again', READ);
     expect(out).toContain(EXPECTED.result);
     expect(out).toContain(EXPECTED.regions);
+    await trinoWorkers();
+    expect((await onHead(TRINO_TOTALS)).trim()).toBe(TRINO_EXPECTED.totals);
   });
 
   it("never shows the passwords in cloudtik's output or the head's process list", async () => {

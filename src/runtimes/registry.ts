@@ -7,6 +7,7 @@ import { postgres } from './postgres/index.js';
 import { prometheus } from './prometheus/index.js';
 import type { RuntimeDefinition } from './runtime.js';
 import { spark } from './spark/index.js';
+import { trino } from './trino/index.js';
 import { yarn } from './yarn/index.js';
 import { zookeeper } from './zookeeper/index.js';
 
@@ -22,4 +23,5 @@ export const RUNTIMES: Readonly<Record<string, RuntimeDefinition>> = {
   mysql,
   postgres,
   metastore,
+  trino,
 };

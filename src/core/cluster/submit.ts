@@ -5,43 +5,16 @@
  * A Spark job's own logging goes to a job log on the head (unless `verbose`); the terminal gets
  * the job's output, Spark's errors and one progress line per state of its YARN application.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ClusterConfig } from '../../config/types.js';
 import { RESOURCEMANAGER_HTTP_PORT } from '../../runtimes/node/hadoop.js';
 import { JOB_LOG4J_FILE } from '../../runtimes/spark/index.js';
 import { quote } from '../command/shell.js';
 import { CloudtikError } from '../errors.js';
-import { nullSink, type EventSink } from '../events.js';
-import { openCluster } from './context.js';
-import { execOnNodes, requireHead } from './nodes.js';
-import { waitForWorkers } from './wait.js';
+import type { JobRuntime } from '../jobs/model.js';
 
-export interface SubmitOptions {
-  config: ClusterConfig;
-  file: string;
-  args: string[];
-  /** Also keep the job's output in ~/user/logs on the head. */
-  jobLog?: boolean;
-  /** Spark's own logging on the terminal too, instead of in the job log only. */
-  verbose?: boolean;
-  /** Options for spark-submit (or the runtime's runner), placed before the job. */
-  runtimeOptions?: string;
-  waitForWorkers?: number;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  sink?: EventSink;
-  onOutput(stream: 'stdout' | 'stderr', text: string): void;
-}
-
-export interface SubmitResult {
-  exitCode: number;
-  command: string;
-  remoteFile: string;
-  log?: string;
-}
-
-const JOBS_DIR = '~/user/jobs';
+/** Job folders on the head (home-relative): one per job, with its file, output and exit code. */
+export const JOBS_DIR = 'user/jobs';
 const LOGS_DIR = '~/user/logs';
 
 /** The command that runs a job file on the head, by its extension and the cluster's runtimes. */
@@ -138,45 +111,47 @@ export function jobShell(command: string, plan: JobLogPlan): string {
   return lines.join('\n');
 }
 
-function jobLogPlan(options: SubmitOptions, name: string): JobLogPlan | undefined {
-  const sparkToLog = isSparkJob(options.config, name) && options.verbose !== true;
+/** What decides how a job's command is built, besides the cluster. */
+export interface JobCommandOptions {
+  /** The job file on the head, as jobCommand takes it. */
+  remoteFile: string;
+  args: string[];
+  /** Also keep the job's output in ~/user/logs on the head. */
+  jobLog?: boolean;
+  /** Spark's own logging on the terminal too, instead of in the job log only. */
+  verbose?: boolean;
+  /** Options for spark-submit (or the runtime's runner), placed before the job. */
+  runtimeOptions?: string;
+  /** The head's address for the progress lines. */
+  headAddress?: string;
+}
+
+function jobLogPlan(config: ClusterConfig, options: JobCommandOptions): JobLogPlan | undefined {
+  const name = path.basename(options.remoteFile);
+  const sparkToLog = isSparkJob(config, name) && options.verbose !== true;
   if (!sparkToLog && options.jobLog !== true) return undefined;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   return {
     log: `${LOGS_DIR.slice(2)}/${path.parse(name).name}-${stamp}.log`,
     teeOutput: options.jobLog === true,
     sparkToLog,
+    ...(options.headAddress ? { headAddress: options.headAddress } : {}),
   };
 }
 
-export async function submitJob(options: SubmitOptions): Promise<SubmitResult> {
-  const { config } = options;
-  if (!fs.existsSync(options.file) || !fs.statSync(options.file).isFile()) {
-    throw new CloudtikError('ERR_CLOUDTIK_USAGE', `job file ${options.file} does not exist`);
-  }
-  const name = path.basename(options.file);
-  const remoteFile = `${JOBS_DIR}/${name}`;
-  let command = jobCommand(config, remoteFile, options.args, options.runtimeOptions);
-  const ctx = await openCluster(config, { requireWorkspace: false });
-  const head = requireHead(config, await ctx.provider.listNodes());
-  if (options.waitForWorkers !== undefined && options.waitForWorkers > 0) {
-    await waitForWorkers(ctx, {
-      total: options.waitForWorkers,
-      timeoutMs: options.timeoutMs,
-      sink: options.sink ?? nullSink,
-      signal: options.signal,
-    });
-  }
-  // The upload makes the jobs folder.
-  await ctx.provider.commandRunner(head).upload(options.file, remoteFile);
-  const plan = jobLogPlan(options, name);
-  if (plan) command = jobShell(command, head.ip ? { ...plan, headAddress: head.ip } : plan);
-  const log = plan ? `~/${plan.log}` : undefined;
-  const [result] = await execOnNodes(ctx, {
-    command,
-    nodeIp: head.id,
-    signal: options.signal,
-    onOutput: (_node, stream, text) => options.onOutput(stream, text),
-  });
-  return { exitCode: result?.exitCode ?? 1, command, remoteFile, ...(log ? { log } : {}) };
+/**
+ * The shell text that runs a job on the head, from the cluster's home folder: the runtime's
+ * command for the file (jobCommand) inside the job log's plumbing (jobShell) where it has a log.
+ * The head's job runner runs it; `log` is the job log, home-relative.
+ */
+export function jobShellFor(config: ClusterConfig, options: JobCommandOptions): { command: string; log?: string } {
+  const command = jobCommand(config, options.remoteFile, options.args, options.runtimeOptions);
+  const plan = jobLogPlan(config, options);
+  return plan ? { command: jobShell(command, plan), log: plan.log } : { command };
+}
+
+/** How a job file runs, for its record: Spark, plain Python or a shell script. */
+export function jobRuntime(config: ClusterConfig, file: string): JobRuntime {
+  if (isSparkJob(config, file)) return 'spark';
+  return path.extname(file).toLowerCase() === '.py' ? 'python' : 'shell';
 }

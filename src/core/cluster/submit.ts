@@ -1,9 +1,10 @@
 /**
- * `cloudtik submit`: upload a job to the head and run it there with its output streamed; the
- * job's exit code is the result. Spark jobs (.py with Spark in the cluster, .jar, .scala) go
- * through spark-submit (or spark-shell); .sh runs with bash; other .py files with python3.
- * A Spark job's own logging goes to a job log on the head (unless `verbose`); the terminal gets
- * the job's output, Spark's errors and one progress line per state of its YARN application.
+ * How `cloudtik submit` turns a job file into the command the head runs: Spark jobs (.py with
+ * Spark in the cluster, .jar, .scala) go through spark-submit (or spark-shell); .sh runs with
+ * bash; other .py files with python3. A Spark job's own logging goes to a job log on the head
+ * (unless `verbose`); its output gets one progress line per state of its YARN application. The
+ * job queue around it (src/core/jobs) uploads the file, keeps the command in the job's record, and
+ * the head's job runner runs it.
  */
 import path from 'node:path';
 import type { ClusterConfig } from '../../config/types.js';

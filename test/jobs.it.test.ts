@@ -160,6 +160,15 @@ describe('jobs on the head', { timeout: 900_000 }, () => {
       const live = (await yarnApps(tag)).find((a) => a.state === 'RUNNING');
       return live;
     });
+    // The runner dies and its supervisor starts it again: the new one adopts the running job.
+    const runner = 'read -r sup _ < ~/runtime/cloudtik/run/jobs.pid && pgrep -P "$sup"';
+    const oldPid = (await cliOk(['exec', file, runner, ...names])).stdout.trim();
+    await cliOk(['exec', file, `kill ${oldPid}`, ...names]);
+    await eventually('a new job runner', 30_000, async () => {
+      const pid = (await cli(['exec', file, runner, ...names])).stdout.trim();
+      return pid !== '' && pid !== oldPid ? pid : undefined;
+    });
+    expect((await job(sparkId)).state).toBe('running');
     expect((await job(queuedId)).state).toBe('queued');
     const q = await cliOk(['job', 'cancel', file, queuedId, ...names]);
     expect(q.stdout).toContain(`job ${queuedId} cancelled (cancelled while queued)`);

@@ -143,6 +143,7 @@ async function cancelRunning(deps: RunnerDeps, job: JobRecord): Promise<void> {
 
 async function start(deps: RunnerDeps, job: JobRecord): Promise<void> {
   const dir = folder(deps, job);
+  if (job.incoming) await fsp.rename(path.join(deps.home, job.incoming), dir).catch(() => undefined);
   await fsp.mkdir(dir, { recursive: true });
   await fsp.writeFile(path.join(dir, JOB_FILES.script), buildNodeScript({ command: job.command }), { mode: 0o600 });
   const pid = startDetached('bash', ['-c', WRAPPER, 'cloudtik-job', dir], { env: env.jobEnv() });

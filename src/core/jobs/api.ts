@@ -3,6 +3,7 @@
  * cancel, wait. `cloudtik submit` and `cloudtik job ...` call these, and so can a dashboard: each
  * takes the loaded cluster config and returns plain data (the job records).
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,31 +120,34 @@ export async function submitJob(o: JobSubmitOptions): Promise<JobRecord> {
         signal: o.signal,
       });
     }
-    const seq = await store.nextSeq();
-    const id = `job-${seq}`;
-    const dir = `${JOBS_DIR}/${id}`;
-    const remoteFile = `~/${dir}/${name}`;
+    // The job's number is taken when it is queued (after the upload, into a folder of its own
+    // until the runner starts it): `token` stands for it until then.
+    const token = `N${crypto.randomBytes(8).toString('hex')}`;
+    const id = `job-${token}`;
+    // Not named by the token, which the number replaces everywhere in the record.
+    const incoming = `${JOBS_DIR}/.incoming-${crypto.randomBytes(8).toString('hex')}`;
     const yarnTag = runtime === 'spark' ? `cloudtik-${id}` : undefined;
     const tagOption = yarnTag ? `--conf spark.yarn.tags=${yarnTag}` : '';
     const { command, log } = jobShellFor(o.config, {
-      remoteFile,
+      remoteFile: `~/${JOBS_DIR}/${id}/${name}`,
       args: o.args,
       jobLog: o.jobLog,
       verbose: o.verbose,
       runtimeOptions: [o.runtimeOptions ?? '', tagOption].join(' ').trim(),
       ...(head.ip ? { headAddress: head.ip } : {}),
     });
-    // The upload makes the job's folder.
-    await ctx.provider.commandRunner(head).upload(o.file, remoteFile);
+    // The upload makes the folder.
+    await ctx.provider.commandRunner(head).upload(o.file, `~/${incoming}/${name}`);
     const job: JobRecord = {
+      seq: 0,
       id,
-      seq,
       file: name,
       args: o.args,
       runtime,
       user: env.userName() ?? os.userInfo().username,
       command,
-      dir,
+      dir: `${JOBS_DIR}/${id}`,
+      incoming,
       resources,
       state: 'queued',
       submittedAt: Date.now(),
@@ -152,9 +156,9 @@ export async function submitJob(o: JobSubmitOptions): Promise<JobRecord> {
       hdfs: o.config.runtime.types.includes('hdfs'),
     };
     await store.setLimits(limits);
-    await store.add(job);
+    const queued = await store.enqueue(job, token);
     await store.wake();
-    return job;
+    return queued;
   });
 }
 
@@ -231,7 +235,7 @@ function outputScript(job: JobRecord, follow: boolean): string {
     `d=${d}`,
     '( while [ ! -e "$d/exit" ]; do sleep 0.2; done ) & w=$!',
     'tail -c +1 -F --pid=$w "$d/stdout.log" 2>/dev/null &',
-    'tail -c +1 -F --pid=$w "$d/stderr.log" 2>/dev/null >&2',
+    'tail -c +1 -F --pid=$w "$d/stderr.log" >&2 2>/dev/null',
     'wait',
   ].join('\n');
 }

@@ -33,6 +33,8 @@ export interface JobRecord {
   command: string;
   /** The job's folder on the head, relative to the home folder: its file, output and exit code. */
   dir: string;
+  /** Where its file was uploaded while it was being queued; the runner moves it to `dir` at the start. */
+  incoming?: string;
   resources: Resources;
   state: JobState;
   submittedAt: number;

@@ -21,6 +21,13 @@ const CAS = `local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if cur == ARGV[2] then redis.call('HSET', KEYS[1], ARGV[1], ARGV[3]) return 1 end
 return 0`;
 
+/** Take the next number and store the job under it (see JobStore.enqueue). */
+const ENQUEUE = `local n = redis.call('INCR', KEYS[2])
+local rec = string.gsub(ARGV[1], ARGV[2], tostring(n))
+rec = string.gsub(rec, '^{"seq":0,', '{"seq":' .. n .. ',', 1)
+redis.call('HSET', KEYS[1], 'job-' .. n, rec)
+return n`;
+
 const parse = (raw: unknown): JobRecord | undefined => {
   if (typeof raw !== 'string') return undefined;
   try {
@@ -65,13 +72,18 @@ export class JobStore {
     }
   }
 
-  /** A new job id, in submit order. */
-  async nextSeq(): Promise<number> {
-    return Number(await this.conn.call('INCR', KEY.seq));
-  }
-
-  async add(job: JobRecord): Promise<void> {
-    await this.conn.call('HSET', KEY.jobs, job.id, JSON.stringify(job));
+  /**
+   * Queue a job: its number (the queue's order) is taken and the job stored in one step, so
+   * concurrent submits are queued in the order of their numbers. `job` is written with `seq` 0
+   * and `token` wherever its number goes (its id, folder, command); resolves with the stored job.
+   */
+  async enqueue(job: JobRecord, token: string): Promise<JobRecord> {
+    const text = JSON.stringify({ ...job, seq: 0 });
+    if (!text.startsWith('{"seq":0,')) throw new Error('a job record must start with its seq');
+    const n = Number(await this.conn.call('EVAL', ENQUEUE, 2, KEY.jobs, KEY.seq, text, token));
+    const stored = await this.get(`job-${n}`);
+    if (!stored) throw new Error(`job-${n} was not stored`);
+    return stored;
   }
 
   async get(id: string): Promise<JobRecord | undefined> {

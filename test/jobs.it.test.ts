@@ -94,11 +94,14 @@ describe('jobs on the head', { timeout: 900_000 }, () => {
   });
 
   it('runs 5 jobs submitted at once two at a time, all in submit order', async () => {
-    // Each job sleeps a little longer than the one before, so the order they end in is theirs.
-    const sleeper = await writeFile(dir, 'sleeper.sh', 'echo "start $1"; sleep "$2"; echo "end $1"\n');
-    const ids = await Promise.all(
-      [1, 2, 3, 4, 5].map((n) => submit(sleeper, `n${n}`, String(3 + n * 0.3), '--resources', 'cpu=2,memory=512m')),
+    // Each job sleeps a little longer than the one queued before it (by its number, which its
+    // folder on the head is named after), so the order they end in is theirs.
+    const sleeper = await writeFile(
+      dir,
+      'sleeper.sh',
+      'id=$(basename "$(dirname "$0")"); echo "start $id"; sleep "$(awk "BEGIN { print 3 + ${id#job-} / 10 }")"; echo "end $id"\n',
     );
+    const ids = await Promise.all([1, 2, 3, 4, 5].map(() => submit(sleeper, '--resources', 'cpu=2,memory=512m')));
     for (const id of ids) expect(id).toMatch(/^job-\d+$/);
     for (const id of ids) await cliOk(['job', 'wait', file, id, '--timeout', '300', ...names]);
     const ran = (await jobs()).filter((j) => ids.includes(j.id));
@@ -119,12 +122,12 @@ describe('jobs on the head', { timeout: 900_000 }, () => {
     const third = ran[2] as JobRecord;
     expect(third.startedAt).toBeGreaterThanOrEqual(Math.min(ran[0]?.endedAt as number, ran[1]?.endedAt as number));
     const logs = await cliOk(['job', 'logs', file, third.id, ...names]);
-    expect(logs.stdout).toBe('start n3\nend n3\n');
+    expect(logs.stdout).toBe(`start ${third.id}\nend ${third.id}\n`);
     // Its output was copied into HDFS too.
     const inHdfs = await eventually('the output in HDFS', 60_000, async () => (await job(third.id)).hdfsDir);
     expect(inHdfs).toBe(`/cloudtik/jobs/${third.id}`);
     const cat = await cliOk(['exec', file, `hdfs dfs -cat ${inHdfs}/stdout.log`, ...names]);
-    expect(cat.stdout).toContain('start n3\nend n3');
+    expect(cat.stdout).toContain(`start ${third.id}\nend ${third.id}`);
   });
 
   it('refuses at once a job that asks for more than the cluster can ever have, with the numbers', async () => {

@@ -54,6 +54,14 @@ export const command = defineCommand({
       follow: true,
       signal: ctx.signal,
       onOutput: (stream, text) => (stream === 'stdout' && !ctx.json ? process.stdout : process.stderr).write(text),
+    }).catch((err: unknown) => {
+      // Ctrl-C stops following, not the job.
+      if (ctx.signal.aborted) {
+        ctx.reporter.warn(
+          `job ${queued.id} goes on on the head: cloudtik job cancel <cluster.yaml> ${queued.id} stops it`,
+        );
+      }
+      throw err;
     });
     if (ctx.json) ctx.reporter.result(ended);
     else if (ended.sparkLog) ctx.reporter.info(`job log on the head: ~/${ended.sparkLog}`);

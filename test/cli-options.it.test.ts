@@ -195,16 +195,18 @@ available_node_types:
     expect(exists(marker(hard!.id))).toBe(false);
   });
 
-  it('submit takes the job options: --wait-for-workers, --screen without the tool, --runtime the cluster lacks', async () => {
+  it('submit takes the job options: --wait-for-workers, --screen (the job runs detached), --runtime on a shell job', async () => {
     const job = await writeFile(dir, 'job.sh', 'echo "job on $(hostname)"\n');
     const ran = await cliOk(['submit', file, job, '--wait-for-workers', '--wait-timeout', '120']);
     expect(ran.stdout).toMatch(/^job on /m);
+    // Jobs run detached under the head's job runner: --screen queues the job and returns its id.
     const screen = await cli(['submit', file, job, '--screen']);
-    expect(screen.code).toBe(127);
-    expect(screen.stderr).toContain('screen is not installed on this node');
+    expect(screen.code, screen.stderr).toBe(0);
+    expect(screen.stderr).toContain("--screen: jobs run detached under the head's job runner");
+    expect(screen.stdout.trim()).toMatch(/^job-\d+$/);
     const runtime = await cli(['submit', file, job, '--runtime', 'spark']);
     expect(runtime.code).toBe(2);
-    expect(runtime.stderr).toContain('--runtime spark: not a runtime of this cluster');
+    expect(runtime.stderr).toContain('--runtime spark does not run .sh jobs');
     const both = await cli(['attach', file, '--screen', '--tmux']);
     expect(both.code).toBe(2);
     expect(both.stderr).toContain('--screen and --tmux cannot be used together');

@@ -239,6 +239,15 @@ export const env = {
   userName(): string | undefined {
     return nonEmpty(process.env.USER);
   },
+  /**
+   * Head side: the environment of a job the job runner starts: the runner's own, without the
+   * state store's password (a job is the user's code, and its environment shows in its logs).
+   */
+  jobEnv(): NodeJS.ProcessEnv {
+    const e = { ...process.env };
+    delete e.CLOUDTIK_REDIS_PASSWORD;
+    return e;
+  },
   /** Node side: the environment a service started by `cloudtik node start` inherits. */
   processEnv(): NodeJS.ProcessEnv {
     return { ...process.env };

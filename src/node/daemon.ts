@@ -4,6 +4,7 @@
  */
 import { env } from '../config/env.js';
 import fsp from 'node:fs/promises';
+import os from 'node:os';
 import { RedisStateStore } from '../core/state/redis-store.js';
 import { runAgent } from './agent.js';
 import { createLogger, type Logger } from './log.js';
@@ -97,6 +98,38 @@ export async function runControllerService(): Promise<void> {
     await controller.run(signal, env.updateIntervalMs());
   } finally {
     await store.close();
+  }
+}
+
+/** The job runner on the head (see jobs.ts); it runs as the node user, and its jobs with it. */
+export async function runJobsService(): Promise<void> {
+  const [{ JobStore }, { runJobRunner }, { processStart }] = await Promise.all([
+    import('../core/jobs/store.js'),
+    import('./jobs.js'),
+    import('./services.js'),
+  ]);
+  const log = logger('jobs');
+  const signal = stopSignal(log);
+  const password = await redisPassword();
+  const state = await connectStore({ host: '127.0.0.1', password }, signal, log);
+  const jobs = await JobStore.open({ host: '127.0.0.1', password });
+  const id = env.nodeIdentity();
+  try {
+    await runJobRunner(
+      {
+        jobs,
+        state,
+        log,
+        home: os.homedir(),
+        headIp: id.headIp || id.nodeIp || '127.0.0.1',
+        user: env.userName() ?? 'cloudtik',
+        headStart: processStart(1) ?? 'unknown',
+        heartbeatTimeoutMs: env.heartbeatTimeoutMs(),
+      },
+      signal,
+    );
+  } finally {
+    await Promise.all([jobs.close(), state.close()]);
   }
 }
 

@@ -76,13 +76,16 @@ export interface NodeServiceOptions {
   kill?: boolean;
 }
 
-/** Services a `node start|stop` names: `--state`, `--controller`, or the agent when neither is given. */
+/**
+ * Services a `node start|stop` names: `--state`, `--controller`, or the agent when neither is
+ * given (on the head with the job runner, which runs as the node user as the agent does).
+ */
 function namedServices(o: NodeServiceOptions): ServiceName[] {
-  if (o.all) return ['controller', 'agent', 'state'];
+  if (o.all) return ['jobs', 'controller', 'agent', 'state'];
   const names: ServiceName[] = [];
   if (o.state) names.push('state');
   if (o.controller) names.push('controller');
-  if (names.length === 0) names.push('agent');
+  if (names.length === 0) names.push(...(o.head ? ['agent', 'jobs'] : ['agent']));
   return names;
 }
 
@@ -183,7 +186,8 @@ async function waitForStateStore(log: string): Promise<void> {
 }
 
 export async function nodeStop(o: NodeServiceOptions): Promise<NodeServicesResult> {
-  const names = o.services ? await recordedServices() : namedServices(o);
+  // The job runner goes with the agent (a node that has none has nothing to stop).
+  const names = o.services ? await recordedServices() : namedServices({ ...o, head: true });
   // A controller that runs as root is signalled through `sudo kill` (see stopService).
   const result: NodeServicesResult = { started: [], stopped: [], running: [] };
   const graceMs = o.kill ? 0 : undefined;

@@ -13,11 +13,11 @@ import { CloudtikError } from '../core/errors.js';
 import { pidAlive } from '../core/pid.js';
 import { runTool, startDetached, toolError } from '../core/process.js';
 
-/** Node services: the state store, agent and controller, and runtime daemons (`hdfs-namenode`, ...). */
-export type ServiceName = 'state' | 'agent' | 'controller' | (string & {});
+/** Node services: the state store, agent, controller and job runner, and runtime daemons (`hdfs-namenode`, ...). */
+export type ServiceName = 'state' | 'agent' | 'controller' | 'jobs' | (string & {});
 
 /** Service names in start order; stop goes the other way. */
-export const SERVICE_ORDER: readonly ServiceName[] = ['state', 'agent', 'controller'];
+export const SERVICE_ORDER: readonly ServiceName[] = ['state', 'agent', 'controller', 'jobs'];
 
 export interface ServicePaths {
   logDir: string;
@@ -67,12 +67,26 @@ done
  * where /proc does not tell. Kept beside the pid: after a container restart its pids start over,
  * and a pid file left from before may name an unrelated process of the new start.
  */
-function processStart(pid: number): string | undefined {
+export function processStart(pid: number): string | undefined {
   try {
     const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
     return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * Whether process `pid` runs (a zombie, left for a parent that does not reap it, does not) and,
+ * when `started` is given, is the one that started then.
+ */
+export function processRuns(pid: number, started?: string): boolean {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] !== 'Z' && fields[0] !== 'X' && (started === undefined || fields[19] === started);
+  } catch {
+    return false;
   }
 }
 
@@ -165,7 +179,7 @@ export async function stopService(
  * (the controller runs as root, a node user stops it) is signalled through `sudo -n kill`: one
  * small program, where running the whole CLI again through sudo cost half a second.
  */
-async function signalGroup(pid: number, signal: NodeJS.Signals): Promise<void> {
+export async function signalGroup(pid: number, signal: NodeJS.Signals): Promise<void> {
   for (const target of [-pid, pid]) {
     try {
       process.kill(target, signal);

@@ -17,6 +17,11 @@ import { command as waitForReady } from './cluster/wait-for-ready.js';
 import { command as workerIps } from './cluster/worker-ips.js';
 import { command as imageBuild } from './image/build.js';
 import { command as imageList } from './image/list.js';
+import { command as jobCancel } from './job/cancel.js';
+import { command as jobList } from './job/list.js';
+import { command as jobLogs } from './job/logs.js';
+import { command as jobStatus } from './job/status.js';
+import { command as jobWait } from './job/wait.js';
 import { command as nodeBatch } from './node/batch.js';
 import { command as nodeDockerGate } from './node/docker-gate.js';
 import { command as nodeKubernetesAttach } from './node/kubernetes-attach.js';
@@ -79,6 +84,11 @@ export const commandGroups: CommandGroupSpec[] = [
       workspaceInfo,
       workspaceList,
     ],
+  },
+  {
+    name: 'job',
+    description: "the jobs on the cluster's head: list them, read their output, wait for or cancel one",
+    commands: [jobList, jobStatus, jobLogs, jobCancel, jobWait],
   },
   { name: 'image', description: 'build and list node images', commands: [imageBuild, imageList] },
   {

@@ -12,6 +12,15 @@ import { openCluster, type ClusterContext } from './context.js';
  * state folder.
  */
 export async function openHeadStore(ctx: ClusterContext, head?: NodeInfo): Promise<RedisStateStore> {
+  const { host, password } = await headStoreAddress(ctx, head);
+  return RedisStateStore.connect({ host, password, connectTimeoutMs: 3000 });
+}
+
+/** Where the head's state store answers the user's machine, and its password. */
+export async function headStoreAddress(
+  ctx: ClusterContext,
+  head?: NodeInfo,
+): Promise<{ host: string; password: string }> {
   const h = head ?? (await ctx.provider.listNodes({ kind: 'head' })).find((n) => n.running);
   if (!h?.ip) {
     throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `cluster ${ctx.config.cluster_name} has no running head node`, {
@@ -24,7 +33,7 @@ export async function openHeadStore(ctx: ClusterContext, head?: NodeInfo): Promi
       hint: `run cloudtik start <cluster.yaml> again to restore them (they are kept in ${ctx.stateDir})`,
     });
   }
-  return RedisStateStore.connect({ host: h.ip, password: secrets.redisPassword, connectTimeoutMs: 3000 });
+  return { host: h.ip, password: secrets.redisPassword };
 }
 
 /** The controller's last published status, or why it could not be read (never throws). `head`: already listed. */

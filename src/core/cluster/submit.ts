@@ -1,67 +1,36 @@
 /**
- * `cloudtik submit`: upload a job to the head and run it there with its output streamed; the
- * job's exit code is the result. Spark jobs (.py with Spark in the cluster, .jar, .scala) go
- * through spark-submit (or spark-shell); Flink jobs (.jar, .py with Flink and not Spark in the
- * cluster, or `--runtime flink`) through `flink run` on YARN; .sh runs with bash; other .py files
- * with python3.
- * A Spark job's own logging goes to a job log on the head (unless `verbose`); the terminal gets
- * the job's output, Spark's errors and one progress line per state of its YARN application.
+ * How `cloudtik submit` turns a job file into the command the head runs: Spark jobs (.py with
+ * Spark in the cluster, .jar, .scala) go through spark-submit (or spark-shell); Flink jobs (.jar,
+ * .py with Flink and not Spark in the cluster, or `--runtime flink`) through `flink run` on YARN;
+ * .sh runs with bash; other .py files with python3. A Spark job's own logging goes to a job log on the head
+ * (unless `verbose`); its output gets one progress line per state of its YARN application. The
+ * job queue around it (src/core/jobs) uploads the file, keeps the command in the job's record, and
+ * the head's job runner runs it.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { ClusterConfig } from '../../config/types.js';
 import { RESOURCEMANAGER_HTTP_PORT } from '../../runtimes/node/hadoop.js';
 import { JOB_LOG4J_FILE } from '../../runtimes/spark/index.js';
 import { quote } from '../command/shell.js';
 import { CloudtikError } from '../errors.js';
-import { nullSink, type EventSink } from '../events.js';
-import { openCluster } from './context.js';
-import { execOnNodes, requireHead } from './nodes.js';
-import { waitForWorkers } from './wait.js';
+import type { JobRuntime } from '../jobs/model.js';
 
-export interface SubmitOptions {
-  config: ClusterConfig;
-  file: string;
-  args: string[];
-  /** Also keep the job's output in ~/user/logs on the head. */
-  jobLog?: boolean;
-  /** Spark's own logging on the terminal too, instead of in the job log only. */
-  verbose?: boolean;
-  /** Options for spark-submit (or the runtime's runner), placed before the job. */
-  runtimeOptions?: string;
-  /** The engine of a .py, .jar or .scala job: spark or flink (default: spark when the cluster runs it). */
-  runtime?: string;
-  waitForWorkers?: number;
-  timeoutMs: number;
-  /** Wrap the final command (a detached screen/tmux session). */
-  wrap?: (command: string) => string;
-  signal?: AbortSignal;
-  sink?: EventSink;
-  onOutput(stream: 'stdout' | 'stderr', text: string): void;
-}
-
-export interface SubmitResult {
-  exitCode: number;
-  command: string;
-  remoteFile: string;
-  log?: string;
-}
-
-const JOBS_DIR = '~/user/jobs';
+/** Job folders on the head (home-relative): one per job, with its file, output and exit code. */
+export const JOBS_DIR = 'user/jobs';
 const LOGS_DIR = '~/user/logs';
 
 /** The engines `submit` runs .py, .jar and .scala jobs on. */
-export const JOB_RUNTIMES = ['spark', 'flink'] as const;
-export type JobRuntime = (typeof JOB_RUNTIMES)[number];
+export const JOB_ENGINES = ['spark', 'flink'] as const;
+export type JobEngine = (typeof JOB_ENGINES)[number];
 
 /**
  * The engine a job runs on: the one asked for (it must be in the cluster), else Spark when the
  * cluster runs it (CloudTik's default), else Flink when it runs that; none for a cluster with neither.
  */
-export function jobRuntime(types: readonly string[], asked?: string): JobRuntime | undefined {
+export function jobEngine(types: readonly string[], asked?: string): JobEngine | undefined {
   if (asked !== undefined) {
-    if (!(JOB_RUNTIMES as readonly string[]).includes(asked)) {
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `--runtime ${asked}: jobs run on ${JOB_RUNTIMES.join(' or ')}`);
+    if (!(JOB_ENGINES as readonly string[]).includes(asked)) {
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `--runtime ${asked}: jobs run on ${JOB_ENGINES.join(' or ')}`);
     }
     if (!types.includes(asked)) {
       throw new CloudtikError(
@@ -72,9 +41,9 @@ export function jobRuntime(types: readonly string[], asked?: string): JobRuntime
         },
       );
     }
-    return asked as JobRuntime;
+    return asked as JobEngine;
   }
-  return JOB_RUNTIMES.find((r) => types.includes(r));
+  return JOB_ENGINES.find((r) => types.includes(r));
 }
 
 /**
@@ -109,7 +78,7 @@ export function jobCommand(
       hint: `--runtime chooses the engine of ${ENGINE_JOB_FILES.join(', ')} jobs; other files run as they are`,
     });
   }
-  const engine = engineJob ? jobRuntime(config.runtime.types, runtime) : undefined;
+  const engine = engineJob ? jobEngine(config.runtime.types, runtime) : undefined;
   const opts = runtimeOptions.trim() === '' ? '' : `${runtimeOptions.trim()} `;
   const tail = args.map(quote).join(' ');
   const file = remoteFile.startsWith('~/') ? `~/${quote(remoteFile.slice(2))}` : quote(remoteFile);
@@ -136,7 +105,7 @@ export function jobCommand(
 /** Whether a job runs through Spark's launchers (spark-submit, spark-shell). */
 export function isSparkJob(config: ClusterConfig, remoteFile: string, runtime?: string): boolean {
   const ext = path.extname(remoteFile).toLowerCase();
-  return ENGINE_JOB_FILES.includes(ext) && jobRuntime(config.runtime.types, runtime) === 'spark';
+  return ENGINE_JOB_FILES.includes(ext) && jobEngine(config.runtime.types, runtime) === 'spark';
 }
 
 /** How a job's output and logging are kept on the head. */
@@ -202,45 +171,50 @@ export function jobShell(command: string, plan: JobLogPlan): string {
   return lines.join('\n');
 }
 
-function jobLogPlan(options: SubmitOptions, name: string): JobLogPlan | undefined {
-  const sparkToLog = isSparkJob(options.config, name, options.runtime) && options.verbose !== true;
+/** What decides how a job's command is built, besides the cluster. */
+export interface JobCommandOptions {
+  /** The job file on the head, as jobCommand takes it. */
+  remoteFile: string;
+  args: string[];
+  /** Also keep the job's output in ~/user/logs on the head. */
+  jobLog?: boolean;
+  /** Spark's own logging on the terminal too, instead of in the job log only. */
+  verbose?: boolean;
+  /** Options for spark-submit (or the runtime's runner), placed before the job. */
+  runtimeOptions?: string;
+  /** The engine of a .py, .jar or .scala job: spark or flink (default: spark when the cluster runs it). */
+  runtime?: string;
+  /** The head's address for the progress lines. */
+  headAddress?: string;
+}
+
+function jobLogPlan(config: ClusterConfig, options: JobCommandOptions): JobLogPlan | undefined {
+  const name = path.basename(options.remoteFile);
+  const sparkToLog = isSparkJob(config, name, options.runtime) && options.verbose !== true;
   if (!sparkToLog && options.jobLog !== true) return undefined;
   const stamp = new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '');
   return {
     log: `${LOGS_DIR.slice(2)}/${path.parse(name).name}-${stamp}.log`,
     teeOutput: options.jobLog === true,
     sparkToLog,
+    ...(options.headAddress ? { headAddress: options.headAddress } : {}),
   };
 }
 
-export async function submitJob(options: SubmitOptions): Promise<SubmitResult> {
-  const { config } = options;
-  if (!fs.existsSync(options.file) || !fs.statSync(options.file).isFile()) {
-    throw new CloudtikError('ERR_CLOUDTIK_USAGE', `job file ${options.file} does not exist`);
-  }
-  const name = path.basename(options.file);
-  const remoteFile = `${JOBS_DIR}/${name}`;
-  let command = jobCommand(config, remoteFile, options.args, options.runtimeOptions, options.runtime);
-  const ctx = await openCluster(config, { requireWorkspace: false });
-  const head = requireHead(config, await ctx.provider.listNodes());
-  if (options.waitForWorkers !== undefined && options.waitForWorkers > 0) {
-    await waitForWorkers(ctx, {
-      total: options.waitForWorkers,
-      timeoutMs: options.timeoutMs,
-      sink: options.sink ?? nullSink,
-      signal: options.signal,
-    });
-  }
-  // The upload makes the jobs folder.
-  await ctx.provider.commandRunner(head).upload(options.file, remoteFile);
-  const plan = jobLogPlan(options, name);
-  if (plan) command = jobShell(command, head.ip ? { ...plan, headAddress: head.ip } : plan);
-  const log = plan ? `~/${plan.log}` : undefined;
-  const [result] = await execOnNodes(ctx, {
-    command: options.wrap ? options.wrap(command) : command,
-    nodeIp: head.id,
-    signal: options.signal,
-    onOutput: (_node, stream, text) => options.onOutput(stream, text),
-  });
-  return { exitCode: result?.exitCode ?? 1, command, remoteFile, ...(log ? { log } : {}) };
+/**
+ * The shell text that runs a job on the head, from the cluster's home folder: the runtime's
+ * command for the file (jobCommand) inside the job log's plumbing (jobShell) where it has a log.
+ * The head's job runner runs it; `log` is the job log, home-relative.
+ */
+export function jobShellFor(config: ClusterConfig, options: JobCommandOptions): { command: string; log?: string } {
+  const command = jobCommand(config, options.remoteFile, options.args, options.runtimeOptions, options.runtime);
+  const plan = jobLogPlan(config, options);
+  return plan ? { command: jobShell(command, plan), log: plan.log } : { command };
+}
+
+/** How a job file runs, for its record: on Spark or Flink, as plain Python or as a shell script. */
+export function jobRuntime(config: ClusterConfig, file: string, asked?: string): JobRuntime {
+  const ext = path.extname(file).toLowerCase();
+  const engine = ENGINE_JOB_FILES.includes(ext) ? jobEngine(config.runtime.types, asked) : undefined;
+  return engine ?? (ext === '.py' ? 'python' : 'shell');
 }

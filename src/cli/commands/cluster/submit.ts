@@ -69,12 +69,12 @@ export const command = defineCommand({
       timeoutMs: opts.waitTimeout * 1000,
       signal: ctx.signal,
       sink: (e) => ctx.reporter.event(e),
-    }).catch(async (err: unknown) => {
-      await closeForwards();
+    }).catch((err: unknown) => {
+      closeForwards();
       throw err;
     });
     if (detached && !plan.stop) {
-      await closeForwards();
+      closeForwards();
       ctx.reporter.result(queued, queued.id);
       return 0;
     }

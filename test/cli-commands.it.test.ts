@@ -11,14 +11,16 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DockerEngine } from '../src/providers/virtual/engine.js';
 import {
-  CLI,
   cli,
+  CLI,
   cliOk,
+  createTestWorkspace,
   eventually,
   execInContainer,
   runProgram,
   sweepWorkspace,
   tempDir,
+  testClusterYaml,
   testWorkspace,
   writeFile,
 } from './helpers.js';
@@ -59,30 +61,17 @@ async function json<T>(args: string[]): Promise<T> {
 
 beforeAll(async () => {
   dir = await tempDir('cmds');
-  wsFile = await writeFile(dir, 'ws.yaml', `workspace_name: ${ws}\nprovider:\n  type: virtual\n`);
-  await cliOk(['workspace', 'create', wsFile, '-y']);
+  wsFile = await createTestWorkspace(dir, ws);
   file = await writeFile(
     dir,
     'cmds.yaml',
-    [
-      'cluster_name: cmds',
-      `workspace_name: ${ws}`,
-      'provider:',
-      '  type: virtual',
-      'runtime:',
-      '  types: [spark]',
-      '  envs:',
-      `    MY_API_TOKEN: ${TOKEN}`,
-      'available_node_types:',
-      '  head.default:',
-      '    node_config:',
-      '      instance_type: {CPU: 1, memory: 2G}',
-      '  worker.default:',
-      '    node_config:',
-      '      instance_type: {CPU: 1, memory: 2G}',
-      '    min_workers: 1',
-      '',
-    ].join('\n'),
+    testClusterYaml({
+      cluster: 'cmds',
+      workspace: ws,
+      runtime: { types: ['spark'], envs: { MY_API_TOKEN: TOKEN } },
+      head: { cpu: 1, memory: '2G' },
+      worker: { cpu: 1, memory: '2G', min: 1 },
+    }),
   );
   await cliOk(['start', file, '-y', ...names]);
   await cliOk(['wait-for-ready', file, '--timeout', '120', ...names]);

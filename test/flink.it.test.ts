@@ -14,14 +14,15 @@ import { fetchDownloads } from '../src/core/host/downloads.js';
 import { FLINK_VERSION } from '../src/core/host/versions.js';
 import {
   cli,
-  cliOk,
+  type CliResult,
+  createTestWorkspace,
   eventually,
   ROOT,
   sweepWorkspace,
   tempDir,
+  testClusterYaml,
   testWorkspace,
   writeFile,
-  type CliResult,
 } from './helpers.js';
 
 const ws = testWorkspace('flnk');
@@ -92,28 +93,17 @@ beforeAll(async () => {
   );
   wordCountJar = path.join(dir, 'wordcount.jar');
   await fsp.copyFile((jar as { path: string }).path, wordCountJar);
-  const wsFile = await writeFile(dir, 'ws.yaml', `workspace_name: ${ws}\nprovider:\n  type: virtual\n`);
-  await cliOk(['workspace', 'create', wsFile, '-y']);
+  await createTestWorkspace(dir, ws);
   file = await writeFile(
     dir,
     `${cluster}.yaml`,
-    [
-      `cluster_name: ${cluster}`,
-      `workspace_name: ${ws}`,
-      'provider:',
-      '  type: virtual',
-      'available_node_types:',
-      '  head.default:',
-      '    node_config:',
-      '      instance_type: {CPU: 2, memory: 3G}',
-      '  worker.default:',
-      '    node_config:',
-      '      instance_type: {CPU: 1, memory: 2560M}',
-      '    min_workers: 2',
-      'runtime:',
-      '  types: [hdfs, flink]',
-      '',
-    ].join('\n'),
+    testClusterYaml({
+      cluster,
+      workspace: ws,
+      runtime: ['hdfs', 'flink'],
+      head: { cpu: 2, memory: '3G' },
+      worker: { cpu: 1, memory: '2560M', min: 2 },
+    }),
   );
 }, 300_000);
 

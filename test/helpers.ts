@@ -6,6 +6,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PassThrough } from 'node:stream';
 import Docker from 'dockerode';
+import { stringify } from 'yaml';
 import { demuxStream, type Container } from '../src/providers/virtual/engine.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -212,4 +213,56 @@ export interface EventJson {
   reason: string;
   message: string;
   nodeIds?: string[];
+}
+
+/** One node type of a test cluster: its container's size, and for workers how many. */
+export interface TestNodeType {
+  cpu: number;
+  /** `2G`, `1536M`, ... */
+  memory: string;
+  min?: number;
+  max?: number;
+}
+
+/** What differs between the virtual clusters the tests start; the rest is one skeleton. */
+export interface TestClusterSpec {
+  cluster: string;
+  workspace: string;
+  /** `runtime.types`, or the whole `runtime` section. */
+  runtime?: string[] | Record<string, unknown>;
+  head: TestNodeType;
+  worker?: TestNodeType;
+  /** More top-level keys (max_workers, auth, setup commands, ...). */
+  extra?: Record<string, unknown>;
+}
+
+function nodeType(t: TestNodeType): Record<string, unknown> {
+  return {
+    node_config: { instance_type: { CPU: t.cpu, memory: t.memory } },
+    ...(t.min !== undefined ? { min_workers: t.min } : {}),
+    ...(t.max !== undefined ? { max_workers: t.max } : {}),
+  };
+}
+
+/** The YAML of a virtual-provider cluster config for a test. */
+export function testClusterYaml(spec: TestClusterSpec): string {
+  const runtime = Array.isArray(spec.runtime) ? { types: spec.runtime } : spec.runtime;
+  return stringify({
+    cluster_name: spec.cluster,
+    workspace_name: spec.workspace,
+    provider: { type: 'virtual' },
+    ...(runtime ? { runtime } : {}),
+    ...spec.extra,
+    available_node_types: {
+      'head.default': nodeType(spec.head),
+      ...(spec.worker ? { 'worker.default': nodeType(spec.worker) } : {}),
+    },
+  });
+}
+
+/** Write a virtual workspace's config into `dir` and create the workspace; resolves with the file. */
+export async function createTestWorkspace(dir: string, workspace: string): Promise<string> {
+  const file = await writeFile(dir, 'ws.yaml', `workspace_name: ${workspace}\nprovider:\n  type: virtual\n`);
+  await cliOk(['workspace', 'create', file, '-y']);
+  return file;
 }

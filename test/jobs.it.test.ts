@@ -12,10 +12,12 @@ import {
   cli,
   cliOk,
   clusterContainers,
+  createTestWorkspace,
   docker,
   eventually,
   sweepWorkspace,
   tempDir,
+  testClusterYaml,
   testWorkspace,
   writeFile,
 } from './helpers.js';
@@ -48,30 +50,18 @@ async function yarnApps(tag: string): Promise<{ id: string; state: string; final
 
 beforeAll(async () => {
   dir = await tempDir('jobs');
-  const wsFile = await writeFile(dir, 'ws.yaml', `workspace_name: ${ws}\nprovider:\n  type: virtual\n`);
-  await cliOk(['workspace', 'create', wsFile, '-y']);
+  await createTestWorkspace(dir, ws);
   file = await writeFile(
     dir,
     'jobs.yaml',
-    [
-      'cluster_name: jobs',
-      `workspace_name: ${ws}`,
-      'max_workers: 1',
-      'provider:',
-      '  type: virtual',
-      'runtime:',
-      '  types: [hdfs, yarn, spark]',
-      'available_node_types:',
-      '  head.default:',
-      '    node_config:',
-      '      instance_type: {CPU: 2, memory: 2G}',
-      '  worker.default:',
-      '    node_config:',
-      '      instance_type: {CPU: 2, memory: 2G}',
-      '    min_workers: 1',
-      '    max_workers: 1',
-      '',
-    ].join('\n'),
+    testClusterYaml({
+      cluster: 'jobs',
+      workspace: ws,
+      runtime: ['hdfs', 'yarn', 'spark'],
+      extra: { max_workers: 1 },
+      head: { cpu: 2, memory: '2G' },
+      worker: { cpu: 2, memory: '2G', min: 1, max: 1 },
+    }),
   );
 });
 

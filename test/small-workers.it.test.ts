@@ -12,10 +12,12 @@ import {
   cli,
   cliOk,
   clusterContainers,
+  createTestWorkspace,
   execInContainer,
   ROOT,
   sweepWorkspace,
   tempDir,
+  testClusterYaml,
   testWorkspace,
   writeFile,
 } from './helpers.js';
@@ -41,26 +43,16 @@ async function yarnMetrics(): Promise<{ activeNodes: number; totalMB: number } |
 
 beforeAll(async () => {
   dir = await tempDir('small');
-  const wsFile = await writeFile(dir, 'ws.yaml', `workspace_name: ${ws}\nprovider:\n  type: virtual\n`);
-  await cliOk(['workspace', 'create', wsFile, '-y']);
+  await createTestWorkspace(dir, ws);
   file = await writeFile(
     dir,
     'small.yaml',
-    [
-      'cluster_name: small',
-      `workspace_name: ${ws}`,
-      'provider:',
-      '  type: virtual',
-      'available_node_types:',
-      '  head.default:',
-      '    node_config:',
-      '      instance_type: {CPU: 2, memory: 2G}',
-      '  worker.default:',
-      '    node_config:',
-      '      instance_type: {CPU: 2, memory: 2G}',
-      '    min_workers: 2',
-      '',
-    ].join('\n'),
+    testClusterYaml({
+      cluster: 'small',
+      workspace: ws,
+      head: { cpu: 2, memory: '2G' },
+      worker: { cpu: 2, memory: '2G', min: 2 },
+    }),
   );
 });
 

@@ -13,13 +13,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { portAnswers } from '../src/core/cluster/runtimes.js';
 import {
   cli,
-  cliOk,
+  type CliResult,
+  createTestWorkspace,
   eventually,
   sweepWorkspace,
   tempDir,
+  testClusterYaml,
   testWorkspace,
   writeFile,
-  type CliResult,
 } from './helpers.js';
 
 const ws = testWorkspace('sql');
@@ -73,8 +74,7 @@ const TRINO_EXPECTED = {
 
 beforeAll(async () => {
   dir = await tempDir('sql');
-  const wsFile = await writeFile(dir, 'ws.yaml', `workspace_name: ${ws}\nprovider:\n  type: virtual\n`);
-  await cliOk(['workspace', 'create', wsFile, '-y']);
+  await createTestWorkspace(dir, ws);
 });
 
 afterAll(async () => {
@@ -128,23 +128,13 @@ describe.each([
     file = await writeFile(
       dir,
       `${cluster}.yaml`,
-      [
-        `cluster_name: ${cluster}`,
-        `workspace_name: ${ws}`,
-        'provider:',
-        '  type: virtual',
-        'available_node_types:',
-        '  head.default:',
-        '    node_config:',
-        '      instance_type: {CPU: 2, memory: 4G}',
-        '  worker.default:',
-        '    node_config:',
-        '      instance_type: {CPU: 2, memory: 2G}',
-        '    min_workers: 3',
-        'runtime:',
-        `  types: [hdfs, spark, ${db}, metastore, trino]`,
-        '',
-      ].join('\n'),
+      testClusterYaml({
+        cluster,
+        workspace: ws,
+        runtime: ['hdfs', 'spark', db, 'metastore', 'trino'],
+        head: { cpu: 2, memory: '4G' },
+        worker: { cpu: 2, memory: '2G', min: 3 },
+      }),
     );
   });
 

@@ -11,6 +11,7 @@ import {
   cli,
   cliOk,
   clusterContainers,
+  createTestWorkspace,
   eventually as pollUntil,
   execInContainer,
   sweepWorkspace,
@@ -139,8 +140,7 @@ async function startCluster(cluster: string, types: string[]): Promise<{ file: s
 
 beforeAll(async () => {
   dir = await tempDir('strm');
-  const wsFile = await writeFile(dir, 'ws.yaml', `workspace_name: ${ws}\nprovider:\n  type: virtual\n`);
-  await cliOk(['workspace', 'create', wsFile, '-y']);
+  await createTestWorkspace(dir, ws);
 });
 
 afterAll(async () => {

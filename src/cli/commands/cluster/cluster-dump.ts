@@ -13,7 +13,7 @@ export const command = defineCommand({
     opt.list('-h, --hosts <list>', 'only these nodes, by IP (comma separated); --help is the help here'),
     opt.flag('--head-only', 'only the head node'),
     opt.string('-o, --output <file>', 'the archive to write (default: cloudtik-dump-<cluster>-<time>.tar.gz here)'),
-    opt.flag('--logs', "collect the nodes' service and runtime logs (the default)", true),
+    opt.flag('--logs', "collect the nodes' service and runtime logs", true),
     opt.flag('--no-logs', "leave the nodes' logs out"),
     opt.flag('--debug-state', "collect the controller's status and the cluster's events (the default)", true),
     opt.flag('--no-debug-state', "leave the controller's status out"),

@@ -29,6 +29,8 @@ export const TAG = {
   setupAt: 'cloudtik-node-setup-at',
   /** Set on a node killed on purpose (`kill-node`): it is replaced, not started again. */
   killed: 'cloudtik-node-killed',
+  /** A short hash of each input of its last setup and its launch (see inputParts): plans name what changed. */
+  setupInputs: 'cloudtik-setup-inputs',
 } as const;
 
 /** Labels holding the resource limits a node got (after clamping), read back when it is listed. */

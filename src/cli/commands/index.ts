@@ -7,6 +7,7 @@ import { command as events } from './cluster/events.js';
 import { command as info } from './cluster/info.js';
 import { command as killNode } from './cluster/kill-node.js';
 import { command as monitor } from './cluster/monitor.js';
+import { command as plan } from './cluster/plan.js';
 import { command as scale } from './cluster/scale.js';
 import { command as start } from './cluster/start.js';
 import { command as status } from './cluster/status.js';
@@ -39,6 +40,7 @@ import { command as workspaceList } from './workspace/list.js';
 /** Command modules are light (they import the core lazily), so loading them all keeps --help fast. */
 export const topLevelCommands: CommandSpec[] = [
   start,
+  plan,
   stop,
   status,
   info,

@@ -61,7 +61,14 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
         ]);
         const now = clock.now();
         const launchHashes = bootstrap.launchHashes;
-        const joined = joinedWorkers(workers, { beats, launchHashes, now, heartbeatTimeoutMs });
+        const joined = joinedWorkers(workers, {
+          beats,
+          launchHashes,
+          runtimeHashes: bootstrap.runtimeHashes,
+          fileMountsHash: bootstrap.runtimeHashes && bootstrap.fileMountsHash,
+          now,
+          heartbeatTimeoutMs,
+        });
         reportProgress(options.sink, { workers, joined, seen, t0, now });
         reportHeadFailures(options.sink, events, { reported, t0 });
         const { done, short } = shortfall(joined, want);

@@ -17,12 +17,15 @@ export function minWorkerTargets(config: ClusterConfig): Record<string, number> 
   );
 }
 
-/** Workers that joined: up-to-date, running the current launch config, with a fresh heartbeat. */
+/** Workers that joined: up-to-date, running the current launch config (and setup), with a fresh heartbeat. */
 export function joinedWorkers(
   workers: readonly NodeInfo[],
   look: {
     beats: readonly NodeHeartbeat[];
     launchHashes: Readonly<Record<string, string>>;
+    /** When given, a worker joins only once set up with these (a changed setup, `--rerun-setup`). */
+    runtimeHashes?: Readonly<Record<string, string>>;
+    fileMountsHash?: string;
     now: number;
     heartbeatTimeoutMs: number;
   },
@@ -34,6 +37,8 @@ export function joinedWorkers(
       w.running &&
       w.tags[TAG.nodeStatus] === 'up-to-date' &&
       w.tags[TAG.launchConfig] === look.launchHashes[w.nodeType] &&
+      (look.runtimeHashes === undefined || w.tags[TAG.runtimeConfig] === look.runtimeHashes[w.nodeType]) &&
+      (look.fileMountsHash === undefined || w.tags[TAG.fileMountsContents] === look.fileMountsHash) &&
       hb !== undefined &&
       look.now - hb.time < look.heartbeatTimeoutMs
     );

@@ -1,5 +1,6 @@
 import { defineCommand, opt } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption, yesOption } from '../../common.js';
+import { printPlan, rerunNodeIpOption, rerunSetupOption, startMode } from './plan.js';
 
 export const command = defineCommand({
   name: 'start',
@@ -15,19 +16,19 @@ export const command = defineCommand({
     opt.flag('--no-restart', 'run setup but do not restart services on existing nodes'),
     opt.flag('--restart-only', 'skip setup and only run start commands'),
     opt.flag('--no-wait', 'return once the head is up; its controller brings up the workers'),
+    opt.flag('--plan', 'only show what start would do to each node and why (as cloudtik plan); change nothing'),
+    rerunSetupOption,
+    rerunNodeIpOption,
   ],
   async run(args, opts, ctx) {
-    const { CloudtikError } = await import('../../../core/errors.js');
-    if (opts.restart === false && opts.restartOnly === true) {
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', '--no-restart and --restart-only cannot be used together');
-    }
+    const { mode, rerun } = startMode(opts);
     const config = await loadCluster(args[0], opts, ctx.reporter, {
       minWorkers: opts.minWorkers,
       maxWorkers: opts.maxWorkers,
     });
+    if (opts.plan === true) return printPlan(config, { mode, rerun }, ctx);
     const { startCluster } = await import('../../../core/cluster/start.js');
     const { renderStartSummary } = await import('../../summaries.js');
-    const mode = opts.restartOnly === true ? 'restart-only' : opts.restart === false ? 'no-restart' : 'full';
     ctx.reporter.info(`Starting cluster ${config.cluster_name} in workspace ${config.workspace_name}`);
     const result = await startCluster({
       config,
@@ -35,6 +36,7 @@ export const command = defineCommand({
       sink: (e) => ctx.reporter.event(e),
       signal: ctx.signal,
       wait: opts.wait,
+      rerun,
     });
     ctx.reporter.result(result, renderStartSummary(result, args[0]));
   },

@@ -122,7 +122,7 @@ const CASES: Case[] = [
   {
     name: "the head type's resources: the head is replaced",
     edit: (c) => (c.available_node_types['head.default'] = type(0, 0, 2)),
-    want: ['h1 replace node config', 'w1 nothing'],
+    want: ['h1 replace node config', 'w1 restart'],
   },
   {
     name: "the worker type's resources: the worker is replaced",
@@ -133,6 +133,14 @@ const CASES: Case[] = [
     name: 'the image: every node is replaced',
     edit: (c) => (c.docker = { image: 'cloudtik/other:1' } as ClusterConfig['docker']),
     want: ['h1 replace image', 'w1 replace image'],
+  },
+  {
+    name: "the head type's resources, with a worker to set up: set up, not recovered",
+    edit: (c) => {
+      c.available_node_types['head.default'] = type(0, 0, 2);
+      c.merged_commands = commands('echo two');
+    },
+    want: ['h1 replace node config', 'w1 setup setup commands'],
   },
   {
     name: 'more workers',

@@ -100,7 +100,7 @@ export function decideStart(input: DecideInput): StartDecision {
   const { config } = input;
   const headPlan = planHead(config, [...input.nodes], input.head.launchHash);
   const forceHeadSetup = headPlan.head !== undefined && isTarget(headPlan.head, input.rerun);
-  const workers = workerSteps(input);
+  const workers = workerSteps(input, headPlan.head === undefined);
   return {
     cluster: config.cluster_name,
     workspace: config.workspace_name,
@@ -219,8 +219,12 @@ function scalerNode(n: NodeInfo): ScalerNode {
   };
 }
 
-/** The workers' steps, as the head's controller will take them (see planPass and setupReason). */
-function workerSteps(input: DecideInput): NodeStep[] {
+/**
+ * The workers' steps, as the head's controller will take them (see planPass and setupReason).
+ * Under a new head, workers that stay as they are send their heartbeats to the old one: the new
+ * head's controller re-runs their start commands once the heartbeat timeout passes (recover).
+ */
+function workerSteps(input: DecideInput, newHead: boolean): NodeStep[] {
   const { config } = input;
   const listed = input.nodes.filter((n) => n.kind === 'worker');
   const launchHashes = Object.fromEntries(Object.entries(input.workers).map(([t, w]) => [t, w.launchHash]));
@@ -240,7 +244,11 @@ function workerSteps(input: DecideInput): NodeStep[] {
   for (const l of pass.launch) launches.set(l.nodeType, (launches.get(l.nodeType) ?? 0) + l.count);
   const gone = new Map(pass.terminate.map((d) => [d.nodeId as string, d.reason]));
   const resumed = new Set(pass.resume.map((d) => d.nodeId));
-  const steps = listed.map((w) => workerStep(input, w, { gone, resumed, launches }));
+  const steps = listed.map((w) => {
+    const step = workerStep(input, w, { gone, resumed, launches });
+    if (!newHead || step.action !== 'nothing' || w.tags[TAG.nodeStatus] !== 'up-to-date') return step;
+    return { ...step, action: 'restart' as const, reason: 'a new head: its start commands run again (recover)' };
+  });
   for (const [nodeType, count] of launches) {
     if (count > 0) {
       const reason = pass.launch.find((l) => l.nodeType === nodeType)?.reason ?? 'min_workers';

@@ -336,4 +336,26 @@ export interface ProviderModule {
   readonly images?: ImageBuilder;
   /** Commands its nodes run, by name (the virtual provider's gate container runs `docker-gate`). */
   readonly nodeCommands?: Readonly<Record<string, ProviderNodeCommand>>;
+  /** What `cloudtik gc` looks at and removes, where the provider keeps nodes itself (containers). */
+  readonly leftovers?: LeftoverSource;
+}
+
+/** A node or cluster-support container that carries our labels. */
+export interface LabelledContainer {
+  id: string;
+  name: string;
+  workspace: string;
+  cluster: string;
+  /** `head`, `worker`, or the provider's own kind (the virtual provider's `gate`). */
+  kind: string;
+  /** Host paths bound into it (they tell whose local state the cluster has). */
+  mounts: string[];
+}
+
+export interface LeftoverSource {
+  /** Every container with our workspace and cluster labels. */
+  containers(): Promise<LabelledContainer[]>;
+  /** The workspaces that exist (by their labels). */
+  workspaces(): Promise<string[]>;
+  removeContainer(id: string): Promise<void>;
 }

@@ -2,6 +2,7 @@ import type { CommandGroupSpec, CommandSpec } from '../command-spec.js';
 import { command as attach } from './cluster/attach.js';
 import { command as download } from './cluster/download.js';
 import { command as exec } from './cluster/exec.js';
+import { command as gc } from './cluster/gc.js';
 import { command as headIp } from './cluster/head-ip.js';
 import { command as events } from './cluster/events.js';
 import { command as info } from './cluster/info.js';
@@ -56,6 +57,7 @@ export const topLevelCommands: CommandSpec[] = [
   killNode,
   events,
   monitor,
+  gc,
   simulator,
 ];
 

@@ -3,13 +3,16 @@
  * runs its setup leaves the head's container (and the cluster's Docker gate), its state folder and
  * data disk, and the cluster lock of a dead process. gc lists exactly those, `gc --yes` removes
  * exactly those, and nothing else: a live cluster beside it, and a container and a network
- * without our labels, stay.
+ * without our labels, stay. And hosts a host pool still holds for a cluster that has no head
+ * are given back, while those of a cluster with its head stay held.
  */
 import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { clientToken, PoolClient } from '../src/providers/onpremise/client.js';
 import { packageVersion } from '../src/version.js';
+import { freePort, startPoolService } from './pool-service.js';
 import {
   CLI,
   cli,
@@ -156,5 +159,37 @@ describe('cloudtik gc', { timeout: 600_000 }, () => {
     expect((await clusterContainers(ws, 'live')).map((c) => c.Id).sort()).toEqual(liveBefore);
     await cliOk(['exec', liveFile, 'true']);
     expect((await gc(['--workspace', ws])).leaks).toEqual([]);
+  });
+});
+
+describe('cloudtik gc and a host pool', { timeout: 300_000 }, () => {
+  it('gives back the hosts a pool holds for a cluster without a head, and only those', async () => {
+    const poolFile = await writeFile(
+      dir,
+      'pool.yaml',
+      'instance_types:\n  small: {CPU: 1, memory: 1G}\nnodes:\n  - {ip: 10.251.0.1, instance_type: small}\n  - {ip: 10.251.0.2, instance_type: small}\n  - {ip: 10.251.0.3, instance_type: small}\n',
+    );
+    const service = await startPoolService({ poolFile, port: await freePort(), env: {} });
+    try {
+      const client = new PoolClient(service.address, (await clientToken()) as string);
+      await client.call('create_workspace', 'pool-ws');
+      const tags = (cluster: string, kind: string): Record<string, string> => ({
+        'cloudtik-workspace-name': 'pool-ws',
+        'cloudtik-cluster-name': cluster,
+        'cloudtik-node-kind': kind,
+      });
+      const [kept] = await client.call('create_node', { instance_type: 'small' }, tags('kept', 'head'), 1);
+      const orphans = await client.call('create_node', { instance_type: 'small' }, tags('ghost', 'worker'), 2);
+
+      const listed = await gc(['--workspace', 'pool-ws']);
+      expect(names(listed.leaks)).toEqual(orphans.map((h) => `pool-host ${h}`).sort());
+      const removed = await gc(['--workspace', 'pool-ws', '--yes']);
+      expect([names(removed.removed), removed.failed]).toEqual([names(listed.leaks), []]);
+      const held = (await client.call('status')).hosts.filter((h) => h.state === 'running').map((h) => h.name);
+      expect(held).toEqual([kept]);
+      expect((await gc(['--workspace', 'pool-ws'])).leaks).toEqual([]);
+    } finally {
+      await service.kill();
+    }
   });
 });

@@ -338,6 +338,23 @@ export interface ProviderModule {
   readonly nodeCommands?: Readonly<Record<string, ProviderNodeCommand>>;
   /** What `cloudtik gc` looks at and removes, where the provider keeps nodes itself (containers). */
   readonly leftovers?: LeftoverSource;
+  /** What `cloudtik gc` looks at and gives back, where a service hands out hosts (a host pool). */
+  readonly heldHosts?: HeldHostSource;
+}
+
+/** A host a pool holds for a cluster (tagged with its names). */
+export interface HeldHost {
+  id: string;
+  workspace: string;
+  cluster: string;
+  kind: string;
+}
+
+export interface HeldHostSource {
+  /** The pool's address, the hosts it holds for clusters and its workspaces; undefined when no pool is known. */
+  look(): Promise<{ where: string; hosts: HeldHost[]; workspaces: string[] } | undefined>;
+  /** Give hosts back to the pool as possibly still running their cluster's services (the next taker clears them). */
+  release(hosts: readonly HeldHost[]): Promise<void>;
 }
 
 /** A node or cluster-support container that carries our labels. */

@@ -7,7 +7,7 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { env } from '../../config/env.js';
-import type { LabelledContainer, LeftoverSource } from '../../providers/provider.js';
+import type { HeldHost, HeldHostSource, LabelledContainer, LeftoverSource } from '../../providers/provider.js';
 import { loadProvider } from '../../providers/registry.js';
 import { TAG } from '../../providers/provider.js';
 import { errorMessage } from '../events.js';
@@ -18,6 +18,25 @@ export type { Leak } from './leaks.js';
 
 /** Providers whose nodes are containers this machine's engine lists. */
 const CONTAINER_PROVIDERS = ['virtual'];
+/** Providers whose hosts a pool service on this machine hands out. */
+const POOL_PROVIDER = 'onpremise';
+
+interface PoolLook {
+  source?: HeldHostSource;
+  pool?: { where: string; hosts: HeldHost[]; workspaces: string[] };
+  skipped?: string;
+}
+
+/** The hosts the pool service running on this machine holds for clusters (none when no service runs). */
+async function poolLook(): Promise<PoolLook> {
+  const source = (await loadProvider(POOL_PROVIDER)).heldHosts;
+  if (!source) return {};
+  try {
+    return { source, pool: await source.look() };
+  } catch (err) {
+    return { skipped: `the host-pool service did not answer: ${errorMessage(err)}` };
+  }
+}
 
 async function subdirs(dir: string): Promise<string[]> {
   const entries = await fsp.readdir(dir, { withFileTypes: true }).catch(() => []);
@@ -101,7 +120,7 @@ export interface GcResult {
 /** Find the leaks (of one workspace, when given) and, with `remove`, remove them. */
 export async function collectGarbage(options: { workspace?: string; remove: boolean }): Promise<GcResult> {
   const home = env.home();
-  const [dirs, locks, engine] = await Promise.all([clusterDirs(home), lockDirs(home), engineLook()]);
+  const [dirs, locks, engine, pool] = await Promise.all([clusterDirs(home), lockDirs(home), engineLook(), poolLook()]);
   const leaks = findLeaks({
     home,
     containers: engine.containers,
@@ -109,11 +128,20 @@ export async function collectGarbage(options: { workspace?: string; remove: bool
     listed: engine.source ? CONTAINER_PROVIDERS : [],
     clusterDirs: dirs,
     locks,
+    pool: pool.pool,
     workspace: options.workspace,
   });
-  const result: GcResult = { leaks, skipped: engine.skipped ? [engine.skipped] : [], removed: [], failed: [] };
+  const skipped = [engine.skipped, pool.skipped].filter((s): s is string => s !== undefined);
+  const result: GcResult = { leaks, skipped, removed: [], failed: [] };
   if (!options.remove) return result;
   // Containers first (they hold the folders), locks last (a command that starts meanwhile waits on them).
+  const hosts = leaks.filter((l) => l.kind === 'pool-host');
+  if (hosts.length > 0) {
+    await pool.source
+      ?.release(hosts.map((l) => l.host as HeldHost))
+      .then(() => result.removed.push(...hosts))
+      .catch((err: unknown) => result.failed.push(...hosts.map((leak) => ({ leak, error: errorMessage(err) }))));
+  }
   const order: Leak['kind'][] = ['container', 'data-disk', 'state-folder', 'lock'];
   for (const kind of order) {
     for (const leak of leaks.filter((l) => l.kind === kind)) {

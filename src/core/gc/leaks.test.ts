@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LabelledContainer } from '../../providers/provider.js';
+import type { HeldHost, LabelledContainer } from '../../providers/provider.js';
 import { clusterLockOf, findLeaks, type ClusterDir, type GcView, type LockDir } from './leaks.js';
 
 const HOME = '/home/u/.cloudtik';
@@ -19,6 +19,7 @@ function state(cluster: string, nodes: ClusterDir['nodes'] = [], ws = 'w'): Clus
 }
 
 const setUp = (id: string, disks: string[] = []): ClusterDir['nodes'][number] => ({ id, disks, setupAt: '5' });
+const host = (id: string, cluster: string, kind: string): HeldHost => ({ id, workspace: 'w', cluster, kind });
 const lock = (path: string, alive: boolean | undefined): LockDir => ({ path, pid: 42, alive });
 
 function view(over: Partial<GcView>): GcView {
@@ -115,6 +116,32 @@ describe('findLeaks', () => {
     },
   ])('$name', ({ view: v, want }) => {
     expect(findLeaks(v).map(line)).toEqual(want);
+  });
+
+  it.each<{ name: string; pool: GcView['pool']; locks?: LockDir[]; want: string[] }>([
+    {
+      name: 'hosts of a cluster with a head: held',
+      pool: { where: 'p:1', workspaces: ['w'], hosts: [host('h1', 'a', 'head'), host('h2', 'a', 'worker')] },
+      want: [],
+    },
+    {
+      name: 'hosts of a cluster without a head',
+      pool: { where: 'p:1', workspaces: ['w'], hosts: [host('h2', 'a', 'worker'), host('h3', 'a', 'worker')] },
+      want: ['pool-host h2', 'pool-host h3'],
+    },
+    {
+      name: 'a head whose workspace is gone from the pool',
+      pool: { where: 'p:1', workspaces: [], hosts: [host('h1', 'a', 'head')] },
+      want: ['pool-host h1'],
+    },
+    {
+      name: 'a cluster a command works on now (its lock held here): left alone',
+      pool: { where: 'p:1', workspaces: ['w'], hosts: [host('h2', 'a', 'worker')] },
+      locks: [lock(`${HOME}/onpremise/w/a.cluster.lock`, true)],
+      want: [],
+    },
+  ])('pool: $name', ({ pool, locks, want }) => {
+    expect(findLeaks(view({ pool, locks: locks ?? [] })).map(line)).toEqual(want);
   });
 
   it('--workspace keeps to one workspace', () => {

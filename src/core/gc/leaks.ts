@@ -5,7 +5,7 @@
  * home): a cluster of another home on the same engine is never touched.
  */
 import path from 'node:path';
-import type { LabelledContainer } from '../../providers/provider.js';
+import type { HeldHost, LabelledContainer } from '../../providers/provider.js';
 
 /** A cluster's local state folder, as read. */
 export interface ClusterDir {
@@ -35,11 +35,13 @@ export interface GcView {
   listed: readonly string[];
   clusterDirs: readonly ClusterDir[];
   locks: readonly LockDir[];
+  /** The host pool this machine runs, when there is one: the hosts it holds for clusters. */
+  pool?: { where: string; hosts: readonly HeldHost[]; workspaces: readonly string[] };
   /** Only this workspace (`--workspace`). */
   workspace?: string;
 }
 
-export type LeakKind = 'container' | 'state-folder' | 'data-disk' | 'lock';
+export type LeakKind = 'container' | 'state-folder' | 'data-disk' | 'lock' | 'pool-host';
 
 export interface Leak {
   kind: LeakKind;
@@ -47,6 +49,8 @@ export interface Leak {
   name: string;
   /** The container id, for containers. */
   id?: string;
+  /** The pool's host, for pool hosts. */
+  host?: HeldHost;
   workspace?: string;
   cluster?: string;
   reason: string;
@@ -88,6 +92,7 @@ export function findLeaks(view: GcView): Leak[] {
     if (!inScope(d.workspace) || !view.listed.includes(d.provider)) continue;
     if (!byCluster.has(`${d.workspace}/${d.cluster}`)) leaks.push(...stateLeaks(d, 'it has no nodes', lockHeld(d.dir)));
   }
+  leaks.push(...poolLeaks(view, inScope, lockHeld));
   for (const l of view.locks) {
     if (l.alive !== false) continue;
     const ws = workspaceOfPath(view, l.path);
@@ -171,4 +176,30 @@ function clusterLeaks(
         reason: `of node ${n.id}, which is gone`,
       })),
     );
+}
+
+/**
+ * Hosts a pool holds for a cluster that does not exist: its workspace is gone from the pool, or
+ * none of its hosts is its head (nothing runs the cluster). A cluster a command works on now (its
+ * lock held here) is left alone.
+ */
+function poolLeaks(view: GcView, inScope: (ws: string) => boolean, lockHeld: (dir: string) => boolean): Leak[] {
+  const pool = view.pool;
+  if (!pool) return [];
+  const groups = new Map<string, HeldHost[]>();
+  for (const h of pool.hosts)
+    groups.set(`${h.workspace}/${h.cluster}`, [...(groups.get(`${h.workspace}/${h.cluster}`) ?? []), h]);
+  const leaks: Leak[] = [];
+  for (const hosts of groups.values()) {
+    const { workspace, cluster } = hosts[0] as HeldHost;
+    if (!inScope(workspace) || lockHeld(path.join(view.home, 'onpremise', workspace, cluster))) continue;
+    const why = !pool.workspaces.includes(workspace)
+      ? `its workspace ${workspace} is gone from the pool at ${pool.where}`
+      : hosts.some((h) => h.kind === 'head')
+        ? undefined
+        : `cluster ${cluster} has no head in the pool at ${pool.where}`;
+    if (why === undefined) continue;
+    for (const h of hosts) leaks.push({ kind: 'pool-host', name: h.id, host: h, workspace, cluster, reason: why });
+  }
+  return leaks;
 }

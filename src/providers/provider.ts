@@ -307,6 +307,8 @@ export interface ImageBuildResult {
 export interface ImageBuilder {
   /** Make sure the images `refs` are there: build the missing ones cloudtik knows; never pull. */
   ensure(refs: string[], sink: EventSink): Promise<void>;
+  /** Of `refs`, those {@link ensure} would build (`buildable`) or refuse; only looks. */
+  missing?(refs: string[]): Promise<{ ref: string; buildable: boolean }[]>;
   list(): Promise<NodeImageRow[]>;
   build(options: ImageBuildOptions): Promise<ImageBuildResult[]>;
 }

@@ -22,13 +22,12 @@ export async function planCluster(
 ): Promise<ClusterPlan> {
   const ctx = await openCluster(config, { requireWorkspace: false });
   const plan = planStart(config, packageVersion());
-  const [fileMountsHash, nodes, workspace, images] = await Promise.all([
+  const [fileMountsHash, nodes, workspace, missingImages] = await Promise.all([
     fileMountsContentsHash(config.file_mounts),
     ctx.provider.listNodes(),
     ctx.module.workspaces(config.provider).then((w) => w.get(config.workspace_name)),
-    ctx.module.images ? ctx.module.images.list() : Promise.resolve(undefined),
+    ctx.module.images?.missing?.(plan.images) ?? Promise.resolve([]),
   ]);
-  const have = new Set(images?.map((r) => `${r.name}:${r.tag}`));
   const targets = startTargets(config, headSideConfig(config), plan, fileMountsHash);
   const decision = decideStart({
     config,
@@ -39,7 +38,7 @@ export async function planCluster(
     fileMountsHash,
     rerun: options.rerun,
     workspaceExists: workspace !== undefined,
-    missingImages: images ? plan.images.filter((i) => !have.has(i)) : [],
+    missingImages,
     now: Date.now(),
   });
   if (decision.unknownIps.length > 0) {

@@ -196,7 +196,10 @@ describe('decideStart', () => {
       fileMountsHash: FILES,
       rerun: { all: false, ips: ['10.0.0.1', '10.0.0.3', '10.9.9.9'] },
       workspaceExists: false,
-      missingImages: ['cloudtik/cloudtik:1.0'],
+      missingImages: [
+        { ref: 'cloudtik/cloudtik:1.0', buildable: true },
+        { ref: 'mine/own:1', buildable: false },
+      ],
       now: 0,
     });
     expect(d.headPlan.head?.id).toBe('h1');
@@ -206,6 +209,7 @@ describe('decideStart', () => {
     expect(d.items.map((i) => `${i.kind} ${i.name} ${i.action}`)).toEqual([
       'workspace w missing',
       'image cloudtik/cloudtik:1.0 build',
+      'image mine/own:1 missing',
     ]);
   });
 

@@ -74,8 +74,8 @@ export interface DecideInput {
   fileMountsHash: string;
   rerun?: RerunTargets;
   workspaceExists: boolean;
-  /** Planned images the engine does not have (built first). */
-  missingImages: readonly string[];
+  /** Planned images the engine does not have: built first, or refused when cloudtik cannot build them. */
+  missingImages: readonly { ref: string; buildable: boolean }[];
   now: number;
 }
 
@@ -132,7 +132,16 @@ function clusterSteps(input: DecideInput): ClusterStep[] {
     });
   }
   for (const image of input.missingImages) {
-    items.push({ kind: 'image', name: image, action: 'build', reason: 'not in the engine' });
+    items.push(
+      image.buildable
+        ? { kind: 'image', name: image.ref, action: 'build', reason: 'not in the engine' }
+        : {
+            kind: 'image',
+            name: image.ref,
+            action: 'missing',
+            reason: 'not in the engine, and cloudtik cannot build it (images are never pulled): start stops here',
+          },
+    );
   }
   return items;
 }

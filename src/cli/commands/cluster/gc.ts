@@ -3,7 +3,7 @@ import { defineCommand, opt } from '../../command-spec.js';
 export const command = defineCommand({
   name: 'gc',
   description:
-    'find what belongs to no live cluster (labelled containers, state and data-disk folders, locks of dead processes) and, with --yes, remove it',
+    'find what belongs to no live cluster (labelled containers, state and data-disk folders, locks of dead processes, hosts a pool still holds) and, with --yes, remove it',
   options: [
     opt.string('--workspace <name>', 'only this workspace'),
     opt.flag('-y, --yes', 'remove what was found (without it, gc only lists it)'),

@@ -185,7 +185,12 @@ async function planThenStart(
   flags: string[] = [],
 ): Promise<{ steps: Step[]; before: Map<string, Seen>; after: Map<string, Seen> }> {
   const before = await look();
-  const plan = JSON.parse((await cliOk(['plan', file, '--json', ...flags])).stdout) as { nodes: Step[] };
+  const plan = JSON.parse((await cliOk(['plan', file, '--json', ...flags])).stdout) as {
+    nodes: Step[];
+    items: unknown[];
+  };
+  // Every image is there: nothing to build.
+  expect(plan.items).toEqual([]);
   // The plan changed nothing.
   expect(await look()).toEqual(before);
   await cliOk(['start', file, '-y', ...flags], { timeoutMs: 300_000 });
@@ -308,6 +313,22 @@ describe('start --rerun-setup', { timeout: 600_000 }, () => {
       2,
       expect.stringContaining('no node of the cluster has the address 10.255.255.254'),
     ]);
+    expect(await look()).toEqual(before);
+  });
+});
+
+describe('a plan that says start stops', { timeout: 300_000 }, () => {
+  it('names an image start cannot have, and start then changes nothing', async () => {
+    const shape = { ...BASE, image: 'ctest/never-built:1' };
+    await apply(shape);
+    const before = await look();
+    const plan = JSON.parse((await cliOk(['plan', file, '--json'])).stdout) as {
+      items: { kind: string; name: string; action: string }[];
+    };
+    expect(plan.items.map((i) => `${i.kind} ${i.name} ${i.action}`)).toEqual(['image ctest/never-built:1 missing']);
+    const r = await cli(['start', file, '-y']);
+    expect(r.code, r.stderr).not.toBe(0);
+    expect(r.stderr).toContain('ctest/never-built:1');
     expect(await look()).toEqual(before);
   });
 });

@@ -235,6 +235,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         sink,
         signal: options.signal,
         timeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
+        noSurplus: true,
       }),
     );
     timings.workers = Math.round(performance.now() - t);

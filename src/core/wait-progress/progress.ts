@@ -45,6 +45,20 @@ export function joinedWorkers(
   });
 }
 
+/**
+ * Worker types with more workers listed than their max_workers allows, or no longer in the config:
+ * the head's controller is still retiring some (one line each; none when there is nothing to retire).
+ */
+export function surplusWorkers(workers: readonly NodeInfo[], config: ClusterConfig): string[] {
+  const counts = new Map<string, number>();
+  for (const w of workers) counts.set(w.nodeType, (counts.get(w.nodeType) ?? 0) + 1);
+  return [...counts].flatMap(([name, n]) => {
+    const type = name === config.head_node_type ? undefined : config.available_node_types[name];
+    if (!type) return [`${name}: ${n} worker(s) of a type no longer in the config`];
+    return n > type.max_workers ? [`${name}: ${n} workers, max_workers ${type.max_workers}`] : [];
+  });
+}
+
 /** The phase a worker's status tag shows as progress (statuses without one are not shown). */
 export const PHASE_OF: Readonly<Record<string, NodePhase>> = {
   uninitialized: 'creating',

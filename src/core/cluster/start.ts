@@ -15,7 +15,7 @@ import {
   type TypeTarget,
 } from '../plan-start/decide.js';
 import { installAheadRequests, newWorkers, planStart, withHeadRequests, type StartPlan } from '../plan-start/plan.js';
-import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
+import { nodeEnvironment, updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
 import { installWorkersAhead, launchWorkersWithHead } from './ahead.js';
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
 import { openCluster, type ClusterContext } from './context.js';
@@ -115,6 +115,23 @@ async function undoUnreachableHead<T>(
   }
 }
 
+/** Stop the kept head's controller before its config changes (its start commands start it again). */
+async function stopController(
+  ctx: ClusterContext,
+  head: NodeInfo,
+  redisPassword: string,
+  sink: EventSink,
+): Promise<void> {
+  const r = await ctx.provider
+    .commandRunner(head)
+    .run({
+      command: 'cloudtik node stop --controller',
+      env: { ...nodeEnvironment(ctx.config, head, head.ip as string), CLOUDTIK_REDIS_PASSWORD: redisPassword },
+    })
+    .catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
+  if (r.exitCode !== 0) logEvent(sink, 'warn', `could not stop the controller on ${head.id}: ${r.stderr.trim()}`);
+}
+
 /** What {@link updateHead} needs besides the start's options. */
 interface HeadUpdate {
   head: NodeInfo;
@@ -169,6 +186,9 @@ async function updateHead(
       beforeStart: async () => {
         // The controller starts with the head's services: the workers made with the head are there by then.
         await withHead?.settled();
+        // A running controller would act on the new config before the start commands restart it,
+        // and the restarted one would then redo a worker setup the old one was running.
+        if (!u.created && options.mode !== 'no-restart') await stopController(ctx, head, secrets.redisPassword, sink);
         await writeBootstrap(ctx.stateDir, {
           config: headSideConfig(config),
           images: Object.fromEntries(plan.workers.map((w) => [w.nodeType, w.image])),

@@ -45,6 +45,7 @@ export function renderStartSummary(result: StartResult, file: string): string {
     `Timing: total ${secs(result.timings.total)} = images ${secs(result.timings.images)}, head ${secs(result.timings.nodes)}, head update ${secs(result.timings.update)}, workers ${secs(result.timings.workers)}` +
       (phaseTotals.size > 0 ? ` (slowest node: ${formatPhases(Object.fromEntries(phaseTotals))})` : '') +
       (skipped > 0 ? `; setup skipped on ${skipped} unchanged node(s)` : ''),
+    ...(result.rerunWorkers.length > 0 ? [`Setup run again on worker(s) ${result.rerunWorkers.join(', ')}.`] : []),
     ...renderEndpoints(result.endpoints),
     '',
     usefulCommands(

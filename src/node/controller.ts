@@ -145,7 +145,9 @@ export class ClusterController {
       heartbeatTimeoutMs: this.deps.heartbeatTimeoutMs,
     });
     const runtimeHashes: Record<string, string> = {};
-    for (const name of Object.keys(scaler.workerTypes)) runtimeHashes[name] = runtimeHash(config, 'worker', name);
+    for (const name of Object.keys(scaler.workerTypes)) {
+      runtimeHashes[name] = bootstrap.runtimeHashes?.[name] ?? runtimeHash(config, 'worker', name);
+    }
     const applied: Applied = {
       hash,
       bootstrap,
@@ -519,6 +521,7 @@ export class ClusterController {
         mode,
         runtimeHash: applied.runtimeHashes[node.nodeType] ?? '',
         fileMountsHash: applied.fileMountsHash,
+        inputs: applied.bootstrap.inputs?.[node.nodeType],
         sink: this.sink(),
         readyTimeoutMs: this.deps.readyTimeoutMs,
         extraEnv: this.deps.nodeEnv,

@@ -29,6 +29,8 @@ export const TAG = {
   setupAt: 'cloudtik-node-setup-at',
   /** Set on a node killed on purpose (`kill-node`): it is replaced, not started again. */
   killed: 'cloudtik-node-killed',
+  /** A short hash of each input of its last setup and its launch (see inputParts): plans name what changed. */
+  setupInputs: 'cloudtik-setup-inputs',
 } as const;
 
 /** Labels holding the resource limits a node got (after clamping), read back when it is listed. */
@@ -305,6 +307,8 @@ export interface ImageBuildResult {
 export interface ImageBuilder {
   /** Make sure the images `refs` are there: build the missing ones cloudtik knows; never pull. */
   ensure(refs: string[], sink: EventSink): Promise<void>;
+  /** Of `refs`, those {@link ensure} would build (`buildable`) or refuse; only looks. */
+  missing?(refs: string[]): Promise<{ ref: string; buildable: boolean }[]>;
   list(): Promise<NodeImageRow[]>;
   build(options: ImageBuildOptions): Promise<ImageBuildResult[]>;
 }
@@ -334,4 +338,43 @@ export interface ProviderModule {
   readonly images?: ImageBuilder;
   /** Commands its nodes run, by name (the virtual provider's gate container runs `docker-gate`). */
   readonly nodeCommands?: Readonly<Record<string, ProviderNodeCommand>>;
+  /** What `cloudtik gc` looks at and removes, where the provider keeps nodes itself (containers). */
+  readonly leftovers?: LeftoverSource;
+  /** What `cloudtik gc` looks at and gives back, where a service hands out hosts (a host pool). */
+  readonly heldHosts?: HeldHostSource;
+}
+
+/** A host a pool holds for a cluster (tagged with its names). */
+export interface HeldHost {
+  id: string;
+  workspace: string;
+  cluster: string;
+  kind: string;
+}
+
+export interface HeldHostSource {
+  /** The pool's address, the hosts it holds for clusters and its workspaces; undefined when no pool is known. */
+  look(): Promise<{ where: string; hosts: HeldHost[]; workspaces: string[] } | undefined>;
+  /** Give hosts back to the pool as possibly still running their cluster's services (the next taker clears them). */
+  release(hosts: readonly HeldHost[]): Promise<void>;
+}
+
+/** A node or cluster-support container that carries our labels. */
+export interface LabelledContainer {
+  id: string;
+  name: string;
+  workspace: string;
+  cluster: string;
+  /** `head`, `worker`, or the provider's own kind (the virtual provider's `gate`). */
+  kind: string;
+  /** Host paths bound into it (they tell whose local state the cluster has). */
+  mounts: string[];
+}
+
+export interface LeftoverSource {
+  /** Every container with our workspace and cluster labels. */
+  containers(): Promise<LabelledContainer[]>;
+  /** The workspaces that exist (by their labels). */
+  workspaces(): Promise<string[]>;
+  removeContainer(id: string): Promise<void>;
 }

@@ -2,11 +2,13 @@ import type { CommandGroupSpec, CommandSpec } from '../command-spec.js';
 import { command as attach } from './cluster/attach.js';
 import { command as download } from './cluster/download.js';
 import { command as exec } from './cluster/exec.js';
+import { command as gc } from './cluster/gc.js';
 import { command as headIp } from './cluster/head-ip.js';
 import { command as events } from './cluster/events.js';
 import { command as info } from './cluster/info.js';
 import { command as killNode } from './cluster/kill-node.js';
 import { command as monitor } from './cluster/monitor.js';
+import { command as plan } from './cluster/plan.js';
 import { command as scale } from './cluster/scale.js';
 import { command as start } from './cluster/start.js';
 import { command as status } from './cluster/status.js';
@@ -50,6 +52,7 @@ import { managedGroup, workspaceManaged } from './managed/managed.js';
 /** Command modules are light (they import the core lazily), so loading them all keeps --help fast. */
 export const topLevelCommands: CommandSpec[] = [
   start,
+  plan,
   stop,
   status,
   info,
@@ -66,6 +69,7 @@ export const topLevelCommands: CommandSpec[] = [
   events,
   monitor,
   ...diagnosticCommands,
+  gc,
   simulator,
 ];
 

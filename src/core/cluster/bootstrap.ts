@@ -23,6 +23,10 @@ export interface ControllerBootstrap {
   launchHashes: Record<string, string>;
   /** Contents hash of the file mounts as `start` synced them to the head. */
   fileMountsHash?: string;
+  /** `cloudtik-runtime-config` hash of each worker type, as `start` planned it (so the two agree). */
+  runtimeHashes?: Record<string, string>;
+  /** Each worker type's setup and launch inputs, recorded on its workers (see inputParts). */
+  inputs?: Record<string, string>;
   /** CPUs and memory of the engine's host (the head cannot ask the engine: see the Docker gate). */
   host?: { cpus: number; memoryBytes: number };
 }

@@ -4,16 +4,18 @@ import type { NodeInfo, NodeLaunchRequest, NodeProvider } from '../../providers/
 import { packageVersion } from '../../version.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
 import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
-import { fileMountsContentsHash, runtimeHash } from '../updater/hashes.js';
+import { TAG } from '../../providers/provider.js';
+import { RERUN_SETUP } from '../plan-update/plan.js';
+import { encodeInputParts, fileMountsContentsHash } from '../updater/hashes.js';
 import {
-  installAheadRequests,
-  newWorkers,
-  planHead,
-  planStart,
-  withHeadRequests,
-  type StartPlan,
-} from '../plan-start/plan.js';
-import { updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
+  decideStart,
+  startTargets,
+  type RerunTargets,
+  type StartDecision,
+  type TypeTarget,
+} from '../plan-start/decide.js';
+import { installAheadRequests, newWorkers, planStart, withHeadRequests, type StartPlan } from '../plan-start/plan.js';
+import { nodeEnvironment, updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
 import { installWorkersAhead, launchWorkersWithHead } from './ahead.js';
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
 import { openCluster, type ClusterContext } from './context.js';
@@ -27,6 +29,8 @@ export interface StartOptions {
   signal?: AbortSignal;
   /** Wait until every worker type has its min_workers joined (default true). */
   wait?: boolean;
+  /** Nodes whose setup runs again though nothing changed (`--rerun-setup`). */
+  rerun?: RerunTargets;
 }
 
 export interface StartResult {
@@ -45,6 +49,8 @@ export interface StartResult {
   usage: string[];
   /** Milliseconds per step (`images`, `nodes`, `update`, `workers`, `total`). */
   timings: Record<string, number>;
+  /** Workers whose setup was asked to run again (`--rerun-setup`); the head's controller ran it. */
+  rerunWorkers: string[];
 }
 
 /** Start a stopped head again; resolves with it as listed once it runs (with its address). */
@@ -109,6 +115,23 @@ async function undoUnreachableHead<T>(
   }
 }
 
+/** Stop the kept head's controller before its config changes (its start commands start it again). */
+async function stopController(
+  ctx: ClusterContext,
+  head: NodeInfo,
+  redisPassword: string,
+  sink: EventSink,
+): Promise<void> {
+  const r = await ctx.provider
+    .commandRunner(head)
+    .run({
+      command: 'cloudtik node stop --controller',
+      env: { ...nodeEnvironment(ctx.config, head, head.ip as string), CLOUDTIK_REDIS_PASSWORD: redisPassword },
+    })
+    .catch((err: unknown) => ({ exitCode: -1, stdout: '', stderr: String(err) }));
+  if (r.exitCode !== 0) logEvent(sink, 'warn', `could not stop the controller on ${head.id}: ${r.stderr.trim()}`);
+}
+
 /** What {@link updateHead} needs besides the start's options. */
 interface HeadUpdate {
   head: NodeInfo;
@@ -117,6 +140,10 @@ interface HeadUpdate {
   /** Each worker type's image and launch hash. */
   plan: StartPlan;
   fileMountsHash: string;
+  /** What the head and each worker type must end with. */
+  targets: { head: TypeTarget; workers: Record<string, TypeTarget> };
+  /** Set up the head again though its inputs did not change. */
+  force: boolean;
   /** The cluster's workers when the head is launched. */
   workers: readonly NodeInfo[];
 }
@@ -133,7 +160,7 @@ async function updateHead(
   u: HeadUpdate,
 ): Promise<{ update: NodeUpdateResult; workersAhead: Promise<void>; launchedWithHead: boolean }> {
   const { config, sink } = options;
-  const { head, plan, fileMountsHash } = u;
+  const { head, plan, fileMountsHash, targets } = u;
   const secrets = await ensureSecrets(ctx.stateDir);
   const host = await ctx.module.hostResources();
   const ahead = new AbortController();
@@ -148,8 +175,10 @@ async function updateHead(
       config,
       headIp: head.ip as string,
       mode: options.mode,
-      runtimeHash: runtimeHash(config, 'head', config.head_node_type),
+      runtimeHash: targets.head.runtimeHash,
       fileMountsHash,
+      force: u.force,
+      inputs: encodeInputParts(targets.head.inputs),
       sink,
       signal: options.signal,
       readyTimeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
@@ -157,10 +186,15 @@ async function updateHead(
       beforeStart: async () => {
         // The controller starts with the head's services: the workers made with the head are there by then.
         await withHead?.settled();
+        // A running controller would act on the new config before the start commands restart it,
+        // and the restarted one would then redo a worker setup the old one was running.
+        if (!u.created && options.mode !== 'no-restart') await stopController(ctx, head, secrets.redisPassword, sink);
         await writeBootstrap(ctx.stateDir, {
           config: headSideConfig(config),
           images: Object.fromEntries(plan.workers.map((w) => [w.nodeType, w.image])),
           launchHashes: Object.fromEntries(plan.workers.map((w) => [w.nodeType, w.launchHash])),
+          runtimeHashes: Object.fromEntries(Object.entries(targets.workers).map(([t, w]) => [t, w.runtimeHash])),
+          inputs: Object.fromEntries(Object.entries(targets.workers).map(([t, w]) => [t, encodeInputParts(w.inputs)])),
           fileMountsHash,
           host,
         });
@@ -205,9 +239,10 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   if (!headRequest) {
     throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `head node type ${config.head_node_type} is not defined`);
   }
+  const targets = startTargets(config, headSideConfig(config), plan, fileMountsHash);
   const before = await ctx.provider.listNodes({ kind: 'worker' });
   const started = await ctx.provider.withClusterLock(sink, () =>
-    bringUpHead(ctx, options, { plan, headRequest, fileMountsHash, timings }),
+    bringUpHead(ctx, options, { plan, headRequest, fileMountsHash, targets, timings }),
   );
 
   // Its own step; the head's controller may set those workers up meanwhile (a host install waits for the other).
@@ -220,6 +255,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
         sink,
         signal: options.signal,
         timeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
+        noSurplus: true,
       }),
     );
     timings.workers = Math.round(performance.now() - t);
@@ -242,6 +278,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     ),
     usage: runtimeUsage(config, '{file}'),
     timings,
+    rerunWorkers: started.rerunWorkers,
   };
 }
 
@@ -250,6 +287,7 @@ interface HeadStart {
   plan: StartPlan;
   headRequest: NodeLaunchRequest;
   fileMountsHash: string;
+  targets: { head: TypeTarget; workers: Record<string, TypeTarget> };
   /** Filled with the `nodes` and `update` steps' milliseconds. */
   timings: Record<string, number>;
 }
@@ -263,18 +301,46 @@ interface HeadStarted {
   createdHead: boolean;
   resumedHead: boolean;
   terminated: string[];
+  rerunWorkers: string[];
+}
+
+/** What start does, decided from one look at the cluster under its lock (see decideStart). */
+function decide(options: StartOptions, s: HeadStart, nodes: NodeInfo[]): StartDecision {
+  return decideStart({
+    config: options.config,
+    mode: options.mode,
+    nodes,
+    head: s.targets.head,
+    workers: s.targets.workers,
+    fileMountsHash: s.fileMountsHash,
+    rerun: options.rerun,
+    workspaceExists: true,
+    missingImages: [],
+    now: Date.now(),
+  });
 }
 
 /**
- * Under the cluster lock: remove the heads planHead retires, make the cluster's support and the
- * head (kept, started again or new), and update the head.
+ * Under the cluster lock: remove the heads the decision retires, make the cluster's support and
+ * the head (kept, started again or new), update the head, and ask the head's controller to set up
+ * again the workers `--rerun-setup` names.
  */
 async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadStart): Promise<HeadStarted> {
-  const { config, sink } = options;
+  const { sink } = options;
   const { plan, timings } = s;
   let t = performance.now();
   const nodes = await ctx.provider.listNodes();
-  const headPlan = planHead(config, nodes, plan.head.launchHash);
+  const decision = decide(options, s, nodes);
+  if (decision.unknownIps.length > 0) {
+    throw new CloudtikError(
+      'ERR_CLOUDTIK_USAGE',
+      `no node of the cluster has the address ${decision.unknownIps.join(', ')}`,
+      {
+        hint: 'see the nodes and their addresses: cloudtik status <cluster.yaml>',
+      },
+    );
+  }
+  const headPlan = decision.headPlan;
   if (headPlan.terminate.length > 0) {
     await timedStep(sink, 'terminate', `Remove ${headPlan.terminate.length} outdated or dead head node(s)`, () =>
       ctx.provider.terminateNodes(
@@ -304,9 +370,13 @@ async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadSt
     created: headPlan.head === undefined,
     plan,
     fileMountsHash: s.fileMountsHash,
+    targets: s.targets,
+    force: decision.forceHeadSetup,
     workers: nodes.filter((n) => n.kind === 'worker'),
   });
   timings.update = Math.round(performance.now() - t);
+  // The controller sets up a worker whose runtime tag matches no hash, and start waits for it.
+  for (const id of decision.rerunWorkers) await ctx.provider.setTags(id, { [TAG.runtimeConfig]: RERUN_SETUP });
   return {
     workersAhead,
     launchedWithHead,
@@ -315,5 +385,6 @@ async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadSt
     createdHead: headPlan.head === undefined,
     resumedHead: headPlan.resume,
     terminated: headPlan.terminate.map((n) => n.id),
+    rerunWorkers: decision.rerunWorkers,
   };
 }

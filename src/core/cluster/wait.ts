@@ -17,6 +17,7 @@ import {
   minWorkerTargets,
   PHASE_OF,
   shortfall,
+  surplusWorkers,
   waitState,
 } from '../wait-progress/progress.js';
 import { readBootstrap } from './bootstrap.js';
@@ -29,6 +30,8 @@ export interface WaitOptions {
   /** Total joined workers wanted, of any type (instead of `targets`). */
   total?: number;
   timeoutMs: number;
+  /** Also wait until no type has more workers than it may (start: the controller retires them). */
+  noSurplus?: boolean;
   sink: EventSink;
   signal?: AbortSignal;
   clock?: Clock;
@@ -61,11 +64,19 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
         ]);
         const now = clock.now();
         const launchHashes = bootstrap.launchHashes;
-        const joined = joinedWorkers(workers, { beats, launchHashes, now, heartbeatTimeoutMs });
+        const joined = joinedWorkers(workers, {
+          beats,
+          launchHashes,
+          runtimeHashes: bootstrap.runtimeHashes,
+          fileMountsHash: bootstrap.runtimeHashes && bootstrap.fileMountsHash,
+          now,
+          heartbeatTimeoutMs,
+        });
         reportProgress(options.sink, { workers, joined, seen, t0, now });
         reportHeadFailures(options.sink, events, { reported, t0 });
         const { done, short } = shortfall(joined, want);
-        if (done) return joined;
+        const surplus = options.noSurplus === true ? surplusWorkers(workers, ctx.config) : [];
+        if (done && surplus.length === 0) return joined;
         const hopeless = hopelessTypes(status?.blocked ?? {}, want);
         if (hopeless.length > 0) {
           throw new CloudtikError(
@@ -74,7 +85,7 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
             { details: short, hint: 'see cloudtik events <cluster.yaml> for every attempt' },
           );
         }
-        last = { short, messages: status?.messages };
+        last = { short: [...short, ...surplus], messages: status?.messages };
         return undefined;
       },
       {

@@ -96,6 +96,17 @@ describe('upToDateTags', () => {
   });
 });
 
+describe('upToDateTags with the setup inputs', () => {
+  const done = { runtimeHash: 'r2', fileMountsHash: 'f2', now: 42, inputs: 'image=i1' };
+  it.each([
+    { recordHashes: true, want: 'image=i1' },
+    { recordHashes: false, want: undefined },
+  ])('recorded with the hashes: $recordHashes', ({ recordHashes, want }) => {
+    const tags = upToDateTags(planStepsWith({ recordHashes, recordSetupAt: false }), done);
+    expect(tags[TAG.setupInputs]).toBe(want);
+  });
+});
+
 function planStepsWith(over: Pick<UpdateSteps, 'recordHashes' | 'recordSetupAt'>): UpdateSteps {
   return { ...planNodeUpdate(input()), ...over };
 }

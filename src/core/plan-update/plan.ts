@@ -6,6 +6,15 @@ import type { CommandGroup, MergedCommands } from '../../config/types.js';
 import type { NodeKind } from '../../providers/provider.js';
 import { TAG } from '../../providers/provider.js';
 
+/**
+ * The runtime-config tag of a node whose setup `start --rerun-setup` asked for: it matches no
+ * hash, so the node is set up again (by the head's controller, for a worker) without being replaced.
+ */
+export const RERUN_SETUP = 'rerun-requested';
+
+/** Why such a node is set up again. */
+export const RERUN_REASON = 'setup re-run requested';
+
 /** What `start` asked for: setup and start (full), start only, or setup only. */
 export type UpdateMode = 'full' | 'restart-only' | 'no-restart';
 
@@ -59,12 +68,13 @@ export function planNodeUpdate(input: UpdateStepsInput): UpdateSteps {
 /** The tags written with the final `up-to-date` status. */
 export function upToDateTags(
   steps: UpdateSteps,
-  done: { runtimeHash: string; fileMountsHash: string; now: number },
+  done: { runtimeHash: string; fileMountsHash: string; now: number; inputs?: string },
 ): Record<string, string> {
   return {
     ...(steps.recordHashes
       ? { [TAG.runtimeConfig]: done.runtimeHash, [TAG.fileMountsContents]: done.fileMountsHash }
       : {}),
+    ...(steps.recordHashes && done.inputs !== undefined ? { [TAG.setupInputs]: done.inputs } : {}),
     ...(steps.recordSetupAt ? { [TAG.setupAt]: String(done.now) } : {}),
   };
 }

@@ -41,6 +41,11 @@ describe('workersToSetUp', () => {
       want: [['a', 'setup inputs changed']],
     },
     {
+      name: 'a setup re-run asked for by start --rerun-setup',
+      input: input([worker('a', { runtimeHash: 'rerun-requested' }), worker('b')]),
+      want: [['a', 'setup re-run requested']],
+    },
+    {
       name: 'the file mounts changed',
       input: input([worker('a', { fileMountsHash: undefined })]),
       want: [['a', 'file mounts changed']],

@@ -4,6 +4,7 @@
  * adopted with no updater running (a controller restarted mid-update), and workers whose setup
  * inputs (the runtime config, the file mounts' contents) changed since their last setup.
  */
+import { RERUN_REASON, RERUN_SETUP } from '../plan-update/plan.js';
 import type { Decision } from './types.js';
 
 /** One worker as the setup rule sees it (its tags, read by the caller). */
@@ -45,6 +46,7 @@ export function setupReason(w: SetupCandidate, input: Omit<SetupInput, 'workers'
     return undefined;
   }
   if (w.status !== 'up-to-date') return `status ${w.status ?? 'unknown'} with no updater running`;
+  if (w.runtimeHash === RERUN_SETUP) return RERUN_REASON;
   if (w.runtimeHash !== input.runtimeHashes[w.nodeType]) return 'setup inputs changed';
   if (w.fileMountsHash !== input.fileMountsHash) return 'file mounts changed';
   return undefined;

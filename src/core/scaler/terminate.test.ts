@@ -53,6 +53,14 @@ const reasons = (i: PassInput): Record<string, string> =>
 
 const TERMINATE_CASES: { name: string; input: PassInput; terminate: Record<string, string> }[] = [
   {
+    name: 'above max_workers, last used at the same time (a new controller): the older goes, whatever the ids',
+    input: input(config([type(W, { maxWorkers: 1 })]), [
+      node('a', { createdAt: NOW - 50 * MIN, idle: 0 }),
+      node('b', { createdAt: NOW - 5 * MIN, idle: 0 }),
+    ]),
+    terminate: { a: 'above max_workers of worker.default (1)' },
+  },
+  {
     name: 'a worker that does not run',
     input: input(config(), [node('a', { running: false, status: 'exited' })]),
     terminate: { a: 'not running (exited)' },

@@ -62,7 +62,11 @@ export function workersToTerminate(input: PassInput): TerminateResult {
   return { terminate: decisions, resume: tally.resume, lastUsedAt };
 }
 
-/** Most recently used first (ties by id, so the order does not depend on the listing's). */
+/**
+ * Most recently used first; ties (workers a new controller saw first in the same pass) newer
+ * first, then by id, so the order depends neither on the listing's nor on when this controller
+ * started, and a plan made from the listing alone picks the same workers.
+ */
 function mostRecentlyUsedFirst(
   workers: readonly ScalerNode[],
   lastUsedAt: ReadonlyMap<string, number>,
@@ -70,7 +74,7 @@ function mostRecentlyUsedFirst(
 ): { w: ScalerNode; at: number }[] {
   return workers
     .map((w) => ({ w, at: lastUsedAt.get(w.id) ?? now }))
-    .sort((a, b) => b.at - a.at || (a.w.id < b.w.id ? -1 : a.w.id > b.w.id ? 1 : 0));
+    .sort((a, b) => b.at - a.at || b.w.createdAt - a.w.createdAt || (a.w.id < b.w.id ? -1 : a.w.id > b.w.id ? 1 : 0));
 }
 
 /** The workers sorted out one by one, before the scale requests and the global max are considered. */

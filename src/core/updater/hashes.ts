@@ -80,3 +80,76 @@ async function hashPath(h: crypto.Hash, root: string, rel: string): Promise<void
     h.update(await fsp.readFile(full));
   }
 }
+
+/**
+ * What a node was set up and launched with, one short hash per input, so that a later plan can
+ * name which inputs changed (the runtime and launch hashes only say that something did). Kept in
+ * the node's `cloudtik-setup-inputs` tag; the names are the ones plans print.
+ */
+export type InputParts = Record<string, string>;
+
+/** Setup inputs, in the order plans list them. */
+export const SETUP_INPUTS = [
+  'initialization commands',
+  'setup commands',
+  'runtime config',
+  'file mounts',
+  'file mount contents',
+  'package',
+] as const;
+
+/** Launch inputs (what the launch hash is made of). */
+export const LAUNCH_INPUTS = ['node config', 'auth', 'image'] as const;
+
+const short = (value: unknown): string => sha1Hex(stableStringify(value ?? null)).slice(0, 10);
+
+/** The short hash of each setup and launch input of a node of this kind and type. */
+export function inputParts(
+  config: ClusterConfig,
+  node: { kind: NodeKind; nodeType: string },
+  current: { image: string; fileMountsHash: string },
+): InputParts {
+  const commands = commandsFor(config, node.nodeType);
+  const head = node.kind === 'head';
+  return {
+    'initialization commands': short(
+      head ? commands.head_initialization_commands : commands.worker_initialization_commands,
+    ),
+    'setup commands': short(head ? commands.head_setup_commands : commands.worker_setup_commands),
+    'runtime config': short({ runtime: config.runtime, type: config.available_node_types[node.nodeType]?.runtime }),
+    'file mounts': short({ mounts: config.file_mounts, synced: config.cluster_synced_files }),
+    'file mount contents': current.fileMountsHash.slice(0, 10),
+    package: short(config.cloudtik_package_url ?? config.cloudtik_wheel_url),
+    'node config': short(config.available_node_types[node.nodeType]?.node_config),
+    auth: short(config.auth),
+    image: short(current.image),
+  };
+}
+
+/** `name=hash;name=hash`: a tag value (tags are strings). */
+export function encodeInputParts(parts: InputParts): string {
+  return Object.entries(parts)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(';');
+}
+
+/** The parts of a `cloudtik-setup-inputs` tag; undefined when the node has none (set up before it existed). */
+export function decodeInputParts(tag: string | undefined): InputParts | undefined {
+  if (tag === undefined || tag === '') return undefined;
+  const parts: InputParts = {};
+  for (const item of tag.split(';')) {
+    const eq = item.indexOf('=');
+    if (eq > 0) parts[item.slice(0, eq)] = item.slice(eq + 1);
+  }
+  return parts;
+}
+
+/** The inputs among `names` whose hash differs between what the node recorded and now, in that order. */
+export function changedInputs(
+  before: InputParts | undefined,
+  now: InputParts,
+  names: readonly string[],
+): string[] | undefined {
+  if (!before) return undefined;
+  return names.filter((n) => before[n] !== now[n]);
+}

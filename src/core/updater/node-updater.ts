@@ -46,6 +46,8 @@ export interface NodeUpdateOptions {
   fileMountsHash: string;
   /** Setup even when the hashes match. */
   force?: boolean;
+  /** The node's setup and launch inputs (see inputParts, encoded), recorded with the hashes. */
+  inputs?: string;
   sink: EventSink;
   signal?: AbortSignal;
   clock?: Clock;
@@ -159,8 +161,8 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
         await saveResumeScript(r.runner, config.auth.ssh_user, { groups: groups.start, env: r.env });
       });
     }
-    const { runtimeHash, fileMountsHash } = options;
-    await setStatus(r, 'up-to-date', upToDateTags(steps, { runtimeHash, fileMountsHash, now: clock.now() }));
+    const { runtimeHash, fileMountsHash, inputs } = options;
+    await setStatus(r, 'up-to-date', upToDateTags(steps, { runtimeHash, fileMountsHash, inputs, now: clock.now() }));
     sink({ type: 'node-status', node: node.id, kind: node.kind, status: 'up-to-date', ms: clock.now() - started });
     return { node: node.id, setupSkipped: !steps.setup, phases: r.phases };
   } catch (err) {

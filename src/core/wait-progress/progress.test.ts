@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterConfig } from '../../config/types.js';
 import { TAG, type NodeInfo } from '../../providers/provider.js';
 import type { NodeHeartbeat } from '../state/store.js';
-import { hopelessTypes, joinedWorkers, minWorkerTargets, shortfall, waitState } from './progress.js';
+import { hopelessTypes, joinedWorkers, minWorkerTargets, shortfall, surplusWorkers, waitState } from './progress.js';
 
 const NOW = 1_000_000;
 const A = 'worker.a';
@@ -49,6 +49,47 @@ describe('joinedWorkers', () => {
     const got = joinedWorkers([w], look(beatAge === undefined ? {} : { a: beatAge }));
     expect(got.map((n) => n.id)).toEqual(joined ? ['a'] : []);
   });
+});
+
+describe('joinedWorkers with the setup hashes', () => {
+  const setUp = { [TAG.runtimeConfig]: 'r1', [TAG.fileMountsContents]: 'f1' };
+  it.each<{ name: string; tags: Record<string, string>; joined: boolean }>([
+    { name: 'set up with the current inputs', tags: setUp, joined: true },
+    {
+      name: 'changed setup inputs, not set up again yet',
+      tags: { ...setUp, [TAG.runtimeConfig]: 'r0' },
+      joined: false,
+    },
+    {
+      name: 'changed file mounts, not set up again yet',
+      tags: { ...setUp, [TAG.fileMountsContents]: 'f0' },
+      joined: false,
+    },
+    { name: 'a setup re-run asked for', tags: { ...setUp, [TAG.runtimeConfig]: 'rerun-requested' }, joined: false },
+  ])('$name', ({ tags, joined }) => {
+    const got = joinedWorkers([worker('a', {}, tags)], {
+      ...look({ a: 1 }),
+      runtimeHashes: { [A]: 'r1' },
+      fileMountsHash: 'f1',
+    });
+    expect(got.length).toBe(joined ? 1 : 0);
+  });
+});
+
+describe('surplusWorkers', () => {
+  const config = {
+    head_node_type: 'head',
+    available_node_types: { head: { max_workers: 0 }, [A]: { max_workers: 1 } },
+  } as unknown as ClusterConfig;
+  it.each<{ name: string; workers: NodeInfo[]; want: string[] }>([
+    { name: 'within max_workers', workers: [worker('a')], want: [] },
+    { name: 'above max_workers', workers: [worker('a'), worker('b')], want: [`${A}: 2 workers, max_workers 1`] },
+    {
+      name: 'a type no longer in the config',
+      workers: [worker('a', { nodeType: B })],
+      want: [`${B}: 1 worker(s) of a type no longer in the config`],
+    },
+  ])('$name', ({ workers, want }) => expect(surplusWorkers(workers, config)).toEqual(want));
 });
 
 describe('waitState', () => {

@@ -17,12 +17,15 @@ export function minWorkerTargets(config: ClusterConfig): Record<string, number> 
   );
 }
 
-/** Workers that joined: up-to-date, running the current launch config, with a fresh heartbeat. */
+/** Workers that joined: up-to-date, running the current launch config (and setup), with a fresh heartbeat. */
 export function joinedWorkers(
   workers: readonly NodeInfo[],
   look: {
     beats: readonly NodeHeartbeat[];
     launchHashes: Readonly<Record<string, string>>;
+    /** When given, a worker joins only once set up with these (a changed setup, `--rerun-setup`). */
+    runtimeHashes?: Readonly<Record<string, string>>;
+    fileMountsHash?: string;
     now: number;
     heartbeatTimeoutMs: number;
   },
@@ -34,9 +37,25 @@ export function joinedWorkers(
       w.running &&
       w.tags[TAG.nodeStatus] === 'up-to-date' &&
       w.tags[TAG.launchConfig] === look.launchHashes[w.nodeType] &&
+      (look.runtimeHashes === undefined || w.tags[TAG.runtimeConfig] === look.runtimeHashes[w.nodeType]) &&
+      (look.fileMountsHash === undefined || w.tags[TAG.fileMountsContents] === look.fileMountsHash) &&
       hb !== undefined &&
       look.now - hb.time < look.heartbeatTimeoutMs
     );
+  });
+}
+
+/**
+ * Worker types with more workers listed than their max_workers allows, or no longer in the config:
+ * the head's controller is still retiring some (one line each; none when there is nothing to retire).
+ */
+export function surplusWorkers(workers: readonly NodeInfo[], config: ClusterConfig): string[] {
+  const counts = new Map<string, number>();
+  for (const w of workers) counts.set(w.nodeType, (counts.get(w.nodeType) ?? 0) + 1);
+  return [...counts].flatMap(([name, n]) => {
+    const type = name === config.head_node_type ? undefined : config.available_node_types[name];
+    if (!type) return [`${name}: ${n} worker(s) of a type no longer in the config`];
+    return n > type.max_workers ? [`${name}: ${n} workers, max_workers ${type.max_workers}`] : [];
   });
 }
 

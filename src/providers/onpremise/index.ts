@@ -29,6 +29,7 @@ import type { DockerEngine } from '../virtual/engine.js';
 import { PoolHostBook } from './book.js';
 import { poolConnection } from './connection.js';
 import { PoolClient } from './client.js';
+import { poolLeftovers } from './leftovers.js';
 import { CLAIM_FILE, claimGuard, HEAD_KEY_FILE, PoolNodeProvider } from './node-provider.js';
 import { poolWorkspaces, withoutPool } from './workspace.js';
 
@@ -145,4 +146,5 @@ export const provider: ProviderModule = {
   hints: HINTS,
   // A host's first setup installs Java, Hadoop and Spark (CloudTik waits as long).
   nodeStartWaitSeconds: 900,
+  heldHosts: poolLeftovers,
 };

@@ -52,6 +52,7 @@ export interface ContainerSummary {
   NetworkSettings: {
     Networks: Record<string, { IPAddress?: string; NetworkID?: string; IPAMConfig?: { IPv4Address?: string } | null }>;
   };
+  Mounts?: { Source?: string; Destination?: string }[];
 }
 
 export interface ContainerInspect {

@@ -56,6 +56,15 @@ async function buildVariant(variant: ImageBuildOptions['variant']): Promise<Imag
 export function dockerImageBuilder(docker: () => Promise<DockerEngine>): ImageBuilder {
   return {
     ensure: async (refs, sink) => ensureClusterImages(await docker(), refs, sink),
+    async missing(refs) {
+      const d = await docker();
+      const { imageExists, resolveNodeImage } = await load();
+      const out: { ref: string; buildable: boolean }[] = [];
+      for (const ref of refs) {
+        if (!(await imageExists(d, ref))) out.push({ ref, buildable: resolveNodeImage(ref).buildable === true });
+      }
+      return out;
+    },
     list: async () => (await load()).listNodeImages(await docker()),
     async build(options) {
       const image = await buildTarget(options.image);

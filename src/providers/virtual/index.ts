@@ -9,6 +9,7 @@ import type { DockerEngine } from './engine.js';
 import { dockerGateCommand } from './gate-command.js';
 import { VIRTUAL_HINTS } from './hints.js';
 import { dockerImageBuilder } from './image-builder.js';
+import { engineLeftovers } from './leftovers.js';
 import { VirtualNodeProvider, engineResources } from './node-provider.js';
 import { createWorkspace, getWorkspace, listWorkspaceClusters, listWorkspaces, removeWorkspace } from './workspace.js';
 
@@ -65,4 +66,5 @@ export const provider: ProviderModule = {
   hints: VIRTUAL_HINTS,
   images: dockerImageBuilder(docker),
   nodeCommands: { 'docker-gate': dockerGateCommand },
+  leftovers: engineLeftovers(docker),
 };

@@ -1,5 +1,6 @@
 import { defineCommand, opt } from '../../command-spec.js';
 import { CLUSTER_FILE_ARG, clusterNameOption, loadCluster, workspaceNameOption, yesOption } from '../../common.js';
+import { printPlan, rerunNodeIpOption, rerunSetupOption, startMode } from './plan.js';
 
 /** CloudTik's options on how node commands run, and what they come to here. */
 export function commandStyleNotes(o: { redirectCommandOutput?: boolean; useLoginShells?: boolean }): string[] {
@@ -37,20 +38,20 @@ export const command = defineCommand({
     ),
     opt.flag('--use-login-shells', 'run node commands in login shells (they run in plain bash here)'),
     opt.flag('--use-normal-shells', 'run node commands in plain bash (the default)'),
+    opt.flag('--plan', 'only show what start would do to each node and why (as cloudtik plan); change nothing'),
+    rerunSetupOption,
+    rerunNodeIpOption,
   ],
   async run(args, opts, ctx) {
-    const { CloudtikError } = await import('../../../core/errors.js');
-    if (opts.restart === false && opts.restartOnly === true) {
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', '--no-restart and --restart-only cannot be used together');
-    }
+    const { mode, rerun } = startMode(opts);
     for (const note of commandStyleNotes(opts)) ctx.reporter.info(note);
     const config = await loadCluster(args[0], opts, ctx.reporter, {
       minWorkers: opts.minWorkers,
       maxWorkers: opts.maxWorkers,
     });
+    if (opts.plan === true) return printPlan(config, { mode, rerun }, ctx);
     const { startCluster } = await import('../../../core/cluster/start.js');
     const { renderStartSummary } = await import('../../summaries.js');
-    const mode = opts.restartOnly === true ? 'restart-only' : opts.restart === false ? 'no-restart' : 'full';
     ctx.reporter.info(`Starting cluster ${config.cluster_name} in workspace ${config.workspace_name}`);
     const result = await startCluster({
       config,
@@ -58,6 +59,7 @@ export const command = defineCommand({
       sink: (e) => ctx.reporter.event(e),
       signal: ctx.signal,
       wait: opts.wait,
+      rerun,
     });
     ctx.reporter.result(result, renderStartSummary(result, args[0]));
   },

@@ -10,12 +10,13 @@ import { systemClock, type Clock } from '../core/clock.js';
 import { CloudtikError } from '../core/errors.js';
 import { errorMessage, type CoreEvent, type EventSink } from '../core/events.js';
 import { formatDuration } from '../core/scaler/format.js';
+import { statusOf, toScalerNode } from '../core/scaler/observe.js';
 import { planPass } from '../core/scaler/plan.js';
 import { requestedBundles } from '../core/scaler/requests.js';
 import { scalerConfigOf } from '../core/scaler/config.js';
 import { blockedTypesOf, failureAfter, retryingMessages, type TypeFailures } from '../core/scaler/failures.js';
 import { workersToSetUp, type SetupCandidate } from '../core/scaler/setup.js';
-import type { Decision, LaunchDecision, ScalerConfig, ScalerMemory, ScalerNode } from '../core/scaler/types.js';
+import type { Decision, LaunchDecision, ScalerConfig, ScalerMemory } from '../core/scaler/types.js';
 import type { ClusterEvent, ControllerStatus, NodeHeartbeat, StateStore, StatusNode } from '../core/state/store.js';
 import { fileMountsContentsHash, runtimeHash } from '../core/updater/hashes.js';
 import { formatPhases, type NodeUpdateOptions, type NodeUpdateResult } from '../core/updater/node-updater.js';
@@ -45,9 +46,6 @@ export interface ControllerDeps {
   heartbeatTimeoutMs: number;
   readyTimeoutMs: number;
 }
-
-/** A stopped worker is started again at most this many times by one controller, then replaced. */
-export const MAX_RESUMES = 3;
 
 /** How often hosts given back while they did not answer are tried again (see NodeProvider.retryTeardowns). */
 export const TEARDOWN_RETRY_MS = 30_000;
@@ -180,7 +178,11 @@ export class ClusterController {
     const result = planPass({
       config: applied.scaler,
       workers: seen.nodes.map((n) =>
-        toScalerNode(n, seen.beats.get(n.id), this.resumes.get(n.id), this.updatedAt.get(n.id)),
+        toScalerNode(n, {
+          heartbeat: seen.beats.get(n.id),
+          resumed: this.resumes.get(n.id),
+          updatedAt: this.updatedAt.get(n.id),
+        }),
       ),
       pending: Object.fromEntries(this.pending),
       requests: requestedBundles(seen.requests),
@@ -569,38 +571,6 @@ export class ClusterController {
       }
     };
   }
-}
-
-/** A worker's status: its status tag while it runs, else the container's state (`exited`, ...). */
-function statusOf(n: NodeInfo): string {
-  return n.running ? (n.tags[TAG.nodeStatus] ?? 'unknown') : n.state;
-}
-
-function toScalerNode(
-  n: NodeInfo,
-  hb: NodeHeartbeat | undefined,
-  resumed: { count: number; at: number } | undefined,
-  updatedAt: number | undefined,
-): ScalerNode {
-  return {
-    id: n.id,
-    nodeType: n.nodeType,
-    ip: n.ip,
-    running: n.running,
-    starting: !n.running && n.state === 'created',
-    resumable:
-      !n.running &&
-      n.tags[TAG.nodeStatus] === 'up-to-date' &&
-      n.tags[TAG.killed] === undefined &&
-      (resumed?.count ?? 0) < MAX_RESUMES,
-    resumedAt: resumed?.at,
-    updatedAt,
-    status: statusOf(n),
-    launchHash: n.tags[TAG.launchConfig] ?? '',
-    createdAt: n.createdAt,
-    heartbeatAt: hb?.time,
-    inUse: hb?.inUse ?? false,
-  };
 }
 
 /** A worker as the setup rule sees it (see workersToSetUp). */

@@ -9,9 +9,9 @@ import type { ClusterConfig } from '../../config/types.js';
 import { TAG, type NodeInfo, type NodeKind } from '../../providers/provider.js';
 import { planNodeUpdate, RERUN_REASON, RERUN_SETUP, type UpdateMode } from '../plan-update/plan.js';
 import { scalerConfigOf } from '../scaler/config.js';
+import { toScalerNode } from '../scaler/observe.js';
 import { planPass } from '../scaler/plan.js';
 import { setupReason } from '../scaler/setup.js';
-import type { ScalerNode } from '../scaler/types.js';
 import {
   changedInputs,
   decodeInputParts,
@@ -210,24 +210,6 @@ function keptHeadStep(
   return { action: 'nothing', reason: 'setup inputs unchanged; --no-restart' };
 }
 
-/** A listed worker as the scaler sees it on the controller's first look at a new config. */
-function scalerNode(n: NodeInfo): ScalerNode {
-  const status = n.running ? (n.tags[TAG.nodeStatus] ?? 'unknown') : n.state;
-  return {
-    id: n.id,
-    nodeType: n.nodeType,
-    ip: n.ip,
-    running: n.running,
-    starting: !n.running && n.state === 'created',
-    resumable: !n.running && n.tags[TAG.nodeStatus] === 'up-to-date' && n.tags[TAG.killed] === undefined,
-    status,
-    launchHash: n.tags[TAG.launchConfig] ?? '',
-    createdAt: n.createdAt,
-    heartbeatAt: undefined,
-    inUse: false,
-  };
-}
-
 /**
  * The workers' steps, as the head's controller will take them (see planPass and setupReason).
  * Under a new head, workers that stay as they are send their heartbeats to the old one: the new
@@ -239,7 +221,7 @@ function workerSteps(input: DecideInput, newHead: boolean): NodeStep[] {
   const launchHashes = Object.fromEntries(Object.entries(input.workers).map(([t, w]) => [t, w.launchHash]));
   const pass = planPass({
     config: scalerConfigOf(config, { launchHashes }),
-    workers: listed.map(scalerNode),
+    workers: listed.map((n) => toScalerNode(n)),
     pending: {},
     requests: [],
     demands: [],

@@ -108,6 +108,7 @@ describe('process-status', () => {
         `${head.id}/state`,
         `${head.id}/agent`,
         `${head.id}/controller`,
+        `${head.id}/jobs`,
         `${head.id}/yarn-resourcemanager`,
         `${head.id}/spark-history`,
         `${worker.id}/agent`,

@@ -65,6 +65,7 @@ describe('expectedServices', () => {
         'cloudtik/state',
         'cloudtik/agent',
         'cloudtik/controller',
+        'cloudtik/jobs',
         'prometheus/prometheus',
         'prometheus/prometheus-targets',
         'prometheus/node-exporter',
@@ -119,7 +120,7 @@ describe('evaluateHealth', () => {
       ...processRows(
         head,
         expectedServices(config, head, ['cloudtik']),
-        parseProcessProbe('state 1 2 up\nagent 3 4 up\ncontroller 5 6 up'),
+        parseProcessProbe('state 1 2 up\nagent 3 4 up\ncontroller 5 6 up\njobs 7 8 up'),
         false,
       ),
       ...processRows(small, expectedServices(config, small, ['cloudtik']), parseProcessProbe('agent 1 2 up'), false),
@@ -201,7 +202,7 @@ describe('selectLogTargets', () => {
     [
       'the node services (the controller on the head)',
       { runtimes: ['cloudtik'], nodeTypes: ['head.default'] },
-      ['n1:state+agent+controller'],
+      ['n1:state+agent+controller+jobs'],
     ],
   ])('%s', (_name, filter, want) => {
     expect(pick(filter)).toEqual(want);

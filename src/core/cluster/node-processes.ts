@@ -22,7 +22,7 @@ export interface ExpectedService {
 
 /** What should run on `node`: its node services, then its runtimes' daemons (those in `only`, when given). Pure. */
 export function expectedServices(config: ClusterConfig, node: NodeInfo, only?: readonly string[]): ExpectedService[] {
-  const own = node.kind === 'head' ? ['state', 'agent', 'controller'] : ['agent'];
+  const own = node.kind === 'head' ? ['state', 'agent', 'controller', 'jobs'] : ['agent'];
   const mine = own.map((service) => ({ runtime: NODE_SERVICES_RUNTIME, service }));
   const runtimes = (runtimeSectionOf(config, node).types ?? config.runtime.types).flatMap((t) =>
     (RUNTIMES[t]?.services ?? [])

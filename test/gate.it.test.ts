@@ -357,5 +357,7 @@ console.log(JSON.stringify(out));
     expect(r.stderr).not.toMatch(/\n\s+at /);
     expect(await clusterContainers(ws, 'broken')).toHaveLength(0);
     expect(exists(path.join(process.env.CLOUDTIK_HOME as string, 'virtual', ws, 'broken.gate'))).toBe(false);
+    // Nor its state folder, which the failed launch's clean-up wrote.
+    expect(exists(path.join(process.env.CLOUDTIK_HOME as string, 'virtual', ws, 'broken'))).toBe(false);
   });
 });

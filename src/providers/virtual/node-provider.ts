@@ -229,6 +229,7 @@ export class VirtualNodeProvider implements NodeProvider {
     if (failed.length > 0) {
       // Nothing half created: remove every container of this batch before reporting.
       await this.terminateNodes(names, sink).catch(() => undefined);
+      await this.dropStateIfEmpty().catch(() => undefined);
       const first = failed[0]?.reason as unknown;
       if (first instanceof CloudtikError) throw first;
       throw new CloudtikError(
@@ -402,6 +403,16 @@ export class VirtualNodeProvider implements NodeProvider {
     await this.state.update((s) => {
       for (const id of ids) delete s.nodes[id];
     });
+  }
+
+  /**
+   * Remove the cluster's state folder when no node of it is left (a first start whose head could
+   * not be made): the failed launch's own clean-up wrote it, and nothing else would ever remove it.
+   */
+  private async dropStateIfEmpty(): Promise<void> {
+    const state = await this.state.read();
+    if (Object.keys(state.nodes).length > 0 || (await this.listNodes()).length > 0) return;
+    await fsp.rm(this.state.dir, { recursive: true, force: true });
   }
 
   async killNode(id: string): Promise<void> {

@@ -15,11 +15,9 @@ import { openCluster, type ClusterContext } from '../cluster/context.js';
 import { headStoreAddress } from '../cluster/head-state.js';
 import { requireHead } from '../cluster/nodes.js';
 import { JOBS_DIR, jobRuntime, jobShellFor } from '../cluster/submit.js';
-import { waitForWorkers } from '../cluster/wait.js';
 import { quote } from '../command/shell.js';
 import { waitFor } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
-import { nullSink, type EventSink } from '../events.js';
 import {
   clusterLimits,
   isTerminal,
@@ -75,10 +73,6 @@ export interface JobSubmitOptions {
   runtime?: string;
   jobLog?: boolean;
   verbose?: boolean;
-  waitForWorkers?: number;
-  timeoutMs: number;
-  signal?: AbortSignal;
-  sink?: EventSink;
 }
 
 /** What a job asks for: `--resources` over the runtime's default (Spark: its driver and executors). */
@@ -114,14 +108,6 @@ export async function submitJob(o: JobSubmitOptions): Promise<JobRecord> {
     });
   }
   return withJobs(o.config, async ({ ctx, head, store }) => {
-    if (o.waitForWorkers !== undefined && o.waitForWorkers > 0) {
-      await waitForWorkers(ctx, {
-        total: o.waitForWorkers,
-        timeoutMs: o.timeoutMs,
-        sink: o.sink ?? nullSink,
-        signal: o.signal,
-      });
-    }
     // The job's number is taken when it is queued (after the upload, into a folder of its own
     // until the runner starts it): `token` stands for it until then.
     const token = `N${crypto.randomBytes(8).toString('hex')}`;

@@ -66,9 +66,6 @@ export const command = defineCommand({
       verbose: ctx.verbose,
       runtime: opts.runtime,
       runtimeOptions: opts.runtimeOptions,
-      timeoutMs: opts.waitTimeout * 1000,
-      signal: ctx.signal,
-      sink: (e) => ctx.reporter.event(e),
     }).catch((err: unknown) => {
       closeForwards();
       throw err;

@@ -34,6 +34,21 @@ async function execIn(container: Container, user: string, script: string) {
   return { code: r.code, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
 }
 
+/** Run `script` as `user` in a new container of `image`, removed after. */
+async function execInImage(docker: DockerEngine, image: string, user: string, script: string) {
+  const container = await docker.createContainer({
+    Image: image,
+    Labels: { 'cloudtik-test-run': testRunId() },
+    HostConfig: { AutoRemove: false },
+  });
+  try {
+    await container.start();
+    return await execIn(container, user, script);
+  } finally {
+    await container.remove({ force: true });
+  }
+}
+
 describe('node images', () => {
   let docker: DockerEngine;
   let built: ImageBuildResult[];
@@ -288,67 +303,49 @@ describe('node images', () => {
   });
 
   it('has Flink and PyFlink at the pinned version in cloudtik/streaming, its conf writable by ubuntu', async () => {
-    const container = await docker.createContainer({
-      Image: imageRef('cloudtik/streaming'),
-      Labels: { 'cloudtik-test-run': testRunId() },
-      HostConfig: { AutoRemove: false },
-    });
-    try {
-      await container.start();
-      const r = await execIn(
-        container,
-        'ubuntu',
-        [
-          'flink --version 2>/dev/null | grep -o "Version: [^,]*"',
-          '/opt/flink-venv/bin/python -c "from pyflink.version import __version__; print(__version__)"',
-          'test -w "$FLINK_CONF_DIR" && echo writable',
-          'ls /opt/flink/lib | grep -c "^flink-dist-"; ls /opt/flink/opt',
-          'for c in yarn-session.sh sql-client.sh flink-history-server; do command -v $c >/dev/null || echo missing $c; done',
-        ].join('; '),
-      );
-      expect(r.code, r.stderr).toBe(0);
-      expect(r.stdout.split('\n')).toEqual([
-        `Version: ${FLINK_VERSION}`,
-        FLINK_VERSION,
-        'writable',
-        '1',
-        `flink-python-${FLINK_VERSION}.jar`,
-        `flink-sql-client-${FLINK_VERSION}.jar`,
-      ]);
-    } finally {
-      await container.remove({ force: true });
-    }
+    const r = await execInImage(
+      docker,
+      imageRef('cloudtik/streaming'),
+      'ubuntu',
+      [
+        'flink --version 2>/dev/null | grep -o "Version: [^,]*"',
+        '/opt/flink-venv/bin/python -c "from pyflink.version import __version__; print(__version__)"',
+        'test -w "$FLINK_CONF_DIR" && echo writable',
+        'ls /opt/flink/lib | grep -c "^flink-dist-"; ls /opt/flink/opt',
+        'for c in yarn-session.sh sql-client.sh flink-history-server; do command -v $c >/dev/null || echo missing $c; done',
+      ].join('; '),
+    );
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')).toEqual([
+      `Version: ${FLINK_VERSION}`,
+      FLINK_VERSION,
+      'writable',
+      '1',
+      `flink-python-${FLINK_VERSION}.jar`,
+      `flink-sql-client-${FLINK_VERSION}.jar`,
+    ]);
   });
 
   it('cloudtik/sql-runtime has Trino: its server with three plugins on Java 25, and its CLI on Java 17', async () => {
-    const container = await docker.createContainer({
-      Image: imageRef('cloudtik/sql-runtime'),
-      Labels: { 'cloudtik-test-run': testRunId() },
-      HostConfig: { AutoRemove: false },
-    });
-    try {
-      await container.start();
-      const r = await execIn(
-        container,
-        'ubuntu',
-        [
-          'echo $(ls /opt/trino/server/plugin)',
-          "/opt/trino/jdk/bin/java -version 2>&1 | head -n 1 | cut -d'\"' -f2",
-          "java -version 2>&1 | head -n 1 | cut -d'\"' -f2 | cut -d. -f1",
-          'trino --version',
-          'echo $(ls /opt/trino/server/bin)',
-        ].join('; '),
-      );
-      expect(r.stdout.split('\n')).toEqual([
-        'hive memory tpch',
-        expect.stringMatching(/^25\./) as string,
-        '17',
-        `Trino CLI ${TRINO_VERSION}`,
-        expect.stringMatching(/^launcher launcher\.properties linux-(amd64|arm64)$/) as string,
-      ]);
-    } finally {
-      await container.remove({ force: true });
-    }
+    const r = await execInImage(
+      docker,
+      imageRef('cloudtik/sql-runtime'),
+      'ubuntu',
+      [
+        'echo $(ls /opt/trino/server/plugin)',
+        "/opt/trino/jdk/bin/java -version 2>&1 | head -n 1 | cut -d'\"' -f2",
+        "java -version 2>&1 | head -n 1 | cut -d'\"' -f2 | cut -d. -f1",
+        'trino --version',
+        'echo $(ls /opt/trino/server/bin)',
+      ].join('; '),
+    );
+    expect(r.stdout.split('\n')).toEqual([
+      'hive memory tpch',
+      expect.stringMatching(/^25\./) as string,
+      '17',
+      `Trino CLI ${TRINO_VERSION}`,
+      expect.stringMatching(/^launcher launcher\.properties linux-(amd64|arm64)$/) as string,
+    ]);
   });
 
   it('skips an unchanged image without touching it', async () => {

@@ -153,6 +153,11 @@ describe('jobs on the head', { timeout: 900_000 }, () => {
       const live = (await yarnApps(tag)).find((a) => a.state === 'RUNNING');
       return live;
     });
+    // getOrCreate returns only once executors register (or YARN's wait for them runs out).
+    await eventually('the Spark job past getOrCreate', 120_000, async () => {
+      const out = (await cli(['job', 'logs', file, sparkId, ...names])).stdout;
+      return out.includes('SPARK UP') ? true : undefined;
+    });
     // The runner dies and its supervisor starts it again: the new one adopts the running job.
     const runner = 'read -r sup _ < ~/runtime/cloudtik/run/jobs.pid && pgrep -P "$sup"';
     const oldPid = (await cliOk(['exec', file, runner, ...names])).stdout.trim();

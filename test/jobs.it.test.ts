@@ -173,6 +173,12 @@ describe('jobs on the head', { timeout: 900_000 }, () => {
     const again = await cli(['job', 'cancel', file, queuedId, ...names]);
     expect(again.code).toBe(2);
     expect(again.stderr).toContain('already ended');
+    const { incoming } = await job(queuedId);
+    expect(incoming).toMatch(/^user\/jobs\/\.incoming-/);
+    await eventually("the cancelled job's upload folder removed", 15_000, async () => {
+      const r = await cli(['exec', file, `test -e ~/${incoming} && echo there || echo gone`, ...names]);
+      return r.stdout.trim() === 'gone' ? true : undefined;
+    });
     const c = JSON.parse((await cliOk(['job', 'cancel', file, sparkId, '--json', ...names])).stdout) as JobRecord;
     expect(c).toMatchObject({ state: 'cancelled', reason: 'cancelled while it ran' });
     const ended = (await yarnApps(tag)).find((a) => a.id === app.id);

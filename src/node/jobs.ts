@@ -15,7 +15,8 @@ import path from 'node:path';
 import { env } from '../config/env.js';
 import { buildNodeScript, quote } from '../core/command/shell.js';
 import { waitUpTo, withDeadline } from '../core/deadline.js';
-import { capacityNow, jobsToStart, lostOrExited, type JobRecord } from '../core/jobs/model.js';
+import { JOBS_DIR } from '../core/cluster/submit.js';
+import { capacityNow, incomingToRemove, jobsToStart, lostOrExited, type JobRecord } from '../core/jobs/model.js';
 import type { JobStore } from '../core/jobs/store.js';
 import { runTool, startDetached } from '../core/process.js';
 import type { StateStore } from '../core/state/store.js';
@@ -67,6 +68,7 @@ export async function runJobRunner(deps: RunnerDeps, signal: AbortSignal): Promi
 export async function runnerPass(deps: RunnerDeps): Promise<void> {
   for (const job of (await deps.jobs.list()).filter((j) => j.state === 'running')) await settle(deps, job);
   const jobs = await deps.jobs.list();
+  await sweepIncoming(deps, jobs);
   if (!jobs.some((j) => j.state === 'queued')) return;
   const capacity = capacityNow(
     await deps.state.heartbeats(),
@@ -78,6 +80,24 @@ export async function runnerPass(deps: RunnerDeps): Promise<void> {
 }
 
 const folder = (deps: RunnerDeps, job: JobRecord): string => path.join(deps.home, job.dir);
+
+/** Remove the upload folders of jobs that will never start, and those a failed submit left (see incomingToRemove). */
+async function sweepIncoming(deps: RunnerDeps, jobs: readonly JobRecord[]): Promise<void> {
+  const root = path.join(deps.home, JOBS_DIR);
+  const names = (await fsp.readdir(root).catch(() => [] as string[])).filter((n) => n.startsWith('.incoming-'));
+  if (names.length === 0) return;
+  const now = Date.now();
+  const folders = await Promise.all(
+    names.map(async (name) => {
+      const stat = await fsp.stat(path.join(root, name)).catch(() => undefined);
+      return { name, ageMs: stat ? now - stat.mtimeMs : 0 };
+    }),
+  );
+  for (const name of incomingToRemove(folders, jobs)) {
+    await fsp.rm(path.join(root, name), { recursive: true, force: true });
+    deps.log.info({ folder: `${JOBS_DIR}/${name}` }, 'removed an upload folder no job will start from');
+  }
+}
 
 /** The exit code a job left, or undefined when it left none (yet). */
 async function exitCodeOf(dir: string): Promise<number | undefined> {

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import {
   capacityNow,
   clusterMaximum,
+  incomingToRemove,
+  INCOMING_GRACE_MS,
   jobExitCode,
   jobsToStart,
   lostOrExited,
@@ -223,4 +225,29 @@ describe('jobExitCode', () => {
     [{ state: 'failed' }, 1],
     [{ state: 'cancelled', exitCode: 143 }, 130],
   ])('%j -> %d', (fields, want) => expect(jobExitCode({ ...job(1), ...fields })).toBe(want));
+});
+
+describe('incomingToRemove', () => {
+  const withUpload = (seq: number, state: JobState, name: string): JobRecord => ({
+    ...job(seq, state),
+    incoming: `user/jobs/${name}`,
+  });
+  const old = INCOMING_GRACE_MS + 1;
+
+  it("removes at once the folder of a job that ended without starting, and keeps a queued job's however old", () => {
+    const jobs = [withUpload(1, 'cancelled', '.incoming-a'), withUpload(2, 'queued', '.incoming-b')];
+    const folders = [
+      { name: '.incoming-a', ageMs: 5 },
+      { name: '.incoming-b', ageMs: old },
+    ];
+    expect(incomingToRemove(folders, jobs)).toEqual(['.incoming-a']);
+  });
+
+  it('removes a folder no job refers to only once it is older than the grace time', () => {
+    const folders = [
+      { name: '.incoming-young', ageMs: INCOMING_GRACE_MS - 1 },
+      { name: '.incoming-old', ageMs: old },
+    ];
+    expect(incomingToRemove(folders, [job(1, 'succeeded')])).toEqual(['.incoming-old']);
+  });
 });

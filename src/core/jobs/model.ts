@@ -271,3 +271,26 @@ export function lostOrExited(job: JobRecord, exitCode: number | undefined, headS
   }
   return { type: 'lost', at, reason: 'its process ended without leaving an exit code (killed?)' };
 }
+
+/** How long an upload folder no job refers to may stay (a submit may still be uploading into it). */
+export const INCOMING_GRACE_MS = 10 * 60_000;
+
+/**
+ * Which upload folders (`.incoming-*` names, with their ages) the runner removes: those of jobs
+ * that ended without starting (cancelled while queued) at once, and those no job refers to (a
+ * submit that failed after its upload) once they are older than {@link INCOMING_GRACE_MS}. A
+ * queued job's folder stays, whatever its age.
+ */
+export function incomingToRemove(
+  folders: readonly { name: string; ageMs: number }[],
+  jobs: readonly JobRecord[],
+): string[] {
+  const owner = new Map(jobs.flatMap((j) => (j.incoming ? [[j.incoming.split('/').pop() ?? '', j] as const] : [])));
+  return folders
+    .filter((f) => {
+      const job = owner.get(f.name);
+      if (job) return job.state !== 'queued';
+      return f.ageMs > INCOMING_GRACE_MS;
+    })
+    .map((f) => f.name);
+}

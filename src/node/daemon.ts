@@ -112,7 +112,7 @@ export async function runJobsService(): Promise<void> {
   const signal = stopSignal(log);
   const password = await redisPassword();
   const state = await connectStore({ host: '127.0.0.1', password }, signal, log);
-  const jobs = await JobStore.open({ host: '127.0.0.1', password });
+  const jobs = await JobStore.open({ host: '127.0.0.1', password, reconnect: true });
   const id = env.nodeIdentity();
   try {
     await runJobRunner(

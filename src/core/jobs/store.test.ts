@@ -83,4 +83,30 @@ describe('JobStore on a real Redis', () => {
     await other.close();
     expect(Date.now() - t0).toBeLessThan(2000);
   });
+
+  it("the runner's store (reconnect) keeps working after the store restarts: jobs, wake-ups", async () => {
+    const own = new Redis(await freePort(), 'pw-jobs-restart');
+    await own.start();
+    const runner = await JobStore.open({ host: '127.0.0.1', port: own.port, password: own.password, reconnect: true });
+    try {
+      await runner.enqueue(draft('before.sh'), TOKEN);
+      await own.stop();
+      await expect(runner.list()).rejects.toThrow();
+      await own.start();
+      // The store's data went with the old server; the connection opens again on the next call.
+      expect(await runner.list()).toEqual([]);
+      const queued = await runner.enqueue(draft('after.sh'), TOKEN);
+      expect(queued.file).toBe('after.sh');
+      const waiting = runner.waitForWake(5000);
+      const client = await JobStore.open({ host: '127.0.0.1', port: own.port, password: own.password });
+      const t0 = Date.now();
+      await client.wake();
+      await waiting;
+      expect(Date.now() - t0).toBeLessThan(2000);
+      await client.close();
+    } finally {
+      await runner.close();
+      await own.stop();
+    }
+  });
 });

@@ -4,9 +4,7 @@
  * every job as JSON; a job changes only by compare-and-set (a small script the store runs
  * atomically), so the runner starting a job and a user cancelling it cannot both win.
  */
-import { CloudtikError } from '../errors.js';
-import { CALL_TIMEOUT_MS, RespConnection, type RespOptions } from '../state/resp.js';
-import { STATE_PORT } from '../state/store.js';
+import { StoreConnection, type StoreConnectionOptions } from '../state/store-connection.js';
 import { transition, type ClusterLimits, type JobEvent, type JobRecord } from './model.js';
 
 const KEY = {
@@ -38,38 +36,11 @@ const parse = (raw: unknown): JobRecord | undefined => {
 };
 
 export class JobStore {
-  private blocking: RespConnection | undefined;
+  private constructor(private readonly conn: StoreConnection) {}
 
-  private constructor(
-    private readonly conn: RespConnection,
-    private readonly options: RespOptions,
-  ) {}
-
-  static async open(o: {
-    host: string;
-    port?: number;
-    password: string;
-    connectTimeoutMs?: number;
-  }): Promise<JobStore> {
-    const options: RespOptions = {
-      host: o.host,
-      port: o.port ?? STATE_PORT,
-      password: o.password,
-      connectTimeoutMs: o.connectTimeoutMs ?? 5000,
-    };
-    try {
-      return new JobStore(await RespConnection.open(options), options);
-    } catch (err) {
-      throw new CloudtikError(
-        'ERR_CLOUDTIK_CLUSTER',
-        `cannot reach the cluster's state store at ${o.host}:${options.port}`,
-        {
-          cause: err,
-          details: [err instanceof Error ? err.message : String(err)],
-          hint: 'is the head node up? `cloudtik status <cluster.yaml>` shows it',
-        },
-      );
-    }
+  /** With `reconnect` (the head's runner), the connection is opened again after the store restarts. */
+  static async open(o: StoreConnectionOptions): Promise<JobStore> {
+    return new JobStore(await StoreConnection.open(o));
   }
 
   /**
@@ -140,28 +111,15 @@ export class JobStore {
 
   /** Tell the runner to look now (a job was submitted or cancelled). */
   async wake(): Promise<void> {
-    await this.conn.transaction([
-      ['RPUSH', KEY.wake, '1'],
-      ['EXPIRE', KEY.wake, 10],
-    ]);
+    await this.conn.wake(KEY.wake);
   }
 
   /** Resolve after `ms`, or as soon as someone calls {@link wake}. */
   async waitForWake(ms: number, signal?: AbortSignal): Promise<void> {
-    if (signal?.aborted) return;
-    const onAbort = (): void => this.blocking?.destroy();
-    signal?.addEventListener('abort', onAbort, { once: true });
-    try {
-      if (!this.blocking?.isOpen) this.blocking = await RespConnection.open(this.options);
-      if (signal?.aborted) return;
-      const hit = await this.blocking.callWithin(ms + CALL_TIMEOUT_MS, 'BLPOP', KEY.wake, (ms / 1000).toFixed(3));
-      if (hit !== null) await this.conn.call('DEL', KEY.wake);
-    } finally {
-      signal?.removeEventListener('abort', onAbort);
-    }
+    await this.conn.waitForWake(KEY.wake, ms, signal);
   }
 
   async close(): Promise<void> {
-    await Promise.all([this.blocking?.quit(), this.conn.quit()]);
+    await this.conn.close();
   }
 }

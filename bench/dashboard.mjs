@@ -103,7 +103,8 @@ try {
   await cli(['start', clusterFile, '-y']);
   dashboard = await startDashboard();
   floor = await startFloor();
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  // /dev/shm is 64 MiB in a container (dev/fresh-machine-test.sh runs the suite in one): too small for Chromium.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-dev-shm-usage'] });
   const list = dashboard.url;
   const view = `${dashboard.url}#/c/virtual/${ws}/dash`;
   const targets = {

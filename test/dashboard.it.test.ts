@@ -120,7 +120,8 @@ beforeAll(async () => {
   );
   await cliOk(['start', file, '-y', ...names]);
   url = await startDashboard();
-  browser = await chromium.launch({ executablePath: CHROMIUM });
+  // /dev/shm is 64 MiB in a container (dev/fresh-machine-test.sh runs the suite in one): too small for Chromium.
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--disable-dev-shm-usage'] });
   page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 });
 

@@ -180,10 +180,13 @@ export class JobsPanel {
       path: routePath('jobs', this.ref),
       prepare: async () => {
         if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is over 16 MiB, more than a job file may be`);
-        return { ...body, contentBase64: await toBase64(file) };
+        const content = await toBase64(file);
+        // Watched for from now: the stream may list the job before the POST's answer arrives.
+        this.awaited = { file: file.name, known };
+        return { ...body, contentBase64: content };
       },
     });
-    if (accepted) this.awaited = { file: file.name, known };
+    if (!accepted) this.awaited = undefined;
     return accepted;
   }
 }

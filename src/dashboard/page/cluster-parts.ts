@@ -7,11 +7,16 @@ import { routePath } from './api.js';
 import type { Act } from './actions.js';
 import { formatBytes, formatDuration, formatTime, h, pill } from './dom.js';
 
+/** A heartbeat older than this shows in red (agents send one a second). */
+const LATE_MS = 10_000;
+
 /** A heartbeat age as of when the view arrived; the page ages it every second by itself. */
 function heartbeatCell(node: DashboardNode, receivedAt: number): HTMLTableCellElement {
   if (node.heartbeatAgeMs === undefined) return h('td', { class: 'muted' }, '—');
   const since = receivedAt - node.heartbeatAgeMs;
-  return h('td', { class: 'heartbeat', 'data-since': since }, formatDuration(Date.now() - since));
+  const cell = h('td', { class: 'heartbeat', 'data-since': since }, formatDuration(Date.now() - since));
+  cell.classList.toggle('late', node.heartbeatAgeMs > LATE_MS);
+  return cell;
 }
 
 /** Refresh every heartbeat age under `root` (called once a second). */
@@ -19,7 +24,7 @@ export function tickHeartbeats(root: ParentNode): void {
   for (const cell of root.querySelectorAll<HTMLElement>('td.heartbeat')) {
     const age = Date.now() - Number(cell.dataset.since);
     cell.textContent = formatDuration(age);
-    cell.classList.toggle('late', age > 10_000);
+    cell.classList.toggle('late', age > LATE_MS);
   }
 }
 

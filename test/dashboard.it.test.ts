@@ -159,6 +159,11 @@ describe('the dashboard in a browser', { timeout: 600_000 }, () => {
     // Heartbeats arrive from both nodes and the page ages them by itself.
     await expect.poll(() => page.locator('table.nodes td.heartbeat').count()).toBe(2);
     await page.locator('.pill', { hasText: /^live$/ }).waitFor();
+    // The token stays in the page's own address: no link carries it.
+    const token = new URL(url).searchParams.get('token') as string;
+    const hrefs = await Promise.all((await page.locator('a[href]').all()).map((a) => a.getAttribute('href')));
+    expect(hrefs.length).toBeGreaterThan(0);
+    for (const href of hrefs) expect(href).not.toContain(token);
     await shot('cluster');
   });
 

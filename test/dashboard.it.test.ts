@@ -224,7 +224,14 @@ describe('the dashboard in a browser', { timeout: 600_000 }, () => {
     await shot('cluster-after');
   });
 
-  it('stops the cluster', async () => {
+  it('stops the cluster once confirmed, and not when the dialog is left with Back', async () => {
+    const nodes = (await clusterContainers(ws, CLUSTER)).length;
+    await page.getByRole('button', { name: 'Stop cluster' }).click();
+    await page.getByRole('dialog', { name: 'Stop cluster' }).getByRole('button', { name: 'Back' }).click();
+    await expect.poll(() => page.getByRole('dialog').count()).toBe(0);
+    await page.waitForTimeout(1500);
+    expect(await page.locator('ol.events li', { hasText: /stop cluster/ }).count()).toBe(0);
+    expect(await clusterContainers(ws, CLUSTER)).toHaveLength(nodes);
     await confirmed(page.getByRole('button', { name: 'Stop cluster' }), 'Stop cluster');
     await actionEvent(new RegExp(`stop cluster ${CLUSTER}`), 'done', 180_000);
     expect(await clusterContainers(ws, CLUSTER)).toEqual([]);

@@ -25,11 +25,13 @@ import type {
   JobsResponse,
 } from '../src/dashboard/contract.js';
 import type { JobRecord } from '../src/core/jobs/model.js';
+import { DockerEngine } from '../src/providers/virtual/engine.js';
 import {
   CLI,
   cli,
   createTestWorkspace,
   eventually,
+  execInContainer,
   sweepWorkspace,
   tempDir,
   testClusterYaml,
@@ -37,6 +39,7 @@ import {
   writeFile,
 } from './helpers.js';
 
+const engine = new DockerEngine({ socketPath: '/var/run/docker.sock' });
 const ws = testWorkspace('dashapi');
 const CLUSTER = 'dash';
 const token = newToken();
@@ -124,6 +127,13 @@ function lastStatus(): ClusterView | undefined {
 const workers = (v: ClusterView | undefined): ClusterView['nodes'] =>
   (v?.nodes ?? []).filter((n) => n.kind === 'worker' && n.state === 'running');
 
+/** How many processes on the head match `pgrep <args>`. */
+async function headProcesses(args: string[]): Promise<number> {
+  const head = engine.getContainer(lastStatus()?.nodes.find((n) => n.kind === 'head')?.id ?? '');
+  const r = await execInContainer(head, ['pgrep', '-c', ...args]);
+  return Number(r.stdout.trim() || '0');
+}
+
 /** Connections from this machine to the head's state store (from the kernel's socket table). */
 async function storeConnections(headIp: string): Promise<number> {
   const hex = (ip: string, port: number): string =>
@@ -193,10 +203,18 @@ describe('the dashboard API on a real cluster', { timeout: 600_000 }, () => {
   });
 
   it("shows the nodes with heartbeat ages and the controller's targets, and streams them", async () => {
-    const view = await eventually('a view with heartbeats and the controller status', 60_000, async () => {
-      const v = await getJson<ClusterView>(C);
-      return v.controller.status && v.nodes.every((n) => n.heartbeatAgeMs !== undefined) ? v : undefined;
-    });
+    const view = await eventually(
+      'a view with both nodes up to date, their heartbeats and the targets',
+      240_000,
+      async () => {
+        const v = await getJson<ClusterView>(C);
+        const ready =
+          v.nodes.length === 2 &&
+          v.nodes.every((n) => n.status === 'up-to-date' && n.heartbeatAgeMs !== undefined) &&
+          v.controller.status?.targets['worker.default']?.upToDate === 1;
+        return ready ? v : undefined;
+      },
+    );
     expect(view.nodes.map((n) => [n.kind, n.nodeType, n.status])).toEqual([
       ['head', 'head.default', 'up-to-date'],
       ['worker', 'worker.default', 'up-to-date'],
@@ -243,6 +261,9 @@ describe('the dashboard API on a real cluster', { timeout: 600_000 }, () => {
     const last = pairs[pairs.length - 1]!;
     expect(last[0]).toBe('end');
     expect(last[1]).toMatchObject({ id, state: 'succeeded', exitCode: 0 });
+    // Following it left nothing running on the head.
+    expect(await headProcesses(['-f', 'tail -c \\+1 -F --pid='])).toBe(0);
+    expect(await headProcesses(['-x', 'cat'])).toBe(0);
     const jobs = await getJson<JobsResponse>(`${C}/jobs`);
     expect(jobs.jobs[0]).toMatchObject({ id, file: 'hello.sh', args: ['arg'], state: 'succeeded' });
   });
@@ -268,6 +289,32 @@ describe('the dashboard API on a real cluster', { timeout: 600_000 }, () => {
     await eventually(`${id} cancelled in the stream`, 30_000, async () =>
       Promise.resolve(jobOf()?.state === 'cancelled' ? true : undefined),
     );
+  });
+
+  it("leaves nothing following a job's output on the head once the page stops reading it", async () => {
+    const end = await actionEnd(
+      await act(`${C}/jobs`, {
+        fileName: 'ticker.sh',
+        contentBase64: Buffer.from('while true; do echo tick; sleep 0.5; done\n').toString('base64'),
+      }),
+    );
+    const id = end.detail?.split(' ')[0] ?? '';
+    const followers = (): Promise<number> => headProcesses(['-f', 'tail -c \\+1 -F --pid=']);
+    const abort = new AbortController();
+    const res = await fetch(`${base}${C}/jobs/${id}/logs?token=${token}`, { signal: abort.signal });
+    const reader = res.body!.getReader();
+    let text = '';
+    while (!text.includes('tick')) {
+      const { value } = (await reader.read()) as { value?: Uint8Array };
+      text += new TextDecoder().decode(value);
+    }
+    sent.push(text);
+    expect(await followers()).toBe(2);
+    abort.abort();
+    await eventually('the followers on the head to end', 10_000, async () =>
+      (await followers()) + (await headProcesses(['-x', 'cat'])) === 0 ? true : undefined,
+    );
+    expect((await actionEnd(await act(`${C}/jobs/${id}/cancel`, {}))).state).toBe('done');
   });
 
   it('scales to one more worker and streams it joining', async () => {

@@ -333,6 +333,17 @@ describe('streams', () => {
     expect(app.dashboard.feed.activeReaders).toBe(0);
   });
 
+  it('keeps trying to read a cluster it could not open yet', async () => {
+    make();
+    backend.failWatches = 2;
+    const seen: DashboardStreamEvent[] = [];
+    const leave = app.dashboard.feed.subscribe(REF, (e) => seen.push(e));
+    await until(() => seen.some((e) => e.event === 'status'), 'the view after two failed opens');
+    expect(backend.watchesOpened).toBe(1);
+    await leave();
+    expect(backend.watchesClosed).toBe(1);
+  });
+
   it("streams a job's output then its record, and says when there is no such job", async () => {
     make();
     backend.logLines = [

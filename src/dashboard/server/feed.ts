@@ -5,7 +5,6 @@
  * events pass through here too (the last few are kept for pages that open later).
  */
 import { systemClock, type Clock } from '../../core/clock.js';
-import { errorMessage } from '../../core/events.js';
 import type { ClusterEvent } from '../../core/state/store.js';
 import type { ActionEvent, ClusterRef, ClusterView, DashboardStreamEvent } from '../contract.js';
 import { refKey, type ClusterSnapshot, type ClusterWatch, type DashboardBackend } from './backend.js';
@@ -79,14 +78,12 @@ class ClusterReader {
   private async loop(): Promise<void> {
     let watch: ClusterWatch | undefined;
     try {
-      watch = await this.backend.watch(this.ref);
       while (!this.stop.signal.aborted) {
-        await this.tick(watch);
+        // A watch that cannot be opened now (its state folder is being written) is tried again.
+        watch ??= await this.backend.watch(this.ref).catch(() => undefined);
+        if (watch) await this.tick(watch);
         await this.o.clock.sleep(this.o.pollMs, this.stop.signal).catch(() => undefined);
       }
-    } catch (err) {
-      // The watch could not be opened (the cluster left): say so to whoever listens.
-      this.broadcast({ event: 'action', data: readFailure(err, this.o.clock.now()) });
     } finally {
       await watch?.close();
     }
@@ -127,10 +124,6 @@ class ClusterReader {
     this.stop.abort();
     return this.done;
   }
-}
-
-function readFailure(err: unknown, time: number): ActionEvent {
-  return { actionId: 'watch', title: 'read the cluster', state: 'fail', time, detail: errorMessage(err) };
 }
 
 /** The readers of every cluster someone listens to. */

@@ -94,8 +94,15 @@ export class MemoryBackend implements DashboardBackend {
     return Promise.resolve();
   }
 
+  /** Watches to refuse before one opens (a cluster whose state cannot be read yet). */
+  failWatches = 0;
+
   async watch(ref: ClusterRef): Promise<ClusterWatch> {
     this.known(ref);
+    if (this.failWatches > 0) {
+      this.failWatches--;
+      throw new Error('the state folder is being written');
+    }
     this.watchesOpened++;
     return Promise.resolve({
       read: () => Promise.resolve(structuredClone(this.snapshot)),

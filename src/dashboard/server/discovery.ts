@@ -15,7 +15,10 @@ type Workspace = ClustersResponse['workspaces'][number];
 
 async function subdirs(dir: string): Promise<string[]> {
   try {
-    return (await fsp.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name);
+    return (await fsp.readdir(dir, { withFileTypes: true }))
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
   } catch {
     return [];
   }

@@ -30,6 +30,7 @@ import {
   CLI,
   cli,
   createTestWorkspace,
+  docker,
   eventually,
   execInContainer,
   sweepWorkspace,
@@ -117,6 +118,11 @@ async function actionEnd(accepted: ActionAccepted, ms = 120_000): Promise<Action
   );
   expect(mine()[0]?.state).toBe('start');
   return end;
+}
+
+function lastJobs(): JobRecord[] {
+  const all = page.events.flatMap((e) => (e.event === 'jobs' ? [e.data.jobs] : []));
+  return all[all.length - 1] ?? [];
 }
 
 function lastStatus(): ClusterView | undefined {
@@ -260,7 +266,7 @@ describe('the dashboard API on a real cluster', { timeout: 600_000 }, () => {
     expect(text('err')).toBe('two\n');
     const last = pairs[pairs.length - 1]!;
     expect(last[0]).toBe('end');
-    expect(last[1]).toMatchObject({ id, state: 'succeeded', exitCode: 0 });
+    expect(last[1], JSON.stringify(last[1])).toMatchObject({ id, state: 'succeeded', exitCode: 0 });
     // Following it left nothing running on the head.
     expect(await headProcesses(['-f', 'tail -c \\+1 -F --pid='])).toBe(0);
     expect(await headProcesses(['-x', 'cat'])).toBe(0);
@@ -370,9 +376,34 @@ describe('the dashboard API on a real cluster', { timeout: 600_000 }, () => {
     expect(all).not.toContain(redisPassword);
   });
 
-  it('stops the cluster as an action', async () => {
+  it('keeps the jobs and says why while the head is down, and sends no cluster event twice once it is back', async () => {
     page = listen();
-    await eventually('the stream to start again', 30_000, async () => Promise.resolve(lastStatus()));
+    await eventually('the stream to start again', 30_000, async () =>
+      Promise.resolve(lastStatus()?.controller.status && lastJobs().length > 0 ? true : undefined),
+    );
+    const jobsBefore = lastJobs();
+    const head = docker.getContainer(lastStatus()?.nodes.find((n) => n.kind === 'head')?.id ?? '');
+    await head.stop({ t: 1 });
+    const down = await eventually('the view to say the head is down', 60_000, async () =>
+      Promise.resolve(lastStatus()?.controller.error === 'the head is not running' ? lastStatus() : undefined),
+    );
+    expect(down.controller.status).toBeUndefined();
+    expect(lastJobs()).toEqual(jobsBefore);
+    await head.start();
+    await eventually('the controller to publish again', 180_000, async () =>
+      Promise.resolve(
+        lastStatus()?.controller.status && (lastStatus()?.controller.status?.time ?? 0) > Date.now() - 5000
+          ? true
+          : undefined,
+      ),
+    );
+    const clusterEvents = page.events.flatMap((e) => (e.event === 'cluster' ? [JSON.stringify(e.data)] : []));
+    expect(clusterEvents.length).toBeGreaterThan(3);
+    expect(new Set(clusterEvents).size).toBe(clusterEvents.length);
+  });
+
+  it('stops the cluster as an action', async () => {
+    await eventually('the stream to go on', 30_000, async () => Promise.resolve(lastStatus()));
     const end = await actionEnd(await act(`${C}/stop`, {}), 180_000);
     expect(end.state, end.detail).toBe('done');
     expect(end.detail).toMatch(/^removed 3 node\(s\) in /);

@@ -95,6 +95,8 @@ class StoreSession {
 
 class CoreWatch implements ClusterWatch {
   private readonly stores = new StoreSession();
+  /** The jobs and events of the last read that reached the head: kept while it cannot be reached. */
+  private last: Pick<ClusterSnapshot, 'jobs' | 'events'> = { jobs: [], events: [] };
 
   constructor(
     private readonly ref: ClusterRef,
@@ -114,12 +116,13 @@ class CoreWatch implements ClusterWatch {
         jobs.list(),
       ]);
       const view = viewOf({ ref: this.ref, config, rows, info: clusterInfo(config, nodes), heartbeats, status });
-      return scrub({ view, jobs: [...list].reverse(), events }, secrets);
+      this.last = scrub({ jobs: [...list].reverse(), events }, secrets);
+      return { view: scrub(view, secrets), ...this.last };
     } catch (err) {
       await this.stores.close();
       const error = head ? `cannot read the head's state: ${(err as Error).message}` : 'the head is not running';
       const view = viewOf({ ref: this.ref, config, rows, info: clusterInfo(config, nodes), error });
-      return scrub({ view, jobs: [], events: [] }, secrets);
+      return { view: scrub(view, secrets), ...this.last };
     }
   }
 

@@ -7,15 +7,15 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { packageRoot } from '../../version.js';
-import { ROUTES, type ClusterRef, type ErrorResponse } from '../contract.js';
+import { ROUTES, type ErrorResponse } from '../contract.js';
 import { ActionRunner } from './actions.js';
 import { HttpError, type DashboardBackend } from './backend.js';
 import { ClusterFeed, type FeedOptions } from './feed.js';
 import { registerApi } from './routes.js';
 import { decideAccess } from './security.js';
+import { errorResponse } from './errors.js';
 import { assetSchema, plainSchema, SMALL_BODY_LIMIT } from './schemas.js';
 import { SseStream } from './sse.js';
-import { errorResponse } from './errors.js';
 
 export interface DashboardOptions {
   token: string;
@@ -167,5 +167,3 @@ function openStream(reply: FastifyReply, streams: Set<SseStream>, pingMs?: numbe
   void stream.closed.then(() => streams.delete(stream));
   return stream;
 }
-
-export type { ClusterRef };

@@ -14,7 +14,7 @@ usage: dev/setup-all.sh [--quiet] [--no-images] [--no-k8s]
 Sets up this machine for CloudTik development; each step is skipped when already done:
   1. the host programs the CLI, the tests and the dev scripts run, when missing: git, curl,
      jq, rsync, debootstrap, redis-server, ssh, Maven's mvn, Python with venv and pip,
-     Node.js >= 20 (see the table in step 1 for who needs what)
+     Node.js >= 20, Chromium (see the table in step 1 for who needs what)
   2. a Docker engine that answers (Debian's docker.io when none does; started; the user
      added to the docker group when not root)
   3. the npm dependencies (npm ci)
@@ -61,6 +61,8 @@ done
 #                                   (not needed when PIP_INDEX_URL names one)
 #   python3 -m venv python3-venv    test/release/stand-ins.sh, dev/lib/common.sh ensure_venv
 #   node, npm      nodejs npm       everything (must be Node.js >= 20)
+#   chromium       chromium         test/dashboard.it.test.ts and bench/dashboard.mjs (a real headless
+#                                   browser, driven by playwright-core)
 #   etcd, containerd, runc, CNI plugins, iptables, openssl
 #                  (see dev/k8s.sh) the development Kubernetes: installed by step 7, not here
 # tar, bash, coreutils and sha256sum come with every Debian system.
@@ -78,6 +80,7 @@ want ssh openssh-client
 [ -n "${CLOUDTIK_MAVEN_REPO:-}" ] || want mvn maven
 [ -f /etc/ssl/certs/ca-certificates.crt ] || need+=(ca-certificates)
 command -v node >/dev/null 2>&1 || need+=(nodejs npm)
+want chromium chromium
 if ! command -v python3 >/dev/null 2>&1 || ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   need+=(python3 python3-venv)
 fi

@@ -47,14 +47,17 @@ export async function workspaceInfo(config: WorkspaceConfig): Promise<WorkspaceD
   return { ...info, clusters: await workspaces.clusters(config.workspace_name) };
 }
 
+/** The workspaces of one provider type, with their clusters. */
+export async function providerWorkspaces(type: string): Promise<WorkspaceDetails[]> {
+  const workspaces = await (await loadProvider(type)).workspaces();
+  const all = await workspaces.list();
+  return Promise.all(all.map(async (w) => ({ ...w, clusters: await workspaces.clusters(w.name) })));
+}
+
 /** Every provider's workspaces. */
 export async function listAllWorkspaces(): Promise<WorkspaceDetails[]> {
   const found: WorkspaceDetails[][] = [];
-  for (const type of providerTypes()) {
-    const workspaces = await (await loadProvider(type)).workspaces();
-    const all = await workspaces.list();
-    found.push(await Promise.all(all.map(async (w) => ({ ...w, clusters: await workspaces.clusters(w.name) }))));
-  }
+  for (const type of providerTypes()) found.push(await providerWorkspaces(type));
   return found.flat();
 }
 

@@ -7,7 +7,14 @@
  * Actions are POST with the header; a POST with the token only in the query is refused (403).
  * A request whose `Origin` is not the dashboard's own, or whose `Host` is not the loopback address
  * it listens on, is refused (403). No token: 401. Nothing secret (the Redis password, keys) is
- * ever in a response.
+ * ever in a response. The page's own files under `/assets/` are the one exception to the token
+ * (a `<script src>` cannot carry it; they hold nothing secret); the Origin/Host rule holds for them
+ * too. Every response says `Cache-Control: no-store` and `Referrer-Policy: no-referrer`, so the
+ * token in the page's URL never leaves in a Referer (links to the runtimes' UIs).
+ *
+ * A request that fails answers with an {@link ErrorResponse}: 400 (a field is wrong: the schema
+ * names it), 401, 403, 404 (no such cluster, job or file), 409 (the cluster cannot do it now, e.g.
+ * its head is down), 413 (the job file is over 16 MiB), 500.
  *
  * A cluster is named by its provider type, workspace and name, in the path:
  * `/api/clusters/:provider/:workspace/:cluster/...` (the `ClusterRef` below).
@@ -22,9 +29,19 @@ export interface ClusterRef {
   cluster: string;
 }
 
+/** What a failed request answers. */
+export interface ErrorResponse {
+  error: string;
+  hint?: string;
+  /** For a 400 from the schema: the field at fault (`workers`, `fileName`, `cluster`). */
+  field?: string;
+}
+
 /** GET /api/clusters: every workspace and cluster found in the local state folders and the providers. */
 export interface ClustersResponse {
   workspaces: { provider: string; name: string; clusters: ClusterListItem[] }[];
+  /** Providers that could not be listed, and why (the others are listed all the same). */
+  warnings?: string[];
 }
 
 export interface ClusterListItem extends ClusterRef {
@@ -104,6 +121,10 @@ export interface ActionAccepted {
  *   event: status   data: ClusterView        (when nodes, the controller's status or runtimes change)
  *   event: jobs     data: JobsResponse       (when a job's state changes)
  *   event: action   data: ActionEvent        (the dashboard's own actions)
+ * Right after the last cluster events come the current `status` and `jobs`, and the `action` events
+ * of the last actions on this cluster (so a page opened after an action still sees how it ended).
+ * `status` is sent when something but the heartbeat ages changed, and at least every 5 s while the
+ * cluster has nodes (the ages move). A comment line `: ping` comes every 15 s, so proxies keep it open.
  */
 export type DashboardStreamEvent =
   | { event: 'cluster'; data: ClusterEvent }
@@ -116,7 +137,7 @@ export interface ActionEvent {
   title: string;
   state: 'start' | 'done' | 'fail';
   time: number;
-  /** On fail: the error's message and hint. */
+  /** On fail: the error's message and hint. On done: what came of it (`job-3 queued`). */
   detail?: string;
 }
 
@@ -124,6 +145,8 @@ export interface ActionEvent {
  * GET .../jobs/:jobId/logs (text/event-stream): the job's output from its start, then as it comes,
  * until the job ends:
  *   event: out  data: { text }     event: err  data: { text }     event: end  data: JobRecord
+ * or, when it cannot go on (no such job, the head is down): event: error  data: ErrorResponse.
+ * Pings as on the events stream.
  */
 export interface LogChunk {
   text: string;
@@ -132,6 +155,8 @@ export interface LogChunk {
 /** Route paths, shared by the server and the page. */
 export const ROUTES = {
   page: '/',
+  /** The page's files (`/assets/app.js`): no token needed. */
+  asset: '/assets/:file',
   clusters: '/api/clusters',
   cluster: '/api/clusters/:provider/:workspace/:cluster',
   events: '/api/clusters/:provider/:workspace/:cluster/events',

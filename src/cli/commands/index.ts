@@ -1,5 +1,6 @@
 import type { CommandGroupSpec, CommandSpec } from '../command-spec.js';
 import { command as attach } from './cluster/attach.js';
+import { command as dashboard } from './cluster/dashboard.js';
 import { command as download } from './cluster/download.js';
 import { command as exec } from './cluster/exec.js';
 import { command as gc } from './cluster/gc.js';
@@ -68,6 +69,7 @@ export const topLevelCommands: CommandSpec[] = [
   killNode,
   events,
   monitor,
+  dashboard,
   ...diagnosticCommands,
   gc,
   simulator,

@@ -7,6 +7,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { PassThrough } from 'node:stream';
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
@@ -224,13 +225,18 @@ export type OutputSink = (stream: 'stdout' | 'stderr', text: string) => void;
 function outputScript(job: JobRecord, follow: boolean): string {
   const d = `~/${quote(job.dir)}`;
   if (!follow) return `cat ${d}/stdout.log 2>/dev/null; cat ${d}/stderr.log >&2 2>/dev/null; true`;
-  // tail ends after the waiter, with a last read of each file.
+  // tail ends after the waiter, with a last read of each file. The waiter also ends when the
+  // reader went away (Ctrl-C, a closed page): its end of our stdin closes, and nothing is left
+  // following the files on the head until the job ends. (A background list's stdin is /dev/null
+  // unless given: fd 3 hands it ours.)
   return [
     `d=${d}`,
+    'exec 3<&0',
     '( while [ ! -e "$d/exit" ]; do sleep 0.2; done ) & w=$!',
-    'tail -c +1 -F --pid=$w "$d/stdout.log" 2>/dev/null &',
+    '( cat <&3 >/dev/null; kill $w ) >/dev/null 2>&1 &',
+    'tail -c +1 -F --pid=$w "$d/stdout.log" 2>/dev/null & o=$!',
     'tail -c +1 -F --pid=$w "$d/stderr.log" >&2 2>/dev/null',
-    'wait',
+    'wait $o',
   ].join('\n');
 }
 
@@ -249,12 +255,19 @@ export async function jobOutput(
     if (o.follow) job = await watchJob(store, id, 'to start', (j) => j.state !== 'queued', { signal: o.signal });
     if (job.startedAt === undefined) return job;
     const follow = o.follow === true && !isTerminal(job.state);
-    await ctx.provider.commandRunner(head).run({
-      command: outputScript(job, follow),
-      signal: o.signal,
-      onStdout: (t) => o.onOutput('stdout', t),
-      onStderr: (t) => o.onOutput('stderr', t),
-    });
+    // Held open while following: the script stops following when it closes (see outputScript).
+    const stdin = follow ? new PassThrough() : undefined;
+    try {
+      await ctx.provider.commandRunner(head).run({
+        command: outputScript(job, follow),
+        signal: o.signal,
+        ...(stdin ? { stdin } : {}),
+        onStdout: (t) => o.onOutput('stdout', t),
+        onStderr: (t) => o.onOutput('stderr', t),
+      });
+    } finally {
+      stdin?.end();
+    }
     // The end is marked in the job's folder just before its record says so.
     return follow
       ? watchJob(store, id, 'to end', (j) => isTerminal(j.state), { signal: o.signal, timeoutMs: 30_000 })

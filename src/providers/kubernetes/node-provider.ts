@@ -118,7 +118,9 @@ export class KubernetesNodeProvider implements NodeProvider {
 
   async createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
     if (request.count <= 0) return [];
-    // Launches of one provider go one at a time, so seq ids picked from the listing never collide.
+    // The head's seq id is fixed (workers count from 2): it launches at once, beside the workers it starts with.
+    if (request.kind === 'head') return this.createBatch(request, sink);
+    // Worker launches of one provider go one at a time, so seq ids picked from the listing never collide.
     const turn = this.launching.then(() => this.createBatch(request, sink));
     this.launching = turn.catch(() => undefined);
     return turn;

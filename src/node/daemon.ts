@@ -75,8 +75,11 @@ export async function runControllerService(): Promise<void> {
   const { bootstrap } = await readBootstrap(stateDir);
   const config = bootstrap.config;
   const password = await redisPassword();
+  // The provider's client loads (a Kubernetes client takes a second in a small pod) while the store answers.
+  const made = clusterProvider(config, { stateDir, host: bootstrap.host });
+  made.catch(() => undefined);
   const store = await connectStore({ host: '127.0.0.1', password }, signal, log);
-  const { module, provider } = await clusterProvider(config, { stateDir, host: bootstrap.host });
+  const { module, provider } = await made;
   const headIp = env.nodeIdentity().headIp;
   const home = await userHome(config.auth.ssh_user);
   const controller = new ClusterController({

@@ -16,7 +16,7 @@ import {
 } from '../plan-start/decide.js';
 import { installAheadRequests, newWorkers, planStart, withHeadRequests, type StartPlan } from '../plan-start/plan.js';
 import { nodeEnvironment, updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
-import { installWorkersAhead, launchWorkersWithHead } from './ahead.js';
+import { installWorkersAhead, launchWorkersWithHead, type WorkersWithHead } from './ahead.js';
 import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
 import { openCluster, type ClusterContext } from './context.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
@@ -78,15 +78,16 @@ async function createHead(ctx: ClusterContext, request: NodeLaunchRequest, sink:
  * What the cluster needs besides its nodes (the virtual provider's Docker gate) and the head (a
  * kept one, started again when it was stopped, or a new one), made at the same time (the head
  * needs that support only once its controller starts, after this). On failure, what this made
- * goes: a new head, and new support when no node is left.
+ * goes: the workers launched with a new head, the head, and new support when no node is left.
  */
 async function launchHeadAndSupport(
   ctx: ClusterContext,
   keep: NodeInfo | undefined,
-  make: { support: () => Promise<{ created: boolean }>; head: () => Promise<NodeInfo> },
+  make: { support: () => Promise<{ created: boolean }>; head: () => Promise<NodeInfo>; withHead?: WorkersWithHead },
 ): Promise<NodeInfo> {
   const [gate, head] = await Promise.allSettled([make.support(), make.head()]);
   if (gate.status === 'fulfilled' && head.status === 'fulfilled') return head.value;
+  await make.withHead?.undo();
   if (head.status === 'fulfilled' && !keep) await ctx.provider.terminateNodes([head.value.id], nullSink);
   if (gate.status === 'fulfilled' && gate.value.created && (await ctx.provider.listNodes()).length === 0) {
     await ctx.provider.releaseCluster?.();
@@ -144,14 +145,14 @@ interface HeadUpdate {
   targets: { head: TypeTarget; workers: Record<string, TypeTarget> };
   /** Set up the head again though its inputs did not change. */
   force: boolean;
-  /** The cluster's workers when the head is launched. */
-  workers: readonly NodeInfo[];
+  /** The workers created with a new head (see launchWorkersWithHead), launched with it. */
+  withHead?: WorkersWithHead;
 }
 
 /**
  * Update the head; once its files are in place, hand over to it the config its controller runs
- * with. A new head's workers get their software meanwhile (see installWorkersAhead), or are
- * created meanwhile (see launchWorkersWithHead) and exist before its controller starts; both are
+ * with. A new head's workers get their software meanwhile (see installWorkersAhead), or were
+ * created with it (see launchWorkersWithHead) and exist before its controller starts; both are
  * settled, and such workers terminated, before a failure is passed on.
  */
 async function updateHead(
@@ -167,7 +168,7 @@ async function updateHead(
   const workersAhead = u.created
     ? installWorkersAhead(ctx, installAheadRequests(config, plan), sink, ahead.signal)
     : Promise.resolve();
-  const withHead = u.created ? launchWorkersWithHead(ctx, withHeadRequests(config, plan, u.workers), sink) : undefined;
+  const { withHead } = u;
   const update = await undoUnreachableHead(ctx, u.created ? head : undefined, () =>
     updateNode({
       provider: ctx.provider,
@@ -351,6 +352,18 @@ async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadSt
   }
   const kept = headPlan.head;
   const prepare = ctx.provider.prepareCluster?.bind(ctx.provider);
+  // A new head's first workers are created at the same time as it: their pods start together.
+  const withHead = kept
+    ? undefined
+    : launchWorkersWithHead(
+        ctx,
+        withHeadRequests(
+          options.config,
+          plan,
+          nodes.filter((n) => n.kind === 'worker'),
+        ),
+        sink,
+      );
   const head = await launchHeadAndSupport(ctx, kept, {
     support: () =>
       prepare
@@ -359,10 +372,13 @@ async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadSt
     head: kept
       ? () => (headPlan.resume ? resumeHead(ctx.provider, kept, sink) : Promise.resolve(kept))
       : () => timedStep(sink, 'nodes', 'Launch head', () => createHead(ctx, s.headRequest, sink)),
+    withHead,
   });
   timings.nodes = Math.round(performance.now() - t);
-  if (!head.ip)
+  if (!head.ip) {
+    await withHead?.undo();
     throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', `head node ${head.id} has no address on the workspace network`);
+  }
 
   t = performance.now();
   const { update, workersAhead, launchedWithHead } = await updateHead(ctx, options, {
@@ -372,7 +388,7 @@ async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadSt
     fileMountsHash: s.fileMountsHash,
     targets: s.targets,
     force: decision.forceHeadSetup,
-    workers: nodes.filter((n) => n.kind === 'worker'),
+    withHead,
   });
   timings.update = Math.round(performance.now() - t);
   // The controller sets up a worker whose runtime tag matches no hash, and start waits for it.

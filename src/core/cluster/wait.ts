@@ -93,7 +93,7 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
         ms: options.timeoutMs,
         clock,
         signal: options.signal,
-        pauseMs: 250,
+        pauseMs: joinPause,
         expired: () =>
           new CloudtikError(
             'ERR_CLOUDTIK_TIMEOUT',
@@ -108,6 +108,14 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
   } finally {
     await store?.close();
   }
+}
+
+/**
+ * Pause between two looks at the workers: short in the first seconds, where a bare worker joins
+ * (its update ends a moment after the head's controller starts), longer after.
+ */
+function joinPause(waitedMs: number): number {
+  return waitedMs < 5_000 ? 100 : 250;
 }
 
 /** A node event for each worker whose state changed since the last look (`seen` keeps them). */

@@ -78,6 +78,8 @@ export class KubernetesNodeProvider implements NodeProvider {
   private readonly api: KubeApi;
   private readonly namespace: string;
   private launching: Promise<unknown> = Promise.resolve();
+  /** Pods listed with the cluster's labels: their tags are patched without listing them again. */
+  private readonly own = new Set<string>();
 
   constructor(private readonly options: KubernetesProviderOptions) {
     this.api = options.api;
@@ -104,7 +106,9 @@ export class KubernetesNodeProvider implements NodeProvider {
         labelSelector: clusterSelector(this.workspaceName, this.clusterName, filter),
       }),
     );
-    return (list.items as Pod[]).filter((p) => !p.metadata?.deletionTimestamp);
+    const pods = (list.items as Pod[]).filter((p) => !p.metadata?.deletionTimestamp);
+    for (const p of pods) this.own.add(p.metadata?.name ?? '');
+    return pods;
   }
 
   async listNodes(filter: { kind?: NodeKind; nodeType?: string } = {}): Promise<NodeInfo[]> {
@@ -118,7 +122,9 @@ export class KubernetesNodeProvider implements NodeProvider {
 
   async createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
     if (request.count <= 0) return [];
-    // Launches of one provider go one at a time, so seq ids picked from the listing never collide.
+    // The head's seq id is fixed (workers count from 2): it launches at once, beside the workers it starts with.
+    if (request.kind === 'head') return this.createBatch(request, sink);
+    // Worker launches of one provider go one at a time, so seq ids picked from the listing never collide.
     const turn = this.launching.then(() => this.createBatch(request, sink));
     this.launching = turn.catch(() => undefined);
     return turn;
@@ -230,6 +236,7 @@ export class KubernetesNodeProvider implements NodeProvider {
   private async deletePods(ids: string[], graceSeconds = 1): Promise<void> {
     const own = new Set((await this.pods()).map((p) => p.metadata?.name ?? ''));
     const targets = ids.filter((id) => own.has(id));
+    for (const id of targets) this.own.delete(id);
     await Promise.all(
       targets.map((name) =>
         this.call(`delete pod ${name}`, () =>
@@ -308,7 +315,8 @@ export class KubernetesNodeProvider implements NodeProvider {
   }
 
   async setTags(id: string, tags: Record<string, string>): Promise<void> {
-    const own = (await this.pods()).some((p) => p.metadata?.name === id);
+    // Pod names carry the cluster's name and a random part: one listed as the cluster's stays its own.
+    const own = this.own.has(id) || (await this.pods()).some((p) => p.metadata?.name === id);
     if (!own) return;
     const body = { metadata: tagsToMetadata(tags) };
     const { lib } = this.api;

@@ -444,6 +444,9 @@ describe('the cloudtik dashboard command', { timeout: 60_000 }, () => {
       expect(stdout.split(tok)).toHaveLength(2);
       expect(stderr).not.toContain(tok);
       expect(stderr).toContain('Ctrl-C stops it');
+      // Stopping a server is its normal end: no word of resuming it.
+      expect(stderr).toContain('SIGINT: stopping');
+      expect(stderr).not.toContain('continue where it stopped');
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

@@ -141,6 +141,8 @@ export interface TypedCommandSpec<A extends readonly ArgumentSpec[], O extends r
   options?: O;
   /** Allow unknown options to pass through to arguments (for `exec`, `submit`). */
   passThrough?: boolean;
+  /** The command runs until Ctrl-C (a server, a follower): stopping it is its normal end, nothing to resume. */
+  runsUntilStopped?: boolean;
   run(args: ArgumentValues<A>, options: OptionValues<O>, ctx: CommandContext): Promise<number | void>;
 }
 
@@ -157,6 +159,7 @@ export interface CommandSpec {
   arguments?: readonly ArgumentSpec[];
   options?: readonly OptionSpec[];
   passThrough?: boolean;
+  runsUntilStopped?: boolean;
   run(
     args: readonly (string | undefined)[],
     options: Record<string, unknown>,

@@ -71,9 +71,8 @@ export function addCommand(parent: Command, spec: CommandSpec): void {
     const onSignal = (sig: NodeJS.Signals): void => {
       interrupts++;
       if (interrupts > 1) process.exit(130);
-      reporter.warn(
-        `${sig}: stopping (press Ctrl-C again to quit at once); run the command again to continue where it stopped`,
-      );
+      const resume = spec.runsUntilStopped ? '' : '; run the command again to continue where it stopped';
+      reporter.warn(`${sig}: stopping (press Ctrl-C again to quit at once)${resume}`);
       controller.abort(new Error(sig));
     };
     process.on('SIGINT', onSignal);

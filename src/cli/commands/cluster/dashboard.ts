@@ -5,6 +5,7 @@ export const command = defineCommand({
   name: 'dashboard',
   description:
     'serve a web page of every workspace and cluster on this machine (nodes, controller, events, jobs with their logs) that can submit and cancel jobs, scale, kill a worker and stop a cluster; it listens on 127.0.0.1 with a random token in its address, printed once, until Ctrl-C',
+  runsUntilStopped: true,
   options: [
     opt.int('--port <port>', 'the port to listen on (default: a free one)'),
     opt.string('--host <address>', 'the loopback address to listen on (only 127.0.0.1, ::1 or localhost)', '127.0.0.1'),

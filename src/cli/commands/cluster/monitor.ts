@@ -13,6 +13,7 @@ export const command = defineCommand({
   name: 'monitor',
   description: "follow the head's controller log (until Ctrl-C)",
   arguments: [CLUSTER_FILE_ARG],
+  runsUntilStopped: true,
   options: [
     clusterNameOption,
     workspaceNameOption,

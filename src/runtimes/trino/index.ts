@@ -2,20 +2,21 @@ import type { RuntimeDefinition, RuntimeIssue, SizingInput } from '../runtime.js
 import { COORDINATOR_PORT, metastoreUri, trinoMemory, WORKER_PORT } from './settings.js';
 
 /**
- * What the config loader says about Trino: it needs a metastore for its hive catalog (the metastore
- * runtime or `hive_metastore_uri`), and sizes its heaps from the head's and the smallest worker
- * type's memory (the options override them). Pure.
+ * What the config loader says about a query engine of the Trino family (trino, presto; `product`
+ * names it in messages): it needs a metastore for its hive catalog (the metastore runtime or
+ * `hive_metastore_uri`), and sizes its heaps from the head's and the smallest worker type's
+ * memory (the options override them). Pure.
  */
-export function prepareTrino({ options, types, head, workerTypes }: SizingInput): {
-  values: Record<string, unknown>;
-  issues: RuntimeIssue[];
-} {
+export function prepareQueryEngine(
+  product: string,
+  { options, types, head, workerTypes }: SizingInput,
+): { values: Record<string, unknown>; issues: RuntimeIssue[] } {
   const issues: RuntimeIssue[] = [];
   if (metastoreUri(options, types, 'head') === undefined) {
     issues.push({
       path: ['runtime', 'types'],
-      message: "trino's hive catalog needs a Hive metastore, and runtime.types has no metastore",
-      hint: 'add metastore to runtime.types (with mysql or postgres), or set runtime.trino.hive_metastore_uri (metastore_service_discovery: false leaves the one of the cluster out)',
+      message: `${product}'s hive catalog needs a Hive metastore, and runtime.types has no metastore`,
+      hint: `add metastore to runtime.types (with mysql or postgres), or set runtime.${product}.hive_metastore_uri (metastore_service_discovery: false leaves the one of the cluster out)`,
     });
   }
   const workerMb = Math.min(...workerTypes.map((w) => w.memoryMb).filter((m) => m > 0));
@@ -29,11 +30,52 @@ export function prepareTrino({ options, types, head, workerTypes }: SizingInput)
   };
 }
 
+/** Trino's config-load checks and sizing (see {@link prepareQueryEngine}). Pure. */
+export function prepareTrino(input: SizingInput): { values: Record<string, unknown>; issues: RuntimeIssue[] } {
+  return prepareQueryEngine('trino', input);
+}
+
 const heapOption = (who: string): Record<string, unknown> => ({
   type: 'integer',
   minimum: 256,
   description: `The ${who}'s JVM heap in MB (default: 80% of its node type's memory, at least 512).`,
 });
+
+/** The keys of `runtime.trino` and `runtime.presto` (CloudTik gives both engines the same ones). */
+export const QUERY_ENGINE_OPTIONS: Record<string, unknown> = {
+  query_max_memory: {
+    type: 'string',
+    pattern: '^[0-9]+(\\.[0-9]+)?(B|kB|MB|GB|TB|PB)$',
+    description: "query.max-memory: a query's memory over the whole cluster (default 50GB).",
+  },
+  catalogs: {
+    type: 'object',
+    additionalProperties: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
+    description: 'More catalogs: name -> the properties of etc/catalog/<name>.properties.',
+  },
+  hive_metastore_uri: {
+    type: 'string',
+    pattern: '^thrift://[^\\s/]+:[0-9]+$',
+    description: 'A metastore outside the cluster (thrift://host:port); default: the metastore runtime of the cluster.',
+  },
+  metastore_service_discovery: {
+    type: 'boolean',
+    description: "Find the metastore among the cluster's runtimes (default true).",
+  },
+  metastore_service_selector: {
+    type: 'object',
+    description: 'Which discovered metastore service to use (CloudTik key; one cluster has one).',
+  },
+  coordinator_heap_size: heapOption('coordinator'),
+  worker_heap_size: heapOption('workers'),
+};
+
+/** The defaults of {@link QUERY_ENGINE_OPTIONS}. */
+export const QUERY_ENGINE_DEFAULTS: Record<string, unknown> = {
+  query_max_memory: '50GB',
+  catalogs: {},
+  metastore_service_discovery: true,
+};
 
 export const trino: RuntimeDefinition = {
   name: 'trino',
@@ -42,35 +84,8 @@ export const trino: RuntimeDefinition = {
   dependencies: ['hdfs', 'metastore'],
   image: 'cloudtik/sql-runtime',
   closedOptions: true,
-  defaults: { query_max_memory: '50GB', catalogs: {}, metastore_service_discovery: true },
-  options: {
-    query_max_memory: {
-      type: 'string',
-      pattern: '^[0-9]+(\\.[0-9]+)?(B|kB|MB|GB|TB|PB)$',
-      description: "query.max-memory: a query's memory over the whole cluster (default 50GB).",
-    },
-    catalogs: {
-      type: 'object',
-      additionalProperties: { type: 'object', additionalProperties: { type: ['string', 'number', 'boolean'] } },
-      description: 'More catalogs: name -> the properties of etc/catalog/<name>.properties.',
-    },
-    hive_metastore_uri: {
-      type: 'string',
-      pattern: '^thrift://[^\\s/]+:[0-9]+$',
-      description:
-        'A metastore outside the cluster (thrift://host:port); default: the metastore runtime of the cluster.',
-    },
-    metastore_service_discovery: {
-      type: 'boolean',
-      description: "Find the metastore among the cluster's runtimes (default true).",
-    },
-    metastore_service_selector: {
-      type: 'object',
-      description: 'Which discovered metastore service to use (CloudTik key; one cluster has one).',
-    },
-    coordinator_heap_size: heapOption('coordinator'),
-    worker_heap_size: heapOption('workers'),
-  },
+  defaults: QUERY_ENGINE_DEFAULTS,
+  options: QUERY_ENGINE_OPTIONS,
   services: [
     { name: 'trino-coordinator', on: 'head', port: COORDINATOR_PORT },
     { name: 'trino-worker', on: 'worker', port: WORKER_PORT },

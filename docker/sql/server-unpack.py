@@ -1,8 +1,8 @@
-"""Unpacks Trino's server distribution without the plugins the cluster does not load.
+"""Unpacks a server distribution (Trino's or Presto's) without the plugins the cluster does not load.
 
-Usage: trino-unpack.py ARCHIVE DEST PLUGIN...
+Usage: server-unpack.py ARCHIVE DEST PLUGIN...
 
-The archive stores a jar that several plugins share once and hard-links the other copies to it,
+Trino's archive stores a jar that several plugins share once and hard-links the other copies to it,
 so GNU tar cannot pick some plugins out of it (a link to a plugin left out has no target).
 Python's tarfile writes such a member from its target's data instead.
 """

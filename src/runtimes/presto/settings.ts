@@ -1,0 +1,97 @@
+/**
+ * Presto's settings, as pure functions of the cluster (tested in settings.test.ts). Presto is the
+ * engine Trino forked from: the same ports, memory rule, metastore and extra catalogs as the trino
+ * runtime (../trino/settings.ts), with Presto's own property names where they differ.
+ */
+import { propertiesText } from '../node/jvm-daemon.js';
+import { COORDINATOR_PORT, trinoMemory, WORKER_PORT, type TrinoMemory } from '../trino/settings.js';
+
+export { COORDINATOR_PORT, WORKER_PORT };
+
+export interface PrestoMemory extends TrinoMemory {
+  /** query.max-total-memory-per-node (user and system memory of a query on a node): 70% of the heap. */
+  maxTotalMemoryPerNodeMb: number;
+}
+
+/** Trino's rule (80% of the node, half per query, a quarter headroom) plus Presto's total per node. Pure. */
+export function prestoMemory(nodeMemoryMb: number, heapMb?: number): PrestoMemory {
+  const memory = trinoMemory(nodeMemoryMb, heapMb);
+  return { ...memory, maxTotalMemoryPerNodeMb: Math.floor(memory.heapMb * 0.7) };
+}
+
+export interface PrestoNode {
+  coordinator: boolean;
+  headIp: string;
+  memory: PrestoMemory;
+  /** query.max-memory (cluster-wide per query), as Presto writes it (`50GB`). */
+  queryMaxMemory: string;
+  /** Whether the cluster has workers: then the coordinator schedules no work on itself. */
+  hasWorkers: boolean;
+}
+
+/** etc/config.properties: the coordinator also serves discovery, which workers announce themselves to. Pure. */
+export function configProperties(n: PrestoNode): string {
+  const values: Record<string, string | number | boolean> = { coordinator: n.coordinator };
+  if (n.coordinator) {
+    values['node-scheduler.include-coordinator'] = !n.hasWorkers;
+    values['discovery-server.enabled'] = true;
+  }
+  Object.assign(values, {
+    'http-server.http.port': n.coordinator ? COORDINATOR_PORT : WORKER_PORT,
+    'discovery.uri': `http://${n.headIp}:${COORDINATOR_PORT}`,
+    'query.max-memory': n.queryMaxMemory,
+    'query.max-memory-per-node': `${n.memory.maxMemoryPerNodeMb}MB`,
+    'query.max-total-memory-per-node': `${n.memory.maxTotalMemoryPerNodeMb}MB`,
+    'memory.heap-headroom-per-node': `${n.memory.headroomMb}MB`,
+  });
+  return propertiesText(values, n.coordinator ? 'Presto coordinator' : 'Presto worker');
+}
+
+/** etc/node.properties: `nodeId` is the cluster node's id (stable across restarts), made safe for Presto. Pure. */
+export function nodeProperties(nodeId: string, dataDir: string): string {
+  return propertiesText(
+    {
+      'node.environment': 'presto',
+      'node.id': nodeId.replace(/[^A-Za-z0-9_-]/g, '-'),
+      'node.data-dir': dataDir,
+    },
+    'Presto node',
+  );
+}
+
+/**
+ * etc/jvm.config for Presto's server on Java 11: the heap from prestoMemory, a small initial heap
+ * (nodes share their memory with HDFS and YARN), G1, exit on running out of memory (the supervisor
+ * restarts it) and no heap dumps (a dump of a node's heap would fill its disk). Pure.
+ */
+export function jvmConfig(memory: PrestoMemory): string {
+  const lines = [
+    '-server',
+    `-Xmx${memory.heapMb}m`,
+    '-XX:InitialRAMPercentage=5',
+    '-XX:+UseG1GC',
+    '-XX:G1HeapRegionSize=32M',
+    '-XX:+UseGCOverheadLimit',
+    '-XX:+ExplicitGCInvokesConcurrent',
+    '-XX:+ExitOnOutOfMemoryError',
+    '-XX:ReservedCodeCacheSize=256M',
+    '-Djdk.attach.allowAttachSelf=true',
+    '-Dfile.encoding=UTF-8',
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/**
+ * The Hive catalog over the metastore at `metastoreUri`: Presto's hive-hadoop2 connector (Hadoop's
+ * client is inside the plugin) reading HDFS with the node's Hadoop settings. Pure.
+ */
+export function hiveCatalog(metastoreUri: string, hadoopConfDir: string): string {
+  return propertiesText(
+    {
+      'connector.name': 'hive-hadoop2',
+      'hive.metastore.uri': metastoreUri,
+      'hive.config.resources': `${hadoopConfDir}/core-site.xml,${hadoopConfDir}/hdfs-site.xml`,
+    },
+    'Hive catalog',
+  );
+}

@@ -126,8 +126,10 @@ async function groupRuns(pgid: number): Promise<boolean> {
 /** A running job: ended (its exit code), gone without one, to cancel, or still running. */
 async function settle(deps: RunnerDeps, job: JobRecord): Promise<void> {
   const dir = folder(deps, job);
-  let code = await exitCodeOf(dir);
+  // Whether it runs, then its exit code: a job that ended between the two looks would otherwise
+  // have left no code yet and be gone, and count as lost (its wrapper writes the code, then exits).
   const runs = job.pid !== undefined && job.headStart === deps.headStart && processRuns(job.pid, job.pidStart);
+  let code = await exitCodeOf(dir);
   if (code === undefined && runs) {
     if (!job.cancelRequested) return;
     await cancelRunning(deps, job);

@@ -6,6 +6,7 @@
  * second) until the coordinator's discovery answers, so waiting first would only put the two JVM
  * starts one after the other.
  */
+import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../../config/env.js';
@@ -27,6 +28,8 @@ import {
 
 /** Where the image keeps Trino (docker/sql). */
 export const TRINO_HOME = '/opt/trino';
+/** The image's AOT cache of Trino's server (docker/sql/trino-aot-train.sh); hosts have none. */
+export const TRINO_AOT_CACHE = path.join(TRINO_HOME, 'aot', 'trino.aot');
 const serviceOf = (ctx: RuntimeNodeContext): string => (ctx.head ? 'trino-coordinator' : 'trino-worker');
 const etcDir = (ctx: RuntimeNodeContext): string => path.join(ctx.home, 'trino', 'etc');
 const dataDir = (ctx: RuntimeNodeContext): string =>
@@ -49,7 +52,8 @@ export async function configure(ctx: RuntimeNodeContext): Promise<void> {
     }),
   );
   await writeConf(etc, 'node.properties', nodeProperties(ctx.nodeId || ctx.nodeIp, dataDir(ctx)));
-  await writeConf(etc, 'jvm.config', jvmConfig(memory));
+  const aot = fs.existsSync(TRINO_AOT_CACHE) ? TRINO_AOT_CACHE : undefined;
+  await writeConf(etc, 'jvm.config', jvmConfig(memory, aot));
   await writeConf(etc, 'log.properties', propertiesText({ 'io.trino': 'INFO' }, 'Trino logging'));
   const uri = metastoreUri(options, ctx.runtime.types, ctx.headIp);
   const hive = uri === undefined ? undefined : hiveCatalog(uri, ctx.layout.hadoopConfDir);

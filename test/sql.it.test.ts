@@ -6,7 +6,8 @@
  * and the Trino CLI on the head read the same count and sums through the metastore, Trino with
  * all 3 workers active; after `cloudtik runtime stop` and `runtime start` the table is still there
  * for both; its files are in HDFS; the generated passwords never show in cloudtik's output or in
- * the head's process list.
+ * the head's process list; Trino's coordinator and workers start from the image's AOT cache and
+ * the metastore from its class data sharing archive.
  */
 import fsp from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -150,6 +151,25 @@ describe.each([
     const info = (await ok(['info', file])).stdout;
     expect(info).toContain(`thrift://${headIp}:9083`);
     expect(info).toMatch(new RegExp(`Trino Web UI\\S*\\s+http://${headIp.replace(/\./g, '\\.')}:8081`));
+  });
+
+  it("starts Trino's servers and the metastore from the image's start-up caches", async () => {
+    // Each Java process of the kind, and how many of its memory mappings are of the cache: Java
+    // maps a cache it uses and unmaps one it turns down (other jars, JDK or options).
+    const mapped = (main: string, cache: string): string =>
+      `for p in $(pgrep -f '${main}'); do echo "mapped $(grep -c ${cache} /proc/$p/maps)"; done`;
+    const trino = mapped('io[.]trino[.]server[.]TrinoServer', '/opt/trino/aot/trino.aot');
+    const counts = (out: string): number[] =>
+      out
+        .split('\n')
+        .filter((l) => l.includes('mapped '))
+        .map((l) => Number(/mapped (\d+)/.exec(l)?.[1]));
+    const everyNode = counts((await ok(['exec', file, '--all-nodes', trino])).stdout);
+    expect(everyNode, 'the coordinator and 3 workers').toHaveLength(4);
+    for (const n of everyNode) expect(n).toBeGreaterThan(0);
+    const metastore = counts(await onHead(mapped('hive[.]metastore[.]HiveMetaStore', '/opt/cds/metastore/server.jsa')));
+    expect(metastore).toHaveLength(1);
+    expect(metastore[0]).toBeGreaterThan(0);
   });
 
   it('a table one Spark application creates is read by another with the same count and sums, from HDFS', async () => {

@@ -10,7 +10,7 @@
 # Usage: install.sh FOLDER MODE [STEP...]
 #   FOLDER  this folder's files plus dist/, jars/, trino/ and presto/ from downloads.lock
 #   MODE    image or host
-#   STEP    system metastore trino presto (default: all, in this order)
+#   STEP    system metastore trino presto caches (default: all, in this order)
 # Environment: METASTORE_VERSION, TRINO_VERSION and PRESTO_VERSION (checked), CLOUDTIK_NODE_USER
 # (default ubuntu).
 set -euo pipefail
@@ -128,4 +128,22 @@ step_presto() {
     "$presto/jdk/bin/java" -version
 }
 
-layer_main "system metastore trino presto" "$@"
+# The start-up caches: the metastore server's class data sharing archive (metastore-cds-train.sh)
+# and Trino's AOT cache (trino-aot-train.sh), made side by side (each is mostly a start-up and a
+# wait). Images make both. A bare host makes neither: its metastore writes its own archive when it
+# first stops, into a folder of the node user (see /opt/hadoop/libexec/cds-options), and Trino
+# starts without a cache.
+step_caches() {
+    if [ "$mode" = host ]; then
+        rm -rf /opt/cds/metastore
+        install -d -m 0755 -o "$user" -g "$(id -gn "$user")" /opt/cds/metastore
+        return
+    fi
+    local metastore
+    "$ctx/metastore-cds-train.sh" /opt/cds/metastore &
+    metastore=$!
+    "$ctx/trino-aot-train.sh" /opt/trino/aot/trino.aot
+    wait "$metastore"
+}
+
+layer_main "system metastore trino presto caches" "$@"

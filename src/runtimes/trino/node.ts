@@ -2,6 +2,8 @@
  * Trino on a node (see engine-node.ts): its launcher on the Java runtime the image keeps for Trino
  * alone (/opt/trino/jdk).
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { quote } from '../../core/command/shell.js';
 import type { RuntimeNodeContext } from '../node/context.js';
 import { propertiesText } from '../node/jvm-daemon.js';
@@ -18,6 +20,8 @@ import {
 
 /** Where the image keeps Trino (docker/sql). */
 export const TRINO_HOME = '/opt/trino';
+/** The image's AOT cache of Trino's server (docker/sql/trino-aot-train.sh); hosts have none. */
+export const TRINO_AOT_CACHE = path.join(TRINO_HOME, 'aot', 'trino.aot');
 
 /** The service's script: Trino's launcher in the foreground. Pure. */
 export function trinoService(etc: string, data: string): string {
@@ -30,7 +34,7 @@ const TRINO: QueryEngine<TrinoMemory> = {
   memory: trinoMemory,
   configProperties,
   nodeProperties,
-  jvmConfig,
+  jvmConfig: (memory) => jvmConfig(memory, fs.existsSync(TRINO_AOT_CACHE) ? TRINO_AOT_CACHE : undefined),
   logProperties: propertiesText({ 'io.trino': 'INFO' }, 'Trino logging'),
   hiveCatalog,
   // Read through TRINO_CONFIG by docker/sql/trino-cli.

@@ -1,4 +1,7 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { dockerDir } from '../../core/host/package.js';
 import { prepareTrino } from './index.js';
 import { trinoService } from './node.js';
 import {
@@ -113,6 +116,21 @@ describe('the other etc files', () => {
     expect(lines).toContain('-XX:+UseG1GC');
     expect(lines).toContain('-XX:+ExitOnOutOfMemoryError');
     expect(lines.some((l) => l.includes('HeapDump'))).toBe(false);
+    expect(lines.some((l) => l.includes('AOT'))).toBe(false);
+  });
+
+  it("jvm.config with the image's AOT cache: the same options, and the cache last", () => {
+    const plain = jvmConfig(trinoMemory(2048)).trim().split('\n');
+    const lines = jvmConfig(trinoMemory(2048), '/opt/trino/aot/trino.aot').trim().split('\n');
+    expect(lines).toEqual([...plain, '-XX:AOTCache=/opt/trino/aot/trino.aot']);
+  });
+
+  it("the image's AOT cache is made with the options of jvm.config (a cache made with others goes unused)", () => {
+    const script = fs.readFileSync(path.join(dockerDir(), 'sql', 'trino-aot-train.sh'), 'utf8');
+    const block = /cat >"\$work\/etc\/jvm\.config" <<'JVM'\n([^]*?)\nJVM\n/.exec(script)?.[1];
+    expect(block, 'the jvm.config of trino-aot-train.sh').toBeDefined();
+    const withoutHeap = (lines: string[]): string[] => lines.filter((l) => !l.startsWith('-Xmx'));
+    expect(withoutHeap(block?.split('\n') ?? [])).toEqual(withoutHeap(jvmConfig(trinoMemory(2048)).trim().split('\n')));
   });
 
   it('the hive catalog: the metastore and the node Hadoop settings', () => {

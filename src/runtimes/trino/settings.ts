@@ -74,9 +74,11 @@ export function nodeProperties(nodeId: string, dataDir: string): string {
 /**
  * etc/jvm.config: the options Trino's documentation gives for its server, with the heap from
  * trinoMemory, a small initial heap (nodes share their memory with HDFS and YARN) and no heap dumps
- * (a dump of a node's heap would fill its disk). Pure.
+ * (a dump of a node's heap would fill its disk); with `aotCache`, the server starts from that AOT
+ * cache (the image's, made with these same options by docker/sql/trino-aot-train.sh, which a test
+ * keeps in step with this list). Pure.
  */
-export function jvmConfig(memory: TrinoMemory): string {
+export function jvmConfig(memory: TrinoMemory, aotCache?: string): string {
   const lines = [
     '-server',
     `-Xmx${memory.heapMb}m`,
@@ -94,6 +96,7 @@ export function jvmConfig(memory: TrinoMemory): string {
     '-Dfile.encoding=UTF-8',
     '-XX:+EnableDynamicAgentLoading',
   ];
+  if (aotCache !== undefined) lines.push(`-XX:AOTCache=${aotCache}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -1,6 +1,5 @@
-import type { RuntimeDefinition, RuntimeIssue, SizingInput } from '../runtime.js';
-import { prepareQueryEngine, QUERY_ENGINE_DEFAULTS, QUERY_ENGINE_OPTIONS } from '../trino/index.js';
-import { COORDINATOR_PORT, WORKER_PORT } from './settings.js';
+import type { RuntimeIssue, SizingInput } from '../runtime.js';
+import { prepareQueryEngine, queryEngineRuntime } from '../trino/index.js';
 
 /**
  * What the config loader says about Presto: trino's checks and sizing (a metastore for the hive
@@ -19,20 +18,9 @@ export function preparePresto(input: SizingInput): { values: Record<string, unkn
   return prepared;
 }
 
-export const presto: RuntimeDefinition = {
+export const presto = queryEngineRuntime({
   name: 'presto',
-  description:
-    'Presto (PrestoDB 0.287): the coordinator on the head, a worker on every worker, with a hive catalog over the metastore and HDFS',
-  dependencies: ['hdfs', 'metastore'],
-  image: 'cloudtik/sql-runtime',
-  closedOptions: true,
-  defaults: QUERY_ENGINE_DEFAULTS,
-  options: QUERY_ENGINE_OPTIONS,
-  services: [
-    { name: 'presto-coordinator', on: 'head', port: COORDINATOR_PORT },
-    { name: 'presto-worker', on: 'worker', port: WORKER_PORT },
-  ],
-  endpoints: [{ name: 'Presto Web UI', port: COORDINATOR_PORT, path: '/', scheme: 'http' }],
-  usage: ['cloudtik exec {file} \'presto --execute "SHOW SCHEMAS FROM hive"\'   # the Presto CLI on the head'],
+  label: 'Presto',
+  version: 'PrestoDB 0.287',
   prepare: preparePresto,
-};
+});

@@ -4,7 +4,13 @@
  * runtime (../trino/settings.ts), with Presto's own property names where they differ.
  */
 import { propertiesText } from '../node/jvm-daemon.js';
-import { COORDINATOR_PORT, trinoMemory, WORKER_PORT, type TrinoMemory } from '../trino/settings.js';
+import {
+  COORDINATOR_PORT,
+  engineNodeProperties,
+  trinoMemory,
+  WORKER_PORT,
+  type TrinoMemory,
+} from '../trino/settings.js';
 
 export { COORDINATOR_PORT, WORKER_PORT };
 
@@ -47,17 +53,9 @@ export function configProperties(n: PrestoNode): string {
   return propertiesText(values, n.coordinator ? 'Presto coordinator' : 'Presto worker');
 }
 
-/** etc/node.properties: `nodeId` is the cluster node's id (stable across restarts), made safe for Presto. Pure. */
-export function nodeProperties(nodeId: string, dataDir: string): string {
-  return propertiesText(
-    {
-      'node.environment': 'presto',
-      'node.id': nodeId.replace(/[^A-Za-z0-9_-]/g, '-'),
-      'node.data-dir': dataDir,
-    },
-    'Presto node',
-  );
-}
+/** Presto's etc/node.properties (see engineNodeProperties). Pure. */
+export const nodeProperties = (nodeId: string, dataDir: string): string =>
+  engineNodeProperties('presto', 'Presto', nodeId, dataDir);
 
 /**
  * etc/jvm.config for Presto's server on Java 11: the heap from prestoMemory, a small initial heap

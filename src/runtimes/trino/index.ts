@@ -77,20 +77,34 @@ export const QUERY_ENGINE_DEFAULTS: Record<string, unknown> = {
   metastore_service_discovery: true,
 };
 
-export const trino: RuntimeDefinition = {
-  name: 'trino',
-  description:
-    'Trino (476): the coordinator on the head, a worker on every worker, with a hive catalog over the metastore and HDFS',
-  dependencies: ['hdfs', 'metastore'],
-  image: 'cloudtik/sql-runtime',
-  closedOptions: true,
-  defaults: QUERY_ENGINE_DEFAULTS,
-  options: QUERY_ENGINE_OPTIONS,
-  services: [
-    { name: 'trino-coordinator', on: 'head', port: COORDINATOR_PORT },
-    { name: 'trino-worker', on: 'worker', port: WORKER_PORT },
-  ],
-  endpoints: [{ name: 'Trino Web UI', port: COORDINATOR_PORT, path: '/', scheme: 'http' }],
-  usage: ['cloudtik exec {file} \'trino --execute "SHOW SCHEMAS FROM hive"\'   # the Trino CLI on the head'],
-  prepare: prepareTrino,
-};
+/**
+ * The runtime definition of a Trino-family engine (`trino`, `presto`): the coordinator on the head
+ * and a worker on every worker, their services, web UI and CLI usage, over trino's options.
+ */
+export function queryEngineRuntime(e: {
+  name: string;
+  label: string;
+  version: string;
+  prepare: RuntimeDefinition['prepare'];
+}): RuntimeDefinition {
+  return {
+    name: e.name,
+    description: `${e.label} (${e.version}): the coordinator on the head, a worker on every worker, with a hive catalog over the metastore and HDFS`,
+    dependencies: ['hdfs', 'metastore'],
+    image: 'cloudtik/sql-runtime',
+    closedOptions: true,
+    defaults: QUERY_ENGINE_DEFAULTS,
+    options: QUERY_ENGINE_OPTIONS,
+    services: [
+      { name: `${e.name}-coordinator`, on: 'head', port: COORDINATOR_PORT },
+      { name: `${e.name}-worker`, on: 'worker', port: WORKER_PORT },
+    ],
+    endpoints: [{ name: `${e.label} Web UI`, port: COORDINATOR_PORT, path: '/', scheme: 'http' }],
+    usage: [
+      `cloudtik exec {file} '${e.name} --execute "SHOW SCHEMAS FROM hive"'   # the ${e.label} CLI on the head`,
+    ],
+    prepare: e.prepare,
+  };
+}
+
+export const trino = queryEngineRuntime({ name: 'trino', label: 'Trino', version: '476', prepare: prepareTrino });

@@ -59,17 +59,24 @@ export function configProperties(n: TrinoNode): string {
   return propertiesText(values, n.coordinator ? 'Trino coordinator' : 'Trino worker');
 }
 
-/** etc/node.properties: `nodeId` is the cluster node's id (stable across restarts), made safe for Trino. Pure. */
-export function nodeProperties(nodeId: string, dataDir: string): string {
+/**
+ * etc/node.properties of a Trino-family engine (`trino`, `presto`: its environment name): `nodeId`
+ * is the cluster node's id (stable across restarts), made safe for the engine. Pure.
+ */
+export function engineNodeProperties(engine: string, label: string, nodeId: string, dataDir: string): string {
   return propertiesText(
     {
-      'node.environment': 'trino',
+      'node.environment': engine,
       'node.id': nodeId.replace(/[^A-Za-z0-9_-]/g, '-'),
       'node.data-dir': dataDir,
     },
-    'Trino node',
+    `${label} node`,
   );
 }
+
+/** Trino's etc/node.properties (see engineNodeProperties). Pure. */
+export const nodeProperties = (nodeId: string, dataDir: string): string =>
+  engineNodeProperties('trino', 'Trino', nodeId, dataDir);
 
 /**
  * etc/jvm.config: the options Trino's documentation gives for its server, with the heap from

@@ -29,15 +29,13 @@ import { DockerEngine } from '../src/providers/virtual/engine.js';
 import {
   CLI,
   cli,
-  createTestWorkspace,
   docker,
   eventually,
   execInContainer,
   sweepWorkspace,
   tempDir,
-  testClusterYaml,
   testWorkspace,
-  writeFile,
+  writeBareDashboardCluster,
 } from './helpers.js';
 
 const engine = new DockerEngine({ socketPath: '/var/run/docker.sock' });
@@ -162,18 +160,7 @@ async function storeConnections(headIp: string): Promise<number> {
 
 beforeAll(async () => {
   dir = await tempDir('dashapi');
-  await createTestWorkspace(dir, ws);
-  file = await writeFile(
-    dir,
-    'dash.yaml',
-    testClusterYaml({
-      cluster: CLUSTER,
-      workspace: ws,
-      runtime: { types: [] },
-      head: { cpu: 1, memory: '1G' },
-      worker: { cpu: 1, memory: '512M', min: 1, max: 2 },
-    }),
-  );
+  file = await writeBareDashboardCluster(dir, ws, CLUSTER);
   const r = await cli(['start', file, '-y']);
   if (r.code !== 0) throw new Error(`start failed:\n${r.stdout}\n${r.stderr}`);
   app = buildDashboard({ token, backend: new CoreBackend(), feed: { pollMs: 1000 } });

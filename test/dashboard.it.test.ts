@@ -20,13 +20,11 @@ import {
   cli,
   cliOk,
   clusterContainers,
-  createTestWorkspace,
   eventually,
   sweepWorkspace,
   tempDir,
-  testClusterYaml,
   testWorkspace,
-  writeFile,
+  writeBareDashboardCluster,
 } from './helpers.js';
 
 /** Debian's chromium package (dev/setup-all.sh installs it). */
@@ -106,18 +104,7 @@ async function shot(name: string): Promise<void> {
 beforeAll(async () => {
   await fsp.mkdir(SHOTS, { recursive: true });
   dir = await tempDir('dashpage');
-  await createTestWorkspace(dir, ws);
-  file = await writeFile(
-    dir,
-    'dash.yaml',
-    testClusterYaml({
-      cluster: CLUSTER,
-      workspace: ws,
-      runtime: { types: [] },
-      head: { cpu: 1, memory: '1G' },
-      worker: { cpu: 1, memory: '512M', min: 1, max: 2 },
-    }),
-  );
+  file = await writeBareDashboardCluster(dir, ws, CLUSTER);
   await cliOk(['start', file, '-y', ...names]);
   url = await startDashboard();
   // /dev/shm is 64 MiB in a container (dev/fresh-machine-test.sh runs the suite in one): too small for Chromium.

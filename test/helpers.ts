@@ -260,6 +260,25 @@ export function testClusterYaml(spec: TestClusterSpec): string {
   });
 }
 
+/**
+ * The dashboard tests' cluster: a bare 1 head + 1 worker (shell jobs only, room to scale to 2),
+ * its workspace made and its file written in `dir`; resolves with the file.
+ */
+export async function writeBareDashboardCluster(dir: string, workspace: string, cluster: string): Promise<string> {
+  await createTestWorkspace(dir, workspace);
+  return writeFile(
+    dir,
+    'dash.yaml',
+    testClusterYaml({
+      cluster,
+      workspace,
+      runtime: { types: [] },
+      head: { cpu: 1, memory: '1G' },
+      worker: { cpu: 1, memory: '512M', min: 1, max: 2 },
+    }),
+  );
+}
+
 /** Write a virtual workspace's config into `dir` and create the workspace; resolves with the file. */
 export async function createTestWorkspace(dir: string, workspace: string): Promise<string> {
   const file = await writeFile(dir, 'ws.yaml', `workspace_name: ${workspace}\nprovider:\n  type: virtual\n`);

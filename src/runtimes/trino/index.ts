@@ -100,9 +100,7 @@ export function queryEngineRuntime(e: {
       { name: `${e.name}-worker`, on: 'worker', port: WORKER_PORT },
     ],
     endpoints: [{ name: `${e.label} Web UI`, port: COORDINATOR_PORT, path: '/', scheme: 'http' }],
-    usage: [
-      `cloudtik exec {file} '${e.name} --execute "SHOW SCHEMAS FROM hive"'   # the ${e.label} CLI on the head`,
-    ],
+    usage: [`cloudtik exec {file} '${e.name} --execute "SHOW SCHEMAS FROM hive"'   # the ${e.label} CLI on the head`],
     prepare: e.prepare,
   };
 }

@@ -6,10 +6,12 @@
 import { propertiesText } from '../node/jvm-daemon.js';
 import {
   COORDINATOR_PORT,
+  engineConfigValues,
   engineNodeProperties,
   trinoMemory,
   WORKER_PORT,
   type TrinoMemory,
+  type TrinoNode,
 } from '../trino/settings.js';
 
 export { COORDINATOR_PORT, WORKER_PORT };
@@ -25,31 +27,15 @@ export function prestoMemory(nodeMemoryMb: number, heapMb?: number): PrestoMemor
   return { ...memory, maxTotalMemoryPerNodeMb: Math.floor(memory.heapMb * 0.7) };
 }
 
-export interface PrestoNode {
-  coordinator: boolean;
-  headIp: string;
+export interface PrestoNode extends TrinoNode {
   memory: PrestoMemory;
-  /** query.max-memory (cluster-wide per query), as Presto writes it (`50GB`). */
-  queryMaxMemory: string;
-  /** Whether the cluster has workers: then the coordinator schedules no work on itself. */
-  hasWorkers: boolean;
 }
 
 /** etc/config.properties: the coordinator also serves discovery, which workers announce themselves to. Pure. */
 export function configProperties(n: PrestoNode): string {
-  const values: Record<string, string | number | boolean> = { coordinator: n.coordinator };
-  if (n.coordinator) {
-    values['node-scheduler.include-coordinator'] = !n.hasWorkers;
-    values['discovery-server.enabled'] = true;
-  }
-  Object.assign(values, {
-    'http-server.http.port': n.coordinator ? COORDINATOR_PORT : WORKER_PORT,
-    'discovery.uri': `http://${n.headIp}:${COORDINATOR_PORT}`,
-    'query.max-memory': n.queryMaxMemory,
-    'query.max-memory-per-node': `${n.memory.maxMemoryPerNodeMb}MB`,
-    'query.max-total-memory-per-node': `${n.memory.maxTotalMemoryPerNodeMb}MB`,
-    'memory.heap-headroom-per-node': `${n.memory.headroomMb}MB`,
-  });
+  const values = engineConfigValues(n);
+  if (n.coordinator) values['discovery-server.enabled'] = true;
+  values['query.max-total-memory-per-node'] = `${n.memory.maxTotalMemoryPerNodeMb}MB`;
   return propertiesText(values, n.coordinator ? 'Presto coordinator' : 'Presto worker');
 }
 

@@ -45,18 +45,22 @@ export interface TrinoNode {
   hasWorkers: boolean;
 }
 
-/** etc/config.properties. Pure. */
-export function configProperties(n: TrinoNode): string {
+/** etc/config.properties' values of a Trino-family engine (Presto adds its own to them). Pure. */
+export function engineConfigValues(n: TrinoNode): Record<string, string | number | boolean> {
   const values: Record<string, string | number | boolean> = { coordinator: n.coordinator };
   if (n.coordinator) values['node-scheduler.include-coordinator'] = !n.hasWorkers;
-  Object.assign(values, {
+  return Object.assign(values, {
     'http-server.http.port': n.coordinator ? COORDINATOR_PORT : WORKER_PORT,
     'discovery.uri': `http://${n.headIp}:${COORDINATOR_PORT}`,
     'query.max-memory': n.queryMaxMemory,
     'query.max-memory-per-node': `${n.memory.maxMemoryPerNodeMb}MB`,
     'memory.heap-headroom-per-node': `${n.memory.headroomMb}MB`,
   });
-  return propertiesText(values, n.coordinator ? 'Trino coordinator' : 'Trino worker');
+}
+
+/** etc/config.properties. Pure. */
+export function configProperties(n: TrinoNode): string {
+  return propertiesText(engineConfigValues(n), n.coordinator ? 'Trino coordinator' : 'Trino worker');
 }
 
 /**

@@ -16,7 +16,14 @@ import { env } from '../config/env.js';
 import { buildNodeScript, quote } from '../core/command/shell.js';
 import { waitUpTo, withDeadline } from '../core/deadline.js';
 import { JOBS_DIR } from '../core/cluster/submit.js';
-import { capacityNow, incomingToRemove, jobsToStart, lostOrExited, type JobRecord } from '../core/jobs/model.js';
+import {
+  capacityNow,
+  INCOMING_PREFIX,
+  incomingToRemove,
+  jobsToStart,
+  lostOrExited,
+  type JobRecord,
+} from '../core/jobs/model.js';
 import type { JobStore } from '../core/jobs/store.js';
 import { runTool, startDetached } from '../core/process.js';
 import type { StateStore } from '../core/state/store.js';
@@ -84,7 +91,7 @@ const folder = (deps: RunnerDeps, job: JobRecord): string => path.join(deps.home
 /** Remove the upload folders of jobs that will never start, and those a failed submit left (see incomingToRemove). */
 async function sweepIncoming(deps: RunnerDeps, jobs: readonly JobRecord[]): Promise<void> {
   const root = path.join(deps.home, JOBS_DIR);
-  const names = (await fsp.readdir(root).catch(() => [] as string[])).filter((n) => n.startsWith('.incoming-'));
+  const names = (await fsp.readdir(root).catch(() => [] as string[])).filter((n) => n.startsWith(INCOMING_PREFIX));
   if (names.length === 0) return;
   const now = Date.now();
   const folders = await Promise.all(

@@ -21,6 +21,7 @@ import { waitFor } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import {
   clusterLimits,
+  INCOMING_PREFIX,
   isTerminal,
   neverFits,
   parseResources,
@@ -114,7 +115,7 @@ export async function submitJob(o: JobSubmitOptions): Promise<JobRecord> {
     const token = `N${crypto.randomBytes(8).toString('hex')}`;
     const id = `job-${token}`;
     // Not named by the token, which the number replaces everywhere in the record.
-    const incoming = `${JOBS_DIR}/.incoming-${crypto.randomBytes(8).toString('hex')}`;
+    const incoming = `${JOBS_DIR}/${INCOMING_PREFIX}${crypto.randomBytes(8).toString('hex')}`;
     // The tag lets a cancel find the job's YARN applications (Spark's and Flink's way to set it).
     const yarnTag = runtime === 'spark' || runtime === 'flink' ? `cloudtik-${id}` : undefined;
     const tagOption = !yarnTag

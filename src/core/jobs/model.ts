@@ -272,6 +272,9 @@ export function lostOrExited(job: JobRecord, exitCode: number | undefined, headS
   return { type: 'lost', at, reason: 'its process ended without leaving an exit code (killed?)' };
 }
 
+/** The name start of the folders (in the jobs folder) a submit uploads a job's file into, before it is queued. */
+export const INCOMING_PREFIX = '.incoming-';
+
 /** How long an upload folder no job refers to may stay (a submit may still be uploading into it). */
 export const INCOMING_GRACE_MS = 10 * 60_000;
 

@@ -8,7 +8,6 @@ import { propertiesText } from '../node/jvm-daemon.js';
 import { configureEngine, startEngine, stopEngine, type QueryEngine } from '../trino/engine-node.js';
 import {
   configProperties,
-  COORDINATOR_PORT,
   hiveCatalog,
   jvmConfig,
   nodeProperties,
@@ -41,6 +40,6 @@ const PRESTO: QueryEngine<PrestoMemory> = {
   service: prestoService,
 };
 
-export const configure = (ctx: RuntimeNodeContext): Promise<void> => configureEngine(PRESTO, ctx, COORDINATOR_PORT);
+export const configure = (ctx: RuntimeNodeContext): Promise<void> => configureEngine(PRESTO, ctx);
 export const start = (ctx: RuntimeNodeContext): Promise<void> => startEngine(PRESTO, ctx);
 export const stop = (ctx: RuntimeNodeContext): Promise<void> => stopEngine(PRESTO, ctx);

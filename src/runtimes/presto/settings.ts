@@ -5,16 +5,12 @@
  */
 import { propertiesText } from '../node/jvm-daemon.js';
 import {
-  COORDINATOR_PORT,
   engineConfigValues,
   engineNodeProperties,
   trinoMemory,
-  WORKER_PORT,
   type TrinoMemory,
   type TrinoNode,
 } from '../trino/settings.js';
-
-export { COORDINATOR_PORT, WORKER_PORT };
 
 export interface PrestoMemory extends TrinoMemory {
   /** query.max-total-memory-per-node (user and system memory of a query on a node): 70% of the heap. */

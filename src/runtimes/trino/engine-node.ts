@@ -13,7 +13,7 @@ import { env } from '../../config/env.js';
 import { startService, stopService } from '../../node/services.js';
 import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
 import { diskDirs, writeConf } from '../node/hadoop.js';
-import { catalogFiles, metastoreUri, type TrinoMemory } from './settings.js';
+import { catalogFiles, COORDINATOR_PORT, metastoreUri, type TrinoMemory } from './settings.js';
 
 /** One engine's files and settings (pure functions of its settings.ts). */
 export interface QueryEngine<M extends TrinoMemory> {
@@ -48,7 +48,6 @@ const dataDir = (e: QueryEngine<TrinoMemory>, ctx: RuntimeNodeContext): string =
 export async function configureEngine<M extends TrinoMemory>(
   e: QueryEngine<M>,
   ctx: RuntimeNodeContext,
-  coordinatorPort: number,
 ): Promise<void> {
   const options = optionsOf(ctx, e.name);
   const heap = Number(options[ctx.head ? 'coordinator_heap_size' : 'worker_heap_size']) || undefined;
@@ -69,7 +68,7 @@ export async function configureEngine<M extends TrinoMemory>(
   await fsp.mkdir(dataDir(e, ctx), { recursive: true });
   // The CLI on the head talks to this coordinator by default (see docker/sql/<name>-cli).
   if (ctx.head) {
-    const [file, text] = e.cliFile(`http://${ctx.headIp}:${coordinatorPort}`);
+    const [file, text] = e.cliFile(`http://${ctx.headIp}:${COORDINATOR_PORT}`);
     await writeConf(path.join(ctx.home, e.name), file, text);
   }
 }

@@ -42,7 +42,7 @@ const heapOption = (who: string): Record<string, unknown> => ({
 });
 
 /** The keys of `runtime.trino` and `runtime.presto` (CloudTik gives both engines the same ones). */
-export const QUERY_ENGINE_OPTIONS: Record<string, unknown> = {
+const QUERY_ENGINE_OPTIONS: Record<string, unknown> = {
   query_max_memory: {
     type: 'string',
     pattern: '^[0-9]+(\\.[0-9]+)?(B|kB|MB|GB|TB|PB)$',
@@ -71,7 +71,7 @@ export const QUERY_ENGINE_OPTIONS: Record<string, unknown> = {
 };
 
 /** The defaults of {@link QUERY_ENGINE_OPTIONS}. */
-export const QUERY_ENGINE_DEFAULTS: Record<string, unknown> = {
+const QUERY_ENGINE_DEFAULTS: Record<string, unknown> = {
   query_max_memory: '50GB',
   catalogs: {},
   metastore_service_discovery: true,

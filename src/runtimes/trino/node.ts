@@ -8,15 +8,7 @@ import { quote } from '../../core/command/shell.js';
 import type { RuntimeNodeContext } from '../node/context.js';
 import { propertiesText } from '../node/jvm-daemon.js';
 import { configureEngine, startEngine, stopEngine, type QueryEngine } from './engine-node.js';
-import {
-  configProperties,
-  COORDINATOR_PORT,
-  hiveCatalog,
-  jvmConfig,
-  nodeProperties,
-  trinoMemory,
-  type TrinoMemory,
-} from './settings.js';
+import { configProperties, hiveCatalog, jvmConfig, nodeProperties, trinoMemory, type TrinoMemory } from './settings.js';
 
 /** Where the image keeps Trino (docker/sql). */
 export const TRINO_HOME = '/opt/trino';
@@ -42,6 +34,6 @@ const TRINO: QueryEngine<TrinoMemory> = {
   service: trinoService,
 };
 
-export const configure = (ctx: RuntimeNodeContext): Promise<void> => configureEngine(TRINO, ctx, COORDINATOR_PORT);
+export const configure = (ctx: RuntimeNodeContext): Promise<void> => configureEngine(TRINO, ctx);
 export const start = (ctx: RuntimeNodeContext): Promise<void> => startEngine(TRINO, ctx);
 export const stop = (ctx: RuntimeNodeContext): Promise<void> => stopEngine(TRINO, ctx);

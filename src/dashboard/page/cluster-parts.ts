@@ -3,9 +3,11 @@
  * scale form, the controller's targets and reasons, and the runtimes' links.
  */
 import type { ClusterView, DashboardNode } from '../contract.js';
+import { formatDuration } from '../../core/scaler/format.js';
+import { formatMemory } from '../../core/units.js';
 import { routePath } from './api.js';
 import type { Act } from './actions.js';
-import { formatBytes, formatDuration, formatTime, h, pill } from './dom.js';
+import { formatTime, h, pill } from './dom.js';
 
 /** A heartbeat older than this shows in red (agents send one a second). */
 const LATE_MS = 10_000;
@@ -38,7 +40,7 @@ export function nodesTable(view: ClusterView, receivedAt: number, act: Act): HTM
       h('td', {}, n.nodeType),
       h('td', { class: 'mono' }, n.ip ?? '—'),
       h('td', {}, pill(n.status)),
-      h('td', { class: 'small' }, `${n.cpus} CPU, ${formatBytes(n.memoryBytes)}`),
+      h('td', { class: 'small' }, `${n.cpus} CPU, ${formatMemory(n.memoryBytes, { iec: true })}`),
       heartbeatCell(n, receivedAt),
       h('td', {}, n.kind === 'worker' && n.state === 'running' && killButton(n, view, act)),
     ),

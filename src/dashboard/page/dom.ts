@@ -1,4 +1,4 @@
-/** The few DOM helpers the page needs: building elements, and formatting times and sizes. */
+/** The few DOM helpers the page needs: building elements, state labels and times of day. */
 
 type Child = Node | string | number | false | null | undefined;
 type Attrs = Record<string, string | number | boolean | EventListener | undefined>;
@@ -36,31 +36,10 @@ export function fill(parent: Element, ...children: Child[]): void {
   append(parent, children);
 }
 
-/** `3 s`, `2 min`, `1 h 5 min`: how long ago, or how long something took. */
-export function formatDuration(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const min = Math.floor(s / 60);
-  if (min < 60) return `${min} min`;
-  const hours = Math.floor(min / 60);
-  return min % 60 ? `${hours} h ${min % 60} min` : `${hours} h`;
-}
-
 /** A time of day (today) or a date and time (earlier), in the browser's locale. */
 export function formatTime(epochMs: number): string {
   const d = new Date(epochMs);
   return d.toDateString() === new Date().toDateString() ? d.toLocaleTimeString() : d.toLocaleString();
-}
-
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i += 1;
-  }
-  return `${Number(v.toFixed(v < 10 && i > 0 ? 1 : 0))} ${units[i]}`;
 }
 
 /** A coloured label for a state (`running`, `up-to-date`, `failed`, ...). */

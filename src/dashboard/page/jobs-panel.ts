@@ -3,10 +3,11 @@
  * and one job's output as it comes (its logs stream, closed when the job ends or another is shown).
  */
 import type { JobRecord } from '../../core/jobs/model.js';
+import { formatDuration } from '../../core/scaler/format.js';
 import type { ClusterRef, LogChunk, SubmitJobBody } from '../contract.js';
 import type { Act } from './actions.js';
 import { routePath, streamError, type Api } from './api.js';
-import { fill, formatDuration, formatTime, h, pill } from './dom.js';
+import { fill, formatTime, h, pill } from './dom.js';
 
 export class JobsPanel {
   readonly element: HTMLElement;

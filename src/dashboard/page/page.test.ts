@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { routePath } from './api.js';
-import { formatBytes, formatDuration } from './dom.js';
 import { splitArgs } from './jobs-panel.js';
 
 describe("the page's pure helpers", () => {
@@ -18,25 +17,5 @@ describe("the page's pure helpers", () => {
     ['--x=1 ""', ['--x=1', '']],
   ])('splits arguments %j as a shell would', (text, args) => {
     expect(splitArgs(text)).toEqual(args);
-  });
-
-  it.each([
-    [400, '0 s'],
-    [59_400, '59 s'],
-    [61_000, '1 min'],
-    [3_600_000, '1 h'],
-    [3_900_000, '1 h 5 min'],
-    [-5, '0 s'],
-  ])('says %i ms as %s', (ms, text) => {
-    expect(formatDuration(ms)).toBe(text);
-  });
-
-  it.each([
-    [512, '512 B'],
-    [1536, '1.5 KiB'],
-    [2 * 2 ** 30, '2 GiB'],
-    [512 * 2 ** 20, '512 MiB'],
-  ])('says %i bytes as %s', (bytes, text) => {
-    expect(formatBytes(bytes)).toBe(text);
   });
 });

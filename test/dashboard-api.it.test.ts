@@ -10,7 +10,6 @@
  */
 import { spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
-import path from 'node:path';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildDashboard } from '../src/dashboard/server/app.js';
@@ -24,6 +23,8 @@ import type {
   DashboardStreamEvent,
   JobsResponse,
 } from '../src/dashboard/contract.js';
+import { readSecrets } from '../src/core/cluster/bootstrap.js';
+import { clusterStateDir } from '../src/core/cluster/context.js';
 import type { JobRecord } from '../src/core/jobs/model.js';
 import { DockerEngine } from '../src/providers/virtual/engine.js';
 import {
@@ -353,10 +354,7 @@ describe('the dashboard API on a real cluster', { timeout: 600_000 }, () => {
     await eventually('no connection to the head store left', 10_000, async () =>
       (await storeConnections(headIp)) === 0 ? true : undefined,
     );
-    const stateDir = path.join(process.env.CLOUDTIK_HOME ?? '', 'virtual', ws, CLUSTER);
-    const { redisPassword } = JSON.parse(await fsp.readFile(path.join(stateDir, 'secrets.json'), 'utf8')) as {
-      redisPassword: string;
-    };
+    const redisPassword = (await readSecrets(clusterStateDir('virtual', ws, CLUSTER)))?.redisPassword ?? '';
     expect(redisPassword.length).toBeGreaterThan(10);
     const all = sent.join('\n');
     expect(all.length).toBeGreaterThan(1000);

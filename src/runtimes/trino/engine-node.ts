@@ -13,7 +13,7 @@ import { env } from '../../config/env.js';
 import { startService, stopService } from '../../node/services.js';
 import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
 import { diskDirs, writeConf } from '../node/hadoop.js';
-import { catalogFiles, COORDINATOR_PORT, metastoreUri, type TrinoMemory } from './settings.js';
+import { catalogFiles, COORDINATOR_PORT, metastoreUri, type TrinoMemory, type TrinoNode } from './settings.js';
 
 /** One engine's files and settings (pure functions of its settings.ts). */
 export interface QueryEngine<M extends TrinoMemory> {
@@ -22,13 +22,7 @@ export interface QueryEngine<M extends TrinoMemory> {
   /** Where the image keeps it (docker/sql): server/, jdk/, cli/. */
   home: string;
   memory(nodeMemoryMb: number, heapMb?: number): M;
-  configProperties(n: {
-    coordinator: boolean;
-    headIp: string;
-    memory: M;
-    queryMaxMemory: string;
-    hasWorkers: boolean;
-  }): string;
+  configProperties(n: TrinoNode & { memory: M }): string;
   nodeProperties(nodeId: string, dataDir: string): string;
   jvmConfig(memory: M): string;
   logProperties: string;

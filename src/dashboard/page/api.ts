@@ -4,16 +4,6 @@
  */
 import { ROUTES, type ActionAccepted, type ClusterRef, type ErrorResponse } from '../contract.js';
 
-/** A request the dashboard refused or could not answer, with its status and the server's words. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 type RouteName = keyof typeof ROUTES;
 
 /** Why a stream the server ended could not go on (its `error` event), as one line. */
@@ -54,10 +44,10 @@ export class Api {
     try {
       res = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
     } catch {
-      throw new ApiError(0, 'the dashboard does not answer (was `cloudtik dashboard` stopped?)');
+      throw new Error('the dashboard does not answer (was `cloudtik dashboard` stopped?)');
     }
     const text = await res.text();
-    if (!res.ok) throw new ApiError(res.status, errorMessage(res.status, text));
+    if (!res.ok) throw new Error(errorMessage(res.status, text));
     return JSON.parse(text) as T;
   }
 }

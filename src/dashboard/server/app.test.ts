@@ -4,10 +4,15 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CloudtikError } from '../../core/errors.js';
-import type { ActionAccepted, ActionEvent, DashboardStreamEvent, ErrorResponse } from '../contract.js';
+import {
+  MAX_JOB_FILE_BYTES,
+  type ActionAccepted,
+  type ActionEvent,
+  type DashboardStreamEvent,
+  type ErrorResponse,
+} from '../contract.js';
 import { buildDashboard } from './app.js';
 import { JOB, MemoryBackend, REF } from './memory-backend.fixtures.js';
-import { MAX_JOB_FILE_BYTES } from './schemas.js';
 import { newToken } from './security.js';
 
 const TOKEN = newToken();

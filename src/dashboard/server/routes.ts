@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import {
+  MAX_JOB_FILE_BYTES,
   ROUTES,
   type ActionAccepted,
   type ClusterRef,
@@ -18,7 +19,6 @@ import {
   clusterSchema,
   jobSchema,
   killSchema,
-  MAX_JOB_FILE_BYTES,
   plainSchema,
   scaleSchema,
   submitSchema,

@@ -2,9 +2,7 @@
  * JSON Schemas of the dashboard's requests: fastify validates every path parameter, query and body
  * with them before a handler runs, so handlers only see well-formed values.
  */
-
-/** Job files are at most this big once decoded. */
-export const MAX_JOB_FILE_BYTES = 16 * 2 ** 20;
+import { MAX_JOB_FILE_BYTES } from '../contract.js';
 
 /** Base64 of the largest job file, with room for the rest of the JSON body. */
 export const SUBMIT_BODY_LIMIT = Math.ceil(MAX_JOB_FILE_BYTES / 3) * 4 + 64 * 1024;

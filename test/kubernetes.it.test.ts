@@ -116,11 +116,26 @@ describe('kubernetes provider', () => {
     expect(info.stdout).toContain(`network: namespace/${ws}\n`);
   });
 
-  it('starts 1 head + 2 workers (created with the head, set up by its controller inside the cluster)', async () => {
+  it('starts 1 head + 2 workers (created and set up with the head; its controller leaves them alone)', async () => {
     const r = await kOk(['start', clusterFile, '--yes']);
-    expect(r.stderr + r.stdout).toContain('Launching 2 worker(s) with the head (set up by its controller)');
-    expect(r.stderr + r.stdout).toMatch(/Workers \(set up by the head\): done/);
+    const out = r.stderr + r.stdout;
+    expect(out).toContain('Launching 2 worker(s) with the head');
+    expect(out).toMatch(/Workers \(launched with the head\): done/);
+    // start set both workers up itself (their progress is its own) ...
+    expect(out.match(/^\s+worker\s+worker-\d+\s+up-to-date in /gm)).toHaveLength(2);
     expect(r.stdout).toContain('2 worker(s)');
+    // ... and the controller, which started meanwhile, did not set them up again.
+    await eventually("the controller's second pass", 30_000, async () => {
+      const status = JSON.parse((await kOk(['status', clusterFile, '--json'])).stdout) as {
+        controller?: { pass: number };
+      };
+      return (status.controller?.pass ?? 0) >= 2 ? true : undefined;
+    });
+    const { events } = JSON.parse((await kOk(['events', clusterFile, '--json'])).stdout) as {
+      events: { kind: string }[];
+    };
+    expect(events.some((e) => e.kind === 'controller')).toBe(true);
+    expect(events.filter((e) => e.kind === 'update' || e.kind === 'launch')).toEqual([]);
     expect(await objects('pods')).toHaveLength(3);
     expect((await runningWorkers()).length).toBe(2);
     const services = await objects('services');

@@ -67,10 +67,28 @@ fail() {
   tail -n 40 "$work/server.log" >&2
   exit 1
 }
-# Until the coordinator has started and counts itself as an active node (180 s at most).
+# ask SQL: run SQL over Trino's client protocol (POST, then follow nextUri to the end); prints each
+# reply on a line, fails when the query does.
+ask() {
+  local reply next
+  reply="$(curl -sf -X POST -H 'X-Trino-User: aot-train' --data "$1" "http://127.0.0.1:$port/v1/statement")" || return 1
+  printf '%s\n' "$reply"
+  while next="$(printf '%s' "$reply" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("nextUri",""))')" &&
+    [ -n "$next" ]; do
+    reply="$(curl -sf -H 'X-Trino-User: aot-train' "$next")" || return 1
+    printf '%s\n' "$reply"
+  done
+  printf '%s' "$reply" | python3 -c 'import json,sys; r=json.load(sys.stdin); sys.exit("error" in r)'
+}
+query() {
+  local reply
+  reply="$(ask "$1")" || fail "the query failed: $1: $reply"
+}
+# Until the coordinator has started and counts itself as an active node, the one that runs the
+# queries (180 s at most). (Its /v1/node lists the other nodes only.)
 for _ in $(seq 1 360); do
   if curl -sf "http://127.0.0.1:$port/v1/info" | grep -q '"starting":false' &&
-    curl -sf "http://127.0.0.1:$port/v1/node" | grep -q '"uri"'; then
+    ask "SELECT count(*) FROM system.runtime.nodes WHERE state = 'active'" 2>/dev/null | grep -q '"data":\[\[1\]\]'; then
     break
   fi
   kill -0 "$pid" 2>/dev/null || fail 'the server exited'
@@ -78,17 +96,6 @@ for _ in $(seq 1 360); do
 done
 curl -sf "http://127.0.0.1:$port/v1/info" | grep -q '"starting":false' || fail 'the server did not start'
 
-# query SQL: run SQL over Trino's client protocol (POST, then follow nextUri to the end).
-query() {
-  local reply next
-  reply="$(curl -sf -X POST -H 'X-Trino-User: aot-train' --data "$1" "http://127.0.0.1:$port/v1/statement")"
-  while next="$(printf '%s' "$reply" | python3 -c 'import json,sys; print(json.load(sys.stdin).get("nextUri",""))')" &&
-    [ -n "$next" ]; do
-    reply="$(curl -sf -H 'X-Trino-User: aot-train' "$next")"
-  done
-  printf '%s' "$reply" | python3 -c 'import json,sys; r=json.load(sys.stdin); sys.exit("error" in r)' ||
-    fail "the query failed: $1: $reply"
-}
 query 'SELECT count(*) FROM tpch.tiny.orders'
 query 'SELECT o.orderpriority, count(*), sum(l.extendedprice) FROM tpch.tiny.orders o JOIN tpch.tiny.lineitem l ON o.orderkey = l.orderkey GROUP BY 1 ORDER BY 1'
 query 'CREATE TABLE memory.default.t AS SELECT * FROM tpch.tiny.nation'

@@ -228,3 +228,81 @@ describe('ClusterController: launches', () => {
     expect(updates).toHaveLength(2);
   });
 });
+
+describe('ClusterController: workers set up by start', () => {
+  /** Two running workers of the current launch, `setting-up` (start's setup of them is under way). */
+  function settingUp(provider: SlowProvider): void {
+    for (const id of ['w1', 'w2']) {
+      provider.nodes.set(id, {
+        id,
+        kind: 'worker',
+        nodeType: W,
+        seqId: Number(id.slice(1)) + 1,
+        ip: `10.0.0.${id.slice(1)}`,
+        state: 'running',
+        running: true,
+        createdAt: 0,
+        tags: { [TAG.nodeStatus]: 'setting-up', [TAG.launchConfig]: 'launch-hash' },
+        limits: { cpus: 1, memoryBytes: 2 ** 30 },
+      });
+    }
+  }
+
+  function controllerFor(provider: SlowProvider, clock: { now: () => number }, updates: string[]) {
+    return new ClusterController({
+      provider,
+      store: new MemoryStateStore(),
+      loadBootstrap: () =>
+        Promise.resolve({ bootstrap: { ...bootstrap, setUpByStart: { nodes: ['w1'], ms: 60_000 } }, hash: 'h' }),
+      updateNode: (o: NodeUpdateOptions) => {
+        updates.push(o.node.id);
+        return upToDate(provider)(o);
+      },
+      headIp: '10.0.0.1',
+      nodeEnv: {},
+      log: silentLog,
+      heartbeatTimeoutMs: 30_000,
+      readyTimeoutMs: 60_000,
+      clock: { now: clock.now, sleep: () => Promise.resolve() },
+    });
+  }
+
+  it('leaves the workers start sets up alone while their setup runs, and sets up the others', async () => {
+    const provider = new SlowProvider();
+    settingUp(provider);
+    const updates: string[] = [];
+    let now = 1_000;
+    const controller = controllerFor(provider, { now: () => now }, updates);
+
+    const status = await controller.pass();
+    await controller.settle();
+    // w2 is not on start's list: a setup with no updater running, the controller's to do.
+    expect(updates).toEqual(['w2']);
+    expect(status.workers.find((n) => n.id === 'w1')?.action).toMatch(/set up by start/);
+    expect(provider.nodes.size).toBe(2); // nothing launched in place of a worker being set up
+
+    // Start's setup of w1 ends as the controller's of w2 did: nothing more to do.
+    await provider.setTags('w1', { ...provider.nodes.get('w2')?.tags });
+    now += 1_000;
+    await controller.pass();
+    await controller.settle();
+    expect(updates).toEqual(['w2']);
+  });
+
+  it('sets up a listed worker whose setup did not end within the window (start was killed)', async () => {
+    const provider = new SlowProvider();
+    settingUp(provider);
+    const updates: string[] = [];
+    let now = 1_000;
+    const controller = controllerFor(provider, { now: () => now }, updates);
+    await controller.pass();
+    await controller.settle();
+    expect(updates).toEqual(['w2']);
+
+    now += 60_001;
+    await controller.pass();
+    await controller.settle();
+    // (w2, silent since, has its start commands run again: no agent beats in this test.)
+    expect(updates.filter((id) => id === 'w1')).toHaveLength(1);
+  });
+});

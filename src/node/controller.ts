@@ -15,7 +15,7 @@ import { planPass } from '../core/scaler/plan.js';
 import { requestedBundles } from '../core/scaler/requests.js';
 import { scalerConfigOf } from '../core/scaler/config.js';
 import { blockedTypesOf, failureAfter, retryingMessages, type TypeFailures } from '../core/scaler/failures.js';
-import { workersToSetUp, type SetupCandidate } from '../core/scaler/setup.js';
+import { setUpByStart, workersToSetUp, type SetupCandidate } from '../core/scaler/setup.js';
 import type { Decision, LaunchDecision, ScalerConfig, ScalerMemory } from '../core/scaler/types.js';
 import type { ClusterEvent, ControllerStatus, NodeHeartbeat, StateStore, StatusNode } from '../core/state/store.js';
 import { fileMountsContentsHash, runtimeHash } from '../core/updater/hashes.js';
@@ -96,6 +96,10 @@ export class ClusterController {
   private readonly memory: ScalerMemory;
   private readonly pending = new Map<string, number>();
   private readonly updating = new Map<string, string>();
+  /** Workers `start` is setting up itself (see ControllerBootstrap.setUpByStart), recomputed each pass. */
+  private byStart = new Map<string, string>();
+  /** Until when the current config's setUpByStart holds (this controller's clock). */
+  private byStartUntil = 0;
   private readonly failures = new Map<string, TypeFailures>();
   private readonly resumes = new Map<string, { count: number; at: number }>();
   /** When each worker's last setup or restart by this controller finished (see ScalerNode.updatedAt). */
@@ -156,6 +160,7 @@ export class ClusterController {
     };
     const first = this.applied === undefined;
     this.applied = applied;
+    this.byStartUntil = this.clock.now() + (bootstrap.setUpByStart?.ms ?? 0);
     // A new config is a fresh start for types that gave up.
     this.failures.clear();
     await this.deps.store.setValue('runtime_config', JSON.stringify(config.runtime));
@@ -173,6 +178,10 @@ export class ClusterController {
     const now = this.clock.now();
     const applied = await this.applyConfig();
     const seen = await this.observe();
+    this.byStart = setUpByStart(
+      now < this.byStartUntil ? (applied.bootstrap.setUpByStart?.nodes ?? []) : [],
+      seen.nodes.map(toSetupCandidate),
+    );
     const blockedTypes = blockedTypesOf(this.failures, now);
     const failing = retryingMessages(this.failures, blockedTypes);
     const result = planPass({
@@ -187,7 +196,7 @@ export class ClusterController {
       pending: Object.fromEntries(this.pending),
       requests: requestedBundles(seen.requests),
       demands: [],
-      updating: new Set(this.updating.keys()),
+      updating: new Set(this.busyIds()),
       blockedTypes,
       now,
       memory: this.memory,
@@ -208,7 +217,7 @@ export class ClusterController {
     await this.deps.store.addEvents(events);
     for (const e of events) this.deps.log.info({ event: e.kind, reason: e.reason, nodeType: e.nodeType }, e.message);
 
-    for (const [id, why] of this.updating) if (!actions.has(id)) actions.set(id, why);
+    for (const [id, why] of [...this.updating, ...this.byStart]) if (!actions.has(id)) actions.set(id, why);
     // Terminated workers are gone: the published view lists what is left (events keep the why).
     const status = this.status({
       applied,
@@ -254,7 +263,7 @@ export class ClusterController {
     now: number,
     actions: Map<string, string>,
   ): Promise<Set<string>> {
-    const terminate = decisions.filter((d) => d.nodeId !== undefined && !this.updating.has(d.nodeId));
+    const terminate = decisions.filter((d) => d.nodeId !== undefined && !this.busy(d.nodeId));
     if (terminate.length === 0) return new Set();
     const ids = terminate.map((d) => d.nodeId as string);
     for (const d of terminate) {
@@ -301,7 +310,7 @@ export class ClusterController {
     const events: ClusterEvent[] = [];
     for (const r of decisions) {
       const node = r.nodeId ? pass.seen.byId.get(r.nodeId) : undefined;
-      if (!node || pass.terminated.has(node.id) || this.updating.has(node.id)) continue;
+      if (!node || pass.terminated.has(node.id) || this.busy(node.id)) continue;
       pass.actions.set(node.id, `recovering: ${r.reason}`);
       events.push({
         time: pass.now,
@@ -327,7 +336,7 @@ export class ClusterController {
       runtimeHashes: applied.runtimeHashes,
       fileMountsHash: applied.fileMountsHash,
       pending: this.pending,
-      skip: new Set([...pass.terminated, ...this.updating.keys()]),
+      skip: new Set([...pass.terminated, ...this.busyIds()]),
     });
     return decisions.map((d) => {
       const node = pass.seen.byId.get(d.nodeId as string) as NodeInfo;
@@ -508,6 +517,15 @@ export class ClusterController {
     const ok = await Promise.all(created.map((node) => this.update(applied, node, 'full', `new node (${reason})`)));
     // A type is healthy again once a whole launch came up.
     if (created.length === count && ok.every(Boolean)) this.failures.delete(nodeType);
+  }
+
+  /** Whether a worker is being set up or restarted now, by this controller or by `start`. */
+  private busy(id: string): boolean {
+    return this.updating.has(id) || this.byStart.has(id);
+  }
+
+  private busyIds(): string[] {
+    return [...this.updating.keys(), ...this.byStart.keys()];
   }
 
   /** Update one node; resolves to whether it became up-to-date (failures are events, not errors). */

@@ -90,7 +90,7 @@ describe('launchWorkersWithHead', () => {
     expect(events).toContainEqual({
       type: 'log',
       level: 'info',
-      message: 'Launching 3 worker(s) with the head (set up by its controller)',
+      message: 'Launching 3 worker(s) with the head',
     });
     await w.undo();
     expect(r.terminated).toEqual([['worker.small-0', 'worker.small-1', 'worker.capped-0']]);
@@ -123,5 +123,28 @@ describe('launchWorkersWithHead', () => {
       level: 'warn',
       message: 'launching worker.small workers with the head failed: no room',
     });
+  });
+
+  it('sets up the workers launched before the hand-over, turns a failed setup into a warning, and names them', async () => {
+    const r = recorder({ withHead: true });
+    const events: CoreEvent[] = [];
+    const w = withHead(r, (e) => events.push(e));
+    const updated: string[] = [];
+    await w.setUp((node) => {
+      updated.push(node.id);
+      return node.id === 'worker.capped-0' ? Promise.reject(new Error('exit 1')) : Promise.resolve();
+    });
+    expect(updated).toEqual(['worker.small-0', 'worker.small-1', 'worker.capped-0']);
+    expect(events).toContainEqual({ type: 'log', level: 'warn', message: 'setup of worker.capped-0 failed: exit 1' });
+    expect(w.handOver()).toEqual(['worker.small-0', 'worker.small-1', 'worker.capped-0']);
+  });
+
+  it('leaves workers launched after the hand-over to the controller', async () => {
+    const r = recorder({ withHead: true });
+    const w = withHead(r, () => undefined);
+    expect(w.handOver()).toEqual([]);
+    const updated: string[] = [];
+    await w.setUp((node) => Promise.resolve(updated.push(node.id)));
+    expect(updated).toEqual([]);
   });
 });

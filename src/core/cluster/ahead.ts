@@ -1,7 +1,7 @@
 /**
  * What a new cluster's start does for its workers while its head is set up, before the head's
  * controller takes over: install their software on the machines they will take (listed hosts),
- * or create them outright (pods), so the controller finds them and only sets them up.
+ * or create them outright (pods) and set them up beside the head.
  */
 import { once } from 'node:events';
 import type { InstallAheadRequest, NodeInfo, NodeLaunchRequest } from '../../providers/provider.js';
@@ -47,14 +47,23 @@ export interface WorkersWithHead {
   settled(): Promise<void>;
   /** Terminate what the launches made (the head's update failed: nothing of this start stays half made). */
   undo(): Promise<void>;
+  /**
+   * Set each worker up with `update` as soon as its launch ended, beside the head's update.
+   * Workers launched after {@link handOver} are left to the head's controller. Never rejects: a
+   * failed setup is a warning (the worker is left `update-failed`, and the controller replaces it).
+   */
+  setUp(update: (node: NodeInfo) => Promise<unknown>): Promise<void>;
+  /** The ids {@link setUp} sets up (for the controller to leave alone); later launches are the controller's. */
+  handOver(): string[];
 }
 
 /**
  * A new cluster's min_workers, less the workers it has already, created while its head is set
  * up, with the tags the head's controller gives its own launches (providers with
- * {@link NodeProvider.launchesWorkersWithHead}). The controller then finds them running with
- * nothing set up, and sets them up. A failed launch is a warning: the controller launches what is
- * missing. Never rejects. Which workers: withHeadRequests (src/core/plan-start).
+ * {@link NodeProvider.launchesWorkersWithHead}). Start sets them up beside the head (see
+ * WorkersWithHead.setUp) and tells the controller which ones it does; the controller sets up any
+ * other it finds. A failed launch is a warning: the controller launches what is missing. Never
+ * rejects. Which workers: withHeadRequests (src/core/plan-start).
  */
 export function launchWorkersWithHead(
   ctx: ClusterContext,
@@ -71,10 +80,26 @@ export function launchWorkersWithHead(
     ),
   ).then((made) => made.flat());
   const count = requests.reduce((n, r) => n + r.count, 0);
-  if (count > 0) logEvent(sink, 'info', `Launching ${count} worker(s) with the head (set up by its controller)`);
+  if (count > 0) logEvent(sink, 'info', `Launching ${count} worker(s) with the head`);
   const undo = async (): Promise<void> => {
     const ids = (await launched).map((n) => n.id);
     if (ids.length > 0) await ctx.provider.terminateNodes(ids, sink).catch(() => undefined);
+  };
+  let handedOver = false;
+  const claimed: string[] = [];
+  const setUp = async (update: (node: NodeInfo) => Promise<unknown>): Promise<void> => {
+    const nodes = await launched;
+    if (handedOver) return;
+    claimed.push(...nodes.map((n) => n.id));
+    await Promise.all(
+      nodes.map((node) =>
+        update(node).catch((err: unknown) => logEvent(sink, 'warn', `setup of ${node.id} failed: ${errorMessage(err)}`)),
+      ),
+    );
+  };
+  const handOver = (): string[] => {
+    handedOver = true;
+    return [...claimed];
   };
   const settled = (): Promise<void> =>
     withDeadline(
@@ -83,5 +108,5 @@ export function launchWorkersWithHead(
       },
       { ms: WITH_HEAD_WAIT_MS, expired: () => new Error('still launching') },
     ).catch(() => logEvent(sink, 'debug', 'the head starts while its first workers are still launching'));
-  return { count, launched, settled, undo };
+  return { count, launched, settled, undo, setUp, handOver };
 }

@@ -29,6 +29,12 @@ export interface ControllerBootstrap {
   inputs?: Record<string, string>;
   /** CPUs and memory of the engine's host (the head cannot ask the engine: see the Docker gate). */
   host?: { cpus: number; memoryBytes: number };
+  /**
+   * Workers that `start` launched with the head and sets up itself: the controller leaves them
+   * alone while their setup is under way, for `ms` at most after it first reads this document
+   * (clocks of the two machines need not agree), then sets up what is still not done.
+   */
+  setUpByStart?: { nodes: string[]; ms: number };
 }
 
 export interface ClusterSecrets {

@@ -169,6 +169,24 @@ async function updateHead(
     ? installWorkersAhead(ctx, installAheadRequests(config, plan), sink, ahead.signal)
     : Promise.resolve();
   const { withHead } = u;
+  const readyTimeoutMs = env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000;
+  const withHeadSetups =
+    withHead?.setUp((node) =>
+      updateNode({
+        provider: ctx.provider,
+        node,
+        config,
+        headIp: head.ip as string,
+        mode: 'full',
+        runtimeHash: targets.workers[node.nodeType]?.runtimeHash ?? '',
+        fileMountsHash,
+        inputs: encodeInputParts(targets.workers[node.nodeType]?.inputs ?? {}),
+        sink,
+        signal: ahead.signal,
+        readyTimeoutMs,
+        extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
+      }),
+    ) ?? Promise.resolve();
   const update = await undoUnreachableHead(ctx, u.created ? head : undefined, () =>
     updateNode({
       provider: ctx.provider,
@@ -182,7 +200,7 @@ async function updateHead(
       inputs: encodeInputParts(targets.head.inputs),
       sink,
       signal: options.signal,
-      readyTimeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
+      readyTimeoutMs,
       extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
       beforeStart: async () => {
         // The controller starts with the head's services: the workers made with the head are there by then.
@@ -198,20 +216,21 @@ async function updateHead(
           inputs: Object.fromEntries(Object.entries(targets.workers).map(([t, w]) => [t, encodeInputParts(w.inputs)])),
           fileMountsHash,
           host,
+          setUpByStart: { nodes: withHead?.handOver() ?? [], ms: readyTimeoutMs },
         });
         await ctx.provider.publishClusterState?.(head, ctx.stateDir);
       },
     }).catch(async (err: unknown) => {
       // Settled before a head that cannot be reached is given back (with the connections to every host).
       ahead.abort();
-      await workersAhead;
+      await Promise.all([workersAhead, withHeadSetups]);
       await withHead?.undo();
       throw err;
     }),
   );
   return {
     update,
-    workersAhead: Promise.all([workersAhead, withHead?.launched]).then(() => undefined),
+    workersAhead: Promise.all([workersAhead, withHead?.launched, withHeadSetups]).then(() => undefined),
     launchedWithHead: (withHead?.count ?? 0) > 0,
   };
 }
@@ -250,7 +269,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   await started.workersAhead;
   if (options.wait !== false) {
     t = performance.now();
-    const title = started.launchedWithHead ? 'Workers (set up by the head)' : 'Workers (launched by the head)';
+    const title = started.launchedWithHead ? 'Workers (launched with the head)' : 'Workers (launched by the head)';
     await timedStep(sink, 'workers', title, () =>
       waitForWorkers(ctx, {
         sink,

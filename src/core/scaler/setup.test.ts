@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { W } from './scaler.fixtures.js';
-import { workersToSetUp, type SetupCandidate, type SetupInput } from './setup.js';
+import { setUpByStart, workersToSetUp, type SetupCandidate, type SetupInput } from './setup.js';
 
 function worker(id: string, over: Partial<SetupCandidate> = {}): SetupCandidate {
   return {
@@ -91,5 +91,23 @@ describe('workersToSetUp', () => {
     },
   ])('$name', ({ input: given, want }) => {
     expect(workersToSetUp(given).map((d) => [d.nodeId, d.reason])).toEqual(want);
+  });
+});
+
+describe('setUpByStart', () => {
+  const workers = [
+    { id: 'a', status: 'setting-up' },
+    { id: 'b', status: undefined },
+    { id: 'c', status: 'up-to-date' },
+    { id: 'd', status: 'update-failed' },
+    { id: 'e', status: 'waiting-for-ssh' },
+  ];
+
+  it('names the listed workers whose setup has not ended', () => {
+    expect([...setUpByStart(['a', 'b', 'c', 'd'], workers).keys()]).toEqual(['a', 'b']);
+  });
+
+  it('names none once the window closed (no ids passed)', () => {
+    expect(setUpByStart([], workers).size).toBe(0);
   });
 });

@@ -61,3 +61,29 @@ export function workersToSetUp(input: SetupInput): Decision[] {
   }
   return out;
 }
+
+/** Statuses of a setup under way (one that ended is `up-to-date` or `update-failed`). */
+const UNDER_WAY: ReadonlySet<string | undefined> = new Set([
+  undefined,
+  'uninitialized',
+  'waiting-for-ssh',
+  'syncing-files',
+  'setting-up',
+]);
+
+/**
+ * Of the workers `start` sets up itself (`listed`: launched with the head, see
+ * ControllerBootstrap.setUpByStart), those whose setup has not ended, with why: the controller
+ * leaves them alone. Pass no ids once the window for it closed.
+ */
+export function setUpByStart(
+  listed: readonly string[],
+  workers: readonly Pick<SetupCandidate, 'id' | 'status'>[],
+): Map<string, string> {
+  const ids = new Set(listed);
+  return new Map(
+    workers
+      .filter((w) => ids.has(w.id) && UNDER_WAY.has(w.status))
+      .map((w) => [w.id, 'setting up: launched with the head, set up by start']),
+  );
+}

@@ -274,6 +274,49 @@ async function trinoStartupMs(id, service) {
   return m ? Number(m[1]) * (m[2] === 'm' ? 60_000 : 1000) : undefined;
 }
 
+/**
+ * Where the start's time and CPU went: every process of the cluster's nodes still running, or
+ * exited, by name (a JVM by its -Dproc_ name, Trino's by role, others by program), with when it
+ * started (ms after `t0Epoch`) and its CPU ms so far (user + system, of it and its waited-for
+ * children). Read from /proc in each container (one kernel: the same clock and boot time).
+ */
+async function processTimeline(t0Epoch) {
+  const containers = await docker.listContainers({ filters: { label: [`cloudtik-workspace-name=${WS}`] } });
+  const btime = Number(/^btime (\d+)$/m.exec(await fs.readFile('/proc/stat', 'utf8'))[1]) * 1000;
+  const rows = [];
+  for (const c of containers) {
+    const kind = c.Labels['cloudtik-node-kind'];
+    const out = await inNode(
+      c.Id,
+      'for d in /proc/[0-9]*; do s=$(cat $d/stat 2>/dev/null) || continue; ' +
+        'printf "%s|%s\\n" "${s##*) }" "$(tr "\\0" " " <$d/cmdline 2>/dev/null | cut -c1-2000)"; done',
+    );
+    for (const line of out.split('\n')) {
+      const [stat, cmd] = line.split('|');
+      if (!cmd) continue;
+      const f = stat.split(' ');
+      const cpuMs = (Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])) * 10;
+      const startMs = btime + Number(f[19]) * 10 - t0Epoch;
+      rows.push({ node: kind, name: processName(cmd, kind), startMs: Math.round(startMs), cpuMs });
+    }
+  }
+  // Short-lived helpers (shells, sleeps) under 50 ms of CPU are left out.
+  return rows.filter((r) => r.cpuMs >= 50).sort((a, b) => a.startMs - b.startMs);
+}
+
+/** A process's name for the timeline. */
+function processName(cmd, kind) {
+  const proc = /-Dproc_(\w+)/.exec(cmd);
+  if (proc) return proc[1];
+  if (cmd.includes('/opt/trino/')) return kind === 'head' ? 'trino-coordinator' : 'trino-worker';
+  if (cmd.includes('/opt/presto/')) return kind === 'head' ? 'presto-coordinator' : 'presto-worker';
+  const words = cmd.trim().split(/\s+/);
+  const prog = path.basename(words[0]);
+  if (prog === 'node') return `node ${words.slice(2, 5).join(' ')}`.trim();
+  if (prog === 'java') return `java ${words.find((w) => !w.startsWith('-') && w !== words[0]) ?? ''}`.trim();
+  return prog;
+}
+
 const ACTIVE_WORKERS = "SELECT count(*) FROM system.runtime.nodes WHERE coordinator = false AND state = 'active'";
 
 /** Spark + mysql + metastore + trino: `start` until Trino counts 3 active workers, then `stop`; RUNS times. */
@@ -290,9 +333,11 @@ async function sqlStack(dir, result) {
     stop: [],
     probe: [],
   };
+  const timelines = [];
   for (let i = 0; i < RUNS; i++) {
     series.probe.push(hostProbeMs());
     const t0 = performance.now();
+    const t0Epoch = Date.now();
     await cli(['start', file, '-y']);
     series.start.push(performance.now() - t0);
     const { id, ip } = await head();
@@ -315,6 +360,7 @@ async function sqlStack(dir, result) {
     });
     series.jvmHead.push(await trinoStartupMs(id, 'trino-coordinator'));
     series.jvmWorker.push(await trinoStartupMs(worker.Id, 'trino-worker'));
+    timelines.push(await processTimeline(t0Epoch));
     series.stop.push((await cli(['stop', file, '-y'])).ms);
   }
   result.sql_ready = {
@@ -328,6 +374,10 @@ async function sqlStack(dir, result) {
     goalMs: 30_000,
   };
   result.sql_stop = summary(series.stop);
+  // The processes of the run with the median ready time: when each started, and the CPU it had
+  // used once the stack was ready.
+  const order = series.ready.map((ms, i) => [ms, i]).sort((a, b) => a[0] - b[0]);
+  result.sql_processes = timelines[order[Math.floor(order.length / 2)][1]];
   result.host_probe = { medianMs: Math.round(median(series.probe)), samples: series.probe.map(Math.round) };
 }
 

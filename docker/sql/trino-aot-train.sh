@@ -54,6 +54,7 @@ cat >"$work/etc/jvm.config" <<'JVM'
 -Djdk.nio.maxCachedBufferSize=2000000
 -Dfile.encoding=UTF-8
 -XX:+EnableDynamicAgentLoading
+-Djol.skipHotspotSAAttach=true
 JVM
 
 # Started as a child of this shell, so `wait` collects it (no init reaps in a build step).
@@ -85,10 +86,11 @@ query() {
   reply="$(ask "$1")" || fail "the query failed: $1: $reply"
 }
 # Until the coordinator has started and counts itself as an active node, the one that runs the
-# queries (180 s at most). (Its /v1/node lists the other nodes only.)
+# queries (180 s at most). (Its /v1/node lists the other nodes only.) grep reads all the replies:
+# with pipefail, one that stopped at the first match would fail the pipe.
 for _ in $(seq 1 360); do
   if curl -sf "http://127.0.0.1:$port/v1/info" | grep -q '"starting":false' &&
-    ask "SELECT count(*) FROM system.runtime.nodes WHERE state = 'active'" 2>/dev/null | grep -q '"data":\[\[1\]\]'; then
+    ask "SELECT count(*) FROM system.runtime.nodes WHERE state = 'active'" 2>/dev/null | grep '"data":\[\[1\]\]' >/dev/null; then
     break
   fi
   kill -0 "$pid" 2>/dev/null || fail 'the server exited'

@@ -106,6 +106,9 @@ export function jvmConfig(memory: TrinoMemory, aotCache?: string): string {
     '-Djdk.nio.maxCachedBufferSize=2000000',
     '-Dfile.encoding=UTF-8',
     '-XX:+EnableDynamicAgentLoading',
+    // JOL (object sizes) would otherwise try three times to attach the serviceability agent, each
+    // a process of its own, and fail in a container: about 0.8 s of CPU per node start.
+    '-Djol.skipHotspotSAAttach=true',
   ];
   if (aotCache !== undefined) lines.push(`-XX:AOTCache=${aotCache}`);
   return `${lines.join('\n')}\n`;

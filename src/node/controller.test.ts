@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ControllerBootstrap } from '../core/cluster/bootstrap.js';
+import type { Clock } from '../core/clock.js';
 import { MemoryStateStore } from '../core/state/store.js';
 import type { NodeUpdateOptions } from '../core/updater/node-updater.js';
 import {
@@ -113,6 +114,29 @@ function upToDate(provider: SlowProvider): (o: NodeUpdateOptions) => Promise<und
       .then(() => undefined);
 }
 
+/** A controller over `provider` whose node updates are recorded in `updates` and leave nodes up-to-date. */
+function recordingController(
+  provider: SlowProvider,
+  updates: string[],
+  over: { bootstrap?: ControllerBootstrap; clock?: Clock } = {},
+): ClusterController {
+  return new ClusterController({
+    provider,
+    store: new MemoryStateStore(),
+    loadBootstrap: () => Promise.resolve({ bootstrap: over.bootstrap ?? bootstrap, hash: 'h' }),
+    updateNode: (o: NodeUpdateOptions) => {
+      updates.push(o.node.id);
+      return upToDate(provider)(o);
+    },
+    headIp: '10.0.0.1',
+    nodeEnv: {},
+    log: silentLog,
+    heartbeatTimeoutMs: 30_000,
+    readyTimeoutMs: 60_000,
+    ...(over.clock ? { clock: over.clock } : {}),
+  });
+}
+
 /** A provider whose hosts given back while silent answer when the test says so. */
 class SilentHostsProvider extends SlowProvider {
   silent = ['10.0.0.7'];
@@ -198,20 +222,7 @@ describe('ClusterController: launches', () => {
   it('leaves the nodes of a launch still in flight to that launch: one setup per new node', async () => {
     const provider = new SlowProvider();
     const updates: string[] = [];
-    const controller = new ClusterController({
-      provider: provider,
-      store: new MemoryStateStore(),
-      loadBootstrap: () => Promise.resolve({ bootstrap, hash: 'h' }),
-      updateNode: (o: NodeUpdateOptions) => {
-        updates.push(o.node.id);
-        return upToDate(provider)(o);
-      },
-      headIp: '10.0.0.1',
-      nodeEnv: {},
-      log: silentLog,
-      heartbeatTimeoutMs: 30_000,
-      readyTimeoutMs: 60_000,
-    });
+    const controller = recordingController(provider, updates);
 
     await controller.pass(); // launches 2 workers; their containers exist, the batch is not done
     expect(provider.nodes.size).toBe(2);
@@ -248,31 +259,21 @@ describe('ClusterController: workers set up by start', () => {
     }
   }
 
-  function controllerFor(provider: SlowProvider, clock: { now: () => number }, updates: string[]) {
-    return new ClusterController({
-      provider,
-      store: new MemoryStateStore(),
-      loadBootstrap: () =>
-        Promise.resolve({ bootstrap: { ...bootstrap, setUpByStart: { nodes: ['w1'], ms: 60_000 } }, hash: 'h' }),
-      updateNode: (o: NodeUpdateOptions) => {
-        updates.push(o.node.id);
-        return upToDate(provider)(o);
-      },
-      headIp: '10.0.0.1',
-      nodeEnv: {},
-      log: silentLog,
-      heartbeatTimeoutMs: 30_000,
-      readyTimeoutMs: 60_000,
-      clock: { now: clock.now, sleep: () => Promise.resolve() },
-    });
-  }
-
-  it('leaves the workers start sets up alone while their setup runs, and sets up the others', async () => {
+  /** w1 and w2 being set up, w1 by start (its window 60 s); a clock the test moves (`at.now`). */
+  function scene() {
     const provider = new SlowProvider();
     settingUp(provider);
     const updates: string[] = [];
-    let now = 1_000;
-    const controller = controllerFor(provider, { now: () => now }, updates);
+    const at = { now: 1_000 };
+    const controller = recordingController(provider, updates, {
+      bootstrap: { ...bootstrap, setUpByStart: { nodes: ['w1'], ms: 60_000 } },
+      clock: { now: () => at.now, sleep: () => Promise.resolve() },
+    });
+    return { provider, updates, at, controller };
+  }
+
+  it('leaves the workers start sets up alone while their setup runs, and sets up the others', async () => {
+    const { provider, updates, at, controller } = scene();
 
     const status = await controller.pass();
     await controller.settle();
@@ -283,23 +284,19 @@ describe('ClusterController: workers set up by start', () => {
 
     // Start's setup of w1 ends as the controller's of w2 did: nothing more to do.
     await provider.setTags('w1', { ...provider.nodes.get('w2')?.tags });
-    now += 1_000;
+    at.now += 1_000;
     await controller.pass();
     await controller.settle();
     expect(updates).toEqual(['w2']);
   });
 
   it('sets up a listed worker whose setup did not end within the window (start was killed)', async () => {
-    const provider = new SlowProvider();
-    settingUp(provider);
-    const updates: string[] = [];
-    let now = 1_000;
-    const controller = controllerFor(provider, { now: () => now }, updates);
+    const { updates, at, controller } = scene();
     await controller.pass();
     await controller.settle();
     expect(updates).toEqual(['w2']);
 
-    now += 60_001;
+    at.now += 60_001;
     await controller.pass();
     await controller.settle();
     // (w2, silent since, has its start commands run again: no agent beats in this test.)

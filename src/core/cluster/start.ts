@@ -169,39 +169,36 @@ async function updateHead(
     ? installWorkersAhead(ctx, installAheadRequests(config, plan), sink, ahead.signal)
     : Promise.resolve();
   const { withHead } = u;
-  const readyTimeoutMs = env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000;
+  // What the head's update and the setups of the workers launched with it share.
+  const shared = {
+    provider: ctx.provider,
+    config,
+    headIp: head.ip as string,
+    fileMountsHash,
+    sink,
+    readyTimeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
+    extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
+  };
   const withHeadSetups =
     withHead?.setUp((node) =>
       updateNode({
-        provider: ctx.provider,
+        ...shared,
         node,
-        config,
-        headIp: head.ip as string,
         mode: 'full',
         runtimeHash: targets.workers[node.nodeType]?.runtimeHash ?? '',
-        fileMountsHash,
         inputs: encodeInputParts(targets.workers[node.nodeType]?.inputs ?? {}),
-        sink,
         signal: ahead.signal,
-        readyTimeoutMs,
-        extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
       }),
     ) ?? Promise.resolve();
   const update = await undoUnreachableHead(ctx, u.created ? head : undefined, () =>
     updateNode({
-      provider: ctx.provider,
+      ...shared,
       node: head,
-      config,
-      headIp: head.ip as string,
       mode: options.mode,
       runtimeHash: targets.head.runtimeHash,
-      fileMountsHash,
       force: u.force,
       inputs: encodeInputParts(targets.head.inputs),
-      sink,
       signal: options.signal,
-      readyTimeoutMs,
-      extraEnv: { CLOUDTIK_REDIS_PASSWORD: secrets.redisPassword },
       beforeStart: async () => {
         // The controller starts with the head's services: the workers made with the head are there by then.
         await withHead?.settled();
@@ -216,7 +213,7 @@ async function updateHead(
           inputs: Object.fromEntries(Object.entries(targets.workers).map(([t, w]) => [t, encodeInputParts(w.inputs)])),
           fileMountsHash,
           host,
-          setUpByStart: { nodes: withHead?.handOver() ?? [], ms: readyTimeoutMs },
+          setUpByStart: { nodes: withHead?.handOver() ?? [], ms: shared.readyTimeoutMs },
         });
         await ctx.provider.publishClusterState?.(head, ctx.stateDir);
       },

@@ -62,19 +62,11 @@ export function workersToSetUp(input: SetupInput): Decision[] {
   return out;
 }
 
-/** Statuses of a setup under way (one that ended is `up-to-date` or `update-failed`). */
-const UNDER_WAY: ReadonlySet<string | undefined> = new Set([
-  undefined,
-  'uninitialized',
-  'waiting-for-ssh',
-  'syncing-files',
-  'setting-up',
-]);
-
 /**
  * Of the workers `start` sets up itself (`listed`: launched with the head, see
- * ControllerBootstrap.setUpByStart), those whose setup has not ended, with why: the controller
- * leaves them alone. Pass no ids once the window for it closed.
+ * ControllerBootstrap.setUpByStart), those whose setup has not ended (neither `up-to-date` nor
+ * `update-failed`, the two ends {@link setupReason} knows), with why: the controller leaves them
+ * alone. Pass no ids once the window for it closed.
  */
 export function setUpByStart(
   listed: readonly string[],
@@ -83,7 +75,7 @@ export function setUpByStart(
   const ids = new Set(listed);
   return new Map(
     workers
-      .filter((w) => ids.has(w.id) && UNDER_WAY.has(w.status))
+      .filter((w) => ids.has(w.id) && w.status !== 'up-to-date' && w.status !== 'update-failed')
       .map((w) => [w.id, 'setting up: launched with the head, set up by start']),
   );
 }

@@ -164,9 +164,11 @@ async function updateHead(
   const { head, plan, fileMountsHash, targets } = u;
   const secrets = await ensureSecrets(ctx.stateDir);
   const host = await ctx.module.hostResources();
+  // The workers' work beside the head's update ends with a failed head update or with the start (Ctrl-C).
   const ahead = new AbortController();
+  const aheadSignal = options.signal ? AbortSignal.any([ahead.signal, options.signal]) : ahead.signal;
   const workersAhead = u.created
-    ? installWorkersAhead(ctx, installAheadRequests(config, plan), sink, ahead.signal)
+    ? installWorkersAhead(ctx, installAheadRequests(config, plan), sink, aheadSignal)
     : Promise.resolve();
   const { withHead } = u;
   // What the head's update and the setups of the workers launched with it share.
@@ -187,7 +189,7 @@ async function updateHead(
         mode: 'full',
         runtimeHash: targets.workers[node.nodeType]?.runtimeHash ?? '',
         inputs: encodeInputParts(targets.workers[node.nodeType]?.inputs ?? {}),
-        signal: ahead.signal,
+        signal: aheadSignal,
       }),
     ) ?? Promise.resolve();
   const update = await undoUnreachableHead(ctx, u.created ? head : undefined, () =>

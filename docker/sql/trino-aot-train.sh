@@ -83,7 +83,7 @@ ask() {
 }
 query() {
   local reply
-  reply="$(ask "$1")" || fail "the query failed: $1: $reply"
+  reply="$(ask "$1")" || fail "the query failed: $1: ${reply##*$'\n'}"
 }
 # Until the coordinator has started and counts itself as an active node, the one that runs the
 # queries (180 s at most). (Its /v1/node lists the other nodes only.) grep reads all the replies:

@@ -24,12 +24,12 @@ const SECOND_LANE = [
 ].map((name) => `test/${name}.it.test.ts`);
 
 const integration = {
-  environment: 'node',
+  environment: 'node' as const,
   globalSetup: ['test/global-setup.ts'],
   testTimeout: 300_000,
   hookTimeout: 600_000,
   fileParallelism: false,
-} as const;
+};
 
 export default defineConfig({
   test: {

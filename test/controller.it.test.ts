@@ -121,7 +121,12 @@ describe('the head runs the cluster', () => {
     });
     expect(s.nodes.filter((n) => n.kind === 'head')).toHaveLength(1);
     expect(s.controller?.targets['worker.default']).toMatchObject({ min: 1, upToDate: 1 });
-    expect(await joined()).toHaveLength(1);
+    // Up to date first, then its agent's first heartbeat reaches the head's view (a pass later).
+    const ids = await eventually('the worker joined on the head', 5000, async () => {
+      const j = await joined();
+      return j.length === 1 ? j : undefined;
+    });
+    expect(ids).toHaveLength(1);
     const e = await events();
     expect(e.some((x) => x.kind === 'launch' && x.reason === 'min_workers of worker.default')).toBe(true);
   });

@@ -69,7 +69,8 @@ describe('Spark on 2 GB workers', () => {
     expect(headIp).toBeDefined();
     const deadline = Date.now() + 90_000;
     let m = await yarnMetrics();
-    while ((m?.activeNodes ?? 0) < 2 && Date.now() < deadline) {
+    // A NodeManager counts as active before the scheduler has added its memory to the totals.
+    while (((m?.activeNodes ?? 0) < 2 || (m?.totalMB ?? 0) < 2 * 1280) && Date.now() < deadline) {
       await new Promise((res) => setTimeout(res, 1000));
       m = await yarnMetrics();
     }

@@ -1,10 +1,11 @@
 /**
- * The SQL stack on a real cluster (1 head + 3 small workers, one cluster per database): HDFS,
+ * The SQL stack on a real cluster (1 head and small workers, one cluster per database): HDFS,
  * Spark on YARN, the Hive metastore on the head backed by mysql (MariaDB) and then by postgres,
  * and Trino (the coordinator on the head, a worker on each worker).
  * A PySpark job creates a partitioned Parquet table and inserts rows; a second Spark application
  * and the Trino CLI on the head read the same count and sums through the metastore, Trino with
- * all 3 workers active; after `cloudtik runtime stop` and `runtime start` the table is still there
+ * all workers active (3 with mysql; 1 with postgres, whose cluster is there for the metastore's
+ * database); after `cloudtik runtime stop` and `runtime start` the table is still there
  * for both; its files are in HDFS; the generated passwords never show in cloudtik's output or in
  * the head's process list; Trino's coordinator and workers start from the image's AOT cache and
  * the metastore from its class data sharing archive.
@@ -68,9 +69,9 @@ afterAll(async () => {
 });
 
 describe.each([
-  { db: 'mysql', port: 3306, scheme: 'mysql', secrets: ['mysql-root', 'metastore-db'] },
-  { db: 'postgres', port: 5432, scheme: 'postgresql', secrets: ['postgres-admin', 'metastore-db'] },
-])('Spark tables in the metastore on $db', ({ db, port, scheme, secrets }) => {
+  { db: 'mysql', port: 3306, scheme: 'mysql', secrets: ['mysql-root', 'metastore-db'], workers: 3 },
+  { db: 'postgres', port: 5432, scheme: 'postgresql', secrets: ['postgres-admin', 'metastore-db'], workers: 1 },
+])('Spark tables in the metastore on $db', ({ db, port, scheme, secrets, workers }) => {
   const cluster = `sql-${db}`;
   const names = ['--workspace-name', ws];
   let file: string;
@@ -92,21 +93,21 @@ describe.each([
     const job = await writeFile(dir, `${cluster}-${name}.py`, text);
     return (await ok(['submit', file, job])).stdout;
   };
-  /** Every runtime service healthy, the 3 workers' among them. */
+  /** Every runtime service healthy, the workers' among them. */
   const healthy = (): Promise<{ service: string; answering?: boolean }[]> =>
-    eventually('all runtime services healthy on the head and 3 workers', 180_000, async () => {
+    eventually(`all runtime services healthy on the head and ${workers} worker(s)`, 180_000, async () => {
       const r = await run(['runtime', 'status', file, '--json']);
       if (r.code !== 0) return undefined;
       const services = (JSON.parse(r.stdout) as { services: { service: string }[] }).services;
       const on = (name: string): number => services.filter((x) => x.service === name).length;
-      const workers = ['hdfs-datanode', 'yarn-nodemanager', 'trino-worker'];
-      return workers.every((w) => on(w) === 3) ? services : undefined;
+      const perWorker = ['hdfs-datanode', 'yarn-nodemanager', 'trino-worker'];
+      return perWorker.every((w) => on(w) === workers) ? services : undefined;
     });
-  /** Trino's coordinator counts the 3 workers active (they announce themselves to it). */
+  /** Trino's coordinator counts every worker active (they announce themselves to it). */
   const trinoWorkers = (): Promise<string> =>
-    eventually('Trino sees 3 active workers', 180_000, async () => {
+    eventually(`Trino sees ${workers} active worker(s)`, 180_000, async () => {
       const r = await run(['exec', file, TRINO_WORKERS]);
-      return r.code === 0 && r.stdout.trim() === '3' ? r.stdout : undefined;
+      return r.code === 0 && r.stdout.trim() === String(workers) ? r.stdout : undefined;
     });
 
   beforeAll(async () => {
@@ -118,7 +119,7 @@ describe.each([
         workspace: ws,
         runtime: ['hdfs', 'spark', db, 'metastore', 'trino'],
         head: { cpu: 2, memory: '4G' },
-        worker: { cpu: 2, memory: '2G', min: 3 },
+        worker: { cpu: 2, memory: '2G', min: workers },
       }),
     );
   });
@@ -143,7 +144,7 @@ describe.each([
     await trinoWorkers();
     const trinoS = (performance.now() - t0) / 1000;
     console.log(
-      `${cluster}: start returned after ${startS.toFixed(1)} s, the metastore answered after ${metastoreS.toFixed(1)} s, every service on the head and 3 workers healthy after ${readyS.toFixed(1)} s, Trino saw its 3 workers after ${trinoS.toFixed(1)} s`,
+      `${cluster}: start returned after ${startS.toFixed(1)} s, the metastore answered after ${metastoreS.toFixed(1)} s, every service on the head and ${workers} worker(s) healthy after ${readyS.toFixed(1)} s, Trino saw its ${workers} worker(s) after ${trinoS.toFixed(1)} s`,
     );
     console.log(r.stdout);
     expect(services.filter((s) => [db, 'metastore', 'trino-coordinator'].includes(s.service))).toHaveLength(3);
@@ -165,7 +166,7 @@ describe.each([
         .filter((l) => l.includes('mapped '))
         .map((l) => Number(/mapped (\d+)/.exec(l)?.[1]));
     const everyNode = counts((await ok(['exec', file, '--all-nodes', trino])).stdout);
-    expect(everyNode, 'the coordinator and 3 workers').toHaveLength(4);
+    expect(everyNode, 'the coordinator and every worker').toHaveLength(1 + workers);
     for (const n of everyNode) expect(n).toBeGreaterThan(0);
     const metastore = counts(await onHead(mapped('hive[.]metastore[.]HiveMetaStore', '/opt/cds/metastore/server.jsa')));
     expect(metastore).toHaveLength(1);

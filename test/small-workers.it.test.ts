@@ -13,6 +13,7 @@ import {
   cliOk,
   clusterContainers,
   createTestWorkspace,
+  eventually,
   execInContainer,
   ROOT,
   sweepWorkspace,
@@ -67,13 +68,17 @@ describe('Spark on 2 GB workers', () => {
     const r = await cliOk(['start', file, '-y', ...names]);
     headIp = /head (\d+\.\d+\.\d+\.\d+)/.exec(r.stdout)?.[1] as string;
     expect(headIp).toBeDefined();
-    const deadline = Date.now() + 90_000;
-    let m = await yarnMetrics();
     // A NodeManager counts as active before the scheduler has added its memory to the totals.
-    while (((m?.activeNodes ?? 0) < 2 || (m?.totalMB ?? 0) < 2 * 1280) && Date.now() < deadline) {
-      await new Promise((res) => setTimeout(res, 1000));
-      m = await yarnMetrics();
-    }
+    let last: Awaited<ReturnType<typeof yarnMetrics>>;
+    const m = await eventually(
+      'both NodeManagers active with their memory in the totals',
+      90_000,
+      async () => {
+        last = await yarnMetrics();
+        return last && last.activeNodes >= 2 && last.totalMB >= 2 * 1280 ? last : undefined;
+      },
+      { context: () => Promise.resolve(`last metrics: ${JSON.stringify(last)}`) },
+    );
     // 2048 MB less 768 MB for the DataNode, the NodeManager and the agent, on each worker.
     expect(m).toMatchObject({ activeNodes: 2, totalMB: 2 * 1280 });
   });

@@ -25,6 +25,8 @@ export interface BatchCommand {
   group: string;
   /** A shell string, as in the config. */
   command: string;
+  /** What messages show instead of the command (one whose text carries secrets). */
+  label?: string;
 }
 
 /** The commands of groups, in order. */

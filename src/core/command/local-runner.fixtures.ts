@@ -3,9 +3,9 @@
  * home whose `.bashrc` defines two helpers the tests' commands use:
  *   step NAME          records NAME in ~/ran
  *   flaky NAME TIMES   records NAME, and fails (exit 4, some output) its first TIMES calls
+ *   sudo -n bash -c ...  keeps its input in ~/resume-script (the resume script the updater saves)
  * Root commands (the node updater's preparation step) are not run: they are recorded as
- * `<prepare>` and fail while `prepareFails` is set; one given stdin (the resume script the updater
- * saves) is recorded as `<resume>`, its input kept in `resumeScript`.
+ * `<prepare>` and fail while `prepareFails` is set.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -23,6 +23,7 @@ flaky() {
   echo "$1" >> "$HOME/ran"
   if [ "$n" -lt "$2" ]; then echo "some output"; echo "last line"; echo boom >&2; return 4; fi
 }
+sudo() { [ "$1 $2 $3" = "-n bash -c" ] || return 1; cat > "$HOME/resume-script"; }
 `;
 
 export class LocalRunner implements CommandRunner {
@@ -31,8 +32,6 @@ export class LocalRunner implements CommandRunner {
   /** Calls to run(), in order: `<prepare>` or `script`. */
   readonly calls: string[] = [];
   prepareFails = false;
-  /** The last resume script the updater saved (the stdin of a `<resume>` call). */
-  resumeScript: string | undefined;
 
   /** `pathPrefix`: folders searched for programs before this process's PATH. */
   constructor(private readonly pathPrefix: readonly string[] = []) {
@@ -45,18 +44,17 @@ export class LocalRunner implements CommandRunner {
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8').trim().split('\n') : [];
   }
 
+  /** The last resume script the updater saved, if any. */
+  get resumeScript(): string | undefined {
+    const file = path.join(this.home, 'resume-script');
+    return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
+  }
+
   cleanup(): void {
     fs.rmSync(this.home, { recursive: true, force: true });
   }
 
   async run(o: RunOptions): Promise<CommandResult> {
-    if (o.asRoot && o.stdin) {
-      this.calls.push('<resume>');
-      const chunks: string[] = [];
-      for await (const c of o.stdin) chunks.push(String(c));
-      this.resumeScript = chunks.join('');
-      return { exitCode: 0, stdout: '', stderr: '' };
-    }
     if (o.asRoot) {
       this.calls.push('<prepare>');
       return Promise.resolve(

@@ -130,7 +130,7 @@ describe('updateNode: steps and commands', () => {
     const r = await updateNode(t.base(config(commands())));
     expect(t.statuses).toEqual(['waiting-for-ssh', 'setting-up', 'up-to-date']);
     expect(runner.ran()).toEqual(['setup', 'start']);
-    expect(runner.calls).toEqual(['<prepare>', 'script', 'script', '<resume>']);
+    expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
     expect(r.setupSkipped).toBe(false);
     expect(t.setTags.at(-1)).toMatchObject({ [TAG.runtimeConfig]: 'h1', [TAG.fileMountsContents]: 'f1' });
   });
@@ -147,7 +147,7 @@ describe('updateNode: steps and commands', () => {
     await updateNode(t.base(config(mc)));
     // The environment reaches every command; a `cd` in one does not leak into the next.
     expect(runner.ran()).toEqual(['a', 'b-x', 'c', `d-${runner.home.split('/').at(-1)}`, 'start']);
-    expect(runner.calls).toEqual(['<prepare>', 'script', 'script', '<resume>']);
+    expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
   });
 
   it("saves the start commands with the node's environment for its boot, which re-runs them and not the setup", async () => {
@@ -181,9 +181,24 @@ describe('updateNode: steps and commands', () => {
       expect(r.status, r.stderr).toBe(0);
       expect(runner.ran()).toEqual([...once, ...once.slice(1)]);
       expect(script).toContain('SECRET=s3');
+      // Saved by the start's own call; no message shows what it carries.
+      expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
+      expect(JSON.stringify(t.events)).not.toContain('s3');
     } finally {
       fs.rmSync(bin, { recursive: true, force: true });
     }
+  });
+
+  it('fails the start when the resume script cannot be saved, naming the step and not its text', async () => {
+    const runner = local();
+    fs.appendFileSync(path.join(runner.home, '.bashrc'), 'sudo() { echo "sudo: a password is required" >&2; return 1; }\n');
+    const t = setup(runner);
+    const err = await updateNode(t.base(config(commands()), { extraEnv: { SECRET: 's3' } })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloudtikError);
+    expect((err as CloudtikError).message).toMatch(/\(exit 1, group cloudtik\): save the start commands for the node's boot$/);
+    expect((err as CloudtikError).details).toContain('sudo: a password is required');
+    expect(JSON.stringify([err, (err as CloudtikError).details, t.events])).not.toContain('s3');
+    expect(t.statuses.at(-1)).toBe('update-failed');
   });
 
   it('saves no resume script when it runs setup only', async () => {
@@ -290,6 +305,7 @@ describe('updateNode: retries, output and deadlines', () => {
       '[n1] (user) printf "no newline"',
       '[n1] (user) echo world >&2',
       '[n1] (user) step start',
+      "[n1] (cloudtik) save the start commands for the node's boot",
     ]);
   });
 

@@ -1,5 +1,4 @@
 import crypto from 'node:crypto';
-import { Readable } from 'node:stream';
 import { packageUrlOf } from '../../config/built-in-commands.js';
 import { workerTypeNames } from '../../config/prepare.js';
 import type { ClusterConfig, CommandGroup } from '../../config/types.js';
@@ -13,14 +12,14 @@ import {
 import { systemClock, type Clock } from '../clock.js';
 import { buildNodeScript, quote } from '../command/shell.js';
 import { tailLines, type CommandRunner } from '../command/runner.js';
-import { buildBatchScript, groupCommands, runBatch } from '../command/batch.js';
+import { buildBatchScript, groupCommands, runBatch, type BatchCommand } from '../command/batch.js';
 import { waitFor } from '../deadline.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
 import { runTool, toolError } from '../process.js';
 import type { EventSink, NodePhase } from '../events.js';
 import { encodeRuntimeConfig } from '../../runtimes/node/context.js';
 import { commandsFor, runtimeSectionOf } from './hashes.js';
-import { bootWaitLines, RESUME_DROP, resumeWriteCommand } from './resume.js';
+import { bootWaitLines, RESUME_DROP, resumeSaveCommand } from './resume.js';
 import {
   commandGroupsOf,
   planNodeUpdate,
@@ -156,10 +155,9 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
     else phaseEvent(r, 'setting-up', { state: 'skip', detail: steps.skipped });
     await options.beforeStart?.();
     if (steps.start) {
-      await runPhase(r, 'starting', async () => {
-        await runGroups(r, groups.start, config.options.retry_start_command);
-        await saveResumeScript(r.runner, config.auth.ssh_user, { groups: groups.start, env: r.env });
-      });
+      // The resume script is saved by the start's own call, after its last command succeeded.
+      const save = resumeSave(config.auth.ssh_user, { groups: groups.start, env: r.env });
+      await runPhase(r, 'starting', () => runGroups(r, groups.start, config.options.retry_start_command, [save]));
     }
     const { runtimeHash, fileMountsHash, inputs } = options;
     await setStatus(r, 'up-to-date', upToDateTags(steps, { runtimeHash, fileMountsHash, inputs, now: clock.now() }));
@@ -193,10 +191,19 @@ async function runPhase<T>(r: UpdateRun, p: NodePhase, fn: () => Promise<T>): Pr
   return result;
 }
 
-/** Run command groups in order; `retry` turns on CloudTik's bounded retries for each command. */
-async function runGroups(r: UpdateRun, groups: CommandGroup[], retry: boolean | undefined): Promise<void> {
+/**
+ * Run command groups in order, then `after` (in the same call); `retry` turns on CloudTik's
+ * bounded retries for each command.
+ */
+async function runGroups(
+  r: UpdateRun,
+  groups: CommandGroup[],
+  retry: boolean | undefined,
+  after: BatchCommand[] = [],
+): Promise<void> {
   const { retries, intervalMs } = retryPolicy(r.options.config.options, retry);
   await runCommandGroups(r.runner, groups, {
+    after,
     env: r.env,
     node: r.options.node.id,
     sink: r.options.sink,
@@ -250,25 +257,20 @@ async function failUpdate(r: UpdateRun, err: unknown): Promise<never> {
 
 /**
  * Keep the start commands, with the node's environment, for the node's boot to re-run when the
- * container starts again (see resume.ts). One more call on the node, after its start succeeded.
+ * container starts again (see resume.ts): a command that ends the start's own call.
  */
-async function saveResumeScript(
-  runner: CommandRunner,
+function resumeSave(
   user: string,
   start: { groups: readonly CommandGroup[]; env: Record<string, string> },
-): Promise<void> {
+): BatchCommand {
   const commands = groupCommands(start.groups).map((c) => c.command);
   const script = buildBatchScript(commands, { env: start.env, nonce: crypto.randomBytes(6).toString('hex') });
-  const r = await runner.run({ command: resumeWriteCommand(user), asRoot: true, stdin: Readable.from([script]) });
-  if (r.exitCode !== 0) {
-    throw new CloudtikError(
-      'ERR_CLOUDTIK_NODE_COMMAND',
-      `could not save the node's resume script (exit ${r.exitCode})`,
-      {
-        details: tailLines(r.stderr + r.stdout, 5),
-      },
-    );
-  }
+  return {
+    group: 'cloudtik',
+    command: resumeSaveCommand(user, script, crypto.randomBytes(6).toString('hex')),
+    // The script carries the node's environment (the state store's password among it).
+    label: "save the start commands for the node's boot",
+  };
 }
 
 /**
@@ -344,6 +346,8 @@ export interface GroupOptions {
   clock: Clock;
   /** How each command is announced as it starts (default `debug`: `start` shows phases instead). */
   announce?: 'debug' | 'info';
+  /** Commands run after the groups' in the same call (not part of any group). */
+  after?: readonly BatchCommand[];
 }
 
 /**
@@ -355,7 +359,7 @@ export async function runCommandGroups(
   groups: readonly CommandGroup[],
   options: GroupOptions,
 ): Promise<void> {
-  const commands = groupCommands(groups);
+  const commands = [...groupCommands(groups), ...(options.after ?? [])];
   let next = 0;
   let attempt = 0;
   while (next < commands.length) {
@@ -366,7 +370,7 @@ export async function runCommandGroups(
       onCommand: (i) => {
         const c = pending[i];
         if (c) {
-          const message = `[${options.node}] (${c.group}) ${c.command}`;
+          const message = `[${options.node}] (${c.group}) ${c.label ?? c.command}`;
           options.sink({ type: 'log', level: options.announce ?? 'debug', message });
         }
       },
@@ -376,7 +380,7 @@ export async function runCommandGroups(
     const failure = failures[0];
     if (!failure) return;
     const failed = next + failure.index;
-    const c = commands[failed] ?? { group: '?', command: '?' };
+    const c: BatchCommand = commands[failed] ?? { group: '?', command: '?' };
     if (failed !== next) attempt = 0;
     next = failed;
     if (attempt < options.retries) {
@@ -384,14 +388,14 @@ export async function runCommandGroups(
       options.sink({
         type: 'log',
         level: 'warn',
-        message: `[${options.node}] command failed (exit ${failure.exitCode}), retrying (${attempt}/${options.retries}): ${c.command}`,
+        message: `[${options.node}] command failed (exit ${failure.exitCode}), retrying (${attempt}/${options.retries}): ${c.label ?? c.command}`,
       });
       await options.clock.sleep(options.intervalMs, options.signal);
       continue;
     }
     throw new CloudtikError(
       'ERR_CLOUDTIK_NODE_COMMAND',
-      `command failed on node ${options.node} (exit ${failure.exitCode}, group ${c.group}): ${c.command}`,
+      `command failed on node ${options.node} (exit ${failure.exitCode}, group ${c.group}): ${c.label ?? c.command}`,
       {
         details: failure.output,
         hint: failure.output.some((line) => /unknown command 'batch'/.test(line))

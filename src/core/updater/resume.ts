@@ -5,7 +5,7 @@
  * last succeeded, with the same environment, and never the setup. A node that never finished its
  * setup has no resume script, so it only waits for its updater, like a new node.
  *
- * The updater writes the resume script after a successful start (`resumeWriteCommand`) and drops
+ * The updater writes the resume script after a successful start (`resumeSaveCommand`) and drops
  * it before a setup (`RESUME_DROP`). Before it runs commands on a node it waits until the boot
  * of the container's current start has finished resuming (`BOOT_WAIT`), so the two never start
  * the same services at the same time.
@@ -73,7 +73,7 @@ export const RESUME_DROP = `rm -f ${SCRIPT}`;
  * The command (as root, the script on stdin) that installs a resume script for `user`: readable by
  * that user only, since it carries the node's environment (the state store's password among it).
  */
-export function resumeWriteCommand(user: string): string {
+function resumeWriteCommand(user: string): string {
   const u = quote(user);
   return [
     `mkdir -p ${BOOT_DIR}`,
@@ -81,4 +81,20 @@ export function resumeWriteCommand(user: string): string {
     `chown ${u}: ${SCRIPT}.new`,
     `mv -f ${SCRIPT}.new ${SCRIPT}`,
   ].join(' && ');
+}
+
+/**
+ * A command (run as `user`, the last of the start's call) that installs `script` as the resume
+ * script through sudo (as root without it, where there is none). The script travels in a here
+ * document of the call's own script, which arrives on stdin: it shows in no command line.
+ * `nonce`: hex, new for every call; it ends the here document.
+ */
+export function resumeSaveCommand(user: string, script: string, nonce: string): string {
+  const write = quote(resumeWriteCommand(user));
+  const end = `CLOUDTIK_RESUME_${nonce}`;
+  return [
+    `if command -v sudo >/dev/null 2>&1; then sudo -n bash -c ${write}; else bash -c ${write}; fi <<'${end}'`,
+    script,
+    end,
+  ].join('\n');
 }

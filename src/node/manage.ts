@@ -17,6 +17,7 @@ import {
   servicePaths,
   startService,
   stopService,
+  writeOwnFile,
   type ServiceName,
 } from './services.js';
 
@@ -144,7 +145,7 @@ export async function nodeStart(o: NodeServiceOptions): Promise<NodeServicesResu
       await fsp.writeFile(redisConf, redisConfig(bind, await redisPassword(), dir), { mode: 0o600 });
     }
     const r = await startService(name, serviceCommand(name, redisConf), { runtimeDir });
-    if (r.started && stamp !== undefined) await fsp.writeFile(stampFile(name, runtimeDir), stamp);
+    if (r.started && stamp !== undefined) await writeOwnFile(stampFile(name, runtimeDir), stamp);
     (r.started ? result.started : result.running).push(name);
     if (name === 'state') await waitForStateStore(servicePaths('state', runtimeDir).log);
   }

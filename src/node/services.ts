@@ -118,6 +118,8 @@ export async function startService(
   if (running !== undefined) return { pid: running, started: false };
   await fsp.mkdir(paths.logDir, { recursive: true });
   await fsp.mkdir(paths.runDir, { recursive: true });
+  // A log this user may not append to (the service ran as root before) starts over.
+  await fsp.access(paths.log, fs.constants.W_OK).catch(() => fsp.rm(paths.log, { force: true }).catch(() => undefined));
   const pid = startDetached('bash', ['-c', SUPERVISOR_SCRIPT, 'supervise', name, paths.log, ...command], {
     env: options.env ?? env.processEnv(),
   });
@@ -126,8 +128,17 @@ export async function startService(
       hint: 'is bash installed on the node?',
     });
   }
-  await fsp.writeFile(paths.pidFile, `${[pid, processStart(pid)].filter((v) => v !== undefined).join(' ')}\n`);
+  await writeOwnFile(paths.pidFile, `${[pid, processStart(pid)].filter((v) => v !== undefined).join(' ')}\n`);
   return { pid, started: true };
+}
+
+/**
+ * Write a file of this user's runtime folder, where one of another user may be left (a controller
+ * that ran as root before): such a file is replaced, not written through.
+ */
+export async function writeOwnFile(file: string, text: string): Promise<void> {
+  await fsp.rm(file, { force: true });
+  await fsp.writeFile(file, text);
 }
 
 /** Every service that has a pid file here (runtime daemons included), node services last in stop order. */

@@ -9,7 +9,7 @@ import { kubeApi, kubeconfigSource, type KubeApi } from './api.js';
 import { kubernetesAttachCommand } from './attach.js';
 import { KUBERNETES_HINTS } from './hints.js';
 import { KubernetesNodeProvider } from './node-provider.js';
-import { KubeExecRunner } from './runner.js';
+import { KubeExecRunner, NODE_COMMAND_ENV } from './runner.js';
 import { parseCpu } from './spec.js';
 import { kubernetesWorkspaces } from './workspace.js';
 import { parseMemory } from '../../core/units.js';
@@ -78,7 +78,13 @@ export const provider: ProviderModule = {
     const kubeconfig = kubeconfigOf(cluster);
     const api = await kubeApi(kubeconfig);
     return (node) =>
-      new KubeExecRunner(api, { namespace: cluster.workspaceName, pod: node.id, user: cluster.sshUser, kubeconfig });
+      new KubeExecRunner(api, {
+        namespace: cluster.workspaceName,
+        pod: node.id,
+        user: cluster.sshUser,
+        kubeconfig,
+        env: NODE_COMMAND_ENV,
+      });
   },
   async hostResources() {
     return largestNode(await kubeApi());

@@ -6,12 +6,14 @@
  */
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
+import path from 'node:path';
 import pLimit from 'p-limit';
 import type { PlainObject } from '../../config/merge.js';
 import { waitFor } from '../../core/deadline.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import type { CommandRunner } from '../../core/command/runner.js';
+import { quote } from '../../core/command/shell.js';
 import { clusterLockBeside, withClusterOperationLock } from '../../core/state/lock.js';
 import {
   HEAD_STATE_DIR,
@@ -29,7 +31,7 @@ import {
 import { apiError, createIfMissing, orMissing, type KubeApi } from './api.js';
 import { KUBERNETES_HINTS } from './hints.js';
 import { pendingProblem, type Pod } from './pods.js';
-import { KubeExecRunner } from './runner.js';
+import { KubeExecRunner, NODE_COMMAND_ENV } from './runner.js';
 import {
   clusterSelector,
   clusterServices,
@@ -336,12 +338,14 @@ export class KubernetesNodeProvider implements NodeProvider {
       pod: node.id,
       user: this.options.sshUser,
       kubeconfig: this.options.kubeconfig,
+      env: NODE_COMMAND_ENV,
     });
   }
 
   /**
    * Copy the cluster's state folder (the config the controller runs with, the secrets) into the
-   * head, readable by root only: the head does not mount it as a virtual head does.
+   * head, readable by the node user only (its controller runs as that user; the user has sudo
+   * anyway): the head does not mount it as a virtual head does.
    */
   async publishClusterState(head: NodeInfo, stateDir: string): Promise<void> {
     const runner = new KubeExecRunner(this.api, { namespace: this.namespace, pod: head.id, user: 'root' });
@@ -349,10 +353,14 @@ export class KubernetesNodeProvider implements NodeProvider {
     const tar = await import('tar-fs');
     const archive = tar.default.pack(stateDir, { entries: files });
     const dir = HEAD_STATE_DIR;
-    const r = await runner.exec(
-      ['bash', '-c', `umask 077 && mkdir -p ${dir} && chmod 700 ${dir} && tar -x -f - --no-same-owner -C ${dir}`],
-      { stdin: archive },
-    );
+    const parent = path.posix.dirname(dir);
+    const owner = quote(`${this.options.sshUser}:`);
+    const script = [
+      `mkdir -p ${parent} && chmod 755 ${parent}`,
+      `umask 077 && mkdir -p ${dir} && tar -x -f - --no-same-owner -C ${dir}`,
+      `chown -R ${owner} ${dir} && chmod 700 ${dir}`,
+    ].join(' && ');
+    const r = await runner.exec(['bash', '-c', script], { stdin: archive });
     if (r.exitCode !== 0) {
       throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `cannot copy the cluster's state to head ${head.id}`, {
         details: [r.stderr],

@@ -2,6 +2,10 @@
 // with lazily imported command handlers as separate chunks. One file instead of ~30 ES modules
 // keeps `cloudtik --help` close to Node's own start-up time. Packages that carry native or
 // optional parts stay external and load from node_modules when a command needs them.
+// The Kubernetes client (the parts of @kubernetes/client-node the provider names, see
+// src/providers/kubernetes/client-lib.ts) is bundled on its own and minified: 1.6 MB instead of
+// 14 MB, loaded in about half the time by every CLI process that talks to Kubernetes (the head's
+// controller among them). Minified is for that library only: our own code keeps readable traces.
 import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +14,35 @@ import { build } from 'esbuild';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Chunk names carry content hashes: start empty so stale chunks do not pile up in the package.
 rmSync(path.join(root, 'dist/bin'), { recursive: true, force: true });
+
+// Bundled CommonJS packages (and ajv's generated code) call require(): give them Node's.
+const banner = {
+  js: "import { createRequire as __cloudtikRequire } from 'node:module'; const require = __cloudtikRequire(import.meta.url);",
+};
+const KUBE_CLIENT = 'kube-client.js';
+
+await build({
+  entryPoints: { [KUBE_CLIENT.replace(/\.js$/, '')]: path.join(root, 'src/providers/kubernetes/client-lib.ts') },
+  outdir: path.join(root, 'dist/bin'),
+  bundle: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  minify: true,
+  // The library's error classes keep their names (messages and `instanceof` checks read them).
+  keepNames: true,
+  banner,
+  logLevel: 'warning',
+  legalComments: 'none',
+});
+
+/** The main bundle imports the client above as a file beside it. */
+const kubeClientExternal = {
+  name: 'kube-client-external',
+  setup(b) {
+    b.onResolve({ filter: /\/client-lib\.js$/ }, () => ({ path: `./${KUBE_CLIENT}`, external: true }));
+  },
+};
 
 await build({
   entryPoints: { main: path.join(root, 'src/cli/main.ts') },
@@ -20,10 +53,8 @@ await build({
   platform: 'node',
   target: 'node20',
   external: ['tar-fs'],
-  // Bundled CommonJS packages (and ajv's generated code) call require(): give them Node's.
-  banner: {
-    js: "import { createRequire as __cloudtikRequire } from 'node:module'; const require = __cloudtikRequire(import.meta.url);",
-  },
+  plugins: [kubeClientExternal],
+  banner,
   logLevel: 'warning',
   legalComments: 'none',
 });

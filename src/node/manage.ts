@@ -180,6 +180,9 @@ async function waitForStateStore(log: string): Promise<void> {
     {
       what: `the state store to answer on port ${STATE_PORT}`,
       ms: 15_000,
+      // Redis answers within tens of milliseconds of its start (an attempt is one local connection);
+      // one that reads back a long append-only file takes longer.
+      pauseMs: (waited) => (waited < 1000 ? 20 : 100),
       retryErrors: true,
       hint: `see its log: ${log}; by hand: redis-cli -p ${STATE_PORT} ping (NOAUTH means it answers)`,
     },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
 
-type Client = typeof import('@kubernetes/client-node');
+type Client = typeof import('./client-lib.js');
 type CoreV1Api = import('@kubernetes/client-node').CoreV1Api;
 type RbacApi = import('@kubernetes/client-node').RbacAuthorizationV1Api;
 type KubeConfig = import('@kubernetes/client-node').KubeConfig;
@@ -57,7 +57,7 @@ export interface ExecApi {
 
 let loaded: Promise<Client> | undefined;
 function client(): Promise<Client> {
-  loaded ??= import('@kubernetes/client-node').catch((err: unknown) => {
+  loaded ??= import('./client-lib.js').catch((err: unknown) => {
     loaded = undefined;
     if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
     // An optional dependency: installs on bare hosts leave it out (the bundled CLI carries its own copy).

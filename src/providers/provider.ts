@@ -1,3 +1,5 @@
+import fsp from 'node:fs/promises';
+import path from 'node:path';
 import type { AuthConfig, ClusterConfig, DockerConfig, ProviderConfig } from '../config/types.js';
 import type { CommandRunner } from '../core/command/runner.js';
 import type { CoreEvent, EventSink } from '../core/events.js';
@@ -9,6 +11,18 @@ export type NodeKind = 'head' | 'worker';
  * says otherwise: providers put it there (the virtual provider mounts the local one).
  */
 export const HEAD_STATE_DIR = '/cloudtik/state';
+
+/** A file of the cluster's state, as the head gets it (see NodeProvider.clusterStateFiles). */
+export interface StateFile {
+  name: string;
+  content: string | Buffer;
+}
+
+/** The `.json` files of a cluster's state folder (its config and secrets). */
+export async function stateJsonFiles(stateDir: string): Promise<StateFile[]> {
+  const names = (await fsp.readdir(stateDir)).filter((f) => f.endsWith('.json'));
+  return Promise.all(names.map(async (name) => ({ name, content: await fsp.readFile(path.join(stateDir, name)) })));
+}
 
 /** Tag (label) names; CloudTik's own, so tools that read them keep working. */
 export const TAG = {
@@ -191,11 +205,12 @@ export interface NodeProvider {
   setTags(id: string, tags: Record<string, string>): Promise<void>;
   commandRunner(node: NodeInfo): CommandRunner;
   /**
-   * Copy the cluster's state folder (the controller's config, the secrets) to the head, when the
-   * head does not see it already (virtual heads mount it; pods do not). Called after `start`
-   * rewrites it, before the head's start commands.
+   * The files a head that does not see the cluster's state folder gets (virtual heads mount it;
+   * pods and hosts do not): its `.json` files (the controller's config, the secrets) and what else
+   * the provider's controller needs. `start` installs them in {@link HEAD_STATE_DIR}, the node
+   * user's, after it rewrote the folder, in the call that runs the head's start commands.
    */
-  publishClusterState?(head: NodeInfo, stateDir: string): Promise<void>;
+  clusterStateFiles?(head: NodeInfo, stateDir: string): Promise<StateFile[]>;
   /** Remove what the cluster left behind (state, data-disk folders) once no node is left. */
   cleanupCluster(): Promise<void>;
   /** Run `fn` while holding the cluster's operation lock (one start or stop at a time). */

@@ -8,6 +8,9 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { ClusterConfig } from '../../config/types.js';
+import { HEAD_STATE_DIR, type StateFile } from '../../providers/provider.js';
+import type { BatchCommand } from '../command/batch.js';
+import { asRootCommand, writeFileLines } from '../command/shell.js';
 import { CloudtikError } from '../errors.js';
 
 export const BOOTSTRAP_FILE = 'cluster.json';
@@ -123,4 +126,30 @@ export async function readSecrets(stateDir: string): Promise<ClusterSecrets | un
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The command (run as the node user, first in the call of the head's start commands) that installs
+ * the cluster's state files on a head that does not see its state folder, as root: in
+ * {@link HEAD_STATE_DIR}, which the node user owns (its controller reads it; the user has sudo
+ * anyway), 0700, the files 0600. Messages show its label, never its text (the secrets).
+ */
+export function installStateCommand(files: readonly StateFile[]): BatchCommand {
+  const nonce = crypto.randomBytes(6).toString('hex');
+  const dir = HEAD_STATE_DIR;
+  const parent = path.posix.dirname(dir);
+  const lines = [
+    'set -e',
+    `mkdir -p ${parent} && chmod 755 ${parent}`,
+    'umask 077',
+    `mkdir -p ${dir}`,
+    ...files.map((f) => writeFileLines(path.posix.join(dir, f.name), f.content, nonce)),
+    `chown -R "\${SUDO_USER:-root}": ${dir}`,
+    `chmod 700 ${dir}`,
+  ];
+  return {
+    group: 'cloudtik',
+    command: asRootCommand(lines.join('\n'), nonce),
+    label: `install the cluster's state in ${dir}`,
+  };
 }

@@ -17,7 +17,7 @@ import {
 import { installAheadRequests, newWorkers, planStart, withHeadRequests, type StartPlan } from '../plan-start/plan.js';
 import { nodeEnvironment, updateNode, type NodeUpdateResult, type UpdateMode } from '../updater/node-updater.js';
 import { installWorkersAhead, launchWorkersWithHead, type WorkersWithHead } from './ahead.js';
-import { ensureSecrets, headSideConfig, writeBootstrap } from './bootstrap.js';
+import { ensureSecrets, headSideConfig, installStateCommand, writeBootstrap } from './bootstrap.js';
 import { openCluster, type ClusterContext } from './context.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
 import { waitForWorkers } from './wait.js';
@@ -217,7 +217,8 @@ async function updateHead(
           host,
           setUpByStart: { nodes: withHead?.handOver() ?? [], ms: shared.readyTimeoutMs },
         });
-        await ctx.provider.publishClusterState?.(head, ctx.stateDir);
+        const files = await ctx.provider.clusterStateFiles?.(head, ctx.stateDir);
+        return files && installStateCommand(files);
       },
     }).catch(async (err: unknown) => {
       // Settled before a head that cannot be reached is given back (with the connections to every host).

@@ -3,7 +3,8 @@
  * home whose `.bashrc` defines two helpers the tests' commands use:
  *   step NAME          records NAME in ~/ran
  *   flaky NAME TIMES   records NAME, and fails (exit 4, some output) its first TIMES calls
- *   sudo -n bash -c ...  keeps its input in ~/resume-script (the resume script the updater saves)
+ *   sudo -n bash -s      runs its script (as this user) with /var/lib/cloudtik moved to ~/root and
+ *                        no chown: the root step the updater ends a start with (see resumeScript)
  * Root commands (the node updater's preparation step) are not run: they are recorded as
  * `<prepare>` and fail while `prepareFails` is set.
  */
@@ -23,7 +24,7 @@ flaky() {
   echo "$1" >> "$HOME/ran"
   if [ "$n" -lt "$2" ]; then echo "some output"; echo "last line"; echo boom >&2; return 4; fi
 }
-sudo() { [ "$1 $2 $3" = "-n bash -c" ] || return 1; cat > "$HOME/resume-script"; }
+sudo() { [ "$1 $2 $3" = "-n bash -s" ] || return 1; sed -e "s#/var/lib/cloudtik#$HOME/root#g" -e '/^chown /d' | bash -s; }
 `;
 
 export class LocalRunner implements CommandRunner {
@@ -46,7 +47,7 @@ export class LocalRunner implements CommandRunner {
 
   /** The last resume script the updater saved, if any. */
   get resumeScript(): string | undefined {
-    const file = path.join(this.home, 'resume-script');
+    const file = path.join(this.home, 'root', 'boot', 'resume.sh');
     return fs.existsSync(file) ? fs.readFileSync(file, 'utf8') : undefined;
   }
 

@@ -1,6 +1,9 @@
 import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildNodeScript, exportLines, quote, quoteArgs } from './shell.js';
+import { asRootCommand, buildNodeScript, exportLines, quote, quoteArgs, writeFileLines } from './shell.js';
 import { HOSTILE_VALUES } from './hostile.fixtures.js';
 
 const HOSTILE = HOSTILE_VALUES;
@@ -53,5 +56,24 @@ describe('exportLines and buildNodeScript', () => {
       status = (err as { status: number | null }).status;
     }
     expect(status).toBe(3);
+  });
+});
+
+describe('asRootCommand and writeFileLines', () => {
+  it('write any bytes exactly, through a here document inside another', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-shell-'));
+    try {
+      const bytes = Buffer.concat([Buffer.from(HOSTILE.join('\n')), Buffer.from([0, 255, 10, 13]), Buffer.alloc(300, 65)]);
+      const file = path.join(dir, 'out file');
+      const inner = ['set -e', 'umask 077', writeFileLines(file, bytes, 'ab12'), 'echo "argv: $#"'].join('\n');
+      // No sudo here: a function stands in for it, as root runs the script itself.
+      const script = `sudo() { shift; "$@"; }\n${asRootCommand(inner, 'ab12')}`;
+      const out = execFileSync('bash', ['-c', script], { encoding: 'utf8' });
+      expect(fs.readFileSync(file)).toEqual(bytes);
+      expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
+      expect(out.trim()).toBe('argv: 0');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -70,3 +70,26 @@ export function scriptStdin(script: string, rest?: NodeJS.ReadableStream): NodeJ
   else out.end();
   return out;
 }
+
+/**
+ * A command (run as a node user who has sudo, or as root where there is no sudo) that runs
+ * `script` as root. The script travels in a here document of the caller's own script, which
+ * arrives on stdin: what it carries (secrets) shows in no command line. `nonce`: hex, new for
+ * every call; it ends the here document.
+ */
+export function asRootCommand(script: string, nonce: string): string {
+  const end = `CLOUDTIK_${nonce}`;
+  return [`if command -v sudo >/dev/null 2>&1; then sudo -n bash -s; else bash -s; fi <<'${end}'`, script, end].join(
+    '\n',
+  );
+}
+
+/**
+ * Shell lines that write `content` to `file` byte for byte (base64 in a here document, which no
+ * line of it can end early); the file's mode comes from the umask. `nonce` as for asRootCommand.
+ */
+export function writeFileLines(file: string, content: string | Buffer, nonce: string): string {
+  const end = `CLOUDTIK_FILE_${nonce}`;
+  const encoded = Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\n').replace(/\n$/, '');
+  return [`base64 -d > ${quote(file)} <<'${end}'`, encoded, end].join('\n');
+}

@@ -54,8 +54,11 @@ export interface NodeUpdateOptions {
   readyTimeoutMs: number;
   /** More environment for every command (the state store's password, ...). */
   extraEnv?: Record<string, string>;
-  /** Called after files and setup, before the start commands (the head's hand-over). */
-  beforeStart?: () => Promise<void>;
+  /**
+   * Called after files and setup, before the start commands (the head's hand-over); a command it
+   * returns runs first in the start commands' call (alone when there are none).
+   */
+  beforeStart?: () => Promise<BatchCommand | undefined>;
 }
 
 export interface NodeUpdateResult {
@@ -153,11 +156,16 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
     );
     if (steps.setup) await setUp(r, steps, groups);
     else phaseEvent(r, 'setting-up', { state: 'skip', detail: steps.skipped });
-    await options.beforeStart?.();
+    const first = await options.beforeStart?.();
+    const before = first ? [first] : [];
     if (steps.start) {
       // The resume script is saved by the start's own call, after its last command succeeded.
-      const save = resumeSave(config.auth.ssh_user, { groups: groups.start, env: r.env });
-      await runPhase(r, 'starting', () => runGroups(r, groups.start, config.options.retry_start_command, [save]));
+      const after = [resumeSave(config.auth.ssh_user, { groups: groups.start, env: r.env })];
+      await runPhase(r, 'starting', () =>
+        runGroups(r, groups.start, config.options.retry_start_command, { before, after }),
+      );
+    } else if (first) {
+      await runGroups(r, [], false, { before });
     }
     const { runtimeHash, fileMountsHash, inputs } = options;
     await setStatus(r, 'up-to-date', upToDateTags(steps, { runtimeHash, fileMountsHash, inputs, now: clock.now() }));
@@ -192,18 +200,18 @@ async function runPhase<T>(r: UpdateRun, p: NodePhase, fn: () => Promise<T>): Pr
 }
 
 /**
- * Run command groups in order, then `after` (in the same call); `retry` turns on CloudTik's
- * bounded retries for each command.
+ * Run command groups in order, between `before` and `after` (in the same call); `retry` turns on
+ * CloudTik's bounded retries for each command.
  */
 async function runGroups(
   r: UpdateRun,
   groups: CommandGroup[],
   retry: boolean | undefined,
-  after: BatchCommand[] = [],
+  extra: { before?: BatchCommand[]; after?: BatchCommand[] } = {},
 ): Promise<void> {
   const { retries, intervalMs } = retryPolicy(r.options.config.options, retry);
   await runCommandGroups(r.runner, groups, {
-    after,
+    ...extra,
     env: r.env,
     node: r.options.node.id,
     sink: r.options.sink,
@@ -346,7 +354,8 @@ export interface GroupOptions {
   clock: Clock;
   /** How each command is announced as it starts (default `debug`: `start` shows phases instead). */
   announce?: 'debug' | 'info';
-  /** Commands run after the groups' in the same call (not part of any group). */
+  /** Commands run before and after the groups' in the same call (not part of any group). */
+  before?: readonly BatchCommand[];
   after?: readonly BatchCommand[];
 }
 
@@ -359,7 +368,7 @@ export async function runCommandGroups(
   groups: readonly CommandGroup[],
   options: GroupOptions,
 ): Promise<void> {
-  const commands = [...groupCommands(groups), ...(options.after ?? [])];
+  const commands = [...(options.before ?? []), ...groupCommands(groups), ...(options.after ?? [])];
   let next = 0;
   let attempt = 0;
   while (next < commands.length) {

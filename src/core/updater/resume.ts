@@ -14,7 +14,7 @@
  * `<start>` is the start time of the container's PID 1 (field 22 of /proc/1/stat), which is new
  * for every start of the container, so a record left by an earlier start is told apart.
  */
-import { quote } from '../command/shell.js';
+import { asRootCommand, quote, writeFileLines } from '../command/shell.js';
 
 /** Where the boot keeps the resume script and its state (in the container's own file system). */
 export const BOOT_DIR = '/var/lib/cloudtik/boot';
@@ -70,31 +70,18 @@ export function bootWaitLines(seconds: number): string {
 export const RESUME_DROP = `rm -f ${SCRIPT}`;
 
 /**
- * The command (as root, the script on stdin) that installs a resume script for `user`: readable by
- * that user only, since it carries the node's environment (the state store's password among it).
- */
-function resumeWriteCommand(user: string): string {
-  const u = quote(user);
-  return [
-    `mkdir -p ${BOOT_DIR}`,
-    `(umask 077 && cat > ${SCRIPT}.new)`,
-    `chown ${u}: ${SCRIPT}.new`,
-    `mv -f ${SCRIPT}.new ${SCRIPT}`,
-  ].join(' && ');
-}
-
-/**
  * A command (run as `user`, the last of the start's call) that installs `script` as the resume
- * script through sudo (as root without it, where there is none). The script travels in a here
- * document of the call's own script, which arrives on stdin: it shows in no command line.
- * `nonce`: hex, new for every call; it ends the here document.
+ * script, as root: readable by `user` only, since it carries the node's environment (the state
+ * store's password among it). `nonce`: hex, new for every call (see asRootCommand).
  */
 export function resumeSaveCommand(user: string, script: string, nonce: string): string {
-  const write = quote(resumeWriteCommand(user));
-  const end = `CLOUDTIK_RESUME_${nonce}`;
-  return [
-    `if command -v sudo >/dev/null 2>&1; then sudo -n bash -c ${write}; else bash -c ${write}; fi <<'${end}'`,
-    script,
-    end,
-  ].join('\n');
+  const lines = [
+    'set -e',
+    `mkdir -p ${BOOT_DIR}`,
+    'umask 077',
+    writeFileLines(`${SCRIPT}.new`, script, nonce),
+    `chown ${quote(user)}: ${SCRIPT}.new`,
+    `mv -f ${SCRIPT}.new ${SCRIPT}`,
+  ];
+  return asRootCommand(lines.join('\n'), nonce);
 }

@@ -6,18 +6,16 @@
  */
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
-import path from 'node:path';
 import pLimit from 'p-limit';
 import type { PlainObject } from '../../config/merge.js';
 import { waitFor } from '../../core/deadline.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import type { CommandRunner } from '../../core/command/runner.js';
-import { quote } from '../../core/command/shell.js';
 import { clusterLockBeside, withClusterOperationLock } from '../../core/state/lock.js';
 import {
-  HEAD_STATE_DIR,
   LIMIT_LABEL,
+  stateJsonFiles,
   TAG,
   type ClusterSupportSpec,
   type HostResources,
@@ -27,6 +25,7 @@ import {
   type NodeProvider,
   type NodeStart,
   type ProviderHints,
+  type StateFile,
 } from '../provider.js';
 import { apiError, createIfMissing, orMissing, type KubeApi } from './api.js';
 import { KUBERNETES_HINTS } from './hints.js';
@@ -342,30 +341,9 @@ export class KubernetesNodeProvider implements NodeProvider {
     });
   }
 
-  /**
-   * Copy the cluster's state folder (the config the controller runs with, the secrets) into the
-   * head, readable by the node user only (its controller runs as that user; the user has sudo
-   * anyway): the head does not mount it as a virtual head does.
-   */
-  async publishClusterState(head: NodeInfo, stateDir: string): Promise<void> {
-    const runner = new KubeExecRunner(this.api, { namespace: this.namespace, pod: head.id, user: 'root' });
-    const files = (await fsp.readdir(stateDir)).filter((f) => f.endsWith('.json'));
-    const tar = await import('tar-fs');
-    const archive = tar.default.pack(stateDir, { entries: files });
-    const dir = HEAD_STATE_DIR;
-    const parent = path.posix.dirname(dir);
-    const owner = quote(`${this.options.sshUser}:`);
-    const script = [
-      `mkdir -p ${parent} && chmod 755 ${parent}`,
-      `umask 077 && mkdir -p ${dir} && tar -x -f - --no-same-owner -C ${dir}`,
-      `chown -R ${owner} ${dir} && chmod 700 ${dir}`,
-    ].join(' && ');
-    const r = await runner.exec(['bash', '-c', script], { stdin: archive });
-    if (r.exitCode !== 0) {
-      throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `cannot copy the cluster's state to head ${head.id}`, {
-        details: [r.stderr],
-      });
-    }
+  /** The cluster's state: its `.json` files (the head's controller reads them as the node user). */
+  clusterStateFiles(_head: NodeInfo, stateDir: string): Promise<StateFile[]> {
+    return stateJsonFiles(stateDir);
   }
 
   async cleanupCluster(): Promise<void> {

@@ -5,14 +5,13 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { Readable } from 'node:stream';
 import { isLoopback } from '../../config/rules-hosts.js';
 import type { AuthConfig } from '../../config/types.js';
 import { tailLines, type CommandRunner } from '../../core/command/runner.js';
 import { quote } from '../../core/command/shell.js';
 import { CloudtikError } from '../../core/errors.js';
 import { HostNodeProvider, type HostProviderOptions } from '../local/node-provider.js';
-import { HEAD_STATE_DIR, TAG, type NodeInfo } from '../provider.js';
+import { stateJsonFiles, TAG, type NodeInfo, type StateFile } from '../provider.js';
 import { HEAD_TOKEN_FILE, type PoolConnection } from './connection.js';
 
 /** The SSH key reaching the workers, in the cluster's state folder on the head. */
@@ -85,36 +84,19 @@ export class PoolNodeProvider extends HostNodeProvider {
     if (r.exitCode !== 0) throw failed(node, r.stderr + r.stdout, 'cannot claim host');
   }
 
-  /**
-   * The cluster's state files, the pool's token and the workers' SSH key, readable by the SSH user
-   * only: on the head's host, or in the head's container.
-   */
-  async publishClusterState(head: NodeInfo, stateDir: string): Promise<void> {
-    const runner = this.commandRunner(head);
-    const dir = HEAD_STATE_DIR;
-    const user = this.pool.sshUser;
-    await mustRun(runner, `mkdir -p ${dir} && chown ${quote(`${user}:`)} ${dir} && chmod 700 ${dir}`, head, true);
-    const files = (await fsp.readdir(stateDir)).filter((f) => f.endsWith('.json'));
-    for (const f of files) await runner.upload(path.join(stateDir, f), `${dir}/${f}`);
+  /** The cluster's state files, the pool's token and the SSH key reaching the workers. */
+  async clusterStateFiles(_head: NodeInfo, stateDir: string): Promise<StateFile[]> {
+    const files = await stateJsonFiles(stateDir);
     const key = this.pool.auth?.ssh_private_key;
-    if (key) await runner.upload(key, `${dir}/${HEAD_KEY_FILE}`);
-    const token = Readable.from([this.pool.connection.token]);
-    const r = await runner.run({
-      command: `umask 077 && cat > ${dir}/${HEAD_TOKEN_FILE} && chmod 600 ${dir}/*`,
-      stdin: token,
-    });
-    if (r.exitCode !== 0) throw failed(head, r.stderr + r.stdout);
+    if (key) files.push({ name: HEAD_KEY_FILE, content: await fsp.readFile(key) });
+    files.push({ name: HEAD_TOKEN_FILE, content: this.pool.connection.token });
+    return files;
   }
 }
 
-async function mustRun(runner: CommandRunner, command: string, head: NodeInfo, asRoot: boolean): Promise<void> {
-  const r = await runner.run({ command, asRoot });
-  if (r.exitCode !== 0) throw failed(head, r.stderr + r.stdout);
-}
-
-function failed(node: NodeInfo, output: string, what = "cannot copy the cluster's state to head"): CloudtikError {
+function failed(node: NodeInfo, output: string, what: string): CloudtikError {
   return new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `${what} ${node.id}`, {
     details: tailLines(output, 10),
-    hint: `the SSH user needs sudo on the hosts to make ${HEAD_STATE_DIR}`,
+    hint: `the SSH user needs passwordless sudo on the hosts to write ${CLAIM_FILE}`,
   });
 }

@@ -136,15 +136,13 @@ export function stoppingEnv(
 }
 
 /**
- * Stop a cluster: the controller and, at the same time, the stop commands of the workers (a
- * controller replaces a worker only after its heartbeats stop for the heartbeat timeout, far longer
- * than its own stop), and of the head: at the same time too where the nodes are discarded, after
- * the workers' where they are kept (their daemons save what they keep as they stop, and a
- * NodeManager that finds its ResourceManager gone retries past its stop grace and is killed before
- * it writes its archive). Each is told how the cluster stops (see {@link stoppingEnv}). The
- * workers' containers go once the controller and their commands are done, the head's once its
- * own commands are done too; then list again until nothing with the cluster's labels is left, and
- * clean its local state. With `workersOnly` or `keepMinWorkers` the head keeps running.
+ * Stop a cluster: the controller and, at the same time, the stop commands of the workers and of
+ * the head (a controller replaces a worker only after its heartbeats stop for the heartbeat
+ * timeout, far longer than its own stop), each told how the cluster stops (see {@link stoppingEnv}).
+ * The workers' containers go once the controller and their commands are done, the head's at the
+ * same time once its own commands are done too; then list again until nothing with the cluster's
+ * labels is left, and clean its local state. With `workersOnly` or `keepMinWorkers` the head
+ * keeps running.
  */
 export async function stopCluster(options: StopOptions): Promise<StopResult> {
   const { config, sink } = options;
@@ -164,10 +162,7 @@ export async function stopCluster(options: StopOptions): Promise<StopResult> {
       stopController(ctx, nodes, headIp, told.head, sink),
       stopCommands(workers, told.workers),
     ]);
-    const discarded = ctx.provider.discardsNodes === true;
-    const headStopped = discarded
-      ? stopCommands(heads, told.head)
-      : workersStopped.then(() => stopCommands(heads, told.head));
+    const headStopped = stopCommands(heads, told.head);
     const workersGone = removeWorkers(ctx, workers, workersStopped, sink);
     // Awaited below; a failure meanwhile must not count as unhandled.
     workersGone.catch(() => undefined);

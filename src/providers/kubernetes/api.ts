@@ -79,6 +79,11 @@ export function kubeconfigSource(explicit: string | undefined): { file?: string;
   return { inCluster: env.inKubernetesPod() || fs.existsSync(path.join(SERVICE_ACCOUNT_DIR, 'token')) };
 }
 
+/** Of a KUBECONFIG list, the first file that exists (kubectl reads it for the current context). */
+export function existingKubeconfig(list: string): string | undefined {
+  return list.split(path.delimiter).find((f) => f !== '' && fs.existsSync(f));
+}
+
 /** Where a pod finds its service account's token, CA and namespace. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 /** The API's in-cluster name, for processes that lost the pod's KUBERNETES_SERVICE_* variables. */
@@ -125,9 +130,7 @@ async function connect(explicit: string | undefined): Promise<KubeApi> {
   const source = kubeconfigSource(explicit);
   try {
     if (source.file !== undefined) {
-      // A KUBECONFIG list: the first file that exists, as kubectl reads it for the current context.
-      const file = source.file.split(path.delimiter).find((f) => f !== '' && fs.existsSync(f)) ?? source.file;
-      config.loadFromFile(file);
+      config.loadFromFile(existingKubeconfig(source.file) ?? source.file);
     } else if (source.inCluster) {
       loadInCluster(config);
     } else {

@@ -3,11 +3,9 @@
  * a node is a pod, commands and copies go through the API's exec subresource. The client library
  * loads with this module, which the registry loads only for `provider.type: kubernetes`.
  */
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { ClusterRef, HostResources, ProviderModule, WorkspaceProvider } from '../provider.js';
-import { kubeApi, kubeconfigSource, type KubeApi } from './api.js';
+import { existingKubeconfig, kubeApi, kubeconfigSource, type KubeApi } from './api.js';
 import { kubernetesAttachCommand } from './attach.js';
 import { KUBERNETES_HINTS } from './hints.js';
 import { KubernetesNodeProvider } from './node-provider.js';
@@ -74,7 +72,7 @@ export const provider: ProviderModule = {
     const source = kubeconfigSource(undefined);
     // `workspace list` asks every provider: with no credentials (none set, or a kubeconfig that is
     // not there) there are none to list; using them says what is wrong.
-    const named = source.file?.split(path.delimiter).some((f) => f !== '' && fs.existsSync(f)) ?? false;
+    const named = source.file !== undefined && existingKubeconfig(source.file) !== undefined;
     if (!named && !source.inCluster) return withoutCredentials();
     return kubernetesWorkspaces(await kubeApi());
   },

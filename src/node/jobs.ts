@@ -30,6 +30,7 @@ import type { StateStore } from '../core/state/store.js';
 import { killYarnAppsTagged } from '../runtimes/yarn/rest.js';
 import type { Logger } from './log.js';
 import { processRuns, processStart, signalGroup } from './services.js';
+import { groupStats } from './proc.js';
 
 /** The files of a job's folder. */
 export const JOB_FILES = { stdout: 'stdout.log', stderr: 'stderr.log', exit: 'exit', script: 'run.sh' } as const;
@@ -119,17 +120,6 @@ async function markEnded(dir: string, code: number | undefined): Promise<void> {
   await fsp.writeFile(file, code === undefined ? '' : `${code}\n`, { flag: 'wx' }).catch(() => undefined);
 }
 
-/** Whether any process of group `pgid` still runs (zombies aside). */
-async function groupRuns(pgid: number): Promise<boolean> {
-  const pids = (await fsp.readdir('/proc').catch(() => [] as string[])).filter((p) => /^\d+$/.test(p));
-  for (const p of pids) {
-    const stat = await fsp.readFile(`/proc/${p}/stat`, 'utf8').catch(() => '');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[2] === String(pgid) && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-  }
-  return false;
-}
-
 /** A running job: ended (its exit code), gone without one, to cancel, or still running. */
 async function settle(deps: RunnerDeps, job: JobRecord): Promise<void> {
   const dir = folder(deps, job);
@@ -162,7 +152,7 @@ async function cancelRunning(deps: RunnerDeps, job: JobRecord): Promise<void> {
   }
   const pgid = job.pid as number;
   await signalGroup(pgid, 'SIGTERM').catch(() => undefined);
-  const gone = await waitUpTo(async () => !(await groupRuns(pgid)), {
+  const gone = await waitUpTo(async () => (await groupStats(pgid)).length === 0, {
     what: `job ${job.id} to exit`,
     ms: CANCEL_GRACE_MS,
     pauseMs: 100,

@@ -88,4 +88,22 @@ describe('the grace a service gets to stop', () => {
     await new Promise((r) => setTimeout(r, 500));
     await expect(fsp.stat(done)).rejects.toThrow();
   });
+
+  it('goes on while the daemon works (a JVM writing its archive), not while it idles', async () => {
+    const done = path.join(dir, 'worked');
+    // Busy for 1.5 s after SIGTERM (its loop in its own process group), then done.
+    const busy = `trap 'trap "" TERM; timeout --foreground 1.5 bash -c "while :; do :; done"; touch ${done}; exit 0' TERM; sleep 300 & wait`;
+    await startService('busy-daemon', ['bash', '-c', busy], { runtimeDir: dir });
+    const idle = await startService('idle-daemon', ['bash', '-c', "trap '' TERM; sleep 300 & wait"], {
+      runtimeDir: dir,
+    });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(await stopService('busy-daemon', { runtimeDir: dir, graceMs: 300 })).toBe(true);
+    await expect(fsp.stat(done)).resolves.toBeDefined();
+    const t0 = Date.now();
+    expect(await stopService('idle-daemon', { runtimeDir: dir, graceMs: 300 })).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(3000);
+    for (let i = 0; i < 40 && alive(idle.pid); i++) await new Promise((r) => setTimeout(r, 50));
+    expect(alive(idle.pid)).toBe(false);
+  });
 });

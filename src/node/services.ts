@@ -12,6 +12,7 @@ import { waitUpTo } from '../core/deadline.js';
 import { CloudtikError } from '../core/errors.js';
 import { pidAlive } from '../core/pid.js';
 import { runTool, startDetached, toolError } from '../core/process.js';
+import { groupStats, procStat, runs } from './proc.js';
 
 /** Node services: the state store, agent, controller and job runner, and runtime daemons (`hdfs-namenode`, ...). */
 export type ServiceName = 'state' | 'agent' | 'controller' | 'jobs' | (string & {});
@@ -68,26 +69,16 @@ done
  * and a pid file left from before may name an unrelated process of the new start.
  */
 export function processStart(pid: number): string | undefined {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
+  return procStat(pid)?.start;
 }
 
 /**
- * Whether process `pid` runs (a zombie, left for a parent that does not reap it, does not) and,
- * when `started` is given, is the one that started then.
+ * Whether process `pid` runs (a zombie does not) and, when `started` is given, is the one that
+ * started then.
  */
 export function processRuns(pid: number, started?: string): boolean {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return fields[0] !== 'Z' && fields[0] !== 'X' && (started === undefined || fields[19] === started);
-  } catch {
-    return false;
-  }
+  const stat = procStat(pid);
+  return runs(stat) && (started === undefined || stat.start === started);
 }
 
 /** The pid of a running service's supervisor, or undefined. */
@@ -159,6 +150,17 @@ export async function recordedServices(runtimeDir = env.runtimeDir()): Promise<S
 export const STOP_GRACE_MS = 30_000;
 
 /**
+ * A service still busy at the end of its grace gets more time, up to this much: the first stop
+ * of every Hadoop daemon of a cluster on one busy 2-core machine writes nine archives at once,
+ * and a NodeManager that ran containers writes a large one. One that idles (a NodeManager that
+ * retries a ResourceManager that is gone) is killed at the end of its grace.
+ */
+const STOP_BUSY_MAX_MS = 90_000;
+
+/** Busy: at least a tenth of a core over the last second (clock ticks are 1/100 s). */
+const BUSY_TICKS_PER_S = 10;
+
+/**
  * Stop a service: SIGTERM to its supervisor, then SIGKILL to the whole group after `graceMs`
  * (by default {@link STOP_GRACE_MS}, none on a node that is discarded right after: nothing it
  * would save survives).
@@ -175,14 +177,30 @@ export async function stopService(
   }
   await signalGroup(pid, 'SIGTERM');
   const graceMs = options.graceMs ?? (env.nodeDiscarded() ? 0 : STOP_GRACE_MS);
-  const exited = await waitUpTo(() => !groupAlive(pid), {
-    what: `the ${name} service to exit`,
-    ms: graceMs,
-    pauseMs: 50,
-  });
+  const exited =
+    (await waitUpTo(() => !groupAlive(pid), { what: `the ${name} service to exit`, ms: graceMs, pauseMs: 50 })) ||
+    (graceMs > 0 && (await exitsWhileBusy(name, pid)));
   if (!exited && groupAlive(pid)) await signalGroup(pid, 'SIGKILL');
   await fsp.rm(paths.pidFile, { force: true });
   return true;
+}
+
+/** Wait while the service's process group works (see STOP_BUSY_MAX_MS): whether it exited. */
+async function exitsWhileBusy(name: ServiceName, pid: number): Promise<boolean> {
+  const cpu = async (): Promise<number> => (await groupStats(pid)).reduce((sum, s) => sum + s.cpuTicks, 0);
+  let mark = { at: 0, ticks: await cpu() };
+  await waitUpTo(
+    async ({ waitedMs }) => {
+      if (!groupAlive(pid)) return true;
+      if (waitedMs - mark.at < 1000) return false;
+      const ticks = await cpu();
+      const idle = ((ticks - mark.ticks) * 1000) / (waitedMs - mark.at) < BUSY_TICKS_PER_S;
+      mark = { at: waitedMs, ticks };
+      return idle;
+    },
+    { what: `the busy ${name} service to exit`, ms: STOP_BUSY_MAX_MS, pauseMs: 100 },
+  );
+  return !groupAlive(pid);
 }
 
 /**

@@ -9,7 +9,7 @@ import { existingKubeconfig, kubeApi, kubeconfigSource, type KubeApi } from './a
 import { kubernetesAttachCommand } from './attach.js';
 import { KUBERNETES_HINTS } from './hints.js';
 import { KubernetesNodeProvider } from './node-provider.js';
-import { KubeExecRunner, NODE_COMMAND_ENV } from './runner.js';
+import { clusterPodRunner } from './runner.js';
 import { parseCpu } from './spec.js';
 import { kubernetesWorkspaces } from './workspace.js';
 import { parseMemory } from '../../core/units.js';
@@ -80,13 +80,7 @@ export const provider: ProviderModule = {
     const kubeconfig = kubeconfigOf(cluster);
     const api = await kubeApi(kubeconfig);
     return (node) =>
-      new KubeExecRunner(api, {
-        namespace: cluster.workspaceName,
-        pod: node.id,
-        user: cluster.sshUser,
-        kubeconfig,
-        env: NODE_COMMAND_ENV,
-      });
+      clusterPodRunner(api, { namespace: cluster.workspaceName, user: cluster.sshUser, kubeconfig }, node.id);
   },
   async hostResources() {
     return largestNode(await kubeApi());

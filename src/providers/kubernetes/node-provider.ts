@@ -30,7 +30,7 @@ import {
 import { apiError, createIfMissing, orMissing, type KubeApi } from './api.js';
 import { KUBERNETES_HINTS } from './hints.js';
 import { pendingProblem, type Pod } from './pods.js';
-import { KubeExecRunner, NODE_COMMAND_ENV } from './runner.js';
+import { clusterPodRunner } from './runner.js';
 import {
   clusterSelector,
   clusterServices,
@@ -332,13 +332,8 @@ export class KubernetesNodeProvider implements NodeProvider {
   }
 
   commandRunner(node: NodeInfo): CommandRunner {
-    return new KubeExecRunner(this.api, {
-      namespace: this.namespace,
-      pod: node.id,
-      user: this.options.sshUser,
-      kubeconfig: this.options.kubeconfig,
-      env: NODE_COMMAND_ENV,
-    });
+    const { sshUser: user, kubeconfig } = this.options;
+    return clusterPodRunner(this.api, { namespace: this.namespace, user, kubeconfig }, node.id);
   }
 
   /** The cluster's state: its `.json` files (the head's controller reads them as the node user). */

@@ -65,6 +65,11 @@ export interface ExecOptions {
   signal?: AbortSignal;
 }
 
+/** The runner of one of a cluster's pods: commands as the node user, with {@link NODE_COMMAND_ENV}. */
+export function clusterPodRunner(api: KubeApi, cluster: Omit<PodTarget, 'pod' | 'env'>, pod: string): KubeExecRunner {
+  return new KubeExecRunner(api, { ...cluster, pod, env: NODE_COMMAND_ENV });
+}
+
 export class KubeExecRunner implements CommandRunner {
   readonly nodeId: string;
   constructor(

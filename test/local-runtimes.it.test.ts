@@ -132,13 +132,16 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
     // The second start restarted the ResourceManager: its NodeManagers register again first, so
     // that each leaves it in a clean stop (one that finds it gone retries past its stop grace).
     await eventually('3 NodeManagers', 120_000, async () => ((await activeNodeManagers(headIp)) === 3 ? 3 : undefined));
-    await lh.headOk('stop ~/cluster.yaml -y', 600);
+    // (Its output says how long each node took: a daemon's first stop writes its archive.)
+    const stopped = await lh.headOk('stop ~/cluster.yaml -y', 600);
     const archives = `find /opt/cds -name '*.jsa' -size +1M -printf '%f\\n' | sort | tr '\\n' ' '`;
     expect((await lh.hosts.rootShell(lh.list[0]!, archives)).stdout.trim()).toBe(
       'history-server.jsa namenode.jsa resourcemanager.jsa',
     );
     for (const h of lh.list.slice(1)) {
-      expect((await lh.hosts.rootShell(h, archives)).stdout.trim(), h.ip).toBe('datanode.jsa nodemanager.jsa');
+      expect((await lh.hosts.rootShell(h, archives)).stdout.trim(), `${h.ip}\n${stopped}`).toBe(
+        'datanode.jsa nodemanager.jsa',
+      );
     }
     await lh.headOk('start ~/cluster.yaml -y', 600);
     await eventually('3 live DataNodes', 120_000, async () => ((await liveDataNodes(headIp)) === 3 ? 3 : undefined));

@@ -172,6 +172,13 @@ function mismatches(steps: Step[], before: Map<string, Seen>, after: Map<string,
   return out;
 }
 
+/** No mismatch; else fail with them and the cluster's events (who set up what, and why). */
+async function expectNoMismatch(steps: Step[], before: Map<string, Seen>, after: Map<string, Seen>): Promise<void> {
+  const found = mismatches(steps, before, after);
+  const events = found.length > 0 ? (await cli(['events', file, '--limit', '40'])).stdout : '';
+  expect(found, events).toEqual([]);
+}
+
 /** `kind action [changed]` of each step, the head first. */
 function summary(steps: Step[]): string[] {
   return steps.map((s) =>
@@ -280,7 +287,7 @@ describe('plan then start', { timeout: 600_000 }, () => {
     // The plan is right about the edit...
     expect(summary(steps).sort()).toEqual([...edit.want].sort());
     // ...and start did exactly that.
-    expect(mismatches(steps, before, after)).toEqual([]);
+    await expectNoMismatch(steps, before, after);
   });
 });
 
@@ -294,7 +301,7 @@ describe('start --rerun-setup', { timeout: 600_000 }, () => {
     const ip = status.nodes.find((n) => n.id === worker.id)?.ip as string;
     const { steps, after } = await planThenStart(['--rerun-setup', '--node-ip', ip]);
     expect(summary(steps).sort()).toEqual(['head restart', 'worker setup']);
-    expect(mismatches(steps, before, after)).toEqual([]);
+    await expectNoMismatch(steps, before, after);
     const w = after.get(worker.id) as Seen;
     expect([w.containerId, w.setups - worker.setups]).toEqual([worker.containerId, 1]);
     expect(w.setupAt).not.toBe(worker.setupAt);
@@ -303,7 +310,7 @@ describe('start --rerun-setup', { timeout: 600_000 }, () => {
   it('sets up every node again when none is named', async () => {
     const { steps, before, after } = await planThenStart(['--rerun-setup']);
     expect(summary(steps).sort()).toEqual(['head setup', 'worker setup']);
-    expect(mismatches(steps, before, after)).toEqual([]);
+    await expectNoMismatch(steps, before, after);
   });
 
   it('refuses an address no node has, changing nothing', async () => {

@@ -6,6 +6,7 @@ import fs from 'node:fs';
 import fsp from 'node:fs/promises';
 
 export interface ProcStat {
+  pid: number;
   /** One letter: R, S, D, Z (zombie), X (dead), ... */
   state: string;
   pgrp: number;
@@ -19,6 +20,7 @@ function parseStat(text: string): ProcStat | undefined {
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
   if (fields.length < 20) return undefined;
   return {
+    pid: Number(text.slice(0, text.indexOf(' '))),
     state: fields[0] ?? '',
     pgrp: Number(fields[2]),
     cpuTicks: Number(fields[11]) + Number(fields[12]),
@@ -47,4 +49,19 @@ export async function groupStats(pgid: number): Promise<ProcStat[]> {
     pids.map(async (p) => parseStat(await fsp.readFile(`/proc/${p}/stat`, 'utf8').catch(() => ''))),
   );
   return stats.filter((s): s is ProcStat => runs(s) && s.pgrp === pgid);
+}
+
+/**
+ * Whether any thread of these processes runs or waits for a core (R) or for the disk (D): work
+ * under way, however little CPU a busy machine gives it.
+ */
+export async function anyThreadActive(processes: readonly ProcStat[]): Promise<boolean> {
+  for (const p of processes) {
+    const tasks = await fsp.readdir(`/proc/${p.pid}/task`).catch(() => [] as string[]);
+    for (const t of tasks) {
+      const state = parseStat(await fsp.readFile(`/proc/${p.pid}/task/${t}/stat`, 'utf8').catch(() => ''))?.state;
+      if (state === 'R' || state === 'D') return true;
+    }
+  }
+  return false;
 }

@@ -43,8 +43,16 @@ function config(mc: MergedCommands, options: Record<string, unknown> = {}): Clus
 
 const clock: Clock = { now: () => 0, sleep: () => Promise.resolve() };
 
-function setup(runner: LocalRunner, tags: Record<string, string> = {}) {
+/** How the fake provider's tags behave: each takes `ms`; the status `fail` is refused. */
+interface TagBehaviour {
+  ms?: number;
+  fail?: string;
+}
+
+function setup(runner: LocalRunner, tags: Record<string, string> = {}, behaviour: TagBehaviour = {}) {
   const statuses: string[] = [];
+  /** What happened, in order: `run` for each call on the node, `tag <status>` as each tag lands. */
+  const log: string[] = [];
   const setTags: Record<string, string>[] = [];
   const node: NodeInfo = {
     id: 'n1',
@@ -59,13 +67,21 @@ function setup(runner: LocalRunner, tags: Record<string, string> = {}) {
     limits: { cpus: 1, memoryBytes: 1 },
   };
   const provider = {
-    setTags: (_id: string, t: Record<string, string>) => {
-      setTags.push(t);
+    setTags: async (_id: string, t: Record<string, string>) => {
       const s = t[TAG.nodeStatus];
+      if (behaviour.ms) await new Promise((r) => setTimeout(r, behaviour.ms));
+      if (s !== undefined && s === behaviour.fail) throw new Error(`the API refused the status ${s}`);
+      setTags.push(t);
       if (s !== undefined) statuses.push(s);
-      return Promise.resolve();
+      log.push(`tag ${s}`);
     },
-    commandRunner: () => runner,
+    commandRunner: () =>
+      new Proxy(runner, {
+        get: (target, key, receiver) => {
+          if (key === 'run') log.push('run');
+          return Reflect.get(target, key, receiver) as unknown;
+        },
+      }),
     // The provider's own words for looking at a node (these are the virtual provider's).
     hints: { inspectNode: (id: string) => `check the container: docker inspect ${id}; docker logs ${id}` },
   } as unknown as NodeProvider;
@@ -83,7 +99,7 @@ function setup(runner: LocalRunner, tags: Record<string, string> = {}) {
     readyTimeoutMs: 1000,
     ...over,
   });
-  return { statuses, setTags, events, base };
+  return { statuses, setTags, events, base, log };
 }
 
 const runners: LocalRunner[] = [];
@@ -133,6 +149,23 @@ describe('updateNode: steps and commands', () => {
     expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
     expect(r.setupSkipped).toBe(false);
     expect(t.setTags.at(-1)).toMatchObject({ [TAG.runtimeConfig]: 'h1', [TAG.fileMountsContents]: 'f1' });
+  });
+
+  it('sets the statuses on the way without waiting for them, in order, and the end one after them', async () => {
+    const runner = local();
+    const t = setup(runner, {}, { ms: 300 });
+    await updateNode(t.base(config(commands())));
+    expect(t.statuses).toEqual(['waiting-for-ssh', 'setting-up', 'up-to-date']);
+    // The node's first call went out before its first status landed.
+    expect(t.log.indexOf('run')).toBeLessThan(t.log.indexOf('tag waiting-for-ssh'));
+    expect(t.log.at(-1)).toBe('tag up-to-date');
+  });
+
+  it('fails the update when a status on the way is refused, and leaves update-failed', async () => {
+    const runner = local();
+    const t = setup(runner, {}, { fail: 'setting-up' });
+    await expect(updateNode(t.base(config(commands())))).rejects.toThrow(/refused the status setting-up/);
+    expect(t.statuses).toEqual(['waiting-for-ssh', 'update-failed']);
   });
 
   it('runs every command of every group of a phase in order, in one call, with the environment', async () => {
@@ -191,11 +224,16 @@ describe('updateNode: steps and commands', () => {
 
   it('fails the start when the resume script cannot be saved, naming the step and not its text', async () => {
     const runner = local();
-    fs.appendFileSync(path.join(runner.home, '.bashrc'), 'sudo() { echo "sudo: a password is required" >&2; return 1; }\n');
+    fs.appendFileSync(
+      path.join(runner.home, '.bashrc'),
+      'sudo() { echo "sudo: a password is required" >&2; return 1; }\n',
+    );
     const t = setup(runner);
     const err = await updateNode(t.base(config(commands()), { extraEnv: { SECRET: 's3' } })).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(CloudtikError);
-    expect((err as CloudtikError).message).toMatch(/\(exit 1, group cloudtik\): save the start commands for the node's boot$/);
+    expect((err as CloudtikError).message).toMatch(
+      /\(exit 1, group cloudtik\): save the start commands for the node's boot$/,
+    );
     expect((err as CloudtikError).details).toContain('sudo: a password is required');
     expect(JSON.stringify([err, (err as CloudtikError).details, t.events])).not.toContain('s3');
     expect(t.statuses.at(-1)).toBe('update-failed');

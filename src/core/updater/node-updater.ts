@@ -115,6 +115,9 @@ interface UpdateRun {
   phases: Partial<Record<NodePhase, number>>;
   /** The phase running now (named by a failure). */
   phase: NodePhase;
+  /** The status tags on their way, in order (see noteStatus), and the first that failed. */
+  statuses: Promise<void>;
+  statusError?: Error;
 }
 
 /**
@@ -133,6 +136,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
     phases: {},
     env: { ...nodeEnvironment(config, node, options.headIp), ...options.extraEnv },
     phase: 'waiting-for-ssh',
+    statuses: Promise.resolve(),
   };
   const groups = commandGroupsOf(commandsFor(config, node.nodeType), node.kind);
   const started = clock.now();
@@ -145,7 +149,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
     fileMounts: Object.keys(config.file_mounts).length,
   });
   try {
-    await setStatus(r, 'waiting-for-ssh');
+    noteStatus(r, 'waiting-for-ssh');
     await runPhase(r, 'waiting-for-ssh', () =>
       waitForNode(r.runner, config.auth.ssh_user, {
         ...options,
@@ -168,6 +172,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
       await runGroups(r, [], false, { before });
     }
     const { runtimeHash, fileMountsHash, inputs } = options;
+    await statusesSet(r);
     await setStatus(r, 'up-to-date', upToDateTags(steps, { runtimeHash, fileMountsHash, inputs, now: clock.now() }));
     sink({ type: 'node-status', node: node.id, kind: node.kind, status: 'up-to-date', ms: clock.now() - started });
     return { node: node.id, setupSkipped: !steps.setup, phases: r.phases };
@@ -178,6 +183,25 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
 
 function setStatus(r: UpdateRun, status: NodeStatus, extra: Record<string, string> = {}): Promise<void> {
   return r.options.provider.setTags(r.options.node.id, { [TAG.nodeStatus]: status, ...extra });
+}
+
+/**
+ * Set a status on the way (waiting, setting up) without waiting for it: it goes after the ones
+ * before it, while the update goes on (a tag is an API call on some providers, on the start's
+ * path). The end status waits for them (see statusesSet).
+ */
+function noteStatus(r: UpdateRun, status: NodeStatus): void {
+  r.statuses = r.statuses
+    .then(() => (r.statusError === undefined ? setStatus(r, status) : undefined))
+    .catch((err: unknown) => {
+      r.statusError ??= err instanceof Error ? err : new Error(String(err));
+    });
+}
+
+/** Wait for the statuses on their way; throw the first one's failure. */
+async function statusesSet(r: UpdateRun): Promise<void> {
+  await r.statuses;
+  if (r.statusError !== undefined) throw r.statusError;
 }
 
 function phaseEvent(
@@ -230,12 +254,12 @@ async function setUp(
 ): Promise<void> {
   const { provider, node, config, sink, signal } = r.options;
   if (steps.syncFiles) {
-    await setStatus(r, 'syncing-files');
+    noteStatus(r, 'syncing-files');
     await runPhase(r, 'syncing-files', async () => {
       for (const [remote, local] of Object.entries(config.file_mounts)) await r.runner.upload(local, remote);
     });
   }
-  await setStatus(r, 'setting-up');
+  noteStatus(r, 'setting-up');
   await runPhase(r, 'setting-up', async () => {
     await provider.prepareNode?.(node, {
       runner: r.runner,
@@ -253,6 +277,7 @@ async function setUp(
 /** Leave `update-failed` on the node, say which phase failed, and throw an error naming the node. */
 async function failUpdate(r: UpdateRun, err: unknown): Promise<never> {
   const { node } = r.options;
+  await r.statuses;
   await setStatus(r, 'update-failed').catch(() => undefined);
   phaseEvent(r, r.phase, { state: 'fail', detail: err instanceof Error ? err.message : String(err) });
   if (isCloudtikError(err)) throw err;

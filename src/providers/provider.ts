@@ -346,7 +346,7 @@ export interface ProviderModule {
   workspaces(section?: ProviderConfig): Promise<WorkspaceProvider>;
   commandRunners(cluster: ClusterRef): Promise<CommandRunnerFactory>;
   /** What a node can get at most; one answer for the CLI, the config and the controller. */
-  hostResources(): Promise<HostResources>;
+  hostResources(section?: ProviderConfig): Promise<HostResources>;
   readonly hints: ProviderHints;
   /** Seconds a new node may take to be ready, its first setup included (default 120). */
   readonly nodeStartWaitSeconds?: number;

@@ -1,6 +1,6 @@
 import { env } from '../../config/env.js';
 import type { ClusterConfig } from '../../config/types.js';
-import type { NodeInfo, NodeLaunchRequest, NodeProvider } from '../../providers/provider.js';
+import type { HostResources, NodeInfo, NodeLaunchRequest, NodeProvider } from '../../providers/provider.js';
 import { packageVersion } from '../../version.js';
 import { CloudtikError, isCloudtikError } from '../errors.js';
 import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
@@ -147,6 +147,8 @@ interface HeadUpdate {
   force: boolean;
   /** The workers created with a new head (see launchWorkersWithHead), launched with it. */
   withHead?: WorkersWithHead;
+  /** What a node can get at most (asked of the provider while the head comes up). */
+  host: Promise<HostResources>;
 }
 
 /**
@@ -163,7 +165,7 @@ async function updateHead(
   const { config, sink } = options;
   const { head, plan, fileMountsHash, targets } = u;
   const secrets = await ensureSecrets(ctx.stateDir);
-  const host = await ctx.module.hostResources();
+  const host = await u.host;
   // The workers' work beside the head's update ends with a failed head update or with the start (Ctrl-C).
   const ahead = new AbortController();
   const aheadSignal = options.signal ? AbortSignal.any([ahead.signal, options.signal]) : ahead.signal;
@@ -260,9 +262,12 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     throw new CloudtikError('ERR_CLOUDTIK_CONFIG', `head node type ${config.head_node_type} is not defined`);
   }
   const targets = startTargets(config, headSideConfig(config), plan, fileMountsHash);
+  // Asked now, answered while the head comes up (an API call on some providers); awaited by the head's update.
+  const host = ctx.module.hostResources(config.provider);
+  host.catch(() => undefined);
   const before = await ctx.provider.listNodes({ kind: 'worker' });
   const started = await ctx.provider.withClusterLock(sink, () =>
-    bringUpHead(ctx, options, { plan, headRequest, fileMountsHash, targets, timings }),
+    bringUpHead(ctx, options, { plan, headRequest, fileMountsHash, targets, timings, host }),
   );
 
   // Its own step; the head's controller may set those workers up meanwhile (a host install waits for the other).
@@ -310,6 +315,7 @@ interface HeadStart {
   targets: { head: TypeTarget; workers: Record<string, TypeTarget> };
   /** Filled with the `nodes` and `update` steps' milliseconds. */
   timings: Record<string, number>;
+  host: Promise<HostResources>;
 }
 
 interface HeadStarted {
@@ -408,6 +414,7 @@ async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadSt
     targets: s.targets,
     force: decision.forceHeadSetup,
     withHead,
+    host: s.host,
   });
   timings.update = Math.round(performance.now() - t);
   // The controller sets up a worker whose runtime tag matches no hash, and start waits for it.

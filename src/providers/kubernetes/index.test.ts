@@ -25,4 +25,25 @@ describe('kubernetes workspaces without usable credentials', () => {
     expect(await workspaces.list()).toEqual([]);
     await expect(workspaces.get('w')).rejects.toThrow(/cannot read the Kubernetes credentials/);
   });
+
+  it("uses the config's provider.kubeconfig over KUBECONFIG", async () => {
+    delete process.env.KUBECONFIG;
+    // An API server nobody serves: asking it fails, where no credentials would list none.
+    const file = path.join(home, 'cluster-kubeconfig');
+    fs.writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'clusters: [{name: c, cluster: {server: "https://127.0.0.1:9", insecure-skip-tls-verify: true}}]',
+        'users: [{name: u, user: {token: t}}]',
+        'contexts: [{name: x, context: {cluster: c, user: u}}]',
+        'current-context: x',
+      ].join('\n'),
+    );
+    const withFile = await provider.workspaces({ type: 'kubernetes', kubeconfig: file });
+    await expect(withFile.list()).rejects.toThrow();
+    const without = await provider.workspaces({ type: 'kubernetes' });
+    expect(await without.list()).toEqual([]);
+  });
 });

@@ -14,9 +14,14 @@ import { parseCpu } from './spec.js';
 import { kubernetesWorkspaces } from './workspace.js';
 import { parseMemory } from '../../core/units.js';
 
-function kubeconfigOf(cluster: ClusterRef): string | undefined {
-  const v = (cluster.provider as { kubeconfig?: unknown } | undefined)?.kubeconfig;
+/** `provider.kubeconfig` of a config's provider section, when set. */
+function kubeconfigIn(section: unknown): string | undefined {
+  const v = (section as { kubeconfig?: unknown } | undefined)?.kubeconfig;
   return typeof v === 'string' && v !== '' ? v : undefined;
+}
+
+function kubeconfigOf(cluster: ClusterRef): string | undefined {
+  return kubeconfigIn(cluster.provider);
 }
 
 /**
@@ -41,8 +46,8 @@ async function largestNode(api: KubeApi): Promise<HostResources> {
 }
 
 /** Workspaces when no credentials are set: none to list; anything else says how to set them. */
-function withoutCredentials(): WorkspaceProvider {
-  const api = async (): Promise<WorkspaceProvider> => kubernetesWorkspaces(await kubeApi());
+function withoutCredentials(kubeconfig: string | undefined): WorkspaceProvider {
+  const api = async (): Promise<WorkspaceProvider> => kubernetesWorkspaces(await kubeApi(kubeconfig));
   return {
     list: () => Promise.resolve([]),
     create: async (name) => (await api()).create(name),
@@ -68,13 +73,14 @@ export const provider: ProviderModule = {
       host: cluster.host ?? { cpus: os.cpus().length, memoryBytes: os.totalmem() },
     });
   },
-  async workspaces() {
-    const source = kubeconfigSource(undefined);
+  async workspaces(section) {
+    const kubeconfig = kubeconfigIn(section);
+    const source = kubeconfigSource(kubeconfig);
     // `workspace list` asks every provider: with no credentials (none set, or a kubeconfig that is
     // not there) there are none to list; using them says what is wrong.
     const named = source.file !== undefined && existingKubeconfig(source.file) !== undefined;
-    if (!named && !source.inCluster) return withoutCredentials();
-    return kubernetesWorkspaces(await kubeApi());
+    if (!named && !source.inCluster) return withoutCredentials(kubeconfig);
+    return kubernetesWorkspaces(await kubeApi(kubeconfig));
   },
   async commandRunners(cluster: ClusterRef) {
     const kubeconfig = kubeconfigOf(cluster);
@@ -82,8 +88,8 @@ export const provider: ProviderModule = {
     return (node) =>
       clusterPodRunner(api, { namespace: cluster.workspaceName, user: cluster.sshUser, kubeconfig }, node.id);
   },
-  async hostResources() {
-    return largestNode(await kubeApi());
+  async hostResources(section) {
+    return largestNode(await kubeApi(kubeconfigIn(section)));
   },
   hints: KUBERNETES_HINTS,
   nodeStartWaitSeconds: 300,

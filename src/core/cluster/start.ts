@@ -265,7 +265,6 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   // Asked now, answered while the head comes up (an API call on some providers); awaited by the head's update.
   const host = ctx.module.hostResources(config.provider);
   host.catch(() => undefined);
-  const before = await ctx.provider.listNodes({ kind: 'worker' });
   const started = await ctx.provider.withClusterLock(sink, () =>
     bringUpHead(ctx, options, { plan, headRequest, fileMountsHash, targets, timings, host }),
   );
@@ -293,7 +292,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     head: final.find((n) => n.id === started.head.id) ?? started.head,
     workers: final.filter((n) => n.kind === 'worker'),
     resumed: { head: started.resumedHead },
-    created: { head: started.createdHead, workers: newWorkers(before, final).length },
+    created: { head: started.createdHead, workers: newWorkers(started.workersBefore, final).length },
     terminated: started.terminated,
     updates: [started.update],
     endpoints: runtimeEndpoints(
@@ -328,6 +327,8 @@ interface HeadStarted {
   resumedHead: boolean;
   terminated: string[];
   rerunWorkers: string[];
+  /** The workers there were when start looked, under the cluster lock. */
+  workersBefore: NodeInfo[];
 }
 
 /** What start does, decided from one look at the cluster under its lock (see decideStart). */
@@ -428,5 +429,6 @@ async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadSt
     resumedHead: headPlan.resume,
     terminated: headPlan.terminate.map((n) => n.id),
     rerunWorkers: decision.rerunWorkers,
+    workersBefore: nodes.filter((n) => n.kind === 'worker'),
   };
 }

@@ -97,6 +97,30 @@ async function brokers(via: Worker): Promise<number[]> {
   return [...out.matchAll(/broker (\d+) at/g)].map((m) => Number(m[1])).sort((a, b) => a - b);
 }
 
+/**
+ * Create `events` (3 partitions, 3 replicas) through `via`, and wait until every broker's metadata
+ * has it with a leader for each partition: a producer asks any broker, and one that has not caught
+ * up yet answers with no partitions, which fails the delivery ("Unknown partition").
+ */
+async function createTopic(cluster: string, via: Worker): Promise<void> {
+  await onNode(
+    via,
+    `kafka-topics --bootstrap-server ${via.ip}:9092 --create --topic events --partitions 3 --replication-factor 3`,
+  );
+  await topicLed(cluster);
+}
+
+/** Wait until every broker's metadata has `events` with a leader for each of its 3 partitions. */
+async function topicLed(cluster: string): Promise<void> {
+  for (const w of await workers(cluster)) {
+    await eventually(cluster, `${w.ip} to know the topic's 3 partitions and their leaders`, 60_000, async () => {
+      const out = await onNode(w, `kcat -b ${w.ip}:9092 -L -t events -m 10 2>&1`).catch(() => '');
+      const led = [...out.matchAll(/partition \d+, leader (-?\d+)/g)].filter((m) => m[1] !== '-1');
+      return out.includes('with 3 partitions') && led.length === 3 ? true : undefined;
+    });
+  }
+}
+
 /** Produce the lines `from`..`to` to `topic` with acks=all (every in-sync replica has them). */
 async function produce(via: Worker, bootstrap: string, topic: string, from: number, to: number): Promise<void> {
   await onNode(
@@ -177,10 +201,7 @@ describe('zookeeper + kafka', () => {
     const before = await workers('zk');
     const [client, , victim] = before as [Worker, Worker, Worker];
     const bootstrap = `${client.ip}:9092`;
-    await onNode(
-      client,
-      `kafka-topics --bootstrap-server ${bootstrap} --create --topic events --partitions 3 --replication-factor 3`,
-    );
+    await createTopic('zk', client);
     await produce(client, bootstrap, 'events', 1, MESSAGES / 2);
     // Killed for good (a container killed by the engine alone is restarted in place, as a host would reboot).
     await cliOk(['kill-node', file, '--node-ip', victim.ip, '--hard', '-y']);
@@ -211,6 +232,7 @@ describe('zookeeper + kafka', () => {
     await eventually('zk', '3 brokers registered again', 60_000, async () =>
       (await brokers(client)).length === 3 ? true : undefined,
     );
+    await topicLed('zk');
     expectAll(await consume(client, `${client.ip}:9092`, 'events'));
     for (const w of all) {
       // The supervisor logs each restart of a daemon that exited: none for a broker that waited for ZooKeeper.
@@ -229,10 +251,7 @@ describe('kafka alone (KRaft)', () => {
     expect((await workers('kraft')).map((w) => w.seq)).toContain(leader);
     expect(quorum).toMatch(/^CurrentVoters:/m);
     expect(await brokers(client)).toHaveLength(3);
-    await onNode(
-      client,
-      `kafka-topics --bootstrap-server ${client.ip}:9092 --create --topic events --partitions 3 --replication-factor 3`,
-    );
+    await createTopic('kraft', client);
     await produce(client, `${client.ip}:9092`, 'events', 1, MESSAGES);
     expectAll(await consume(other, `${other.ip}:9092`, 'events'));
   });

@@ -303,3 +303,64 @@ describe('ClusterController: workers set up by start', () => {
     expect(updates.filter((id) => id === 'w1')).toHaveLength(1);
   });
 });
+
+describe('ClusterController: a setup that ends while a pass looks', () => {
+  it('does not set up again a worker whose setup ended after the pass listed it as setting-up', async () => {
+    const provider = new SlowProvider();
+    for (const [id, status] of [
+      ['w1', 'setting-up'],
+      ['w2', 'up-to-date'],
+    ] as const) {
+      provider.nodes.set(id, {
+        id,
+        kind: 'worker',
+        nodeType: W,
+        seqId: Number(id.slice(1)) + 1,
+        ip: `10.0.0.${id.slice(1)}`,
+        state: 'running',
+        running: true,
+        createdAt: 0,
+        tags: {
+          [TAG.nodeStatus]: status,
+          [TAG.launchConfig]: 'launch-hash',
+          [TAG.runtimeConfig]: '',
+          [TAG.fileMountsContents]: 'mounts',
+        },
+        limits: { cpus: 1, memoryBytes: 2 ** 30 },
+      });
+    }
+    const updates: string[] = [];
+    let finish: () => Promise<void> = () => Promise.resolve();
+    const controller = new ClusterController({
+      provider,
+      store: new MemoryStateStore(),
+      // (The runtime hash the workers' tags have: nothing else to set up.)
+      loadBootstrap: () => Promise.resolve({ bootstrap: { ...bootstrap, runtimeHashes: { [W]: '' } }, hash: 'h' }),
+      updateNode: (o: NodeUpdateOptions) => {
+        updates.push(o.node.id);
+        return new Promise((resolve) => (finish = () => upToDate(provider)(o).then(resolve)));
+      },
+      headIp: '10.0.0.1',
+      nodeEnv: {},
+      log: silentLog,
+      heartbeatTimeoutMs: 30_000,
+      readyTimeoutMs: 60_000,
+    });
+    await controller.pass(); // w1: setting-up with no updater running: the controller sets it up
+    expect(updates).toEqual(['w1']);
+
+    // The next pass lists w1 as setting-up; its setup ends before the pass decides.
+    const list = provider.listNodes;
+    provider.listNodes = async () => {
+      const seen = [...provider.nodes.values()].map((n) => ({ ...n }));
+      await finish();
+      await new Promise((r) => setTimeout(r, 0));
+      return seen;
+    };
+    await controller.pass();
+    provider.listNodes = list;
+    expect(updates).toEqual(['w1']);
+    await controller.settle();
+    expect(provider.nodes.get('w1')?.tags[TAG.nodeStatus]).toBe('up-to-date');
+  });
+});

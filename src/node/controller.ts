@@ -72,6 +72,12 @@ interface Observed {
 /** What the acting steps of one pass share. */
 interface PassState {
   seen: Observed;
+  /**
+   * Workers this controller was setting up or restarting when the pass looked: what it saw of
+   * them may be older than their update's end, so the pass leaves them alone (the next one sees
+   * them as they are).
+   */
+  busyWhenSeen: ReadonlySet<string>;
   terminated: ReadonlySet<string>;
   /** What the controller does to each worker, for the published status. */
   actions: Map<string, string>;
@@ -177,6 +183,7 @@ export class ClusterController {
     const t0 = performance.now();
     const now = this.clock.now();
     const applied = await this.applyConfig();
+    const busyWhenSeen = new Set(this.updating.keys());
     const seen = await this.observe();
     this.byStart = setUpByStart(
       now < this.byStartUntil ? (applied.bootstrap.setUpByStart?.nodes ?? []) : [],
@@ -196,7 +203,7 @@ export class ClusterController {
       pending: Object.fromEntries(this.pending),
       requests: requestedBundles(seen.requests),
       demands: [],
-      updating: new Set(this.busyIds()),
+      updating: new Set([...busyWhenSeen, ...this.busyIds()]),
       blockedTypes,
       now,
       memory: this.memory,
@@ -211,8 +218,8 @@ export class ClusterController {
     const events = this.launchAll(applied, result.launch, now);
     // After the launches above counted as pending: a retry must not stop what they set up.
     this.maybeRetryTeardowns(now);
-    events.push(...this.recoverAll(applied, result.recover, { seen, terminated, actions, now }));
-    events.push(...this.setUpAll(applied, { seen, terminated, actions, now }));
+    events.push(...this.recoverAll(applied, result.recover, { seen, busyWhenSeen, terminated, actions, now }));
+    events.push(...this.setUpAll(applied, { seen, busyWhenSeen, terminated, actions, now }));
     events.push(...this.scalerMessages(result.messages, now));
     await this.deps.store.addEvents(events);
     for (const e of events) this.deps.log.info({ event: e.kind, reason: e.reason, nodeType: e.nodeType }, e.message);
@@ -336,7 +343,7 @@ export class ClusterController {
       runtimeHashes: applied.runtimeHashes,
       fileMountsHash: applied.fileMountsHash,
       pending: this.pending,
-      skip: new Set([...pass.terminated, ...this.busyIds()]),
+      skip: new Set([...pass.terminated, ...pass.busyWhenSeen, ...this.busyIds()]),
     });
     return decisions.map((d) => {
       const node = pass.seen.byId.get(d.nodeId as string) as NodeInfo;

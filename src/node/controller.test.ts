@@ -100,6 +100,22 @@ class SlowProvider {
   withClusterLock = <T>(_sink: unknown, fn: () => Promise<T>): Promise<T> => fn();
 }
 
+/** A running worker `wN` of the current launch, with these tags besides its launch hash. */
+function addWorker(provider: SlowProvider, id: string, tags: Record<string, string>): void {
+  provider.nodes.set(id, {
+    id,
+    kind: 'worker',
+    nodeType: W,
+    seqId: Number(id.slice(1)) + 1,
+    ip: `10.0.0.${id.slice(1)}`,
+    state: 'running',
+    running: true,
+    createdAt: 0,
+    tags: { [TAG.launchConfig]: 'launch-hash', ...tags },
+    limits: { cpus: 1, memoryBytes: 2 ** 30 },
+  });
+}
+
 const silentLog = { info() {}, warn() {}, error() {}, debug() {} };
 
 /** What the node updater leaves on a node it brought up. */
@@ -243,20 +259,7 @@ describe('ClusterController: launches', () => {
 describe('ClusterController: workers set up by start', () => {
   /** Two running workers of the current launch, `setting-up` (start's setup of them is under way). */
   function settingUp(provider: SlowProvider): void {
-    for (const id of ['w1', 'w2']) {
-      provider.nodes.set(id, {
-        id,
-        kind: 'worker',
-        nodeType: W,
-        seqId: Number(id.slice(1)) + 1,
-        ip: `10.0.0.${id.slice(1)}`,
-        state: 'running',
-        running: true,
-        createdAt: 0,
-        tags: { [TAG.nodeStatus]: 'setting-up', [TAG.launchConfig]: 'launch-hash' },
-        limits: { cpus: 1, memoryBytes: 2 ** 30 },
-      });
-    }
+    for (const id of ['w1', 'w2']) addWorker(provider, id, { [TAG.nodeStatus]: 'setting-up' });
   }
 
   /** w1 and w2 being set up, w1 by start (its window 60 s); a clock the test moves (`at.now`). */
@@ -311,22 +314,10 @@ describe('ClusterController: a setup that ends while a pass looks', () => {
       ['w1', 'setting-up'],
       ['w2', 'up-to-date'],
     ] as const) {
-      provider.nodes.set(id, {
-        id,
-        kind: 'worker',
-        nodeType: W,
-        seqId: Number(id.slice(1)) + 1,
-        ip: `10.0.0.${id.slice(1)}`,
-        state: 'running',
-        running: true,
-        createdAt: 0,
-        tags: {
-          [TAG.nodeStatus]: status,
-          [TAG.launchConfig]: 'launch-hash',
-          [TAG.runtimeConfig]: '',
-          [TAG.fileMountsContents]: 'mounts',
-        },
-        limits: { cpus: 1, memoryBytes: 2 ** 30 },
+      addWorker(provider, id, {
+        [TAG.nodeStatus]: status,
+        [TAG.runtimeConfig]: '',
+        [TAG.fileMountsContents]: 'mounts',
       });
     }
     const updates: string[] = [];

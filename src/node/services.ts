@@ -12,7 +12,7 @@ import { waitUpTo } from '../core/deadline.js';
 import { CloudtikError } from '../core/errors.js';
 import { pidAlive } from '../core/pid.js';
 import { runTool, startDetached, toolError } from '../core/process.js';
-import { anyThreadActive, groupStats, procStat, runs } from './proc.js';
+import { anyThreadActive, groupStats, procStat, runs, type ProcStat } from './proc.js';
 
 /** Node services: the state store, agent, controller and job runner, and runtime daemons (`hdfs-namenode`, ...). */
 export type ServiceName = 'state' | 'agent' | 'controller' | 'jobs' | (string & {});
@@ -158,7 +158,7 @@ export const STOP_GRACE_MS = 30_000;
  */
 const STOP_BUSY_MAX_MS = 90_000;
 
-/** Busy: a thread seen running or waiting for a core or the disk, or this much CPU in a second (ticks are 1/100 s). */
+/** Busy: this much CPU in the last second (ticks are 1/100 s), or a thread running or waiting for a core or the disk. */
 const BUSY_TICKS_PER_S = 2;
 
 /**
@@ -186,21 +186,22 @@ export async function stopService(
   return true;
 }
 
-/** Wait while the service's process group works (see STOP_BUSY_MAX_MS): whether it exited. */
+/**
+ * Wait while the service's process group works (see STOP_BUSY_MAX_MS): whether it exited. Its
+ * exit is looked for every 100 ms; whether it still works, once a second (a look reads /proc).
+ */
 async function exitsWhileBusy(name: ServiceName, pid: number): Promise<boolean> {
-  const look = async (): Promise<{ ticks: number; active: boolean }> => {
-    const group = await groupStats(pid);
-    return { ticks: group.reduce((sum, s) => sum + s.cpuTicks, 0), active: await anyThreadActive(group) };
-  };
-  let mark = { at: 0, ticks: (await look()).ticks, active: false };
+  const cpuTicks = (group: ProcStat[]): number => group.reduce((sum, s) => sum + s.cpuTicks, 0);
+  let mark = { at: 0, ticks: cpuTicks(await groupStats(pid)) };
   await waitUpTo(
     async ({ waitedMs }) => {
       if (!groupAlive(pid)) return true;
-      const now = await look();
-      mark.active ||= now.active;
       if (waitedMs - mark.at < 1000) return false;
-      const busy = mark.active || ((now.ticks - mark.ticks) * 1000) / (waitedMs - mark.at) >= BUSY_TICKS_PER_S;
-      mark = { at: waitedMs, ticks: now.ticks, active: false };
+      const group = await groupStats(pid);
+      const ticks = cpuTicks(group);
+      const busy =
+        ((ticks - mark.ticks) * 1000) / (waitedMs - mark.at) >= BUSY_TICKS_PER_S || (await anyThreadActive(group));
+      mark = { at: waitedMs, ticks };
       return !busy;
     },
     { what: `the busy ${name} service to exit`, ms: STOP_BUSY_MAX_MS, pauseMs: 100 },

@@ -20,10 +20,6 @@ function kubeconfigIn(section: unknown): string | undefined {
   return typeof v === 'string' && v !== '' ? v : undefined;
 }
 
-function kubeconfigOf(cluster: ClusterRef): string | undefined {
-  return kubeconfigIn(cluster.provider);
-}
-
 /**
  * What a pod can get at most: the largest allocatable CPUs and memory of the cluster's nodes; this
  * machine's size when the credentials may not list nodes (the head's account may not).
@@ -60,7 +56,7 @@ function withoutCredentials(kubeconfig: string | undefined): WorkspaceProvider {
 export const provider: ProviderModule = {
   type: 'kubernetes',
   async nodeProvider(cluster: ClusterRef) {
-    const kubeconfig = kubeconfigOf(cluster);
+    const kubeconfig = kubeconfigIn(cluster.provider);
     return new KubernetesNodeProvider({
       api: await kubeApi(kubeconfig),
       workspaceName: cluster.workspaceName,
@@ -83,7 +79,7 @@ export const provider: ProviderModule = {
     return kubernetesWorkspaces(await kubeApi(kubeconfig));
   },
   async commandRunners(cluster: ClusterRef) {
-    const kubeconfig = kubeconfigOf(cluster);
+    const kubeconfig = kubeconfigIn(cluster.provider);
     const api = await kubeApi(kubeconfig);
     return (node) =>
       clusterPodRunner(api, { namespace: cluster.workspaceName, user: cluster.sshUser, kubeconfig }, node.id);

@@ -133,8 +133,7 @@ export class KubernetesNodeProvider implements NodeProvider {
 
   private async createBatch(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
     // (A head's seq id needs no listing: one round trip less on its way up.)
-    const existing = request.kind === 'head' ? [] : await this.listNodes();
-    const first = request.kind === 'head' ? 1 : Math.max(1, ...existing.map((n) => n.seqId)) + 1;
+    const first = request.kind === 'head' ? 1 : Math.max(1, ...(await this.listNodes()).map((n) => n.seqId)) + 1;
     const limits = this.limitsOf(request.nodeConfig);
     const inputs: PodInput[] = Array.from({ length: request.count }, (_, i) => ({
       workspace: this.workspaceName,

@@ -203,7 +203,7 @@ export class ClusterController {
       pending: Object.fromEntries(this.pending),
       requests: requestedBundles(seen.requests),
       demands: [],
-      updating: new Set([...busyWhenSeen, ...this.busyIds()]),
+      updating: this.busyOrSeenBusy(busyWhenSeen),
       blockedTypes,
       now,
       memory: this.memory,
@@ -343,7 +343,7 @@ export class ClusterController {
       runtimeHashes: applied.runtimeHashes,
       fileMountsHash: applied.fileMountsHash,
       pending: this.pending,
-      skip: new Set([...pass.terminated, ...pass.busyWhenSeen, ...this.busyIds()]),
+      skip: new Set([...pass.terminated, ...this.busyOrSeenBusy(pass.busyWhenSeen)]),
     });
     return decisions.map((d) => {
       const node = pass.seen.byId.get(d.nodeId as string) as NodeInfo;
@@ -529,6 +529,11 @@ export class ClusterController {
   /** Whether a worker is being set up or restarted now, by this controller or by `start`. */
   private busy(id: string): boolean {
     return this.updating.has(id) || this.byStart.has(id);
+  }
+
+  /** Workers busy now or when the pass looked (see PassState.busyWhenSeen). */
+  private busyOrSeenBusy(busyWhenSeen: ReadonlySet<string>): Set<string> {
+    return new Set([...busyWhenSeen, ...this.busyIds()]);
   }
 
   private busyIds(): string[] {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
+import { AgentPool } from './agents.js';
 
 type Client = typeof import('./client-lib.js');
 type CoreV1Api = import('@kubernetes/client-node').CoreV1Api;
@@ -142,6 +143,7 @@ async function connect(explicit: string | undefined): Promise<KubeApi> {
       hint: 'point KUBECONFIG (or provider.kubeconfig) at a kubeconfig file, or run inside a pod with a service account',
     });
   }
+  shareAgents(config);
   const server = config.getCurrentCluster()?.server ?? '(no current cluster)';
   return {
     lib,
@@ -151,6 +153,22 @@ async function connect(explicit: string | undefined): Promise<KubeApi> {
     // Typed here: the library's socket type comes from a package without resolvable types.
     exec: new lib.Exec(config) as unknown as ExecApi,
     server,
+  };
+}
+
+/** Every call and exec of `config` through the kept-alive agents of one pool (see agents.ts). */
+function shareAgents(config: KubeConfig): void {
+  const pool = new AgentPool();
+  const toOptions = config.applyToHTTPSOptions.bind(config);
+  config.applyToHTTPSOptions = async (opts) => {
+    await toOptions(opts);
+    opts.agent = pool.shared(opts.agent);
+  };
+  const toContext = config.applySecurityAuthentication.bind(config);
+  config.applySecurityAuthentication = async (context) => {
+    await toContext(context);
+    const agent = pool.shared(context.getAgent());
+    if (agent) context.setAgent(agent);
   };
 }
 

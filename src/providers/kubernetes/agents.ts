@@ -22,10 +22,16 @@ function identityKey(options: AgentOptions): string {
     const value = options[name];
     const parts = Array.isArray(value) ? value : [value];
     hash.update(`${name}:${parts.length}\0`);
-    for (const part of parts) hash.update(part === undefined ? '\u0001' : Buffer.isBuffer(part) ? part : String(part));
+    for (const part of parts) hash.update(part === undefined ? '\u0001' : materialOf(part));
     hash.update('\0');
   }
   return hash.digest('hex');
+}
+
+/** What a TLS option holds, to hash: the library passes buffers and strings. */
+function materialOf(part: unknown): Buffer | string {
+  if (typeof part === 'string' || Buffer.isBuffer(part)) return part;
+  return JSON.stringify(part) ?? typeof part;
 }
 
 export class AgentPool {

@@ -162,7 +162,8 @@ function shareAgents(config: KubeConfig): void {
   const toOptions = config.applyToHTTPSOptions.bind(config);
   config.applyToHTTPSOptions = async (opts) => {
     await toOptions(opts);
-    opts.agent = pool.shared(opts.agent);
+    const withAgent = opts as { agent?: unknown };
+    withAgent.agent = pool.shared(withAgent.agent);
   };
   const toContext = config.applySecurityAuthentication.bind(config);
   config.applySecurityAuthentication = async (context) => {

@@ -66,6 +66,11 @@ export const env = {
   inKubernetesPod(): boolean {
     return (process.env.KUBERNETES_SERVICE_HOST ?? '') !== '';
   },
+  /** Node side: the shell of the call (a batch of a node's commands) this process runs in, if any. */
+  nodeCallPid(): number | undefined {
+    const n = Number(process.env.CLOUDTIK_NODE_CALL_PID);
+    return Number.isInteger(n) && n > 0 ? n : undefined;
+  },
   /** Seconds a node may take to be ready (`CLOUDTIK_NODE_START_WAIT_S`, else the provider's own default). */
   nodeStartWaitSeconds(fallback = 120): number {
     const n = Number(process.env.CLOUDTIK_NODE_START_WAIT_S);

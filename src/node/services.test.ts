@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -58,6 +58,52 @@ describe('stopping every service of a node (before its host is given back)', () 
     for (let i = 0; i < 40 && left().length > 0; i++) await new Promise((r) => setTimeout(r, 50));
     expect(left()).toEqual([]);
     expect(await recordedServices(dir)).toEqual([]);
+  });
+});
+
+describe('a service held until a call ends', () => {
+  const until = async (what: () => Promise<boolean>, ms: number): Promise<boolean> => {
+    for (const t0 = Date.now(); Date.now() - t0 < ms; await new Promise((r) => setTimeout(r, 50))) {
+      if (await what()) return true;
+    }
+    return what();
+  };
+  const exists = (file: string): Promise<boolean> =>
+    fsp.stat(file).then(
+      () => true,
+      () => false,
+    );
+
+  it('starts its command once that process has ended, without the call in its environment', async () => {
+    const call = spawn('sleep', ['300'], { stdio: 'ignore' });
+    const ran = path.join(dir, 'ran');
+    vi.stubEnv('CLOUDTIK_NODE_CALL_PID', String(call.pid));
+    const held = await startService('held', ['bash', '-c', `env > ${ran}; sleep 300`], {
+      runtimeDir: dir,
+      afterPid: call.pid,
+    });
+    expect(held.started).toBe(true);
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await exists(ran)).toBe(false);
+    call.kill();
+    expect(await until(() => exists(ran), 2000)).toBe(true);
+    const seen = await fsp.readFile(ran, 'utf8');
+    expect(seen).not.toMatch(/CLOUDTIK_NODE_CALL_PID|CLOUDTIK_SERVICE_AFTER_PID/);
+    expect(await stopService('held', { runtimeDir: dir })).toBe(true);
+  });
+
+  it('never starts its command when stopped while held', async () => {
+    const call = spawn('sleep', ['300'], { stdio: 'ignore' });
+    const ran = path.join(dir, 'ran');
+    const held = await startService('held', ['touch', ran], { runtimeDir: dir, afterPid: call.pid });
+    await new Promise((r) => setTimeout(r, 200));
+    const t0 = Date.now();
+    expect(await stopService('held', { runtimeDir: dir })).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(await until(() => Promise.resolve(!alive(held.pid)), 1000)).toBe(true);
+    call.kill();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await exists(ran)).toBe(false);
   });
 });
 

@@ -36,13 +36,20 @@ export function servicePaths(name: ServiceName, runtimeDir = env.runtimeDir()): 
 /**
  * The supervisor: `bash -c SCRIPT supervise <name> <log> <command...>`. It restarts the command
  * when it exits (1 s pause, doubling up to 30 s, back to 1 s after a run of 30 s or more) and
- * stops it on SIGTERM.
+ * stops it on SIGTERM. With `CLOUDTIK_SERVICE_AFTER_PID` set, the first start waits until that
+ * process has ended (at most 10 s).
  */
 export const SUPERVISOR_SCRIPT = `
 name=$1; log=$2; shift 2
 child=; stopping=
 on_term() { stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; }
 trap on_term TERM INT
+if [ -n "\${CLOUDTIK_SERVICE_AFTER_PID:-}" ]; then
+  n=0
+  while [ -d "/proc/$CLOUDTIK_SERVICE_AFTER_PID" ] && [ -z "$stopping" ] && [ "$n" -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+  [ -n "$stopping" ] && exit 0
+fi
+unset CLOUDTIK_SERVICE_AFTER_PID CLOUDTIK_NODE_CALL_PID
 note() { printf '{"level":%s,"time":%s,"service":"%s","msg":"%s"}\\n' "$1" "$(date +%s%3N)" "$name" "$2" >>"$log"; }
 delay=1
 while :; do
@@ -96,13 +103,14 @@ export async function servicePid(name: ServiceName, runtimeDir?: string): Promis
 }
 
 /**
- * Start `command` under the supervisor unless the service already runs. Returns the supervisor's
- * pid and whether it was started now.
+ * Start `command` under the supervisor unless the service already runs; with `afterPid`, the
+ * command itself starts once that process has ended. Returns the supervisor's pid and whether it
+ * was started now.
  */
 export async function startService(
   name: ServiceName,
   command: string[],
-  options: { runtimeDir?: string; env?: NodeJS.ProcessEnv } = {},
+  options: { runtimeDir?: string; env?: NodeJS.ProcessEnv; afterPid?: number } = {},
 ): Promise<{ pid: number; started: boolean }> {
   const paths = servicePaths(name, options.runtimeDir);
   const running = await servicePid(name, options.runtimeDir);
@@ -111,8 +119,9 @@ export async function startService(
   await fsp.mkdir(paths.runDir, { recursive: true });
   // A log this user may not append to (the service ran as root before) starts over.
   await fsp.access(paths.log, fs.constants.W_OK).catch(() => fsp.rm(paths.log, { force: true }).catch(() => undefined));
+  const after = options.afterPid === undefined ? {} : { CLOUDTIK_SERVICE_AFTER_PID: String(options.afterPid) };
   const pid = startDetached('bash', ['-c', SUPERVISOR_SCRIPT, 'supervise', name, paths.log, ...command], {
-    env: options.env ?? env.processEnv(),
+    env: { ...(options.env ?? env.processEnv()), ...after },
   });
   if (pid === undefined) {
     throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `could not start the ${name} service`, {

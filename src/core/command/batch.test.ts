@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildBatchScript, MarkerFilter, plainCloudtikArgs, runBatch, type MarkerEvent } from './batch.js';
 import { LocalRunner } from './local-runner.fixtures.js';
@@ -153,6 +154,17 @@ describe('plain cloudtik commands', () => {
     ]);
     const single = buildBatchScript(['cloudtik x', 'step a', 'cloudtik y'], { nonce: 'ab12' });
     expect(single).not.toMatch(/node batch/);
+  });
+
+  it("tell every command the pid of the call's shell (services held until the call ends wait for it)", () => {
+    const script = buildBatchScript(['echo "call $CLOUDTIK_NODE_CALL_PID"', 'echo "again $CLOUDTIK_NODE_CALL_PID"'], {
+      nonce: 'ab12',
+    });
+    const shell = spawnSync('bash', ['-c', `${script}\necho "shell $$"`], { encoding: 'utf8' });
+    const pids = [...shell.stdout.matchAll(/^(call|again|shell) (\d+)$/gm)].map((m) => m[2]);
+    expect(pids).toHaveLength(3);
+    expect(new Set(pids).size).toBe(1);
+    expect(Number(pids[0])).toBe(shell.pid);
   });
 
   it('a failure marker without an index is the command running then', () => {

@@ -89,7 +89,8 @@ export function buildBatchScript(
 ): string {
   const { nonce, keepGoing } = options;
   const env = options.env && Object.keys(options.env).length > 0 ? exportLines(options.env) : ':';
-  const lines = [`__cloudtik_env() {\n${env}\n}`];
+  // Services held until the call ends (see startService) wait for this shell.
+  const lines = ['export CLOUDTIK_NODE_CALL_PID=$$', `__cloudtik_env() {\n${env}\n}`];
   const subshell = (index: number, command: string, failIndex: number | '?'): void => {
     lines.push(
       `printf '\\036%s:run:%d\\n' ${nonce} ${index}`,

@@ -139,12 +139,37 @@ async function floor(i) {
   }
 }
 
+/** Busy and total CPU ticks of the machine so far (/proc/stat). */
+async function cpuTicks() {
+  const f = (await fs.readFile('/proc/stat', 'utf8')).split('\n')[0].trim().split(/\s+/).slice(1).map(Number);
+  const total = f.reduce((a, b) => a + b, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
+/**
+ * Wait until the machine is quiet (under a quarter busy over half a second, at most 15 s): the
+ * kubelet goes on removing a phase's containers after the API has forgotten its pods, and each
+ * phase is measured without the last one's cleanup beside it.
+ */
+async function settle() {
+  const t0 = performance.now();
+  for (;;) {
+    const a = await cpuTicks();
+    await sleep(500);
+    const b = await cpuTicks();
+    if ((b.busy - a.busy) / Math.max(1, b.total - a.total) < 0.25 || performance.now() - t0 > 15_000) return;
+  }
+}
+
 const samples = { floor: [], start: [], stop: [] };
 try {
   await cli(['workspace', 'create', wsFile, '--yes'], env);
   for (let i = 0; i < RUNS; i++) {
+    await settle();
     samples.floor.push(await floor(i));
+    await settle();
     samples.start.push(Math.round((await cli(['start', clusterFile, '--yes'], env)).ms));
+    await settle();
     samples.stop.push(Math.round((await cli(['stop', clusterFile, '--yes'], env)).ms));
   }
 } finally {

@@ -8,8 +8,12 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import tar from 'tar-fs';
 import { CloudtikError } from '../errors.js';
+
+/** tar-fs, loaded by the first copy: most commands that load this module copy nothing. */
+async function tarFs(): Promise<typeof import('tar-fs')> {
+  return (await import('tar-fs')).default;
+}
 
 export interface UploadPlan {
   /** The archive; extract it in `destDir`. */
@@ -27,6 +31,7 @@ export async function planUpload(source: string, target: string): Promise<Upload
   const contentsOnly = stat.isDirectory() && source.endsWith('/');
   const destDir = contentsOnly ? target : path.posix.dirname(target);
   const baseName = path.posix.basename(target);
+  const tar = await tarFs();
   const archive = stat.isDirectory()
     ? tar.pack(source, {
         map: (h) => {
@@ -62,6 +67,7 @@ export async function unpackDownload(
   const intoDir = targetStat?.isDirectory() === true;
   const destDir = intoDir ? target : path.dirname(path.resolve(target));
   const newName = intoDir ? baseName : path.basename(target);
+  const tar = await tarFs();
   // No folder is made up front: the archive's entries make theirs, so a failed copy leaves nothing.
   await pipeline(
     archive,

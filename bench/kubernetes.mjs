@@ -3,6 +3,7 @@
 // cluster of 1 head + 3 workers, `start` until every node is up-to-date and `stop` until nothing
 // of it is left, against a floor measured in the same run: 4 pods of the same image and size
 // created together until Running, then one exec each through the API (goal: start <= 2x floor).
+// Each phase begins on a quiet machine (see settle: the last phase's pods are still being removed).
 // The development Kubernetes itself: `up` with the programs built (after a `down`), `load-images`
 // of the node image into a containerd that has it and `down`; with --cold also a first `build`
 // (empty Go caches and an empty cache folder, removed after; about 16 minutes on 2 cores).

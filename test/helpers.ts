@@ -179,6 +179,23 @@ export async function execInContainer(
 }
 
 /**
+ * Pause a container (a host that stops answering). The cgroup freezer can fail while one of its
+ * processes waits on the disk ("unable to freeze", seen on a loaded machine): tried again a few
+ * times before the error is the test's.
+ */
+export async function pauseContainer(container: Docker.Container): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await container.pause();
+      return;
+    } catch (err) {
+      if (attempt >= 5 || !/unable to freeze/.test(String(err))) throw err;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+/**
  * Poll `check` until it returns a value (a throw counts as not yet). After `ms` fail, saying what
  * was awaited, the last error, and what `context` adds (for example the cluster's status).
  */

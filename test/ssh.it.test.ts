@@ -11,7 +11,7 @@ import { createSshRunner, type SshRunner, type SshTarget } from '../src/core/com
 import { knownHostsPath } from '../src/core/command/ssh-known-hosts.js';
 import { HOSTILE_VALUES } from '../src/core/command/hostile.fixtures.js';
 import { isCloudtikError } from '../src/core/errors.js';
-import { docker, eventually, runProgram, tempDir } from './helpers.js';
+import { docker, eventually, pauseContainer, runProgram, tempDir } from './helpers.js';
 import { startSshHosts, type SshHost, type SshHosts } from './ssh-hosts.js';
 
 const HOSTILE = HOSTILE_VALUES;
@@ -229,7 +229,7 @@ sys.exit(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
 describe('ssh runner: a host that does not answer', () => {
   it('says it timed out, within the deadline', async () => {
     const container = docker.getContainer(host.containerId);
-    await container.pause();
+    await pauseContainer(container);
     try {
       // Its own known_hosts: a connection of its own, not the one the other tests opened.
       const r = runnerFor(host, { knownHostsPath: path.join(dir, 'frozen', 'known_hosts'), connectTimeoutMs: 3000 });

@@ -6,7 +6,7 @@
  * Docker (to check processes), which the code under test never does.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, eventually, type EventJson } from './helpers.js';
+import { docker, eventually, pauseContainer, type EventJson } from './helpers.js';
 import { expectNothingSetUp, KEY_ON_HEAD, LocalHosts } from './local-hosts.js';
 import type { SshHost } from './ssh-hosts.js';
 
@@ -122,10 +122,18 @@ describe('local provider over SSH', () => {
   it('a worker whose services died gets its start commands run again by the head', async () => {
     const worker = (await lh.status()).nodes.find((n) => n.kind === 'worker')!;
     const host = lh.list.find((h) => h.ip === worker.ip)!;
+    const since = (await lh.events()).at(-1)!.time;
     const killed = await lh.hosts.rootShell(host, "su - ubuntu -c 'cloudtik node stop --services --kill'");
     expect(killed.stdout).toContain('agent');
     expect(await agentRuns(host)).toBe(false);
-    await eventually('the agent runs again', 150_000, async () => ((await agentRuns(host)) ? true : undefined));
+    // Until the head's update of the worker has ended, not only until its agent runs: the next
+    // test pauses the host, and an update cut there fails with another message than the one it awaits.
+    await eventually('the worker up-to-date again', 150_000, async () =>
+      (await lh.events()).find(
+        (e) => e.kind === 'update' && e.time > since && e.nodeIds?.includes(worker.ip) && /up-to-date/.test(e.message),
+      ),
+    );
+    expect(await agentRuns(host)).toBe(true);
   }, 300_000);
 
   it('a worker host that stops answering is reported by address, replaced, and cleaned up once it answers', async () => {
@@ -134,7 +142,7 @@ describe('local provider over SSH', () => {
     const since = (await lh.events()).at(-1)!.time;
     const newEvents = async (): Promise<EventJson[]> => (await lh.events()).filter((e) => e.time > since);
     const context = async (): Promise<string> => (await lh.onHead('events ~/cluster.yaml --limit 20')).out;
-    await docker.getContainer(host.containerId).pause();
+    await pauseContainer(docker.getContainer(host.containerId));
     try {
       // The head's controller sees no heartbeat, fails to reach the host, and says so naming it.
       const failed = await eventually(

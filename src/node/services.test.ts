@@ -3,6 +3,8 @@ import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { waitUpTo } from '../core/deadline.js';
+import { exists } from '../core/host/files.js';
 import { nodeStop } from './manage.js';
 import { recordedServices, servicePid, startService, stopService } from './services.js';
 
@@ -62,17 +64,8 @@ describe('stopping every service of a node (before its host is given back)', () 
 });
 
 describe('a service held until a call ends', () => {
-  const until = async (what: () => Promise<boolean>, ms: number): Promise<boolean> => {
-    for (const t0 = Date.now(); Date.now() - t0 < ms; await new Promise((r) => setTimeout(r, 50))) {
-      if (await what()) return true;
-    }
-    return what();
-  };
-  const exists = (file: string): Promise<boolean> =>
-    fsp.stat(file).then(
-      () => true,
-      () => false,
-    );
+  const within = (ms: number, probe: () => Promise<boolean> | boolean): Promise<boolean> =>
+    waitUpTo(probe, { what: 'the held service', ms, pauseMs: 50 });
 
   it('starts its command once that process has ended, without the call in its environment', async () => {
     const call = spawn('sleep', ['300'], { stdio: 'ignore' });
@@ -86,7 +79,7 @@ describe('a service held until a call ends', () => {
     await new Promise((r) => setTimeout(r, 400));
     expect(await exists(ran)).toBe(false);
     call.kill();
-    expect(await until(() => exists(ran), 2000)).toBe(true);
+    expect(await within(2000, () => exists(ran))).toBe(true);
     const seen = await fsp.readFile(ran, 'utf8');
     expect(seen).not.toMatch(/CLOUDTIK_NODE_CALL_PID|CLOUDTIK_SERVICE_AFTER_PID/);
     expect(await stopService('held', { runtimeDir: dir })).toBe(true);
@@ -100,7 +93,7 @@ describe('a service held until a call ends', () => {
     const t0 = Date.now();
     expect(await stopService('held', { runtimeDir: dir })).toBe(true);
     expect(Date.now() - t0).toBeLessThan(2000);
-    expect(await until(() => Promise.resolve(!alive(held.pid)), 1000)).toBe(true);
+    expect(await within(1000, () => !alive(held.pid))).toBe(true);
     call.kill();
     await new Promise((r) => setTimeout(r, 300));
     expect(await exists(ran)).toBe(false);

@@ -15,14 +15,18 @@ const IDENTITY = ['ca', 'cert', 'key', 'pfx', 'passphrase', 'rejectUnauthorized'
 
 type AgentOptions = https.AgentOptions & Record<string, unknown>;
 
-/** A stable digest of the identity options (buffers and strings, or lists of them). */
-function identityKey(options: AgentOptions): string {
+/** The identity options `options` sets. */
+function identityOf(options: AgentOptions): https.AgentOptions {
+  return Object.fromEntries(IDENTITY.flatMap((name) => (options[name] === undefined ? [] : [[name, options[name]]])));
+}
+
+/** A stable digest of identity options (buffers and strings, or lists of them). */
+function identityKey(identity: https.AgentOptions): string {
   const hash = crypto.createHash('sha256');
-  for (const name of IDENTITY) {
-    const value = options[name];
-    const parts = Array.isArray(value) ? value : [value];
+  for (const [name, value] of Object.entries(identity)) {
+    const parts: unknown[] = Array.isArray(value) ? value : [value];
     hash.update(`${name}:${parts.length}\0`);
-    for (const part of parts) hash.update(part === undefined ? '\u0001' : materialOf(part));
+    for (const part of parts) hash.update(materialOf(part));
     hash.update('\0');
   }
   return hash.digest('hex');
@@ -44,19 +48,16 @@ export class AgentPool {
   shared<A>(made: A): A | https.Agent {
     const own: unknown = made;
     if (!(own instanceof https.Agent) || own.constructor !== https.Agent) return made;
-    const options = (own as https.Agent & { options: AgentOptions }).options;
+    const identity = identityOf((own as https.Agent & { options: AgentOptions }).options);
     own.destroy();
-    const key = identityKey(options);
+    const key = identityKey(identity);
     let agent = this.agents.get(key);
     if (!agent) {
-      const picked = Object.fromEntries(
-        IDENTITY.flatMap((name) => (options[name] === undefined ? [] : [[name, options[name]]])),
-      ) as https.AgentOptions;
       agent = new https.Agent({
-        ...picked,
+        ...identity,
         keepAlive: true,
         // Parsed once here: tls.connect uses it instead of the ca, cert and key options.
-        secureContext: tls.createSecureContext(picked),
+        secureContext: tls.createSecureContext(identity),
       });
       this.agents.set(key, agent);
     }

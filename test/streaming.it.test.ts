@@ -86,7 +86,13 @@ function eventually<T>(cluster: string, what: string, ms: number, check: () => P
     everyMs: 1000,
     context: async () => {
       const s = await cli(['status', `${dir}/${cluster}.yaml`]);
-      return s.stdout + s.stderr;
+      const logs = await Promise.all(
+        (await workers(cluster)).map(async (w) => {
+          const tail = await onNode(w, 'tail -n 25 ~/runtime/cloudtik/logs/kafka.log').catch((e: Error) => e.message);
+          return `--- kafka.log of ${w.ip} (node ${w.seq}) ---\n${tail}`;
+        }),
+      );
+      return [s.stdout + s.stderr, ...logs].join('\n');
     },
   });
 }

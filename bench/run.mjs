@@ -56,10 +56,110 @@ async function floor(image, n) {
   return ms;
 }
 
+/** `cloudtik --help` against a bare Node start: the CLI's own start-up cost. */
+async function measureHelp() {
+  const help = [];
+  for (let i = 0; i < Math.max(RUNS, 10); i++) help.push((await cli(['--help'])).ms);
+  const nodeBare = [];
+  for (let i = 0; i < Math.max(RUNS, 10); i++) {
+    const t0 = performance.now();
+    await new Promise((r) => spawn(process.execPath, ['-e', '0']).on('close', r));
+    nodeBare.push(performance.now() - t0);
+  }
+  return { medianMs: median(help), nodeStartupMs: median(nodeBare), ratio: median(help) / median(nodeBare) };
+}
+
+/** start (new, then again with nothing changed) and stop of 1 head + 3 workers. */
+async function measureStartStop(dir, image) {
+  const f4 = [];
+  for (let i = 0; i < RUNS; i++) f4.push(await floor(image, 4));
+  const file = await clusterFile(dir, 'b4', 3);
+  const starts = [];
+  const restarts = [];
+  const stops = [];
+  for (let i = 0; i < RUNS; i++) {
+    starts.push((await cli(['start', file, '-y'])).ms);
+    restarts.push((await cli(['start', file, '-y'])).ms);
+    stops.push((await cli(['stop', file, '-y'])).ms);
+  }
+  return {
+    start_1h3w: {
+      medianMs: median(starts),
+      floorMs: median(f4),
+      ratio: median(starts) / median(f4),
+      samples: starts.map(Math.round),
+    },
+    restart_no_change: { medianMs: median(restarts), samples: restarts.map(Math.round) },
+    stop_1h3w: { medianMs: median(stops), samples: stops.map(Math.round) },
+  };
+}
+
+/**
+ * The head's controller at work: `scale` +4 workers to all joined (up-to-date and heartbeating),
+ * and a killed worker replaced and joined again.
+ */
+async function measureController(dir, image) {
+  const sc = await clusterFile(dir, 'sc', 0, 'options:\n    idle_timeout_minutes: 0\n');
+  await cli(['start', sc, '-y']);
+  const scaleUp = [];
+  const f5 = [];
+  for (let i = 0; i < RUNS; i++) {
+    f5.push(await floor(image, 4));
+    scaleUp.push((await cli(['scale', sc, '--workers', '4'])).ms);
+    await cli(['scale', sc, '--workers', '0', '--no-wait']);
+    await cli(['stop', sc, '-y', '--workers-only']);
+    await cli(['start', sc, '-y']);
+  }
+  await cli(['scale', sc, '--workers', '1']);
+  const heal = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t0 = performance.now();
+    await cli(['kill-node', sc, '-y']);
+    await cli(['wait-for-ready', sc, '--min-workers', '1', '--timeout', '120']);
+    heal.push(performance.now() - t0);
+  }
+  await cli(['stop', sc, '-y']);
+  return {
+    scale_up_4: {
+      medianMs: median(scaleUp),
+      floorMs: median(f5),
+      ratio: median(scaleUp) / median(f5),
+      samples: scaleUp.map(Math.round),
+    },
+    heal_killed_worker: { medianMs: median(heal), samples: heal.map(Math.round) },
+  };
+}
+
+/** start and stop at each worker count of --scale, each against its own floor. */
+async function measureScale(dir, image) {
+  const scale = {};
+  for (const n of SCALE) {
+    const f = await floor(image, n + 1);
+    const sf = await clusterFile(dir, `s${n}`, n);
+    const s = (await cli(['start', sf, '-y'])).ms;
+    const st = (await cli(['stop', sf, '-y'])).ms;
+    scale[`${n}_workers`] = {
+      startMs: Math.round(s),
+      stopMs: Math.round(st),
+      floorMs: Math.round(f),
+      ratio: +(s / f).toFixed(2),
+    };
+  }
+  return scale;
+}
+
+/** Two decimals for every fractional figure of the result's sections. */
+function rounded(result) {
+  for (const v of Object.values(result)) {
+    if (v && typeof v === 'object')
+      for (const k of Object.keys(v)) if (typeof v[k] === 'number' && !Number.isInteger(v[k])) v[k] = +v[k].toFixed(2);
+  }
+  return result;
+}
+
 async function main() {
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'cloudtik-bench-'));
-  const home = path.join(dir, 'home');
-  process.env.CLOUDTIK_HOME = home;
+  process.env.CLOUDTIK_HOME = path.join(dir, 'home');
   const version = JSON.parse(await fs.readFile(path.join(ROOT, 'package.json'), 'utf8')).version;
   const image = `cloudtik/cloudtik:${version}`;
   const result = {
@@ -72,88 +172,15 @@ async function main() {
   try {
     await cli(['image', 'build']);
     await cli(['workspace', 'create', wsFile]);
-
-    const help = [];
-    for (let i = 0; i < Math.max(RUNS, 10); i++) help.push((await cli(['--help'])).ms);
-    const nodeBare = [];
-    for (let i = 0; i < Math.max(RUNS, 10); i++) {
-      const t0 = performance.now();
-      await new Promise((r) => spawn(process.execPath, ['-e', '0']).on('close', r));
-      nodeBare.push(performance.now() - t0);
-    }
-    result.help = { medianMs: median(help), nodeStartupMs: median(nodeBare), ratio: median(help) / median(nodeBare) };
-
-    const f4 = [];
-    for (let i = 0; i < RUNS; i++) f4.push(await floor(image, 4));
-    const file = await clusterFile(dir, 'b4', 3);
-    const starts = [];
-    const restarts = [];
-    const stops = [];
-    for (let i = 0; i < RUNS; i++) {
-      starts.push((await cli(['start', file, '-y'])).ms);
-      restarts.push((await cli(['start', file, '-y'])).ms);
-      stops.push((await cli(['stop', file, '-y'])).ms);
-    }
-    result.start_1h3w = {
-      medianMs: median(starts),
-      floorMs: median(f4),
-      ratio: median(starts) / median(f4),
-      samples: starts.map(Math.round),
-    };
-    result.restart_no_change = { medianMs: median(restarts), samples: restarts.map(Math.round) };
-    result.stop_1h3w = { medianMs: median(stops), samples: stops.map(Math.round) };
-
-    // The head's controller at work: `scale` +4 workers to all joined (up-to-date and heartbeating),
-    // and a killed worker replaced and joined again.
-    const sc = await clusterFile(dir, 'sc', 0, 'options:\n    idle_timeout_minutes: 0\n');
-    await cli(['start', sc, '-y']);
-    const scaleUp = [];
-    const f5 = [];
-    for (let i = 0; i < RUNS; i++) {
-      f5.push(await floor(image, 4));
-      scaleUp.push((await cli(['scale', sc, '--workers', '4'])).ms);
-      await cli(['scale', sc, '--workers', '0', '--no-wait']);
-      await cli(['stop', sc, '-y', '--workers-only']);
-      await cli(['start', sc, '-y']);
-    }
-    result.scale_up_4 = {
-      medianMs: median(scaleUp),
-      floorMs: median(f5),
-      ratio: median(scaleUp) / median(f5),
-      samples: scaleUp.map(Math.round),
-    };
-    await cli(['scale', sc, '--workers', '1']);
-    const heal = [];
-    for (let i = 0; i < RUNS; i++) {
-      const t0 = performance.now();
-      await cli(['kill-node', sc, '-y']);
-      await cli(['wait-for-ready', sc, '--min-workers', '1', '--timeout', '120']);
-      heal.push(performance.now() - t0);
-    }
-    result.heal_killed_worker = { medianMs: median(heal), samples: heal.map(Math.round) };
-    await cli(['stop', sc, '-y']);
-
-    result.scale = {};
-    for (const n of SCALE) {
-      const f = await floor(image, n + 1);
-      const sf = await clusterFile(dir, `s${n}`, n);
-      const s = (await cli(['start', sf, '-y'])).ms;
-      const st = (await cli(['stop', sf, '-y'])).ms;
-      result.scale[`${n}_workers`] = {
-        startMs: Math.round(s),
-        stopMs: Math.round(st),
-        floorMs: Math.round(f),
-        ratio: +(s / f).toFixed(2),
-      };
-    }
+    result.help = await measureHelp();
+    Object.assign(result, await measureStartStop(dir, image));
+    Object.assign(result, await measureController(dir, image));
+    result.scale = await measureScale(dir, image);
   } finally {
     await removeWorkspace(WS, wsFile);
     await fs.rm(dir, { recursive: true, force: true });
   }
-  for (const v of Object.values(result)) {
-    if (v && typeof v === 'object')
-      for (const k of Object.keys(v)) if (typeof v[k] === 'number' && !Number.isInteger(v[k])) v[k] = +v[k].toFixed(2);
-  }
+  rounded(result);
   await fs.mkdir(path.join(ROOT, '.bench'), { recursive: true });
   await fs.writeFile(path.join(ROOT, '.bench', 'results.json'), JSON.stringify(result, null, 2));
   process.stdout.write(`${JSON.stringify(result, null, 2)}\n`);

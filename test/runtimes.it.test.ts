@@ -5,7 +5,7 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { portAnswers } from '../src/core/cluster/runtimes.js';
+import { portAnswers } from '../src/core/net.js';
 import { DockerEngine } from '../src/providers/virtual/engine.js';
 import {
   eventually,

@@ -12,7 +12,7 @@
  */
 import fsp from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { portAnswers } from '../src/core/cluster/runtimes.js';
+import { portAnswers } from '../src/core/net.js';
 import {
   cli,
   type CliResult,

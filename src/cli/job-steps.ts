@@ -70,7 +70,7 @@ export async function forwardPorts(
   const { startDetached } = await import('../core/process.js');
   const { env } = await import('../config/env.js');
   const { waitUpTo } = await import('../core/deadline.js');
-  const { portAnswers } = await import('../core/cluster/runtimes.js');
+  const { portAnswers } = await import('../core/net.js');
   const [bin, ...rest] = argv;
   const pid = startDetached(bin as string, rest, { env: env.toolEnv() });
   const stop = (): void => {

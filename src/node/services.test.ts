@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { waitUpTo } from '../core/deadline.js';
 import { exists } from '../core/host/files.js';
 import { nodeStop } from './manage.js';
-import { recordedServices, servicePid, startService, stopService } from './services.js';
+import { recordedServices, servicePaths, servicePid, startService, stopService } from './services.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -150,5 +150,11 @@ describe('the grace a service gets to stop', () => {
     expect(Date.now() - t0).toBeLessThan(3000);
     for (let i = 0; i < 40 && alive(idle.pid); i++) await new Promise((r) => setTimeout(r, 50));
     expect(alive(idle.pid)).toBe(false);
+    // The killed one's log says so (its supervisor, killed with it, could not); the other's does not.
+    const log = (name: string): Promise<string> => fsp.readFile(servicePaths(name, dir).log, 'utf8');
+    expect(await log('idle-daemon')).toMatch(
+      /"service":"idle-daemon","msg":"killed: not exited \d+\.\d s after its stop"/,
+    );
+    expect(await log('busy-daemon')).not.toContain('killed');
   });
 });

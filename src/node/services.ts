@@ -185,14 +185,25 @@ export async function stopService(
     await fsp.rm(paths.pidFile, { force: true });
     return false;
   }
+  const stopAt = Date.now();
   await signalGroup(pid, 'SIGTERM');
   const graceMs = options.graceMs ?? (env.nodeDiscarded() ? 0 : STOP_GRACE_MS);
   const exited =
     (await waitUpTo(() => !groupAlive(pid), { what: `the ${name} service to exit`, ms: graceMs, pauseMs: 50 })) ||
     (graceMs > 0 && (await exitsWhileBusy(name, pid)));
-  if (!exited && groupAlive(pid)) await signalGroup(pid, 'SIGKILL');
+  if (!exited && groupAlive(pid)) {
+    await signalGroup(pid, 'SIGKILL');
+    await noteKilled(name, paths.log, Date.now() - stopAt);
+  }
   await fsp.rm(paths.pidFile, { force: true });
   return true;
+}
+
+/** Say in the service's log that its stop killed it (the supervisor, killed with it, cannot). */
+async function noteKilled(name: ServiceName, log: string, afterMs: number): Promise<void> {
+  const msg = `killed: not exited ${(afterMs / 1000).toFixed(1)} s after its stop`;
+  const line = JSON.stringify({ level: 40, time: Date.now(), service: name, msg });
+  await fsp.appendFile(log, `${line}\n`).catch(() => undefined);
 }
 
 /**

@@ -2,7 +2,7 @@
  * User-side runtime operations: re-run the runtimes' start or stop commands on every node
  * (`cloudtik runtime start|stop`), and the endpoints of the runtimes' web UIs on the head.
  */
-import net from 'node:net';
+import { portAnswers } from '../net.js';
 import { NODE_RUNTIME_DIR } from '../../config/env.js';
 import type { ClusterConfig, CommandGroup } from '../../config/types.js';
 import type { NodeInfo } from '../../providers/provider.js';
@@ -128,20 +128,6 @@ export interface ServiceHealth {
   port?: number;
   answering?: boolean;
   log: string;
-}
-
-/** Whether `host:port` takes a TCP connection within `timeoutMs`. */
-export function portAnswers(host: string, port: number, timeoutMs = 1500): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: timeoutMs });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('error', () => done(false));
-    socket.once('timeout', () => done(false));
-  });
 }
 
 /**

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { env } from '../../config/env.js';
 import { systemClock } from '../../core/clock.js';
 import { withDeadline } from '../../core/deadline.js';
+import { portAnswers } from '../../core/net.js';
 import { startService, stopService } from '../../node/services.js';
 import { hadoopXml } from '../template.js';
 import { optionsOf, SHUFFLE_DIR, type RuntimeNodeContext } from '../node/context.js';
@@ -90,28 +91,49 @@ export async function start(ctx: RuntimeNodeContext): Promise<void> {
   else await startService('yarn-nodemanager', ['yarn', 'nodemanager']);
 }
 
-/** How long a stopping ResourceManager waits for the NodeManagers of a stopping cluster to leave. */
-const NODEMANAGERS_LEAVE_MS = 5000;
+/**
+ * How long a stopping ResourceManager waits at most for the NodeManagers of a stopping cluster to
+ * leave: on a busy machine a worker's stop reaches its NodeManager seconds after the head's began.
+ * Below STOP_GRACE_MS: a NodeManager that still retries to leave then is killed anyway.
+ */
+const NODEMANAGERS_LEAVE_MS = 20_000;
 
 /** How long one question to the ResourceManager may take before it is asked again. */
 const ASK_MS = 1000;
 
 /**
- * NodeManagers the ResourceManager still counts as present: 0 when it refuses the connection
- * (stopped), undefined when it gave no answer in time.
+ * NodeManagers that the ResourceManager still counts as present and that still run: 0 when it
+ * refuses the connection (stopped), undefined when it gave no answer in time or not a list. A
+ * NodeManager's web server stops after it has left (its status updater stops first), so one whose
+ * web server takes no connection is gone without leaving (its node was lost): nothing to wait for.
  */
 async function presentNodeManagers(ctx: RuntimeNodeContext, signal: AbortSignal): Promise<number | undefined> {
   const states = 'NEW,RUNNING,UNHEALTHY,DECOMMISSIONING';
   const url = `http://${ctx.headIp}:${RESOURCEMANAGER_HTTP_PORT}/ws/v1/cluster/nodes?states=${states}`;
   const ask = AbortSignal.any([signal, AbortSignal.timeout(ASK_MS)]);
+  let nodes: { nodeHTTPAddress?: string }[];
   try {
     const r = await fetch(url, { signal: ask, headers: { accept: 'application/json' } });
-    const body = (await r.json()) as { nodes?: { node?: unknown[] } | null };
-    return body.nodes?.node?.length ?? 0;
+    if (!r.ok) return undefined;
+    const body = (await r.json()) as { nodes?: { node?: { nodeHTTPAddress?: string }[] } | null };
+    nodes = body.nodes?.node ?? [];
   } catch (err) {
     if (signal.aborted) throw err;
-    return ask.aborted ? undefined : 0;
+    return connectionRefused(err) ? 0 : undefined;
   }
+  const running = await Promise.all(
+    nodes.map(({ nodeHTTPAddress: a = '' }) => {
+      const at = a.lastIndexOf(':');
+      return at > 0 ? portAnswers(a.slice(0, at), Number(a.slice(at + 1)), ASK_MS) : Promise.resolve(true);
+    }),
+  );
+  return running.filter(Boolean).length;
+}
+
+/** Whether a fetch failed because nothing listens at its address. */
+function connectionRefused(err: unknown): boolean {
+  const cause = (err as { cause?: { code?: string } } | undefined)?.cause;
+  return cause?.code === 'ECONNREFUSED';
 }
 
 /**

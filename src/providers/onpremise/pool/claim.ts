@@ -6,7 +6,7 @@
  */
 import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
-import net from 'node:net';
+import { portAnswers } from '../../../core/net.js';
 import { CloudtikError } from '../../../core/errors.js';
 import { pidAlive } from '../../../core/pid.js';
 import { reachableAddress, splitAddress } from '../client.js';
@@ -15,16 +15,7 @@ import { parseProcessFile, type PoolProcessFile } from '../protocol.js';
 /** Whether something accepts connections at `address` (`host:port`) within a second. */
 export function answers(address: string): Promise<boolean> {
   const { host, port } = splitAddress(address);
-  return new Promise((resolve) => {
-    const socket = net.connect({ host, port, timeout: 1000 });
-    const done = (ok: boolean): void => {
-      socket.destroy();
-      resolve(ok);
-    };
-    socket.once('connect', () => done(true));
-    socket.once('timeout', () => done(false));
-    socket.once('error', () => done(false));
-  });
+  return portAnswers(host, port, 1000);
 }
 
 /** Writes `text` to `file` only if `file` does not exist, whole or not at all (mode 0600). */

@@ -56,6 +56,17 @@ async function floor(image, n) {
   return ms;
 }
 
+/** The median of `samples` (ms) and the samples. */
+function summary(samples) {
+  return { medianMs: median(samples), samples: samples.map(Math.round) };
+}
+
+/** The median of `samples` against the median of `floors`, measured in the same run. */
+function againstFloor(samples, floors) {
+  const { medianMs, samples: rounded } = summary(samples);
+  return { medianMs, floorMs: median(floors), ratio: medianMs / median(floors), samples: rounded };
+}
+
 /** `cloudtik --help` against a bare Node start: the CLI's own start-up cost. */
 async function measureHelp() {
   const help = [];
@@ -83,14 +94,9 @@ async function measureStartStop(dir, image) {
     stops.push((await cli(['stop', file, '-y'])).ms);
   }
   return {
-    start_1h3w: {
-      medianMs: median(starts),
-      floorMs: median(f4),
-      ratio: median(starts) / median(f4),
-      samples: starts.map(Math.round),
-    },
-    restart_no_change: { medianMs: median(restarts), samples: restarts.map(Math.round) },
-    stop_1h3w: { medianMs: median(stops), samples: stops.map(Math.round) },
+    start_1h3w: againstFloor(starts, f4),
+    restart_no_change: summary(restarts),
+    stop_1h3w: summary(stops),
   };
 }
 
@@ -120,13 +126,8 @@ async function measureController(dir, image) {
   }
   await cli(['stop', sc, '-y']);
   return {
-    scale_up_4: {
-      medianMs: median(scaleUp),
-      floorMs: median(f5),
-      ratio: median(scaleUp) / median(f5),
-      samples: scaleUp.map(Math.round),
-    },
-    heal_killed_worker: { medianMs: median(heal), samples: heal.map(Math.round) },
+    scale_up_4: againstFloor(scaleUp, f5),
+    heal_killed_worker: summary(heal),
   };
 }
 

@@ -93,7 +93,9 @@ export function launchWorkersWithHead(
     claimed.push(...nodes.map((n) => n.id));
     await Promise.all(
       nodes.map((node) =>
-        update(node).catch((err: unknown) => logEvent(sink, 'warn', `setup of ${node.id} failed: ${errorMessage(err)}`)),
+        update(node).catch((err: unknown) =>
+          logEvent(sink, 'warn', `setup of ${node.id} failed: ${errorMessage(err)}`),
+        ),
       ),
     );
   };

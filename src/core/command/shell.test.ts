@@ -63,7 +63,11 @@ describe('asRootCommand and writeFileLines', () => {
   it('write any bytes exactly, through a here document inside another', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-shell-'));
     try {
-      const bytes = Buffer.concat([Buffer.from(HOSTILE.join('\n')), Buffer.from([0, 255, 10, 13]), Buffer.alloc(300, 65)]);
+      const bytes = Buffer.concat([
+        Buffer.from(HOSTILE.join('\n')),
+        Buffer.from([0, 255, 10, 13]),
+        Buffer.alloc(300, 65),
+      ]);
       const file = path.join(dir, 'out file');
       const inner = ['set -e', 'umask 077', writeFileLines(file, bytes, 'ab12'), 'echo "argv: $#"'].join('\n');
       // No sudo here: a function stands in for it, as root runs the script itself.

@@ -22,7 +22,12 @@ const COUNTS = [
   'numTodoTests',
 ];
 
-const merged = { ...Object.fromEntries(COUNTS.map((k) => [k, 0])), startTime: Infinity, success: true, testResults: [] };
+const merged = {
+  ...Object.fromEntries(COUNTS.map((k) => [k, 0])),
+  startTime: Infinity,
+  success: true,
+  testResults: [],
+};
 let missing = 0;
 for (const file of inputs) {
   let report;

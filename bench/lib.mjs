@@ -14,6 +14,9 @@ export const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** The median of `xs` (ms, rounded) and the samples. */
+export const summary = (xs) => ({ medianMs: Math.round(median(xs)), samples: xs.map(Math.round) });
+
 /** Run the built CLI; resolves with its time and output, rejects on a non-zero exit. */
 export function cli(argv, env = {}) {
   return new Promise((resolve, reject) => {

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { cli, docker, median, removeWorkspace, ROOT } from './lib.mjs';
+import { cli, docker, median, removeWorkspace, ROOT, summary } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const opt = (name, dflt) => {
@@ -54,11 +54,6 @@ async function floor(image, n) {
   const ms = performance.now() - t0;
   await Promise.all(containers.map((c) => c.remove({ force: true })));
   return ms;
-}
-
-/** The median of `samples` (ms) and the samples. */
-function summary(samples) {
-  return { medianMs: median(samples), samples: samples.map(Math.round) };
 }
 
 /** The median of `samples` against the median of `floors`, measured in the same run. */

@@ -16,7 +16,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
-import { cli, docker, median, registered, removeWorkspace, ROOT } from './lib.mjs';
+import { cli, docker, median, registered, removeWorkspace, ROOT, summary } from './lib.mjs';
 
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 3) || 3;
@@ -120,8 +120,6 @@ async function submitJobs(file, names, dir, ip, times) {
   }
 }
 
-const summary = (xs) => ({ medianMs: Math.round(median(xs)), samples: xs.map(Math.round) });
-
 /** The job round trips against their floors, and the goals they are held to. */
 function jobResults(times) {
   const out = {};
@@ -195,7 +193,7 @@ async function streaming(dir, result) {
   }
   result.streaming_ready = { ...summary(readyMs), startCommandMs: Math.round(median(startMs)), goalMs: 20_000 };
   result.streaming_stop = summary(stopMs);
-  result.host_probe = { medianMs: Math.round(median(probeMs)), samples: probeMs.map(Math.round) };
+  result.host_probe = summary(probeMs);
 }
 
 /** 1 head + 3 small workers with the SQL stack (the sizes of test/sql.it.test.ts). */
@@ -378,7 +376,7 @@ async function sqlStack(dir, result) {
   // used once the stack was ready.
   const order = series.ready.map((ms, i) => [ms, i]).sort((a, b) => a[0] - b[0]);
   result.sql_processes = timelines[order[Math.floor(order.length / 2)][1]];
-  result.host_probe = { medianMs: Math.round(median(series.probe)), samples: series.probe.map(Math.round) };
+  result.host_probe = summary(series.probe);
 }
 
 async function main() {
@@ -427,11 +425,10 @@ async function main() {
       (idle ? idleStopMs : stopMs).push((await cli(['stop', file, '-y', ...names])).ms);
     }
     result.start_example_all_registered = {
-      medianMs: Math.round(median(registeredMs)),
+      ...summary(registeredMs),
       startCommandMs: Math.round(median(startMs)),
-      samples: registeredMs.map(Math.round),
     };
-    result.host_probe = { medianMs: Math.round(median(probeMs)), samples: probeMs.map(Math.round) };
+    result.host_probe = summary(probeMs);
     result.stop_idle = { ...summary(idleStopMs), goalMs: 1500 };
     if (SUBMIT) {
       Object.assign(result, jobResults(jobMs));

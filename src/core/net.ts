@@ -14,3 +14,11 @@ export function portAnswers(host: string, port: number, timeoutMs = 1500): Promi
     socket.once('timeout', () => done(false));
   });
 }
+
+/** `host:port`, `[v6]:port` or a bare host (`defaultPort` then) as host and port. Pure. */
+export function splitHostPort(address: string, defaultPort: number): { host: string; port: number } {
+  const a = address.trim();
+  const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(a) ?? /^([^:]+)(?::(\d+))?$/.exec(a);
+  if (!match) return { host: a, port: defaultPort }; // an IPv6 address without brackets
+  return { host: match[1]!, port: match[2] === undefined ? defaultPort : Number(match[2]) };
+}

@@ -9,6 +9,7 @@ import os from 'node:os';
 import { env } from '../../config/env.js';
 import { withDeadline } from '../../core/deadline.js';
 import { CloudtikError, type ErrorCode } from '../../core/errors.js';
+import { splitHostPort } from '../../core/net.js';
 import { pidAlive } from '../../core/pid.js';
 import { poolFiles } from './paths.js';
 import {
@@ -45,10 +46,7 @@ export class PoolCallError extends CloudtikError {
 
 /** `host:port`, `[v6]:port` or a bare host (CloudTik's port then) as host and port. */
 export function splitAddress(address: string): { host: string; port: number } {
-  const a = address.trim();
-  const match = /^\[([^\]]+)\](?::(\d+))?$/.exec(a) ?? /^([^:]+)(?::(\d+))?$/.exec(a);
-  if (!match) return { host: a, port: DEFAULT_POOL_PORT }; // an IPv6 address without brackets
-  return { host: match[1]!, port: match[2] === undefined ? DEFAULT_POOL_PORT : Number(match[2]) };
+  return splitHostPort(address, DEFAULT_POOL_PORT);
 }
 
 const UNREACHABLE = new Set(['ECONNREFUSED', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);

@@ -11,6 +11,7 @@ import type { RuntimeNodeContext } from './context.js';
 export const NAMENODE_RPC_PORT = 9000;
 export const NAMENODE_HTTP_PORT = 9870;
 export const RESOURCEMANAGER_HTTP_PORT = 8088;
+export const NODEMANAGER_HTTP_PORT = 8042;
 
 /** `hdfs://<head>:9000` when HDFS runs in the cluster, else the local file system. */
 export function defaultFs(ctx: RuntimeNodeContext): string {

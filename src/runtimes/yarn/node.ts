@@ -3,11 +3,17 @@ import path from 'node:path';
 import { env } from '../../config/env.js';
 import { systemClock } from '../../core/clock.js';
 import { withDeadline } from '../../core/deadline.js';
-import { portAnswers } from '../../core/net.js';
+import { portAnswers, splitHostPort } from '../../core/net.js';
 import { startService, stopService } from '../../node/services.js';
 import { hadoopXml } from '../template.js';
 import { optionsOf, SHUFFLE_DIR, type RuntimeNodeContext } from '../node/context.js';
-import { diskDirs, RESOURCEMANAGER_HTTP_PORT, writeConf, writeCoreSite } from '../node/hadoop.js';
+import {
+  diskDirs,
+  NODEMANAGER_HTTP_PORT,
+  RESOURCEMANAGER_HTTP_PORT,
+  writeConf,
+  writeCoreSite,
+} from '../node/hadoop.js';
 import { nodeSizes } from '../spark/sizing.js';
 
 export async function configure(ctx: RuntimeNodeContext): Promise<void> {
@@ -122,9 +128,9 @@ async function presentNodeManagers(ctx: RuntimeNodeContext, signal: AbortSignal)
     return connectionRefused(err) ? 0 : undefined;
   }
   const running = await Promise.all(
-    nodes.map(({ nodeHTTPAddress: a = '' }) => {
-      const at = a.lastIndexOf(':');
-      return at > 0 ? portAnswers(a.slice(0, at), Number(a.slice(at + 1)), ASK_MS) : Promise.resolve(true);
+    nodes.map(({ nodeHTTPAddress = '' }) => {
+      const { host, port } = splitHostPort(nodeHTTPAddress, NODEMANAGER_HTTP_PORT);
+      return host === '' ? Promise.resolve(true) : portAnswers(host, port, ASK_MS);
     }),
   );
   return running.filter(Boolean).length;

@@ -141,11 +141,9 @@ describe('local provider: HDFS, YARN, Spark and Prometheus on bare hosts', () =>
     const logs = '/home/ubuntu/runtime/cloudtik/logs';
     for (const h of lh.list.slice(1)) {
       const found = (await lh.hosts.rootShell(h, archives)).stdout.trim();
-      // (When one is missing: how its daemon's stop went, from the end of its log.)
-      const tail = async (): Promise<string> =>
-        (await lh.hosts.rootShell(h, `tail -n 15 ${logs}/yarn-nodemanager.log ${logs}/hdfs-datanode.log`)).stdout;
-      const why = found === 'datanode.jsa nodemanager.jsa' ? '' : await tail();
-      expect(found, `${h.ip}\n${stopped}\n${why}`).toBe('datanode.jsa nodemanager.jsa');
+      // (With the end of the daemons' logs: how their stops went, when an archive is missing.)
+      const tails = await lh.hosts.rootShell(h, `tail -n 15 ${logs}/yarn-nodemanager.log ${logs}/hdfs-datanode.log`);
+      expect(found, `${h.ip}\n${stopped}\n${tails.stdout}`).toBe('datanode.jsa nodemanager.jsa');
     }
     await lh.headOk('start ~/cluster.yaml -y', 600);
     await eventually('3 live DataNodes', 120_000, async () => ((await liveDataNodes(headIp)) === 3 ? 3 : undefined));

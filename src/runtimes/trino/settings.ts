@@ -104,10 +104,10 @@ export function jvmConfig(memory: TrinoMemory, aotCache?: string): string {
     '-XX:PerBytecodeRecompilationCutoff=10000',
     // Ten times the JIT's usual call counts before it compiles a method: the server's start-up
     // code (plugin loading, dependency injection), which runs a few times only, stays interpreted,
-    // while a query's hot loops still reach the optimising compiler within its first rows. Measured
-    // on one core with the hive and tpch catalogs: 10.4 s of CPU to "SERVER STARTED" instead of 21.9 s, and
-    // TPC-H Q1 on sf1 as fast after its first run (7.6-8.4 s against 7.4-9.2 s); C1 alone would
-    // start in 9.4 s but run Q1 in 14-19 s.
+    // while a query's hot loops still reach the optimising compiler within its first rows.
+    // Measured on one core with the hive and tpch catalogs: 10.4 s of CPU to "SERVER STARTED"
+    // instead of 21.9 s, and TPC-H Q1 on sf1 as fast after its first run (7.6-8.4 s against
+    // 7.4-9.2 s); C1 alone would start in 9.4 s but run Q1 in 14-19 s.
     '-XX:CompileThresholdScaling=10',
     '-Djdk.attach.allowAttachSelf=true',
     '-Djdk.nio.maxCachedBufferSize=2000000',

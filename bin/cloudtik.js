@@ -1,8 +1,16 @@
 #!/usr/bin/env node
 import module from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 
-// Node 22+ keeps compiled code between runs (nodes run the CLI a dozen times as they start).
-module.enableCompileCache?.();
+// Node 22+ keeps compiled code between runs (nodes run the CLI a dozen times as they start), in a
+// folder of the user's own: the default one under /tmp is made by the first user to run it (root,
+// at image build) and then refused to the node user, and a folder every user can write to would
+// let one user plant compiled code that another runs. NODE_COMPILE_CACHE still chooses another;
+// a user without a home folder gets Node's default.
+const home = os.homedir();
+const own = path.isAbsolute(home) ? path.join(home, '.cache', 'node-compile-cache') : undefined;
+module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || own);
 import('../dist/bin/main.js')
   .then((m) => m.main(process.argv))
   .catch((err) => {

@@ -134,6 +134,21 @@ describe('node images', () => {
       }
     });
 
+    it("keeps the CLI's compiled code for ubuntu in ubuntu's own folder", async () => {
+      const r = await execIn(
+        container,
+        'ubuntu',
+        [
+          'cloudtik --version >/dev/null && cloudtik --version >/dev/null',
+          'find ~/.cache/node-compile-cache -type f -user ubuntu | grep -c . || true',
+          'find /tmp/node-compile-cache -user ubuntu 2>/dev/null | grep -c . || true',
+        ].join('; '),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const [own, shared] = r.stdout.split('\n').map(Number);
+      expect(own).toBeGreaterThan(0);
+      expect(shared).toBe(0);
+    });
     it('has the user ubuntu (uid 1000) with passwordless sudo', async () => {
       const r = await execIn(
         container,

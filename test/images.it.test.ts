@@ -149,6 +149,7 @@ describe('node images', () => {
       expect(own).toBeGreaterThan(0);
       expect(shared).toBe(0);
     });
+
     it('has the user ubuntu (uid 1000) with passwordless sudo', async () => {
       const r = await execIn(
         container,

@@ -50,6 +50,7 @@ describe('configProperties', () => {
       {
         coordinator: 'true',
         'node-scheduler.include-coordinator': 'false',
+        'failure-detector.warmup-interval': '1s',
         'discovery-server.enabled': 'true',
         'http-server.http.port': '8081',
         'discovery.uri': 'http://10.0.0.2:8081',
@@ -65,6 +66,7 @@ describe('configProperties', () => {
       {
         coordinator: 'true',
         'node-scheduler.include-coordinator': 'true',
+        'failure-detector.warmup-interval': '1s',
         'discovery-server.enabled': 'true',
         'http-server.http.port': '8081',
         'discovery.uri': 'http://10.0.0.2:8081',

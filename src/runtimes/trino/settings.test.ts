@@ -64,6 +64,7 @@ describe('configProperties', () => {
       {
         coordinator: 'true',
         'node-scheduler.include-coordinator': 'false',
+        'failure-detector.warmup-interval': '1s',
         'http-server.http.port': '8081',
         'discovery.uri': 'http://10.0.0.2:8081',
         'query.max-memory': '50GB',
@@ -77,6 +78,7 @@ describe('configProperties', () => {
       {
         coordinator: 'true',
         'node-scheduler.include-coordinator': 'true',
+        'failure-detector.warmup-interval': '1s',
         'http-server.http.port': '8081',
         'discovery.uri': 'http://10.0.0.2:8081',
         'query.max-memory': '2GB',

@@ -10,6 +10,8 @@ import { propertiesText } from '../node/jvm-daemon.js';
 export const COORDINATOR_PORT = 8081;
 /** A worker's HTTP port. */
 export const WORKER_PORT = 8080;
+/** How long a worker must answer the coordinator's heartbeats before it gets work (the engine's default: 5s). */
+const FAILURE_WARMUP = '1s';
 
 /** A node's memory when its type declares none (the virtual provider's default instance type). */
 const UNKNOWN_NODE_MB = 4096;
@@ -48,7 +50,14 @@ export interface TrinoNode {
 /** etc/config.properties' values of a Trino-family engine (Presto adds its own to them). Pure. */
 export function engineConfigValues(n: TrinoNode): Record<string, string | number | boolean> {
   const values: Record<string, string | number | boolean> = { coordinator: n.coordinator };
-  if (n.coordinator) values['node-scheduler.include-coordinator'] = !n.hasWorkers;
+  if (n.coordinator) {
+    values['node-scheduler.include-coordinator'] = !n.hasWorkers;
+    // A worker the coordinator's failure detector has just found gets work after answering its
+    // heartbeats (every 0.5 s) for this long: 1 s instead of 5 s. The engine's own refresh periods
+    // (its service lists every 10 s, its node list every 5 s) already make a new worker wait
+    // 5 to 20 s before it counts as active; this was the one of them a setting can shorten.
+    values['failure-detector.warmup-interval'] = FAILURE_WARMUP;
+  }
   return Object.assign(values, {
     'http-server.http.port': n.coordinator ? COORDINATOR_PORT : WORKER_PORT,
     'discovery.uri': `http://${n.headIp}:${COORDINATOR_PORT}`,

@@ -130,7 +130,11 @@ describe('presto', () => {
       processes: { kind: string; runtime: string; service: string; state: string }[];
     };
     const running = ps.processes.filter((p) => p.state === 'running').map((p) => `${p.kind}/${p.service}`);
-    expect(running.sort()).toEqual(['head/presto-coordinator', ...Array<string>(WORKERS).fill('worker/presto-worker')]);
+    expect(running.sort()).toEqual([
+      'head/presto-coordinator',
+      'head/presto-discovery',
+      ...Array<string>(WORKERS).fill('worker/presto-worker'),
+    ]);
     const logs = (await ok(['logs', file, '--runtimes', 'presto', '--node-types', 'head.default', '--tail', '2000']))
       .stdout;
     expect(logs).toContain('presto-coordinator.log <==');

@@ -147,11 +147,32 @@ describe.each([
       `${cluster}: start returned after ${startS.toFixed(1)} s, the metastore answered after ${metastoreS.toFixed(1)} s, every service on the head and ${workers} worker(s) healthy after ${readyS.toFixed(1)} s, Trino saw its ${workers} worker(s) after ${trinoS.toFixed(1)} s`,
     );
     console.log(r.stdout);
-    expect(services.filter((s) => [db, 'metastore', 'trino-coordinator'].includes(s.service))).toHaveLength(3);
+    const onHeadOnly = [db, 'metastore', 'trino-coordinator', 'trino-discovery'];
+    expect(services.filter((s) => onHeadOnly.includes(s.service))).toHaveLength(4);
     expect(r.stdout).toContain(`http://${headIp}:8081`);
     const info = (await ok(['info', file])).stdout;
     expect(info).toContain(`thrift://${headIp}:9083`);
     expect(info).toMatch(new RegExp(`Trino Web UI\\S*\\s+http://${headIp.replace(/\./g, '\\.')}:8081`));
+  });
+
+  it("the coordinator asks for its list of nodes through the head's relay, every second or so", async () => {
+    const config = await onHead('cat ~/runtime/trino/etc/config.properties');
+    expect(config).toContain('discovery.uri=http://127.0.0.1:18081');
+    // Trino's own log of the requests it served: the coordinator's lookups come through the relay
+    // (from the loopback address), answered, and again as soon as their max-age has passed (10 s
+    // without one).
+    const log = await onHead(
+      "grep -P '\\t127\\.0\\.0\\.1\\tGET\\t/v1/service/trino/general\\t' ~/runtime/trino/data/var/log/http-request.log | tail -n 8",
+    );
+    const lookups = log
+      .trim()
+      .split('\n')
+      .map((line) => line.split('\t'));
+    expect(lookups.length).toBeGreaterThanOrEqual(4);
+    for (const f of lookups) expect(f[6]).toBe('200');
+    const at = lookups.map((f) => Date.parse(f[0] ?? ''));
+    const gaps = at.slice(1).map((t, i) => t - (at[i] as number));
+    expect(Math.max(...gaps), `gaps between lookups: ${gaps.join(', ')} ms`).toBeLessThan(3000);
   });
 
   it("starts Trino's servers and the metastore from the image's start-up caches", async () => {

@@ -67,8 +67,15 @@ export async function configureEngine<M extends TrinoMemory>(
   }
 }
 
+/** The head's relay between the coordinator and its own discovery service (see discovery-relay.ts). */
+export const relayServiceOf = (e: QueryEngine<TrinoMemory>): string => `${e.name}-discovery`;
+
 export async function startEngine(e: QueryEngine<TrinoMemory>, ctx: RuntimeNodeContext): Promise<void> {
   const jdk = path.join(e.home, 'jdk');
+  if (ctx.head) {
+    const cli = process.argv[1] ?? 'cloudtik';
+    await startService(relayServiceOf(e), [process.execPath, cli, 'runtime', 'run', 'discovery-relay']);
+  }
   await startService(serviceOf(e, ctx), ['bash', '-c', e.service(etcDir(e, ctx), dataDir(e, ctx))], {
     env: { ...env.processEnv(), JAVA_HOME: jdk, PATH: `${jdk}/bin:${env.processEnv().PATH ?? ''}` },
   });
@@ -76,4 +83,5 @@ export async function startEngine(e: QueryEngine<TrinoMemory>, ctx: RuntimeNodeC
 
 export async function stopEngine(e: QueryEngine<TrinoMemory>, ctx: RuntimeNodeContext): Promise<void> {
   await stopService(serviceOf(e, ctx));
+  if (ctx.head) await stopService(relayServiceOf(e));
 }

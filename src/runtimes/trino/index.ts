@@ -98,6 +98,7 @@ export function queryEngineRuntime(e: {
     options: QUERY_ENGINE_OPTIONS,
     services: [
       { name: `${e.name}-coordinator`, on: 'head', port: COORDINATOR_PORT },
+      { name: `${e.name}-discovery`, on: 'head' },
       { name: `${e.name}-worker`, on: 'worker', port: WORKER_PORT },
     ],
     endpoints: [{ name: `${e.label} Web UI`, port: COORDINATOR_PORT, path: '/', scheme: 'http' }],

@@ -213,7 +213,7 @@ describe('local provider over SSH', () => {
         /permission denied \(publickey[^)]*\) for ubuntu@/,
         /check auth.ssh_private_key/,
       ],
-      ['closed-port.yaml', 'ssh_port: 2222', /:2222: connection refused after \d+ s/, /try: ssh -i/],
+      ['closed-port.yaml', 'ssh_port: 2222', /:2222: connection refused after \d+(\.\d)? s/, /try: ssh -i/],
     ];
     for (const [file, authLine, message, hint] of cases) {
       const yaml = lh

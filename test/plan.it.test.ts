@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageVersion } from '../src/version.js';
 import { cli, cliOk, clusterContainers, docker, sweepWorkspace, tempDir, testWorkspace, writeFile } from './helpers.js';
-import { DockerEngine } from '../src/providers/virtual/engine.js';
+import { DockerEngine, DockerEngineError } from '../src/providers/virtual/engine.js';
 import { execInContainer } from './helpers.js';
 
 const engine = new DockerEngine({ socketPath: '/var/run/docker.sock' });
@@ -102,9 +102,15 @@ interface Seen {
   setupAt: string | undefined;
 }
 
-async function lines(id: string, f: string): Promise<number> {
-  const r = await execInContainer(engine.getContainer(id), ['sh', '-c', `cat ${f} 2>/dev/null | wc -l`]);
-  return Number(r.stdout.trim());
+/** Lines of a file in a node's container; undefined when the container went meanwhile. */
+async function lines(id: string, f: string): Promise<number | undefined> {
+  try {
+    const r = await execInContainer(engine.getContainer(id), ['sh', '-c', `cat ${f} 2>/dev/null | wc -l`]);
+    return Number(r.stdout.trim());
+  } catch (err) {
+    if (err instanceof DockerEngineError && err.statusCode === 404) return undefined;
+    throw err;
+  }
 }
 
 async function setupTags(): Promise<Record<string, string | undefined>> {
@@ -124,6 +130,9 @@ async function look(): Promise<Map<string, Seen>> {
   for (const c of containers) {
     const id = (c.Names[0] ?? '').replace(/^\//, '');
     const [setups, starts] = await Promise.all([lines(id, '/tmp/setup-runs'), lines(id, '/tmp/start-runs')]);
+    // A worker start retired is removed by the head's controller; start may return while its
+    // container is still listed: it is not one of the nodes start leaves.
+    if (setups === undefined || starts === undefined) continue;
     seen.set(id, {
       id,
       containerId: c.Id,

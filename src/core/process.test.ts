@@ -1,7 +1,15 @@
 import { text } from 'node:stream/consumers';
 import { describe, expect, it } from 'vitest';
 import { CloudtikError } from './errors.js';
-import { runInteractive, runInteractiveSync, runTool, startDetached, streamTool, toolError } from './process.js';
+import {
+  ownCliArgv,
+  runInteractive,
+  runInteractiveSync,
+  runTool,
+  startDetached,
+  streamTool,
+  toolError,
+} from './process.js';
 
 describe('runTool', () => {
   it('returns the exit code, both outputs and the last lines of them, without throwing', async () => {
@@ -75,5 +83,17 @@ describe('runInteractive', () => {
   it('rejects a program that does not exist; the sync form says 1', async () => {
     await expect(runInteractive('/nonexistent/tool', [])).rejects.toThrow(/ENOENT/);
     expect(runInteractiveSync('/nonexistent/tool', [])).toBe(1);
+  });
+});
+
+describe('ownCliArgv', () => {
+  it('runs this same CLI on the same Node with the arguments given', () => {
+    expect(ownCliArgv('runtime', 'run', 'discovery-relay')).toEqual([
+      process.execPath,
+      process.argv[1],
+      'runtime',
+      'run',
+      'discovery-relay',
+    ]);
   });
 });

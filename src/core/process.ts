@@ -180,6 +180,16 @@ export function streamTool(file: string, args: string[], options: { signal?: Abo
 }
 
 /**
+ * argv that runs this same CLI again with `args` (on the same Node): a node service, a runtime
+ * helper or the proxy, started by the CLI itself.
+ */
+export function ownCliArgv(...args: string[]): [string, ...string[]] {
+  const cli = process.argv[1];
+  if (!cli) throw new Error('cannot tell where the cloudtik CLI is');
+  return [process.execPath, cli, ...args];
+}
+
+/**
  * Start a long-lived program in its own process group, detached from ours (a node service's
  * supervisor outlives `cloudtik node start`). Returns its pid, or undefined when it could not start.
  */

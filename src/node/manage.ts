@@ -8,7 +8,7 @@ import { env } from '../config/env.js';
 import { readSecrets } from '../core/cluster/bootstrap.js';
 import { waitFor } from '../core/deadline.js';
 import { CloudtikError } from '../core/errors.js';
-import { runInteractiveSync } from '../core/process.js';
+import { ownCliArgv, runInteractiveSync } from '../core/process.js';
 import { STATE_PORT } from '../core/state/store.js';
 import { HEAD_STATE_DIR } from '../providers/provider.js';
 import {
@@ -39,9 +39,7 @@ export async function redisPassword(): Promise<string> {
 /** The command the supervisor runs for a service. */
 function serviceCommand(name: ServiceName, redisConf: string): string[] {
   if (name === 'state') return ['redis-server', redisConf];
-  const cli = process.argv[1];
-  if (!cli) throw new Error('cannot tell where the cloudtik CLI is');
-  return [process.execPath, cli, 'node', 'run', name];
+  return ownCliArgv('node', 'run', name);
 }
 
 function redisConfig(bind: string[], password: string, dir: string): string {
@@ -104,9 +102,7 @@ function flags(o: NodeServiceOptions): string[] {
  */
 function asRoot(argv: string[]): number | undefined {
   if (process.getuid?.() === 0 || env.controllerAsUser()) return undefined;
-  const cli = process.argv[1];
-  if (!cli) throw new Error('cannot tell where the cloudtik CLI is');
-  return runInteractiveSync('sudo', ['-n', '-E', process.execPath, cli, ...argv], {
+  return runInteractiveSync('sudo', ['-n', '-E', ...ownCliArgv(...argv)], {
     env: { ...env.processEnv(), CLOUDTIK_RUNTIME_DIR: env.runtimeDir() },
   });
 }

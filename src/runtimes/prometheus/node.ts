@@ -7,6 +7,7 @@ import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../../config/env.js';
 import { systemClock } from '../../core/clock.js';
+import { ownCliArgv } from '../../core/process.js';
 import { startService, stopService } from '../../node/services.js';
 import { renderTemplate } from '../template.js';
 import { optionsOf, templateFile, type RuntimeNodeContext } from '../node/context.js';
@@ -63,8 +64,7 @@ export async function start(ctx: RuntimeNodeContext): Promise<void> {
     `--storage.tsdb.path=${d.data}`,
     '--web.listen-address=0.0.0.0:9090',
   ]);
-  const cli = process.argv[1] ?? 'cloudtik';
-  await startService('prometheus-targets', [process.execPath, cli, 'runtime', 'run', 'prometheus-targets']);
+  await startService('prometheus-targets', ownCliArgv('runtime', 'run', 'prometheus-targets'));
 }
 
 export async function stop(ctx: RuntimeNodeContext): Promise<void> {

@@ -10,10 +10,18 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
 import { env } from '../../config/env.js';
+import { ownCliArgv } from '../../core/process.js';
 import { startService, stopService } from '../../node/services.js';
 import { optionsOf, type RuntimeNodeContext } from '../node/context.js';
 import { diskDirs, writeConf } from '../node/hadoop.js';
-import { catalogFiles, COORDINATOR_PORT, metastoreUri, type TrinoMemory, type TrinoNode } from './settings.js';
+import {
+  catalogFiles,
+  COORDINATOR_PORT,
+  metastoreUri,
+  relayService,
+  type TrinoMemory,
+  type TrinoNode,
+} from './settings.js';
 
 /** One engine's files and settings (pure functions of its settings.ts). */
 export interface QueryEngine<M extends TrinoMemory> {
@@ -67,15 +75,9 @@ export async function configureEngine<M extends TrinoMemory>(
   }
 }
 
-/** The head's relay between the coordinator and its own discovery service (see discovery-relay.ts). */
-export const relayServiceOf = (e: QueryEngine<TrinoMemory>): string => `${e.name}-discovery`;
-
 export async function startEngine(e: QueryEngine<TrinoMemory>, ctx: RuntimeNodeContext): Promise<void> {
   const jdk = path.join(e.home, 'jdk');
-  if (ctx.head) {
-    const cli = process.argv[1] ?? 'cloudtik';
-    await startService(relayServiceOf(e), [process.execPath, cli, 'runtime', 'run', 'discovery-relay']);
-  }
+  if (ctx.head) await startService(relayService(e.name), ownCliArgv('runtime', 'run', 'discovery-relay'));
   await startService(serviceOf(e, ctx), ['bash', '-c', e.service(etcDir(e, ctx), dataDir(e, ctx))], {
     env: { ...env.processEnv(), JAVA_HOME: jdk, PATH: `${jdk}/bin:${env.processEnv().PATH ?? ''}` },
   });
@@ -83,5 +85,5 @@ export async function startEngine(e: QueryEngine<TrinoMemory>, ctx: RuntimeNodeC
 
 export async function stopEngine(e: QueryEngine<TrinoMemory>, ctx: RuntimeNodeContext): Promise<void> {
   await stopService(serviceOf(e, ctx));
-  if (ctx.head) await stopService(relayServiceOf(e));
+  if (ctx.head) await stopService(relayService(e.name));
 }

@@ -1,6 +1,6 @@
 import type { RuntimeDefinition, RuntimeIssue, SizingInput } from '../runtime.js';
 import { TRINO_VERSION } from '../../core/host/versions.js';
-import { COORDINATOR_PORT, metastoreUri, trinoMemory, WORKER_PORT } from './settings.js';
+import { COORDINATOR_PORT, metastoreUri, relayService, trinoMemory, WORKER_PORT } from './settings.js';
 
 /**
  * What the config loader says about a query engine of the Trino family (trino, presto; `product`
@@ -98,7 +98,7 @@ export function queryEngineRuntime(e: {
     options: QUERY_ENGINE_OPTIONS,
     services: [
       { name: `${e.name}-coordinator`, on: 'head', port: COORDINATOR_PORT },
-      { name: `${e.name}-discovery`, on: 'head' },
+      { name: relayService(e.name), on: 'head' },
       { name: `${e.name}-worker`, on: 'worker', port: WORKER_PORT },
     ],
     endpoints: [{ name: `${e.label} Web UI`, port: COORDINATOR_PORT, path: '/', scheme: 'http' }],

@@ -15,6 +15,8 @@ export const WORKER_PORT = 8080;
  * that shortens how long it keeps a service list (see discovery-relay.ts).
  */
 export const DISCOVERY_RELAY_PORT = 18081;
+/** The relay's service on the head, per engine (`trino-discovery`, `presto-discovery`). */
+export const relayService = (engine: string): string => `${engine}-discovery`;
 /**
  * How long a worker the coordinator's failure detector has just found must answer its heartbeats
  * (every 0.5 s) before it gets work; the engine's default is 5 s. The engine's node list refresh

@@ -13,7 +13,7 @@ import { systemClock } from '../../clock.js';
 import { waitFor, waitUpTo } from '../../deadline.js';
 import { CloudtikError } from '../../errors.js';
 import { pidAlive } from '../../pid.js';
-import { startDetached } from '../../process.js';
+import { ownCliArgv, startDetached } from '../../process.js';
 import { clusterStateDir } from '../context.js';
 
 /** Where CloudTik starts looking for a free port for the proxy. */
@@ -108,10 +108,18 @@ export async function startProxy(
   const files = proxyFiles(config);
   await fsp.mkdir(path.dirname(files.state), { recursive: true });
   const port = o.port ?? (await freePort(o.bindAddress));
-  const cli = process.argv[1];
-  if (!cli) throw new Error('cannot tell where the cloudtik CLI is');
-  const argv = [cli, 'proxy-server', path.resolve(o.file), '--port', String(port), '--bind-address', o.bindAddress];
-  const pid = startDetached(process.execPath, [...argv, '--log', files.log, ...o.args], { env: env.processEnv() });
+  const [node, ...argv] = ownCliArgv(
+    'proxy-server',
+    path.resolve(o.file),
+    '--port',
+    String(port),
+    '--bind-address',
+    o.bindAddress,
+    '--log',
+    files.log,
+    ...o.args,
+  );
+  const pid = startDetached(node, argv, { env: env.processEnv() });
   if (pid === undefined) throw new CloudtikError('ERR_CLOUDTIK_CLUSTER', 'could not start the proxy process');
   await waitFor(
     async () => {

@@ -53,8 +53,12 @@ class SlowProvider {
   release: () => void = () => undefined;
 
   listNodes = (): Promise<NodeInfo[]> => Promise.resolve([...this.nodes.values()]);
+  /** Made nodes wait this long before they run (a pod whose image is pulled), as `pending`; 0: they run at once. */
+  pendingMs = 0;
+
   createNodes = async (request: NodeLaunchRequest): Promise<NodeInfo[]> => {
     const made: NodeInfo[] = [];
+    const pending = this.pendingMs > 0;
     for (let i = 0; i < request.count; i++) {
       const id = `n${++this.seq}`;
       const node: NodeInfo = {
@@ -62,17 +66,19 @@ class SlowProvider {
         kind: 'worker',
         nodeType: request.nodeType,
         seqId: this.seq,
-        ip: `10.0.0.${this.seq}`,
-        state: 'running',
-        running: true,
-        createdAt: Date.now(),
+        ip: pending ? undefined : `10.0.0.${this.seq}`,
+        state: pending ? 'pending' : 'running',
+        running: !pending,
+        createdAt: Date.now() - this.pendingMs,
         tags: { [TAG.nodeStatus]: 'uninitialized', [TAG.launchConfig]: request.launchHash },
         limits: { cpus: 1, memoryBytes: 2 ** 30 },
       };
       this.nodes.set(id, node);
       made.push(node);
     }
+    request.onCreated?.(made.map((n) => n.id));
     await new Promise<void>((resolve) => (this.release = resolve));
+    for (const n of made) Object.assign(n, { state: 'running', running: true, ip: `10.0.0.${n.seqId}` });
     return made;
   };
   terminateNodes = (ids: string[]): Promise<void> => {
@@ -253,6 +259,23 @@ describe('ClusterController: launches', () => {
     await controller.pass();
     await controller.settle();
     expect(updates).toHaveLength(2);
+  });
+
+  it('leaves alone the nodes of a launch that waits minutes for them to run (no pass retires them as not running)', async () => {
+    const provider = new SlowProvider();
+    provider.pendingMs = 10 * 60_000; // far past the grace a created node gets
+    const updates: string[] = [];
+    const controller = recordingController(provider, updates);
+
+    await controller.pass(); // launches 2 workers, which stay pending
+    await controller.pass();
+    await controller.pass();
+    // Both still there (a retired node leaves the provider's list).
+    expect([...provider.nodes.values()].map((n) => n.state)).toEqual(['pending', 'pending']);
+
+    provider.release();
+    await controller.settle();
+    expect(updates.sort()).toEqual([...provider.nodes.keys()].sort());
   });
 });
 

@@ -488,6 +488,12 @@ export class ClusterController {
     const typeConfig = applied.config.available_node_types[nodeType];
     const image = applied.bootstrap.images[nodeType];
     this.pending.set(nodeType, (this.pending.get(nodeType) ?? 0) + count);
+    // Nodes that exist while the launch waits for them to run are busy: no pass retires them.
+    const launching: string[] = [];
+    const onCreated = (ids: readonly string[]): void => {
+      for (const id of ids) this.updating.set(id, `launching: ${reason}`);
+      launching.push(...ids);
+    };
     let created: NodeInfo[];
     try {
       await this.teardownRetry;
@@ -500,6 +506,7 @@ export class ClusterController {
           image,
           launchHash: applied.bootstrap.launchHashes[nodeType] ?? '',
           count,
+          onCreated,
         },
         this.sink(),
       );
@@ -517,6 +524,7 @@ export class ClusterController {
       return;
     } finally {
       this.pending.set(nodeType, Math.max(0, (this.pending.get(nodeType) ?? 0) - count));
+      for (const id of launching) this.updating.delete(id);
     }
     if (created.length < count) {
       this.noteFailure(nodeType, `only ${created.length} of ${count} could be launched`, this.clock.now(), true);

@@ -78,6 +78,13 @@ export function creationLabels(n: {
 export type NodeStatus =
   'uninitialized' | 'waiting-for-ssh' | 'syncing-files' | 'setting-up' | 'up-to-date' | 'update-failed';
 
+/**
+ * The states of a node that exists but has not run yet: a Docker container created and not
+ * started, a Kubernetes pod not scheduled or whose container is still being made (its image
+ * pulled, its volumes mounted).
+ */
+export const STARTING_STATES: ReadonlySet<string> = new Set(['created', 'pending']);
+
 /** A node as listed from the provider: creation labels merged with mutable tags. */
 export interface NodeInfo {
   id: string;
@@ -86,7 +93,7 @@ export interface NodeInfo {
   seqId: number;
   /** Address on the workspace network; undefined while the node is not running. */
   ip: string | undefined;
-  /** Provider state, e.g. `running`, `created`, `exited`. */
+  /** Provider state, e.g. `running`, `created`, `exited`, `pending` (see STARTING_STATES). */
   state: string;
   running: boolean;
   /** Creation time, ms since the epoch. */
@@ -114,6 +121,11 @@ export interface NodeLaunchRequest {
   count: number;
   /** Host folders or sockets bind-mounted into the node at the same path (the head's view of the host). */
   hostMounts?: string[];
+  /**
+   * Told the ids as soon as the nodes exist, by providers whose launch then waits for them to run
+   * (a pod may wait minutes for its image): the controller leaves them alone meanwhile.
+   */
+  onCreated?: (ids: readonly string[]) => void;
 }
 
 /** CPUs and memory (bytes) a node of this provider can get at most. */

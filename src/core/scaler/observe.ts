@@ -4,7 +4,7 @@
  * builds its look ahead at the controller's first pass from it too, so both see the same nodes.
  */
 import type { NodeInfo } from '../../providers/provider.js';
-import { TAG } from '../../providers/provider.js';
+import { STARTING_STATES, TAG } from '../../providers/provider.js';
 import type { ScalerNode } from './types.js';
 
 /** A stopped worker is started again at most this many times by one controller, then replaced. */
@@ -28,7 +28,7 @@ export function toScalerNode(n: NodeInfo, seen: WorkerSeen = {}): ScalerNode {
     nodeType: n.nodeType,
     ip: n.ip,
     running: n.running,
-    starting: !n.running && n.state === 'created',
+    starting: !n.running && STARTING_STATES.has(n.state),
     resumable:
       !n.running &&
       n.tags[TAG.nodeStatus] === 'up-to-date' &&

@@ -279,6 +279,12 @@ describe('earlyVerdict', () => {
         want: { go: 'not running (created)' },
       },
       {
+        name: 'pending long ago while its launch still waits for it to run',
+        w: node('a', { running: false, status: 'pending', starting: true, createdAt: NOW - 5 * LAUNCH_GRACE_MS }),
+        updating: true,
+        want: {},
+      },
+      {
         name: 'started again a moment ago',
         w: node('a', { ...stopped, resumable: true, resumedAt: NOW - S }),
         want: {},

@@ -36,8 +36,8 @@ export function updateLastUsed(input: Pick<PassInput, 'workers' | 'now' | 'memor
 
 /**
  * The terminate decisions of one pass, in this order per worker (most recently used first):
- * type no longer in the config; not running (unless still starting, just resumed, or resumable: then
- * it is kept and listed in `resume`); setup failed (and no updater running); outdated
+ * type no longer in the config; not running (unless still starting, being launched or set up, just
+ * resumed, or resumable: then it is kept and listed in `resume`); setup failed (and no updater running); outdated
  * launch config; kept while its type has fewer than min_workers kept; above its type's
  * max_workers; idle (not in use for idle_timeout, outside the startup grace, no updater running)
  * unless needed to hold the scale requests. Then, while more workers are kept than the global
@@ -103,7 +103,9 @@ export function earlyVerdict(
     return { go: w.running ? `node type ${w.nodeType} is no longer in the config` : `not running (${w.status})` };
   let resume: string | undefined;
   if (!w.running) {
+    // A launch that waits for its nodes to run, or an updater, has them in `updating`.
     const waiting =
+      input.updating.has(w.id) ||
       (w.starting && input.now - w.createdAt < LAUNCH_GRACE_MS) ||
       (w.resumedAt !== undefined && input.now - w.resumedAt < LAUNCH_GRACE_MS);
     if (!waiting && w.resumable && w.launchHash === type.launchHash) resume = `stopped (${w.status}) after its setup`;

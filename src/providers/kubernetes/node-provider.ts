@@ -151,6 +151,7 @@ export class KubernetesNodeProvider implements NodeProvider {
       const limit = pLimit(8);
       await Promise.all(inputs.map((p) => limit(async () => names.push(await this.createPod(p, limits)))));
       logEvent(sink, 'debug', `created pod(s) ${names.join(', ')} in namespace ${this.namespace}`);
+      request.onCreated?.(names);
       const running = await this.waitRunning(names, sink);
       return nodesOf(running);
     } catch (err) {

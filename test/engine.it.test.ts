@@ -110,6 +110,22 @@ describe('DockerEngine', () => {
     expect(echoed).toMatchObject({ exitCode: 0, stdout: 'from stdin\n' });
   });
 
+  it('prepares as root and runs the command as the user it made, in one exec, as an exec as that user would', async () => {
+    const runner = new DockerExecRunner(engine, name, 'tester');
+    const prelude = 'id -u tester >/dev/null 2>&1 || useradd -m -s /bin/bash tester; echo made';
+    const show = 'echo "$(id -un) $HOME $(pwd)"; cat';
+    const input = () => Readable.from(['its input\n']);
+    const first = await runner.run({ command: show, prelude, stdin: input() });
+    expect(first).toMatchObject({ exitCode: 0, prepared: true, stderr: 'made\n' });
+    // The same as a plain exec as that user (now that it exists): user, home, folder, input.
+    const plain = await runner.run({ command: show, stdin: input() });
+    expect(plain.stdout).toBe('tester /home/tester /\nits input\n');
+    expect(first.stdout).toBe(plain.stdout);
+
+    const failed = await runner.run({ command: 'echo never', prelude: 'echo "no disk" >&2; exit 5' });
+    expect(failed).toMatchObject({ exitCode: 5, prepared: false, stdout: '', stderr: 'no disk\n' });
+  });
+
   it("rejects with the engine's status and message", async () => {
     const err = await engine
       .getContainer(`${name}-missing`)

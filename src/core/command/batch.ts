@@ -39,6 +39,8 @@ export interface BatchOptions {
   signal?: AbortSignal;
   /** Run the next commands after a failed one (stop commands); by default the batch ends there. */
   keepGoing?: boolean;
+  /** The node's preparation, run as root first in the same call (see prelude.ts; runners with `runsPrelude`). */
+  prelude?: string;
   /** A command starts (its index in the batch). */
   onCommand?: (index: number) => void;
   onStdout?: (chunk: string) => void;
@@ -57,6 +59,8 @@ export interface BatchResult {
   failures: BatchFailure[];
   /** How many commands started. */
   started: number;
+  /** The preparation failed (no command ran): its exit code and last lines. */
+  preparation?: { exitCode: number; output: string[] };
 }
 
 const MARK = '\x1e';
@@ -220,6 +224,7 @@ export async function runBatch(
       { env: options.env, nonce, keepGoing: options.keepGoing },
     ),
     signal: options.signal,
+    prelude: options.prelude,
     onStdout: (chunk) => stdout.push(chunk),
     onStderr: (chunk) => {
       errTail.push(chunk);
@@ -227,6 +232,10 @@ export async function runBatch(
     },
   });
   stdout.end();
+  if (result.prepared === false) {
+    const output = tailLines(`${result.stderr}\n${result.stdout}`.trim(), 20);
+    return { failures: [], started: 0, preparation: { exitCode: result.exitCode, output } };
+  }
   // Ended without saying which command failed (killed, or a command that does not parse and
   // takes the rest of the script with it): the one that was running.
   if (result.exitCode !== 0 && failed.length === 0) {

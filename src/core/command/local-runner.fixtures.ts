@@ -6,14 +6,17 @@
  *   sudo -n bash -s      runs its script (as this user) with /var/lib/cloudtik moved to ~/root and
  *                        no chown: the root step the updater ends a start with (see resumeScript)
  * Root commands (the node updater's preparation step) are not run: they are recorded as
- * `<prepare>` and fail while `prepareFails` is set.
+ * `<prepare>` and fail while `prepareFails` is set. With `runsPrelude`, it takes a preparation in
+ * the call of the commands as the container runners do, through the same wrapper (prelude.ts),
+ * with a stand-in script for it (`<prepare>+script`).
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CommandResult, CommandRunner, RunOptions } from './runner.js';
-import { buildNodeScript } from './shell.js';
+import { gatedCall, preludeArgv, preludeStdinHead } from './prelude.js';
+import { buildNodeScript, SCRIPT_FROM_STDIN } from './shell.js';
 
 const BASHRC = `
 step() { echo "$1" >> "$HOME/ran"; }
@@ -55,6 +58,8 @@ export class LocalRunner implements CommandRunner {
     fs.rmSync(this.home, { recursive: true, force: true });
   }
 
+  runsPrelude = false;
+
   async run(o: RunOptions): Promise<CommandResult> {
     if (o.asRoot) {
       this.calls.push('<prepare>');
@@ -62,20 +67,37 @@ export class LocalRunner implements CommandRunner {
         this.prepareFails ? { exitCode: 1, stdout: '', stderr: 'not yet' } : { exitCode: 0, stdout: '', stderr: '' },
       );
     }
-    this.calls.push('script');
+    const script = buildNodeScript({ command: o.command, env: o.env });
+    if (o.prelude === undefined) {
+      this.calls.push('script');
+      return this.spawn(['bash', '-c', script], undefined, o);
+    }
+    if (!this.runsPrelude) throw new Error('this runner takes no prelude');
+    this.calls.push('<prepare>+script');
+    const standIn = this.prepareFails ? 'echo not yet; exit 3' : 'echo prepared';
+    return gatedCall(o.onStdout, (onStdout) =>
+      this.spawn(preludeArgv(['bash', '-c', SCRIPT_FROM_STDIN]), preludeStdinHead(standIn, script) + '\0', {
+        ...o,
+        onStdout,
+      }),
+    );
+  }
+
+  private spawn(argv: string[], stdin: string | undefined, o: RunOptions): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
-      const child = spawn('bash', ['-c', buildNodeScript({ command: o.command, env: o.env })], {
+      const child = spawn(argv[0]!, argv.slice(1), {
         cwd: this.home,
         env: { PATH: [...this.pathPrefix, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: this.home },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
+      if (stdin !== undefined) child.stdin?.end(stdin);
       let stdout = '';
       let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
+      child.stdout!.setEncoding('utf8').on('data', (c: string) => {
         stdout += c;
         o.onStdout?.(c);
       });
-      child.stderr.setEncoding('utf8').on('data', (c: string) => {
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => {
         stderr += c;
         o.onStderr?.(c);
       });

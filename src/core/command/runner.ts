@@ -4,6 +4,8 @@ export interface CommandResult {
   /** Output, bounded to the last {@link OUTPUT_LIMIT} characters of each stream. */
   stdout: string;
   stderr: string;
+  /** With a `prelude` (see RunOptions): whether it succeeded (when not, the call ended there). */
+  prepared?: boolean;
 }
 
 export const OUTPUT_LIMIT = 64 * 1024;
@@ -19,11 +21,18 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Forward stdin (for interactive use). */
   stdin?: NodeJS.ReadableStream;
+  /**
+   * A script run as root first, in the same call (see prelude.ts); only for runners with
+   * `runsPrelude`. Its output goes to stderr.
+   */
+  prelude?: string;
 }
 
 /** Runs commands on one node and copies files to and from it. */
 export interface CommandRunner {
   readonly nodeId: string;
+  /** Whether `run` takes a `prelude` (runners whose calls start as root). */
+  readonly runsPrelude?: boolean;
   run(options: RunOptions): Promise<CommandResult>;
   /** Copy a local file or folder to `target` on the node (rsync-like: `src/` copies the contents). */
   upload(source: string, target: string): Promise<void>;

@@ -9,7 +9,7 @@ import type { Clock } from '../clock.js';
 import { LocalRunner } from '../command/local-runner.fixtures.js';
 import { CloudtikError } from '../errors.js';
 import type { CoreEvent } from '../events.js';
-import { nodeEnvironment, updateNode, type NodeUpdateOptions } from './node-updater.js';
+import { foldsPreparation, nodeEnvironment, updateNode, type NodeUpdateOptions } from './node-updater.js';
 
 const group = (name: string, ...commands: string[]): CommandGroup[] => [{ group_name: name, commands }];
 
@@ -262,6 +262,66 @@ describe('updateNode: steps and commands', () => {
     const b = local();
     await updateNode(setup(b).base(config(commands()), { mode: 'no-restart' }));
     expect(b.ran()).toEqual(['setup']);
+  });
+});
+
+describe('updateNode: the preparation in the first call', () => {
+  it.each([
+    ['a running node, runner that takes it, start commands', {}, true],
+    ['setup commands only (no start)', { start: false, setupCommands: 2 }, true],
+    ['a runner whose calls do not start as root (ssh)', { runsPrelude: false }, false],
+    ['a node the provider does not list as running', { running: false }, false],
+    ['files to copy first', { syncFiles: true }, false],
+    ['a provider preparation first', { prepareNode: true }, false],
+    ['no call to go with', { start: false, setupCommands: 0 }, false],
+  ])('%s', (_what, over, want) => {
+    const base = {
+      runsPrelude: true,
+      running: true,
+      syncFiles: false,
+      prepareNode: false,
+      setupCommands: 0,
+      start: true,
+    };
+    expect(foldsPreparation({ ...base, ...over })).toBe(want);
+  });
+
+  it('prepares a running node in the call of its setup commands, through the real wrapper: one call less', async () => {
+    const runner = local();
+    runner.runsPrelude = true;
+    const t = setup(runner);
+    await updateNode(t.base(config(commands())));
+    expect(runner.calls).toEqual(['<prepare>+script', 'script']);
+    expect(runner.ran()).toEqual(['setup', 'start']);
+    expect(t.statuses).toEqual(['waiting-for-ssh', 'setting-up', 'up-to-date']);
+    const waited = t.events.filter((e) => e.type === 'node-phase' && e.phase === 'waiting-for-ssh');
+    expect(waited).toMatchObject([{ state: 'skip', detail: 'prepared in its first call' }]);
+    // The wrapper's line is not output of the commands.
+    const output = t.events.flatMap((e) => (e.type === 'command-output' ? [e.text] : []));
+    expect(output.join('')).not.toContain('cloudtik:prepared');
+  });
+
+  it('fails with the preparation exit code and output when it fails in that call, runs no command, and tags update-failed', async () => {
+    const runner = local();
+    runner.runsPrelude = true;
+    runner.prepareFails = true;
+    const t = setup(runner);
+    const err = await updateNode(t.base(config(commands()))).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(CloudtikError);
+    expect((err as CloudtikError).message).toMatch(/could not prepare node n1 .*: exit 3$/);
+    expect((err as CloudtikError).details.join('\n')).toContain('not yet');
+    expect(runner.calls).toEqual(['<prepare>+script']);
+    expect(runner.ran()).toEqual([]);
+    expect(t.statuses.at(-1)).toBe('update-failed');
+  });
+
+  it('prepares a node not listed as running in a call of its own, as before', async () => {
+    const runner = local();
+    runner.runsPrelude = true;
+    const t = setup(runner);
+    const base = t.base(config(commands()));
+    await updateNode({ ...base, node: { ...base.node, running: false } });
+    expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
   });
 });
 

@@ -118,6 +118,8 @@ interface UpdateRun {
   /** The status tags on their way, in order (see noteStatus), and the first that failed. */
   statuses: Promise<void>;
   statusError?: Error;
+  /** The node's preparation, while it waits to go first in the node's first call (see foldsPreparation). */
+  prelude?: string;
 }
 
 /**
@@ -150,14 +152,23 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
   });
   try {
     noteStatus(r, 'waiting-for-ssh');
-    await runPhase(r, 'waiting-for-ssh', () =>
-      waitForNode(r.runner, config.auth.ssh_user, {
-        ...options,
-        clock,
-        dropResume: steps.setup,
-        hints: provider.hints,
-      }),
-    );
+    const prepare = preparationScript(config.auth.ssh_user, steps.setup);
+    const fold = foldsPreparation({
+      runsPrelude: r.runner.runsPrelude === true,
+      running: node.running,
+      syncFiles: steps.syncFiles,
+      prepareNode: provider.prepareNode !== undefined,
+      setupCommands: steps.setup ? groupCommands(groups.setup).length : 0,
+      start: steps.start,
+    });
+    if (fold) {
+      r.prelude = prepare;
+      phaseEvent(r, 'waiting-for-ssh', { state: 'skip', detail: 'prepared in its first call' });
+    } else {
+      await runPhase(r, 'waiting-for-ssh', () =>
+        waitForNode(r.runner, prepare, { ...options, clock, hints: provider.hints }),
+      );
+    }
     if (steps.setup) await setUp(r, steps, groups);
     else phaseEvent(r, 'setting-up', { state: 'skip', detail: steps.skipped });
     const first = await options.beforeStart?.();
@@ -234,8 +245,13 @@ async function runGroups(
   extra: { before?: BatchCommand[]; after?: BatchCommand[] } = {},
 ): Promise<void> {
   const { retries, intervalMs } = retryPolicy(r.options.config.options, retry);
+  // The preparation goes with the first call that runs anything.
+  const calls = groupCommands(groups).length + (extra.before?.length ?? 0) + (extra.after?.length ?? 0) > 0;
+  const prelude = calls ? r.prelude : undefined;
+  if (calls) r.prelude = undefined;
   await runCommandGroups(r.runner, groups, {
     ...extra,
+    prelude,
     env: r.env,
     node: r.options.node.id,
     sink: r.options.sink,
@@ -307,31 +323,51 @@ function resumeSave(
 }
 
 /**
- * Wait until the node runs commands, and prepare it in the same call: the ssh user exists with
- * passwordless sudo, and owns its data disks; the node's boot has finished re-running its start
- * commands (after a restart); and before a new setup, its resume script is dropped.
+ * A node's preparation, run as root: the ssh user exists with passwordless sudo, and owns its
+ * data disks; the node's boot has finished re-running its start commands (after a restart); and
+ * before a new setup (`dropResume`), its resume script is dropped. Pure.
  */
+export function preparationScript(user: string, dropResume: boolean): string {
+  const u = quote(user);
+  const sudoers = quote(`/etc/sudoers.d/${user}`);
+  return [
+    `id -u ${u} >/dev/null 2>&1 || useradd -m -s /bin/bash ${u}`,
+    `[ -f ${sudoers} ] || { echo ${quote(`${user} ALL=(ALL) NOPASSWD:ALL`)} > ${sudoers}; chmod 0440 ${sudoers}; }`,
+    `for d in /mnt/cloudtik/data_disk_*; do [ -d "$d" ] && chown ${u}: "$d"; done; true`,
+    bootWaitLines(BOOT_WAIT_SECONDS),
+    ...(dropResume ? [RESUME_DROP] : []),
+  ].join('\n');
+}
+
+/**
+ * Whether a node's preparation goes first in its first call of commands instead of a call of its
+ * own (one exec less on its way up): the runner's calls start as root, the provider lists the node
+ * as running (a call reaches it at once: no waiting for it to answer), nothing reaches the node
+ * before that call (no files to copy, no provider preparation), and there is such a call. Pure.
+ */
+export function foldsPreparation(o: {
+  runsPrelude: boolean;
+  running: boolean;
+  syncFiles: boolean;
+  prepareNode: boolean;
+  setupCommands: number;
+  start: boolean;
+}): boolean {
+  return o.runsPrelude && o.running && !o.syncFiles && !o.prepareNode && (o.setupCommands > 0 || o.start);
+}
+
+/** Wait until the node runs commands, and prepare it (`prepare`, see preparationScript) in the same call. */
 async function waitForNode(
   runner: CommandRunner,
-  user: string,
+  prepare: string,
   options: {
     readyTimeoutMs: number;
     clock: Clock;
     signal?: AbortSignal;
     node: NodeInfo;
-    dropResume: boolean;
     hints?: ProviderHints;
   },
 ): Promise<void> {
-  const u = quote(user);
-  const sudoers = quote(`/etc/sudoers.d/${user}`);
-  const prepare = [
-    `id -u ${u} >/dev/null 2>&1 || useradd -m -s /bin/bash ${u}`,
-    `[ -f ${sudoers} ] || { echo ${quote(`${user} ALL=(ALL) NOPASSWD:ALL`)} > ${sudoers}; chmod 0440 ${sudoers}; }`,
-    `for d in /mnt/cloudtik/data_disk_*; do [ -d "$d" ] && chown ${u}: "$d"; done; true`,
-    bootWaitLines(BOOT_WAIT_SECONDS),
-    ...(options.dropResume ? [RESUME_DROP] : []),
-  ].join('\n');
   let last = '';
   let attempt = 0;
   await waitFor(
@@ -382,6 +418,8 @@ export interface GroupOptions {
   /** Commands run before and after the groups' in the same call (not part of any group). */
   before?: readonly BatchCommand[];
   after?: readonly BatchCommand[];
+  /** The node's preparation, first in the first call (see foldsPreparation). */
+  prelude?: string;
 }
 
 /**
@@ -396,11 +434,13 @@ export async function runCommandGroups(
   const commands = [...(options.before ?? []), ...groupCommands(groups), ...(options.after ?? [])];
   let next = 0;
   let attempt = 0;
+  let prelude = options.prelude;
   while (next < commands.length) {
     const pending = commands.slice(next);
-    const { failures } = await runBatch(runner, pending, {
+    const { failures, preparation } = await runBatch(runner, pending, {
       env: options.env,
       signal: options.signal,
+      prelude,
       onCommand: (i) => {
         const c = pending[i];
         if (c) {
@@ -411,6 +451,8 @@ export async function runCommandGroups(
       onStdout: (text) => options.sink({ type: 'command-output', node: options.node, stream: 'stdout', text }),
       onStderr: (text) => options.sink({ type: 'command-output', node: options.node, stream: 'stderr', text }),
     });
+    if (preparation) throw preparationError(options.node, preparation, runner);
+    prelude = undefined;
     const failure = failures[0];
     if (!failure) return;
     const failed = next + failure.index;
@@ -438,6 +480,21 @@ export async function runCommandGroups(
       },
     );
   }
+}
+
+function preparationError(
+  node: string,
+  preparation: { exitCode: number; output: string[] },
+  runner: CommandRunner,
+): CloudtikError {
+  return new CloudtikError(
+    'ERR_CLOUDTIK_NODE_COMMAND',
+    `could not prepare node ${node} (its user, sudo, data disks, the wait for its boot): exit ${preparation.exitCode}`,
+    {
+      details: preparation.output,
+      hint: `look at the node: cloudtik exec <cluster.yaml> --node-ip <ip> true (or ${runner.interactiveShellArgv().join(' ')})`,
+    },
+  );
 }
 
 /** Initialization commands run on the host that runs the containers, like CloudTik does. */

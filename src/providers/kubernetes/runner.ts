@@ -7,6 +7,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { packageInfo } from '../../core/host/package.js';
 import { expandHome, planUpload, unpackDownload } from '../../core/command/transfer.js';
+import { gatedCall, preludeArgv, preludeStdinHead } from '../../core/command/prelude.js';
 import { buildNodeScript, quote, SCRIPT_FROM_STDIN, scriptStdin } from '../../core/command/shell.js';
 import {
   OutputTail,
@@ -72,6 +73,7 @@ export function clusterPodRunner(api: KubeApi, cluster: Omit<PodTarget, 'pod' | 
 
 export class KubeExecRunner implements CommandRunner {
   readonly nodeId: string;
+  readonly runsPrelude = true;
   constructor(
     private readonly api: KubeApi,
     private readonly target: PodTarget,
@@ -82,9 +84,18 @@ export class KubeExecRunner implements CommandRunner {
   async run(options: RunOptions): Promise<CommandResult> {
     const env = this.target.env ? { ...this.target.env, ...options.env } : options.env;
     const script = buildNodeScript({ command: options.command, env });
-    const user = options.asRoot ? 'root' : this.target.user;
+    const argv = asUser(options.asRoot ? 'root' : this.target.user, FROM_STDIN);
     // The command's own input, if any, follows the script on the same stream.
-    return this.exec(asUser(user, FROM_STDIN), { ...options, stdin: scriptStdin(script, options.stdin) });
+    const { prelude } = options;
+    if (prelude === undefined) return this.exec(argv, { ...options, stdin: scriptStdin(script, options.stdin) });
+    // An exec starts as root: the preparation runs first, then the command as the user.
+    return gatedCall(options.onStdout, (onStdout) =>
+      this.exec(preludeArgv(argv), {
+        ...options,
+        onStdout,
+        stdin: scriptStdin(preludeStdinHead(prelude, script), options.stdin),
+      }),
+    );
   }
 
   /** Run `argv` in the node's container (as root), streaming stdin and output. */

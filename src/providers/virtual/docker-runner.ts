@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { demuxStream, type DockerEngine } from './engine.js';
 import { expandHome, planUpload, unpackDownload } from '../../core/command/transfer.js';
+import { gatedCall, preludeArgv, preludeStdinHead } from '../../core/command/prelude.js';
 import { buildNodeScript, quote, SCRIPT_FROM_STDIN, scriptStdin } from '../../core/command/shell.js';
 import {
   OutputTail,
@@ -24,10 +25,28 @@ export class DockerExecRunner implements CommandRunner {
     private readonly container: string = nodeId,
   ) {}
 
+  readonly runsPrelude = true;
+
   async run(options: RunOptions): Promise<CommandResult> {
     const script = buildNodeScript({ command: options.command, env: options.env });
     // On stdin: an exec's command line shows in the Docker host's process list.
-    return this.exec(['bash', '-c', SCRIPT_FROM_STDIN], { ...options, stdin: scriptStdin(script, options.stdin) });
+    const { prelude } = options;
+    if (prelude === undefined) {
+      return this.exec(['bash', '-c', SCRIPT_FROM_STDIN], { ...options, stdin: scriptStdin(script, options.stdin) });
+    }
+    // The preparation runs as root, then the command as the user (runuser sets HOME and the like as
+    // an exec as that user would).
+    const argv = options.asRoot
+      ? ['bash', '-c', SCRIPT_FROM_STDIN]
+      : ['runuser', '-u', this.user, '--', 'bash', '-c', SCRIPT_FROM_STDIN];
+    return gatedCall(options.onStdout, (onStdout) =>
+      this.exec(
+        preludeArgv(argv),
+        { ...options, onStdout, stdin: scriptStdin(preludeStdinHead(prelude, script), options.stdin) },
+        // Root's call in the folder the user's would start in.
+        { user: 'root', workingDir: options.asRoot ? '/' : undefined },
+      ),
+    );
   }
 
   /** Run an argv directly (no user shell setup), as root unless told otherwise. */
@@ -35,12 +54,18 @@ export class DockerExecRunner implements CommandRunner {
     return this.exec(argv, options);
   }
 
-  private async exec(argv: string[], options: Omit<RunOptions, 'command'>): Promise<CommandResult> {
+  private async exec(
+    argv: string[],
+    options: Omit<RunOptions, 'command'>,
+    as: { user: string; workingDir?: string } = options.asRoot
+      ? { user: 'root', workingDir: '/' }
+      : { user: this.user, workingDir: undefined },
+  ): Promise<CommandResult> {
     const container = this.docker.getContainer(this.container);
     const exec = await container.exec({
       Cmd: argv,
-      User: options.asRoot ? 'root' : this.user,
-      WorkingDir: options.asRoot ? '/' : undefined,
+      User: as.user,
+      WorkingDir: as.workingDir,
       AttachStdout: true,
       AttachStderr: true,
       AttachStdin: options.stdin !== undefined,

@@ -135,7 +135,11 @@ export class HostNodeProvider implements NodeProvider {
       'debug',
       `hosts ${created.map((n) => n.id).join(', ')} are now ${request.kind} nodes of ${this.clusterName}`,
     );
-    if (this.options.containers) await this.launchContainers(created, request, sink);
+    if (this.options.containers) {
+      // The hosts are the cluster's now; their containers may take minutes (an image to load).
+      request.onCreated?.(created.map((n) => n.id));
+      await this.launchContainers(created, request, sink);
+    }
     return created;
   }
 

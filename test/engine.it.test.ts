@@ -113,13 +113,15 @@ describe('DockerEngine', () => {
   it('prepares as root and runs the command as the user it made, in one exec, as an exec as that user would', async () => {
     const runner = new DockerExecRunner(engine, name, 'tester');
     const prelude = 'id -u tester >/dev/null 2>&1 || useradd -m -s /bin/bash tester; echo made';
-    const show = 'echo "$(id -un) $HOME $(pwd)"; cat';
+    const show = 'echo "$(id -un) $HOME $(pwd) $(ulimit -Sn)"; cat';
     const input = () => Readable.from(['its input\n']);
     const first = await runner.run({ command: show, prelude, stdin: input() });
     expect(first).toMatchObject({ exitCode: 0, prepared: true, stderr: 'made\n' });
     // The same as a plain exec as that user (now that it exists): user, home, folder, input.
     const plain = await runner.run({ command: show, stdin: input() });
-    expect(plain.stdout).toBe('tester /home/tester /\nits input\n');
+    // The open-files limit of a Docker exec, not the 1024 a PAM session (runuser, su) would set.
+    expect(plain.stdout).toMatch(/^tester \/home\/tester \/ (\d+)\nits input\n$/);
+    expect(Number(/ (\d+)\n/.exec(plain.stdout)?.[1])).toBeGreaterThan(1024);
     expect(first.stdout).toBe(plain.stdout);
 
     const failed = await runner.run({ command: 'echo never', prelude: 'echo "no disk" >&2; exit 5' });

@@ -62,6 +62,27 @@ export function buildNodeScript(script: NodeScript): string {
  */
 export const SCRIPT_FROM_STDIN = `IFS= read -r -d '' __cloudtik_script || exit 254; eval "$__cloudtik_script"`;
 
+/**
+ * A `bash -c` program that runs its arguments as the user named by its first one, from a root
+ * call, the way an exec as that user would: the user's uid, primary group and groups, and HOME,
+ * USER and LOGNAME from its passwd entry; with `cdHome`, in that home folder. The call's limits and
+ * environment stay as they are: not runuser or su, whose PAM session (pam_limits) lowers a
+ * container's open-files limit (20000 for a Docker exec here) to 1024, too few for Trino or Kafka.
+ */
+export function asUserProgram(cdHome: boolean): string {
+  return [
+    'u=$1; shift',
+    'h=$(getent passwd "$u" | cut -d: -f6)',
+    ...(cdHome ? ['cd "${h:-/}" 2>/dev/null'] : []),
+    'exec setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups env HOME="${h:-/}" USER="$u" LOGNAME="$u" "$@"',
+  ].join('\n');
+}
+
+/** argv that runs `inner` as `user` from a root call (see asUserProgram). */
+export function asUserArgv(user: string, inner: readonly string[], cdHome: boolean): string[] {
+  return ['bash', '-c', asUserProgram(cdHome), 'bash', user, ...inner];
+}
+
 /** What {@link SCRIPT_FROM_STDIN} reads: the script, a NUL, then `rest` (the command's own input), if any. */
 export function scriptStdin(script: string, rest?: NodeJS.ReadableStream): NodeJS.ReadableStream {
   const out = new PassThrough();

@@ -14,7 +14,7 @@
  * `<start>` is the start time of the container's PID 1 (field 22 of /proc/1/stat), which is new
  * for every start of the container, so a record left by an earlier start is told apart.
  */
-import { asRootCommand, quote, writeFileLines } from '../command/shell.js';
+import { asRootCommand, asUserProgram, quote, writeFileLines } from '../command/shell.js';
 
 /** Where the boot keeps the resume script and its state (in the container's own file system). */
 export const BOOT_DIR = '/var/lib/cloudtik/boot';
@@ -31,9 +31,8 @@ if [ -s "$script" ]; then
   count=$(( $(cut -d' ' -f4 "$state" 2>/dev/null || echo 0) + 1 ))
   echo "$start resuming 0 $count" > "$state"
   user=$(stat -c %U "$script")
-  home=$(getent passwd "$user" | cut -d: -f6)
   echo "cloudtik boot: resuming the start commands of this node as $user (start $count since setup)"
-  (cd "$home" && runuser -u "$user" -- bash "$script" </dev/null 2>&1)
+  bash -c ${quote(asUserProgram(true))} bash "$user" bash "$script" </dev/null 2>&1
   rc=$?
   echo "cloudtik boot: start commands ended with exit code $rc"
   echo "$start done $rc $count" > "$state.tmp" && mv -f "$state.tmp" "$state"

@@ -8,7 +8,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { packageInfo } from '../../core/host/package.js';
 import { expandHome, planUpload, unpackDownload } from '../../core/command/transfer.js';
 import { gatedCall, preludeArgv, preludeStdinHead } from '../../core/command/prelude.js';
-import { buildNodeScript, quote, SCRIPT_FROM_STDIN, scriptStdin } from '../../core/command/shell.js';
+import { asUserArgv, buildNodeScript, SCRIPT_FROM_STDIN, scriptStdin } from '../../core/command/shell.js';
 import {
   OutputTail,
   tailLines,
@@ -51,7 +51,7 @@ export function exitCodeOf(status: ExecStatus | undefined): number {
 /** argv that runs `inner` as `user` (exec runs as the container's user, root), in the user's home. */
 export function asUser(user: string, inner: string[]): string[] {
   if (user === 'root') return inner;
-  return ['runuser', '-u', user, '--', 'bash', '-c', 'cd ~ 2>/dev/null; exec "$@"', 'bash', ...inner];
+  return asUserArgv(user, inner, true);
 }
 
 /** The script travels on stdin, not in the exec request (see {@link SCRIPT_FROM_STDIN}). */
@@ -231,5 +231,5 @@ export class KubeExecRunner implements CommandRunner {
 export function attachArgv(user: string, command?: string): string[] {
   const shell = command === undefined ? ['bash', '-l'] : ['bash', '-lc', buildNodeScript({ command })];
   if (user === 'root') return shell;
-  return ['runuser', '-u', user, '--', 'bash', '-c', `cd ~ 2>/dev/null; exec ${shell.map(quote).join(' ')}`];
+  return asUserArgv(user, shell, true);
 }

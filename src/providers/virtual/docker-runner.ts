@@ -2,7 +2,7 @@ import { PassThrough } from 'node:stream';
 import { demuxStream, type DockerEngine } from './engine.js';
 import { expandHome, planUpload, unpackDownload } from '../../core/command/transfer.js';
 import { gatedCall, preludeArgv, preludeStdinHead } from '../../core/command/prelude.js';
-import { buildNodeScript, quote, SCRIPT_FROM_STDIN, scriptStdin } from '../../core/command/shell.js';
+import { asUserArgv, buildNodeScript, quote, SCRIPT_FROM_STDIN, scriptStdin } from '../../core/command/shell.js';
 import {
   OutputTail,
   tailLines,
@@ -34,11 +34,9 @@ export class DockerExecRunner implements CommandRunner {
     if (prelude === undefined) {
       return this.exec(['bash', '-c', SCRIPT_FROM_STDIN], { ...options, stdin: scriptStdin(script, options.stdin) });
     }
-    // The preparation runs as root, then the command as the user (runuser sets HOME and the like as
-    // an exec as that user would).
-    const argv = options.asRoot
-      ? ['bash', '-c', SCRIPT_FROM_STDIN]
-      : ['runuser', '-u', this.user, '--', 'bash', '-c', SCRIPT_FROM_STDIN];
+    // The preparation runs as root, then the command as the user, as an exec as that user would.
+    const fromStdin = ['bash', '-c', SCRIPT_FROM_STDIN];
+    const argv = options.asRoot ? fromStdin : asUserArgv(this.user, fromStdin, false);
     return gatedCall(options.onStdout, (onStdout) =>
       this.exec(
         preludeArgv(argv),

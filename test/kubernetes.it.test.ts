@@ -132,7 +132,7 @@ describe('kubernetes provider', () => {
     expect(out).toContain('Launching 2 worker(s) with the head');
     expect(out).toMatch(/Workers \(launched with the head\): done/);
     // start set both workers up itself (their progress is its own) ...
-    expect(out.match(/^\s+worker\s+\S+-worker-\S+\s+starting done/gm)).toHaveLength(2);
+    expect(out.match(/^\s+worker\s+\S+-worker-\S+\s+starting done/gm), out).toHaveLength(2);
     expect(r.stdout).toContain('2 worker(s)');
     // ... and the controller, which started meanwhile, did not set them up again.
     await eventually("the controller's second pass", 30_000, async () => {

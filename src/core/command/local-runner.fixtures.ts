@@ -15,7 +15,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { CommandResult, CommandRunner, RunOptions } from './runner.js';
-import { gatedCall, preludeArgv, preludeStdinHead } from './prelude.js';
+import { callWithPrelude } from './prelude.js';
 import { buildNodeScript, SCRIPT_FROM_STDIN } from './shell.js';
 
 const BASHRC = `
@@ -74,23 +74,19 @@ export class LocalRunner implements CommandRunner {
     }
     if (!this.runsPrelude) throw new Error('this runner takes no prelude');
     this.calls.push('<prepare>+script');
-    const standIn = this.prepareFails ? 'echo not yet; exit 3' : 'echo prepared';
-    return gatedCall(o.onStdout, (onStdout) =>
-      this.spawn(preludeArgv(['bash', '-c', SCRIPT_FROM_STDIN]), preludeStdinHead(standIn, script) + '\0', {
-        ...o,
-        onStdout,
-      }),
-    );
+    const prelude = this.prepareFails ? 'echo not yet; exit 3' : 'echo prepared';
+    const argv = ['bash', '-c', SCRIPT_FROM_STDIN];
+    return callWithPrelude((a, io) => this.spawn(a, io.stdin, { ...o, ...io }), { ...o, prelude, script, argv });
   }
 
-  private spawn(argv: string[], stdin: string | undefined, o: RunOptions): Promise<CommandResult> {
+  private spawn(argv: string[], stdin: NodeJS.ReadableStream | undefined, o: RunOptions): Promise<CommandResult> {
     return new Promise((resolve, reject) => {
       const child = spawn(argv[0]!, argv.slice(1), {
         cwd: this.home,
         env: { PATH: [...this.pathPrefix, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: this.home },
         stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
       });
-      if (stdin !== undefined) child.stdin?.end(stdin);
+      if (stdin !== undefined) stdin.pipe(child.stdin!);
       let stdout = '';
       let stderr = '';
       child.stdout!.setEncoding('utf8').on('data', (c: string) => {

@@ -1,6 +1,7 @@
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { gatedCall, PREPARED, PreludeGate, preludeArgv, preludeStdinHead } from './prelude.js';
+import { callWithPrelude, PREPARED, PreludeGate, type PreludeExec } from './prelude.js';
 import { SCRIPT_FROM_STDIN } from './shell.js';
 
 describe('PreludeGate', () => {
@@ -29,49 +30,56 @@ describe('PreludeGate', () => {
   });
 });
 
-/** The wrapper run by this machine's bash, as a runner would run it: argv, then stdin. */
-function wrapped(prelude: string, script: string, input = ''): { code: number; out: string; err: string } {
-  const argv = preludeArgv(['bash', '-c', SCRIPT_FROM_STDIN]);
-  const r = spawnSync(argv[0]!, argv.slice(1), {
-    input: `${preludeStdinHead(prelude, script)}\0${input}`,
-    encoding: 'utf8',
+/** One call through the wrapper, with this machine's bash as the runner's call. */
+async function wrapped(
+  prelude: string,
+  script: string,
+  input = '',
+): Promise<{ code: number; out: string; err: string; prepared?: boolean; seen: string }> {
+  let seen = '';
+  const exec: PreludeExec = (argv, io) =>
+    new Promise((resolve, reject) => {
+      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (c: string) => {
+        stdout += c;
+        io.onStdout(c);
+      });
+      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }));
+      io.stdin.pipe(child.stdin);
+    });
+  const r = await callWithPrelude(exec, {
+    prelude,
+    script,
+    argv: ['bash', '-c', SCRIPT_FROM_STDIN],
+    onStdout: (t) => (seen += t),
+    stdin: Readable.from([input]),
   });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
+  return { code: r.exitCode, out: r.stdout, err: r.stderr, prepared: r.prepared, seen };
 }
 
 describe('the preparation wrapper (real bash)', () => {
-  it('runs the preparation first with its output on stderr, then the script, which reads its own input', () => {
-    const r = wrapped('echo preparing; touch /dev/null', 'echo "script read: $(cat)"', 'the input');
-    expect(r).toEqual({ code: 0, out: `${PREPARED}script read: the input\n`, err: 'preparing\n' });
+  it('runs the preparation first with its output on stderr, then the script, which reads its own input', async () => {
+    const r = await wrapped('echo preparing; touch /dev/null', 'echo "script read: $(cat)"', 'the input');
+    const out = 'script read: the input\n';
+    // The wrapper's line came first, and neither the result nor the output seen carries it.
+    expect(r).toEqual({ code: 0, out, err: 'preparing\n', prepared: true, seen: out });
   });
 
-  it('gives the preparation no input: it cannot read the script that follows', () => {
-    const r = wrapped('cat; echo "left: $(wc -c </dev/stdin)"', 'echo ran');
-    expect(r.out).toBe(`${PREPARED}ran\n`);
-    expect(r.err).toBe('left: 0\n');
+  it('gives the preparation no input: it cannot read the script that follows', async () => {
+    const r = await wrapped('cat; echo "left: $(wc -c </dev/stdin)"', 'echo ran');
+    expect(r).toMatchObject({ out: 'ran\n', err: 'left: 0\n', prepared: true });
   });
 
-  it('ends with the preparation exit code, without the line or the script, when it fails', () => {
-    const r = wrapped('echo not yet >&2; exit 7', 'echo ran');
-    expect(r).toEqual({ code: 7, out: '', err: 'not yet\n' });
+  it('ends with the preparation exit code, without the line or the script, when it fails', async () => {
+    const r = await wrapped('echo not yet >&2; exit 7', 'echo ran');
+    expect(r).toEqual({ code: 7, out: '', err: 'not yet\n', prepared: false, seen: '' });
   });
 
-  it('passes on the exit code of the script after a preparation that succeeded', () => {
-    expect(wrapped('true', 'exit 4')).toMatchObject({ code: 4, out: PREPARED });
-  });
-});
-
-describe('gatedCall', () => {
-  it("says whether the preparation succeeded, and keeps the line out of the caller's output and the result", async () => {
-    const seen: string[] = [];
-    const call = (stdout: string) => (onStdout: (t: string) => void) => {
-      onStdout(stdout);
-      return Promise.resolve({ exitCode: 0, stdout, stderr: '' });
-    };
-    const ok = await gatedCall((t) => seen.push(t), call(`${PREPARED}done\n`));
-    expect(ok).toEqual({ exitCode: 0, stdout: 'done\n', stderr: '', prepared: true });
-    expect(seen.join('')).toBe('done\n');
-    const failed = await gatedCall(undefined, call(''));
-    expect(failed.prepared).toBe(false);
+  it('passes on the exit code of the script after a preparation that succeeded', async () => {
+    expect(await wrapped('true', 'exit 4')).toMatchObject({ code: 4, out: '', prepared: true });
   });
 });

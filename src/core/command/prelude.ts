@@ -10,6 +10,7 @@
  * A call whose stdout does not begin with that line ended in the preparation.
  */
 import type { CommandResult } from './runner.js';
+import { scriptStdin } from './shell.js';
 
 /** The line the wrapper writes once the preparation succeeded. */
 export const PREPARED = '\x1ecloudtik:prepared\n';
@@ -20,16 +21,6 @@ const WRAPPER = [
   "printf '\\036cloudtik:prepared\\n'",
   'exec "$@"',
 ].join('\n');
-
-/** argv that runs the preparation (first on stdin, see preludeStdinHead) as the call's user, then `argv`. */
-export function preludeArgv(argv: readonly string[]): string[] {
-  return ['bash', '-c', WRAPPER, 'bash', ...argv];
-}
-
-/** What goes first on stdin: the preparation, a NUL, then the command's script (its NUL follows). */
-export function preludeStdinHead(prelude: string, script: string): string {
-  return `${prelude}\0${script}`;
-}
 
 /** Passes stdout on after the {@link PREPARED} line, which it takes out; `passed` once it came. */
 export class PreludeGate {
@@ -64,16 +55,32 @@ export class PreludeGate {
   }
 }
 
+/** How a runner makes one call of `argv` (as root), with this stdout and stdin. */
+export type PreludeExec = (
+  argv: string[],
+  io: { onStdout: (text: string) => void; stdin: NodeJS.ReadableStream },
+) => Promise<CommandResult>;
+
 /**
- * Run a call made with {@link preludeArgv}: its stdout goes through a gate to `onStdout`, and the
- * result says whether the preparation succeeded (`prepared`), without the gate's line.
+ * One call through `exec` that runs `prelude` as root, then `argv` (which reads `script` from
+ * stdin, as SCRIPT_FROM_STDIN does, then `stdin`, the command's own input). The result says whether
+ * the preparation succeeded (`prepared`); neither it nor `onStdout` carries the wrapper's line.
  */
-export async function gatedCall(
-  onStdout: ((text: string) => void) | undefined,
-  call: (onStdout: (text: string) => void) => Promise<CommandResult>,
+export async function callWithPrelude(
+  exec: PreludeExec,
+  c: {
+    prelude: string;
+    script: string;
+    argv: readonly string[];
+    onStdout?: (text: string) => void;
+    stdin?: NodeJS.ReadableStream;
+  },
 ): Promise<CommandResult> {
-  const gate = new PreludeGate((text) => onStdout?.(text));
-  const result = await call((text) => gate.push(text));
+  const gate = new PreludeGate((text) => c.onStdout?.(text));
+  const result = await exec(['bash', '-c', WRAPPER, 'bash', ...c.argv], {
+    onStdout: (text) => gate.push(text),
+    stdin: scriptStdin(`${c.prelude}\0${c.script}`, c.stdin),
+  });
   gate.end();
   const stdout = result.stdout.startsWith(PREPARED) ? result.stdout.slice(PREPARED.length) : result.stdout;
   return { ...result, stdout, prepared: gate.passed };

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { packageInfo } from '../../core/host/package.js';
 import { expandHome, planUpload, unpackDownload } from '../../core/command/transfer.js';
-import { gatedCall, preludeArgv, preludeStdinHead } from '../../core/command/prelude.js';
+import { callWithPrelude } from '../../core/command/prelude.js';
 import { asUserArgv, buildNodeScript, SCRIPT_FROM_STDIN, scriptStdin } from '../../core/command/shell.js';
 import {
   OutputTail,
@@ -86,16 +86,10 @@ export class KubeExecRunner implements CommandRunner {
     const script = buildNodeScript({ command: options.command, env });
     const argv = asUser(options.asRoot ? 'root' : this.target.user, FROM_STDIN);
     // The command's own input, if any, follows the script on the same stream.
-    const { prelude } = options;
-    if (prelude === undefined) return this.exec(argv, { ...options, stdin: scriptStdin(script, options.stdin) });
+    const { prelude, onStdout, stdin } = options;
+    if (prelude === undefined) return this.exec(argv, { ...options, stdin: scriptStdin(script, stdin) });
     // An exec starts as root: the preparation runs first, then the command as the user.
-    return gatedCall(options.onStdout, (onStdout) =>
-      this.exec(preludeArgv(argv), {
-        ...options,
-        onStdout,
-        stdin: scriptStdin(preludeStdinHead(prelude, script), options.stdin),
-      }),
-    );
+    return callWithPrelude((a, io) => this.exec(a, { ...options, ...io }), { prelude, script, argv, onStdout, stdin });
   }
 
   /** Run `argv` in the node's container (as root), streaming stdin and output. */

@@ -1,7 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { demuxStream, type DockerEngine } from './engine.js';
 import { expandHome, planUpload, unpackDownload } from '../../core/command/transfer.js';
-import { gatedCall, preludeArgv, preludeStdinHead } from '../../core/command/prelude.js';
+import { callWithPrelude } from '../../core/command/prelude.js';
 import { asUserArgv, buildNodeScript, quote, SCRIPT_FROM_STDIN, scriptStdin } from '../../core/command/shell.js';
 import {
   OutputTail,
@@ -30,21 +30,20 @@ export class DockerExecRunner implements CommandRunner {
   async run(options: RunOptions): Promise<CommandResult> {
     const script = buildNodeScript({ command: options.command, env: options.env });
     // On stdin: an exec's command line shows in the Docker host's process list.
-    const { prelude } = options;
-    if (prelude === undefined) {
-      return this.exec(['bash', '-c', SCRIPT_FROM_STDIN], { ...options, stdin: scriptStdin(script, options.stdin) });
-    }
-    // The preparation runs as root, then the command as the user, as an exec as that user would.
     const fromStdin = ['bash', '-c', SCRIPT_FROM_STDIN];
+    const { prelude, onStdout, stdin } = options;
+    if (prelude === undefined) return this.exec(fromStdin, { ...options, stdin: scriptStdin(script, stdin) });
+    // The preparation runs as root, then the command as the user, as an exec as that user would:
+    // root's call starts in the folder the user's would.
     const argv = options.asRoot ? fromStdin : asUserArgv(this.user, fromStdin, false);
-    return gatedCall(options.onStdout, (onStdout) =>
-      this.exec(
-        preludeArgv(argv),
-        { ...options, onStdout, stdin: scriptStdin(preludeStdinHead(prelude, script), options.stdin) },
-        // Root's call in the folder the user's would start in.
-        { user: 'root', workingDir: options.asRoot ? '/' : undefined },
-      ),
-    );
+    const root = { user: 'root', workingDir: options.asRoot ? '/' : undefined };
+    return callWithPrelude((a, io) => this.exec(a, { ...options, ...io }, root), {
+      prelude,
+      script,
+      argv,
+      onStdout,
+      stdin,
+    });
   }
 
   /** Run an argv directly (no user shell setup), as root unless told otherwise. */

@@ -72,9 +72,10 @@ export const SCRIPT_FROM_STDIN = `IFS= read -r -d '' __cloudtik_script || exit 2
 export function asUserProgram(cdHome: boolean): string {
   return [
     'u=$1; shift',
-    'h=$(getent passwd "$u" | cut -d: -f6)',
+    // One look at the passwd entry: its group and home.
+    'IFS=: read -r _ _ _ g _ h _ < <(getent passwd "$u")',
     ...(cdHome ? ['cd "${h:-/}" 2>/dev/null'] : []),
-    'exec setpriv --reuid="$u" --regid="$(id -g "$u")" --init-groups env HOME="${h:-/}" USER="$u" LOGNAME="$u" "$@"',
+    'exec setpriv --reuid="$u" --regid="$g" --init-groups env HOME="${h:-/}" USER="$u" LOGNAME="$u" "$@"',
   ].join('\n');
 }
 

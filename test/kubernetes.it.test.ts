@@ -49,16 +49,6 @@ async function objects(kind: string, cluster = CLUSTER): Promise<string[]> {
   return out.split('\n').filter((l) => l !== '');
 }
 
-/** The name of the cluster's head pod. */
-async function headPod(): Promise<string> {
-  const selector = `cloudtik-cluster-name=${CLUSTER},cloudtik-node-kind=head`;
-  const out = await k8s.kubectlOk(['-n', ws, 'get', 'pods', '-l', selector, '-o', 'name']);
-  return out
-    .trim()
-    .split('\n')[0]!
-    .replace(/^pod\//, '');
-}
-
 async function runningWorkers(): Promise<string[]> {
   const out = await k8s.kubectlOk([
     '-n',
@@ -162,7 +152,8 @@ describe('kubernetes provider', () => {
     expect(r.stdout).toContain('ubuntu');
     // As the user, in its home, with the container's open-files limit (not the 1024 a PAM session gives).
     const as = await kOk(['exec', clusterFile, 'echo "$(id -un) $HOME $(pwd) $(ulimit -Sn)"']);
-    const limit = (await k8s.kubectlOk(['-n', ws, 'exec', await headPod(), '--', 'sh', '-c', 'ulimit -Sn'])).trim();
+    const [head] = (await objects('pods')).filter((p) => p.includes('-head-'));
+    const limit = (await k8s.kubectlOk(['-n', ws, 'exec', head!, '--', 'sh', '-c', 'ulimit -Sn'])).trim();
     expect(Number(limit)).toBeGreaterThan(1024);
     expect(as.stdout.trim()).toBe(`ubuntu /home/ubuntu /home/ubuntu ${limit}`);
     const src = await writeFile(dir, 'up/a.txt', 'payload\n');

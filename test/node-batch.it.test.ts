@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { runBatch } from '../src/core/command/batch.js';
+import { waitUpTo } from '../src/core/deadline.js';
 import { LocalRunner } from '../src/core/command/local-runner.fixtures.js';
 import { servicePid, startService } from '../src/node/services.js';
 import { CLI } from './helpers.js';
@@ -90,12 +91,18 @@ describe('cloudtik node batch', () => {
       const note = (what: string): string => `echo "${name} ${what} $(date +%s%N)" >> ${log}`;
       await startService(
         name,
-        ['bash', '-c', `trap '${note('term')}; sleep 1; ${note('end')}; exit 0' TERM; while :; do sleep 0.1; done`],
-        {
-          runtimeDir,
-        },
+        [
+          'bash',
+          '-c',
+          `trap '${note('term')}; sleep 1; ${note('end')}; exit 0' TERM; ${note('ready')}; while :; do sleep 0.1; done`,
+        ],
+        { runtimeDir },
       );
     }
+    // Stopped once each has its handler (a stop before that would end it at once, with no notes).
+    const ready = (): boolean =>
+      fs.existsSync(log) && (fs.readFileSync(log, 'utf8').match(/ ready /g) ?? []).length === 2;
+    expect(await waitUpTo(ready, { what: 'the daemons to be ready', ms: 10_000, pauseMs: 20 })).toBe(true);
     const env = {
       CLOUDTIK_RUNTIME_DIR: runtimeDir,
       CLOUDTIK_RUNTIME_CONFIG: Buffer.from(JSON.stringify({ types: ['hdfs', 'yarn'] })).toString('base64'),

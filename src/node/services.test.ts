@@ -100,6 +100,23 @@ describe('a service held until a call ends', () => {
   });
 });
 
+describe('a service stopped right after its start', () => {
+  it('ends at once when the stop comes before its supervisor has started the command', async () => {
+    // A `date` that takes 0.6 s holds the supervisor just before it starts the command (its first
+    // use of date), so the stop lands after its trap is set and before the command's pid is known.
+    const bin = path.join(dir, 'slow-bin');
+    await fsp.mkdir(bin);
+    await fsp.writeFile(path.join(bin, 'date'), '#!/bin/sh\nsleep 0.6\nexec /bin/date "$@"\n', { mode: 0o755 });
+    const envWithSlowDate = { ...process.env, PATH: `${bin}:${process.env.PATH ?? ''}` };
+    await startService('quick-daemon', ['sleep', '300'], { runtimeDir: dir, env: envWithSlowDate });
+    await new Promise((r) => setTimeout(r, 250));
+    const t0 = Date.now();
+    expect(await stopService('quick-daemon', { runtimeDir: dir, graceMs: 5000 })).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(await fsp.readFile(servicePaths('quick-daemon', dir).log, 'utf8')).toMatch(/"msg":"stopped"/);
+  });
+});
+
 describe('the grace a service gets to stop', () => {
   // A daemon that writes a file on SIGTERM after a short clean-up, then exits.
   const tidy = (file: string): string[] => [

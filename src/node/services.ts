@@ -51,11 +51,17 @@ if [ -n "\${CLOUDTIK_SERVICE_AFTER_PID:-}" ]; then
 fi
 unset CLOUDTIK_SERVICE_AFTER_PID CLOUDTIK_NODE_CALL_PID
 note() { printf '{"level":%s,"time":%s,"service":"%s","msg":"%s"}\\n' "$1" "$(date +%s%3N)" "$name" "$2" >>"$log"; }
+# In the background; a stop that came before its pid was known did not reach it, and gets it now.
+run_child() {
+  "$@" &
+  child=$!
+  [ -z "$stopping" ] || kill -TERM "$child" 2>/dev/null
+}
 delay=1
 while :; do
+  [ -n "$stopping" ] && { note 30 "stopped"; exit 0; }
   started=$(date +%s)
-  "$@" >>"$log" 2>&1 </dev/null &
-  child=$!
+  run_child "$@" >>"$log" 2>&1 </dev/null
   while :; do
     wait "$child"; code=$?
     kill -0 "$child" 2>/dev/null || break
@@ -64,7 +70,7 @@ while :; do
   ran=$(( $(date +%s) - started ))
   [ "$ran" -ge 30 ] && delay=1
   note 40 "exited with code $code after \${ran}s; restarting in \${delay}s"
-  sleep "$delay" & child=$!; wait "$child"
+  run_child sleep "$delay"; wait "$child"
   [ -n "$stopping" ] && { note 30 "stopped"; exit 0; }
   delay=$(( delay * 2 > 30 ? 30 : delay * 2 ))
 done

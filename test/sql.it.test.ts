@@ -160,15 +160,13 @@ describe.each([
     expect(config).toContain('discovery.uri=http://127.0.0.1:18081');
     // Trino's own log of the requests it served: the coordinator's lookups come through the relay
     // (from the loopback address), answered, and again as soon as their max-age has passed (10 s
-    // without one).
-    const log = await onHead(
-      "grep -P '\\t127\\.0\\.0\\.1\\tGET\\t/v1/service/trino/general\\t' ~/runtime/trino/data/var/log/http-request.log | tail -n 8",
-    );
-    const lookups = log
-      .trim()
-      .split('\n')
-      .map((line) => line.split('\t'));
-    expect(lookups.length).toBeGreaterThanOrEqual(4);
+    // without one). The log is written in blocks, not line by line: wait for four lookups in it.
+    const grep =
+      "grep -P '\\t127\\.0\\.0\\.1\\tGET\\t/v1/service/trino/general\\t' ~/runtime/trino/data/var/log/http-request.log | tail -n 8";
+    const lookups = await eventually('four lookups of the coordinator in its request log', 60_000, async () => {
+      const lines = (await run(['exec', file, grep])).stdout.trim().split('\n').filter(Boolean);
+      return lines.length >= 4 ? lines.map((line) => line.split('\t')) : undefined;
+    });
     for (const f of lookups) expect(f[6]).toBe('200');
     const at = lookups.map((f) => Date.parse(f[0] ?? ''));
     const gaps = at.slice(1).map((t, i) => t - (at[i] as number));

@@ -8,7 +8,8 @@
 // brokers are registered (as a Kafka client sees them), and its stop.
 // With --sql: instead, `start` of 1 head + 3 workers with HDFS, Spark, mysql, the metastore and
 // Trino until Trino's coordinator counts all three workers active (asked over Trino's client
-// protocol), with when the metastore and the coordinator first answered, and its stop.
+// protocol), with when the metastore and the coordinator first answered, the first query through
+// the hive catalog right after (a table written from tpch, then counted), and its stop.
 // Prints JSON (medians in ms) and writes .bench/runtimes.json (or .bench/streaming.json, .bench/sql.json).
 // Usage: node bench/runtimes.mjs [--runs N] [--no-submit] [--streaming | --sql]
 import fs from 'node:fs/promises';
@@ -252,6 +253,20 @@ async function trinoRows(ip, sql) {
   }
 }
 
+/**
+ * The first query that needs the hive catalog on the workers, right after the stack is ready: a
+ * table written to HDFS from tpch's data, then counted. Its time in ms.
+ */
+async function firstHiveQueryMs(ip, run) {
+  const table = `hive.default.bench_first_${Date.now()}_${run}`;
+  const t0 = performance.now();
+  const made = await trinoRows(ip, `CREATE TABLE ${table} AS SELECT * FROM tpch.tiny.nation`);
+  const rows = made && (await trinoRows(ip, `SELECT count(*) FROM ${table}`));
+  if (rows?.[0]?.[0] !== 25)
+    throw new Error(`the first hive query did not count tpch's 25 nations: ${JSON.stringify(rows)}`);
+  return performance.now() - t0;
+}
+
 /** Whether Trino's coordinator has started (its /v1/info says so; a query would need a worker too). */
 async function coordinatorStarted(ip) {
   try {
@@ -323,6 +338,7 @@ async function sqlStack(dir, result) {
   await fs.writeFile(file, sqlConfig());
   const series = {
     ready: [],
+    firstQuery: [],
     start: [],
     metastore: [],
     coordinator: [],
@@ -359,6 +375,7 @@ async function sqlStack(dir, result) {
     series.jvmHead.push(await trinoStartupMs(id, 'trino-coordinator'));
     series.jvmWorker.push(await trinoStartupMs(worker.Id, 'trino-worker'));
     timelines.push(await processTimeline(t0Epoch));
+    series.firstQuery.push(await firstHiveQueryMs(ip, i));
     series.stop.push((await cli(['stop', file, '-y'])).ms);
   }
   result.sql_ready = {
@@ -371,6 +388,8 @@ async function sqlStack(dir, result) {
     workerStartupMs: Math.round(median(series.jvmWorker)),
     goalMs: 30_000,
   };
+  // Ready, then the first query that reads and writes through the hive catalog on the workers.
+  result.sql_first_hive_query = summary(series.firstQuery);
   result.sql_stop = summary(series.stop);
   // The processes of the run with the median ready time: when each started, and the CPU it had
   // used once the stack was ready.

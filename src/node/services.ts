@@ -71,7 +71,6 @@ while :; do
   [ "$ran" -ge 30 ] && delay=1
   note 40 "exited with code $code after \${ran}s; restarting in \${delay}s"
   run_child sleep "$delay"; wait "$child"
-  [ -n "$stopping" ] && { note 30 "stopped"; exit 0; }
   delay=$(( delay * 2 > 30 ? 30 : delay * 2 ))
 done
 `;

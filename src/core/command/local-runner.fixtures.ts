@@ -10,10 +10,11 @@
  * the call of the commands as the container runners do, through the same wrapper (prelude.ts),
  * with a stand-in script for it (`<prepare>+script`).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { StringDecoder } from 'node:string_decoder';
+import { runTool } from '../process.js';
 import type { CommandResult, CommandRunner, RunOptions } from './runner.js';
 import { callWithPrelude } from './prelude.js';
 import { buildNodeScript, SCRIPT_FROM_STDIN } from './shell.js';
@@ -80,26 +81,8 @@ export class LocalRunner implements CommandRunner {
   }
 
   private spawn(argv: string[], stdin: NodeJS.ReadableStream | undefined, o: RunOptions): Promise<CommandResult> {
-    return new Promise((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), {
-        cwd: this.home,
-        env: { PATH: [...this.pathPrefix, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: this.home },
-        stdio: [stdin === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-      });
-      if (stdin !== undefined) stdin.pipe(child.stdin!);
-      let stdout = '';
-      let stderr = '';
-      child.stdout!.setEncoding('utf8').on('data', (c: string) => {
-        stdout += c;
-        o.onStdout?.(c);
-      });
-      child.stderr!.setEncoding('utf8').on('data', (c: string) => {
-        stderr += c;
-        o.onStderr?.(c);
-      });
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }));
-    });
+    const env = { PATH: [...this.pathPrefix, process.env.PATH ?? '/usr/bin:/bin'].join(':'), HOME: this.home };
+    return spawnCall(argv, { ...o, cwd: this.home, env, stdin });
   }
 
   upload(): Promise<void> {
@@ -111,4 +94,30 @@ export class LocalRunner implements CommandRunner {
   interactiveShellArgv(): string[] {
     return [];
   }
+}
+
+/**
+ * Run `argv` on this machine through the project's process adapter, as a runner's call: its
+ * output as text to the callbacks as it comes, and a CommandResult.
+ */
+export async function spawnCall(
+  argv: readonly string[],
+  o: Pick<RunOptions, 'onStdout' | 'onStderr'> & {
+    cwd?: string;
+    env?: NodeJS.ProcessEnv;
+    stdin?: NodeJS.ReadableStream;
+  },
+): Promise<CommandResult> {
+  const text = (on?: (t: string) => void): ((c: Buffer) => void) => {
+    const decoder = new StringDecoder('utf8');
+    return (c) => on?.(decoder.write(c));
+  };
+  const r = await runTool(argv[0]!, argv.slice(1), {
+    cwd: o.cwd,
+    env: o.env ?? process.env,
+    input: o.stdin,
+    onStdout: text(o.onStdout),
+    onStderr: text(o.onStderr),
+  });
+  return { exitCode: r.code, stdout: r.stdout, stderr: r.stderr };
 }

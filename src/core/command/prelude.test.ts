@@ -1,7 +1,7 @@
-import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { callWithPrelude, PREPARED, PreludeGate, type PreludeExec } from './prelude.js';
+import { spawnCall } from './local-runner.fixtures.js';
+import { callWithPrelude, PREPARED, PreludeGate } from './prelude.js';
 import { SCRIPT_FROM_STDIN } from './shell.js';
 
 describe('PreludeGate', () => {
@@ -37,21 +37,7 @@ async function wrapped(
   input = '',
 ): Promise<{ code: number; out: string; err: string; prepared?: boolean; seen: string }> {
   let seen = '';
-  const exec: PreludeExec = (argv, io) =>
-    new Promise((resolve, reject) => {
-      const child = spawn(argv[0]!, argv.slice(1), { stdio: ['pipe', 'pipe', 'pipe'] });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.setEncoding('utf8').on('data', (c: string) => {
-        stdout += c;
-        io.onStdout(c);
-      });
-      child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
-      child.on('error', reject);
-      child.on('close', (code) => resolve({ exitCode: code ?? -1, stdout, stderr }));
-      io.stdin.pipe(child.stdin);
-    });
-  const r = await callWithPrelude(exec, {
+  const r = await callWithPrelude(spawnCall, {
     prelude,
     script,
     argv: ['bash', '-c', SCRIPT_FROM_STDIN],

@@ -3,7 +3,7 @@
  * namespace with its accounts and Role; a bare cluster of 1 head + 2 workers whose workers the
  * head's controller launches from inside the cluster; exec, upload, download and attach through
  * the API; a deleted worker pod replaced; scale up and back; a request the head's Role forbids
- * refused; an unschedulable pod reported with the scheduler's reason; stop and workspace delete
+ * refused; the head's own token, bound to its pod and renewed; an unschedulable pod reported with the scheduler's reason; stop and workspace delete
  * leaving nothing of the cluster.
  */
 import fsp from 'node:fs/promises';
@@ -28,6 +28,9 @@ import { startDevKubernetes, tearDownK8sTest, type DevKubernetes } from './k8s.j
 
 const IMAGE = imageRef(DEFAULT_NODE_IMAGE);
 const CLUSTER = 'bare';
+/** The head's token and CA for the API, as start installs them (the node user's). */
+const HEAD_TOKEN = '/cloudtik/state/kube-token';
+const HEAD_CA = '/cloudtik/state/kube-ca.crt';
 
 let k8s: DevKubernetes;
 let dir: string;
@@ -106,9 +109,35 @@ describe('kubernetes provider', () => {
     const role = JSON.parse(await k8s.kubectlOk(['-n', ws, 'get', 'role', 'cloudtik-head-role', '-o', 'json'])) as {
       rules: { resources: string[] }[];
     };
-    expect(role.rules.flatMap((r) => r.resources).sort()).toEqual(
-      ['configmaps', 'persistentvolumeclaims', 'pods', 'pods/exec', 'pods/status', 'services'].sort(),
-    );
+    const resources = [
+      'configmaps',
+      'persistentvolumeclaims',
+      'pods',
+      'pods/exec',
+      'pods/status',
+      'serviceaccounts/token',
+      'services',
+    ];
+    expect(role.rules.flatMap((r) => r.resources).sort()).toEqual(resources);
+    // A workspace made by an earlier version (its Role without the token rule) gets this version's rules.
+    await k8s.kubectlOk([
+      '-n',
+      ws,
+      'patch',
+      'role',
+      'cloudtik-head-role',
+      '--type=json',
+      '-p',
+      '[{"op":"remove","path":"/rules/1"}]',
+    ]);
+    await kOk(['workspace', 'create', wsFile, '--yes']);
+    const again = JSON.parse(await k8s.kubectlOk(['-n', ws, 'get', 'role', 'cloudtik-head-role', '-o', 'json'])) as {
+      rules: { resources: string[]; resourceNames?: string[] }[];
+    };
+    expect(again.rules.flatMap((r) => r.resources).sort()).toEqual(resources);
+    expect(again.rules.find((r) => r.resources.includes('serviceaccounts/token'))?.resourceNames).toEqual([
+      'cloudtik-head-service-account',
+    ]);
     expect(await k8s.kubectlOk(['-n', ws, 'get', 'rolebinding', 'cloudtik-role-binding', '-o', 'name'])).toContain(
       'cloudtik-role-binding',
     );
@@ -211,25 +240,66 @@ describe('kubernetes provider', () => {
   });
 
   it('refuses, from the head, a request its Role does not allow', async () => {
-    const token = '/var/run/secrets/kubernetes.io/serviceaccount';
-    const call = (url: string): string =>
-      `sudo sh -c 'curl -s -o /dev/null -w "%{http_code}" --cacert ${token}/ca.crt -H "Authorization: Bearer $(cat ${token}/token)" https://kubernetes.default.svc${url}'`;
+    const call = (url: string, method = 'GET'): string =>
+      `curl -s -o /dev/null -w "%{http_code}" -X ${method} --cacert ${HEAD_CA} -H "Authorization: Bearer $(cat ${HEAD_TOKEN})" https://kubernetes.default.svc${url}`;
     const own = await kOk(['exec', clusterFile, call(`/api/v1/namespaces/${ws}/pods`)]);
     expect(own.stdout.trim()).toBe('200');
     const other = await kOk(['exec', clusterFile, call('/api/v1/namespaces/kube-system/pods')]);
     expect(other.stdout.trim()).toBe('403');
     const nodes = await kOk(['exec', clusterFile, call('/api/v1/nodes')]);
     expect(nodes.stdout.trim()).toBe('403');
+    // It may renew its own token, not get one of another account.
+    const tokenOf = (account: string): string =>
+      call(`/api/v1/namespaces/${ws}/serviceaccounts/${account}/token`, 'POST') +
+      ` -H "Content-Type: application/json" -d '{"spec":{"expirationSeconds":600}}'`;
+    const worker = await kOk(['exec', clusterFile, tokenOf('cloudtik-worker-service-account')]);
+    expect(worker.stdout.trim()).toBe('403');
+    const defaultAccount = await kOk(['exec', clusterFile, tokenOf('default')]);
+    expect(defaultAccount.stdout.trim()).toBe('403');
+  });
+
+  it("gives the head a token of its own account bound to its pod, the node user's only, that it renews", async () => {
+    const [head] = (await objects('pods')).filter((p) => p.includes('-head-'));
+    const pod = head!.replace('pod/', '');
+    // No token mounted (a mount holds a new pod back; see head-token.ts): the one start installed.
+    const files = await kOk([
+      'exec',
+      clusterFile,
+      `ls /var/run/secrets 2>&1; stat -c '%U %a' ${HEAD_TOKEN} ${HEAD_CA}`,
+    ]);
+    expect(files.stdout).toMatch(/No such file or directory/);
+    expect(files.stdout).toContain('ubuntu 600\nubuntu 600');
+    const claims = async (): Promise<{ iat: number; 'kubernetes.io': { pod: { name: string } } }> => {
+      const r = await kOk(['exec', clusterFile, `cut -d. -f2 ${HEAD_TOKEN}`]);
+      return JSON.parse(Buffer.from(r.stdout.trim(), 'base64url').toString('utf8')) as Awaited<
+        ReturnType<typeof claims>
+      >;
+    };
+    const before = await claims();
+    expect(before['kubernetes.io'].pod.name).toBe(pod);
+    await new Promise((r) => setTimeout(r, 1100)); // a new token has a later iat (seconds)
+    const renewed = await kOk(['exec', clusterFile, 'cloudtik node kubernetes-token']);
+    expect(renewed.stdout).toMatch(/renewed \/cloudtik\/state\/kube-token: valid until \d{4}-/);
+    const after = await claims();
+    expect(after.iat).toBeGreaterThan(before.iat);
+    expect(after['kubernetes.io'].pod.name).toBe(pod);
+    // Renewed through sudo as well, the file stays the node user's; the new token is taken.
+    await kOk(['exec', clusterFile, 'sudo -E cloudtik node kubernetes-token']);
+    const own = await kOk([
+      'exec',
+      clusterFile,
+      `stat -c '%U %a' ${HEAD_TOKEN}; curl -s -o /dev/null -w "%{http_code}" --cacert ${HEAD_CA} -H "Authorization: Bearer $(cat ${HEAD_TOKEN})" https://kubernetes.default.svc/api/v1/namespaces/${ws}/pods`,
+    ]);
+    expect(own.stdout.trim()).toBe('ubuntu 600\n200');
   });
 
   it('refuses, from the head, a pod in its own namespace that could take over the Kubernetes node', async () => {
-    const token = '/var/run/secrets/kubernetes.io/serviceaccount';
     const post = (name: string, spec: object): string => {
       const body = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec });
       return (
-        `printf '%s' '${body}' > /tmp/${name}.json && sudo sh -c 'curl -s -X POST -H "Content-Type: application/json" ` +
-        `--data-binary @/tmp/${name}.json --cacert ${token}/ca.crt -H "Authorization: Bearer $(cat ${token}/token)" ` +
-        `https://kubernetes.default.svc/api/v1/namespaces/${ws}/pods'`
+        `printf '%s' '${body}' > /tmp/${name}.json && curl -s -X POST -H "Content-Type: application/json" ` +
+        `--data-binary @/tmp/${name}.json --cacert ${HEAD_CA} -H "Authorization: Bearer $(cat ${HEAD_TOKEN})" ` +
+        `https://kubernetes.default.svc/api/v1/namespaces/${ws}/pods`
       );
     };
     const container = { name: 'x', image: 'cloudtik/cloudtik', command: ['sleep', '60'] };

@@ -66,6 +66,13 @@ export const env = {
   inKubernetesPod(): boolean {
     return (process.env.KUBERNETES_SERVICE_HOST ?? '') !== '';
   },
+  /** The API server's address as a pod sees it (`https://host:port`), or undefined outside a pod. */
+  kubernetesServiceUrl(): string | undefined {
+    const host = process.env.KUBERNETES_SERVICE_HOST ?? '';
+    if (host === '') return undefined;
+    const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
+    return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  },
   /** Node side: the shell of the call (a batch of a node's commands) this process runs in, if any. */
   nodeCallPid(): number | undefined {
     const n = Number(process.env.CLOUDTIK_NODE_CALL_PID);

@@ -28,6 +28,7 @@ import { command as jobWait } from './job/wait.js';
 import { command as nodeBatch } from './node/batch.js';
 import { command as nodeDockerGate } from './node/docker-gate.js';
 import { command as nodeKubernetesAttach } from './node/kubernetes-attach.js';
+import { command as nodeKubernetesToken } from './node/kubernetes-token.js';
 import { command as nodeRun } from './node/run.js';
 import { command as nodeStart } from './node/start.js';
 import { command as nodeStop } from './node/stop.js';
@@ -105,7 +106,7 @@ export const commandGroups: CommandGroupSpec[] = [
   {
     name: 'node',
     description: 'node-side commands, run inside cluster nodes (services: state store, agent, controller)',
-    commands: [nodeStart, nodeStop, nodeRun, nodeBatch, nodeDockerGate, nodeKubernetesAttach],
+    commands: [nodeStart, nodeStop, nodeRun, nodeBatch, nodeDockerGate, nodeKubernetesAttach, nodeKubernetesToken],
   },
   managedGroup('storage'),
   managedGroup('database'),

@@ -8,7 +8,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
+import { HEAD_STATE_DIR } from '../provider.js';
 import { AgentPool } from './agents.js';
+import { headCredentialPaths, keepHeadTokenFresh } from './head-token.js';
 
 type Client = typeof import('./client-lib.js');
 type CoreV1Api = import('@kubernetes/client-node').CoreV1Api;
@@ -77,7 +79,7 @@ export function kubeconfigSource(explicit: string | undefined): { file?: string;
   if (fromEnv) return { file: fromEnv, inCluster: false };
   const home = path.join(os.homedir(), '.kube', 'config');
   if (fs.existsSync(home)) return { file: home, inCluster: false };
-  return { inCluster: env.inKubernetesPod() || fs.existsSync(path.join(SERVICE_ACCOUNT_DIR, 'token')) };
+  return { inCluster: env.inKubernetesPod() || fs.existsSync(inClusterCredentials().token) };
 }
 
 /** Of a KUBECONFIG list, the first file that exists (kubectl reads it for the current context). */
@@ -90,23 +92,24 @@ export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccoun
 /** The API's in-cluster name, for processes that lost the pod's KUBERNETES_SERVICE_* variables. */
 const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 
-function loadInCluster(config: KubeConfig): void {
-  if (env.inKubernetesPod()) {
-    config.loadFromCluster();
-    return;
-  }
+/**
+ * The pod's token and CA: its mounted service account's, else those `start` installs on a head
+ * (whose pod mounts none, see head-token.ts); `head` says which.
+ */
+export function inClusterCredentials(): { token: string; ca: string; head: boolean } {
+  const mounted = { token: path.join(SERVICE_ACCOUNT_DIR, 'token'), ca: path.join(SERVICE_ACCOUNT_DIR, 'ca.crt') };
+  if (fs.existsSync(mounted.token)) return { ...mounted, head: false };
+  return { ...headCredentialPaths(env.headStateDir() ?? HEAD_STATE_DIR), head: true };
+}
+
+function loadInCluster(config: KubeConfig): { token: string; head: boolean } {
+  const files = inClusterCredentials();
+  const server = env.kubernetesServiceUrl() ?? IN_CLUSTER_SERVER;
   config.loadFromClusterAndUser(
-    {
-      name: 'in-cluster',
-      server: IN_CLUSTER_SERVER,
-      caFile: path.join(SERVICE_ACCOUNT_DIR, 'ca.crt'),
-      skipTLSVerify: false,
-    },
-    {
-      name: 'in-cluster',
-      authProvider: { name: 'tokenFile', config: { tokenFile: path.join(SERVICE_ACCOUNT_DIR, 'token') } },
-    },
+    { name: 'in-cluster', server, caFile: files.ca, skipTLSVerify: false },
+    { name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile: files.token } } },
   );
+  return files;
 }
 
 const apis = new Map<string, Promise<KubeApi>>();
@@ -129,11 +132,12 @@ async function connect(explicit: string | undefined): Promise<KubeApi> {
   const lib = await client();
   const config = new lib.KubeConfig();
   const source = kubeconfigSource(explicit);
+  let inCluster: { token: string; head: boolean } | undefined;
   try {
     if (source.file !== undefined) {
       config.loadFromFile(existingKubeconfig(source.file) ?? source.file);
     } else if (source.inCluster) {
-      loadInCluster(config);
+      inCluster = loadInCluster(config);
     } else {
       throw new Error('no kubeconfig found');
     }
@@ -145,15 +149,21 @@ async function connect(explicit: string | undefined): Promise<KubeApi> {
   }
   shareAgents(config);
   const server = config.getCurrentCluster()?.server ?? '(no current cluster)';
-  return {
+  const api: KubeApi = {
     lib,
     config,
     core: config.makeApiClient(lib.CoreV1Api),
     rbac: config.makeApiClient(lib.RbacAuthorizationV1Api),
-    // Typed here: the library's socket type comes from a package without resolvable types.
-    exec: new lib.Exec(config) as unknown as ExecApi,
+    exec: new lib.Exec(config),
     server,
   };
+  if (inCluster?.head) {
+    const file = inCluster.token;
+    keepHeadTokenFresh(api, file, (err) => {
+      process.stderr.write(`cloudtik: could not renew the head's Kubernetes token in ${file}: ${apiMessage(err)}\n`);
+    });
+  }
+  return api;
 }
 
 /** Every call and exec of `config` through the kept-alive agents of one pool (see agents.ts). */

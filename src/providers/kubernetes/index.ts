@@ -5,8 +5,10 @@
  */
 import os from 'node:os';
 import type { ClusterRef, HostResources, ProviderModule, WorkspaceProvider } from '../provider.js';
-import { existingKubeconfig, kubeApi, kubeconfigSource, type KubeApi } from './api.js';
+import { CloudtikError } from '../../core/errors.js';
+import { existingKubeconfig, inClusterCredentials, kubeApi, kubeconfigSource, type KubeApi } from './api.js';
 import { kubernetesAttachCommand } from './attach.js';
+import { renewHeadToken } from './head-token.js';
 import { KUBERNETES_HINTS } from './hints.js';
 import { KubernetesNodeProvider } from './node-provider.js';
 import { clusterPodRunner } from './runner.js';
@@ -39,6 +41,20 @@ async function largestNode(api: KubeApi): Promise<HostResources> {
     // not allowed or not reachable: fall through
   }
   return { cpus: os.cpus().length, memoryBytes: os.totalmem() };
+}
+
+/** `cloudtik node kubernetes-token` on a head: renew its installed token now, and say until when it lives. */
+async function kubernetesTokenCommand(): Promise<void> {
+  const files = inClusterCredentials();
+  if (!files.head) {
+    throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', 'this pod uses its mounted service account token', {
+      hint: 'run it on the head of a kubernetes cluster, as the node user',
+    });
+  }
+  const claims = await renewHeadToken(await kubeApi(), files.token, { force: true });
+  process.stdout.write(
+    `renewed ${files.token}: valid until ${new Date((claims?.expires ?? 0) * 1000).toISOString()}\n`,
+  );
 }
 
 /** Workspaces when no credentials are set: none to list; anything else says how to set them. */
@@ -89,5 +105,5 @@ export const provider: ProviderModule = {
   },
   hints: KUBERNETES_HINTS,
   nodeStartWaitSeconds: 300,
-  nodeCommands: { 'kubernetes-attach': kubernetesAttachCommand },
+  nodeCommands: { 'kubernetes-attach': kubernetesAttachCommand, 'kubernetes-token': kubernetesTokenCommand },
 };

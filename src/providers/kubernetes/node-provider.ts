@@ -28,6 +28,7 @@ import {
   type StateFile,
 } from '../provider.js';
 import { apiError, createIfMissing, orMissing, type KubeApi } from './api.js';
+import { headCredentialFiles } from './head-token.js';
 import { KUBERNETES_HINTS } from './hints.js';
 import { pendingProblem, type Pod } from './pods.js';
 import { clusterPodRunner } from './runner.js';
@@ -35,6 +36,7 @@ import {
   clusterSelector,
   clusterServices,
   dataDisks,
+  HEAD_SERVICE_ACCOUNT,
   metadataToTags,
   nodeResources,
   permanentClaim,
@@ -151,6 +153,8 @@ export class KubernetesNodeProvider implements NodeProvider {
       const limit = pLimit(8);
       await Promise.all(inputs.map((p) => limit(async () => names.push(await this.createPod(p, limits)))));
       logEvent(sink, 'debug', `created pod(s) ${names.join(', ')} in namespace ${this.namespace}`);
+      // The head's credentials come while it starts, not on the way to its start commands.
+      if (request.kind === 'head') for (const name of names) void this.askCredentials(name);
       request.onCreated?.(names);
       const running = await this.waitRunning(names, sink);
       return nodesOf(running);
@@ -336,9 +340,32 @@ export class KubernetesNodeProvider implements NodeProvider {
     return clusterPodRunner(this.api, { namespace: this.namespace, user, kubeconfig }, node.id);
   }
 
-  /** The cluster's state: its `.json` files (the head's controller reads them as the node user). */
-  clusterStateFiles(_head: NodeInfo, stateDir: string): Promise<StateFile[]> {
-    return stateJsonFiles(stateDir);
+  /** The head's token and CA by pod, asked for as soon as the pod exists (see clusterStateFiles). */
+  private readonly headCredentials = new Map<string, Promise<StateFile[]>>();
+
+  private askCredentials(pod: string): Promise<StateFile[]> {
+    const asked = this.call(`get a token of ${HEAD_SERVICE_ACCOUNT} for pod ${pod}`, () =>
+      headCredentialFiles(this.api, this.namespace, pod),
+    );
+    asked.catch(() => undefined); // taken up (or asked again) by clusterStateFiles
+    this.headCredentials.set(pod, asked);
+    return asked;
+  }
+
+  /**
+   * The cluster's state: its `.json` files (the head's controller reads them as the node user),
+   * and the head's token and CA for the API (its pod mounts none, see head-token.ts): those asked
+   * for when this provider created the head, else new ones (a start of a running cluster).
+   */
+  async clusterStateFiles(head: NodeInfo, stateDir: string): Promise<StateFile[]> {
+    const early = this.headCredentials.get(head.id);
+    this.headCredentials.delete(head.id);
+    const [files, credentials] = await Promise.all([
+      stateJsonFiles(stateDir),
+      early ? early.catch(() => this.askCredentials(head.id)) : this.askCredentials(head.id),
+    ]);
+    this.headCredentials.delete(head.id);
+    return [...files, ...credentials];
   }
 
   async cleanupCluster(): Promise<void> {

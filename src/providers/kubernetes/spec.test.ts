@@ -147,6 +147,16 @@ describe('pod manifest', () => {
     expect(pod.spec.containers[0]!.ports).toEqual([{ containerPort: 6789, name: 'cloudtik-redis' }]);
   });
 
+  it('mounts no service account token, on the head either (start installs its own; a mount holds the pod back)', () => {
+    for (const kind of ['head', 'worker'] as const) {
+      const pod = podManifest(input({ kind }), LIMITS) as {
+        spec: { automountServiceAccountToken?: boolean; volumes: unknown[] };
+      };
+      expect(pod.spec.automountServiceAccountToken).toBe(false);
+      expect(pod.spec.volumes).toEqual([]);
+    }
+  });
+
   it('makes data disks claims deleted with the pod, or mounts kept ones by name', () => {
     const nodeConfig = { dataDisks: [{ diskSize: 5, storageClass: 'fast' }, { diskSize: 1 }] };
     const pod = asPod(podManifest(input({ nodeConfig }), LIMITS));

@@ -233,7 +233,8 @@ export function podManifest(p: PodInput, limits: { cpus: number; memoryBytes: nu
       subdomain: p.cluster,
       restartPolicy: 'Never',
       serviceAccountName: p.kind === 'head' ? HEAD_SERVICE_ACCOUNT : WORKER_SERVICE_ACCOUNT,
-      automountServiceAccountToken: p.kind === 'head',
+      // The head's token comes with its start instead (see head-token.ts): a mounted one holds the pod back.
+      automountServiceAccountToken: false,
       enableServiceLinks: false,
       containers: [container],
       volumes,

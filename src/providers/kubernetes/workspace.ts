@@ -23,6 +23,8 @@ export const HEAD_RULES = [
     resources: ['pods', 'pods/status', 'pods/exec', 'services', 'persistentvolumeclaims', 'configmaps'],
     verbs: ['get', 'watch', 'list', 'create', 'delete', 'patch'],
   },
+  // Renewing its own token (see head-token.ts): of its own account only.
+  { apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [HEAD_SERVICE_ACCOUNT], verbs: ['create'] },
 ];
 
 function labels(name: string): Record<string, string> {
@@ -85,9 +87,16 @@ async function ensureAccess(api: KubeApi, namespace: string): Promise<void> {
       createIfMissing(() => api.core.createNamespacedServiceAccount({ namespace, body: { metadata: meta(n) } })),
     ),
   );
-  await createIfMissing(() =>
+  const made = await createIfMissing(() =>
     api.rbac.createNamespacedRole({ namespace, body: { metadata: meta(HEAD_ROLE), rules: HEAD_RULES } }),
   );
+  // A workspace made by an earlier version gets this version's rules.
+  if (!made) {
+    await api.rbac.patchNamespacedRole(
+      { name: HEAD_ROLE, namespace, body: { rules: HEAD_RULES } },
+      api.lib.setHeaderOptions('Content-Type', api.lib.PatchStrategy.MergePatch),
+    );
+  }
   await createIfMissing(() =>
     api.rbac.createNamespacedRoleBinding({
       namespace,

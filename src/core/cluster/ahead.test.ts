@@ -69,7 +69,7 @@ describe('launchWorkersWithHead', () => {
     expect(w.count).toBe(3);
     await w.settled();
     expect((await w.launched).map((n) => n.id)).toEqual(['worker.small-0', 'worker.small-1', 'worker.capped-0']);
-    expect(r.launched).toEqual([
+    expect(r.launched.map(({ onCreated: _, ...rest }) => rest)).toEqual([
       {
         kind: 'worker',
         nodeType: 'worker.small',
@@ -146,5 +146,44 @@ describe('launchWorkersWithHead', () => {
     const updated: string[] = [];
     await w.setUp((node) => Promise.resolve(updated.push(node.id)));
     expect(updated).toEqual([]);
+  });
+
+  it('lets the head start once its workers exist, and sets those up once they run', async () => {
+    let run = (): void => undefined;
+    const running = new Promise<void>((resolve) => (run = resolve));
+    let failLate = false;
+    const provider = {
+      launchesWorkersWithHead: true,
+      createNodes: async (request: NodeLaunchRequest): Promise<NodeInfo[]> => {
+        const ids = Array.from({ length: request.count }, (_, i) => `${request.nodeType}-${i}`);
+        request.onCreated?.(ids);
+        await running;
+        if (failLate && request.nodeType === 'worker.capped') throw new Error('pod vanished');
+        return ids.map((id) => ({ id }) as NodeInfo);
+      },
+    } as unknown as NodeProvider;
+    const events: CoreEvent[] = [];
+    const w = launchWorkersWithHead({ provider } as ClusterContext, withHeadRequests(config, plan, []), (e) =>
+      events.push(e),
+    );
+    let launchedYet = false;
+    void w.launched.then(() => (launchedYet = true));
+    await w.settled();
+    expect(launchedYet).toBe(false);
+    expect(w.handOver()).toEqual(['worker.small-0', 'worker.small-1', 'worker.capped-0']);
+    const updated: string[] = [];
+    const setUp = w.setUp((node) => Promise.resolve(updated.push(node.id)));
+    await Promise.resolve();
+    expect(updated).toEqual([]);
+    failLate = true;
+    run();
+    await setUp;
+    // The one whose launch failed after it was created is not set up (the controller replaces it).
+    expect(updated).toEqual(['worker.small-0', 'worker.small-1']);
+    expect(events).toContainEqual({
+      type: 'log',
+      level: 'warn',
+      message: 'launching worker.capped workers with the head failed: pod vanished',
+    });
   });
 });

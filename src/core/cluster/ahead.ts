@@ -30,30 +30,30 @@ export function installWorkersAhead(
   ).catch((err: unknown) => logEvent(sink, 'warn', `installing worker software ahead failed: ${errorMessage(err)}`));
 }
 
-/** How long the head's services wait for the workers launched with it (pods: under a second). */
+/** How long the head's services wait for the workers launched with it to be created (pods: a few requests). */
 const WITH_HEAD_WAIT_MS = 10_000;
 
 /** Workers created with the head (see {@link launchWorkersWithHead}). */
 export interface WorkersWithHead {
   /** How many workers it launches (none where the provider does not, or the cluster has them). */
   count: number;
-  /** Settles once every launch ended; the nodes it made (a failed launch made none). */
+  /** Settles once every launch ended (its nodes run, or it failed); the nodes it made (a failed launch made none). */
   launched: Promise<NodeInfo[]>;
   /**
-   * Wait until the launches ended, for a while at most: pods that wait for room (or for a node a
-   * cluster autoscaler adds) must not hold back the head's services; the controller then finds
-   * them pending and counts them.
+   * Wait until every launch has created its nodes (or failed), for a while at most, not until they
+   * run: the head's services then start beside the workers' own start, and the controller, told
+   * which workers start sets up (see handOver), finds the rest and counts them.
    */
   settled(): Promise<void>;
   /** Terminate what the launches made (the head's update failed: nothing of this start stays half made). */
   undo(): Promise<void>;
   /**
-   * Set each worker up with `update` as soon as its launch ended, beside the head's update.
-   * Workers launched after {@link handOver} are left to the head's controller. Never rejects: a
+   * Set up each worker created before {@link handOver} with `update` once its launch ended (it
+   * runs), beside the head's update; the others are the head's controller's. Never rejects: a
    * failed setup is a warning (the worker is left `update-failed`, and the controller replaces it).
    */
   setUp(update: (node: NodeInfo) => Promise<unknown>): Promise<void>;
-  /** The ids {@link setUp} sets up (for the controller to leave alone); later launches are the controller's. */
+  /** The ids created so far, which {@link setUp} sets up (for the controller to leave alone); later ones are the controller's. */
   handOver(): string[];
 }
 
@@ -71,28 +71,22 @@ export function launchWorkersWithHead(
   sink: EventSink,
 ): WorkersWithHead {
   const requests = ctx.provider.launchesWorkersWithHead ? planned : [];
-  const launched = Promise.all(
-    requests.map((request) =>
-      ctx.provider.createNodes(request, nullSink).catch((err: unknown) => {
-        logEvent(sink, 'warn', `launching ${request.nodeType} workers with the head failed: ${errorMessage(err)}`);
-        return [];
-      }),
-    ),
-  ).then((made) => made.flat());
+  const created: string[] = [];
+  const launches = requests.map((request) => launchOne(ctx, request, sink, (ids) => created.push(...ids)));
+  const launched = Promise.all(launches.map((l) => l.done)).then((made) => made.flat());
+  const allCreated = Promise.all(launches.map((l) => l.created));
   const count = requests.reduce((n, r) => n + r.count, 0);
   if (count > 0) logEvent(sink, 'info', `Launching ${count} worker(s) with the head`);
   const undo = async (): Promise<void> => {
     const ids = (await launched).map((n) => n.id);
     if (ids.length > 0) await ctx.provider.terminateNodes(ids, sink).catch(() => undefined);
   };
-  let handedOver = false;
-  const claimed: string[] = [];
+  let handedOver: ReadonlySet<string> | undefined;
   const setUp = async (update: (node: NodeInfo) => Promise<unknown>): Promise<void> => {
     const nodes = await launched;
-    if (handedOver) return;
-    claimed.push(...nodes.map((n) => n.id));
+    const mine = nodes.filter((n) => handedOver?.has(n.id) ?? true);
     await Promise.all(
-      nodes.map((node) =>
+      mine.map((node) =>
         update(node).catch((err: unknown) =>
           logEvent(sink, 'warn', `setup of ${node.id} failed: ${errorMessage(err)}`),
         ),
@@ -100,15 +94,42 @@ export function launchWorkersWithHead(
     );
   };
   const handOver = (): string[] => {
-    handedOver = true;
-    return [...claimed];
+    handedOver ??= new Set(created);
+    return [...handedOver];
   };
   const settled = (): Promise<void> =>
     withDeadline(
       async (signal) => {
-        await Promise.race([launched, once(signal, 'abort')]);
+        await Promise.race([allCreated, once(signal, 'abort')]);
       },
       { ms: WITH_HEAD_WAIT_MS, expired: () => new Error('still launching') },
-    ).catch(() => logEvent(sink, 'debug', 'the head starts while its first workers are still launching'));
+    ).catch(() => logEvent(sink, 'debug', 'the head starts while its first workers are still being created'));
   return { count, launched, settled, undo, setUp, handOver };
+}
+
+/** One launch: `created` settles once its nodes exist (or it failed), `done` once they run (or none: it failed). */
+function launchOne(
+  ctx: ClusterContext,
+  request: NodeLaunchRequest,
+  sink: EventSink,
+  onCreated: (ids: readonly string[]) => void,
+): { created: Promise<void>; done: Promise<NodeInfo[]> } {
+  let markCreated = (): void => undefined;
+  const created = new Promise<void>((resolve) => (markCreated = resolve));
+  let told = false;
+  const tell = (ids: readonly string[]): void => {
+    told = true;
+    onCreated(ids);
+    markCreated();
+  };
+  const done = ctx.provider
+    .createNodes({ ...request, onCreated: tell }, nullSink)
+    // A provider that does not say when its nodes exist: once they run.
+    .then((nodes) => (told ? nodes : (tell(nodes.map((n) => n.id)), nodes)))
+    .catch((err: unknown) => {
+      logEvent(sink, 'warn', `launching ${request.nodeType} workers with the head failed: ${errorMessage(err)}`);
+      return [];
+    })
+    .finally(markCreated);
+  return { created, done };
 }

@@ -204,7 +204,7 @@ async function updateHead(
       inputs: encodeInputParts(targets.head.inputs),
       signal: options.signal,
       beforeStart: async () => {
-        // The controller starts with the head's services: the workers made with the head are there by then.
+        // The controller starts with the head's services: the workers made with the head exist by then (see settled).
         await withHead?.settled();
         // A running controller would act on the new config before the start commands restart it,
         // and the restarted one would then redo a worker setup the old one was running.

@@ -198,6 +198,12 @@ export interface NodeProvider {
    */
   readonly discardsNodes?: boolean;
   /**
+   * A node never starts again with the files it had (a pod: its container, when started again,
+   * gets a new file system): its start saves no resume script for its boot (see
+   * src/core/updater/resume.ts), a write through sudo on the way up of every node.
+   */
+  readonly nodesNeverResume?: boolean;
+  /**
    * A new cluster's start creates its min_workers while the head is set up, tagged as the head's
    * controller tags its launches, and the controller only sets them up. For providers whose
    * launch is a few quick requests and whose controller is slow to make its first one (pods).

@@ -115,6 +115,7 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
  * (its update ends a moment after the head's controller starts), longer after.
  */
 function joinPause(waitedMs: number): number {
+  if (waitedMs < 2_000) return 50;
   return waitedMs < 5_000 ? 100 : 250;
 }
 

@@ -118,13 +118,17 @@ export class StoreConnection {
   }
 }
 
-/** Open a connection, trying again with back-off (0.1 s doubling to 2 s) until the store answers or `ms` pass. */
+/**
+ * Open a connection, trying again until the store answers or `ms` pass: every 50 ms in the first
+ * second (a new cluster's workers start their agents beside the head's start of the store, and
+ * their first heartbeat is what makes them join), then with back-off (0.1 s doubling to 2 s).
+ */
 async function openPatiently(o: RespOptions, ms: number): Promise<RespConnection> {
   let attempt = 0;
   return waitFor(() => RespConnection.open(o), {
     what: `the cluster's state store at ${o.host}:${o.port} (on the head) to answer`,
     ms,
-    pauseMs: () => Math.min(100 * 2 ** attempt++, 2000),
+    pauseMs: (waited) => (waited < 1000 ? 50 : Math.min(100 * 2 ** attempt++, 2000)),
     retryErrors: true,
     hint: `check that the head runs its state store: cloudtik node start --state --head, on the head (its log: ~/${NODE_RUNTIME_DIR}/logs/state.log)`,
   });

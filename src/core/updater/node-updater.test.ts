@@ -247,6 +247,17 @@ describe('updateNode: steps and commands', () => {
     expect(runner.resumeScript).toBeUndefined();
   });
 
+  it('saves no resume script where nodes never start again with their files (pods)', async () => {
+    const runner = local();
+    const t = setup(runner);
+    const options = t.base(config(commands()));
+    await updateNode({ ...options, provider: { ...options.provider, nodesNeverResume: true } });
+    expect(runner.ran()).toEqual(['setup', 'start']);
+    expect(runner.calls).toEqual(['<prepare>', 'script', 'script']);
+    expect(runner.resumeScript).toBeUndefined();
+    expect(t.statuses.at(-1)).toBe('up-to-date');
+  });
+
   it('skips setup when the hashes match, and runs nothing but start', async () => {
     const runner = local();
     const t = setup(runner, { [TAG.runtimeConfig]: 'h1', [TAG.fileMountsContents]: 'f1' });

@@ -175,7 +175,9 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
     const before = first ? [first] : [];
     if (steps.start) {
       // The resume script is saved by the start's own call, after its last command succeeded.
-      const after = [resumeSave(config.auth.ssh_user, { groups: groups.start, env: r.env })];
+      const after = provider.nodesNeverResume
+        ? []
+        : [resumeSave(config.auth.ssh_user, { groups: groups.start, env: r.env })];
       await runPhase(r, 'starting', () =>
         runGroups(r, groups.start, config.options.retry_start_command, { before, after }),
       );

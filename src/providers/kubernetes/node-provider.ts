@@ -67,6 +67,7 @@ const RUNNING_WAIT_MS = 10 * 60_000;
  * usually runs in under one, and its wait is on every start's path), longer after.
  */
 function pollPause(elapsedMs: number): number {
+  if (elapsedMs < 2_000) return 50;
   return elapsedMs < 5_000 ? 100 : 400;
 }
 
@@ -76,6 +77,7 @@ export class KubernetesNodeProvider implements NodeProvider {
   readonly hints: ProviderHints = KUBERNETES_HINTS;
   /** A deleted pod takes its processes and, unless they are kept, its claims with it. */
   readonly discardsNodes: boolean;
+  readonly nodesNeverResume = true;
   /** The controller's first launch waits for its Kubernetes client to load in a small pod (over a second). */
   readonly launchesWorkersWithHead = true;
   private readonly api: KubeApi;

@@ -21,6 +21,12 @@ export const CLUSTER_STOPPING_ENV = 'CLOUDTIK_CLUSTER_STOPPING';
 /** {@link CLUSTER_STOPPING_ENV}'s value when every node is removed with its disks after its stop commands. */
 export const CLUSTER_DISCARDED = 'discard';
 
+/** `$XDG_CACHE_HOME` when it is an absolute path, else `~/.cache`. */
+function userCacheDir(): string {
+  const xdg = process.env.XDG_CACHE_HOME;
+  return xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache');
+}
+
 export const env = {
   /** Directories searched for user `from:` templates (comma separated), before the built-in ones. */
   userTemplateDirs(): string[] {
@@ -107,12 +113,11 @@ export const env = {
   imageCacheDir(): string {
     const v = process.env.CLOUDTIK_IMAGE_CACHE;
     if (v !== undefined && v !== '') return v;
-    const xdg = process.env.XDG_CACHE_HOME;
-    return path.join(
-      xdg !== undefined && path.isAbsolute(xdg) ? xdg : path.join(os.homedir(), '.cache'),
-      'cloudtik',
-      'images',
-    );
+    return path.join(userCacheDir(), 'cloudtik', 'images');
+  },
+  /** Where this user's CLI keeps V8's compiled code of its large bundles: `$XDG_CACHE_HOME/cloudtik/code`. */
+  codeCacheDir(): string {
+    return path.join(userCacheDir(), 'cloudtik', 'code');
   },
   /** Debian mirror for bootstrapping `cloudtik/debian`; undefined means debootstrap's own default. */
   debianMirror(): string | undefined {

@@ -1,0 +1,74 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { codeCacheFile, requireWithCodeCache } from './code-cache.js';
+
+const dirs: string[] = [];
+function tmp(): string {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-code-cache-'));
+  dirs.push(d);
+  return d;
+}
+afterEach(() => {
+  for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
+});
+
+/** A CommonJS bundle that counts its runs in a global and exports what it was given. */
+function bundle(dir: string, value: string): string {
+  const file = path.join(dir, 'lib.cjs');
+  fs.writeFileSync(
+    file,
+    `const os = require('node:os');\n` +
+      `globalThis.__ccRuns = (globalThis.__ccRuns ?? 0) + 1;\n` +
+      `module.exports = { value: ${JSON.stringify(value)}, eol: os.EOL, file: __filename, self: this === exports };\n`,
+  );
+  return file;
+}
+
+describe('requireWithCodeCache', () => {
+  it('runs a CommonJS bundle and keeps its compiled code for this user only, then loads from it', () => {
+    const src = tmp();
+    const cache = path.join(tmp(), 'code');
+    const file = bundle(src, 'a');
+    expect(requireWithCodeCache(file, cache)).toEqual({ value: 'a', eol: os.EOL, file, self: true });
+    const kept = codeCacheFile(file, fs.statSync(file), cache);
+    expect(fs.statSync(kept).mode & 0o777).toBe(0o600);
+    expect(fs.statSync(cache).mode & 0o777).toBe(0o700);
+    const written = fs.statSync(kept).mtimeMs;
+    const before = (globalThis as { __ccRuns?: number }).__ccRuns ?? 0;
+    expect(requireWithCodeCache(file, cache)).toMatchObject({ value: 'a' });
+    // Run again (a module of its own each time), from the cache, which is left as it was.
+    expect((globalThis as { __ccRuns?: number }).__ccRuns).toBe(before + 1);
+    expect(fs.statSync(kept).mtimeMs).toBe(written);
+  });
+
+  it("replaces the cache of the bundle's other version, and one V8 refuses", () => {
+    const src = tmp();
+    const cache = path.join(tmp(), 'code');
+    const file = bundle(src, 'a');
+    requireWithCodeCache(file, cache);
+    const first = codeCacheFile(file, fs.statSync(file), cache);
+    fs.writeFileSync(file, `module.exports = { value: 'version two' };\n`);
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    expect(requireWithCodeCache(file, cache)).toEqual({ value: 'version two' });
+    const second = codeCacheFile(file, fs.statSync(file), cache);
+    expect(fs.readdirSync(cache)).toEqual([path.basename(second)]);
+    expect(second).not.toBe(first);
+    // A cache that is not V8's for this source (V8 compiles a source once per process: a new one).
+    fs.writeFileSync(file, `module.exports = { value: 'version three' };\n`);
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 10_000));
+    const third = codeCacheFile(file, fs.statSync(file), cache);
+    fs.writeFileSync(third, 'not compiled code');
+    expect(requireWithCodeCache(file, cache)).toEqual({ value: 'version three' });
+    expect(fs.readFileSync(third).length).toBeGreaterThan(100);
+  });
+
+  it('loads without a cache where none can be written', () => {
+    const src = tmp();
+    const blocked = path.join(tmp(), 'file-not-dir');
+    fs.writeFileSync(blocked, '');
+    const file = bundle(src, 'b');
+    expect(requireWithCodeCache(file, path.join(blocked, 'code'))).toMatchObject({ value: 'b' });
+  });
+});

@@ -8,11 +8,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { env } from '../../config/env.js';
 import { CloudtikError } from '../../core/errors.js';
-import { HEAD_STATE_DIR } from '../provider.js';
 import { AgentPool } from './agents.js';
 import { headCredentialPaths, keepHeadTokenFresh } from './head-token.js';
 
-type Client = typeof import('./client-lib.js');
+type Client = (typeof import('./client-lib.js'))['kubeClient'];
 type CoreV1Api = import('@kubernetes/client-node').CoreV1Api;
 type RbacApi = import('@kubernetes/client-node').RbacAuthorizationV1Api;
 type KubeConfig = import('@kubernetes/client-node').KubeConfig;
@@ -60,15 +59,17 @@ export interface ExecApi {
 
 let loaded: Promise<Client> | undefined;
 function client(): Promise<Client> {
-  loaded ??= import('./client-lib.js').catch((err: unknown) => {
-    loaded = undefined;
-    if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
-    // An optional dependency: installs on bare hosts leave it out (the bundled CLI carries its own copy).
-    throw new CloudtikError('ERR_CLOUDTIK_KUBERNETES', 'the package @kubernetes/client-node is not installed', {
-      hint: 'install cloudtik with its optional dependencies: sudo npm install --global cloudtik',
-      cause: err,
+  loaded ??= import('./client-lib.js')
+    .then((m) => m.kubeClient)
+    .catch((err: unknown) => {
+      loaded = undefined;
+      if ((err as NodeJS.ErrnoException).code !== 'ERR_MODULE_NOT_FOUND') throw err;
+      // An optional dependency: installs on bare hosts leave it out (the bundled CLI carries its own copy).
+      throw new CloudtikError('ERR_CLOUDTIK_KUBERNETES', 'the package @kubernetes/client-node is not installed', {
+        hint: 'install cloudtik with its optional dependencies: sudo npm install --global cloudtik',
+        cause: err,
+      });
     });
-  });
   return loaded;
 }
 
@@ -99,7 +100,7 @@ const IN_CLUSTER_SERVER = 'https://kubernetes.default.svc';
 export function inClusterCredentials(): { token: string; ca: string; head: boolean } {
   const mounted = { token: path.join(SERVICE_ACCOUNT_DIR, 'token'), ca: path.join(SERVICE_ACCOUNT_DIR, 'ca.crt') };
   if (fs.existsSync(mounted.token)) return { ...mounted, head: false };
-  return { ...headCredentialPaths(env.headStateDir() ?? HEAD_STATE_DIR), head: true };
+  return { ...headCredentialPaths(), head: true };
 }
 
 function loadInCluster(config: KubeConfig): { token: string; head: boolean } {

@@ -8,7 +8,8 @@ import os from 'node:os';
 import { RedisStateStore } from '../core/state/redis-store.js';
 import { runAgent } from './agent.js';
 import { createLogger, type Logger } from './log.js';
-import { headStateDir, redisPassword } from './manage.js';
+import { headStateDir } from '../providers/provider.js';
+import { redisPassword } from './manage.js';
 
 function logger(service: string): Logger {
   return createLogger({ service, pid: process.pid });

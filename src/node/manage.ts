@@ -10,7 +10,7 @@ import { waitFor } from '../core/deadline.js';
 import { CloudtikError } from '../core/errors.js';
 import { ownCliArgv, runInteractiveSync } from '../core/process.js';
 import { STATE_PORT } from '../core/state/store.js';
-import { HEAD_STATE_DIR } from '../providers/provider.js';
+import { headStateDir } from '../providers/provider.js';
 import {
   recordedServices,
   SERVICE_ORDER,
@@ -20,11 +20,6 @@ import {
   writeOwnFile,
   type ServiceName,
 } from './services.js';
-
-/** Folder of the cluster's state as the head sees it. */
-export function headStateDir(): string {
-  return env.headStateDir() ?? HEAD_STATE_DIR;
-}
 
 export async function redisPassword(): Promise<string> {
   const pw = env.redisPassword() ?? (await readSecrets(headStateDir()))?.redisPassword;

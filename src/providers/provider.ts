@@ -1,5 +1,6 @@
 import fsp from 'node:fs/promises';
 import path from 'node:path';
+import { env } from '../config/env.js';
 import type { AuthConfig, ClusterConfig, DockerConfig, ProviderConfig } from '../config/types.js';
 import type { CommandRunner } from '../core/command/runner.js';
 import type { CoreEvent, EventSink } from '../core/events.js';
@@ -11,6 +12,11 @@ export type NodeKind = 'head' | 'worker';
  * says otherwise: providers put it there (the virtual provider mounts the local one).
  */
 export const HEAD_STATE_DIR = '/cloudtik/state';
+
+/** Folder of the cluster's state as the head sees it: `CLOUDTIK_STATE_DIR`, else {@link HEAD_STATE_DIR}. */
+export function headStateDir(): string {
+  return env.headStateDir() ?? HEAD_STATE_DIR;
+}
 
 /** A file of the cluster's state, as the head gets it (see NodeProvider.clusterStateFiles). */
 export interface StateFile {

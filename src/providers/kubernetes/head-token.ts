@@ -10,7 +10,7 @@
  */
 import fsp from 'node:fs/promises';
 import path from 'node:path';
-import { HEAD_STATE_DIR, type StateFile } from '../provider.js';
+import { headStateDir, type StateFile } from '../provider.js';
 import type { KubeApi } from './api.js';
 import { HEAD_SERVICE_ACCOUNT } from './spec.js';
 
@@ -144,6 +144,7 @@ export function keepHeadTokenFresh(api: KubeApi, file: string, onError: (err: un
 }
 
 /** Where `start` installs the head's token and CA. */
-export function headCredentialPaths(stateDir = HEAD_STATE_DIR): { token: string; ca: string } {
-  return { token: path.join(stateDir, HEAD_TOKEN_FILE), ca: path.join(stateDir, HEAD_CA_FILE) };
+export function headCredentialPaths(): { token: string; ca: string } {
+  const dir = headStateDir();
+  return { token: path.join(dir, HEAD_TOKEN_FILE), ca: path.join(dir, HEAD_CA_FILE) };
 }

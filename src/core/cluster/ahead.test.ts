@@ -173,7 +173,7 @@ describe('launchWorkersWithHead', () => {
     expect(w.handOver()).toEqual(['worker.small-0', 'worker.small-1', 'worker.capped-0']);
     const updated: string[] = [];
     const setUp = w.setUp((node) => Promise.resolve(updated.push(node.id)));
-    await Promise.resolve();
+    await new Promise((r) => setTimeout(r, 20));
     expect(updated).toEqual([]);
     failLate = true;
     run();

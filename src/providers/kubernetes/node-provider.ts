@@ -156,7 +156,7 @@ export class KubernetesNodeProvider implements NodeProvider {
       await Promise.all(inputs.map((p) => limit(async () => names.push(await this.createPod(p, limits)))));
       logEvent(sink, 'debug', `created pod(s) ${names.join(', ')} in namespace ${this.namespace}`);
       // The head's credentials come while it starts, not on the way to its start commands.
-      if (request.kind === 'head') for (const name of names) void this.askCredentials(name);
+      if (request.kind === 'head') for (const name of names) this.headCredentials.set(name, this.askCredentials(name));
       request.onCreated?.(names);
       const running = await this.waitRunning(names, sink);
       return nodesOf(running);
@@ -349,8 +349,7 @@ export class KubernetesNodeProvider implements NodeProvider {
     const asked = this.call(`get a token of ${HEAD_SERVICE_ACCOUNT} for pod ${pod}`, () =>
       headCredentialFiles(this.api, this.namespace, pod),
     );
-    asked.catch(() => undefined); // taken up (or asked again) by clusterStateFiles
-    this.headCredentials.set(pod, asked);
+    asked.catch(() => undefined); // a failure early is asked again by clusterStateFiles
     return asked;
   }
 
@@ -366,7 +365,6 @@ export class KubernetesNodeProvider implements NodeProvider {
       stateJsonFiles(stateDir),
       early ? early.catch(() => this.askCredentials(head.id)) : this.askCredentials(head.id),
     ]);
-    this.headCredentials.delete(head.id);
     return [...files, ...credentials];
   }
 

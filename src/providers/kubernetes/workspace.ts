@@ -1,8 +1,8 @@
 /**
  * Kubernetes workspaces: a namespace named after the workspace, with the head's and the workers'
  * service accounts, the head's Role (pods, pods/exec, pods/status, services, claims, config maps,
- * tokens of its own account; in this namespace only: nothing cluster-wide) and its RoleBinding. Everything carries our label;
- * a namespace without it is never taken over or removed.
+ * tokens of its own account; in this namespace only: nothing cluster-wide) and its RoleBinding.
+ * Everything carries our label; a namespace without it is never taken over or removed.
  */
 import { CloudtikError } from '../../core/errors.js';
 import { TAG, type ClusterSummary, type WorkspaceInfo, type WorkspaceProvider } from '../provider.js';

@@ -150,6 +150,25 @@ describe('node images', () => {
       expect(shared).toBe(0);
     });
 
+    it("gives a new container ubuntu's compiled code of the CLI and of the Kubernetes client, made at image build", async () => {
+      const client = '/usr/local/lib/node_modules/cloudtik/dist/bin/kube-client.cjs';
+      const r = await execInImage(
+        docker,
+        imageRef('cloudtik/cloudtik'),
+        'ubuntu',
+        [
+          `NODE_DEBUG_NATIVE=COMPILE_CACHE cloudtik --version 2>&1 | grep -E '/dist/bin/main\\.js' || true`,
+          `echo "size $(stat -c %s ${client})"`,
+          'ls ~/.cache/cloudtik/code',
+        ].join('; '),
+      );
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout).toContain('main.js was accepted');
+      expect(r.stdout).not.toContain('main.js... no such file');
+      const size = /^size (\d+)$/m.exec(r.stdout)?.[1];
+      expect(r.stdout).toMatch(new RegExp(`^kube-client\\.cjs-v\\d[^-]*-\\w+-${size}-\\d+\\.bin$`, 'm'));
+    });
+
     it('has the user ubuntu (uid 1000) with passwordless sudo', async () => {
       const r = await execIn(
         container,

@@ -4,22 +4,14 @@
  * keeps every API group. The CLI bundles it on its own, minified (see scripts/bundle-cli.mjs), and
  * loads it through client-cached.ts, which hands on the same object.
  */
-import {
-  CoreV1Api,
-  Exec,
-  KubeConfig,
-  PatchStrategy,
-  PortForward,
-  RbacAuthorizationV1Api,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import * as k8s from '@kubernetes/client-node';
 
 export const kubeClient = {
-  CoreV1Api,
-  Exec,
-  KubeConfig,
-  PatchStrategy,
-  PortForward,
-  RbacAuthorizationV1Api,
-  setHeaderOptions,
+  CoreV1Api: k8s.CoreV1Api,
+  Exec: k8s.Exec,
+  KubeConfig: k8s.KubeConfig,
+  PatchStrategy: k8s.PatchStrategy,
+  PortForward: k8s.PortForward,
+  RbacAuthorizationV1Api: k8s.RbacAuthorizationV1Api,
+  setHeaderOptions: k8s.setHeaderOptions,
 };

@@ -151,6 +151,36 @@ describe('waitFor', () => {
     ).rejects.toMatchObject({ code: 'ERR_CLOUDTIK_INTERRUPTED' });
     expect(performance.now() - t0).toBeLessThan(2000);
   });
+
+  it('looks again as soon as its news comes, not at the end of the pause', async () => {
+    // On the real clock: each pause is 30 s, and news comes 20 ms into each of the first two.
+    const probe = readyAt(3, 'up');
+    const news = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+    const t0 = performance.now();
+    expect(await waitFor(probe, { what: 'the pods to run', ms: 60_000, pauseMs: 30_000, wake: news })).toBe('up');
+    expect(probe.calls).toBe(3);
+    expect(performance.now() - t0).toBeLessThan(5000);
+  });
+
+  it('also looks again when its news fails, and still stops for the caller', async () => {
+    const failed = readyAt(2, 'up');
+    const broken = () => Promise.reject(new Error('the watch was closed'));
+    expect(await waitFor(failed, { what: 'the pods to run', ms: 60_000, pauseMs: 30_000, wake: broken })).toBe('up');
+    expect(failed.calls).toBe(2);
+
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 20);
+    const never = () => new Promise<void>(() => undefined);
+    await expect(
+      waitFor(() => undefined, {
+        what: 'the pods to run',
+        ms: 60_000,
+        pauseMs: 30_000,
+        wake: never,
+        signal: stop.signal,
+      }),
+    ).rejects.toMatchObject({ code: 'ERR_CLOUDTIK_INTERRUPTED' });
+  });
 });
 
 describe('waitUpTo', () => {

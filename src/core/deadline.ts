@@ -57,6 +57,11 @@ export interface WaitOptions {
   expired?: (last: unknown) => Error;
   /** Errors of the probe mean "not yet" (the last one is the timeout error's cause); else they end the wait. */
   retryErrors?: boolean;
+  /**
+   * News that ends a pause early (a watch saw a change): the probe runs again at once. The pause
+   * still ends at its time when no news comes.
+   */
+  wake?: () => Promise<unknown>;
 }
 
 /**
@@ -84,9 +89,25 @@ export async function waitFor<T>(
     const waited = clock.now() - start;
     if (waited >= options.ms) throw options.expired?.(last) ?? timedOut(options, last);
     const pause = typeof options.pauseMs === 'function' ? options.pauseMs(waited) : (options.pauseMs ?? 100);
-    await clock.sleep(Math.max(0, Math.min(pause, options.ms - waited)), options.signal).catch(() => {
-      throw interrupted(options.what);
-    });
+    await pauseFor(Math.max(0, Math.min(pause, options.ms - waited)), clock, options);
+  }
+}
+
+/** A pause of {@link waitFor}: `ms`, or until its `wake` news comes, or its caller's cancellation. */
+async function pauseFor(ms: number, clock: Clock, options: WaitOptions): Promise<void> {
+  const woken = new AbortController();
+  const signal = options.signal ? AbortSignal.any([options.signal, woken.signal]) : woken.signal;
+  // News that fails ends the pause too: the probe then finds out what went wrong.
+  options.wake?.().then(
+    () => woken.abort(),
+    () => woken.abort(),
+  );
+  try {
+    await clock.sleep(ms, signal);
+  } catch {
+    if (options.signal?.aborted || !woken.signal.aborted) throw interrupted(options.what);
+  } finally {
+    woken.abort();
   }
 }
 

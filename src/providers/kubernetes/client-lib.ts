@@ -14,4 +14,5 @@ export const kubeClient = {
   PortForward: k8s.PortForward,
   RbacAuthorizationV1Api: k8s.RbacAuthorizationV1Api,
   setHeaderOptions: k8s.setHeaderOptions,
+  Watch: k8s.Watch,
 };

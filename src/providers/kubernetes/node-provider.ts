@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fsp from 'node:fs/promises';
 import pLimit from 'p-limit';
 import type { PlainObject } from '../../config/merge.js';
-import { waitFor } from '../../core/deadline.js';
+import { waitFor, type WaitOptions } from '../../core/deadline.js';
 import { CloudtikError } from '../../core/errors.js';
 import { logEvent, type EventSink } from '../../core/events.js';
 import type { CommandRunner } from '../../core/command/runner.js';
@@ -30,6 +30,7 @@ import {
 import { apiError, createIfMissing, orMissing, type KubeApi } from './api.js';
 import { headCredentialFiles } from './head-token.js';
 import { KUBERNETES_HINTS } from './hints.js';
+import { PodWatch } from './pod-watch.js';
 import { pendingProblem, type Pod } from './pods.js';
 import { clusterPodRunner } from './runner.js';
 import {
@@ -105,15 +106,49 @@ export class KubernetesNodeProvider implements NodeProvider {
 
   /** The cluster's pods (those being deleted left out). */
   async pods(filter: { kind?: NodeKind; nodeType?: string } = {}): Promise<Pod[]> {
+    return this.ownPods(await this.allPods(filter));
+  }
+
+  /** The cluster's pods, those being deleted among them. */
+  private async allPods(filter: { kind?: NodeKind; nodeType?: string } = {}): Promise<Pod[]> {
     const list = await this.call(`list the pods of cluster ${this.clusterName}`, () =>
       this.api.core.listNamespacedPod({
         namespace: this.namespace,
         labelSelector: clusterSelector(this.workspaceName, this.clusterName, filter),
       }),
     );
-    const pods = (list.items as Pod[]).filter((p) => !p.metadata?.deletionTimestamp);
-    for (const p of pods) this.own.add(p.metadata?.name ?? '');
-    return pods;
+    return list.items;
+  }
+
+  /** Of `pods`, those not being deleted, which are noted as the cluster's own. */
+  private ownPods(pods: Pod[]): Pod[] {
+    const live = pods.filter((p) => !p.metadata?.deletionTimestamp);
+    for (const p of live) this.own.add(p.metadata?.name ?? '');
+    return live;
+  }
+
+  /**
+   * Wait (through the deadline helper) until `probe` says yes of the cluster's pods, those being
+   * deleted among them: as a watch sees them, the probe running again at each change, or listed
+   * at each look when the watch cannot follow them (a Role without `watch`, a closed stream).
+   */
+  private async followPods<T>(
+    probe: (pods: Pod[], waitedMs: number) => T | undefined,
+    options: Omit<WaitOptions, 'wake' | 'pauseMs'>,
+  ): Promise<T> {
+    const selector = clusterSelector(this.workspaceName, this.clusterName);
+    const view = await this.call(`watch the pods of cluster ${this.clusterName}`, () =>
+      PodWatch.open(this.api, this.namespace, selector),
+    );
+    try {
+      return await waitFor(async ({ waitedMs }) => probe(view.live ? view.pods() : await this.allPods(), waitedMs), {
+        ...options,
+        pauseMs: pollPause,
+        wake: () => view.changed(),
+      });
+    } finally {
+      view.close();
+    }
   }
 
   async listNodes(filter: { kind?: NodeKind; nodeType?: string } = {}): Promise<NodeInfo[]> {
@@ -196,9 +231,9 @@ export class KubernetesNodeProvider implements NodeProvider {
    */
   private async waitRunning(names: string[], sink: EventSink): Promise<Pod[]> {
     const warned = new Set<string>();
-    return waitFor(
-      async ({ waitedMs }) => {
-        const pods = (await this.pods()).filter((p) => names.includes(p.metadata?.name ?? ''));
+    return this.followPods(
+      (all, waitedMs) => {
+        const pods = this.ownPods(all).filter((p) => names.includes(p.metadata?.name ?? ''));
         const waiting = pods.filter((p) => toNode(p).running === false || !p.status?.podIP);
         if (pods.length === names.length && waiting.length === 0) return pods;
         if (pods.length < names.length) {
@@ -219,7 +254,6 @@ export class KubernetesNodeProvider implements NodeProvider {
       {
         what: `pod(s) ${names.join(', ')} to run`,
         ms: RUNNING_WAIT_MS,
-        pauseMs: pollPause,
         expired: () =>
           new CloudtikError(
             'ERR_CLOUDTIK_TIMEOUT',
@@ -258,26 +292,14 @@ export class KubernetesNodeProvider implements NodeProvider {
 
   private async waitGone(names: string[]): Promise<void> {
     if (names.length === 0) return;
-    await waitFor(
-      async () => {
-        const list = await this.call('list pods', () =>
-          this.api.core.listNamespacedPod({
-            namespace: this.namespace,
-            labelSelector: clusterSelector(this.workspaceName, this.clusterName),
-          }),
-        );
-        return list.items.some((p) => names.includes(p.metadata?.name ?? '')) ? undefined : true;
-      },
-      {
-        what: `pod(s) ${names.join(', ')} to be gone`,
-        ms: 120_000,
-        pauseMs: pollPause,
-        expired: () =>
-          new CloudtikError('ERR_CLOUDTIK_TIMEOUT', `pod(s) ${names.join(', ')} were not gone within 120s`, {
-            hint: `kubectl -n ${this.namespace} get pods ${names.join(' ')}`,
-          }),
-      },
-    );
+    await this.followPods((pods) => (pods.some((p) => names.includes(p.metadata?.name ?? '')) ? undefined : true), {
+      what: `pod(s) ${names.join(', ')} to be gone`,
+      ms: 120_000,
+      expired: () =>
+        new CloudtikError('ERR_CLOUDTIK_TIMEOUT', `pod(s) ${names.join(', ')} were not gone within 120s`, {
+          hint: `kubectl -n ${this.namespace} get pods ${names.join(' ')}`,
+        }),
+    });
   }
 
   async terminateNodes(ids: string[], sink: EventSink): Promise<void> {

@@ -11,7 +11,10 @@ import path from 'node:path';
 const home = os.homedir();
 const own = path.isAbsolute(home) ? path.join(home, '.cache', 'node-compile-cache') : undefined;
 module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || own);
-import('../dist/bin/main.js')
+// `cloudtik node run <service>` (what a node service's supervisor runs) skips the rest of the CLI.
+const [group, sub, service, ...more] = process.argv.slice(2);
+const serviceCall = group === 'node' && sub === 'run' && /^[a-z]+$/.test(service ?? '') && more.length === 0;
+import(serviceCall ? '../dist/bin/service.js' : '../dist/bin/main.js')
   .then((m) => m.main(process.argv))
   .catch((err) => {
     process.stderr.write(`cloudtik: ${err instanceof Error ? err.stack : String(err)}\n`);

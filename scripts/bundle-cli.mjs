@@ -1,5 +1,6 @@
 // Bundles the CLI entry (src/cli/main.ts and everything it imports statically) into dist/bin/,
-// with lazily imported command handlers as separate chunks. One file instead of ~30 ES modules
+// with lazily imported command handlers as separate chunks, and beside it the entry of the node
+// services (src/node/service-main.ts, which bin/cloudtik.js loads for `cloudtik node run`). One file instead of ~30 ES modules
 // keeps `cloudtik --help` close to Node's own start-up time. Packages that carry native or
 // optional parts stay external and load from node_modules when a command needs them.
 // The Kubernetes client (the parts of @kubernetes/client-node the provider names, see
@@ -45,7 +46,7 @@ const kubeClientCached = {
 };
 
 await build({
-  entryPoints: { main: path.join(root, 'src/cli/main.ts') },
+  entryPoints: { main: path.join(root, 'src/cli/main.ts'), service: path.join(root, 'src/node/service-main.ts') },
   outdir: path.join(root, 'dist/bin'),
   bundle: true,
   splitting: true,

@@ -11,7 +11,7 @@ import { runBatch } from '../src/core/command/batch.js';
 import { waitUpTo } from '../src/core/deadline.js';
 import { LocalRunner } from '../src/core/command/local-runner.fixtures.js';
 import { servicePid, startService } from '../src/node/services.js';
-import { CLI } from './helpers.js';
+import { CLI, cli } from './helpers.js';
 
 const cmds = (...commands: string[]) => commands.map((command) => ({ group: 'g', command }));
 
@@ -142,5 +142,26 @@ describe('cloudtik node batch', () => {
     expect(result.failures).toHaveLength(1);
     expect(result.failures[0]).toMatchObject({ index: 1, exitCode: 127 });
     expect(runner.ran()).toEqual(['a']);
+  });
+});
+
+describe('cloudtik node run', () => {
+  // bin/cloudtik.js loads only the services' entry for exactly `node run <service>`; anything else
+  // goes through the whole command line. Both say the same of a bad call.
+  it('refuses an unknown service with a usage error and a hint, without a stack trace', async () => {
+    const r = await cli(['node', 'run', 'bogus']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('unknown service bogus');
+    expect(r.stderr).toContain('hint: use agent, controller or jobs');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it('leaves help and extra arguments to the command line', async () => {
+    const help = await cli(['node', 'run', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('run a node service in the foreground (agent | controller | jobs)');
+    const extra = await cli(['node', 'run', 'agent', 'more']);
+    expect(extra.code).toBe(2);
+    expect(extra.stderr).toMatch(/too many arguments/);
   });
 });

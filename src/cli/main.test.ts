@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { describe, expect, it, vi } from 'vitest';
-import { buildProgram, main } from './main.js';
+import { buildProgram, commandsNamed, main } from './main.js';
 
 /** The program with `name`'s errors thrown instead of exiting, and what it writes to stderr. */
 function programFor(name: string): { program: Command; stderr: () => string } {
@@ -44,5 +44,29 @@ describe('cli exit codes', () => {
       quiet.mockRestore();
       process.exitCode = undefined;
     }
+  });
+});
+
+describe('the commands a call builds', () => {
+  const names = (argv: string[]): string[] => {
+    const { groups, commands } = commandsNamed(['node', 'cloudtik', ...argv]);
+    return [...groups.map((g) => `${g.name}/`), ...commands.map((c) => c.name)];
+  };
+
+  it('builds only the group or top-level command the first word names (aliases too)', () => {
+    expect(names(['node', 'start', '--head'])).toEqual(['node/']);
+    expect(names(['start', 'c.yaml'])).toEqual(['start']);
+    expect(names(['up', 'c.yaml'])).toEqual(['start']);
+  });
+
+  it('builds everything for help, the version and a word that names nothing (so a typo gets its suggestion)', () => {
+    const all = names(['--help']);
+    expect(all).toContain('node/');
+    expect(all).toContain('start');
+    expect(names(['-V'])).toEqual(all);
+    expect(names(['strat'])).toEqual(all);
+    expect(names([])).toEqual(all);
+    expect(buildProgram().commands.length).toBe(all.length);
+    expect(buildProgram(['node', 'cloudtik', 'node', 'start']).commands.map((c) => c.name())).toEqual(['node']);
   });
 });

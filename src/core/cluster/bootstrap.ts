@@ -151,5 +151,6 @@ export function installStateCommand(files: readonly StateFile[]): BatchCommand {
     group: 'cloudtik',
     command: asRootCommand(lines.join('\n'), nonce),
     label: `install the cluster's state in ${dir}`,
+    rootScript: lines.join('\n'),
   };
 }

@@ -27,6 +27,11 @@ export interface BatchCommand {
   command: string;
   /** What messages show instead of the command (one whose text carries secrets). */
   label?: string;
+  /**
+   * For a command that runs a script as root through sudo: that script, as root runs it for the
+   * node user (`SUDO_USER` set). A call that begins as root runs it there, without the sudo.
+   */
+  rootScript?: string;
 }
 
 /** The commands of groups, in order. */

@@ -36,6 +36,8 @@ export class LocalRunner implements CommandRunner {
   readonly home = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-local-runner-'));
   /** Calls to run(), in order: `<prepare>` or `script`. */
   readonly calls: string[] = [];
+  /** The preparations the calls carried (their text; a stand-in runs in their place). */
+  readonly preludes: string[] = [];
   prepareFails = false;
 
   /** `pathPrefix`: folders searched for programs before this process's PATH. */
@@ -75,6 +77,7 @@ export class LocalRunner implements CommandRunner {
     }
     if (!this.runsPrelude) throw new Error('this runner takes no prelude');
     this.calls.push('<prepare>+script');
+    this.preludes.push(o.prelude);
     const prelude = this.prepareFails ? 'echo not yet; exit 3' : 'echo prepared';
     const argv = ['bash', '-c', SCRIPT_FROM_STDIN];
     return callWithPrelude((a, io) => this.spawn(a, io.stdin, { ...o, ...io }), { ...o, prelude, script, argv });

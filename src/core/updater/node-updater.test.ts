@@ -9,7 +9,13 @@ import type { Clock } from '../clock.js';
 import { LocalRunner } from '../command/local-runner.fixtures.js';
 import { CloudtikError } from '../errors.js';
 import type { CoreEvent } from '../events.js';
-import { foldsPreparation, nodeEnvironment, updateNode, type NodeUpdateOptions } from './node-updater.js';
+import {
+  foldsPreparation,
+  nodeEnvironment,
+  updateNode,
+  withRootParts,
+  type NodeUpdateOptions,
+} from './node-updater.js';
 
 const group = (name: string, ...commands: string[]): CommandGroup[] => [{ group_name: name, commands }];
 
@@ -326,6 +332,44 @@ describe('updateNode: the preparation in the first call', () => {
     expect(t.statuses.at(-1)).toBe('update-failed');
   });
 
+  it("runs a first command's root part with the preparation (no sudo), as root runs it for the node user", async () => {
+    const runner = local();
+    runner.runsPrelude = true;
+    const t = setup(runner);
+    const install = {
+      group: 'cloudtik',
+      command: 'sudo -n bash -s <<X\nstep unused\nX',
+      label: 'install',
+      rootScript: 'step x',
+    };
+    await updateNode(
+      t.base(config(commands({ head_setup_commands: [] })), { beforeStart: () => Promise.resolve(install) }),
+    );
+    expect(runner.calls).toEqual(['<prepare>+script']);
+    expect(runner.preludes[0]).toMatch(
+      /\nSUDO_USER=ubuntu bash -s <<'CLOUDTIK_ROOT' \|\| exit \$\?\nstep x\nCLOUDTIK_ROOT$/,
+    );
+    expect(runner.ran()).toEqual(['start']);
+    const logs = t.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
+    expect(logs).toContain("[n1] (cloudtik) install (with the node's preparation)");
+  });
+
+  it('keeps the sudo of a command whose call comes after the preparation went', async () => {
+    const runner = local();
+    runner.runsPrelude = true;
+    const t = setup(runner);
+    const install = {
+      group: 'cloudtik',
+      command: 'step installed',
+      label: 'install',
+      rootScript: 'step x',
+    };
+    await updateNode(t.base(config(commands()), { beforeStart: () => Promise.resolve(install) }));
+    expect(runner.calls).toEqual(['<prepare>+script', 'script']);
+    expect(runner.preludes[0]).not.toContain('SUDO_USER');
+    expect(runner.ran()).toEqual(['setup', 'installed', 'start']);
+  });
+
   it('prepares a node not listed as running in a call of its own, as before', async () => {
     const runner = local();
     runner.runsPrelude = true;
@@ -430,5 +474,39 @@ describe('updateNode: retries, output and deadlines', () => {
     expect(err.code).toBe('ERR_CLOUDTIK_TIMEOUT');
     expect(err.message).toMatch(/n1 did not answer/);
     expect(err.hint).toMatch(/docker inspect n1/);
+  });
+});
+
+describe('withRootParts', () => {
+  const bash = (script: string) => spawnSync('bash', ['-c', script], { encoding: 'utf8' });
+  const c = (label: string, rootScript?: string) => ({ group: 'g', command: `sudo ${label}`, label, rootScript });
+
+  it('adds the root scripts at the head of the commands, in order, and leaves the rest', () => {
+    const r = withRootParts(
+      'echo prepared',
+      [c('a', 'echo "a for $SUDO_USER"'), c('b', 'echo b'), c('c'), c('d', 'echo d')],
+      "o'brien",
+    );
+    expect(r.folded.map((x) => x.label)).toEqual(['a', 'b']);
+    expect(r.before.map((x) => x.label)).toEqual(['c', 'd']);
+    const run = bash(r.prelude);
+    expect(run.stdout).toBe("prepared\na for o'brien\nb\n");
+    expect(withRootParts('true', [c('a', 'echo CLOUDTIK_ROOT')], 'u').prelude).toContain("<<'CLOUDTIK_ROOT_'");
+    expect(run.status).toBe(0);
+  });
+
+  it('ends the preparation at a root part that fails, with its exit code, and keeps a set -e inside it', () => {
+    const r = withRootParts('true', [c('a', 'set -e\nfalse\necho not here'), c('b', 'echo nor here')], 'ubuntu');
+    // As the wrapper runs a preparation: in a subshell on the left of an || (see prelude.ts).
+    const wrapper = '( eval "$PRELUDE" ) || exit $?\necho after';
+    const run = spawnSync('bash', ['-c', wrapper], { encoding: 'utf8', env: { ...process.env, PRELUDE: r.prelude } });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+  });
+
+  it('changes nothing when the first command has no root part', () => {
+    const r = withRootParts('true', [c('a'), c('b', 'echo b')], 'ubuntu');
+    expect(r.prelude).toBe('true');
+    expect(r.before).toHaveLength(2);
   });
 });

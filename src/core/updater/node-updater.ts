@@ -237,6 +237,30 @@ async function runPhase<T>(r: UpdateRun, p: NodePhase, fn: () => Promise<T>): Pr
 }
 
 /**
+ * The preparation with the root scripts of the commands at the head of `before` added to it (see
+ * BatchCommand.rootScript), each as root runs it for `user`: it runs as root already, so those skip
+ * a sudo (and the shell, the user's profile and the environment each command of the call gets).
+ * They keep their order: they come first in the call anyway. Pure.
+ */
+export function withRootParts(
+  prelude: string,
+  before: readonly BatchCommand[],
+  user: string,
+): { prelude: string; before: BatchCommand[]; folded: BatchCommand[] } {
+  const n = before.findIndex((c) => c.rootScript === undefined);
+  const folded = before.slice(0, n < 0 ? before.length : n);
+  // Each in a shell of its own: a `set -e` in it holds (in a subshell of the preparation, which
+  // runs on the left of an ||, it would not).
+  const parts = folded.map((c) => {
+    const script = c.rootScript ?? '';
+    let end = 'CLOUDTIK_ROOT';
+    while (script.includes(end)) end += '_';
+    return `SUDO_USER=${quote(user)} bash -s <<'${end}' || exit $?\n${script}\n${end}`;
+  });
+  return { prelude: [prelude, ...parts].join('\n'), before: before.slice(folded.length), folded };
+}
+
+/**
  * Run command groups in order, between `before` and `after` (in the same call); `retry` turns on
  * CloudTik's bounded retries for each command.
  */
@@ -249,11 +273,19 @@ async function runGroups(
   const { retries, intervalMs } = retryPolicy(r.options.config.options, retry);
   // The preparation goes with the first call that runs anything.
   const calls = groupCommands(groups).length + (extra.before?.length ?? 0) + (extra.after?.length ?? 0) > 0;
-  const prelude = calls ? r.prelude : undefined;
+  const { node, config, sink } = r.options;
+  const prepared =
+    calls && r.prelude !== undefined ? withRootParts(r.prelude, extra.before ?? [], config.auth.ssh_user) : undefined;
   if (calls) r.prelude = undefined;
+  for (const c of prepared?.folded ?? []) {
+    const message = `[${node.id}] (${c.group}) ${c.label ?? c.command} (with the node's preparation)`;
+    sink({ type: 'log', level: 'debug', message });
+  }
   await runCommandGroups(r.runner, groups, {
     ...extra,
-    prelude,
+    before: prepared?.before ?? extra.before,
+    prelude: prepared?.prelude,
+    preparing: prepared?.folded.map((c) => c.label ?? c.command),
     env: r.env,
     node: r.options.node.id,
     sink: r.options.sink,
@@ -422,6 +454,8 @@ export interface GroupOptions {
   after?: readonly BatchCommand[];
   /** The node's preparation, first in the first call (see foldsPreparation). */
   prelude?: string;
+  /** What the preparation does beside preparing the node, for its error (see withRootParts). */
+  preparing?: readonly string[];
 }
 
 /**
@@ -453,7 +487,7 @@ export async function runCommandGroups(
       onStdout: (text) => options.sink({ type: 'command-output', node: options.node, stream: 'stdout', text }),
       onStderr: (text) => options.sink({ type: 'command-output', node: options.node, stream: 'stderr', text }),
     });
-    if (preparation) throw preparationError(options.node, preparation, runner);
+    if (preparation) throw preparationError(options.node, preparation, runner, options.preparing ?? []);
     prelude = undefined;
     const failure = failures[0];
     if (!failure) return;
@@ -488,10 +522,12 @@ function preparationError(
   node: string,
   preparation: { exitCode: number; output: string[] },
   runner: CommandRunner,
+  also: readonly string[],
 ): CloudtikError {
+  const what = ['its user, sudo, data disks, the wait for its boot', ...also].join('; ');
   return new CloudtikError(
     'ERR_CLOUDTIK_NODE_COMMAND',
-    `could not prepare node ${node} (its user, sudo, data disks, the wait for its boot): exit ${preparation.exitCode}`,
+    `could not prepare node ${node} (${what}): exit ${preparation.exitCode}`,
     {
       details: preparation.output,
       hint: `look at the node: cloudtik exec <cluster.yaml> --node-ip <ip> true (or ${runner.interactiveShellArgv().join(' ')})`,

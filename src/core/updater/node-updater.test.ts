@@ -12,6 +12,7 @@ import type { CoreEvent } from '../events.js';
 import {
   foldsPreparation,
   nodeEnvironment,
+  preparationScript,
   updateNode,
   withRootParts,
   type NodeUpdateOptions,
@@ -508,5 +509,18 @@ describe('withRootParts', () => {
     const r = withRootParts('true', [c('a'), c('b', 'echo b')], 'ubuntu');
     expect(r.prelude).toBe('true');
     expect(r.before).toHaveLength(2);
+  });
+});
+
+describe('preparationScript', () => {
+  it('waits for the boot and drops the resume script only where nodes resume', () => {
+    const resuming = preparationScript('ubuntu', { dropResume: true, resumes: true });
+    expect(resuming).toContain('/proc/1/cmdline');
+    expect(resuming).toContain('rm -f /var/lib/cloudtik/boot/resume.sh');
+    expect(preparationScript('ubuntu', { dropResume: false, resumes: true })).not.toContain('rm -f');
+    const never = preparationScript('ubuntu', { dropResume: true, resumes: false });
+    expect(never).not.toContain('/proc/1/cmdline');
+    expect(never).not.toContain('rm -f');
+    expect(never).toContain('useradd -m -s /bin/bash ubuntu');
   });
 });

@@ -152,7 +152,10 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
   });
   try {
     noteStatus(r, 'waiting-for-ssh');
-    const prepare = preparationScript(config.auth.ssh_user, steps.setup);
+    const prepare = preparationScript(config.auth.ssh_user, {
+      dropResume: steps.setup,
+      resumes: provider.nodesNeverResume !== true,
+    });
     const fold = foldsPreparation({
       runsPrelude: r.runner.runsPrelude === true,
       running: node.running,
@@ -358,18 +361,20 @@ function resumeSave(
 
 /**
  * A node's preparation, run as root: the ssh user exists with passwordless sudo, and owns its
- * data disks; the node's boot has finished re-running its start commands (after a restart); and
- * before a new setup (`dropResume`), its resume script is dropped. Pure.
+ * data disks; on nodes that can resume (`resumes`: a container that starts again with its files),
+ * the node's boot has finished re-running its start commands (after a restart), and before a new
+ * setup (`dropResume`), its resume script is dropped. A node that never resumes has nothing to wait
+ * for or drop (its boot only notes that). Pure.
  */
-export function preparationScript(user: string, dropResume: boolean): string {
+export function preparationScript(user: string, o: { dropResume: boolean; resumes: boolean }): string {
   const u = quote(user);
   const sudoers = quote(`/etc/sudoers.d/${user}`);
   return [
     `id -u ${u} >/dev/null 2>&1 || useradd -m -s /bin/bash ${u}`,
     `[ -f ${sudoers} ] || { echo ${quote(`${user} ALL=(ALL) NOPASSWD:ALL`)} > ${sudoers}; chmod 0440 ${sudoers}; }`,
     `for d in /mnt/cloudtik/data_disk_*; do [ -d "$d" ] && chown ${u}: "$d"; done; true`,
-    bootWaitLines(BOOT_WAIT_SECONDS),
-    ...(dropResume ? [RESUME_DROP] : []),
+    ...(o.resumes ? [bootWaitLines(BOOT_WAIT_SECONDS)] : []),
+    ...(o.resumes && o.dropResume ? [RESUME_DROP] : []),
   ].join('\n');
 }
 

@@ -132,6 +132,12 @@ export interface NodeLaunchRequest {
    * (a pod may wait minutes for its image): the controller leaves them alone meanwhile.
    */
   onCreated?: (ids: readonly string[]) => void;
+  /**
+   * The seq id of the launch's first node (the rest follow it), where the caller knows every node
+   * of the cluster (a new cluster's first workers): a provider that picks seq ids from a listing
+   * of its nodes need not list them.
+   */
+  seqIdFrom?: number;
 }
 
 /** CPUs and memory (bytes) a node of this provider can get at most. */
@@ -191,6 +197,15 @@ export interface TeardownRetry {
   unanswered: string[];
 }
 
+/** The cluster's nodes as a provider follows them (see NodeProvider.followNodes). */
+export interface NodesView {
+  /** The nodes as last seen, as listNodes gives them; undefined once the view no longer follows them. */
+  nodes(filter?: { kind?: NodeKind }): NodeInfo[] | undefined;
+  /** Resolves at the next change, or once the view stops following. */
+  changed(): Promise<void>;
+  close(): void;
+}
+
 /** Where nodes of one cluster come from. Every call is scoped to that cluster. */
 export interface NodeProvider {
   readonly clusterName: string;
@@ -217,6 +232,11 @@ export interface NodeProvider {
   readonly launchesWorkersWithHead?: boolean;
   /** Nodes that are not terminated (running or stopped but present). */
   listNodes(filter?: { kind?: NodeKind; nodeType?: string }): Promise<NodeInfo[]>;
+  /**
+   * A live view of the cluster's nodes, for a wait that looks at them again and again (where
+   * listing is a request to an API each time); without it, such waits list them.
+   */
+  followNodes?(): Promise<NodesView>;
   createNodes(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]>;
   terminateNodes(ids: string[], sink: EventSink): Promise<void>;
   /** Start stopped nodes again (their disks and setup kept); nodes that already run are left alone. */

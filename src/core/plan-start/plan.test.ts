@@ -328,21 +328,22 @@ describe('the first workers of a new cluster', () => {
     ]);
   });
 
-  it.each<{ name: string; existing: string[]; want: [string, number][] }>([
+  // Each want: node type, count, the seq id of its first node (after the head and the workers there are).
+  it.each<{ name: string; existing: string[]; want: [string, number, number][] }>([
     {
       name: 'none there yet: all of them',
       existing: [],
       want: [
-        ['worker.small', 2],
-        ['worker.capped', 1],
+        ['worker.small', 2, 2],
+        ['worker.capped', 1, 4],
       ],
     },
     {
       name: 'some there: the rest',
       existing: ['worker.small'],
       want: [
-        ['worker.small', 1],
-        ['worker.capped', 1],
+        ['worker.small', 1, 3],
+        ['worker.capped', 1, 4],
       ],
     },
     { name: 'all there: none', existing: ['worker.small', 'worker.small', 'worker.capped'], want: [] },
@@ -350,17 +351,17 @@ describe('the first workers of a new cluster', () => {
       name: 'workers of a type without min_workers do not count',
       existing: ['worker.none'],
       want: [
-        ['worker.small', 2],
-        ['worker.capped', 1],
+        ['worker.small', 2, 3],
+        ['worker.capped', 1, 5],
       ],
     },
   ])('withHeadRequests: $name', ({ existing, want }) => {
     const requests = withHeadRequests(
       cfg,
       plan,
-      existing.map((nodeType) => ({ nodeType })),
+      existing.map((nodeType, i) => ({ nodeType, seqId: i + 2 })),
     );
-    expect(requests.map((r) => [r.nodeType, r.count])).toEqual(want);
+    expect(requests.map((r) => [r.nodeType, r.count, r.seqIdFrom])).toEqual(want);
     for (const r of requests) {
       expect(r).toMatchObject({ kind: 'worker', image: `img:${r.nodeType}`, launchHash: `h:${r.nodeType}` });
     }

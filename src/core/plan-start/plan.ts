@@ -186,14 +186,18 @@ export function installAheadRequests(config: ClusterConfig, plan: StartPlan): In
 export function withHeadRequests(
   config: ClusterConfig,
   plan: StartPlan,
-  existing: readonly Pick<NodeInfo, 'nodeType'>[],
+  existing: readonly Pick<NodeInfo, 'nodeType' | 'seqId'>[],
 ): NodeLaunchRequest[] {
   const workerTypes = plan.workers.map((w) => w.nodeType);
+  // Numbered after the head (1) and the workers there are, one launch after the other.
+  let seqIdFrom = Math.max(1, ...existing.map((w) => w.seqId)) + 1;
   return firstWorkers(config, workerTypes).flatMap(({ nodeType, type, count }) => {
     const missing = count - existing.filter((w) => w.nodeType === nodeType).length;
     if (missing <= 0) return [];
     const image = plannedImage(plan, 'worker', nodeType);
     const launchHash = plannedLaunchHash(plan, 'worker', nodeType);
-    return [{ kind: 'worker' as const, nodeType, nodeConfig: type.node_config, image, launchHash, count: missing }];
+    const request = { kind: 'worker' as const, nodeType, nodeConfig: type.node_config, image, launchHash };
+    seqIdFrom += missing;
+    return [{ ...request, count: missing, seqIdFrom: seqIdFrom - missing }];
   });
 }

@@ -24,6 +24,7 @@ import {
   type NodeLaunchRequest,
   type NodeProvider,
   type NodeStart,
+  type NodesView,
   type ProviderHints,
   type StateFile,
 } from '../provider.js';
@@ -127,6 +128,25 @@ export class KubernetesNodeProvider implements NodeProvider {
     return live;
   }
 
+  async followNodes(): Promise<NodesView> {
+    const view = await this.watchPods();
+    return {
+      nodes: (filter = {}) =>
+        view.live
+          ? nodesOf(this.ownPods(view.pods())).filter((n) => !filter.kind || n.kind === filter.kind)
+          : undefined,
+      changed: () => view.changed(),
+      close: () => view.close(),
+    };
+  }
+
+  private watchPods(): Promise<PodWatch> {
+    const selector = clusterSelector(this.workspaceName, this.clusterName);
+    return this.call(`watch the pods of cluster ${this.clusterName}`, () =>
+      PodWatch.open(this.api, this.namespace, selector),
+    );
+  }
+
   /**
    * Wait (through the deadline helper) until `probe` says yes of the cluster's pods, those being
    * deleted among them: as a watch sees them, the probe running again at each change, or listed
@@ -136,10 +156,7 @@ export class KubernetesNodeProvider implements NodeProvider {
     probe: (pods: Pod[], waitedMs: number) => T | undefined,
     options: Omit<WaitOptions, 'wake' | 'pauseMs'>,
   ): Promise<T> {
-    const selector = clusterSelector(this.workspaceName, this.clusterName);
-    const view = await this.call(`watch the pods of cluster ${this.clusterName}`, () =>
-      PodWatch.open(this.api, this.namespace, selector),
-    );
+    const view = await this.watchPods();
     try {
       return await waitFor(async ({ waitedMs }) => probe(view.live ? view.pods() : await this.allPods(), waitedMs), {
         ...options,
@@ -171,8 +188,11 @@ export class KubernetesNodeProvider implements NodeProvider {
   }
 
   private async createBatch(request: NodeLaunchRequest, sink: EventSink): Promise<NodeInfo[]> {
-    // (A head's seq id needs no listing: one round trip less on its way up.)
-    const first = request.kind === 'head' ? 1 : Math.max(1, ...(await this.listNodes()).map((n) => n.seqId)) + 1;
+    // (A head's seq id needs no listing, nor do a new cluster's first workers': one round trip less on their way up.)
+    const first =
+      request.kind === 'head'
+        ? 1
+        : (request.seqIdFrom ?? Math.max(1, ...(await this.listNodes()).map((n) => n.seqId)) + 1);
     const limits = this.limitsOf(request.nodeConfig);
     const inputs: PodInput[] = Array.from({ length: request.count }, (_, i) => ({
       workspace: this.workspaceName,

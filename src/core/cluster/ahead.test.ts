@@ -77,6 +77,7 @@ describe('launchWorkersWithHead', () => {
         image: 'img:worker:worker.small',
         launchHash: 'h:worker:worker.small',
         count: 2,
+        seqIdFrom: 2,
       },
       {
         kind: 'worker',
@@ -85,6 +86,7 @@ describe('launchWorkersWithHead', () => {
         image: 'img:worker:worker.capped',
         launchHash: 'h:worker:worker.capped',
         count: 1,
+        seqIdFrom: 4,
       },
     ]);
     expect(events).toContainEqual({

@@ -333,39 +333,29 @@ describe('updateNode: the preparation in the first call', () => {
     expect(t.statuses.at(-1)).toBe('update-failed');
   });
 
-  it("runs a first command's root part with the preparation (no sudo), as root runs it for the node user", async () => {
+  /** An update whose start call begins with `command`, which has a root part (`step x`), on a runner that takes a preparation. */
+  async function updateWithRootPart(command: string, headSetup?: CommandGroup[]) {
     const runner = local();
     runner.runsPrelude = true;
     const t = setup(runner);
-    const install = {
-      group: 'cloudtik',
-      command: 'sudo -n bash -s <<X\nstep unused\nX',
-      label: 'install',
-      rootScript: 'step x',
-    };
-    await updateNode(
-      t.base(config(commands({ head_setup_commands: [] })), { beforeStart: () => Promise.resolve(install) }),
-    );
+    const install = { group: 'cloudtik', command, label: 'install', rootScript: 'step x' };
+    const cmds = headSetup ? commands({ head_setup_commands: headSetup }) : commands();
+    await updateNode(t.base(config(cmds), { beforeStart: () => Promise.resolve(install) }));
+    return { runner, logs: t.events.flatMap((e) => (e.type === 'log' ? [e.message] : [])) };
+  }
+
+  it("runs a first command's root part with the preparation (no sudo), as root runs it for the node user", async () => {
+    const { runner, logs } = await updateWithRootPart('sudo -n bash -s <<X\nstep unused\nX', []);
     expect(runner.calls).toEqual(['<prepare>+script']);
     expect(runner.preludes[0]).toMatch(
       /\nSUDO_USER=ubuntu bash -s <<'CLOUDTIK_ROOT' \|\| exit \$\?\nstep x\nCLOUDTIK_ROOT$/,
     );
     expect(runner.ran()).toEqual(['start']);
-    const logs = t.events.flatMap((e) => (e.type === 'log' ? [e.message] : []));
     expect(logs).toContain("[n1] (cloudtik) install (with the node's preparation)");
   });
 
   it('keeps the sudo of a command whose call comes after the preparation went', async () => {
-    const runner = local();
-    runner.runsPrelude = true;
-    const t = setup(runner);
-    const install = {
-      group: 'cloudtik',
-      command: 'step installed',
-      label: 'install',
-      rootScript: 'step x',
-    };
-    await updateNode(t.base(config(commands()), { beforeStart: () => Promise.resolve(install) }));
+    const { runner } = await updateWithRootPart('step installed');
     expect(runner.calls).toEqual(['<prepare>+script', 'script']);
     expect(runner.preludes[0]).not.toContain('SUDO_USER');
     expect(runner.ran()).toEqual(['setup', 'installed', 'start']);

@@ -27,9 +27,10 @@ describe('the built package', () => {
 
   it('the bin runs the bundled CLI', () => {
     const bin = fs.readFileSync(path.join(ROOT, pkg.bin.cloudtik as string), 'utf8');
-    const target = /import\('([^']+)'\)/.exec(bin)?.[1];
-    expect(target).toBeDefined();
-    expect(fs.existsSync(path.join(ROOT, 'bin', target as string))).toBe(true);
+    // The whole command line, and the node services' entry (see bin/cloudtik.js).
+    const targets = [...bin.matchAll(/'(\.\.\/dist\/bin\/[^']+\.js)'/g)].map((m) => m[1] as string);
+    expect(targets.sort()).toEqual(['../dist/bin/main.js', '../dist/bin/service.js']);
+    for (const target of targets) expect(fs.existsSync(path.join(ROOT, 'bin', target))).toBe(true);
   });
 });
 

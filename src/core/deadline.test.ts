@@ -155,31 +155,39 @@ describe('waitFor', () => {
   it('looks again as soon as its news comes, not at the end of the pause', async () => {
     // On the real clock: each pause is 30 s, and news comes 20 ms into each of the first two.
     const probe = readyAt(3, 'up');
-    const news = () => new Promise<void>((resolve) => setTimeout(resolve, 20));
+    const news = (tell: () => void) => {
+      const timer = setTimeout(tell, 20);
+      return () => clearTimeout(timer);
+    };
     const t0 = performance.now();
     expect(await waitFor(probe, { what: 'the pods to run', ms: 60_000, pauseMs: 30_000, wake: news })).toBe('up');
     expect(probe.calls).toBe(3);
     expect(performance.now() - t0).toBeLessThan(5000);
   });
 
-  it('also looks again when its news fails, and still stops for the caller', async () => {
-    const failed = readyAt(2, 'up');
-    const broken = () => Promise.reject(new Error('the watch was closed'));
-    expect(await waitFor(failed, { what: 'the pods to run', ms: 60_000, pauseMs: 30_000, wake: broken })).toBe('up');
-    expect(failed.calls).toBe(2);
+  it('stops listening for news at the end of each pause, however it ended', async () => {
+    // A fake clock's pauses end at their time: no listener may stay behind from any of them.
+    const listening = new Set<() => void>();
+    const wake = (tell: () => void) => {
+      listening.add(tell);
+      return () => listening.delete(tell);
+    };
+    const during: number[] = [];
+    const probe = ({ waitedMs }: { waitedMs: number }) => (
+      during.push(listening.size),
+      waitedMs >= 500 ? 'up' : undefined
+    );
+    expect(await waitFor(probe, { what: 'x', ms: 1000, pauseMs: 100, clock: fakeClock(), wake })).toBe('up');
+    expect(during).toEqual([0, 0, 0, 0, 0, 0]);
+    expect(listening.size).toBe(0);
 
+    // And when the caller stops the wait in the middle of a pause.
     const stop = new AbortController();
     setTimeout(() => stop.abort(), 20);
-    const never = () => new Promise<void>(() => undefined);
     await expect(
-      waitFor(() => undefined, {
-        what: 'the pods to run',
-        ms: 60_000,
-        pauseMs: 30_000,
-        wake: never,
-        signal: stop.signal,
-      }),
+      waitFor(() => undefined, { what: 'x', ms: 60_000, pauseMs: 30_000, wake, signal: stop.signal }),
     ).rejects.toMatchObject({ code: 'ERR_CLOUDTIK_INTERRUPTED' });
+    expect(listening.size).toBe(0);
   });
 });
 

@@ -58,10 +58,11 @@ export interface WaitOptions {
   /** Errors of the probe mean "not yet" (the last one is the timeout error's cause); else they end the wait. */
   retryErrors?: boolean;
   /**
-   * News that ends a pause early (a watch saw a change): the probe runs again at once. The pause
-   * still ends at its time when no news comes.
+   * News that ends a pause early (a watch saw a change): each pause hands it a function to call at
+   * the next news and calls what it returns once the pause is over, so that a long wait leaves no
+   * listeners behind. The probe runs again at once; without news the pause ends at its time.
    */
-  wake?: () => Promise<unknown>;
+  wake?: (news: () => void) => () => void;
 }
 
 /**
@@ -97,16 +98,13 @@ export async function waitFor<T>(
 async function pauseFor(ms: number, clock: Clock, options: WaitOptions): Promise<void> {
   const woken = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, woken.signal]) : woken.signal;
-  // News that fails ends the pause too: the probe then finds out what went wrong.
-  options.wake?.().then(
-    () => woken.abort(),
-    () => woken.abort(),
-  );
+  const unlisten = options.wake?.(() => woken.abort());
   try {
     await clock.sleep(ms, signal);
   } catch {
     if (options.signal?.aborted || !woken.signal.aborted) throw interrupted(options.what);
   } finally {
+    unlisten?.();
     woken.abort();
   }
 }

@@ -9,17 +9,24 @@
 import { env } from '../config/env.js';
 import { CloudtikError } from '../core/errors.js';
 
+const SERVICES = ['agent', 'controller', 'jobs'] as const;
+type ServiceName = (typeof SERVICES)[number];
+
 /** Run the named service in the foreground until it is told to stop. */
 export async function runService(name: string | undefined): Promise<void> {
-  const daemon = await import('./daemon.js');
-  if (name === 'agent') await daemon.runAgentService();
-  else if (name === 'controller') await daemon.runControllerService();
-  else if (name === 'jobs') await daemon.runJobsService();
-  else {
+  if (!SERVICES.includes(name as ServiceName)) {
     throw new CloudtikError('ERR_CLOUDTIK_USAGE', `unknown service ${String(name)}`, {
-      hint: 'use agent, controller or jobs',
+      hint: `use ${SERVICES.slice(0, -1).join(', ')} or ${SERVICES.at(-1)}`,
     });
   }
+  // Loaded only for a service it can run: the daemons' module is most of a service's start.
+  const daemon = await import('./daemon.js');
+  const run: Record<ServiceName, () => Promise<void>> = {
+    agent: daemon.runAgentService,
+    controller: daemon.runControllerService,
+    jobs: daemon.runJobsService,
+  };
+  await run[name as ServiceName]();
 }
 
 /** `argv` as bin/cloudtik.js has it: node, the script, `node`, `run`, the service. */

@@ -201,8 +201,8 @@ export interface TeardownRetry {
 export interface NodesView {
   /** The nodes as last seen, as listNodes gives them; undefined once the view no longer follows them. */
   nodes(filter?: { kind?: NodeKind }): NodeInfo[] | undefined;
-  /** Resolves at the next change, or once the view stops following. */
-  changed(): Promise<void>;
+  /** Call `listener` at each change, and once the view stops following; returns how to stop. */
+  onChange(listener: () => void): () => void;
   close(): void;
 }
 

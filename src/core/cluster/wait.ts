@@ -96,7 +96,7 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
         clock,
         signal: options.signal,
         pauseMs: view ? followedPause : joinPause,
-        wake: view && (() => view.changed()),
+        wake: view && ((news) => view.onChange(news)),
         expired: () =>
           new CloudtikError(
             'ERR_CLOUDTIK_TIMEOUT',

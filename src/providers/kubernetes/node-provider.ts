@@ -135,7 +135,7 @@ export class KubernetesNodeProvider implements NodeProvider {
         view.live
           ? nodesOf(this.ownPods(view.pods())).filter((n) => !filter.kind || n.kind === filter.kind)
           : undefined,
-      changed: () => view.changed(),
+      onChange: (listener) => view.onChange(listener),
       close: () => view.close(),
     };
   }
@@ -149,22 +149,24 @@ export class KubernetesNodeProvider implements NodeProvider {
 
   /**
    * Wait (through the deadline helper) until `probe` says yes of the cluster's pods, those being
-   * deleted among them: as a watch sees them, the probe running again at each change, or listed
-   * at each look when the watch cannot follow them (a Role without `watch`, a closed stream).
+   * deleted among them: as a watch sees them (`opened`, or one opened for the wait), the probe
+   * running again at each change, or listed at each look when the watch cannot follow them (a
+   * Role without `watch`, a closed stream).
    */
   private async followPods<T>(
     probe: (pods: Pod[], waitedMs: number) => T | undefined,
     options: Omit<WaitOptions, 'wake' | 'pauseMs'>,
+    opened?: PodWatch,
   ): Promise<T> {
-    const view = await this.watchPods();
+    const view = opened ?? (await this.watchPods());
     try {
       return await waitFor(async ({ waitedMs }) => probe(view.live ? view.pods() : await this.allPods(), waitedMs), {
         ...options,
         pauseMs: pollPause,
-        wake: () => view.changed(),
+        wake: (news) => view.onChange(news),
       });
     } finally {
-      view.close();
+      if (opened === undefined) view.close();
     }
   }
 
@@ -293,33 +295,45 @@ export class KubernetesNodeProvider implements NodeProvider {
     });
   }
 
-  /** Delete pods of this cluster by name (others are left alone) and wait until they are gone. */
+  /**
+   * Delete pods of this cluster by name (others are left alone) and wait until they are gone:
+   * one watch picks them and follows them out.
+   */
   private async deletePods(ids: string[], graceSeconds = 1): Promise<void> {
-    const own = new Set((await this.pods()).map((p) => p.metadata?.name ?? ''));
-    const targets = ids.filter((id) => own.has(id));
-    for (const id of targets) this.own.delete(id);
-    await Promise.all(
-      targets.map((name) =>
-        this.call(`delete pod ${name}`, () =>
-          orMissing(() =>
-            this.api.core.deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: graceSeconds }),
+    const view = await this.watchPods();
+    try {
+      const own = new Set(this.ownPods(view.pods()).map((p) => p.metadata?.name ?? ''));
+      const targets = ids.filter((id) => own.has(id));
+      for (const id of targets) this.own.delete(id);
+      await Promise.all(
+        targets.map((name) =>
+          this.call(`delete pod ${name}`, () =>
+            orMissing(() =>
+              this.api.core.deleteNamespacedPod({ name, namespace: this.namespace, gracePeriodSeconds: graceSeconds }),
+            ),
           ),
         ),
-      ),
-    );
-    await this.waitGone(targets);
+      );
+      await this.waitGone(targets, view);
+    } finally {
+      view.close();
+    }
   }
 
-  private async waitGone(names: string[]): Promise<void> {
+  private async waitGone(names: string[], view: PodWatch): Promise<void> {
     if (names.length === 0) return;
-    await this.followPods((pods) => (pods.some((p) => names.includes(p.metadata?.name ?? '')) ? undefined : true), {
-      what: `pod(s) ${names.join(', ')} to be gone`,
-      ms: 120_000,
-      expired: () =>
-        new CloudtikError('ERR_CLOUDTIK_TIMEOUT', `pod(s) ${names.join(', ')} were not gone within 120s`, {
-          hint: `kubectl -n ${this.namespace} get pods ${names.join(' ')}`,
-        }),
-    });
+    await this.followPods(
+      (pods) => (pods.some((p) => names.includes(p.metadata?.name ?? '')) ? undefined : true),
+      {
+        what: `pod(s) ${names.join(', ')} to be gone`,
+        ms: 120_000,
+        expired: () =>
+          new CloudtikError('ERR_CLOUDTIK_TIMEOUT', `pod(s) ${names.join(', ')} were not gone within 120s`, {
+            hint: `kubectl -n ${this.namespace} get pods ${names.join(' ')}`,
+          }),
+      },
+      view,
+    );
   }
 
   async terminateNodes(ids: string[], sink: EventSink): Promise<void> {

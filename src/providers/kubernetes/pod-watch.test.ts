@@ -5,54 +5,58 @@ import type { Pod } from './pods.js';
 const pod = (name: string, phase: string): Pod => ({ metadata: { name }, status: { phase } });
 const phases = (view: PodWatch): string[] => view.pods().map((p) => `${p.metadata?.name}:${p.status?.phase}`);
 
-/** Whether `p` has settled (without waiting for it). */
-async function settled(p: Promise<unknown>): Promise<boolean> {
-  let done = false;
-  void p.then(() => (done = true));
-  await new Promise((r) => setImmediate(r));
-  return done;
+/** A view of `pods` and how many times its listener was told of a change. */
+function watched(pods: Pod[]): { view: PodWatch; told: () => number; unlisten: () => void } {
+  const view = new PodWatch(pods);
+  let count = 0;
+  const unlisten = view.onChange(() => count++);
+  return { view, told: () => count, unlisten };
 }
 
 describe('PodWatch', () => {
-  it('keeps the listed pods up to date from the stream and tells each change', async () => {
-    const { view, event } = PodWatch.forTest([pod('head', 'Pending')]);
+  it('keeps the listed pods up to date from the stream and tells each change', () => {
+    const { view, told } = watched([pod('head', 'Pending')]);
     expect(phases(view)).toEqual(['head:Pending']);
+    expect(told()).toBe(0);
 
-    const first = view.changed();
-    expect(await settled(first)).toBe(false);
-    event('MODIFIED', pod('head', 'Running'));
-    expect(await settled(first)).toBe(true);
+    view.apply('MODIFIED', pod('head', 'Running'));
+    expect(told()).toBe(1);
     expect(phases(view)).toEqual(['head:Running']);
 
-    const second = view.changed();
-    event('ADDED', pod('worker-1', 'Pending'));
-    expect(await settled(second)).toBe(true);
+    view.apply('ADDED', pod('worker-1', 'Pending'));
+    expect(told()).toBe(2);
     expect(phases(view)).toEqual(['head:Running', 'worker-1:Pending']);
 
-    event('DELETED', pod('head', 'Running'));
+    view.apply('DELETED', pod('head', 'Running'));
+    expect(told()).toBe(3);
     expect(phases(view)).toEqual(['worker-1:Pending']);
     expect(view.live).toBe(true);
   });
 
-  it('says nothing of a bookmark', async () => {
-    const { view, event } = PodWatch.forTest([pod('head', 'Running')]);
-    const next = view.changed();
-    event('BOOKMARK', { metadata: {} });
-    expect(await settled(next)).toBe(false);
+  it('says nothing of a bookmark', () => {
+    const { view, told } = watched([pod('head', 'Running')]);
+    view.apply('BOOKMARK', { metadata: {} });
+    expect(told()).toBe(0);
     expect(phases(view)).toEqual(['head:Running']);
   });
 
-  it('stops following at an error event, and tells it, so that waits list the pods instead', async () => {
-    const { view, event } = PodWatch.forTest([pod('head', 'Running')]);
-    const next = view.changed();
-    event('ERROR', { metadata: {}, message: 'too old resource version' } as Pod);
-    expect(await settled(next)).toBe(true);
+  it('stops following at an error event, and tells it once, so that waits list the pods instead', () => {
+    const { view, told } = watched([pod('head', 'Running')]);
+    view.apply('ERROR', { metadata: {} });
+    view.close();
+    expect(told()).toBe(1);
     expect(view.live).toBe(false);
-    expect(view.ended).toBe('too old resource version');
+  });
+
+  it('tells a listener nothing once it stopped listening', () => {
+    const { view, told, unlisten } = watched([]);
+    unlisten();
+    view.apply('ADDED', pod('head', 'Pending'));
+    expect(told()).toBe(0);
   });
 
   it('is no longer live once closed', () => {
-    const { view } = PodWatch.forTest([]);
+    const { view } = watched([]);
     view.close();
     expect(view.live).toBe(false);
   });

@@ -11,47 +11,34 @@
 import type { KubeApi } from './api.js';
 import type { Pod } from './pods.js';
 
-/** What a watch stream carries: an event type and the object (an error Status for `ERROR`). */
-type WatchEvent = { type: string; object: Pod & { message?: string } };
-
-/** A promise and the function that resolves it (Node 20 has no Promise.withResolvers). */
-function signal(): { promise: Promise<void>; resolve: () => void } {
-  let resolve = (): void => undefined;
-  const promise = new Promise<void>((r) => (resolve = r));
-  return { promise, resolve };
-}
-
 export class PodWatch {
   private readonly byName = new Map<string, Pod>();
-  private news = signal();
+  private readonly listeners = new Set<() => void>();
   private controller?: AbortController;
-  private endedWith?: string;
+  private ended = false;
 
-  private constructor() {}
+  /** A view of `pods` (a list's items), kept up to date by the events given to {@link apply}. */
+  constructor(pods: Pod[]) {
+    for (const p of pods) this.byName.set(p.metadata?.name ?? '', p);
+  }
 
   /** List the pods `labelSelector` picks in `namespace`, then follow them. */
   static async open(api: KubeApi, namespace: string, labelSelector: string): Promise<PodWatch> {
-    const view = new PodWatch();
     const list = await api.core.listNamespacedPod({ namespace, labelSelector });
-    for (const p of list.items as Pod[]) view.byName.set(p.metadata?.name ?? '', p);
+    const view = new PodWatch(list.items as Pod[]);
     const watch = new api.lib.Watch(api.config);
     view.controller = await watch.watch(
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,
       { labelSelector, resourceVersion: list.metadata?.resourceVersion, allowWatchBookmarks: true },
-      (type: string, object: WatchEvent['object']) => view.apply({ type, object }),
-      (err: unknown) => view.end(err instanceof Error ? err.message : 'the watch was closed'),
+      (type: string, object: Pod) => view.apply(type, object),
+      () => view.end(),
     );
     return view;
   }
 
   /** Whether the view still follows the pods (else list them). */
   get live(): boolean {
-    return this.endedWith === undefined;
-  }
-
-  /** Why the watch ended, if it did. */
-  get ended(): string | undefined {
-    return this.endedWith;
+    return !this.ended;
   }
 
   /** The pods as last seen, those being deleted among them. */
@@ -59,42 +46,34 @@ export class PodWatch {
     return [...this.byName.values()];
   }
 
-  /** Resolves at the next change, or once the watch ends. */
-  changed(): Promise<void> {
-    return this.news.promise;
+  /** Call `listener` at each change, and once the watch ends; returns how to stop. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   close(): void {
-    this.end('closed');
+    this.end();
     this.controller?.abort();
   }
 
-  /** One event of the stream. */
-  private apply(e: WatchEvent): void {
-    const name = e.object.metadata?.name ?? '';
-    if (e.type === 'ADDED' || e.type === 'MODIFIED') this.byName.set(name, e.object);
-    else if (e.type === 'DELETED') this.byName.delete(name);
-    else if (e.type === 'ERROR') this.end(e.object.message ?? 'the watch failed');
+  /** One event of the stream: its type and object (for `ERROR`, a Status: too old a resourceVersion, say). */
+  apply(type: string, object: Pod): void {
+    const name = object.metadata?.name ?? '';
+    if (type === 'ADDED' || type === 'MODIFIED') this.byName.set(name, object);
+    else if (type === 'DELETED') this.byName.delete(name);
+    else if (type === 'ERROR') return this.end();
     else return; // BOOKMARK: nothing changed
     this.announce();
   }
 
-  private end(why: string): void {
-    if (this.endedWith !== undefined) return;
-    this.endedWith = why;
+  private end(): void {
+    if (this.ended) return;
+    this.ended = true;
     this.announce();
   }
 
   private announce(): void {
-    const { resolve } = this.news;
-    this.news = signal();
-    resolve();
-  }
-
-  /** A view fed by hand, for unit tests of the waits' logic. */
-  static forTest(pods: Pod[]): { view: PodWatch; event: (type: string, pod: Pod) => void } {
-    const view = new PodWatch();
-    for (const p of pods) view.byName.set(p.metadata?.name ?? '', p);
-    return { view, event: (type, object) => view.apply({ type, object }) };
+    for (const listener of [...this.listeners]) listener();
   }
 }

@@ -311,12 +311,32 @@ describe('updateNode: the preparation in the first call', () => {
     await updateNode(t.base(config(commands())));
     expect(runner.calls).toEqual(['<prepare>+script', 'script']);
     expect(runner.ran()).toEqual(['setup', 'start']);
-    expect(t.statuses).toEqual(['waiting-for-ssh', 'setting-up', 'up-to-date']);
+    // A new node waited for nothing: no status for that (it counts as not up already).
+    expect(t.statuses).toEqual(['setting-up', 'up-to-date']);
     const waited = t.events.filter((e) => e.type === 'node-phase' && e.phase === 'waiting-for-ssh');
     expect(waited).toMatchObject([{ state: 'skip', detail: 'prepared in its first call' }]);
     // The wrapper's line is not output of the commands.
     const output = t.events.flatMap((e) => (e.type === 'command-output' ? [e.text] : []));
     expect(output.join('')).not.toContain('cloudtik:prepared');
+  });
+
+  it('gives a new node no status for phases with nothing to wait for or run: up-to-date is its only write', async () => {
+    const runner = local();
+    runner.runsPrelude = true;
+    const t = setup(runner, { [TAG.nodeStatus]: 'uninitialized' });
+    await updateNode(t.base(config(commands({ head_setup_commands: [] }))));
+    expect(runner.calls).toEqual(['<prepare>+script']);
+    expect(runner.ran()).toEqual(['start']);
+    expect(t.statuses).toEqual(['up-to-date']);
+  });
+
+  it('still marks a node that was up-to-date as being updated, however little there is to do', async () => {
+    const runner = local();
+    runner.runsPrelude = true;
+    const t = setup(runner, { [TAG.nodeStatus]: 'up-to-date' });
+    await updateNode(t.base(config(commands({ head_setup_commands: [] })), { force: true }));
+    expect(runner.ran()).toEqual(['start']);
+    expect(t.statuses).toEqual(['waiting-for-ssh', 'setting-up', 'up-to-date']);
   });
 
   it('fails with the preparation exit code and output when it fails in that call, runs no command, and tags update-failed', async () => {

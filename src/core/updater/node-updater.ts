@@ -151,7 +151,6 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
     fileMounts: Object.keys(config.file_mounts).length,
   });
   try {
-    noteStatus(r, 'waiting-for-ssh');
     const prepare = preparationScript(config.auth.ssh_user, {
       dropResume: steps.setup,
       resumes: provider.nodesNeverResume !== true,
@@ -164,6 +163,9 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
       setupCommands: steps.setup ? groupCommands(groups.setup).length : 0,
       start: steps.start,
     });
+    // A new node's status changes only for a phase that waits or runs something (see noteStatus).
+    const fresh = (node.tags[TAG.nodeStatus] ?? 'uninitialized') === 'uninitialized';
+    if (!(fresh && fold)) noteStatus(r, 'waiting-for-ssh');
     if (fold) {
       r.prelude = prepare;
       phaseEvent(r, 'waiting-for-ssh', { state: 'skip', detail: 'prepared in its first call' });
@@ -172,7 +174,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
         waitForNode(r.runner, prepare, { ...options, clock, hints: provider.hints }),
       );
     }
-    if (steps.setup) await setUp(r, steps, groups);
+    if (steps.setup) await setUp(r, steps, groups, fresh);
     else phaseEvent(r, 'setting-up', { state: 'skip', detail: steps.skipped });
     const first = await options.beforeStart?.();
     const before = first ? [first] : [];
@@ -204,7 +206,12 @@ function setStatus(r: UpdateRun, status: NodeStatus, extra: Record<string, strin
 /**
  * Set a status on the way (waiting, setting up) without waiting for it: it goes after the ones
  * before it, while the update goes on (a tag is an API call on some providers, on the start's
- * path). The end status waits for them (see statusesSet).
+ * path). The end status waits for them (see statusesSet). A new node (`uninitialized`) is not
+ * given the status of a phase with nothing to wait for or run (a preparation folded into the
+ * first call, a setup with no commands): it counts as not up either way, and each status is an
+ * API write (on Kubernetes a pod patch, which the kubelet and every watch then process too,
+ * while the cluster's pods start on the same cores). Other nodes get every status: it is what
+ * stops them counting as up-to-date while they are updated.
  */
 function noteStatus(r: UpdateRun, status: NodeStatus): void {
   r.statuses = r.statuses
@@ -304,6 +311,7 @@ async function setUp(
   r: UpdateRun,
   steps: UpdateSteps,
   groups: { initialization: CommandGroup[]; setup: CommandGroup[] },
+  fresh: boolean,
 ): Promise<void> {
   const { provider, node, config, sink, signal } = r.options;
   if (steps.syncFiles) {
@@ -312,7 +320,9 @@ async function setUp(
       for (const [remote, local] of Object.entries(config.file_mounts)) await r.runner.upload(local, remote);
     });
   }
-  noteStatus(r, 'setting-up');
+  const work =
+    provider.prepareNode !== undefined || groups.initialization.length > 0 || groupCommands(groups.setup).length > 0;
+  if (!(fresh && !work)) noteStatus(r, 'setting-up');
   await runPhase(r, 'setting-up', async () => {
     await provider.prepareNode?.(node, {
       runner: r.runner,

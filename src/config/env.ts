@@ -80,6 +80,13 @@ export const env = {
     return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   },
   /** Node side: the shell of the call (a batch of a node's commands) this process runs in, if any. */
+  /**
+   * Node side: the call is a new cluster's start that releases the head's services once its
+   * workers joined (`CLOUDTIK_HELD_BY_START`, set by that start only; see heldByStart).
+   */
+  heldByStart(): boolean {
+    return process.env.CLOUDTIK_HELD_BY_START === '1';
+  },
   nodeCallPid(): number | undefined {
     const n = Number(process.env.CLOUDTIK_NODE_CALL_PID);
     return Number.isInteger(n) && n > 0 ? n : undefined;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { waitsForCall } from './manage.js';
+import { heldByStart, waitsForCall } from './manage.js';
 
 describe('waitsForCall', () => {
   const byStart = { setUpByStart: { nodes: ['w-2', 'w-3'], ms: 300_000 } };
@@ -13,5 +13,17 @@ describe('waitsForCall', () => {
     ['the controller when the config cannot be read', 'controller', undefined, false],
   ])('%s', (_what, name, bootstrap, want) => {
     expect(waitsForCall(name, bootstrap)).toBe(want);
+  });
+});
+
+describe('heldByStart', () => {
+  it.each([
+    ['the agent', 'agent', true, true],
+    ['the job runner', 'jobs', true, true],
+    ['the controller', 'controller', true, true],
+    ['the state store, which the workers join through', 'state', true, false],
+    ['any service of a call that is no new cluster start', 'agent', false, false],
+  ])('%s', (_what, name, startHolds, want) => {
+    expect(heldByStart(name, startHolds)).toBe(want);
   });
 });

@@ -2,11 +2,14 @@ import { execFileSync, spawn } from 'node:child_process';
 import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { waitUpTo } from '../core/deadline.js';
 import { exists } from '../core/host/files.js';
 import { nodeStop } from './manage.js';
-import { recordedServices, servicePaths, servicePid, startService, stopService } from './services.js';
+import { freePort, Redis } from '../core/state/redis.fixtures.js';
+import { RedisStateStore } from '../core/state/redis-store.js';
+import { SERVICES_RELEASE_KEY } from '../core/state/store.js';
+import { recordedServices, servicePaths, servicePid, startService, stopService, type ServiceHold } from './services.js';
 
 let dir: string;
 beforeEach(async () => {
@@ -97,6 +100,79 @@ describe('a service held until a call ends', () => {
     call.kill();
     await new Promise((r) => setTimeout(r, 300));
     expect(await exists(ran)).toBe(false);
+  });
+});
+
+describe('a service held until a release comes through the state store', () => {
+  const redis = new Redis(0, 'hold-secret-1');
+  let release: () => Promise<void>;
+  const within = (ms: number, probe: () => Promise<boolean> | boolean): Promise<boolean> =>
+    waitUpTo(probe, { what: 'the held service', ms, pauseMs: 50 });
+  const hold = (seconds = 30): ServiceHold => ({
+    key: SERVICES_RELEASE_KEY,
+    port: redis.port,
+    password: redis.password,
+    seconds,
+  });
+
+  beforeAll(async () => {
+    Object.assign(redis, { port: await freePort() });
+    await redis.start();
+    release = async () => {
+      const store = await RedisStateStore.connect({ host: '127.0.0.1', port: redis.port, password: redis.password });
+      await store.releaseServices();
+      await store.close();
+    };
+  });
+  afterAll(() => redis.stop());
+  // A release left from the test before (handed on, it stays a few seconds) would let the next hold through.
+  beforeEach(() => {
+    const env = { ...process.env, REDISCLI_AUTH: redis.password };
+    const args = ['-h', '127.0.0.1', '-p', String(redis.port), '--no-auth-warning', 'DEL', SERVICES_RELEASE_KEY];
+    execFileSync('redis-cli', args, { env });
+  });
+
+  it('starts its command only once released, and hands the release on to the next one held', async () => {
+    const [a, b] = [path.join(dir, 'ran-a'), path.join(dir, 'ran-b')];
+    await startService('held-a', ['bash', '-c', `env > ${a}; sleep 300`], { runtimeDir: dir, hold: hold() });
+    await startService('held-b', ['bash', '-c', `env > ${b}; sleep 300`], { runtimeDir: dir, hold: hold() });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(await exists(a)).toBe(false);
+    expect(await exists(b)).toBe(false);
+    // The password is the hold's, in its environment only: never an argument of a process.
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(redis.password);
+
+    await release();
+    expect(await within(3000, async () => (await exists(a)) && (await exists(b)))).toBe(true);
+    const seen = await fsp.readFile(a, 'utf8');
+    expect(seen).not.toMatch(/REDISCLI_AUTH|CLOUDTIK_SERVICE_HOLD|hold-secret/);
+    expect(await stopService('held-a', { runtimeDir: dir })).toBe(true);
+    expect(await stopService('held-b', { runtimeDir: dir })).toBe(true);
+  });
+
+  it('never starts its command when stopped while held', async () => {
+    const ran = path.join(dir, 'ran');
+    const held = await startService('held', ['touch', ran], { runtimeDir: dir, hold: hold() });
+    await new Promise((r) => setTimeout(r, 300));
+    const t0 = Date.now();
+    expect(await stopService('held', { runtimeDir: dir })).toBe(true);
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(await within(1000, () => !alive(held.pid))).toBe(true);
+    await release();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(await exists(ran)).toBe(false);
+  });
+
+  it('starts at once without a store to wait on, and on its own once its time is up', async () => {
+    const [gone, late] = [path.join(dir, 'ran-gone'), path.join(dir, 'ran-late')];
+    await startService('no-store', ['touch', gone], { runtimeDir: dir, hold: { ...hold(), port: await freePort() } });
+    expect(await within(2000, () => exists(gone))).toBe(true);
+    await startService('late', ['touch', late], { runtimeDir: dir, hold: hold(1) });
+    await new Promise((r) => setTimeout(r, 400));
+    expect(await exists(late)).toBe(false);
+    expect(await within(3000, () => exists(late))).toBe(true);
+    await stopService('no-store', { runtimeDir: dir });
+    await stopService('late', { runtimeDir: dir });
   });
 });
 

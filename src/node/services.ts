@@ -12,6 +12,7 @@ import { waitUpTo } from '../core/deadline.js';
 import { CloudtikError } from '../core/errors.js';
 import { pidAlive } from '../core/pid.js';
 import { runTool, startDetached, toolError } from '../core/process.js';
+import { WAKE_TTL_S } from '../core/state/store.js';
 import { anyThreadActive, groupStats, procStat, runs, type ProcStat } from './proc.js';
 
 /** Node services: the state store, agent, controller and job runner, and runtime daemons (`hdfs-namenode`, ...). */
@@ -37,26 +38,35 @@ export function servicePaths(name: ServiceName, runtimeDir = env.runtimeDir()): 
  * The supervisor: `bash -c SCRIPT supervise <name> <log> <command...>`. It restarts the command
  * when it exits (1 s pause, doubling up to 30 s, back to 1 s after a run of 30 s or more) and
  * stops it on SIGTERM. With `CLOUDTIK_SERVICE_AFTER_PID` set, the first start waits until that
- * process has ended (at most 10 s).
+ * process has ended (at most 10 s); then, with `CLOUDTIK_SERVICE_HOLD_KEY` set, until a release
+ * comes through the state store (see {@link ServiceHold}).
  */
 export const SUPERVISOR_SCRIPT = `
 name=$1; log=$2; shift 2
 child=; stopping=
 on_term() { stopping=1; [ -n "$child" ] && kill -TERM "$child" 2>/dev/null; }
 trap on_term TERM INT
-if [ -n "\${CLOUDTIK_SERVICE_AFTER_PID:-}" ]; then
-  n=0
-  while [ -d "/proc/$CLOUDTIK_SERVICE_AFTER_PID" ] && [ -z "$stopping" ] && [ "$n" -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
-  [ -n "$stopping" ] && exit 0
-fi
-unset CLOUDTIK_SERVICE_AFTER_PID CLOUDTIK_NODE_CALL_PID
-note() { printf '{"level":%s,"time":%s,"service":"%s","msg":"%s"}\\n' "$1" "$(date +%s%3N)" "$name" "$2" >>"$log"; }
 # In the background; a stop that came before its pid was known did not reach it, and gets it now.
 run_child() {
   "$@" &
   child=$!
   [ -z "$stopping" ] || kill -TERM "$child" 2>/dev/null
 }
+if [ -n "\${CLOUDTIK_SERVICE_AFTER_PID:-}" ]; then
+  n=0
+  while [ -d "/proc/$CLOUDTIK_SERVICE_AFTER_PID" ] && [ -z "$stopping" ] && [ "$n" -lt 200 ]; do sleep 0.05; n=$((n + 1)); done
+  [ -n "$stopping" ] && exit 0
+fi
+if [ -n "\${CLOUDTIK_SERVICE_HOLD_KEY:-}" ]; then
+  store=(redis-cli -h 127.0.0.1 -p "$CLOUDTIK_SERVICE_HOLD_PORT" --no-auth-warning)
+  run_child "\${store[@]}" BLPOP "$CLOUDTIK_SERVICE_HOLD_KEY" "$CLOUDTIK_SERVICE_HOLD_SECONDS" >/dev/null 2>&1
+  wait "$child"; child=
+  [ -n "$stopping" ] && exit 0
+  # The release is handed on to the next service held on it.
+  "\${store[@]}" RPUSH "$CLOUDTIK_SERVICE_HOLD_KEY" 1 >/dev/null 2>&1 && "\${store[@]}" EXPIRE "$CLOUDTIK_SERVICE_HOLD_KEY" ${WAKE_TTL_S} >/dev/null 2>&1
+fi
+unset CLOUDTIK_SERVICE_AFTER_PID CLOUDTIK_NODE_CALL_PID CLOUDTIK_HELD_BY_START CLOUDTIK_SERVICE_HOLD_KEY CLOUDTIK_SERVICE_HOLD_PORT CLOUDTIK_SERVICE_HOLD_SECONDS REDISCLI_AUTH
+note() { printf '{"level":%s,"time":%s,"service":"%s","msg":"%s"}\\n' "$1" "$(date +%s%3N)" "$name" "$2" >>"$log"; }
 delay=1
 while :; do
   [ -n "$stopping" ] && { note 30 "stopped"; exit 0; }
@@ -112,10 +122,23 @@ export async function servicePid(name: ServiceName, runtimeDir?: string): Promis
  * command itself starts once that process has ended. Returns the supervisor's pid and whether it
  * was started now.
  */
+/**
+ * A hold on a service's first start until a release comes: a blocking pop of list `key` on the
+ * state store at 127.0.0.1:`port` (`redis-cli`, the password in its environment, never in its
+ * arguments), for at most `seconds`; a store that cannot be reached holds nothing. The one
+ * released passes the release on to the next one held on the same list.
+ */
+export interface ServiceHold {
+  key: string;
+  port: number;
+  password: string;
+  seconds: number;
+}
+
 export async function startService(
   name: ServiceName,
   command: string[],
-  options: { runtimeDir?: string; env?: NodeJS.ProcessEnv; afterPid?: number } = {},
+  options: { runtimeDir?: string; env?: NodeJS.ProcessEnv; afterPid?: number; hold?: ServiceHold } = {},
 ): Promise<{ pid: number; started: boolean }> {
   const paths = servicePaths(name, options.runtimeDir);
   const running = await servicePid(name, options.runtimeDir);
@@ -125,8 +148,15 @@ export async function startService(
   // A log this user may not append to (the service ran as root before) starts over.
   await fsp.access(paths.log, fs.constants.W_OK).catch(() => fsp.rm(paths.log, { force: true }).catch(() => undefined));
   const after = options.afterPid === undefined ? {} : { CLOUDTIK_SERVICE_AFTER_PID: String(options.afterPid) };
+  const { hold } = options;
+  const held = hold && {
+    CLOUDTIK_SERVICE_HOLD_KEY: hold.key,
+    CLOUDTIK_SERVICE_HOLD_PORT: String(hold.port),
+    CLOUDTIK_SERVICE_HOLD_SECONDS: String(hold.seconds),
+    REDISCLI_AUTH: hold.password,
+  };
   const pid = startDetached('bash', ['-c', SUPERVISOR_SCRIPT, 'supervise', name, paths.log, ...command], {
-    env: { ...(options.env ?? env.processEnv()), ...after },
+    env: { ...(options.env ?? env.processEnv()), ...after, ...held },
   });
   if (pid === undefined) {
     throw new CloudtikError('ERR_CLOUDTIK_NODE_COMMAND', `could not start the ${name} service`, {

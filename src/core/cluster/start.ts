@@ -6,6 +6,7 @@ import { CloudtikError, isCloudtikError } from '../errors.js';
 import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
 import { TAG } from '../../providers/provider.js';
 import { RERUN_SETUP } from '../plan-update/plan.js';
+import { RedisStateStore } from '../state/redis-store.js';
 import { encodeInputParts, fileMountsContentsHash } from '../updater/hashes.js';
 import {
   decideStart,
@@ -19,6 +20,7 @@ import { nodeEnvironment, updateNode, type NodeUpdateResult, type UpdateMode } f
 import { installWorkersAhead, launchWorkersWithHead, type WorkersWithHead } from './ahead.js';
 import { ensureSecrets, headSideConfig, installStateCommand, writeBootstrap } from './bootstrap.js';
 import { openCluster, type ClusterContext } from './context.js';
+import { headStoreAddress } from './head-state.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
 import { waitForWorkers } from './wait.js';
 
@@ -194,9 +196,12 @@ async function updateHead(
         signal: aheadSignal,
       }),
     ) ?? Promise.resolve();
+  // A new cluster's start holds the head's services nobody waits on until its workers joined (see heldByStart).
+  const held: Record<string, string> = (withHead?.count ?? 0) > 0 ? { CLOUDTIK_HELD_BY_START: '1' } : {};
   const update = await undoUnreachableHead(ctx, u.created ? head : undefined, () =>
     updateNode({
       ...shared,
+      extraEnv: { ...shared.extraEnv, ...held },
       node: head,
       mode: options.mode,
       runtimeHash: targets.head.runtimeHash,
@@ -269,20 +274,24 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     bringUpHead(ctx, options, { plan, headRequest, fileMountsHash, targets, timings, host }),
   );
 
-  // Its own step; the head's controller may set those workers up meanwhile (a host install waits for the other).
-  await started.workersAhead;
-  if (options.wait !== false) {
-    t = performance.now();
-    const title = started.launchedWithHead ? 'Workers (launched with the head)' : 'Workers (launched by the head)';
-    await timedStep(sink, 'workers', title, () =>
-      waitForWorkers(ctx, {
-        sink,
-        signal: options.signal,
-        timeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
-        noSurplus: true,
-      }),
-    );
-    timings.workers = Math.round(performance.now() - t);
+  try {
+    // Its own step; the head's controller may set those workers up meanwhile (a host install waits for the other).
+    await started.workersAhead;
+    if (options.wait !== false) {
+      t = performance.now();
+      const title = started.launchedWithHead ? 'Workers (launched with the head)' : 'Workers (launched by the head)';
+      await timedStep(sink, 'workers', title, () =>
+        waitForWorkers(ctx, {
+          sink,
+          signal: options.signal,
+          timeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
+          noSurplus: true,
+        }),
+      );
+      timings.workers = Math.round(performance.now() - t);
+    }
+  } finally {
+    if (started.launchedWithHead) await releaseHeadServices(ctx, started.head, sink);
   }
   timings.total = Math.round(performance.now() - t0);
   const final = await ctx.provider.listNodes();
@@ -304,6 +313,25 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
     timings,
     rerunWorkers: started.rerunWorkers,
   };
+}
+
+/**
+ * Release the head's services this start held (see heldByStart in src/node/manage.ts): once its
+ * workers joined, or it failed or was stopped on the way. Best effort: services not released
+ * start on their own after their hold's time.
+ */
+async function releaseHeadServices(ctx: ClusterContext, head: NodeInfo, sink: EventSink): Promise<void> {
+  try {
+    const { host, password } = await headStoreAddress(ctx, head);
+    const store = await RedisStateStore.connect({ host, password, connectTimeoutMs: 1000 });
+    try {
+      await store.releaseServices();
+    } finally {
+      await store.close();
+    }
+  } catch (err) {
+    logEvent(sink, 'debug', `the head's services were not released (they start on their own): ${String(err)}`);
+  }
 }
 
 /** What {@link bringUpHead} acts on. */

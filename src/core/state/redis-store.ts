@@ -2,6 +2,7 @@ import type { RespValue } from './resp.js';
 import { StoreConnection, type StoreConnectionOptions } from './store-connection.js';
 import {
   MAX_EVENTS,
+  SERVICES_RELEASE_KEY,
   type ClusterEvent,
   type ControllerStatus,
   type NodeHeartbeat,
@@ -16,6 +17,7 @@ const KEY = {
   events: 'cloudtik:events',
   status: 'cloudtik:cluster_status',
   wake: 'cloudtik:wake',
+  release: SERVICES_RELEASE_KEY,
   value: (name: string) => `cloudtik:kv:${name}`,
 } as const;
 
@@ -95,6 +97,11 @@ export class RedisStateStore implements StateStore {
 
   async waitForWake(ms: number, signal?: AbortSignal): Promise<void> {
     await this.conn.waitForWake(KEY.wake, ms, signal);
+  }
+
+  /** Release the head's services held until the start that set the cluster up is done (see ServiceHold). */
+  async releaseServices(): Promise<void> {
+    await this.conn.wake(KEY.release);
   }
 
   async close(): Promise<void> {

@@ -8,7 +8,7 @@ import { NODE_RUNTIME_DIR } from '../../config/env.js';
 import { waitFor } from '../deadline.js';
 import { CloudtikError } from '../errors.js';
 import { CALL_TIMEOUT_MS, RespConnection, type RespOptions, type RespValue } from './resp.js';
-import { STATE_PORT } from './store.js';
+import { STATE_PORT, WAKE_TTL_S } from './store.js';
 
 export interface StoreConnectionOptions {
   host: string;
@@ -30,9 +30,6 @@ export interface StoreConnectionOptions {
 
 /** How long a daemon waits for the state store at its start before it gives up. */
 export const STORE_PATIENCE_MS = 5 * 60_000;
-
-/** A wake-up list lives this long after its last push, so a wake nobody waited for does not linger. */
-const WAKE_TTL_S = 10;
 
 export class StoreConnection {
   /** A second connection for blocking waits, made on first use. */

@@ -8,6 +8,9 @@ import type { ResourceBundle } from '../scaler/types.js';
 /** Port of the head's state store (CloudTik's). */
 export const STATE_PORT = 6789;
 
+/** A wake-up list lives this long after its last push, so a wake nobody waited for does not linger. */
+export const WAKE_TTL_S = 10;
+
 /** What a node agent reports about its node every second. */
 export interface NodeHeartbeat {
   nodeId: string;
@@ -110,6 +113,13 @@ export interface StateStore {
   waitForWake(ms: number, signal?: AbortSignal): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * The list on the head's store that a new cluster's start releases the head's services on once
+ * its workers joined (RedisStateStore.releaseServices); their supervisors wait on it
+ * (ServiceHold in src/node/services.ts).
+ */
+export const SERVICES_RELEASE_KEY = 'cloudtik:start:release';
 
 /** Events kept on the head; older ones are dropped. */
 export const MAX_EVENTS = 2000;

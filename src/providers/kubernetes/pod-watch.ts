@@ -25,7 +25,7 @@ export class PodWatch {
   /** List the pods `labelSelector` picks in `namespace`, then follow them. */
   static async open(api: KubeApi, namespace: string, labelSelector: string): Promise<PodWatch> {
     const list = await api.core.listNamespacedPod({ namespace, labelSelector });
-    const view = new PodWatch(list.items as Pod[]);
+    const view = new PodWatch(list.items);
     const watch = new api.lib.Watch(api.config);
     view.controller = await watch.watch(
       `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`,

@@ -3,6 +3,7 @@
  * the cluster network when the other nodes resolve it (on the virtual provider, Docker's DNS on
  * the workspace network resolves a container's name), else its IP.
  */
+import { naturalCompare } from '../natural-order.js';
 import type { ClusterConfig } from '../../config/types.js';
 import { TAG, type NodeInfo } from '../../providers/provider.js';
 import { quoteArgs } from '../command/shell.js';
@@ -74,5 +75,5 @@ export async function workerHosts(
   const nodes = await ctx.provider.listNodes();
   const head = requireHead(config, nodes);
   const hosts = await nodeHosts(ctx, head, selectWorkers(config, nodes, filter));
-  return hosts.sort((a, b) => a.host.localeCompare(b.host, undefined, { numeric: true }));
+  return hosts.sort((a, b) => naturalCompare(a.host, b.host));
 }

@@ -2,6 +2,7 @@
  * User-side runtime operations: re-run the runtimes' start or stop commands on every node
  * (`cloudtik runtime start|stop`), and the endpoints of the runtimes' web UIs on the head.
  */
+import { naturalCompare } from '../natural-order.js';
 import { portAnswers } from '../net.js';
 import { NODE_RUNTIME_DIR } from '../../config/env.js';
 import type { ClusterConfig, CommandGroup } from '../../config/types.js';
@@ -28,7 +29,7 @@ export interface Endpoint {
  * worker as one `ip:port,...` list (none while no worker runs).
  */
 export function runtimeEndpoints(config: ClusterConfig, headIp: string, workerIps: readonly string[] = []): Endpoint[] {
-  const workers = [...workerIps].sort((a, b) => a.localeCompare(b, undefined, { numeric: true }));
+  const workers = [...workerIps].sort(naturalCompare);
   return config.runtime.types.flatMap((t) =>
     (RUNTIMES[t]?.endpoints ?? []).flatMap((e) => {
       if (e.on === 'workers') {

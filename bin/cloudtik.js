@@ -11,10 +11,16 @@ import path from 'node:path';
 const home = os.homedir();
 const own = path.isAbsolute(home) ? path.join(home, '.cache', 'node-compile-cache') : undefined;
 module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || own);
-// `cloudtik node run <service>` (what a node service's supervisor runs) skips the rest of the CLI.
-const [group, sub, service, ...more] = process.argv.slice(2);
-const serviceCall = group === 'node' && sub === 'run' && /^[a-z]+$/.test(service ?? '') && more.length === 0;
-import(serviceCall ? '../dist/bin/service.js' : '../dist/bin/main.js')
+// The node-side calls of every node's way up skip the rest of the CLI (src/node/service-main.ts):
+// `cloudtik node run <service>` (what a node service's supervisor runs) and `cloudtik node start`
+// with its own flags only (a node's start command; a test keeps this list the command's).
+const NODE_START_FLAGS = ['--head', '--state', '--controller', '--restart'];
+const [group, sub, ...rest] = process.argv.slice(2);
+const nodeCall =
+  group === 'node' &&
+  ((sub === 'run' && rest.length === 1 && /^[a-z]+$/.test(rest[0])) ||
+    (sub === 'start' && rest.every((arg) => NODE_START_FLAGS.includes(arg))));
+import(nodeCall ? '../dist/bin/service.js' : '../dist/bin/main.js')
   .then((m) => m.main(process.argv))
   .catch((err) => {
     process.stderr.write(`cloudtik: ${err instanceof Error ? err.stack : String(err)}\n`);

@@ -4,6 +4,7 @@
  * failure told apart from its neighbours'.
  */
 import fs from 'node:fs';
+import fsp from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -11,7 +12,7 @@ import { runBatch } from '../src/core/command/batch.js';
 import { waitUpTo } from '../src/core/deadline.js';
 import { LocalRunner } from '../src/core/command/local-runner.fixtures.js';
 import { servicePid, startService } from '../src/node/services.js';
-import { CLI, cli } from './helpers.js';
+import { CLI, cli, tempDir } from './helpers.js';
 
 const cmds = (...commands: string[]) => commands.map((command) => ({ group: 'g', command }));
 
@@ -163,5 +164,37 @@ describe('cloudtik node run', () => {
     const extra = await cli(['node', 'run', 'agent', 'more']);
     expect(extra.code).toBe(2);
     expect(extra.stderr).toMatch(/too many arguments/);
+  });
+});
+
+describe('cloudtik node start', () => {
+  // bin/cloudtik.js loads only the node-side entry for `node start` with its own flags; anything
+  // else goes through the whole command line. Both print and exit the same.
+  it('starts the agent and says so, then finds it running, as the command does', async () => {
+    const dir = await tempDir('node-start');
+    const env = { CLOUDTIK_RUNTIME_DIR: dir };
+    try {
+      const first = await cli(['node', 'start'], { env });
+      expect(first).toMatchObject({ code: 0, stdout: 'started agent\n' });
+      const again = await cli(['node', 'start'], { env });
+      expect(again).toMatchObject({ code: 0, stdout: 'agent already running\n' });
+      // Through the command line (--json is no flag of the fast path): the same result.
+      const json = await cli(['node', 'start', '--json'], { env });
+      expect(JSON.parse(json.stdout)).toMatchObject({ started: [], running: ['agent'] });
+    } finally {
+      expect((await cli(['node', 'stop'], { env })).stdout).toBe('stopped agent\n');
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses the controller without --head with a usage error and a hint, without a stack trace', async () => {
+    const r = await cli(['node', 'start', '--controller']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('the controller runs on the head only');
+    expect(r.stderr).toContain('hint: add --head');
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+    const unknown = await cli(['node', 'start', '--bogus']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/unknown option '--bogus'/);
   });
 });

@@ -153,6 +153,15 @@ export function heldByStart(name: ServiceName, startHolds: boolean): boolean {
   return startHolds && (AFTER_CALL.includes(name) || name === 'controller');
 }
 
+/** What `cloudtik node start` prints of its result: a line per service. Pure. */
+export function startedText(r: NodeServicesResult): string {
+  return [
+    ...r.stopped.map((s) => `stopped ${s}`),
+    ...r.started.map((s) => `started ${s}`),
+    ...r.running.map((s) => `${s} already running`),
+  ].join('\n');
+}
+
 export async function nodeStart(o: NodeServiceOptions): Promise<NodeServicesResult> {
   if (o.controller && !o.head) {
     throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'the controller runs on the head only', { hint: 'add --head' });

@@ -10,7 +10,7 @@ export const command = defineCommand({
     opt.flag('--restart', 'stop the named services first'),
   ],
   async run(_args, opts, ctx) {
-    const { nodeStart } = await import('../../../node/manage.js');
+    const { nodeStart, startedText } = await import('../../../node/manage.js');
     const r = await nodeStart({
       head: opts.head === true,
       state: opts.state === true,
@@ -18,11 +18,6 @@ export const command = defineCommand({
       restart: opts.restart === true,
     });
     if (r.code !== undefined) return r.code;
-    const text = [
-      ...r.stopped.map((s) => `stopped ${s}`),
-      ...r.started.map((s) => `started ${s}`),
-      ...r.running.map((s) => `${s} already running`),
-    ].join('\n');
-    ctx.reporter.result(r, text);
+    ctx.reporter.result(r, startedText(r));
   },
 });

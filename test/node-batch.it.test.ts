@@ -187,6 +187,23 @@ describe('cloudtik node start', () => {
     }
   });
 
+  it("runs a batch of them in one process with the batch's markers, a failed one marked and ending it", async () => {
+    const dir = await tempDir('node-start-batch');
+    const env = { CLOUDTIK_RUNTIME_DIR: dir };
+    try {
+      const batch = ['node', 'batch', '--nonce', 'ab12', '--first', '2', '--'];
+      const ok = await cli([...batch, 'node start', 'node start --restart'], { env });
+      expect(ok).toMatchObject({ code: 0, stdout: 'started agent\n\u001eab12:run:3\nstopped agent\nstarted agent\n' });
+      const failed = await cli([...batch, 'node start', 'node start --controller', 'node start'], { env });
+      expect(failed.code).toBe(2);
+      expect(failed.stdout).toBe('agent already running\n\u001eab12:run:3\n');
+      expect(failed.stderr).toContain('the controller runs on the head only');
+    } finally {
+      await cli(['node', 'stop'], { env });
+      await fsp.rm(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses the controller without --head with a usage error and a hint, without a stack trace', async () => {
     const r = await cli(['node', 'start', '--controller']);
     expect(r.code).toBe(2);

@@ -1,0 +1,98 @@
+/**
+ * The loop of `cloudtik node batch` (see src/cli/commands/node/batch.ts and
+ * core/command/batch.ts): consecutive plain `cloudtik` commands of a node's call, each in turn in
+ * this process, with the batch's markers on stdout. Shared by the command and by the node-side
+ * entry (src/node/service-main.ts), which runs a head's `node start` commands without the rest of
+ * the CLI; each gives the way to run one command.
+ */
+import { markerLine } from '../core/command/batch.js';
+
+export interface BatchRun {
+  nonce: string;
+  /** The index of the first command in the node's batch. */
+  first: number;
+  /** Run the next commands after a failed one (stop commands); this process marks each failure. */
+  keepGoing: boolean;
+  verbose: boolean;
+}
+
+/** Run one command as `cloudtik <argv>` would, in this process; its exit code. */
+export type RunOne = (argv: string[]) => Promise<number>;
+
+/** {@link RunOne} through the whole command line (loaded on first use). */
+export const runInCli: RunOne = async (argv) => {
+  const { main } = await import('../cli/main.js');
+  process.exitCode = 0;
+  await main([process.argv[0] ?? 'node', 'cloudtik', ...argv]);
+  const code = Number(process.exitCode ?? 0);
+  process.exitCode = 0;
+  return code;
+};
+
+/** A `runtime services <runtime> stop [--head]` call: which runtime, and whether on the head. */
+interface RuntimeStop {
+  runtime: string;
+  head: boolean;
+}
+
+function runtimeStopOf(argv: readonly string[]): RuntimeStop | undefined {
+  const [group, sub, runtime, action, ...rest] = argv;
+  if (group !== 'runtime' || sub !== 'services' || action !== 'stop' || runtime === undefined) return undefined;
+  if (rest.length > 1 || (rest.length === 1 && rest[0] !== '--head')) return undefined;
+  return { runtime, head: rest.length === 1 };
+}
+
+/** The runtime stops that follow one another from index `k` on. */
+function stopsFrom(calls: readonly string[][], k: number): RuntimeStop[] {
+  const stops: RuntimeStop[] = [];
+  for (let stop; k < calls.length && (stop = runtimeStopOf(calls[k] ?? [])); k++) stops.push(stop);
+  return stops;
+}
+
+/**
+ * Runtime stops that follow one another run at once: each stops its own daemons on this node
+ * (a NameNode, a ResourceManager, a history server; a DataNode, a NodeManager, an exporter), and
+ * none waits for another, so a node's stop takes as long as its slowest daemon instead of the
+ * sum of all. Each prints what `runtime services` prints; a failure is marked and the rest go on.
+ */
+async function stopTogether(stops: RuntimeStop[], first: number, nonce: string, verbose: boolean): Promise<void> {
+  const [{ runtimeServices }, { renderError }] = await Promise.all([
+    import('../runtimes/node/index.js'),
+    import('../cli/errors.js'),
+  ]);
+  const results = await Promise.allSettled(stops.map((s) => runtimeServices(s.runtime, 'stop', s.head)));
+  for (const [i, r] of results.entries()) {
+    if (r.status === 'fulfilled') {
+      process.stdout.write(`${stops[i]?.runtime}: stop done\n`);
+      continue;
+    }
+    const exitCode = renderError(r.reason, { verbose, json: false });
+    process.stdout.write(markerLine(nonce, { type: 'fail', index: first + i, exitCode }));
+  }
+}
+
+/**
+ * Run `calls` in turn. The batch script marks the first command's start and a failure that ends
+ * this process (the exit code returned); with `keepGoing` this marks each failure itself and goes
+ * on (returning 0), and runtime stops that follow one another run at once (see stopTogether).
+ */
+export async function runCalls(calls: readonly string[][], o: BatchRun, runOne: RunOne): Promise<number> {
+  for (let k = 0; k < calls.length;) {
+    const stops = o.keepGoing ? stopsFrom(calls, k) : [];
+    const n = Math.max(stops.length, 1);
+    for (let j = Math.max(k, 1); j < k + n; j++)
+      process.stdout.write(markerLine(o.nonce, { type: 'run', index: o.first + j }));
+    if (stops.length > 1) {
+      await stopTogether(stops, o.first + k, o.nonce, o.verbose);
+      k += n;
+      continue;
+    }
+    const code = await runOne(calls[k] ?? []);
+    if (code !== 0) {
+      if (!o.keepGoing) return code;
+      process.stdout.write(markerLine(o.nonce, { type: 'fail', index: o.first + k, exitCode: code }));
+    }
+    k += 1;
+  }
+  return 0;
+}

@@ -118,11 +118,6 @@ export async function servicePid(name: ServiceName, runtimeDir?: string): Promis
 }
 
 /**
- * Start `command` under the supervisor unless the service already runs; with `afterPid`, the
- * command itself starts once that process has ended. Returns the supervisor's pid and whether it
- * was started now.
- */
-/**
  * A hold on a service's first start until a release comes: a blocking pop of list `key` on the
  * state store at 127.0.0.1:`port` (`redis-cli`, the password in its environment, never in its
  * arguments), for at most `seconds`; a store that cannot be reached holds nothing. The one
@@ -135,6 +130,11 @@ export interface ServiceHold {
   seconds: number;
 }
 
+/**
+ * Start `command` under the supervisor unless the service already runs; with `afterPid`, the
+ * command itself starts once that process has ended, and with `hold`, once released. Returns the
+ * supervisor's pid and whether it was started now.
+ */
 export async function startService(
   name: ServiceName,
   command: string[],

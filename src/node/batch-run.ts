@@ -3,9 +3,11 @@
  * core/command/batch.ts): consecutive plain `cloudtik` commands of a node's call, each in turn in
  * this process, with the batch's markers on stdout. Shared by the command and by the node-side
  * entry (src/node/service-main.ts), which runs a head's `node start` commands without the rest of
- * the CLI; each gives the way to run one command.
+ * the CLI; each gives the way to run one command. Also how that entry reads the updater's call of
+ * the batch and tells the `node start` commands it runs itself.
  */
-import { markerLine } from '../core/command/batch.js';
+import { command as startCommand } from '../cli/commands/node/start.js';
+import { markerLine, plainCloudtikArgs } from '../core/command/batch.js';
 
 export interface BatchRun {
   nonce: string;
@@ -95,4 +97,27 @@ export async function runCalls(calls: readonly string[][], o: BatchRun, runOne: 
     k += 1;
   }
   return 0;
+}
+
+/** `cloudtik node start` with only flags of its own (the command's), as a node's start commands give it. Pure. */
+export function isNodeStart(argv: readonly string[]): boolean {
+  const own = (startCommand.options ?? []).map((o) => o.flags);
+  return argv[0] === 'node' && argv[1] === 'start' && argv.slice(2).every((arg) => own.includes(arg));
+}
+
+/**
+ * `node batch` as the node updater's script calls it (core/command/batch.ts): `--nonce <hex>
+ * --first <index> [--keep-going] -- <command>...`, each command plain; undefined for anything
+ * else (the command line then takes it, and says what is wrong). Pure.
+ */
+export function batchCall(args: readonly string[]): { run: Omit<BatchRun, 'verbose'>; calls: string[][] } | undefined {
+  const [nonceFlag, nonce = '', firstFlag, first = '', ...rest] = args;
+  if (nonceFlag !== '--nonce' || firstFlag !== '--first' || !/^[0-9a-f]+$/.test(nonce) || !/^\d+$/.test(first)) {
+    return undefined;
+  }
+  const keepGoing = rest[0] === '--keep-going';
+  const [dashes, ...commands] = keepGoing ? rest.slice(1) : rest;
+  const calls = commands.map((c) => plainCloudtikArgs(`cloudtik ${c}`));
+  if (dashes !== '--' || calls.length === 0 || calls.some((c) => c === undefined)) return undefined;
+  return { run: { nonce, first: Number(first), keepGoing }, calls: calls as string[][] };
 }

@@ -12,11 +12,8 @@
  *   through the command line, loaded then.
  * The commands themselves (run.ts, start.ts, batch.ts) share this code.
  */
-import { command as startCommand } from '../cli/commands/node/start.js';
 import { env } from '../config/env.js';
-import { plainCloudtikArgs } from '../core/command/batch.js';
 import { CloudtikError } from '../core/errors.js';
-import { runCalls, runInCli, type BatchRun, type RunOne } from './batch-run.js';
 
 const SERVICES = ['agent', 'controller', 'jobs'] as const;
 type ServiceName = (typeof SERVICES)[number];
@@ -36,12 +33,6 @@ export async function runService(name: string | undefined): Promise<void> {
     jobs: daemon.runJobsService,
   };
   await run[name as ServiceName]();
-}
-
-/** `cloudtik node start` with only flags of its own (the command's), as a node's start commands give it. Pure. */
-export function isNodeStart(argv: readonly string[]): boolean {
-  const own = (startCommand.options ?? []).map((o) => o.flags);
-  return argv[0] === 'node' && argv[1] === 'start' && argv.slice(2).every((arg) => own.includes(arg));
 }
 
 /**
@@ -70,43 +61,28 @@ async function shown(err: unknown): Promise<number> {
 }
 
 /**
- * `node batch` as the node updater's script calls it (core/command/batch.ts): `--nonce <hex>
- * --first <index> [--keep-going] -- <command>...`, each command plain; undefined for anything
- * else (the command line then takes it, and says what is wrong). Pure.
- */
-export function batchCall(args: readonly string[]): { run: Omit<BatchRun, 'verbose'>; calls: string[][] } | undefined {
-  const [nonceFlag, nonce = '', firstFlag, first = '', ...rest] = args;
-  if (nonceFlag !== '--nonce' || firstFlag !== '--first' || !/^[0-9a-f]+$/.test(nonce) || !/^\d+$/.test(first)) {
-    return undefined;
-  }
-  const keepGoing = rest[0] === '--keep-going';
-  const [dashes, ...commands] = keepGoing ? rest.slice(1) : rest;
-  const calls = commands.map((c) => plainCloudtikArgs(`cloudtik ${c}`));
-  if (dashes !== '--' || calls.length === 0 || calls.some((c) => c === undefined)) return undefined;
-  return { run: { nonce, first: Number(first), keepGoing }, calls: calls as string[][] };
-}
-
-/** One command of a batch: `node start` here, anything else through the command line. */
-const runOne: RunOne = async (argv) => {
-  if (!isNodeStart(argv)) return runInCli(argv);
-  return startServices(argv.slice(2)).catch(shown);
-};
-
-/**
  * `argv` as bin/cloudtik.js has it: node, the script, `node`, then `run <service>`, `start
  * [flags]` or `batch ...` (one the command line takes when it is not the updater's).
  */
 export async function main(argv: readonly string[]): Promise<void> {
-  const call = argv[3] === 'batch' ? batchCall(argv.slice(4)) : undefined;
-  if (argv[3] === 'batch' && call === undefined) {
-    const cli = await import('../cli/main.js');
-    return cli.main([...argv]);
-  }
   try {
-    if (call) process.exitCode = await runCalls(call.calls, { ...call.run, verbose: env.verbose() }, runOne);
+    if (argv[3] === 'batch') await batch(argv);
     else if (argv[3] === 'start') process.exitCode = await startServices(argv.slice(4));
     else await runService(argv[4]);
   } catch (err) {
     process.exitCode = await shown(err);
   }
+}
+
+/** `node batch`: its `node start` commands here, any other through the command line (see batchCall). */
+async function batch(argv: readonly string[]): Promise<void> {
+  const { batchCall, isNodeStart, runCalls, runInCli } = await import('./batch-run.js');
+  const call = batchCall(argv.slice(4));
+  if (call === undefined) {
+    const cli = await import('../cli/main.js');
+    return cli.main([...argv]);
+  }
+  const runOne = async (args: string[]): Promise<number> =>
+    isNodeStart(args) ? startServices(args.slice(2)).catch(shown) : runInCli(args);
+  process.exitCode = await runCalls(call.calls, { ...call.run, verbose: env.verbose() }, runOne);
 }

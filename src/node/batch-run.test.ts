@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchCall, isNodeStart } from './service-main.js';
+import { batchCall, isNodeStart } from './batch-run.js';
 
 describe('the node-side entry', () => {
   it.each([

@@ -79,7 +79,6 @@ export const env = {
     const port = process.env.KUBERNETES_SERVICE_PORT ?? '443';
     return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
   },
-  /** Node side: the shell of the call (a batch of a node's commands) this process runs in, if any. */
   /**
    * Node side: the call is a new cluster's start that releases the head's services once its
    * workers joined (`CLOUDTIK_HELD_BY_START`, set by that start only; see heldByStart).
@@ -87,6 +86,7 @@ export const env = {
   heldByStart(): boolean {
     return process.env.CLOUDTIK_HELD_BY_START === '1';
   },
+  /** Node side: the shell of the call (a batch of a node's commands) this process runs in, if any. */
   nodeCallPid(): number | undefined {
     const n = Number(process.env.CLOUDTIK_NODE_CALL_PID);
     return Number.isInteger(n) && n > 0 ? n : undefined;

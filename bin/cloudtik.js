@@ -11,18 +11,11 @@ import path from 'node:path';
 const home = os.homedir();
 const own = path.isAbsolute(home) ? path.join(home, '.cache', 'node-compile-cache') : undefined;
 module.enableCompileCache?.(process.env.NODE_COMPILE_CACHE || own);
-// The node-side calls of every node's way up skip the rest of the CLI (src/node/service-main.ts):
-// `cloudtik node run <service>` (what a node service's supervisor runs), `cloudtik node start`
-// with its own flags only (a node's start command; a test keeps this list the command's) and
-// `cloudtik node batch` (a call's commands in one process; the entry passes on to the rest of the
-// CLI what it does not run itself).
-const NODE_START_FLAGS = ['--head', '--state', '--controller', '--restart'];
-const [group, sub, ...rest] = process.argv.slice(2);
-const nodeCall =
-  group === 'node' &&
-  ((sub === 'run' && rest.length === 1 && /^[a-z]+$/.test(rest[0])) ||
-    (sub === 'start' && rest.every((arg) => NODE_START_FLAGS.includes(arg))) ||
-    sub === 'batch');
+// The node-side calls of every node's way up go to a light entry (src/node/service-main.ts):
+// `cloudtik node run|start|batch`. It runs those calls itself when they are what nodes give
+// (a service, a node's start command, the updater's batch) and passes any other to the CLI.
+const [group, sub] = process.argv.slice(2);
+const nodeCall = group === 'node' && (sub === 'run' || sub === 'start' || sub === 'batch');
 import(nodeCall ? '../dist/bin/service.js' : '../dist/bin/main.js')
   .then((m) => m.main(process.argv))
   .catch((err) => {

@@ -1,19 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { batchCall, isNodeStart } from './batch-run.js';
+import { batchCall, checkedBatch } from './batch-run.js';
 
-describe('the node-side entry', () => {
-  it.each([
-    [['node', 'start'], true],
-    [['node', 'start', '--head', '--state'], true],
-    [['node', 'start', '--head', '--controller', '--restart'], true],
-    [['node', 'start', '--json'], false],
-    [['node', 'start', '--help'], false],
-    [['node', 'stop'], false],
-    [['runtime', 'start'], false],
-  ])('runs %j itself: %s', (argv, want) => {
-    expect(isNodeStart(argv)).toBe(want);
-  });
-
+describe("a batch's call", () => {
   it("takes a batch as the updater's script gives it, and leaves anything else to the command line", () => {
     const head = [
       'node start --head --state',
@@ -39,5 +27,17 @@ describe('the node-side entry', () => {
     ]) {
       expect(batchCall(args)).toBeUndefined();
     }
+  });
+
+  it('refuses a bad part with a usage error that says which', () => {
+    const batch = { nonce: 'ab', first: '0', keepGoing: false, commands: ['node start'] };
+    expect(checkedBatch(batch).calls).toEqual([['node', 'start']]);
+    expect(() => checkedBatch({ ...batch, first: '1.5' })).toThrow(
+      'node batch needs --nonce <hex> and --first <index>',
+    );
+    expect(() => checkedBatch({ ...batch, nonce: '' })).toThrow('node batch needs --nonce <hex> and --first <index>');
+    expect(() => checkedBatch({ ...batch, commands: ['node start | sh'] })).toThrow(
+      'not a plain cloudtik command: node start | sh',
+    );
   });
 });

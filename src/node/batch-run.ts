@@ -3,11 +3,11 @@
  * core/command/batch.ts): consecutive plain `cloudtik` commands of a node's call, each in turn in
  * this process, with the batch's markers on stdout. Shared by the command and by the node-side
  * entry (src/node/service-main.ts), which runs a head's `node start` commands without the rest of
- * the CLI; each gives the way to run one command. Also how that entry reads the updater's call of
- * the batch and tells the `node start` commands it runs itself.
+ * the CLI; each gives the way to run one command. Also the checks of a batch's parts, and how
+ * that entry reads the updater's call of the batch.
  */
-import { command as startCommand } from '../cli/commands/node/start.js';
 import { markerLine, plainCloudtikArgs } from '../core/command/batch.js';
+import { CloudtikError } from '../core/errors.js';
 
 export interface BatchRun {
   nonce: string;
@@ -99,25 +99,43 @@ export async function runCalls(calls: readonly string[][], o: BatchRun, runOne: 
   return 0;
 }
 
-/** `cloudtik node start` with only flags of its own (the command's), as a node's start commands give it. Pure. */
-export function isNodeStart(argv: readonly string[]): boolean {
-  const own = (startCommand.options ?? []).map((o) => o.flags);
-  return argv[0] === 'node' && argv[1] === 'start' && argv.slice(2).every((arg) => own.includes(arg));
+/**
+ * A batch's parts checked, as the updater's script gives them (core/command/batch.ts): a hex
+ * nonce, the first command's index, and each command plain (`cloudtik` left out); a usage error
+ * for anything else.
+ */
+export function checkedBatch(p: { nonce: string; first: string; keepGoing: boolean; commands: readonly string[] }): {
+  run: Omit<BatchRun, 'verbose'>;
+  calls: string[][];
+} {
+  if (!/^[0-9a-f]+$/.test(p.nonce) || !/^\d+$/.test(p.first)) {
+    throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'node batch needs --nonce <hex> and --first <index>');
+  }
+  const calls = p.commands.map((command) => {
+    const argv = plainCloudtikArgs(`cloudtik ${command}`);
+    if (!argv) {
+      throw new CloudtikError('ERR_CLOUDTIK_USAGE', `not a plain cloudtik command: ${command}`, {
+        hint: 'give each command as one argument, without "cloudtik", quotes or shell syntax',
+      });
+    }
+    return argv;
+  });
+  return { run: { nonce: p.nonce, first: Number(p.first), keepGoing: p.keepGoing }, calls };
 }
 
 /**
- * `node batch` as the node updater's script calls it (core/command/batch.ts): `--nonce <hex>
- * --first <index> [--keep-going] -- <command>...`, each command plain; undefined for anything
- * else (the command line then takes it, and says what is wrong). Pure.
+ * `node batch` as the node updater's script calls it: `--nonce <hex> --first <index>
+ * [--keep-going] -- <command>...` (see checkedBatch); undefined for anything else (the command
+ * line then takes it, and says what is wrong). Pure.
  */
-export function batchCall(args: readonly string[]): { run: Omit<BatchRun, 'verbose'>; calls: string[][] } | undefined {
+export function batchCall(args: readonly string[]): ReturnType<typeof checkedBatch> | undefined {
   const [nonceFlag, nonce = '', firstFlag, first = '', ...rest] = args;
-  if (nonceFlag !== '--nonce' || firstFlag !== '--first' || !/^[0-9a-f]+$/.test(nonce) || !/^\d+$/.test(first)) {
-    return undefined;
-  }
   const keepGoing = rest[0] === '--keep-going';
   const [dashes, ...commands] = keepGoing ? rest.slice(1) : rest;
-  const calls = commands.map((c) => plainCloudtikArgs(`cloudtik ${c}`));
-  if (dashes !== '--' || calls.length === 0 || calls.some((c) => c === undefined)) return undefined;
-  return { run: { nonce, first: Number(first), keepGoing }, calls: calls as string[][] };
+  if (nonceFlag !== '--nonce' || firstFlag !== '--first' || dashes !== '--' || commands.length === 0) return undefined;
+  try {
+    return checkedBatch({ nonce, first, keepGoing, commands });
+  } catch {
+    return undefined;
+  }
 }

@@ -1,8 +1,9 @@
 /**
  * The node-side calls every node makes on its way up, without the command line around them:
- * bin/cloudtik.js comes here straight for those calls, so they start without loading and
- * building every command of the CLI first (a pod of 0.4 core pays each ms of CPU about 2.5 times
- * over on a new node's way up). In the node image:
+ * bin/cloudtik.js comes here for `cloudtik node run|start|batch`, and what this entry does not
+ * run itself (help, other flags, a call that is not the updater's) goes on to the command line.
+ * So these calls start without loading and building every command of the CLI first (a pod of
+ * 0.4 core pays each ms of CPU about 2.5 times over on a new node's way up). In the node image:
  * - `cloudtik node run <service>`, what a node service's supervisor runs (every node's agent, the
  *   head's controller and job runner): 50 ms of CPU to the same point instead of 63;
  * - `cloudtik node start` with its own flags only, a node's start command (a worker's only one):
@@ -12,6 +13,7 @@
  *   through the command line, loaded then.
  * The commands themselves (run.ts, start.ts, batch.ts) share this code.
  */
+import { command as startCommand } from '../cli/commands/node/start.js';
 import { env } from '../config/env.js';
 import { CloudtikError } from '../core/errors.js';
 
@@ -60,15 +62,31 @@ async function shown(err: unknown): Promise<number> {
   return renderError(err, { verbose: env.verbose(), json: false });
 }
 
-/**
- * `argv` as bin/cloudtik.js has it: node, the script, `node`, then `run <service>`, `start
- * [flags]` or `batch ...` (one the command line takes when it is not the updater's).
- */
+/** `cloudtik node start` with only flags of its own (the command's), as a node's start commands give it. Pure. */
+export function isNodeStart(argv: readonly string[]): boolean {
+  const own = (startCommand.options ?? []).map((o) => o.flags);
+  return argv[0] === 'node' && argv[1] === 'start' && argv.slice(2).every((arg) => own.includes(arg));
+}
+
+/** `cloudtik node run <service>`: one word, the service's name (else the command line's usage). Pure. */
+function isServiceRun(argv: readonly string[]): boolean {
+  return argv[0] === 'node' && argv[1] === 'run' && argv.length === 3 && /^[a-z]+$/.test(argv[2] ?? '');
+}
+
+/** The whole command line, for a call this entry does not run itself. */
+async function inCli(argv: readonly string[]): Promise<void> {
+  const cli = await import('../cli/main.js');
+  await cli.main([...argv]);
+}
+
+/** `argv` as bin/cloudtik.js has it: node, the script, `node`, then `run`, `start` or `batch` and their arguments. */
 export async function main(argv: readonly string[]): Promise<void> {
+  const args = argv.slice(2);
   try {
-    if (argv[3] === 'batch') await batch(argv);
-    else if (argv[3] === 'start') process.exitCode = await startServices(argv.slice(4));
-    else await runService(argv[4]);
+    if (args[1] === 'batch') await batch(argv);
+    else if (isNodeStart(args)) process.exitCode = await startServices(args.slice(2));
+    else if (isServiceRun(args)) await runService(args[2]);
+    else await inCli(argv);
   } catch (err) {
     process.exitCode = await shown(err);
   }
@@ -76,12 +94,9 @@ export async function main(argv: readonly string[]): Promise<void> {
 
 /** `node batch`: its `node start` commands here, any other through the command line (see batchCall). */
 async function batch(argv: readonly string[]): Promise<void> {
-  const { batchCall, isNodeStart, runCalls, runInCli } = await import('./batch-run.js');
+  const { batchCall, runCalls, runInCli } = await import('./batch-run.js');
   const call = batchCall(argv.slice(4));
-  if (call === undefined) {
-    const cli = await import('../cli/main.js');
-    return cli.main([...argv]);
-  }
+  if (call === undefined) return inCli(argv);
   const runOne = async (args: string[]): Promise<number> =>
     isNodeStart(args) ? startServices(args.slice(2)).catch(shown) : runInCli(args);
   process.exitCode = await runCalls(call.calls, { ...call.run, verbose: env.verbose() }, runOne);

@@ -20,26 +20,13 @@ export const command = defineCommand({
     opt.flag('--keep-going', 'run the next commands after a failed one'),
   ],
   async run(args, opts, ctx) {
-    const [{ plainCloudtikArgs }, { CloudtikError }, { runCalls, runInCli }] = await Promise.all([
-      import('../../../core/command/batch.js'),
-      import('../../../core/errors.js'),
-      import('../../../node/batch-run.js'),
-    ]);
-    const nonce = opts.nonce ?? '';
-    const first = Number(opts.first);
-    if (!/^[0-9a-f]+$/.test(nonce) || !Number.isInteger(first) || first < 0) {
-      throw new CloudtikError('ERR_CLOUDTIK_USAGE', 'node batch needs --nonce <hex> and --first <index>');
-    }
-    const calls = args.map((command) => {
-      const argv = plainCloudtikArgs(`cloudtik ${command}`);
-      if (!argv) {
-        throw new CloudtikError('ERR_CLOUDTIK_USAGE', `not a plain cloudtik command: ${command}`, {
-          hint: 'give each command as one argument, without "cloudtik", quotes or shell syntax',
-        });
-      }
-      return argv;
+    const { checkedBatch, runCalls, runInCli } = await import('../../../node/batch-run.js');
+    const { run, calls } = checkedBatch({
+      nonce: opts.nonce ?? '',
+      first: opts.first ?? '',
+      keepGoing: opts.keepGoing === true,
+      commands: args,
     });
-    const run = { nonce, first, keepGoing: opts.keepGoing === true, verbose: ctx.verbose };
-    return runCalls(calls, run, runInCli);
+    return runCalls(calls, { ...run, verbose: ctx.verbose }, runInCli);
   },
 });

@@ -163,9 +163,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
       setupCommands: steps.setup ? groupCommands(groups.setup).length : 0,
       start: steps.start,
     });
-    // A new node's status changes only for a phase that waits or runs something (see noteStatus).
-    const fresh = (node.tags[TAG.nodeStatus] ?? 'uninitialized') === 'uninitialized';
-    if (!(fresh && fold)) noteStatus(r, 'waiting-for-ssh');
+    noteStatus(r, 'waiting-for-ssh', { idle: fold });
     if (fold) {
       r.prelude = prepare;
       phaseEvent(r, 'waiting-for-ssh', { state: 'skip', detail: 'prepared in its first call' });
@@ -174,7 +172,7 @@ export async function updateNode(options: NodeUpdateOptions): Promise<NodeUpdate
         waitForNode(r.runner, prepare, { ...options, clock, hints: provider.hints }),
       );
     }
-    if (steps.setup) await setUp(r, steps, groups, fresh);
+    if (steps.setup) await setUp(r, steps, groups);
     else phaseEvent(r, 'setting-up', { state: 'skip', detail: steps.skipped });
     const first = await options.beforeStart?.();
     const before = first ? [first] : [];
@@ -207,13 +205,14 @@ function setStatus(r: UpdateRun, status: NodeStatus, extra: Record<string, strin
  * Set a status on the way (waiting, setting up) without waiting for it: it goes after the ones
  * before it, while the update goes on (a tag is an API call on some providers, on the start's
  * path). The end status waits for them (see statusesSet). A new node (`uninitialized`) is not
- * given the status of a phase with nothing to wait for or run (a preparation folded into the
- * first call, a setup with no commands): it counts as not up either way, and each status is an
+ * given the status of an `idle` phase, one with nothing to wait for or run (a preparation folded
+ * into the first call, a setup with no commands): it counts as not up either way, and each status is an
  * API write (on Kubernetes a pod patch, which the kubelet and every watch then process too,
  * while the cluster's pods start on the same cores). Other nodes get every status: it is what
  * stops them counting as up-to-date while they are updated.
  */
-function noteStatus(r: UpdateRun, status: NodeStatus): void {
+function noteStatus(r: UpdateRun, status: NodeStatus, phase: { idle?: boolean } = {}): void {
+  if (phase.idle === true && (r.options.node.tags[TAG.nodeStatus] ?? 'uninitialized') === 'uninitialized') return;
   r.statuses = r.statuses
     .then(() => (r.statusError === undefined ? setStatus(r, status) : undefined))
     .catch((err: unknown) => {
@@ -311,7 +310,6 @@ async function setUp(
   r: UpdateRun,
   steps: UpdateSteps,
   groups: { initialization: CommandGroup[]; setup: CommandGroup[] },
-  fresh: boolean,
 ): Promise<void> {
   const { provider, node, config, sink, signal } = r.options;
   if (steps.syncFiles) {
@@ -320,9 +318,11 @@ async function setUp(
       for (const [remote, local] of Object.entries(config.file_mounts)) await r.runner.upload(local, remote);
     });
   }
-  const work =
-    provider.prepareNode !== undefined || groups.initialization.length > 0 || groupCommands(groups.setup).length > 0;
-  if (!(fresh && !work)) noteStatus(r, 'setting-up');
+  const idle =
+    provider.prepareNode === undefined &&
+    groups.initialization.length === 0 &&
+    groupCommands(groups.setup).length === 0;
+  noteStatus(r, 'setting-up', { idle });
   await runPhase(r, 'setting-up', async () => {
     await provider.prepareNode?.(node, {
       runner: r.runner,

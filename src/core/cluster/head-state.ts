@@ -9,11 +9,15 @@ import { openCluster, type ClusterContext } from './context.js';
 /**
  * Open the head's state store from the user's machine. On the virtual provider the host reaches
  * the head's address on the workspace bridge directly; the password is in the cluster's local
- * state folder.
+ * state folder. `connectTimeoutMs`: how long a connection may take (default 3 s).
  */
-export async function openHeadStore(ctx: ClusterContext, head?: NodeInfo): Promise<RedisStateStore> {
+export async function openHeadStore(
+  ctx: ClusterContext,
+  head?: NodeInfo,
+  options: { connectTimeoutMs?: number } = {},
+): Promise<RedisStateStore> {
   const { host, password } = await headStoreAddress(ctx, head);
-  return RedisStateStore.connect({ host, password, connectTimeoutMs: 3000 });
+  return RedisStateStore.connect({ host, password, connectTimeoutMs: options.connectTimeoutMs ?? 3000 });
 }
 
 /** Where the head's state store answers the user's machine, and its password. */

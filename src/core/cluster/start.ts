@@ -6,7 +6,6 @@ import { CloudtikError, isCloudtikError } from '../errors.js';
 import { logEvent, nullSink, timedStep, type EventSink } from '../events.js';
 import { TAG } from '../../providers/provider.js';
 import { RERUN_SETUP } from '../plan-update/plan.js';
-import { RedisStateStore } from '../state/redis-store.js';
 import { encodeInputParts, fileMountsContentsHash } from '../updater/hashes.js';
 import {
   decideStart,
@@ -20,7 +19,7 @@ import { nodeEnvironment, updateNode, type NodeUpdateResult, type UpdateMode } f
 import { installWorkersAhead, launchWorkersWithHead, type WorkersWithHead } from './ahead.js';
 import { ensureSecrets, headSideConfig, installStateCommand, writeBootstrap } from './bootstrap.js';
 import { openCluster, type ClusterContext } from './context.js';
-import { headStoreAddress } from './head-state.js';
+import { openHeadStore } from './head-state.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
 import { waitForWorkers } from './wait.js';
 
@@ -196,8 +195,9 @@ async function updateHead(
         signal: aheadSignal,
       }),
     ) ?? Promise.resolve();
+  const launchedWithHead = (withHead?.count ?? 0) > 0;
   // A new cluster's start holds the head's services nobody waits on until its workers joined (see heldByStart).
-  const held: Record<string, string> = (withHead?.count ?? 0) > 0 ? { CLOUDTIK_HELD_BY_START: '1' } : {};
+  const held: Record<string, string> = launchedWithHead ? { CLOUDTIK_HELD_BY_START: '1' } : {};
   const update = await undoUnreachableHead(ctx, u.created ? head : undefined, () =>
     updateNode({
       ...shared,
@@ -238,7 +238,7 @@ async function updateHead(
   return {
     update,
     workersAhead: Promise.all([workersAhead, withHead?.launched, withHeadSetups]).then(() => undefined),
-    launchedWithHead: (withHead?.count ?? 0) > 0,
+    launchedWithHead,
   };
 }
 
@@ -322,8 +322,7 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
  */
 async function releaseHeadServices(ctx: ClusterContext, head: NodeInfo, sink: EventSink): Promise<void> {
   try {
-    const { host, password } = await headStoreAddress(ctx, head);
-    const store = await RedisStateStore.connect({ host, password, connectTimeoutMs: 1000 });
+    const store = await openHeadStore(ctx, head, { connectTimeoutMs: 1000 });
     try {
       await store.releaseServices();
     } finally {

@@ -13,6 +13,7 @@
  *   through the command line, loaded then.
  * The commands themselves (run.ts, start.ts, batch.ts) share this code.
  */
+import { optionKey } from '../cli/command-spec.js';
 import { command as startCommand } from '../cli/commands/node/start.js';
 import { env } from '../config/env.js';
 import { CloudtikError } from '../core/errors.js';
@@ -43,13 +44,8 @@ export async function runService(name: string | undefined): Promise<void> {
  */
 async function startServices(flags: readonly string[]): Promise<number> {
   const { nodeStart, startedText } = await import('./manage.js');
-  const has = (flag: string): boolean => flags.includes(flag);
-  const r = await nodeStart({
-    head: has('--head'),
-    state: has('--state'),
-    controller: has('--controller'),
-    restart: has('--restart'),
-  });
+  // Each flag is one of the command's own (isNodeStart), named as its options are.
+  const r = await nodeStart(Object.fromEntries(flags.map((flag) => [optionKey(flag), true])));
   if (r.code !== undefined) return r.code;
   const text = startedText(r);
   if (text !== '') process.stdout.write(`${text}\n`);

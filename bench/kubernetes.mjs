@@ -2,7 +2,8 @@
 // The kubernetes provider on the development Kubernetes (dev/k8s.sh, brought up if needed): a bare
 // cluster of 1 head + 3 workers, `start` until every node is up-to-date and `stop` until nothing
 // of it is left, against a floor measured in the same run: 4 pods of the same image and size
-// created together until Running, then one exec each through the API (goal: start <= 2x floor).
+// created together, followed through a watch, each exec'd once through the API as soon as it is
+// Running (goal: start <= 2x floor).
 // Each phase begins on a quiet machine (see settle: the last phase's pods are still being removed).
 // The development Kubernetes itself: `up` with the programs built (after a `down`), `load-images`
 // of the node image into a containerd that has it and `down`; with --cold also a first `build`
@@ -68,6 +69,7 @@ process.env.KUBECONFIG = KUBECONFIG;
 
 const { kubeApi } = await import(path.join(ROOT, 'dist/providers/kubernetes/api.js'));
 const { KubeExecRunner } = await import(path.join(ROOT, 'dist/providers/kubernetes/runner.js'));
+const { PodWatch } = await import(path.join(ROOT, 'dist/providers/kubernetes/pod-watch.js'));
 const api = await kubeApi();
 
 const run = crypto.randomBytes(2).toString('hex');
@@ -94,43 +96,74 @@ await fs.writeFile(
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
-/** 4 pods created together until Running, then one exec each; milliseconds. */
+/**
+ * Until the floor's pod `name` is Running, as `view` (a watch of the floor's pods) sees it; fails
+ * when the watch ends first or after 300 s.
+ */
+function runningIn(view, name) {
+  const running = () => view.pods().some((p) => p.metadata?.name === name && p.status?.phase === 'Running');
+  return new Promise((resolve, reject) => {
+    if (running()) return resolve();
+    const timer = setTimeout(() => done(new Error(`floor pod ${name} did not run within 300 s`)), 300_000);
+    const off = view.onChange(() => {
+      if (running()) done();
+      else if (!view.live) done(new Error(`the watch of the floor's pods ended before ${name} ran`));
+    });
+    function done(err) {
+      clearTimeout(timer);
+      off();
+      if (err) reject(err);
+      else resolve();
+    }
+  });
+}
+
+/**
+ * 4 pods created together, each exec'd once as soon as it is Running (seen through a watch opened
+ * beside their creation, as start follows its pods); milliseconds until the last exec ended.
+ */
 async function floor(i) {
   const t0 = performance.now();
-  const names = await Promise.all(
-    [0, 1, 2, 3].map(async (n) => {
-      const body = {
-        metadata: { name: `floor-${i}-${n}`, labels: { 'app.kubernetes.io/managed-by': 'cloudtik', bench: run } },
-        spec: {
-          restartPolicy: 'Never',
-          automountServiceAccountToken: false,
-          containers: [
-            {
-              name: 'cloudtik-node',
-              image: IMAGE,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['sleep', 'infinity'],
-              resources: { requests: { cpu: CPU, memory: MEMORY }, limits: { cpu: CPU, memory: MEMORY } },
-            },
-          ],
-        },
-      };
-      const pod = await api.core.createNamespacedPod({ namespace: ws, body });
-      return pod.metadata.name;
-    }),
-  );
-  for (;;) {
-    const pods = await api.core.listNamespacedPod({ namespace: ws, labelSelector: `bench=${run}` });
-    if (pods.items.filter((p) => p.status?.phase === 'Running').length === 4) break;
-    if (performance.now() - t0 > 300_000) throw new Error('floor pods did not run within 300 s');
-    await sleep(100);
+  const watching = PodWatch.open(api, ws, `bench=${run}`);
+  const [view, names] = await Promise.all([
+    watching,
+    Promise.all(
+      [0, 1, 2, 3].map(async (n) => {
+        const body = {
+          metadata: { name: `floor-${i}-${n}`, labels: { 'app.kubernetes.io/managed-by': 'cloudtik', bench: run } },
+          spec: {
+            restartPolicy: 'Never',
+            automountServiceAccountToken: false,
+            containers: [
+              {
+                name: 'cloudtik-node',
+                image: IMAGE,
+                imagePullPolicy: 'IfNotPresent',
+                command: ['sleep', 'infinity'],
+                resources: { requests: { cpu: CPU, memory: MEMORY }, limits: { cpu: CPU, memory: MEMORY } },
+              },
+            ],
+          },
+        };
+        const pod = await api.core.createNamespacedPod({ namespace: ws, body });
+        return pod.metadata.name;
+      }),
+    ),
+  ]).catch(async (err) => {
+    (await watching.catch(() => undefined))?.close();
+    throw err;
+  });
+  try {
+    await Promise.all(
+      names.map(async (pod) => {
+        await runningIn(view, pod);
+        const r = await new KubeExecRunner(api, { namespace: ws, pod, user: 'root' }).run({ command: 'true' });
+        if (r.exitCode !== 0) throw new Error(`exec in ${pod} exited ${r.exitCode}`);
+      }),
+    );
+  } finally {
+    view.close();
   }
-  await Promise.all(
-    names.map(async (pod) => {
-      const r = await new KubeExecRunner(api, { namespace: ws, pod, user: 'root' }).run({ command: 'true' });
-      if (r.exitCode !== 0) throw new Error(`exec in ${pod} exited ${r.exitCode}`);
-    }),
-  );
   const ms = Math.round(performance.now() - t0);
   await Promise.all(names.map((name) => api.core.deleteNamespacedPod({ name, namespace: ws, gracePeriodSeconds: 0 })));
   for (;;) {

@@ -146,15 +146,20 @@ describe('cloudtik node batch', () => {
   });
 });
 
+/** `argv` fails with a usage error (exit 2) that says `message` and `hint`, without a stack trace. */
+async function expectUsageError(argv: string[], message: string, hint: string): Promise<void> {
+  const r = await cli(argv);
+  expect(r.code).toBe(2);
+  expect(r.stderr).toContain(message);
+  expect(r.stderr).toContain(hint);
+  expect(r.stderr).not.toMatch(/^\s+at /m);
+}
+
 describe('cloudtik node run', () => {
   // bin/cloudtik.js loads only the services' entry for exactly `node run <service>`; anything else
   // goes through the whole command line. Both say the same of a bad call.
   it('refuses an unknown service with a usage error and a hint, without a stack trace', async () => {
-    const r = await cli(['node', 'run', 'bogus']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('unknown service bogus');
-    expect(r.stderr).toContain('hint: use agent, controller or jobs');
-    expect(r.stderr).not.toMatch(/^\s+at /m);
+    await expectUsageError(['node', 'run', 'bogus'], 'unknown service bogus', 'hint: use agent, controller or jobs');
   });
 
   it('leaves help and extra arguments to the command line', async () => {
@@ -181,8 +186,9 @@ describe('cloudtik node start', () => {
       // Through the command line (--json is no flag of the fast path): the same result.
       const json = await cli(['node', 'start', '--json'], { env });
       expect(JSON.parse(json.stdout)).toMatchObject({ started: [], running: ['agent'] });
-    } finally {
       expect((await cli(['node', 'stop'], { env })).stdout).toBe('stopped agent\n');
+    } finally {
+      await cli(['node', 'stop'], { env });
       await fsp.rm(dir, { recursive: true, force: true });
     }
   });
@@ -205,11 +211,11 @@ describe('cloudtik node start', () => {
   });
 
   it('refuses the controller without --head with a usage error and a hint, without a stack trace', async () => {
-    const r = await cli(['node', 'start', '--controller']);
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('the controller runs on the head only');
-    expect(r.stderr).toContain('hint: add --head');
-    expect(r.stderr).not.toMatch(/^\s+at /m);
+    await expectUsageError(
+      ['node', 'start', '--controller'],
+      'the controller runs on the head only',
+      'hint: add --head',
+    );
     const unknown = await cli(['node', 'start', '--bogus']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/unknown option '--bogus'/);

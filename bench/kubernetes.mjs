@@ -70,6 +70,7 @@ process.env.KUBECONFIG = KUBECONFIG;
 const { kubeApi } = await import(path.join(ROOT, 'dist/providers/kubernetes/api.js'));
 const { KubeExecRunner } = await import(path.join(ROOT, 'dist/providers/kubernetes/runner.js'));
 const { PodWatch } = await import(path.join(ROOT, 'dist/providers/kubernetes/pod-watch.js'));
+const { waitFor } = await import(path.join(ROOT, 'dist/core/deadline.js'));
 const api = await kubeApi();
 
 const run = crypto.randomBytes(2).toString('hex');
@@ -97,25 +98,18 @@ await fs.writeFile(
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Until the floor's pod `name` is Running, as `view` (a watch of the floor's pods) sees it; fails
- * when the watch ends first or after 300 s.
+ * Until the floor's pod `name` is Running, as `view` (a watch of the floor's pods) sees it: through
+ * the deadline helper, looking again at each change the watch brings, as start follows its pods.
  */
 function runningIn(view, name) {
-  const running = () => view.pods().some((p) => p.metadata?.name === name && p.status?.phase === 'Running');
-  return new Promise((resolve, reject) => {
-    if (running()) return resolve();
-    const timer = setTimeout(() => done(new Error(`floor pod ${name} did not run within 300 s`)), 300_000);
-    const off = view.onChange(() => {
-      if (running()) done();
-      else if (!view.live) done(new Error(`the watch of the floor's pods ended before ${name} ran`));
-    });
-    function done(err) {
-      clearTimeout(timer);
-      off();
-      if (err) reject(err);
-      else resolve();
-    }
-  });
+  return waitFor(
+    () => {
+      if (view.pods().some((p) => p.metadata?.name === name && p.status?.phase === 'Running')) return true;
+      if (!view.live) throw new Error(`the watch of the floor's pods ended before ${name} ran`);
+      return undefined;
+    },
+    { what: `floor pod ${name} to run`, ms: 300_000, pauseMs: 1000, wake: (news) => view.onChange(news) },
+  );
 }
 
 /**

@@ -150,6 +150,9 @@ describe('kubernetes provider', () => {
     const out = r.stderr + r.stdout;
     expect(out).toContain('Launching 2 worker(s) with the head');
     expect(out).toMatch(/Workers \(launched with the head\): done/);
+    // The wait for them began while the head's last start commands ran; what it saw comes under its own step.
+    const step = out.slice(out.indexOf('Workers (launched with the head) ...'));
+    expect(step.match(/^\s+worker\s+\S+-worker-\S+\s+up-to-date/gm), out).toHaveLength(2);
     // start set both workers up itself (their progress is its own) ...
     expect(out.match(/^\s+worker\s+\S+-worker-\S+\s+starting done/gm), out).toHaveLength(2);
     expect(r.stdout).toContain('2 worker(s)');

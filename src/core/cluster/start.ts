@@ -21,7 +21,7 @@ import { ensureSecrets, headSideConfig, installStateCommand, writeBootstrap } fr
 import { openCluster, type ClusterContext } from './context.js';
 import { openHeadStore } from './head-state.js';
 import { runtimeEndpoints, runtimeUsage, type Endpoint } from './runtimes.js';
-import { waitForWorkers } from './wait.js';
+import { beginWorkersWait, type EarlyWait } from './wait.js';
 
 export interface StartOptions {
   config: ClusterConfig;
@@ -150,6 +150,8 @@ interface HeadUpdate {
   withHead?: WorkersWithHead;
   /** What a node can get at most (asked of the provider while the head comes up). */
   host: Promise<HostResources>;
+  /** Told once the head's controller config is in place, when workers were launched with the head. */
+  onHandOver?: (head: NodeInfo) => void;
 }
 
 /**
@@ -224,6 +226,7 @@ async function updateHead(
           host,
           setUpByStart: { nodes: withHead?.handOver() ?? [], ms: shared.readyTimeoutMs },
         });
+        if (launchedWithHead) u.onHandOver?.(head);
         const files = await ctx.provider.clusterStateFiles?.(head, ctx.stateDir);
         return files && installStateCommand(files);
       },
@@ -270,27 +273,44 @@ export async function startCluster(options: StartOptions): Promise<StartResult> 
   // Asked now, answered while the head comes up (an API call on some providers); awaited by the head's update.
   const host = ctx.module.hostResources(config.provider);
   host.catch(() => undefined);
-  const started = await ctx.provider.withClusterLock(sink, () =>
-    bringUpHead(ctx, options, { plan, headRequest, fileMountsHash, targets, timings, host }),
-  );
-
-  try {
-    // Its own step; the head's controller may set those workers up meanwhile (a host install waits for the other).
-    await started.workersAhead;
-    if (options.wait !== false) {
-      t = performance.now();
-      const title = started.launchedWithHead ? 'Workers (launched with the head)' : 'Workers (launched by the head)';
-      await timedStep(sink, 'workers', title, () =>
-        waitForWorkers(ctx, {
+  // Workers launched with a new head are waited for from the head's last start commands on (see beginWorkersWait).
+  const workers: EarlyWait | undefined =
+    options.wait === false
+      ? undefined
+      : beginWorkersWait(ctx, {
           sink,
           signal: options.signal,
           timeoutMs: env.nodeStartWaitSeconds(ctx.module.nodeStartWaitSeconds) * 1000,
           noSurplus: true,
-        }),
-      );
+        });
+  const started = await ctx.provider
+    .withClusterLock(sink, () =>
+      bringUpHead(ctx, options, {
+        plan,
+        headRequest,
+        fileMountsHash,
+        targets,
+        timings,
+        host,
+        onHandOver: (head) => workers?.begin(head),
+      }),
+    )
+    .catch(async (err: unknown) => {
+      await workers?.cancel();
+      throw err;
+    });
+
+  try {
+    // Its own step; the head's controller may set those workers up meanwhile (a host install waits for the other).
+    await started.workersAhead;
+    if (workers) {
+      t = performance.now();
+      const title = started.launchedWithHead ? 'Workers (launched with the head)' : 'Workers (launched by the head)';
+      await timedStep(sink, 'workers', title, () => workers.finish());
       timings.workers = Math.round(performance.now() - t);
     }
   } finally {
+    await workers?.cancel();
     if (started.launchedWithHead) await releaseHeadServices(ctx, started.head, sink);
   }
   timings.total = Math.round(performance.now() - t0);
@@ -342,6 +362,7 @@ interface HeadStart {
   /** Filled with the `nodes` and `update` steps' milliseconds. */
   timings: Record<string, number>;
   host: Promise<HostResources>;
+  onHandOver?: (head: NodeInfo) => void;
 }
 
 interface HeadStarted {
@@ -443,6 +464,7 @@ async function bringUpHead(ctx: ClusterContext, options: StartOptions, s: HeadSt
     force: decision.forceHeadSetup,
     withHead,
     host: s.host,
+    onHandOver: s.onHandOver,
   });
   timings.update = Math.round(performance.now() - t);
   // The controller sets up a worker whose runtime tag matches no hash, and start waits for it.

@@ -35,6 +35,8 @@ export interface WaitOptions {
   sink: EventSink;
   signal?: AbortSignal;
   clock?: Clock;
+  /** The head, when known: its store is opened without listing the nodes first. */
+  head?: NodeInfo;
 }
 
 /**
@@ -57,7 +59,7 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
   try {
     return await waitFor(
       async () => {
-        store ??= await openHeadStore(ctx).catch(() => undefined);
+        store ??= await openHeadStore(ctx, options.head).catch(() => undefined);
         const [workers, beats, status, events] = await Promise.all([
           view?.nodes({ kind: 'worker' }) ?? ctx.provider.listNodes({ kind: 'worker' }),
           store?.heartbeats().catch(() => [] as NodeHeartbeat[]) ?? [],
@@ -159,4 +161,51 @@ function reportHeadFailures(
     since.reported.add(key);
     if (e.kind === 'launch-failed' || e.kind === 'update-failed') logEvent(sink, 'warn', `head: ${e.message}`);
   }
+}
+
+/** A wait for the workers begun before its step (see {@link beginWorkersWait}). */
+export interface EarlyWait {
+  /** Begin the wait (once; later calls do nothing), its progress kept until {@link finish}. */
+  begin(head: NodeInfo): void;
+  /** Whether {@link begin} was called. */
+  readonly begun: boolean;
+  /** The kept progress, then the rest as it comes, to the wait's sink; settles as the wait does. */
+  finish(): Promise<NodeInfo[]>;
+  /** End a begun wait (its step will not come: the start failed) and let its connections close. */
+  cancel(): Promise<void>;
+}
+
+/**
+ * A wait for the workers launched with a new head, begun while the head's last start commands
+ * run (once its controller's config is in place, which the wait reads): their agents' heartbeats
+ * reach the head's store as soon as it runs, and the wait sees them there without waiting for the
+ * head's call to end. Its events are kept until {@link EarlyWait.finish}, so they come under the
+ * workers' step, after the head's own.
+ */
+export function beginWorkersWait(ctx: ClusterContext, options: Omit<WaitOptions, 'head'>): EarlyWait {
+  const kept: Parameters<EventSink>[0][] = [];
+  let pass: EventSink | undefined;
+  const sink: EventSink = (e) => (pass ? pass(e) : kept.push(e));
+  const stop = new AbortController();
+  const signal = options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal;
+  let waiting: Promise<NodeInfo[]> | undefined;
+  return {
+    get begun() {
+      return waiting !== undefined;
+    },
+    begin(head) {
+      waiting ??= waitForWorkers(ctx, { ...options, sink, signal, head });
+      // Its failure is the workers' step's, passed on by finish.
+      waiting.catch(() => undefined);
+    },
+    finish() {
+      pass = options.sink;
+      for (const e of kept.splice(0)) pass(e);
+      return waiting ?? waitForWorkers(ctx, options);
+    },
+    async cancel() {
+      stop.abort();
+      await waiting?.catch(() => undefined);
+    },
+  };
 }

@@ -5,7 +5,8 @@
  * runtimes' command groups. Everything here happens before anything is created, so a bad runtime
  * option is a positioned config error.
  */
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { Ajv, ErrorObject, ValidateFunction } from 'ajv';
+import { ajvClass } from './ajv-lib.js';
 import { imageCarryingAll, runtimeImages } from '../runtimes/images.js';
 import { RUNTIMES } from '../runtimes/registry.js';
 import { orderRuntimes, runtimeCommands, RuntimeOrderError, type RuntimeDefinition } from '../runtimes/runtime.js';
@@ -20,7 +21,7 @@ let ajv: Ajv | undefined;
 function validatorOf(def: RuntimeDefinition): ValidateFunction {
   let v = validators.get(def.name);
   if (!v) {
-    ajv ??= new Ajv({ allErrors: true, strict: false });
+    ajv ??= new (ajvClass())({ allErrors: true, strict: false });
     v = ajv.compile({
       type: 'object',
       properties: def.options,

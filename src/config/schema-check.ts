@@ -2,7 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { Ajv, type AnySchemaObject, type ErrorObject, type Options, type ValidateFunction } from 'ajv';
+import type { Ajv, AnySchemaObject, ErrorObject, Options, ValidateFunction } from 'ajv';
+import { ajvClass } from './ajv-lib.js';
 import { appendTarget, isPlainObject } from './merge.js';
 import { assetDir } from './paths.js';
 import { closestMatch } from './suggest.js';
@@ -121,7 +122,7 @@ export function validatorSchemas(): ValidatorSchemas {
  * for hints) and the shipped schemas, which the validators' schemas refer to.
  */
 export function schemaAjv(extra: Options = {}): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, verbose: true, ...extra });
+  const ajv = new (ajvClass())({ allErrors: true, strict: false, verbose: true, ...extra });
   for (const name of SCHEMA_NAMES) ajv.addSchema(loadSchema(name));
   return ajv;
 }

@@ -188,19 +188,25 @@ export async function nodeStart(o: NodeServiceOptions): Promise<NodeServicesResu
       const bind = ['127.0.0.1', ...(id.nodeIp ? [id.nodeIp] : [])];
       await fsp.writeFile(redisConf, redisConfig(bind, await redisPassword(), dir), { mode: 0o600 });
     }
-    const bootstrap =
-      name === 'controller' ? (await readBootstrap(headStateDir()).catch(() => undefined))?.bootstrap : undefined;
-    const afterPid = o.head && waitsForCall(name, bootstrap) ? env.nodeCallPid() : undefined;
     const hold =
       o.head && heldByStart(name, env.heldByStart())
         ? { key: SERVICES_RELEASE_KEY, port: STATE_PORT, password: await redisPassword(), seconds: START_HOLD_SECONDS }
         : undefined;
+    // The release comes once the start's call has ended: a held service does not watch the call
+    // as well (its supervisor's look every 50 ms is a process each time, in the call's CPU share).
+    const afterPid = !hold && o.head && waitsForCall(name, await callBootstrap(name)) ? env.nodeCallPid() : undefined;
     const r = await startService(name, serviceCommand(name, redisConf), { runtimeDir, afterPid, hold });
     if (r.started && stamp !== undefined) await writeOwnFile(stampFile(name, runtimeDir), stamp);
     (r.started ? result.started : result.running).push(name);
     if (name === 'state') await waitForStateStore(servicePaths('state', runtimeDir).log);
   }
   return result;
+}
+
+/** What waitsForCall reads of the controller's config (other services need none). */
+async function callBootstrap(name: ServiceName): Promise<Pick<ControllerBootstrap, 'setUpByStart'> | undefined> {
+  if (name !== 'controller') return undefined;
+  return (await readBootstrap(headStateDir()).catch(() => undefined))?.bootstrap;
 }
 
 function stampFile(name: ServiceName, runtimeDir: string): string {

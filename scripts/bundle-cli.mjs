@@ -21,41 +21,45 @@ rmSync(path.join(root, 'dist/bin'), { recursive: true, force: true });
 const banner = {
   js: "import { createRequire as __cloudtikRequire } from 'node:module'; const require = __cloudtikRequire(import.meta.url);",
 };
-await build({
-  entryPoints: [path.join(root, 'src/providers/kubernetes/client-lib.ts')],
-  outfile: path.join(root, 'dist/bin/kube-client.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
+/**
+ * A library the CLI loads through V8's code cache (src/core/code-cache.ts): `entry` (a module of
+ * ours that hands on what the CLI uses of it) bundled as CommonJS into dist/bin/`out`, in place of
+ * which the main bundle loads `cached` (see codeCached below).
+ */
+const CODE_CACHED = [
   // The library's error classes keep their names (messages and `instanceof` checks read them).
-  keepNames: true,
-  logLevel: 'warning',
-  legalComments: 'none',
-});
-
-// Ajv likewise (260 KB of ES module the CLI compiled at every start for the schemas it compiles
-// now and then): CommonJS through the code cache, loaded when a schema is compiled.
-await build({
-  entryPoints: [path.join(root, 'src/config/ajv-lib.ts')],
-  outfile: path.join(root, 'dist/bin/ajv.cjs'),
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  logLevel: 'warning',
-  legalComments: 'none',
-});
+  {
+    entry: 'src/providers/kubernetes/client-lib.ts',
+    out: 'kube-client.cjs',
+    cached: 'src/providers/kubernetes/client-cached.ts',
+    options: { minify: true, keepNames: true },
+  },
+  // Ajv: 260 KB of ES module the CLI compiled at every start for the schemas it compiles now and
+  // then (the cluster schemas are compiled at build time); loaded when a schema is compiled.
+  { entry: 'src/config/ajv-lib.ts', out: 'ajv.cjs', cached: 'src/config/ajv-cached.ts', options: {} },
+];
+for (const lib of CODE_CACHED) {
+  await build({
+    entryPoints: [path.join(root, lib.entry)],
+    outfile: path.join(root, 'dist/bin', lib.out),
+    bundle: true,
+    format: 'cjs',
+    platform: 'node',
+    target: 'node20',
+    logLevel: 'warning',
+    legalComments: 'none',
+    ...lib.options,
+  });
+}
 
 /** The main bundle loads the libraries above through the code cache, not the libraries themselves. */
 const codeCached = {
   name: 'code-cached',
   setup(b) {
-    b.onResolve({ filter: /\/client-lib\.js$/ }, () => ({
-      path: path.join(root, 'src/providers/kubernetes/client-cached.ts'),
-    }));
-    b.onResolve({ filter: /\/ajv-lib\.js$/ }, () => ({ path: path.join(root, 'src/config/ajv-cached.ts') }));
+    for (const lib of CODE_CACHED) {
+      const name = path.basename(lib.entry, '.ts'); // letters and dashes
+      b.onResolve({ filter: new RegExp(`/${name}\\.js$`) }, () => ({ path: path.join(root, lib.cached) }));
+    }
   },
 };
 

@@ -60,24 +60,47 @@ describe('exportLines and buildNodeScript', () => {
 });
 
 describe('asRootCommand and writeFileLines', () => {
-  it('write any bytes exactly, through a here document inside another', () => {
+  /** Write `bytes` with writeFileLines inside asRootCommand through real bash; the file and the output. */
+  function written(bytes: Buffer): { file: Buffer; mode: string; out: string; lines: string } {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloudtik-shell-'));
     try {
-      const bytes = Buffer.concat([
-        Buffer.from(HOSTILE.join('\n')),
-        Buffer.from([0, 255, 10, 13]),
-        Buffer.alloc(300, 65),
-      ]);
       const file = path.join(dir, 'out file');
-      const inner = ['set -e', 'umask 077', writeFileLines(file, bytes, 'ab12'), 'echo "argv: $#"'].join('\n');
+      const lines = writeFileLines(file, bytes, 'ab12');
+      const inner = ['set -e', 'umask 077', lines, 'echo "argv: $#"'].join('\n');
       // No sudo here: a function stands in for it, as root runs the script itself.
       const script = `sudo() { shift; "$@"; }\n${asRootCommand(inner, 'ab12')}`;
       const out = execFileSync('bash', ['-c', script], { encoding: 'utf8' });
-      expect(fs.readFileSync(file)).toEqual(bytes);
-      expect((fs.statSync(file).mode & 0o777).toString(8)).toBe('600');
-      expect(out.trim()).toBe('argv: 0');
+      return { file: fs.readFileSync(file), mode: (fs.statSync(file).mode & 0o777).toString(8), out, lines };
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
     }
+  }
+
+  it('write any bytes exactly, through a here document inside another', () => {
+    const bytes = Buffer.concat([
+      Buffer.from(HOSTILE.join('\n')),
+      Buffer.from([0, 255, 10, 13]),
+      Buffer.alloc(300, 65),
+    ]);
+    const r = written(bytes);
+    expect(r.file).toEqual(bytes);
+    expect(r.mode).toBe('600');
+    expect(r.out.trim()).toBe('argv: 0');
+  });
+
+  it('write text without a NUL byte with bash alone, on one line that no here document can end', () => {
+    const bytes = Buffer.concat([
+      Buffer.from(HOSTILE.join('\n')),
+      Buffer.from("\nCLOUDTIK_ab12\n$'x'\\x41 \\\\ '' \t\r\nnaïve ☃\n"),
+      Buffer.from([1, 27, 127, 128, 255, 10]),
+      Buffer.from('{"redisPassword":"p\'q\\"r"}'),
+    ]);
+    const r = written(bytes);
+    expect(r.file).toEqual(bytes);
+    expect(r.mode).toBe('600');
+    expect(r.out.trim()).toBe('argv: 0');
+    expect(r.lines).toMatch(/^printf '%s' \$'[^\n]*' > /);
+    expect(r.lines).not.toContain('base64');
+    expect(r.lines).not.toContain('redisPassword');
   });
 });

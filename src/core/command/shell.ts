@@ -107,11 +107,22 @@ export function asRootCommand(script: string, nonce: string): string {
 }
 
 /**
- * Shell lines that write `content` to `file` byte for byte (base64 in a here document, which no
- * line of it can end early); the file's mode comes from the umask. `nonce` as for asRootCommand.
+ * Shell lines (bash) that write `content` to `file` byte for byte; the file's mode comes from the
+ * umask. Content without a NUL byte is one line, bash's own `printf` of an ANSI-C quoted word (no
+ * process: these lines run in a node's calls, in its CPU share); any other content is base64 in a
+ * here document, which no line of it can end early (`nonce` as for asRootCommand). Either way no
+ * byte of the content shows as itself in the lines (they carry secrets: a command shown by mistake
+ * does not show them plainly).
  */
 export function writeFileLines(file: string, content: string | Buffer, nonce: string): string {
+  const bytes = Buffer.from(content);
+  if (!bytes.includes(0)) return `printf '%s' ${hexQuoted(bytes)} > ${quote(file)}`;
   const end = `CLOUDTIK_FILE_${nonce}`;
-  const encoded = Buffer.from(content).toString('base64').replace(/.{76}/g, '$&\n').replace(/\n$/, '');
+  const encoded = bytes.toString('base64').replace(/.{76}/g, '$&\n').replace(/\n$/, '');
   return [`base64 -d > ${quote(file)} <<'${end}'`, encoded, end].join('\n');
+}
+
+/** `bytes` (no NUL among them) as one ANSI-C quoted word of bash, each byte as `\xHH`. Pure. */
+function hexQuoted(bytes: Buffer): string {
+  return `$'${bytes.toString('hex').replace(/../g, '\\x$&')}'`;
 }

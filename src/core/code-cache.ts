@@ -1,12 +1,13 @@
 /**
  * Loading a large CommonJS bundle with V8's code cache kept between runs. Node 20 keeps no compiled
  * code of its own between runs (Node 22's compile cache, which bin/cloudtik.js turns on, does so
- * for ES modules); the CLI bundles the Kubernetes client (1.6 MB) as CommonJS and loads it here:
- * about 80 ms of CPU to compile and run it each time on Node 20, 35 ms with the cache
- * (bench/code-cache.mjs measures both side by side). The cache lives in the user's own folder
- * (see env.codeCacheDir), named after the bundle, its size and time, and the Node version; V8 checks
- * it against the source again and refuses one that does not match, which is then written anew. A
- * cache that cannot be read or written only costs the compile.
+ * for ES modules); the CLI bundles the libraries it loads this way as CommonJS (see CODE_CACHED in
+ * scripts/bundle-cli.mjs): the Kubernetes client (1.6 MB) takes about 80 ms of CPU to compile and
+ * run each time on Node 20, 35 ms with the cache (bench/code-cache.mjs measures both side by
+ * side), and Ajv, which is loaded only when a schema is compiled. The cache lives in the user's
+ * own folder (see env.codeCacheDir), named after the bundle, its size and time, and the Node
+ * version; V8 checks it against the source again and refuses one that does not match, which is
+ * then written anew. A cache that cannot be read or written only costs the compile.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';

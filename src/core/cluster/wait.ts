@@ -167,8 +167,6 @@ function reportHeadFailures(
 export interface EarlyWait {
   /** Begin the wait (once; later calls do nothing), its progress kept until {@link finish}. */
   begin(head: NodeInfo): void;
-  /** Whether {@link begin} was called. */
-  readonly begun: boolean;
   /** The kept progress, then the rest as it comes, to the wait's sink; settles as the wait does. */
   finish(): Promise<NodeInfo[]>;
   /** End a begun wait (its step will not come: the start failed) and let its connections close. */
@@ -190,9 +188,6 @@ export function beginWorkersWait(ctx: ClusterContext, options: Omit<WaitOptions,
   const signal = options.signal ? AbortSignal.any([stop.signal, options.signal]) : stop.signal;
   let waiting: Promise<NodeInfo[]> | undefined;
   return {
-    get begun() {
-      return waiting !== undefined;
-    },
     begin(head) {
       waiting ??= waitForWorkers(ctx, { ...options, sink, signal, head });
       // Its failure is the workers' step's, passed on by finish.

@@ -4,7 +4,7 @@
 // keeps `cloudtik --help` close to Node's own start-up time. Packages that carry native or
 // optional parts stay external and load from node_modules when a command needs them.
 // The Kubernetes client (the parts of @kubernetes/client-node the provider names, see
-// src/providers/kubernetes/client-lib.ts) is bundled on its own and minified: 1.6 MB instead of
+// src/providers/kubernetes/client-lib.ts) is bundled on its own and minified: 1.4 MB instead of
 // 14 MB, loaded in about half the time by every CLI process that talks to Kubernetes (the head's
 // controller among them). Minified is for that library only: our own code keeps readable traces.
 // It is CommonJS, loaded through V8's code cache (src/providers/kubernetes/client-cached.ts).
@@ -12,6 +12,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
+import { kubeClientLazy } from './kube-client-lazy.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Chunk names carry content hashes: start empty so stale chunks do not pile up in the package.
@@ -32,7 +33,7 @@ const CODE_CACHED = [
     entry: 'src/providers/kubernetes/client-lib.ts',
     out: 'kube-client.cjs',
     cached: 'src/providers/kubernetes/client-cached.ts',
-    options: { minify: true, keepNames: true },
+    options: { minify: true, keepNames: true, plugins: [kubeClientLazy(root)] },
   },
   // Ajv: 260 KB of ES module the CLI compiled at every start for the schemas it compiles now and
   // then (the cluster schemas are compiled at build time); loaded when a schema is compiled.

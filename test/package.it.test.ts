@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -31,6 +32,37 @@ describe('the built package', () => {
     const targets = [...bin.matchAll(/'(\.\.\/dist\/bin\/[^']+\.js)'/g)].map((m) => m[1] as string);
     expect(targets.sort()).toEqual(['../dist/bin/main.js', '../dist/bin/service.js']);
     for (const target of targets) expect(fs.existsSync(path.join(ROOT, 'bin', target))).toBe(true);
+  });
+});
+
+describe('the bundled Kubernetes client', () => {
+  const client = (): typeof import('../src/providers/kubernetes/client-lib.js') =>
+    createRequire(import.meta.url)(path.join(ROOT, 'dist/bin/kube-client.cjs')) as never;
+
+  /** A kubeconfig of one cluster behind `proxyUrl`. */
+  function config(proxyUrl: string): InstanceType<ReturnType<typeof client>['kubeClient']['KubeConfig']> {
+    const kc = new (client().kubeClient.KubeConfig)();
+    kc.loadFromOptions({
+      clusters: [{ name: 'c', server: 'https://127.0.0.1:6443', proxyUrl, skipTLSVerify: true }],
+      users: [{ name: 'u', token: 'x' }],
+      contexts: [{ name: 'ctx', cluster: 'c', user: 'u' }],
+      currentContext: 'ctx',
+    });
+    return kc;
+  }
+
+  it('makes a SOCKS agent for a socks proxy-url (that package is loaded only then)', async () => {
+    const opts: { agent?: unknown } = {};
+    await config('socks5h://127.0.0.1:1080').applyToHTTPSOptions(opts);
+    const agent = opts.agent as { constructor: { name: string }; proxy: Record<string, unknown> };
+    expect(agent.constructor.name).toBe('SocksProxyAgent');
+    expect(agent.proxy).toMatchObject({ host: '127.0.0.1', port: 1080, type: 5 });
+  });
+
+  it('makes an HTTPS proxy agent for an http proxy-url', async () => {
+    const opts: { agent?: unknown } = {};
+    await config('http://127.0.0.1:3128').applyToHTTPSOptions(opts);
+    expect((opts.agent as { constructor: { name: string } }).constructor.name).toBe('HttpsProxyAgent');
   });
 });
 

@@ -2,7 +2,7 @@
  * Loading a large CommonJS bundle with V8's code cache kept between runs. Node 20 keeps no compiled
  * code of its own between runs (Node 22's compile cache, which bin/cloudtik.js turns on, does so
  * for ES modules); the CLI bundles the libraries it loads this way as CommonJS (see CODE_CACHED in
- * scripts/bundle-cli.mjs): the Kubernetes client (1.6 MB) takes about 80 ms of CPU to compile and
+ * scripts/bundle-cli.mjs): the Kubernetes client (1.4 MB) takes about 80 ms of CPU to compile and
  * run each time on Node 20, 35 ms with the cache (bench/code-cache.mjs measures both side by
  * side), and Ajv, which is loaded only when a schema is compiled. The cache lives in the user's
  * own folder (see env.codeCacheDir), named after the bundle, its size and time, and the Node

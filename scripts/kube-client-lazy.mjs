@@ -1,0 +1,33 @@
+// The esbuild plugin with which scripts/bundle-cli.mjs bundles the Kubernetes client (and
+// bench/code-cache.mjs, to load it side by side with the client bundled without it).
+import path from 'node:path';
+
+/**
+ * Two packages the Kubernetes client loads at its start for what the CLI never or seldom asks of it
+ * (bench/code-cache.mjs loads it both ways):
+ * - `whatwg-url`, which node-fetch 2 keeps only for a Node without a global `URL` (it takes
+ *   `require('url').URL` first): its Unicode tables alone were 10 ms of every load. Node's URL here.
+ * - `socks-proxy-agent` (with `socks` and `ip-address`), used only for a kubeconfig whose cluster
+ *   names a `socks` proxy-url: loaded when such an agent is made (test/package.it checks one is).
+ */
+export const kubeClientLazy = (root) => ({
+  name: 'kube-client-lazy',
+  setup(b) {
+    const socks = path.join(root, 'node_modules/socks-proxy-agent/dist/index.js');
+    b.onResolve({ filter: /^(whatwg-url|socks-proxy-agent)$/ }, (a) => ({ path: a.path, namespace: 'lazy' }));
+    b.onLoad({ filter: /^whatwg-url$/, namespace: 'lazy' }, () => ({
+      contents: "module.exports = { URL: require('node:url').URL };",
+      loader: 'js',
+    }));
+    b.onLoad({ filter: /^socks-proxy-agent$/, namespace: 'lazy' }, () => ({
+      contents: `class SocksProxyAgent {
+  constructor(...args) {
+    return new (require(${JSON.stringify(socks)}).SocksProxyAgent)(...args);
+  }
+}
+module.exports = { SocksProxyAgent };`,
+      loader: 'js',
+      resolveDir: root,
+    }));
+  },
+});

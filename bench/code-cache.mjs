@@ -20,36 +20,30 @@ const WORK = path.join(ROOT, '.bench', 'code-cache');
 await fs.rm(WORK, { recursive: true, force: true });
 await fs.mkdir(WORK, { recursive: true });
 
-const esm = path.join(WORK, 'kube-client.mjs');
-await build({
-  entryPoints: [path.join(ROOT, 'src/providers/kubernetes/client-lib.ts')],
-  outfile: esm,
-  bundle: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  keepNames: true,
-  banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
-  logLevel: 'warning',
-  legalComments: 'none',
-});
+/** The client bundled (minified, as the CLI bundles it) into `file` of the work folder. */
+async function bundleClient(file, options) {
+  await build({
+    entryPoints: [path.join(ROOT, 'src/providers/kubernetes/client-lib.ts')],
+    outfile: path.join(WORK, file),
+    bundle: true,
+    platform: 'node',
+    target: 'node20',
+    minify: true,
+    keepNames: true,
+    logLevel: 'warning',
+    legalComments: 'none',
+    ...options,
+  });
+  return path.join(WORK, file);
+}
 
+const esm = await bundleClient('kube-client.mjs', {
+  format: 'esm',
+  banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+});
 // The client as the CLI bundled it before scripts/kube-client-lazy.mjs: every package it requires
 // loaded at its start.
-const eager = path.join(WORK, 'kube-client-eager.cjs');
-await build({
-  entryPoints: [path.join(ROOT, 'src/providers/kubernetes/client-lib.ts')],
-  outfile: eager,
-  bundle: true,
-  format: 'cjs',
-  platform: 'node',
-  target: 'node20',
-  minify: true,
-  keepNames: true,
-  logLevel: 'warning',
-  legalComments: 'none',
-});
+const eager = await bundleClient('kube-client-eager.cjs', { format: 'cjs' });
 
 const report = `const c = process.cpuUsage(); console.log(JSON.stringify({ ms: performance.now(), cpuMs: (c.user + c.system) / 1000, n }));`;
 /** An entry that loads the CommonJS bundle `file` through the code cache. */

@@ -13,7 +13,7 @@ version from package.json) to npm's configured registry (`npm config get registr
 with npm_config_registry or an .npmrc). Checks first, and stops on any failure:
   - the tarball matches its .sha256 when there is one
   - its package.json names cloudtik at the expected version
-  - it holds the CLI (bin/cloudtik.js, dist/bin/main.js), the library (dist/index.js),
+  - it holds the CLI (bin/cloudtik.js, dist/bin/main.js, dist/bin/cli.cjs), the library (dist/index.js),
     the JSON schemas and the Dockerfiles, and no test files
   - the registry does not have this version yet
 After publishing, the registry's integrity for the version must equal the tarball's.
@@ -69,7 +69,7 @@ read -r name version < <(node -e 'const p=JSON.parse(process.argv[1]);console.lo
 [ -z "$VERSION" ] || [ "$version" = "$VERSION" ] || die "the tarball holds version $version, not $VERSION"
 valid_version "$version" || die "the tarball's version $version is not a release version"
 listing="$(tar -tzf "$TARBALL")"
-for file in bin/cloudtik.js dist/bin/main.js dist/index.js dist/config/schema/cluster.json \
+for file in bin/cloudtik.js dist/bin/main.js dist/bin/cli.cjs dist/index.js dist/config/schema/cluster.json \
   dist/config/schema/workspace.json docker/base/Dockerfile docker/cloudtik/Dockerfile; do
   grep -qx "package/$file" <<<"$listing" || die "the tarball lacks $file"
 done

@@ -60,8 +60,8 @@ test -x /usr/local/bin/cloudtik
 chmod -R a+rwX /var/cache/cloudtik-npm
 
 # An image's node user gets its compile cache (see bin/cloudtik.js) filled now, from every module of
-# the CLI's bundle (and the Kubernetes client's code cache, see src/core/code-cache.ts, which one of
-# them loads): a new node's first CLI runs (its start commands, its agent, the head's
+# the CLI's bundle (and the code caches of the command line's and the Kubernetes client's CommonJS
+# bundles, see src/core/code-cache.ts, which two of them load): a new node's first CLI runs (its start commands, its agent, the head's
 # controller) would otherwise each compile what they load and write it there, about 20 ms of CPU
 # apiece in a pod's share of a core. The cache matches only the same Node on the same kind of CPU;
 # elsewhere Node fills it as before.

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { codeCacheFile, requireWithCodeCache } from './code-cache.js';
+import { codeCacheFile, requireWithCodeCache, runWithCodeCache } from './code-cache.js';
 
 const dirs: string[] = [];
 function tmp(): string {
@@ -62,6 +62,23 @@ describe('requireWithCodeCache', () => {
     fs.writeFileSync(third, 'not compiled code');
     expect(requireWithCodeCache(file, cache)).toEqual({ value: 'version three' });
     expect(fs.readFileSync(third).length).toBeGreaterThan(100);
+  });
+
+  it('runWithCodeCache writes the cache only when asked, then loads from it and offers no second write', () => {
+    const src = tmp();
+    const cache = path.join(tmp(), 'code');
+    const file = path.join(src, 'cli.cjs');
+    fs.writeFileSync(file, `module.exports = { later: () => [1, 2, 3].map((n) => n * 2) };\n`);
+    const first = runWithCodeCache(file, cache);
+    const kept = codeCacheFile(file, fs.statSync(file), cache);
+    expect(fs.existsSync(kept)).toBe(false);
+    // What the program ran after the module's own start is in the cache too.
+    expect((first.exports as { later: () => number[] }).later()).toEqual([2, 4, 6]);
+    first.keep?.();
+    expect(fs.statSync(kept).mode & 0o777).toBe(0o600);
+    const second = runWithCodeCache(file, cache);
+    expect(second.keep).toBeUndefined();
+    expect((second.exports as { later: () => number[] }).later()).toEqual([2, 4, 6]);
   });
 
   it('loads without a cache where none can be written', () => {

@@ -1,10 +1,11 @@
 /**
  * Loading a large CommonJS bundle with V8's code cache kept between runs. Node 20 keeps no compiled
  * code of its own between runs (Node 22's compile cache, which bin/cloudtik.js turns on, does so
- * for ES modules); the CLI bundles the libraries it loads this way as CommonJS (see CODE_CACHED in
- * scripts/bundle-cli.mjs): the Kubernetes client (1.4 MB) takes about 80 ms of CPU to compile and
- * run each time on Node 20, 35 ms with the cache (bench/code-cache.mjs measures both side by
- * side), and Ajv, which is loaded only when a schema is compiled. The cache lives in the user's
+ * for ES modules); the CLI bundles what it loads this way as CommonJS (see scripts/bundle-cli.mjs):
+ * the command line itself (src/cli/main-cached.ts), the Kubernetes client (1.4 MB), which takes
+ * about 80 ms of CPU to compile and run each time on Node 20, 32 ms with the cache
+ * (bench/code-cache.mjs measures both side by side), and Ajv, which is loaded only when a schema is
+ * compiled. The cache lives in the user's
  * own folder (see env.codeCacheDir), named after the bundle, its size and time, and the Node
  * version; V8 checks it against the source again and refuses one that does not match, which is
  * then written anew. A cache that cannot be read or written only costs the compile.
@@ -56,8 +57,21 @@ function writeCache(file: string, data: Buffer, bundle: string): void {
   }
 }
 
-/** Run the CommonJS module `file` (a bundle that requires nothing outside itself but Node's own modules) and return its exports. */
-export function requireWithCodeCache(file: string, dir?: string): unknown {
+/** A bundle run by runWithCodeCache. */
+export interface CodeCachedRun {
+  exports: unknown;
+  /**
+   * Writes the bundle's cache with every function compiled so far; set when there was no cache
+   * (or V8 refused it), else undefined.
+   */
+  keep: (() => void) | undefined;
+}
+
+/**
+ * Run the CommonJS module `file` (a bundle that requires nothing outside itself but Node's own
+ * modules and what sits in node_modules) from its code cache where there is one.
+ */
+export function runWithCodeCache(file: string, dir?: string): CodeCachedRun {
   const source = fs.readFileSync(file, 'utf8');
   const cacheFile = codeCacheFile(file, fs.statSync(file), dir);
   const cachedData = readCache(cacheFile);
@@ -66,8 +80,15 @@ export function requireWithCodeCache(file: string, dir?: string): unknown {
   const module = { exports: {} as unknown };
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
+  const fresh = cachedData === undefined || script.cachedDataRejected === true;
+  const keep = (): void => writeCache(cacheFile, script.createCachedData(), path.basename(file));
+  return { exports: module.exports, keep: fresh ? keep : undefined };
+}
+
+/** runWithCodeCache, its cache written (where there was none) once the module has run; its exports. */
+export function requireWithCodeCache(file: string, dir?: string): unknown {
+  const { exports, keep } = runWithCodeCache(file, dir);
   // Made after the run: the functions it compiled on the way are in it too.
-  if (cachedData === undefined || script.cachedDataRejected === true)
-    writeCache(cacheFile, script.createCachedData(), path.basename(file));
-  return module.exports;
+  keep?.();
+  return exports;
 }

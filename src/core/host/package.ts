@@ -151,12 +151,14 @@ export async function packCloudtik(opts: PackOptions): Promise<CachedTarball> {
     );
   }
   // bin/cloudtik.js runs the bundled CLI; without it the `cloudtik` command in the node image cannot start.
-  if (!(await exists(path.join(info.root, 'dist', 'bin', 'main.js')))) {
-    logEvent(
-      opts.sink,
-      'warn',
-      `dist/bin/main.js is missing in ${info.root}: the cloudtik CLI in the node image will not start`,
-    );
+  for (const file of ['main.js', 'cli.cjs']) {
+    if (!(await exists(path.join(info.root, 'dist', 'bin', file)))) {
+      logEvent(
+        opts.sink,
+        'warn',
+        `dist/bin/${file} is missing in ${info.root}: the cloudtik CLI in the node image will not start`,
+      );
+    }
   }
   const fingerprint = await fingerprintPackage(info.root, info.files);
   const dir = path.join(env.imageCacheDir(), 'cloudtik');

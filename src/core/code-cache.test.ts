@@ -81,6 +81,37 @@ describe('requireWithCodeCache', () => {
     expect((second.exports as { later: () => number[] }).later()).toEqual([2, 4, 6]);
   });
 
+  it('offers to write the cache again once for each topic it has not seen, keeping what it had', () => {
+    const src = tmp();
+    const cache = path.join(tmp(), 'code');
+    const file = path.join(src, 'cli.cjs');
+    fs.writeFileSync(file, `module.exports = { a: () => 'a', b: () => 'b' };\n`);
+    const exportsOf = (r: { exports: unknown }) => r.exports as { a: () => string; b: () => string };
+    const first = runWithCodeCache(file, cache, 'start');
+    exportsOf(first).a();
+    first.keep?.();
+    const kept = codeCacheFile(file, fs.statSync(file), cache);
+    expect(fs.readFileSync(`${kept}.topics`, 'utf8')).toBe('start\n');
+    expect(runWithCodeCache(file, cache, 'start').keep).toBeUndefined();
+    const other = runWithCodeCache(file, cache, 'stop');
+    expect(exportsOf(other).b()).toBe('b');
+    other.keep?.();
+    expect(fs.readFileSync(`${kept}.topics`, 'utf8')).toBe('start\nstop\n');
+    expect(fs.statSync(`${kept}.topics`).mode & 0o777).toBe(0o600);
+    for (const t of ['start', 'stop']) expect(runWithCodeCache(file, cache, t).keep).toBeUndefined();
+    // A run without a topic writes only where there is no cache.
+    expect(runWithCodeCache(file, cache).keep).toBeUndefined();
+    // A new version of the bundle starts its list again, the old one's files gone.
+    fs.writeFileSync(file, `module.exports = { a: () => 'A', b: () => 'B' };\n`);
+    fs.utimesSync(file, new Date(), new Date(Date.now() + 5000));
+    const next = runWithCodeCache(file, cache, 'stop');
+    expect(exportsOf(next).a()).toBe('A');
+    next.keep?.();
+    const nextKept = codeCacheFile(file, fs.statSync(file), cache);
+    expect(fs.readdirSync(cache).sort()).toEqual([path.basename(nextKept), `${path.basename(nextKept)}.topics`]);
+    expect(fs.readFileSync(`${nextKept}.topics`, 'utf8')).toBe('stop\n');
+  });
+
   it('loads without a cache where none can be written', () => {
     const src = tmp();
     const blocked = path.join(tmp(), 'file-not-dir');

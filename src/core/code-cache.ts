@@ -34,27 +34,53 @@ function readCache(file: string): Buffer | undefined {
   }
 }
 
+/** The list of what the runs that wrote the cache `file` did (see runWithCodeCache's `topic`). */
+const topicsFile = (file: string): string => `${file}.topics`;
+
+function readTopics(file: string): string[] {
+  try {
+    return fs.readFileSync(topicsFile(file), 'utf8').split('\n').filter(Boolean);
+  } catch {
+    return [];
+  }
+}
+
 /**
- * Write the cache atomically, readable by this user only, in place of the caches of the bundle's
- * other versions; a failure leaves no cache.
+ * Write `data` to `file` atomically, readable by this user only; whether it was written (a failure
+ * leaves nothing).
  */
-function writeCache(file: string, data: Buffer, bundle: string): void {
-  const dir = path.dirname(file);
+function writeOwn(file: string, data: Buffer | string): boolean {
   const tmp = `${file}.${process.pid}.tmp`;
   try {
-    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-    for (const old of fs.readdirSync(dir)) {
-      if (old.startsWith(`${bundle}-`) && old.endsWith('.bin')) fs.rmSync(path.join(dir, old), { force: true });
-    }
     fs.writeFileSync(tmp, data, { mode: 0o600 });
     fs.renameSync(tmp, file);
+    return true;
   } catch {
     try {
       fs.rmSync(tmp, { force: true });
     } catch {
       // its folder is not there either
     }
+    return false;
   }
+}
+
+/**
+ * Write the cache, with the topics of the runs it holds, in place of the caches of the bundle's
+ * other versions; a failure leaves no cache.
+ */
+function writeCache(file: string, data: Buffer, bundle: string, topics: readonly string[]): void {
+  const dir = path.dirname(file);
+  try {
+    fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+    for (const old of fs.readdirSync(dir)) {
+      const ours = old.endsWith('.bin') || old.endsWith('.bin.topics');
+      if (old.startsWith(`${bundle}-`) && ours) fs.rmSync(path.join(dir, old), { force: true });
+    }
+  } catch {
+    return;
+  }
+  if (writeOwn(file, data) && topics.length > 0) writeOwn(topicsFile(file), `${topics.join('\n')}\n`);
 }
 
 /** A bundle run by runWithCodeCache. */
@@ -62,16 +88,19 @@ export interface CodeCachedRun {
   exports: unknown;
   /**
    * Writes the bundle's cache with every function compiled so far; set when there was no cache
-   * (or V8 refused it), else undefined.
+   * (or V8 refused it), or when the run's topic is not yet among the cache's, else undefined.
    */
   keep: (() => void) | undefined;
 }
 
 /**
  * Run the CommonJS module `file` (a bundle that requires nothing outside itself but Node's own
- * modules and what sits in node_modules) from its code cache where there is one.
+ * modules and what sits in node_modules) from its code cache where there is one. `topic` names
+ * what this run goes on to do with it (the command line's command): a cache holds what the runs
+ * that wrote it compiled, so a run of a topic the cache has not seen offers to write it again,
+ * with its own functions added (each topic once).
  */
-export function runWithCodeCache(file: string, dir?: string): CodeCachedRun {
+export function runWithCodeCache(file: string, dir?: string, topic?: string): CodeCachedRun {
   const source = fs.readFileSync(file, 'utf8');
   const cacheFile = codeCacheFile(file, fs.statSync(file), dir);
   const cachedData = readCache(cacheFile);
@@ -81,8 +110,11 @@ export function runWithCodeCache(file: string, dir?: string): CodeCachedRun {
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   const fresh = cachedData === undefined || script.cachedDataRejected === true;
-  const keep = (): void => writeCache(cacheFile, script.createCachedData(), path.basename(file));
-  return { exports: module.exports, keep: fresh ? keep : undefined };
+  const topics = fresh ? [] : readTopics(cacheFile);
+  const grows = topic !== undefined && !topics.includes(topic);
+  const keep = (): void =>
+    writeCache(cacheFile, script.createCachedData(), path.basename(file), grows ? [...topics, topic] : topics);
+  return { exports: module.exports, keep: fresh || grows ? keep : undefined };
 }
 
 /** runWithCodeCache, its cache written (where there was none) once the module has run; its exports. */

@@ -94,18 +94,32 @@ export async function waitFor<T>(
   }
 }
 
+/**
+ * Why a pause's own signal ends: one reason for all, where an abort without one makes a
+ * DOMException, with its stack, at the end of every pause (a wait looks every 20 ms at times).
+ */
+const PAUSE_OVER = new Error('the pause is over');
+
 /** A pause of {@link waitFor}: `ms`, or until its `wake` news comes, or its caller's cancellation. */
 async function pauseFor(ms: number, clock: Clock, options: WaitOptions): Promise<void> {
+  if (options.wake === undefined) {
+    try {
+      await clock.sleep(ms, options.signal);
+    } catch {
+      throw interrupted(options.what);
+    }
+    return;
+  }
   const woken = new AbortController();
   const signal = options.signal ? AbortSignal.any([options.signal, woken.signal]) : woken.signal;
-  const unlisten = options.wake?.(() => woken.abort());
+  const unlisten = options.wake(() => woken.abort(PAUSE_OVER));
   try {
     await clock.sleep(ms, signal);
   } catch {
     if (options.signal?.aborted || !woken.signal.aborted) throw interrupted(options.what);
   } finally {
-    unlisten?.();
-    woken.abort();
+    unlisten();
+    woken.abort(PAUSE_OVER);
   }
 }
 

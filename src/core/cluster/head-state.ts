@@ -20,6 +20,21 @@ export async function openHeadStore(
   return RedisStateStore.connect({ host, password, connectTimeoutMs: options.connectTimeoutMs ?? 3000 });
 }
 
+/**
+ * openHeadStore for a caller that tries again until the store answers (a wait beside the head's
+ * start): with the head given, where its store answers and the password are found once; else
+ * each attempt finds the running head again (it may be replaced meanwhile).
+ */
+export function headStoreOpener(ctx: ClusterContext, head?: NodeInfo): () => Promise<RedisStateStore> {
+  if (head === undefined) return () => openHeadStore(ctx);
+  let address: Promise<{ host: string; password: string }> | undefined;
+  return async () => {
+    address ??= headStoreAddress(ctx, head);
+    address.catch(() => (address = undefined));
+    return RedisStateStore.connect({ ...(await address), connectTimeoutMs: 3000 });
+  };
+}
+
 /** Where the head's state store answers the user's machine, and its password. */
 export async function headStoreAddress(
   ctx: ClusterContext,

@@ -22,7 +22,7 @@ import {
 } from '../wait-progress/progress.js';
 import { readBootstrap } from './bootstrap.js';
 import type { ClusterContext } from './context.js';
-import { openHeadStore } from './head-state.js';
+import { headStoreOpener } from './head-state.js';
 
 export interface WaitOptions {
   /** Joined workers wanted per type; default: each type's min_workers. */
@@ -52,6 +52,7 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
   const seen = new Map<string, string>();
   const reported = new Set<string>();
   let store: StateStore | undefined;
+  const openStore = headStoreOpener(ctx, options.head);
   const heartbeatTimeoutMs = env.heartbeatTimeoutMs();
   let last: { short: string[]; messages?: string[] } = { short: [] };
   // Where the provider follows its nodes, a look is a few reads of the head's store: a short pause.
@@ -59,7 +60,7 @@ export async function waitForWorkers(ctx: ClusterContext, options: WaitOptions):
   try {
     return await waitFor(
       async () => {
-        store ??= await openHeadStore(ctx, options.head).catch(() => undefined);
+        store ??= await openStore().catch(() => undefined);
         const [workers, beats, status, events] = await Promise.all([
           view?.nodes({ kind: 'worker' }) ?? ctx.provider.listNodes({ kind: 'worker' }),
           store?.heartbeats().catch(() => [] as NodeHeartbeat[]) ?? [],

@@ -3,15 +3,19 @@
 // bundle in dist/bin through V8's code cache (src/core/code-cache.ts; the cache written by a first
 // run, not timed) against the same client bundled as an ES module and imported (what Node 20 can
 // only compile anew each time), and against the CommonJS bundle as it was before the packages of
-// scripts/kube-client-lazy.mjs were left out of its start (through the cache too). Each sample is a fresh `node` process, interleaved; per process the
+// scripts/bundle-shared.mjs were left out of its start (through the cache too). Each sample is a fresh `node` process, interleaved; per process the
 // wall ms and CPU ms (user + sys) from its start until the client's exports are there. The floor is
 // a process that only reports. Node 22+ keeps compiled ES modules by itself (bin/cloudtik.js turns
-// its cache on), so the gain is Node 20's, where this machine's CLI runs.
+// its cache on), so the gain is Node 20's, where this machine's CLI runs. Then the command line
+// itself, whole commands (`--version`, `plan` of an example cluster), as the CLI runs it (one
+// CommonJS bundle through the code cache) and as it was built before (ES modules, a chunk per
+// lazily imported module); see commandLine below.
 // Prints JSON and writes .bench/code-cache.json. Usage: npm run build && node bench/code-cache.mjs [--runs N]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { build } from 'esbuild';
+import { esmChunks } from '../scripts/bundle-shared.mjs';
 import { median, ROOT } from './lib.mjs';
 
 const args = process.argv.slice(2);
@@ -39,9 +43,9 @@ async function bundleClient(file, options) {
 
 const esm = await bundleClient('kube-client.mjs', {
   format: 'esm',
-  banner: { js: "import { createRequire as __r } from 'node:module'; const require = __r(import.meta.url);" },
+  banner: esmChunks.banner,
 });
-// The client as the CLI bundled it before scripts/kube-client-lazy.mjs: every package it requires
+// The client as the CLI bundled it before scripts/bundle-shared.mjs: every package it requires
 // loaded at its start.
 const eager = await bundleClient('kube-client-eager.cjs', { format: 'cjs' });
 
@@ -101,5 +105,64 @@ const result = {
 const ratio = (a, b) => Math.round((a.cpu_over_floor / b.cpu_over_floor) * 100) / 100;
 result.cpu_ratio = ratio(result.esm_import, result.cjs_code_cache);
 result.lazy_cpu_ratio = ratio(result.cjs_code_cache_eager, result.cjs_code_cache);
+result.cli = await commandLine();
 await fs.writeFile(path.join(ROOT, '.bench', 'code-cache.json'), JSON.stringify(result, null, 2));
 console.log(JSON.stringify(result, null, 2));
+
+/**
+ * The command line itself, whole commands in fresh processes: as the CLI runs it (bin/cloudtik.js,
+ * dist/bin/main.js loading dist/bin/cli.cjs through the code cache, the cache written by a first
+ * run of each command, not timed) against it bundled as ES modules with a chunk per lazily
+ * imported module (how the CLI was built before), imported by an entry of the same few lines.
+ * Wall ms and the process's CPU ms (user + sys, from the shell's `times`), interleaved.
+ */
+async function commandLine() {
+  const esmDir = path.join(WORK, 'cli-esm');
+  await build({
+    entryPoints: { main: path.join(ROOT, 'src/cli/main.ts') },
+    outdir: esmDir,
+    ...esmChunks,
+    logLevel: 'error',
+  });
+  const esmBin = path.join(WORK, 'cli-esm.mjs');
+  await fs.writeFile(
+    esmBin,
+    `import(${JSON.stringify(path.join(esmDir, 'main.js'))}).then((m) => m.main(process.argv));\n`,
+  );
+  const bins = { es_modules: esmBin, cjs_code_cache: path.join(ROOT, 'bin/cloudtik.js') };
+  const commands = { version: ['--version'], plan: ['plan', path.join(ROOT, 'examples/virtual/example.yaml')] };
+  const time = (bin, argv) => {
+    const t0 = performance.now();
+    const r = spawnSync(
+      'bash',
+      ['-c', '"$@" >/dev/null 2>&1; echo "exit $?"; times', 'time', process.execPath, bin, ...argv],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const ms = performance.now() - t0;
+    if (!r.stdout.includes('exit 0')) throw new Error(`${bin} ${argv.join(' ')} failed: ${r.stdout}${r.stderr}`);
+    // `times`: the shell's own user and sys, then its children's.
+    const [user, sys] = [
+      ...r.stdout
+        .trim()
+        .split('\n')
+        .at(-1)
+        .matchAll(/(\d+)m([\d.]+)s/g),
+    ].map((m) => Number(m[1]) * 60 + Number(m[2]));
+    return { ms, cpuMs: (user + sys) * 1000 };
+  };
+  const out = {};
+  for (const [command, argv] of Object.entries(commands)) {
+    for (const bin of Object.values(bins)) time(bin, argv); // the caches, where there are any
+    const runs = Object.fromEntries(Object.keys(bins).map((k) => [k, []]));
+    for (let i = 0; i < RUNS; i++) for (const [k, bin] of Object.entries(bins)) runs[k].push(time(bin, argv));
+    out[command] = Object.fromEntries(
+      Object.entries(runs).map(([k, xs]) => [
+        k,
+        { ms: Math.round(median(xs.map((x) => x.ms))), cpuMs: Math.round(median(xs.map((x) => x.cpuMs))) },
+      ]),
+    );
+  }
+  return out;
+}

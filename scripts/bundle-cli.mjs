@@ -15,16 +15,12 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { kubeClientLazy } from './kube-client-lazy.mjs';
+import { esmChunks, kubeClientLazy } from './bundle-shared.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Chunk names carry content hashes: start empty so stale chunks do not pile up in the package.
 rmSync(path.join(root, 'dist/bin'), { recursive: true, force: true });
 
-// Bundled CommonJS packages (and ajv's generated code) call require(): give them Node's.
-const banner = {
-  js: "import { createRequire as __cloudtikRequire } from 'node:module'; const require = __cloudtikRequire(import.meta.url);",
-};
 /**
  * A library the CLI loads through V8's code cache (src/core/code-cache.ts): `entry` (a module of
  * ours that hands on what the CLI uses of it) bundled as CommonJS into dist/bin/`out`, in place of
@@ -102,14 +98,7 @@ await build({
     service: path.join(root, 'src/node/service-main.ts'),
   },
   outdir: path.join(root, 'dist/bin'),
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  external: ['tar-fs'],
+  ...esmChunks,
   plugins: [codeCached, cliCached],
-  banner,
   logLevel: 'warning',
-  legalComments: 'none',
 });

@@ -1,6 +1,23 @@
-// The esbuild plugin with which scripts/bundle-cli.mjs bundles the Kubernetes client (and
-// bench/code-cache.mjs, to load it side by side with the client bundled without it).
+// What scripts/bundle-cli.mjs and bench/code-cache.mjs (which builds the CLI's bundles as they
+// were before, to run them beside the CLI's) both give esbuild.
 import path from 'node:path';
+
+/**
+ * ES modules for Node with a chunk per lazily imported module; bundled CommonJS packages call
+ * require(), so each module gets Node's.
+ */
+export const esmChunks = {
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  external: ['tar-fs'],
+  banner: {
+    js: "import { createRequire as __cloudtikRequire } from 'node:module'; const require = __cloudtikRequire(import.meta.url);",
+  },
+  legalComments: 'none',
+};
 
 /**
  * Two packages the Kubernetes client loads at its start for what the CLI never or seldom asks of it

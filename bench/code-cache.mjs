@@ -1,15 +1,16 @@
 #!/usr/bin/env node
-// The Kubernetes client as the CLI loads it, side by side with how it loaded it before: the CommonJS
-// bundle in dist/bin through V8's code cache (src/core/code-cache.ts; the cache written by a first
-// run, not timed) against the same client bundled as an ES module and imported (what Node 20 can
-// only compile anew each time), and against the CommonJS bundle as it was before the packages of
-// scripts/bundle-shared.mjs were left out of its start (through the cache too). Each sample is a fresh `node` process, interleaved; per process the
-// wall ms and CPU ms (user + sys) from its start until the client's exports are there. The floor is
-// a process that only reports. Node 22+ keeps compiled ES modules by itself (bin/cloudtik.js turns
-// its cache on), so the gain is Node 20's, where this machine's CLI runs. Then the command line
-// itself, whole commands (`--version`, `plan` of an example cluster), as the CLI runs it (one
-// CommonJS bundle through the code cache) and as it was built before (ES modules, a chunk per
-// lazily imported module); see commandLine below.
+// The Kubernetes client as the CLI loads it, side by side with how it loaded it before: the
+// CommonJS bundle in dist/bin through V8's code cache (src/core/code-cache.ts; the cache written by
+// a first run, not timed) against the same client bundled as an ES module and imported (what Node
+// 20 can only compile anew each time), and against the CommonJS bundle as it was before the
+// packages of kubeClientLazy (scripts/bundle-shared.mjs) were left out of its start (through the
+// cache too). Each sample is a fresh `node` process, interleaved; per process the wall ms and CPU
+// ms (user + sys) from its start until the client's exports are there. The floor is a process that
+// only reports. Node 22+ keeps compiled ES modules by itself (bin/cloudtik.js turns its cache on),
+// so the gain is Node 20's, where this machine's CLI runs. Then the command line itself, whole
+// commands (`--version`, `plan` of an example cluster), as the CLI runs it (one CommonJS bundle
+// through the code cache) and as it was built before (ES modules, a chunk per lazily imported
+// module); see commandLine below.
 // Prints JSON and writes .bench/code-cache.json. Usage: npm run build && node bench/code-cache.mjs [--runs N]
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs/promises';
@@ -45,8 +46,8 @@ const esm = await bundleClient('kube-client.mjs', {
   format: 'esm',
   banner: esmChunks.banner,
 });
-// The client as the CLI bundled it before scripts/bundle-shared.mjs: every package it requires
-// loaded at its start.
+// The client as the CLI bundled it before kubeClientLazy: every package it requires loaded at its
+// start.
 const eager = await bundleClient('kube-client-eager.cjs', { format: 'cjs' });
 
 const report = `const c = process.cpuUsage(); console.log(JSON.stringify({ ms: performance.now(), cpuMs: (c.user + c.system) / 1000, n }));`;

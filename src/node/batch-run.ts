@@ -68,6 +68,8 @@ async function stopTogether(stops: RuntimeStop[], first: number, nonce: string, 
       process.stdout.write(`${stops[i]?.runtime}: stop done\n`);
       continue;
     }
+    // Its error under its own start on stderr (they all started before any of them ended).
+    process.stderr.write(markerLine(nonce, { type: 'run', index: first + i }));
     const exitCode = renderError(r.reason, { verbose, json: false });
     process.stdout.write(markerLine(nonce, { type: 'fail', index: first + i, exitCode }));
   }
@@ -82,8 +84,12 @@ export async function runCalls(calls: readonly string[][], o: BatchRun, runOne: 
   for (let k = 0; k < calls.length;) {
     const stops = o.keepGoing ? stopsFrom(calls, k) : [];
     const n = Math.max(stops.length, 1);
-    for (let j = Math.max(k, 1); j < k + n; j++)
-      process.stdout.write(markerLine(o.nonce, { type: 'run', index: o.first + j }));
+    for (let j = Math.max(k, 1); j < k + n; j++) {
+      // On both streams, as the batch script marks a command's start (see core/command/batch.ts).
+      const marker = markerLine(o.nonce, { type: 'run', index: o.first + j });
+      process.stdout.write(marker);
+      process.stderr.write(marker);
+    }
     if (stops.length > 1) {
       await stopTogether(stops, o.first + k, o.nonce, o.verbose);
       k += n;

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it } from 'vitest';
 import { buildBatchScript, MarkerFilter, plainCloudtikArgs, runBatch, type MarkerEvent } from './batch.js';
 import { LocalRunner } from './local-runner.fixtures.js';
+import type { CommandRunner } from './runner.js';
 
 function filter(chunks: string[]): { text: string; events: MarkerEvent[] } {
   let text = '';
@@ -99,6 +100,33 @@ describe('runBatch (real bash)', () => {
     expect(result.failures[0]?.exitCode).not.toBe(0);
   });
 
+  it("tells each command's stderr apart by its own markers, whichever stream is read first", async () => {
+    const r = local();
+    // Every stderr chunk reaches runBatch before any of stdout (two pipes, read in any order).
+    const stdoutLast: CommandRunner = Object.assign(Object.create(r) as LocalRunner, {
+      run: async (o: Parameters<CommandRunner['run']>[0]) => {
+        const held: string[] = [];
+        const result = await r.run({ ...o, onStdout: (chunk) => held.push(chunk) });
+        for (const chunk of held) o.onStdout?.(chunk);
+        return result;
+      },
+    });
+    let stderr = '';
+    const result = await runBatch(
+      stdoutLast,
+      cmds('echo out-a; echo err-a >&2; exit 3', 'echo err-b >&2; exit 4', 'step c'),
+      { keepGoing: true, onStderr: (t) => (stderr += t) },
+    );
+    expect(result.failures.map((f) => [f.index, f.exitCode])).toEqual([
+      [0, 3],
+      [1, 4],
+    ]);
+    expect(result.failures[0]?.output.filter(Boolean)).toEqual(['out-a', 'err-a']);
+    expect(result.failures[1]?.output.filter(Boolean)).toEqual(['err-b']);
+    expect(stderr).toBe('err-a\nerr-b\n');
+    expect(r.ran()).toEqual(['c']);
+  });
+
   it('runs nothing for no commands', async () => {
     const r = local();
     expect(await runBatch(r, [])).toEqual({ failures: [], started: 0 });
@@ -145,13 +173,11 @@ describe('plain cloudtik commands', () => {
       "cloudtik node batch --nonce ab12 --first 1 --keep-going -- x 'y --z'",
       'cloudtik node batch --nonce ab12 --first 4 --keep-going -- w v u',
     ]);
-    // The script marks the start of each run; the process marks the commands after its first.
-    expect(script.match(/:run:%d\\n' ab12 \d+/g)).toEqual([
-      ":run:%d\\n' ab12 0",
-      ":run:%d\\n' ab12 1",
-      ":run:%d\\n' ab12 3",
-      ":run:%d\\n' ab12 4",
-    ]);
+    // The script marks the start of each run, on stdout and on stderr; the process marks the
+    // commands after its first.
+    expect(script.match(/:run:%d\\n' ab12 \d+( >&2)?$/gm)).toEqual(
+      [0, 1, 3, 4].flatMap((i) => [`:run:%d\\n' ab12 ${i}`, `:run:%d\\n' ab12 ${i} >&2`]),
+    );
     const single = buildBatchScript(['cloudtik x', 'step a', 'cloudtik y'], { nonce: 'ab12' });
     expect(single).not.toMatch(/node batch/);
   });

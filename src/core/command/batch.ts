@@ -8,6 +8,9 @@
  * The script tells which command runs and which failed with marker lines on stdout
  * (`\x1e<nonce>:run:<i>` and `\x1e<nonce>:fail:<i>:<code>`, the nonce new for every call;
  * `fail:?:<code>` is the command running then); they are taken out of the output the caller sees.
+ * A command's start is marked on stderr too: the two streams reach the caller through pipes of
+ * their own, so a command's first error line may be read before the start marked on stdout, and
+ * its stderr is told apart by the markers in it.
  *
  * Consecutive commands that are plain `cloudtik` calls (see `plainCloudtikArgs`) run in one
  * `cloudtik node batch` process, which prints the markers of the commands after the first itself:
@@ -103,6 +106,7 @@ export function buildBatchScript(
   const subshell = (index: number, command: string, failIndex: number | '?'): void => {
     lines.push(
       `printf '\\036%s:run:%d\\n' ${nonce} ${index}`,
+      `printf '\\036%s:run:%d\\n' ${nonce} ${index} >&2`,
       '(',
       '[ -f ~/.bashrc ] && . ~/.bashrc >/dev/null 2>&1',
       '__cloudtik_env',
@@ -195,32 +199,39 @@ export async function runBatch(
 ): Promise<BatchResult> {
   if (commands.length === 0) return { failures: [], started: 0 };
   const nonce = crypto.randomBytes(6).toString('hex');
-  // Output tails of the running command; a failure keeps its command's tails, which go on
-  // collecting until the next command starts (stderr may arrive after the marker on stdout).
-  let outTail = new OutputTail();
-  let errTail = new OutputTail();
-  const failed: { index: number; exitCode: number; out: OutputTail; err: OutputTail }[] = [];
+  // Output tails of each command, by index; a failure names its command's (see CommandTails).
+  const tails = new CommandTails();
+  const failed: { index: number; exitCode: number; tail: number }[] = [];
+  // The command running as each stream tells it; stderr's, once it has a marker of its own.
   let current = -1;
+  let errCurrent: number | undefined;
   const stdout = new MarkerFilter(
     nonce,
     (text) => {
-      outTail.push(text);
+      tails.of(current).out.push(text);
       options.onStdout?.(text);
     },
     (event) => {
       if (event.type === 'run') {
         current = event.index;
-        outTail = new OutputTail();
-        errTail = new OutputTail();
         options.onCommand?.(event.index);
       } else {
         failed.push({
           index: event.index ?? Math.max(current, 0),
           exitCode: event.exitCode,
-          out: outTail,
-          err: errTail,
+          tail: event.index ?? current,
         });
       }
+    },
+  );
+  const stderr = new MarkerFilter(
+    nonce,
+    (text) => {
+      tails.of(errCurrent ?? current).err.push(text);
+      options.onStderr?.(text);
+    },
+    (event) => {
+      if (event.type === 'run') errCurrent = event.index;
     },
   );
   const result = await runner.run({
@@ -231,12 +242,10 @@ export async function runBatch(
     signal: options.signal,
     prelude: options.prelude,
     onStdout: (chunk) => stdout.push(chunk),
-    onStderr: (chunk) => {
-      errTail.push(chunk);
-      options.onStderr?.(chunk);
-    },
+    onStderr: (chunk) => stderr.push(chunk),
   });
   stdout.end();
+  stderr.end();
   if (result.prepared === false) {
     const output = tailLines(`${result.stderr}\n${result.stdout}`.trim(), 20);
     return { failures: [], started: 0, preparation: { exitCode: result.exitCode, output } };
@@ -244,11 +253,29 @@ export async function runBatch(
   // Ended without saying which command failed (killed, or a command that does not parse and
   // takes the rest of the script with it): the one that was running.
   if (result.exitCode !== 0 && failed.length === 0) {
-    failed.push({ index: Math.max(current, 0), exitCode: result.exitCode, out: outTail, err: errTail });
+    failed.push({ index: Math.max(current, 0), exitCode: result.exitCode, tail: current });
   }
-  const failures = failed.map(({ index, exitCode, out, err }) => {
+  const failures = failed.map(({ index, exitCode, tail }) => {
+    const { out, err } = tails.of(tail);
     const errText = err.toString();
     return { index, exitCode, output: tailLines(out.toString() + (errText ? `\n${errText}` : ''), 20) };
   });
   return { failures, started: current + 1 };
+}
+
+/**
+ * The last output of each command of a batch on each stream, by the command's index (-1 before
+ * the first): a failure's tails go on collecting after its marker, until the batch ends.
+ */
+class CommandTails {
+  private readonly byIndex = new Map<number, { out: OutputTail; err: OutputTail }>();
+
+  of(index: number): { out: OutputTail; err: OutputTail } {
+    let t = this.byIndex.get(index);
+    if (t === undefined) {
+      t = { out: new OutputTail(), err: new OutputTail() };
+      this.byIndex.set(index, t);
+    }
+    return t;
+  }
 }

@@ -72,7 +72,7 @@ describe('requireWithCodeCache', () => {
     const first = runWithCodeCache(file, cache);
     const kept = codeCacheFile(file, fs.statSync(file), cache);
     expect(fs.existsSync(kept)).toBe(false);
-    // What the program ran after the module's own start is in the cache too.
+    // Written when asked, after the program ran more of the bundle than its own start.
     expect((first.exports as { later: () => number[] }).later()).toEqual([2, 4, 6]);
     first.keep?.();
     expect(fs.statSync(kept).mode & 0o777).toBe(0o600);

@@ -5,10 +5,9 @@
  * the command line itself (src/cli/main-cached.ts), the Kubernetes client (1.4 MB), which takes
  * about 80 ms of CPU to compile and run each time on Node 20, 32 ms with the cache
  * (bench/code-cache.mjs measures both side by side), and Ajv, which is loaded only when a schema is
- * compiled. The cache lives in the user's
- * own folder (see env.codeCacheDir), named after the bundle, its size and time, and the Node
- * version; V8 checks it against the source again and refuses one that does not match, which is
- * then written anew. A cache that cannot be read or written only costs the compile.
+ * compiled. The cache lives in the user's own folder (see env.codeCacheDir), named after the
+ * bundle, its size and time, and the Node version; V8 checks it against the source again and
+ * refuses one that does not match, which is then written anew. A cache that cannot be read or written only costs the compile.
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
@@ -26,6 +25,7 @@ export function codeCacheFile(
   return path.join(dir, `${path.basename(file)}-${key}.bin`);
 }
 
+/** A file of the cache folder, or undefined where it cannot be read. */
 function readCache(file: string): Buffer | undefined {
   try {
     return fs.readFileSync(file);
@@ -37,13 +37,8 @@ function readCache(file: string): Buffer | undefined {
 /** The list of what the runs that wrote the cache `file` did (see runWithCodeCache's `topic`). */
 const topicsFile = (file: string): string => `${file}.topics`;
 
-function readTopics(file: string): string[] {
-  try {
-    return fs.readFileSync(topicsFile(file), 'utf8').split('\n').filter(Boolean);
-  } catch {
-    return [];
-  }
-}
+const readTopics = (file: string): string[] =>
+  (readCache(topicsFile(file))?.toString('utf8') ?? '').split('\n').filter(Boolean);
 
 /**
  * Write `data` to `file` atomically, readable by this user only; whether it was written (a failure
@@ -110,7 +105,8 @@ export function runWithCodeCache(file: string, dir?: string, topic?: string): Co
   const run = script.runInThisContext() as (...args: unknown[]) => void;
   run.call(module.exports, module.exports, createRequire(file), module, file, path.dirname(file));
   const fresh = cachedData === undefined || script.cachedDataRejected === true;
-  const topics = fresh ? [] : readTopics(cacheFile);
+  // A run without a topic (a library's load) keeps a cache as it is: no list to read.
+  const topics = fresh || topic === undefined ? [] : readTopics(cacheFile);
   const grows = topic !== undefined && !topics.includes(topic);
   const keep = (): void =>
     writeCache(cacheFile, script.createCachedData(), path.basename(file), grows ? [...topics, topic] : topics);

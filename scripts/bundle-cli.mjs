@@ -15,7 +15,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { esmChunks, kubeClientLazy } from './bundle-shared.mjs';
+import { esmChunks, kubeClientLazy, nodeBundle } from './bundle-shared.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 // Chunk names carry content hashes: start empty so stale chunks do not pile up in the package.
@@ -42,12 +42,9 @@ for (const lib of CODE_CACHED) {
   await build({
     entryPoints: [path.join(root, lib.entry)],
     outfile: path.join(root, 'dist/bin', lib.out),
-    bundle: true,
+    ...nodeBundle,
     format: 'cjs',
-    platform: 'node',
-    target: 'node20',
     logLevel: 'warning',
-    legalComments: 'none',
     ...lib.options,
   });
 }
@@ -69,17 +66,14 @@ const codeCached = {
 await build({
   entryPoints: [path.join(root, 'src/cli/main.ts')],
   outfile: path.join(root, 'dist/bin/cli.cjs'),
-  bundle: true,
+  ...nodeBundle,
   format: 'cjs',
-  platform: 'node',
-  target: 'node20',
   supported: { 'dynamic-import': false },
   define: { 'import.meta.url': '__cloudtikModuleUrl' },
   banner: { js: "const __cloudtikModuleUrl = require('node:url').pathToFileURL(__filename).href;" },
-  external: ['tar-fs'],
+  external: esmChunks.external,
   plugins: [codeCached],
   logLevel: 'warning',
-  legalComments: 'none',
 });
 
 /** The node services' entry comes to the command line through main-cached.ts as bin/cloudtik.js does. */

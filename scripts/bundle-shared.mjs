@@ -2,21 +2,21 @@
 // were before, to run them beside the CLI's) both give esbuild.
 import path from 'node:path';
 
+/** Every bundle: for the oldest Node the package supports, without licence comments. */
+export const nodeBundle = { bundle: true, platform: 'node', target: 'node20', legalComments: 'none' };
+
 /**
  * ES modules for Node with a chunk per lazily imported module; bundled CommonJS packages call
- * require(), so each module gets Node's.
+ * require(), so each module gets Node's. tar-fs stays in node_modules (see scripts/bundle-cli.mjs).
  */
 export const esmChunks = {
-  bundle: true,
+  ...nodeBundle,
   splitting: true,
   format: 'esm',
-  platform: 'node',
-  target: 'node20',
   external: ['tar-fs'],
   banner: {
     js: "import { createRequire as __cloudtikRequire } from 'node:module'; const require = __cloudtikRequire(import.meta.url);",
   },
-  legalComments: 'none',
 };
 
 /**

@@ -16,22 +16,27 @@ export async function openHeadStore(
   head?: NodeInfo,
   options: { connectTimeoutMs?: number } = {},
 ): Promise<RedisStateStore> {
-  const { host, password } = await headStoreAddress(ctx, head);
-  return RedisStateStore.connect({ host, password, connectTimeoutMs: options.connectTimeoutMs ?? 3000 });
+  return connectAt(await headStoreAddress(ctx, head), options.connectTimeoutMs);
 }
+
+const connectAt = (address: { host: string; password: string }, connectTimeoutMs = 3000): Promise<RedisStateStore> =>
+  RedisStateStore.connect({ ...address, connectTimeoutMs });
 
 /**
  * openHeadStore for a caller that tries again until the store answers (a wait beside the head's
- * start): with the head given, where its store answers and the password are found once; else
- * each attempt finds the running head again (it may be replaced meanwhile).
+ * start): with the head given, where its store answers and the password are found once (again
+ * only after a failure to find them); else each attempt finds the running head again (it may be
+ * replaced meanwhile).
  */
 export function headStoreOpener(ctx: ClusterContext, head?: NodeInfo): () => Promise<RedisStateStore> {
   if (head === undefined) return () => openHeadStore(ctx);
   let address: Promise<{ host: string; password: string }> | undefined;
   return async () => {
-    address ??= headStoreAddress(ctx, head);
-    address.catch(() => (address = undefined));
-    return RedisStateStore.connect({ ...(await address), connectTimeoutMs: 3000 });
+    address ??= headStoreAddress(ctx, head).catch((err: unknown) => {
+      address = undefined;
+      throw err;
+    });
+    return connectAt(await address);
   };
 }
 

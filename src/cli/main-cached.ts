@@ -13,9 +13,14 @@ import { runWithCodeCache } from '../core/code-cache.js';
 
 type Cli = typeof import('./main.js');
 
-/** The command's first word, as the cache's topic (not a file a command names, nor an option's value). */
+/**
+ * The command's first word, as the cache's topic (not a file a command names, nor an option's
+ * value). None for `cloudtik node ...`, the calls of a node's own start and stop: a cache grown
+ * there would be written in the node's CPU share while it starts; the node image's was written at
+ * its build.
+ */
 const word = process.argv[2];
-const topic = word !== undefined && /^-{0,2}[a-z][a-z-]*$/.test(word) ? word : undefined;
+const topic = word !== undefined && word !== 'node' && /^-{0,2}[a-z][a-z-]*$/.test(word) ? word : undefined;
 const cli = runWithCodeCache(fileURLToPath(new URL('./cli.cjs', import.meta.url)), undefined, topic);
 if (cli.keep !== undefined) process.once('exit', cli.keep);
 
